@@ -1,0 +1,75 @@
+"""A small, flat exception hierarchy. The CLI maps each class to an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CokgError(Exception):
+    """Base class: a problem the user can act on, with where it happened."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        record: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.record = record
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+        if self.record:
+            where = f"{where} ({self.record})" if where else self.record
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(CokgError):
+    """Unusable input: unreadable, unparseable, unknown format, empty, unsafe."""
+
+    exit_code = 2
+
+
+class NetworkRefused(InputError):
+    """Input or a query would have caused a network fetch the user did not ask for."""
+
+
+class ValidationFailed(CokgError):
+    """Input was readable but does not conform to the shapes."""
+
+    exit_code = 1
+
+
+class ParameterError(CokgError):
+    """A query parameter or command option has a value that is not allowed."""
+
+    exit_code = 2
+
+
+class QueryError(CokgError):
+    """A SPARQL query could not be run."""
+
+    exit_code = 2
+
+
+class StoreError(CokgError):
+    """The store could not be opened, read or written."""
+
+    exit_code = 3
+
+
+class ReasonerError(CokgError):
+    """The reasoner could not run, or found the ontology inconsistent."""
+
+    exit_code = 1
