@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint format bench clean system-deps
+.PHONY: demo test venv lint format bench clean system-deps browser-deps
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "cokg needs Python 3.11 or later: make PYTHON=python3.11 ..." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -16,12 +18,16 @@ venv: $(STAMP)
 
 # Java runs the HermiT reasoner; installed from the distribution when the machine lacks it.
 system-deps:
-	@bash scripts/system-deps.sh
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
 
-demo: venv system-deps
+demo: system-deps venv
 	$(BIN)/python -m cokg.demo
 
-test: venv system-deps
+# Headless Chromium drives the browser tests; installed from the distribution when missing.
+browser-deps:
+	@bash scripts/browser-deps.sh
+
+test: system-deps browser-deps venv
 	$(BIN)/python -m pytest
 
 lint:

@@ -30,7 +30,18 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             click.echo(f"cokg: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own flow (ctx.exit, usage errors) is not a crash
+        except Exception as exc:  # a bug, not the user's fault: one line, exit 3
+            if ctx.find_root().params.get("traceback"):
+                raise
+            click.echo(
+                f"cokg: internal error: {type(exc).__name__}: {exc} (run with --traceback)",
+                err=True,
+            )
+            ctx.exit(3)
 
+    wrapper.handles_errors = True  # type: ignore[attr-defined]  # checked by tests/test_cli.py
     return wrapper
 
 
@@ -42,6 +53,307 @@ def cli(traceback: bool) -> None:
 
 
 # --- commands are added below, one section per feature -------------------------------
+
+
+# --- check (core): OWL reasoning over the vocabulary + vocabulary lint ---------------------
+@cli.command()
+@click.option(
+    "--data/--no-data",
+    default=True,
+    show_default=True,
+    help="Also give the data individuals (data/) to the reasoner (skipped above "
+    "20,000 data triples). data/ is linted either way.",
+)
+@click.argument("files", nargs=-1, type=click.Path())
+@_handle_errors
+def check(data: bool, files: tuple[str, ...]) -> None:
+    """Check the ontology: consistency, unsatisfiable classes, undeclared or undocumented terms.
+
+    FILES are extra RDF files (e.g. a draft module) checked together with the ontology.
+    Exit 0 when clean, 1 when there are problems, 2 for unreadable input.
+    """
+    from pathlib import Path
+
+    from cokg.reason import check as run_check
+    from cokg.reason import format_report
+
+    report = run_check(include_data=data, extra_files=[Path(f) for f in files])
+    click.echo(format_report(report))
+    if not report.ok:
+        click.get_current_context().exit(1)
+
+
+# --- serve (web): read-only SPARQL endpoint + HTML pages ----------------------------------
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="Seconds a query may run; longer queries are stopped (HTTP 503).",
+)
+@click.option(
+    "--limit",
+    default=10_000,
+    show_default=True,
+    type=int,
+    help="Most rows (or triples) returned; more are cut and flagged X-Cokg-Truncated.",
+)
+@click.option("--store", "store_spec", default=None, help="Store directory or memory:.")
+@click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes.")
+@click.option(
+    "--memory-mb",
+    default=4096,
+    show_default=True,
+    type=int,
+    help="Memory cap per query worker (0: none).",
+)
+@_handle_errors
+def serve(
+    host: str,
+    port: int,
+    timeout: float,
+    limit: int,
+    store_spec: str | None,
+    workers: int,
+    memory_mb: int,
+) -> None:
+    """Serve the graph: SPARQL at /sparql, saved queries at /, case pages, entity pages."""
+    from cokg.serve import serve as run_server
+
+    run_server(
+        host=host,
+        port=port,
+        store=store_spec,
+        timeout=timeout,
+        limit=limit,
+        workers=workers,
+        memory_mb=memory_mb or None,
+    )
+
+
+# --- queries / query / sparql (queries): saved and ad-hoc SPARQL -----------------------------
+_QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
+
+
+def _query_store(store_path: str | None, endpoint: str | None) -> str | None:
+    if store_path and endpoint:
+        raise click.UsageError("give --store or --endpoint, not both")
+    return endpoint or store_path
+
+
+@cli.command("queries")
+@click.option("--catalog", is_flag=True, help="Print the Turtle catalogue of the saved queries.")
+@click.option("--write-catalog", is_flag=True, help="Regenerate queries/catalog.ttl.")
+@_handle_errors
+def queries_cmd(catalog: bool, write_catalog: bool) -> None:
+    """List the saved queries with their parameters and summaries."""
+    from cokg import query as q
+
+    if write_catalog:
+        click.echo(f"wrote {q.write_catalog()}")
+        return
+    if catalog:
+        click.echo(q.catalog_turtle(), nl=False)
+        return
+    for sq in q.list_queries():
+        params = " ".join(
+            f"[{p.name}={'|'.join(p.allowed) or p.type.upper()}]"
+            if not p.required
+            else f"{p.name}={'|'.join(p.allowed) or p.type.upper()}"
+            for p in sq.params
+        )
+        click.echo(f"{sq.name}{' ' + params if params else ''}\n    {sq.summary}")
+
+
+@cli.command("query")
+@click.argument("name")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A query parameter (repeatable), e.g. --param phase=implementation.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_QUERY_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
+@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@click.option("--endpoint", default=None, help="A SPARQL endpoint URL to query instead.")
+@_handle_errors
+def query_cmd(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    long_format: bool,
+    store_path: str | None,
+    endpoint: str | None,
+) -> None:
+    """Run the saved query NAME (see `cokg queries`)."""
+    from cokg.errors import ParameterError
+    from cokg.formats import render
+    from cokg.query import run_query
+
+    given: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
+        given[key.strip()] = value
+    answer = run_query(name, store=_query_store(store_path, endpoint), **given)
+    click.echo(render(answer, fmt, long=long_format), nl=False)
+
+
+@cli.command("sparql")
+@click.argument("query_text", metavar="FILE-OR-TEXT")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_QUERY_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@click.option("--endpoint", default=None, help="A SPARQL endpoint URL to query instead.")
+@_handle_errors
+def sparql_cmd(query_text: str, fmt: str, store_path: str | None, endpoint: str | None) -> None:
+    """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin)."""
+    from cokg.formats import render
+    from cokg.query import run_sparql
+
+    if query_text == "-":
+        query_text = click.get_text_stream("stdin").read()
+    answer = run_sparql(query_text, store=_query_store(store_path, endpoint))
+    click.echo(render(answer, fmt), nl=False)
+
+
+# --- analyse / report (analysis): networks, measures, the cross-case report ----------------
+@cli.command("analyse")
+@click.option("--out", "out_dir", default="networks", show_default=True, type=click.Path(),
+              help="Folder for the GraphML, GEXF and node-link JSON exports.")  # fmt: skip
+@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@_handle_errors
+def analyse_cmd(out_dir: str, store_path: str | None) -> None:
+    """Export the networks and print the cross-case measures."""
+    from pathlib import Path
+
+    from cokg import analyse
+    from cokg.store import ensure_built, open_store
+
+    with open_store(store_path) as store:
+        ensure_built(store)
+        for phase in analyse.PHASES:
+            shared = analyse.constructs_in_all_cases(store, phase=phase)
+            g = analyse.case_construct_graph(store, phase=phase)
+            names = sorted(g.nodes[n]["label"] for n in shared)
+            click.echo(f"in every case, {phase}: {', '.join(names) or 'none'}")
+            for (a, b), value in analyse.case_similarity(store, phase=phase).items():
+                click.echo(f"  similarity {a} / {b}: {value:.2f}")
+        for case in analyse.cases(store):
+            before = analyse.paths_to_adoption(store, case.case_id)
+            click.echo(f"before adoption in {case.case_id}: {', '.join(before['agents']) or '-'}")
+        written = analyse.export_all(store, Path(out_dir))
+    click.echo(f"wrote {len(written)} network files to {out_dir}")
+
+
+@cli.command("report")
+@click.option("--out", "out_dir", default="report", show_default=True, type=click.Path(),
+              help="Folder for index.html, report.md, figures and network exports.")  # fmt: skip
+@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@_handle_errors
+def report_cmd(out_dir: str, store_path: str | None) -> None:
+    """Write the cross-case report (HTML and Markdown, figures as SVG and PNG)."""
+    from pathlib import Path
+
+    from cokg.report import build_report
+    from cokg.store import ensure_built, open_store
+
+    def progress(msg: str) -> None:
+        click.echo(f"  … {msg}", err=True)
+
+    with open_store(store_path) as store:
+        ensure_built(store)
+        result = build_report(store, Path(out_dir), progress=progress)
+    click.echo(f"report: {result.html}")
+    click.echo(f"markdown: {result.markdown}")
+
+
+# --- build / push / export (store): the embedded store, a remote endpoint, files ----------
+def _progress(msg: str) -> None:
+    click.echo(f"  {msg}", err=True)
+
+
+@cli.command("build")
+@click.option("--fresh", is_flag=True, help="Rebuild from scratch; keeps the old store until done.")
+@click.option("--store", "store_spec", default=None,
+              help="Store directory, memory: or endpoint URL (default .cokg/store).")  # fmt: skip
+@_handle_errors
+def build_cmd(fresh: bool, store_spec: str | None) -> None:
+    """Load the ontology, frameworks and data/ into the store, one named graph per file."""
+    from cokg.store import build, open_store
+
+    with open_store(store_spec) as store:
+        report = build(store, fresh=fresh, progress=_progress)
+    for graph, triples in report.graphs:
+        click.echo(f"{triples:>9}  {graph}")
+    click.echo(str(report))
+
+
+@cli.command("push")
+@click.option("--endpoint", envvar="COKG_ENDPOINT", default=None, metavar="URL",
+              help="SPARQL query endpoint (or COKG_ENDPOINT, or .cokg/config.toml).")  # fmt: skip
+@click.option("--method", type=click.Choice(["gsp", "update"]), default=None,
+              help="Graph Store Protocol PUT per graph (default) or SPARQL Update.")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Source store (default .cokg/store).")
+@_handle_errors
+def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -> None:
+    """Copy every named graph of the store to a SPARQL endpoint, graph by graph.
+
+    Credentials come from COKG_USER / COKG_PASSWORD only."""
+    from cokg.store import ensure_built, open_store, push, remote_config
+
+    endpoint = endpoint or remote_config().get("endpoint")
+    if not endpoint:
+        raise click.UsageError("give --endpoint URL (or set COKG_ENDPOINT)")
+    with open_store(store_spec) as source, open_store(endpoint, method=method) as target:
+        report = push(ensure_built(source), target, progress=_progress)
+    click.echo(str(report))
+
+
+@cli.command("export")
+@click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
+              default="trig", show_default=True, help="Output format.")  # fmt: skip
+@click.option("--case", "case_id", default=None, metavar="CASE-ID",
+              help="Only this case's graph(s), e.g. dundee-mrr.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
+@click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
+@_handle_errors
+def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str | None) -> None:
+    """Write the whole graph or one case as JSON-LD, Turtle, N-Quads or TriG."""
+    from pathlib import Path
+
+    from cokg.export import export, export_to
+    from cokg.store import ensure_built, open_store
+
+    with open_store(store_spec) as store:
+        ensure_built(store)
+        if out:
+            size = export_to(store, Path(out), format=fmt, case=case_id)
+            click.echo(f"wrote {size} bytes to {out}", err=True)
+        else:
+            click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
 
 
 def main() -> None:

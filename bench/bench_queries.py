@@ -1,0 +1,143 @@
+"""Time every saved query on the founding dataset and on a large synthetic graph.
+
+    python bench/bench_queries.py                   # founding + ~1M synthetic triples
+    python bench/bench_queries.py --cases 100       # ~100k synthetic triples, quicker
+    python bench/bench_queries.py --no-synthetic    # founding dataset only
+
+Each query runs through `cokg.query.run_query` (parameter checks, binding and conversion of the
+answer to Python values included) on the in-memory store and on the embedded on-disk store; the
+"engine only" column sends the same query and bindings straight to pyoxigraph, to separate the
+SPARQL engine from result conversion. Figures are medians of --repeat runs after a warm-up.
+The synthetic consortium (bench/synthetic.py, ~1,058 triples per case) is loaded next to the
+ontology and frameworks, as `cokg build` would. Prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synthetic
+
+from cokg.namespaces import graph_iri
+from cokg.query import bind_parameters, case_ids, get_query, list_queries, run_query
+from cokg.store import EmbeddedStore, MemoryStore, _inject_values, source_files
+
+# Parameters each query is timed with (the default run has none beyond header defaults).
+PARAMS: dict[str, dict[str, str]] = {
+    "quotations-by-construct": {"construct": "frame:external-context"},
+    "cross-case": {"phase": "adoption"},
+    "constructs-in-all-cases": {"phase": "adoption"},
+}
+# Listing queries whose answer grows with the store: also timed for one case.
+CASE_QUERIES = {
+    "timeline", "quotations", "evidence-gaps", "case-features", "organisation-roles",
+    "external-change-agents-before-adoption",
+}  # fmt: skip
+
+
+def _median(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _engine(store, name: str, params: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """The SPARQL engine alone: the same query and bindings straight to pyoxigraph, without
+    turning the answer into rdflib terms and Python values (a private hook, benchmark only)."""
+    query = get_query(name)
+    bindings, _ = bind_parameters(query, params, store)
+    text = _inject_values(query.sparql, "select", bindings) if bindings else query.sparql
+    for _ in store._store().query(text, use_default_graph_as_union=True):
+        pass
+
+
+def _runs(store, repeat: int, engine: bool = False) -> list[tuple[str, int, float, float]]:  # type: ignore[no-untyped-def]
+    first_case = sorted(case_ids(store).values())[0]
+    out = []
+    jobs = [(q.name, dict(PARAMS.get(q.name, {}))) for q in list_queries()]
+    jobs += [(n, {"case": first_case}) for n in sorted(CASE_QUERIES)]
+    for name, params in sorted(jobs, key=lambda j: (j[0], bool(j[1].get("case")))):
+        label = name + (" (one case)" if "case" in params else "")
+        rows = len(run_query(name, store=store, **params))
+        total = _median(lambda n=name, p=params: run_query(n, store=store, **p), repeat)
+        alone = _median(lambda n=name, p=params: _engine(store, n, p), repeat) if engine else 0.0
+        out.append((label, rows, total, alone))
+    return out
+
+
+def _stores(workdir: Path, synthetic_file: Path | None):  # type: ignore[no-untyped-def]
+    files = source_files(include_data=synthetic_file is None)
+    if synthetic_file is not None:
+        files[graph_iri("synthetic")] = synthetic_file
+    mem = MemoryStore()
+    mem.rebuild(files)
+    disk = EmbeddedStore(workdir / ("store-synthetic" if synthetic_file else "store-founding"))
+    disk.rebuild(files)
+    return mem, disk
+
+
+def _table(title: str, triples: int, mem_runs, disk_runs) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        f"### {title} ({triples:,} triples)",
+        "",
+        "| query | rows | memory (ms) | memory, engine only (ms) | on disk (ms) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for (name, rows, t_mem, t_eng, *_), (_, _, t_disk, _) in zip(mem_runs, disk_runs, strict=True):
+        lines.append(
+            f"| {name} | {rows} | {t_mem * 1000:.1f} | {t_eng * 1000:.1f} | {t_disk * 1000:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=945, help="synthetic cases (~1,058 triples each)")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-synthetic", action="store_true")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cokg-bench-q-") as tmp:
+        work = Path(tmp)
+        mem, disk = _stores(work, None)
+        print(
+            _table(
+                "Founding dataset",
+                mem.count(),
+                _runs(mem, args.repeat, engine=True),
+                _runs(disk, args.repeat),
+            )
+        )
+        disk.close()
+        if args.no_synthetic:
+            return 0
+        data = work / "synthetic.nt"
+        n = synthetic.write(data, cases=args.cases)
+        t0 = time.perf_counter()
+        mem, disk = _stores(work, data)
+        print(f"(synthetic: {args.cases} cases, {n:,} data triples, both stores loaded in "
+              f"{time.perf_counter() - t0:.1f} s)\n")  # fmt: skip
+        print(
+            _table(
+                f"Synthetic consortium, {args.cases} cases",
+                mem.count(),
+                _runs(mem, args.repeat, engine=True),
+                _runs(disk, args.repeat),
+            )
+        )
+        disk.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,349 @@
+"""Synthetic consortium generator: N cases shaped like the founding data, ~1,000 triples each.
+
+    python bench/synthetic.py --cases 1000 --out bench/out/synthetic.nt
+    python bench/synthetic.py --cases 100 --format nq --out bench/out/synthetic.nq
+
+Each case has an innovation with states and a change, a health system and place, organisations
+with role assignments (including external change agents acting before adoption), three phase
+episodes, dated events, findings coded to the real framework concepts, quotations from anonymised
+informants supporting findings, and source locations. Terms are the contract's. Output is
+deterministic for a given --seed. With --format nq each case goes into its own named graph
+(graph/synthetic-case-<n>) and the shared records (study, source, organisations) into
+graph/synthetic-shared, like data/cases/<id>.ttl and data/organisations.ttl.
+
+Load the ontology and frameworks next to it for queries that join to framework labels or phases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from cokg.namespaces import (
+    CFIR22,
+    COKG,
+    COKGID,
+    FRAME,
+    GDOI,
+    LOZEAU,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    graph_iri,
+)
+
+Quad = tuple[str, str, str, str | None]
+
+PHASES = [("adoption", COKG.Adoption), ("implementation", COKG.Implementation),
+          ("assimilation", COKG.Assimilation)]  # fmt: skip
+ROLES = [COKG.LeadRole, COKG.PartnerRole, COKG.FunderRole, COKG.ExternalChangeAgentRole,
+         COKG.KnowledgePurveyorRole, COKG.PeerOrganisationRole]  # fmt: skip
+STANCES = [COKG.Facilitator, COKG.Barrier, COKG.Risk, COKG.Occurred, COKG.Neutral]
+EVENT_TYPES = [COKG.Founding, COKG.Meeting, COKG.Conference, COKG.Launch, COKG.Visit,
+               COKG.Decision, COKG.Milestone, COKG.PolicyEvent]  # fmt: skip
+FRAME_ELEMENTS = ["external-context", "internal-context", "individual-characteristics",
+                  "innovation-features", "process"]  # fmt: skip
+LOZEAU_SCENARIOS = ["transformation", "customization", "loose-coupling", "co-optation"]
+CFIR22_CODES = ["I.A", "I.B", "II.A", "II.B", "II.D", "III.A", "III.B", "IV.A", "V.A", "V.B"]
+GDOI_CODES = ["10.1", "10.2", "10.3", "3.1", "3.2", "4.1", "5.2", "6.1"]
+CHANGE_TYPES = [COKG.Renaming, COKG.FormChange, COKG.TargetGroupChange, COKG.ScopeChange]
+WORDS = [
+    "coproduction", "recovery", "peer", "support", "network", "learning", "centre", "community",
+    "partners", "funding", "council", "volunteers", "mindset", "programme", "workshop", "cafe",
+    "inclusion", "access", "training", "evaluation", "leadership", "trust", "stigma", "housing",
+]  # fmt: skip
+
+N_ORGS = 4
+N_ROLES = 6
+N_EVENTS = 15
+N_SOURCES = 20
+N_INFORMANTS = 6
+N_FINDINGS = 40
+N_QUOTES = 25
+N_LIST_ITEMS = 3
+
+
+def _iri(term: object) -> str:
+    return f"<{term}>"
+
+
+def _lit(text: str, datatype: object = None) -> str:
+    esc = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if datatype is None or str(datatype) == str(XSD.string):
+        return f'"{esc}"'
+    return f'"{esc}"^^<{datatype}>'
+
+
+def _int(n: int, datatype: object = XSD.integer) -> str:
+    return _lit(str(n), datatype)
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def iter_quads(cases: int, seed: int = 42) -> Iterator[Quad]:
+    """Yield (subject, predicate, object, graph) in N-Triples term syntax; graph None = default."""
+    rng = random.Random(seed)
+    shared = _iri(graph_iri("synthetic-shared"))
+    a = _iri(RDF.type)
+    study = _iri(COKGID["study/synthetic-consortium"])
+    source = _iri(COKGID["source/synthetic-article"])
+    yield study, a, _iri(COKG.Study), shared
+    yield study, _iri(RDFS.label), _lit("Synthetic consortium"), shared
+    yield study, _iri(COKG.startDate), _lit("2019", XSD.gYear), shared
+    yield study, _iri(COKG.reportedIn), source, shared
+    yield source, a, _iri(COKG.SourceDocument), shared
+
+    for c in range(1, cases + 1):
+        yield from _case(rng, c, study, source, shared)
+
+
+def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> Iterator[Quad]:
+    cid = f"synthetic-{c:05d}"
+    g = _iri(graph_iri(f"synthetic-case-{c}"))
+    label = _iri(RDFS.label)
+
+    def t(s: str, p: object, o: str, graph: str = g) -> Quad:
+        return s, _iri(p), o, graph
+
+    case = _iri(COKGID[f"case/{cid}"])
+    innov = _iri(COKGID[f"innovation/{cid}"])
+    place = _iri(COKGID[f"place/{cid}-town"])
+    country = _iri(COKGID[f"place/country-{c % 40}"])
+    group = _iri(COKGID[f"population-group/{cid}"])
+    hs = _iri(COKGID[f"health-system/{cid}"])
+    code = f"{chr(65 + c % 26)}{chr(65 + (c // 26) % 26)}{chr(65 + (c // 676) % 26)}"
+    loc_code = _iri(COKGID[f"location-code/{code}-{c}"])
+    start = 1995 + rng.randrange(25)
+
+    # case
+    yield t(case, RDF.type, _iri(COKG.Case))
+    yield t(case, COKG.inStudy, study)
+    yield t(case, COKG.caseNumber, _int(c))
+    yield t(case, COKG.caseId, _lit(cid))
+    yield case, label, _lit(f"Case {c}"), g
+    yield t(case, COKG.studiesInnovation, innov)
+    yield t(case, COKG.location, place)
+    yield t(case, COKG.locationText, _lit(f"Town {c}, Country {c % 40}"))
+    yield t(case, COKG.administrationText, _lit("Third sector and health board"))
+    yield t(case, COKG.servesGroup, group)
+    yield t(case, COKG.servedGroupText, _lit("People with lived experience"))
+    yield t(case, COKG.coproductionApproach, _lit(_sentence(rng, 8)))
+    yield t(case, COKG.coproductionStartYear, _lit(str(start + 10), XSD.gYear))
+    yield t(case, COKG.interviewsFrom, _lit("2019-06", XSD.gYearMonth))
+    yield t(case, COKG.interviewsTo, _lit("2021-03", XSD.gYearMonth))
+    yield t(case, COKG.informantInterviewCount, _int(N_INFORMANTS, XSD.nonNegativeInteger))
+    yield t(case, COKG.documentsReviewedCount, _int(rng.randrange(3, 20), XSD.nonNegativeInteger))
+    yield t(case, COKG.hasHealthSystem, hs)
+    for kind, cls, prop in [("question", COKG.GuidingQuestion, COKG.hasGuidingQuestion),
+                            ("principle", COKG.InclusivityPrinciple,
+                             COKG.hasInclusivityPrinciple)]:  # fmt: skip
+        for i in range(1, N_LIST_ITEMS + 1):
+            item = _iri(COKGID[f"{kind}/{cid}/{i}"])
+            yield t(case, prop, item)
+            yield t(item, RDF.type, _iri(cls))
+            yield t(item, COKG.text, _lit(_sentence(rng, 7)))
+            yield t(item, COKG.position, _int(i, XSD.positiveInteger))
+
+    # place, population group, health system
+    yield t(place, RDF.type, _iri(COKG.Place))
+    yield place, label, _lit(f"Town {c}"), g
+    yield t(place, COKG.placeType, _lit("city"))
+    yield t(place, COKG.withinPlace, country)
+    yield t(group, RDF.type, _iri(COKG.PopulationGroup))
+    yield group, label, _lit("People with mental health problems"), g
+    yield t(group, COKG.structurallyVulnerable, _lit("true", XSD.boolean))
+    yield t(group, COKG.description, _lit(_sentence(rng, 6)))
+    yield t(hs, RDF.type, _iri(COKG.HealthSystem))
+    yield t(hs, COKG.primaryFundingModel, _lit("Tax-funded"))
+    yield t(hs, COKG.primaryFunders, _lit("National government"))
+    yield t(hs, COKG.serviceDelivery, _lit("Public"))
+    yield t(hs, COKG.inCountry, country)
+
+    # innovation, states, change
+    yield t(innov, RDF.type, _iri(COKG.Innovation))
+    yield innov, label, _lit(f"Innovation {c}"), g
+    nature = COKG.Philosophy if c % 3 == 1 else COKG.DefinedProgramme
+    yield t(innov, COKG.innovationNature, _iri(nature))
+    yield t(innov, COKG.natureDescription, _lit(_sentence(rng, 6)))
+    states = []
+    for i, form in enumerate(["project", "network"]):
+        st = _iri(COKGID[f"state/{cid}/{form}"])
+        states.append(st)
+        yield t(innov, COKG.hasState, st)
+        yield t(st, RDF.type, _iri(COKG.InnovationState))
+        yield st, label, _lit(f"Innovation {c} {form}"), g
+        yield t(st, COKG.stateOf, innov)
+        yield t(st, COKG.stateForm, _lit(form))
+        yield t(st, COKG.stateName, _lit(f"Innovation {c} {form}"))
+        yield t(st, COKG.targetGroup, group)
+        yield t(st, COKG.startDate, _lit(str(start + 10 + 3 * i), XSD.gYear))
+    change = _iri(COKGID[f"change/{cid}/project-to-network"])
+    yield t(change, RDF.type, _iri(COKG.InnovationChange))
+    yield t(change, COKG.fromState, states[0])
+    yield t(change, COKG.toState, states[1])
+    yield t(change, COKG.changeType, _iri(rng.choice(CHANGE_TYPES)))
+    yield t(change, COKG.description, _lit(_sentence(rng, 8)))
+    yield t(change, COKG.date, _lit(str(start + 13), XSD.gYear))
+    yield t(change, COKG.inCase, case)
+
+    # source locations
+    srcs = []
+    for i in range(1, N_SOURCES + 1):
+        sl = _iri(COKGID[f"source/{cid}-{i}"])
+        srcs.append(sl)
+        yield t(sl, RDF.type, _iri(COKG.SourceLocation))
+        yield t(sl, COKG.inSource, source)
+        yield t(sl, COKG.section, _lit(f"Findings / Case {c} / {PHASES[i % 3][0].title()}"))
+        yield t(sl, COKG.table, _lit(f"Table {6 + i % 3}"))
+        yield t(sl, COKG.tableRow, _lit(FRAME_ELEMENTS[i % 5]))
+        yield t(sl, COKG.tableColumn, _lit(f"Case {c}"))
+    yield t(change, COKG.locatedIn, srcs[0])
+
+    # organisations (shared graph, like data/organisations.ttl) and role assignments
+    orgs = []
+    for i in range(1, N_ORGS + 1):
+        org = _iri(COKGID[f"org/{cid}-{i}"])
+        orgs.append(org)
+        yield t(org, RDF.type, _iri(COKG.Organisation), shared)
+        yield org, label, _lit(f"Organisation {c}-{i}"), shared
+        yield t(org, SKOS.altLabel, _lit(f"O{c}X{i}"), shared)
+        yield t(
+            org, COKG.organisationType, _lit(rng.choice(["charity", "public", "network"])), shared
+        )
+        yield t(org, COKG.basedIn, place, shared)
+    yield t(case, COKG.administeredBy, orgs[0])
+
+    # phase episodes: adoption starts `start + 10`, implementation +2, assimilation +5 (open)
+    ep_start = [start + 10, start + 12, start + 15]
+    for i, (name, phase) in enumerate(PHASES):
+        ep = _iri(COKGID[f"episode/{cid}/{name}"])
+        yield t(ep, RDF.type, _iri(COKG.PhaseEpisode))
+        yield t(ep, COKG.ofPhase, _iri(phase))
+        yield t(ep, COKG.inCase, case)
+        yield t(ep, COKG.startDate, _lit(str(ep_start[i]), XSD.gYear))
+        if i < 2:
+            yield t(ep, COKG.endDate, _lit(str(ep_start[i + 1]), XSD.gYear))
+        yield t(ep, COKG.dateText, _lit(f"from {ep_start[i]}"))
+        yield t(ep, COKG.locatedIn, srcs[i])
+
+    for i in range(N_ROLES):
+        ra = _iri(COKGID[f"role/{cid}/{i + 1}"])
+        yield t(ra, RDF.type, _iri(COKG.RoleAssignment))
+        yield t(ra, COKG.roleHolder, orgs[i % N_ORGS])
+        yield t(ra, COKG.role, _iri(ROLES[i]))
+        yield t(ra, COKG.inCase, case)
+        yield t(ra, COKG.duringPhase, _iri(PHASES[i % 3][1]))
+        yield t(ra, COKG.description, _lit(_sentence(rng, 7)))
+        yield t(ra, COKG.locatedIn, srcs[i])
+
+    # events: some before adoption (no phase, external change agent involved), most during phases
+    for i in range(N_EVENTS):
+        ev = _iri(COKGID[f"event/{cid}/{i + 1}"])
+        year = start + rng.randrange(20)
+        yield t(ev, RDF.type, _iri(COKG.Event))
+        yield ev, label, _lit(f"Event {c}-{i + 1}"), g
+        yield t(ev, COKG.description, _lit(_sentence(rng, 9)))
+        yield t(ev, COKG.inCase, case)
+        if year >= ep_start[0]:
+            phase = PHASES[0 if year < ep_start[1] else 1 if year < ep_start[2] else 2][1]
+            yield t(ev, COKG.duringPhase, _iri(phase))
+        if i % 3 == 0:
+            yield t(ev, COKG.date, _lit(f"{year}-{1 + i % 12:02d}", XSD.gYearMonth))
+        else:
+            yield t(ev, COKG.date, _lit(str(year), XSD.gYear))
+        yield t(ev, COKG.dateText, _lit(f"in {year}"))
+        yield t(ev, COKG.involves, orgs[3 if i % 4 == 0 else i % N_ORGS])
+        yield t(ev, COKG.eventType, _iri(EVENT_TYPES[i % len(EVENT_TYPES)]))
+        yield t(ev, COKG.locatedIn, srcs[i % N_SOURCES])
+
+    # informants and interviews
+    informants, interviews = [], []
+    yield t(loc_code, RDF.type, _iri(COKG.LocationCode))
+    yield t(loc_code, SKOS.notation, _lit(code))
+    yield t(loc_code, COKG.codeForCase, case)
+    for i in range(1, N_INFORMANTS + 1):
+        icode = f"{code}-{i:02d}" if c <= 17576 else f"{code}-{c % 100:02d}"
+        inf = _iri(COKGID[f"informant/{cid}-{i:02d}"])
+        itv = _iri(COKGID[f"interview/{cid}-{i:02d}"])
+        informants.append(inf)
+        interviews.append(itv)
+        yield t(inf, RDF.type, _iri(COKG.Informant))
+        yield t(inf, COKG.informantCode, _lit(icode))
+        yield t(inf, COKG.locationCode, loc_code)
+        yield t(inf, COKG.informantOf, case)
+        yield t(itv, RDF.type, _iri(COKG.Interview))
+        yield t(itv, COKG.interviewee, inf)
+        yield t(itv, COKG.inCase, case)
+
+    # findings coded to the study frame plus one other scheme
+    findings = []
+    for i in range(1, N_FINDINGS + 1):
+        f = _iri(COKGID[f"finding/{cid}/f{i}"])
+        findings.append(f)
+        yield t(f, RDF.type, _iri(COKG.CrossCaseFinding if i % 4 else COKG.NarrativeFinding))
+        yield t(f, COKG.statement, _lit(_sentence(rng, 10)))
+        yield t(f, COKG.aboutCase, case)
+        yield t(f, COKG.inPhase, _iri(PHASES[i % 3][1]))
+        yield t(f, COKG.codedTo, _iri(FRAME[FRAME_ELEMENTS[rng.randrange(5)]]))
+        other = rng.randrange(3)
+        if other == 0:
+            yield t(f, COKG.codedTo, _iri(CFIR22[rng.choice(CFIR22_CODES)]))
+        elif other == 1:
+            yield t(f, COKG.codedTo, _iri(GDOI[rng.choice(GDOI_CODES)]))
+        else:
+            yield t(f, COKG.codedTo, _iri(LOZEAU[rng.choice(LOZEAU_SCENARIOS)]))
+        yield t(f, COKG.stance, _iri(rng.choice(STANCES)))
+        yield t(f, COKG.position, _int(1 + i % 5, XSD.positiveInteger))
+        yield t(f, COKG.locatedIn, srcs[i % N_SOURCES])
+
+    # quotations supporting findings (the last few findings stay without evidence)
+    for i in range(1, N_QUOTES + 1):
+        q = _iri(COKGID[f"quotation/{cid}/Q{i}"])
+        k = rng.randrange(N_INFORMANTS)
+        yield t(q, RDF.type, _iri(COKG.Quotation))
+        yield t(q, COKG.text, _lit(_sentence(rng, 14)))
+        yield t(q, COKG.quotedInformant, informants[k])
+        yield t(q, COKG.fromInterview, interviews[k])
+        yield t(q, COKG.aboutCase, case)
+        yield t(q, COKG.locatedIn, srcs[i % N_SOURCES])
+        yield t(q, COKG.quotationId, _lit(f"Q{i}"))
+        yield t(q, COKG.inPhase, _iri(PHASES[i % 3][1]))
+        yield t(q, COKG.supports, findings[(i * 7) % (N_FINDINGS - 5)])
+
+
+def write(out: Path, *, cases: int, seed: int = 42, fmt: str = "nt") -> int:
+    """Write the synthetic data to `out` (N-Triples or N-Quads); return the number of lines."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for s, p, o, g in iter_quads(cases, seed):
+            if fmt == "nq" and g is not None:
+                fh.write(f"{s} {p} {o} {g} .\n")
+            else:
+                fh.write(f"{s} {p} {o} .\n")
+            n += 1
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--format", choices=["nt", "nq"], default=None,
+                        help="default: from the --out suffix (.nq -> nq), else nt")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("bench/out/synthetic.nt"))
+    args = parser.parse_args(argv)
+    fmt = args.format or ("nq" if args.out.suffix == ".nq" else "nt")
+    n = write(args.out, cases=args.cases, seed=args.seed, fmt=fmt)
+    print(f"wrote {n} statements for {args.cases} cases to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

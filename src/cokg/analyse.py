@@ -1,0 +1,489 @@
+"""Cross-case analysis: networkx projections of the knowledge graph.
+
+This is the one home of networkx. Every projection is read from a `Store` with SPARQL
+(through `Store.query`), so it works the same on the embedded store, in memory and on a
+remote endpoint. Nodes are keyed by IRI strings and carry `label` and `kind` attributes so
+exports open cleanly in Gephi or Cytoscape.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+from rdflib import Literal, URIRef
+
+from cokg.errors import InputError, ParameterError
+from cokg.namespaces import COKG, sparql_prologue
+from cokg.store import Store
+
+PHASES = ("adoption", "implementation", "assimilation")
+
+_CODED_FINDINGS = """
+SELECT ?case ?caseLabel ?caseNumber ?phase ?concept ?conceptLabel ?notation ?scheme ?finding
+WHERE {
+  ?finding a/rdfs:subClassOf* cokg:Finding ;
+           cokg:aboutCase ?case ;
+           cokg:codedTo ?concept .
+  OPTIONAL { ?finding cokg:inPhase/skos:notation ?phase }
+  OPTIONAL { ?finding cokg:stance ?stance }
+  FILTER (!BOUND(?stance) || ?stance != cokg:NotObserved)
+  ?case rdfs:label ?caseLabel .
+  OPTIONAL { ?case cokg:caseNumber ?caseNumber }
+  OPTIONAL { ?concept skos:prefLabel ?conceptLabel }
+  OPTIONAL { ?concept skos:notation ?notation }
+  OPTIONAL { ?concept skos:inScheme ?scheme }
+}
+"""
+
+_ROLES = """
+SELECT ?assignment ?agent ?agentLabel ?agentKind ?role ?roleLabel ?case ?caseLabel ?phase
+WHERE {
+  ?assignment a cokg:RoleAssignment ;
+              cokg:roleHolder ?agent ;
+              cokg:role ?role ;
+              cokg:inCase ?case .
+  OPTIONAL { ?agent rdfs:label ?agentLabel }
+  OPTIONAL {
+    ?agent a ?agentKind .
+    FILTER (?agentKind IN (cokg:Organisation, cokg:UnnamedIndividual))
+  }
+  OPTIONAL { ?role rdfs:label ?roleLabel }
+  OPTIONAL { ?case rdfs:label ?caseLabel }
+  OPTIONAL { ?assignment cokg:duringPhase/skos:notation ?phase }
+}
+"""
+
+_EVENTS = """
+SELECT ?event ?label ?date ?start ?end ?dateText ?phase ?agent ?agentLabel
+WHERE {
+  ?event a cokg:Event ;
+         cokg:inCase ?case ;
+         rdfs:label ?label .
+  OPTIONAL { ?event cokg:date ?date }
+  OPTIONAL { ?event cokg:startDate ?start }
+  OPTIONAL { ?event cokg:endDate ?end }
+  OPTIONAL { ?event cokg:dateText ?dateText }
+  OPTIONAL { ?event cokg:duringPhase/skos:notation ?phase }
+  OPTIONAL { ?event cokg:involves ?agent . OPTIONAL { ?agent rdfs:label ?agentLabel } }
+}
+"""
+
+_EPISODES = """
+SELECT ?episode ?phase ?start ?end ?dateText
+WHERE {
+  ?episode a cokg:PhaseEpisode ;
+           cokg:inCase ?case ;
+           cokg:ofPhase/skos:notation ?phase .
+  OPTIONAL { ?episode cokg:startDate ?start }
+  OPTIONAL { ?episode cokg:endDate ?end }
+  OPTIONAL { ?episode cokg:dateText ?dateText }
+}
+"""
+
+_CASES = """
+SELECT ?case ?caseId ?label ?number
+WHERE {
+  ?case a cokg:Case ; cokg:caseId ?caseId ; rdfs:label ?label .
+  OPTIONAL { ?case cokg:caseNumber ?number }
+}
+ORDER BY ?number ?caseId
+"""
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """A case as the analyses name it."""
+
+    iri: str
+    case_id: str
+    label: str
+    number: int | None
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """An event or a phase episode placed on a case's time axis (fractional years)."""
+
+    iri: str
+    label: str
+    kind: str  # "event" | "episode"
+    phase: str | None
+    start: float | None
+    end: float | None
+    date_text: str
+    precision: str  # "year" | "month" | "day" | "none"
+
+
+def _select(store: Store, body: str, bindings: dict | None = None) -> list[dict]:
+    return store.query(sparql_prologue() + body, bindings=bindings).rows
+
+
+def _s(term: object) -> str | None:
+    return None if term is None else str(term)
+
+
+def cases(store: Store) -> list[CaseRef]:
+    """The cases in the store, in case-number order."""
+    out = []
+    for row in _select(store, _CASES):
+        number = row.get("number")
+        out.append(
+            CaseRef(
+                iri=str(row["case"]),
+                case_id=str(row["caseId"]),
+                label=str(row["label"]),
+                number=int(number.toPython()) if number is not None else None,
+            )
+        )
+    return out
+
+
+def case_by_id(store: Store, case_id: str) -> CaseRef:
+    """Look a case up by its id; the error lists the ids that exist."""
+    known = cases(store)
+    for case in known:
+        if case.case_id == case_id:
+            return case
+    allowed = ", ".join(c.case_id for c in known)
+    raise ParameterError(f"unknown case {case_id!r}; allowed: {allowed}")
+
+
+def _check_phase(phase: str | None) -> None:
+    if phase is not None and phase not in PHASES:
+        raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASES)}")
+
+
+def _coded(store: Store, phase: str | None) -> list[dict]:
+    _check_phase(phase)
+    rows = _select(store, _CODED_FINDINGS)
+    if phase is not None:
+        rows = [r for r in rows if _s(r.get("phase")) == phase]
+    return rows
+
+
+def _concept_attrs(row: dict) -> dict:
+    return {
+        "kind": "construct",
+        "label": _s(row.get("conceptLabel")) or str(row["concept"]),
+        "notation": _s(row.get("notation")) or "",
+        "scheme": _s(row.get("scheme")) or "",
+    }
+
+
+def case_construct_graph(
+    store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
+) -> nx.Graph:
+    """Bipartite case–construct graph; edge `weight` = number of findings coding it."""
+    wanted = set(schemes) if schemes is not None else None
+    g = nx.Graph(name=f"case-construct ({phase or 'all phases'})")
+    for row in _coded(store, phase):
+        scheme = _s(row.get("scheme"))
+        if wanted is not None and scheme not in wanted:
+            continue
+        case, concept = str(row["case"]), str(row["concept"])
+        g.add_node(case, kind="case", label=str(row["caseLabel"]), bipartite=0)
+        g.add_node(concept, bipartite=1, **_concept_attrs(row))
+        if g.has_edge(case, concept):
+            g[case][concept]["weight"] += 1
+        else:
+            g.add_edge(case, concept, weight=1)
+    return g
+
+
+def construct_cooccurrence(
+    store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
+) -> nx.Graph:
+    """Constructs coded together in a case and phase.
+
+    Edge `weight` counts the (case, phase) pairs in which both constructs were coded;
+    node `cases` counts the cases that coded the construct.
+    """
+    wanted = set(schemes) if schemes is not None else None
+    groups: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    attrs: dict[str, dict] = {}
+    case_sets: dict[str, set[str]] = defaultdict(set)
+    for row in _coded(store, phase):
+        scheme = _s(row.get("scheme"))
+        if wanted is not None and scheme not in wanted:
+            continue
+        concept = str(row["concept"])
+        groups[(str(row["case"]), _s(row.get("phase")))].add(concept)
+        attrs[concept] = _concept_attrs(row)
+        case_sets[concept].add(str(row["case"]))
+    g = nx.Graph(name=f"construct co-occurrence ({phase or 'all phases'})")
+    for concept, a in attrs.items():
+        g.add_node(concept, cases=len(case_sets[concept]), **a)
+    for members in groups.values():
+        for a, b in itertools.combinations(sorted(members), 2):
+            if g.has_edge(a, b):
+                g[a][b]["weight"] += 1
+            else:
+                g.add_edge(a, b, weight=1)
+    return g
+
+
+def constructs_in_all_cases(
+    store: Store, *, phase: str, schemes: Iterable[str] | None = None
+) -> set[str]:
+    """IRIs of constructs coded in every case for a phase (the overarching patterns)."""
+    g = case_construct_graph(store, phase=phase, schemes=schemes)
+    all_cases = {c.iri for c in cases(store)}
+    return {
+        n
+        for n, d in g.nodes(data=True)
+        if d["kind"] == "construct" and all_cases <= set(g.neighbors(n))
+    }
+
+
+def construct_centrality(
+    store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
+) -> dict[str, float]:
+    """Weighted degree centrality of constructs in the co-occurrence network."""
+    g = construct_cooccurrence(store, phase=phase, schemes=schemes)
+    if g.number_of_nodes() <= 1:
+        return dict.fromkeys(g.nodes, 0.0)
+    total = max(1, sum(w for _, _, w in g.edges(data="weight")))
+    return {n: g.degree(n, weight="weight") / total for n in g.nodes}
+
+
+def case_similarity(
+    store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
+) -> dict[tuple[str, str], float]:
+    """Jaccard similarity of the construct sets of each pair of cases (keys: case ids)."""
+    g = case_construct_graph(store, phase=phase, schemes=schemes)
+    refs = cases(store)
+    sets = {c.case_id: set(g.neighbors(c.iri)) if c.iri in g else set() for c in refs}
+    out: dict[tuple[str, str], float] = {}
+    for a, b in itertools.combinations(sorted(sets), 2):
+        union = sets[a] | sets[b]
+        out[(a, b)] = len(sets[a] & sets[b]) / len(union) if union else 0.0
+    return out
+
+
+def organisation_role_network(store: Store) -> nx.MultiDiGraph:
+    """Agents → cases, one edge per role assignment (`role`, `phase` on the edge)."""
+    g = nx.MultiDiGraph(name="organisation roles")
+    for row in _select(store, _ROLES):
+        agent, case = str(row["agent"]), str(row["case"])
+        kind = "organisation"
+        if row.get("agentKind") is not None and URIRef(row["agentKind"]) == COKG.UnnamedIndividual:
+            kind = "individual"
+        g.add_node(agent, kind=kind, label=_s(row.get("agentLabel")) or agent)
+        g.add_node(case, kind="case", label=_s(row.get("caseLabel")) or case)
+        key = (str(row["assignment"]), _s(row.get("phase")))
+        if not g.has_edge(agent, case, key=key):
+            g.add_edge(
+                agent,
+                case,
+                key=key,
+                role=_s(row.get("roleLabel")) or str(row["role"]),
+                phase=_s(row.get("phase")) or "",
+            )
+    return g
+
+
+# --- time -----------------------------------------------------------------------------
+
+
+def date_bounds(term: object) -> tuple[float, float, str] | None:
+    """Fractional-year bounds and precision of an xsd:gYear/gYearMonth/date literal."""
+    if term is None:
+        return None
+    text = str(term).strip()
+    lit_type = str(term.datatype) if isinstance(term, Literal) and term.datatype else ""
+    try:
+        year = int(text[:4])
+        if lit_type.endswith("gYearMonth") or (len(text) == 7 and text[4] == "-"):
+            month = int(text[5:7])
+            return year + (month - 1) / 12, year + month / 12, "month"
+        if lit_type.endswith("#date") or (len(text) == 10 and text[4] == "-"):
+            month, day = int(text[5:7]), int(text[8:10])
+            start = year + (month - 1) / 12 + (day - 1) / 365
+            return start, start + 1 / 365, "day"
+        return float(year), year + 1.0, "year"
+    except (ValueError, IndexError):
+        return None
+
+
+def timeline(store: Store, case_id: str) -> list[TimelineItem]:
+    """Events and phase episodes of a case on a fractional-year axis, in date order."""
+    case = case_by_id(store, case_id)
+    bind = {"case": URIRef(case.iri)}
+    items: dict[str, TimelineItem] = {}
+    for row in _select(store, _EVENTS, bind):
+        iri = str(row["event"])
+        if iri in items:
+            continue
+        start = date_bounds(row.get("date") or row.get("start"))
+        end = date_bounds(row.get("date") or row.get("end"))
+        items[iri] = TimelineItem(
+            iri=iri,
+            label=str(row["label"]),
+            kind="event",
+            phase=_s(row.get("phase")),
+            start=start[0] if start else None,
+            end=end[1] if end else (start[1] if start else None),
+            date_text=_s(row.get("dateText")) or _s(row.get("date") or row.get("start")) or "",
+            precision=start[2] if start else "none",
+        )
+    for row in _select(store, _EPISODES, bind):
+        start = date_bounds(row.get("start"))
+        end = date_bounds(row.get("end"))
+        phase = str(row["phase"])
+        items[str(row["episode"])] = TimelineItem(
+            iri=str(row["episode"]),
+            label=phase,
+            kind="episode",
+            phase=phase,
+            start=start[0] if start else None,
+            end=end[1] if end else None,
+            date_text=_s(row.get("dateText")) or "",
+            precision=start[2] if start else "none",
+        )
+    return sorted(items.values(), key=lambda i: (i.start is None, i.start or 0.0, i.label))
+
+
+def event_precedence(store: Store, case_id: str) -> nx.DiGraph:
+    """A DAG of a case's dated events in time order, with phase starts and agents.
+
+    Nodes: events (`kind=event`), phase starts (`kind=phase-start`, e.g. "adoption begins")
+    and agents (`kind=agent`). An item precedes another when it ends no later than the other
+    starts (interval order at the precision the source gives: "2015" is all of 2015, so it
+    neither precedes nor follows "2015-06"). A phase start known only to the year is the
+    latest moment it can be, the end of that year: what the source dates within that year
+    counts as leading up to it, as the paper narrates it. The graph keeps only the direct
+    precedences (transitive reduction); agents point to the events they were involved in.
+    Items with no date stay off the time axis.
+    """
+    case = case_by_id(store, case_id)
+    spans: dict[str, tuple[float, float]] = {}
+    g = nx.DiGraph()
+    for item in timeline(store, case_id):
+        if item.kind == "episode":
+            node = f"{case.iri}#{item.phase}-begins"
+            g.add_node(node, kind="phase-start", label=f"{item.phase} begins", phase=item.phase)
+            if item.start is not None:
+                moment = _phase_start_moment(item)
+                spans[node] = (moment, moment)
+        else:
+            node = item.iri
+            g.add_node(node, kind="event", label=item.label, phase=item.phase or "")
+            if item.start is not None:
+                spans[node] = (item.start, item.end if item.end is not None else item.start)
+        if node in spans:
+            g.nodes[node]["time"] = spans[node][0]
+            g.nodes[node]["date"] = item.date_text
+    order = nx.DiGraph()
+    order.add_nodes_from(spans)
+    for a, (a_start, a_end) in spans.items():
+        for b, (b_start, _) in spans.items():
+            if a != b and a_end <= b_start and a_start < b_start:
+                order.add_edge(a, b)
+    for a, b in nx.transitive_reduction(order).edges:
+        g.add_edge(a, b, relation="precedes")
+    for row in _select(store, _EVENTS, {"case": URIRef(case.iri)}):
+        agent = row.get("agent")
+        if agent is None:
+            continue
+        g.add_node(str(agent), kind="agent", label=_s(row.get("agentLabel")) or str(agent))
+        g.add_edge(str(agent), str(row["event"]), relation="involved in")
+    g.graph["name"] = f"event precedence: {case.label}"
+    return g
+
+
+def _phase_start_moment(item: TimelineItem) -> float:
+    """The latest moment a phase can have begun, given the precision of its start date."""
+    assert item.start is not None
+    widths = {"year": 1.0, "month": 1 / 12, "day": 1 / 365}
+    return item.start + widths.get(item.precision, 0.0)
+
+
+def paths_to_adoption(store: Store, case_id: str) -> dict[str, list[str]]:
+    """Events and agents from which the start of the case's adoption can be reached.
+
+    Returns {"events": [...labels], "agents": [...labels]} in time order.
+    """
+    case = case_by_id(store, case_id)
+    g = event_precedence(store, case_id)
+    target = f"{case.iri}#adoption-begins"
+    if target not in g:
+        raise InputError(f"case {case_id} has no dated adoption episode")
+    before = nx.ancestors(g, target)
+    events = sorted(
+        (n for n in before if g.nodes[n]["kind"] == "event"),
+        key=lambda n: (g.nodes[n].get("time", 0.0), g.nodes[n]["label"]),
+    )
+    agents = sorted(g.nodes[n]["label"] for n in before if g.nodes[n]["kind"] == "agent")
+    return {"events": [g.nodes[n]["label"] for n in events], "agents": agents}
+
+
+# --- exports --------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("graphml", "gexf", "json")
+
+
+def _flatten(g: nx.Graph) -> nx.Graph:
+    """GraphML/GEXF take scalar attributes only; MultiDiGraph keys become attributes."""
+    h = nx.DiGraph() if g.is_directed() else nx.Graph()
+    h.graph.update({k: str(v) for k, v in g.graph.items()})
+    for n, d in g.nodes(data=True):
+        h.add_node(n, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})
+    if g.is_multigraph():
+        for a, b, d in g.edges(data=True):
+            if h.has_edge(a, b):
+                h[a][b]["weight"] += 1
+                for k in ("role", "phase"):
+                    if k in d and d[k] not in h[a][b][k].split("; "):
+                        h[a][b][k] += "; " + d[k]
+            else:
+                h.add_edge(a, b, weight=1, **{k: str(v) for k, v in d.items()})
+    else:
+        for a, b, d in g.edges(data=True):
+            h.add_edge(a, b, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})
+    return h
+
+
+def export_graph(g: nx.Graph, path: Path, *, fmt: str | None = None) -> Path:
+    """Write a network as GraphML, GEXF or node-link JSON (chosen by `fmt` or suffix)."""
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise ParameterError(
+            f"unknown network format {fmt!r}; allowed: {', '.join(EXPORT_FORMATS)}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flat = _flatten(g)
+    if fmt == "graphml":
+        nx.write_graphml(flat, path)
+    elif fmt == "gexf":
+        nx.write_gexf(flat, path)
+    else:
+        data = nx.node_link_data(flat, edges="links")
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def networks(store: Store) -> dict[str, nx.Graph]:
+    """Every network the report and `cokg analyse` export, by file stem."""
+    out: dict[str, nx.Graph] = {
+        "case-construct": case_construct_graph(store),
+        "construct-cooccurrence": construct_cooccurrence(store),
+        "organisation-roles": organisation_role_network(store),
+    }
+    for case in cases(store):
+        out[f"events-{case.case_id}"] = event_precedence(store, case.case_id)
+    return out
+
+
+def export_all(store: Store, out_dir: Path) -> list[Path]:
+    """Export every network in every format into `out_dir`."""
+    written = []
+    for stem, g in networks(store).items():
+        for fmt in EXPORT_FORMATS:
+            written.append(export_graph(g, out_dir / f"{stem}.{fmt}", fmt=fmt))
+    return written

@@ -1,0 +1,135 @@
+"""`make demo` (`python -m cokg.demo`): the pipeline end to end, one step after another.
+
+Adding a step: write a function `def _step_xxx() -> StepResult` below (import what it needs
+inside the function, call one library function, return the lines to show) and add one line
+to STEPS in pipeline order (load -> check -> build -> validate -> query -> analyse/report).
+A step fails by raising CokgError or returning ok=False; the demo then carries on with the
+remaining steps and exits 1 at the end, so one broken part does not hide the others.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cokg.errors import CokgError
+
+
+@dataclass(frozen=True)
+class StepResult:
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[], StepResult]
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def _step_version() -> StepResult:
+    import platform
+
+    import pyoxigraph
+
+    from cokg import __version__
+
+    return StepResult(
+        [
+            f"cokg {__version__} (Python {platform.python_version()}, pyoxigraph "
+            f"{pyoxigraph.__version__})"
+        ]
+    )
+
+
+_TERMS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?kind (COUNT(DISTINCT ?t) AS ?n) WHERE {
+  ?t a ?type .
+  FILTER(STRSTARTS(STR(?t), "https://w3id.org/cokg/ontology#"))
+  BIND(IF(?type = owl:Class, "classes",
+       IF(?type = owl:ObjectProperty, "object properties",
+       IF(?type = owl:DatatypeProperty, "datatype properties",
+       IF(?type = owl:AnnotationProperty, "annotation properties", "individuals")))) AS ?kind)
+  FILTER(?type != owl:NamedIndividual)
+} GROUP BY ?kind ORDER BY ?kind
+"""
+
+_SCHEMES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?scheme (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?c) AS ?n) WHERE {
+  ?scheme a skos:ConceptScheme .
+  OPTIONAL { ?scheme skos:prefLabel|<http://purl.org/dc/terms/title> ?l }
+  OPTIONAL { ?c skos:inScheme ?scheme }
+} GROUP BY ?scheme ORDER BY ?scheme
+"""
+
+
+def _step_ontology() -> StepResult:
+    from cokg import load
+
+    files = load.ontology_files(include_frameworks=True)
+    store = load.load_ontology(include_frameworks=True)
+    lines = [
+        f"{len(files)} files, {len(store)} triples, {len(list(store.named_graphs()))} named graphs"
+    ]
+    terms = ", ".join(
+        f"{r['n'].value} {r['kind'].value}"
+        for r in store.query(_TERMS, use_default_graph_as_union=True)
+    )
+    lines.append(f"ontology terms: {terms or 'none'}")
+    for r in store.query(_SCHEMES, use_default_graph_as_union=True):
+        label = r["label"].value if r["label"] is not None else r["scheme"].value
+        lines.append(f"framework: {label} ({r['n'].value} concepts) <{r['scheme'].value}>")
+    return StepResult(lines)
+
+
+def _step_check() -> StepResult:
+    from cokg import paths
+    from cokg.reason import check, format_report
+
+    report = check(include_data=paths.DATA_DIR.is_dir())
+    return StepResult(format_report(report).splitlines(), ok=report.ok)
+
+
+# The extension point: one line per step, in pipeline order.
+STEPS: list[Step] = [
+    Step("version", _step_version),
+    Step("ontology and frameworks", _step_ontology),
+    Step("cokg check (HermiT + vocabulary lint, with data)", _step_check),
+]
+
+
+def run(steps: list[Step] | None = None, *, out: Callable[[str], None] = print) -> bool:
+    """Run the steps, writing their output with `out`; True when every step succeeded."""
+    all_ok = True
+    for i, step in enumerate(steps if steps is not None else STEPS, 1):
+        out(f"\n== {i}. {step.title} ==")
+        start = time.perf_counter()
+        try:
+            result = step.run()
+        except CokgError as exc:
+            result = StepResult([f"error: {exc}"], ok=False)
+        except Exception:  # a bug: show it, keep going with the other steps
+            result = StepResult(traceback.format_exc().rstrip().splitlines(), ok=False)
+        for line in result.lines:
+            out(f"  {line}")
+        status = "ok" if result.ok else "FAILED"
+        out(f"  [{status} in {time.perf_counter() - start:.2f} s]")
+        all_ok = all_ok and result.ok
+    out("\ndemo: all steps succeeded" if all_ok else "\ndemo: some steps FAILED")
+    return all_ok
+
+
+def main() -> None:
+    sys.exit(0 if run() else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""`cokg serve`: a read-only SPARQL 1.1 endpoint and HTML pages over the knowledge graph.
+
+    from cokg.serve import serve
+    serve(port=8000, timeout=10, limit=10_000)        # blocks; Ctrl+C stops it
+
+The data is copied once from the store into each worker process (an in-memory snapshot), so the
+server never holds the store's writer lock and cannot change it. Queries run in those workers:
+one exceeding the timeout has its worker killed and replaced; results beyond the limit are cut
+and flagged (`X-Cokg-Truncated: true`, a note on HTML pages).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cokg.errors import InputError
+
+if TYPE_CHECKING:
+    from cokg.serve.pool import DataSource
+
+__all__ = ["DataSource", "QueryPool", "ServeSettings", "create_app", "serve", "snapshot"]
+
+# Imported on first use: a query worker (`python -m cokg.serve.pool`) needs none of the web stack.
+_LAZY = {
+    "DataSource": "cokg.serve.pool",
+    "QueryPool": "cokg.serve.pool",
+    "ServeSettings": "cokg.serve.app",
+    "create_app": "cokg.serve.app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
+
+
+@contextlib.contextmanager
+def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
+    """The store's named graphs as an N-Quads file in a temporary directory (built if empty)."""
+    from cokg.serve.pool import DataSource
+    from cokg.store import ensure_built, open_store
+
+    if store_spec is not None and re.match(r"https?://", str(store_spec)):
+        raise InputError(
+            "cokg serve answers from a local store (a directory or memory:); "
+            "a remote endpoint is already a SPARQL server"
+        )
+    store = open_store(store_spec)
+    try:
+        ensure_built(store)
+        data = store.export(format="nq")
+    finally:
+        store.close()
+    with tempfile.TemporaryDirectory(prefix="cokg-serve-") as tmp:
+        path = Path(tmp) / "snapshot.nq"
+        path.write_bytes(data)
+        del data
+        yield DataSource(snapshot=path)
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    store: str | Path | None = None,
+    timeout: float = 10.0,
+    limit: int = 10_000,
+    workers: int = 2,
+    memory_mb: int | None = 4096,
+) -> None:
+    """Serve until interrupted. Raises CokgError subclasses for bad options or an unusable store."""
+    import uvicorn
+
+    from cokg.serve.app import ServeSettings, create_app
+    from cokg.serve.pool import QueryPool
+
+    if timeout <= 0:
+        raise InputError("--timeout must be positive")
+    if limit < 1:
+        raise InputError("--limit must be at least 1")
+    if workers < 1:
+        raise InputError("--workers must be at least 1")
+    settings = ServeSettings(timeout=timeout, limit=limit)
+    with (
+        snapshot(store) as source,
+        QueryPool(source, workers=workers, timeout=timeout, memory_mb=memory_mb) as pool,
+    ):
+        app = create_app(pool, settings)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

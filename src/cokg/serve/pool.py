@@ -1,0 +1,573 @@
+"""Worker processes that run SPARQL for the server, so that a query can really be stopped.
+
+pyoxigraph has no query timeout and a running query holds no Python checkpoint, so the only hard
+stop is to kill the process running it. Each worker holds its own in-memory copy of the dataset
+(loaded from an N-Quads snapshot; in memory, queries run 4-8x faster than on disk). The pool hands
+one task to one idle worker; when the answer does not come back in time the worker is killed and
+replaced, and the caller gets `QueryTimeout`. A worker that dies (e.g. at its memory cap) is
+replaced as well. Workers are fresh interpreters (`python -m cokg.serve.pool FD`) talking over a
+socket pair, independent of how the server itself was started.
+
+The worker side imports only the standard library and pyoxigraph, so starting one stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from cokg.errors import QueryError
+
+# An encoded RDF term, picklable without pyoxigraph or rdflib:
+# ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype_iri | None, language | None)
+Term = tuple
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# Media types the worker can write, by result kind.
+RESULT_FORMATS = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_FORMATS = {
+    "text/turtle": "TURTLE",
+    "application/n-triples": "N_TRIPLES",
+    "application/rdf+xml": "RDF_XML",
+    "application/ld+json": "JSON_LD",
+}
+
+
+class QueryTimeout(QueryError):
+    """The query ran past the server's timeout; its worker was killed."""
+
+
+class WorkerLost(QueryError):
+    """The worker running the query died (most often: it reached its memory cap)."""
+
+
+class ServiceBusy(QueryError):
+    """Every worker stayed busy for longer than the timeout."""
+
+
+class QueryRefused(QueryError):
+    """The query text is an update, or could not be parsed."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "update" | "syntax" | "unacceptable"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a worker gets its data: an N-Quads file (None: an empty dataset)."""
+
+    snapshot: Path | None = None
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    ident: int
+
+
+@dataclass
+class PoolStats:
+    started: int = 0
+    killed_timeout: int = 0
+    lost: int = 0
+    tasks: int = 0
+
+
+class QueryPool:
+    """A few worker processes, each able to answer one task at a time."""
+
+    def __init__(
+        self,
+        source: DataSource,
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        memory_mb: int | None = 4096,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.source = source
+        self.size = workers
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.stats = PoolStats()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: dict[int, _Worker] = {}
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._closed = False
+        # Workers are started from one long-lived thread: Linux's parent-death signal (which
+        # stops a worker when the server dies) fires when the *thread* that started it exits.
+        self._spawn_requests: queue.Queue[queue.Queue[Any]] = queue.Queue()
+        threading.Thread(target=self._spawner, name="cokg-spawner", daemon=True).start()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> QueryPool:
+        workers = [self._spawn() for _ in range(self.size)]
+        for w in workers:
+            self._await_ready(w)
+            self._idle.put(w)
+        return self
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all.values())
+            self._all.clear()
+        for w in workers:
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(None)
+        for w in workers:
+            try:
+                w.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                w.process.kill()
+                w.process.wait(timeout=5)
+            w.conn.close()
+
+    def __enter__(self) -> QueryPool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawner(self) -> None:
+        while True:
+            reply = self._spawn_requests.get()
+            try:
+                reply.put(self._start_process())
+            except BaseException as exc:
+                reply.put(exc)
+
+    def _start_process(self) -> tuple[Any, Connection]:
+        # A fresh interpreter running this module: independent of the caller's __main__.
+        parent_sock, child_sock = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cokg.serve.pool", str(child_sock.fileno())],
+                pass_fds=(child_sock.fileno(),),
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        finally:
+            child_sock.close()
+        conn = Connection(parent_sock.detach())
+        conn.send((self.source, self.memory_mb))
+        return process, conn
+
+    def _spawn(self) -> _Worker:
+        reply: queue.Queue[Any] = queue.Queue()
+        self._spawn_requests.put(reply)
+        got = reply.get()
+        if isinstance(got, BaseException):
+            raise WorkerLost(f"could not start a query worker: {got}")
+        process, conn = got
+        with self._lock:
+            ident = self._next_id
+            self._next_id += 1
+            w = _Worker(process, conn, ident)
+            self._all[ident] = w
+        self.stats.started += 1
+        return w
+
+    def _await_ready(self, w: _Worker) -> None:
+        # Loading a large snapshot may take a while; give it generous but bounded time.
+        if not w.conn.poll(max(60.0, self.timeout * 6)):
+            self._discard(w)
+            raise WorkerLost("a query worker did not start in time")
+        try:
+            msg = w.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._discard(w)
+            raise WorkerLost("a query worker failed while loading the data") from exc
+        if msg[0] != "ready":
+            self._discard(w)
+            raise WorkerLost(f"a query worker could not load the data: {msg[1]}")
+
+    def _discard(self, w: _Worker) -> None:
+        with self._lock:
+            self._all.pop(w.ident, None)
+        with contextlib.suppress(Exception):
+            w.process.kill()
+        with contextlib.suppress(Exception):
+            w.process.wait(timeout=5)
+        w.conn.close()
+
+    def _replace_later(self, w: _Worker) -> None:
+        """Kill a worker and start its replacement in the background (the caller answers now)."""
+        with contextlib.suppress(Exception):
+            w.process.kill()  # the signal is immediate; reaping a large process is not
+
+        def replace() -> None:
+            self._discard(w)
+            if self._closed:
+                return
+            try:
+                new = self._spawn()
+                self._await_ready(new)
+            except Exception:  # the next request will find one worker fewer; retried below
+                time.sleep(1)
+                if not self._closed:
+                    threading.Thread(target=replace, daemon=True).start()
+                return
+            if self._closed:
+                self._discard(new)
+            else:
+                self._idle.put(new)
+
+        threading.Thread(target=replace, daemon=True).start()
+
+    # -- running tasks -------------------------------------------------------------------
+    def run(self, task: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        """Run one task on an idle worker (QueryTimeout, WorkerLost, ServiceBusy, QueryRefused)."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            w = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise ServiceBusy(
+                f"the server is busy: no query worker became free within {limit:g} s"
+            ) from None
+        try:
+            w.conn.send(task)
+            if not w.conn.poll(limit):
+                self.stats.killed_timeout += 1
+                self._replace_later(w)
+                raise QueryTimeout(
+                    f"the query ran longer than the {limit:g} s timeout and was stopped"
+                )
+            reply = w.conn.recv()
+        except (EOFError, OSError):
+            self.stats.lost += 1
+            self._replace_later(w)
+            raise WorkerLost(
+                "the query was stopped: its worker ran out of memory or crashed"
+            ) from None
+        except QueryTimeout:
+            raise
+        except BaseException:
+            # e.g. a task that cannot be pickled: the worker's state is unknown, replace it
+            self._replace_later(w)
+            raise
+        self._idle.put(w)
+        self.stats.tasks += 1
+        status, payload = reply
+        if status == "ok":
+            return payload
+        raise QueryRefused(payload["message"], reason=payload["reason"])
+
+
+# ======================================================================================
+# Worker side: only the standard library and pyoxigraph below this line.
+# ======================================================================================
+
+
+def _limit_resources(memory_mb: int | None) -> None:
+    # Ctrl+C goes to the whole process group: the parent shuts workers down itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # Die with the parent, so a killed server leaves no query running.
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if memory_mb:
+        with contextlib.suppress(Exception):
+            import resource
+
+            cap = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def worker_main(conn: Connection) -> None:
+    """Load the data, then answer tasks until told to stop (None) or the pipe closes."""
+    try:
+        source, memory_mb = conn.recv()
+    except (EOFError, OSError):
+        return
+    _limit_resources(memory_mb)
+    try:
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        if source.snapshot is not None:
+            store.bulk_load(path=str(source.snapshot), format=ox.RdfFormat.N_QUADS)
+    except Exception as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        try:
+            reply = ("ok", _run_task(ox, store, task))
+        except _Refusal as exc:
+            reply = ("refused", {"message": str(exc), "reason": exc.reason})
+        except Exception as exc:  # keep serving: report the error to the caller
+            reply = ("refused", {"message": f"{type(exc).__name__}: {exc}", "reason": "error"})
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+class _Refusal(Exception):
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _decode(ox: Any, t: Term) -> Any:
+    kind = t[0]
+    if kind == "uri":
+        return ox.NamedNode(t[1])
+    if kind == "bnode":
+        return ox.BlankNode(t[1])
+    _, value, datatype, lang = t
+    if lang:
+        return ox.Literal(value, language=lang)
+    if datatype and datatype != XSD_STRING:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
+
+
+def _encode(ox: Any, term: Any) -> Term | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.datatype.value, term.language)
+    return ("literal", str(term), None, None)  # RDF-star triple terms: shown as text
+
+
+def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
+    kwargs: dict[str, Any] = {}
+    if task.get("default_graph"):
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in task["default_graph"]]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if task.get("named_graphs"):
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in task["named_graphs"]]
+    if task.get("bindings"):
+        kwargs["substitutions"] = {
+            ox.Variable(k): _decode(ox, v) for k, v in task["bindings"].items()
+        }
+    text = task["query"]
+    try:
+        return store.query(text, **kwargs)
+    except SyntaxError as exc:
+        # Does it parse as an update? Try it on a throwaway empty store, never on ours.
+        # (SERVICE and LOAD were refused before the text reached this process.)
+        try:
+            ox.Store().update(text)
+        except Exception:
+            raise _Refusal(f"SPARQL syntax error: {exc}", "syntax") from None
+        raise _Refusal("this endpoint is read-only: SPARQL updates are refused", "update") from None
+
+
+def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
+    if task["op"] == "ping":
+        return {"pid": os.getpid(), "triples": len(store)}
+    limit = int(task.get("limit") or 0)
+    result = _run_query(ox, store, task)
+    if isinstance(result, ox.QueryBoolean):
+        kind = "ask"
+    elif isinstance(result, ox.QuerySolutions):
+        kind = "select"
+    else:
+        kind = "graph"
+
+    if task["op"] == "rows":
+        out: dict[str, Any] = {"kind": kind, "truncated": False}
+        if kind == "ask":
+            out["boolean"] = bool(result)
+        elif kind == "select":
+            variables = [v.value for v in result.variables]
+            rows, truncated = _take(result, limit)
+            out["variables"] = variables
+            out["rows"] = [tuple(_encode(ox, s[v]) for v in variables) for s in rows]
+            out["truncated"] = truncated
+        else:
+            triples, truncated = _take(result, limit)
+            out["triples"] = [
+                (_encode(ox, t.subject), _encode(ox, t.predicate), _encode(ox, t.object))
+                for t in triples
+            ]
+            out["truncated"] = truncated
+        return out
+
+    # op == "protocol": write the response body in the negotiated format.
+    fmt = task["result_format"] if kind in ("select", "ask") else task["graph_format"]
+    if fmt is None:
+        what = "a result table or boolean" if kind != "graph" else "an RDF graph"
+        raise _Refusal(f"this query returns {what}; no acceptable media type", "unacceptable")
+    media_type, name = fmt
+    if kind == "ask":
+        return {
+            "kind": kind,
+            "media_type": media_type,
+            "body": _boolean_body(name, bool(result)),
+            "truncated": False,
+            "count": 1,
+        }
+    if kind == "select":
+        variables = [v.value for v in result.variables]
+        rows, truncated = _take(result, limit)
+        body = _solutions_body(ox, name, variables, rows)
+        return {
+            "kind": kind,
+            "media_type": media_type,
+            "body": body,
+            "truncated": truncated,
+            "count": len(rows),
+        }
+    triples, truncated = _take(result, limit)
+    body = ox.serialize(
+        triples, format=getattr(ox.RdfFormat, name), prefixes=task.get("prefixes") or None
+    )
+    return {
+        "kind": kind,
+        "media_type": media_type,
+        "body": body,
+        "truncated": truncated,
+        "count": len(triples),
+    }
+
+
+def _take(results: Any, limit: int) -> tuple[list[Any], bool]:
+    """The first `limit` items (all when limit is 0) and whether more were left behind."""
+    items: list[Any] = []
+    for item in results:
+        if limit and len(items) >= limit:
+            return items, True
+        items.append(item)
+    return items, False
+
+
+# -- SPARQL 1.1 results formats (JSON, XML, CSV, TSV), written here because the result
+# -- cap means we stop reading the solutions early.
+
+
+def _boolean_body(name: str, value: bool) -> bytes:
+    if name == "json":
+        return (b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")) + b"\n"
+    if name == "xml":
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    if name == "csv":
+        return b"_askResult\r\n" + (b"true" if value else b"false") + b"\r\n"
+    return b"?_askResult\n" + (b"true" if value else b"false") + b"\n"
+
+
+def _solutions_body(ox: Any, name: str, variables: list[str], rows: list[Any]) -> bytes:
+    import json
+    from xml.sax.saxutils import escape, quoteattr
+
+    if name == "json":
+        bindings = []
+        for s in rows:
+            b: dict[str, Any] = {}
+            for v in variables:
+                t = s[v]
+                if t is None:
+                    continue
+                if isinstance(t, ox.NamedNode):
+                    b[v] = {"type": "uri", "value": t.value}
+                elif isinstance(t, ox.BlankNode):
+                    b[v] = {"type": "bnode", "value": t.value}
+                elif isinstance(t, ox.Literal):
+                    lit: dict[str, str] = {"type": "literal", "value": t.value}
+                    if t.language:
+                        lit["xml:lang"] = t.language
+                    elif t.datatype.value != XSD_STRING:
+                        lit["datatype"] = t.datatype.value
+                    b[v] = lit
+                else:
+                    b[v] = {"type": "literal", "value": str(t)}
+            bindings.append(b)
+        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8") + b"\n"
+    if name == "xml":
+        parts = [
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
+        ]
+        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        parts.append("</head>\n<results>\n")
+        for s in rows:
+            parts.append("<result>")
+            for v in variables:
+                t = s[v]
+                if t is None:
+                    continue
+                parts.append(f"<binding name={quoteattr(v)}>")
+                if isinstance(t, ox.NamedNode):
+                    parts.append(f"<uri>{escape(t.value)}</uri>")
+                elif isinstance(t, ox.BlankNode):
+                    parts.append(f"<bnode>{escape(t.value)}</bnode>")
+                elif isinstance(t, ox.Literal):
+                    if t.language:
+                        attr = f" xml:lang={quoteattr(t.language)}"
+                    elif t.datatype.value != XSD_STRING:
+                        attr = f" datatype={quoteattr(t.datatype.value)}"
+                    else:
+                        attr = ""
+                    parts.append(f"<literal{attr}>{escape(t.value)}</literal>")
+                else:
+                    parts.append(f"<literal>{escape(str(t))}</literal>")
+                parts.append("</binding>")
+            parts.append("</result>\n")
+        parts.append("</results>\n</sparql>\n")
+        return "".join(parts).encode("utf-8")
+    if name == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(variables)
+        for s in rows:
+            writer.writerow(["" if s[v] is None else _plain(ox, s[v]) for v in variables])
+        return buf.getvalue().encode("utf-8")
+    # TSV: terms in their N-Triples / Turtle form, as the spec asks.
+    lines = ["\t".join("?" + v for v in variables)]
+    for s in rows:
+        lines.append("\t".join("" if s[v] is None else str(s[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _plain(ox: Any, t: Any) -> str:
+    if isinstance(t, ox.BlankNode):
+        return "_:" + t.value
+    return t.value if hasattr(t, "value") else str(t)
+
+
+if __name__ == "__main__":
+    worker_main(Connection(int(sys.argv[1])))

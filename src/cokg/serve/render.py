@@ -1,0 +1,106 @@
+"""Small HTML builders. Every piece of data passes through `esc` (html.escape) exactly once."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from string import Template
+from urllib.parse import quote, urlencode
+
+from rdflib.term import BNode, Literal, Node, URIRef
+
+from cokg.namespaces import COKGID, PREFIXES
+
+ID_BASE = str(COKGID)
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+@cache
+def template_text(name: str) -> str:
+    return (resources.files("cokg") / "templates" / name).read_text(encoding="utf-8")
+
+
+CASE_LINKS: list[tuple[str, str]] = []  # (case id, label), filled by the app at start-up
+
+
+def page(title: str, body: str) -> str:
+    """A whole page: `title` is plain text (escaped here), `body` is HTML already built."""
+    links = "\n".join(
+        f'<a href="/case/{quote(cid)}" title="{esc(label)}">{esc(label.split(" (")[0])}</a>'
+        for cid, label in CASE_LINKS
+    )
+    return Template(template_text("page.html")).substitute(
+        title=esc(title), body=body, case_links=links
+    )
+
+
+def href_for(iri: str) -> str:
+    """Where an IRI is shown: our data individuals under /id/, anything else via /resource."""
+    if iri.startswith(ID_BASE) and len(iri) > len(ID_BASE):
+        return "/id/" + quote(iri[len(ID_BASE) :], safe="/:@!$&'()*+,;=-._~")
+    return "/resource?" + urlencode({"iri": iri})
+
+
+def curie(iri: str) -> str:
+    """A compact name for display (cokg:Case, cokgid:case/dundee-mrr), else the IRI."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best, name = ns, f"{prefix}:{iri[len(ns) :]}"
+    return name if best else iri
+
+
+def term_html(term: Node | None, label: str | None = None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        text = label or curie(str(term))
+        return f'<a href="{esc(href_for(str(term)))}">{esc(text)}</a>'
+    if isinstance(term, BNode):
+        return f'<span class="muted">_:{esc(term)}</span>'
+    if isinstance(term, Literal) and term.language:
+        return f'<span lang="{esc(term.language)}">{esc(term)}</span>'
+    return esc(term)
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    caption: str | None = None,
+    cls: str = "",
+) -> str:
+    """A semantic table; cells are HTML already built (use esc/term_html)."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    klass = f' class="{esc(cls)}"' if cls else ""
+    return (
+        f'<div class="scroll"><table{klass}>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def truncation_note(limit: int) -> str:
+    return (
+        f'<p class="note" role="status" id="truncated"><strong>Truncated:</strong> only the first '
+        f"{limit} results are shown (the server's result limit).</p>"
+    )
+
+
+def error_box(message: str) -> str:
+    return f'<p class="error" role="alert">{esc(message)}</p>'
+
+
+def bullets(items: Sequence[str]) -> str:
+    """Cells holding several values become a list; items are HTML already built."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"

@@ -1,0 +1,986 @@
+"""Validation of submissions against cokg's SHACL shapes. pyshacl lives here, and only here.
+
+A submission (RDF files in any supported syntax, or a filled-in spreadsheet template) is checked
+together with the ontology, the frameworks and only the part of the store it refers to: the
+outgoing triples of every cokg IRI it mentions, the phase episodes of the cases it touches and
+the records sharing one of its ids. Only the submission's own records are focus nodes, so the
+store is never re-validated as a side effect.
+
+Two engines give the same results (tests compare them on every fixture):
+
+- "pyshacl": the reference. Always with our shapes graph, an rdflib Graph (never a string that
+  pyshacl would take for a path or URL), no inference (RDFS inference hides sh:class
+  violations), no owl:imports, no SHACL-AF or JS.
+- "sparql": the shapes compiled to SPARQL SELECT queries (`compile_shapes`) run by pyoxigraph,
+  used for whole-store validation (`validate_store`), which pyshacl cannot do at scale.
+
+Alongside the shapes, every `queries/checks/*-violation.rq` query runs; each row is a violation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from cokg import paths
+from cokg.errors import InputError
+from cokg.namespaces import COKG, COKGID, PREFIXES, RDF, RDFS, SH, XSD, sparql_prologue
+
+try:  # the report types belong in cokg.models; defined here until they land there
+    from cokg.models import ValidationReport, ValidationResult  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the state of models.py
+
+    @dataclass(frozen=True)
+    class ValidationResult:  # type: ignore[no-redef]
+        """One problem found in a submission."""
+
+        severity: str  # "violation" | "warning" | "info"
+        focus_node: Node
+        path: Node | None
+        constraint_component: URIRef | None
+        source_shape: Node | None
+        message: str
+        record_label: str | None = None
+        file: str | None = None
+        row: int | None = None
+        column: str | None = None
+        value: Node | None = None
+        source_constraint: Node | None = None
+
+    @dataclass(frozen=True)
+    class ValidationReport:  # type: ignore[no-redef]
+        """The outcome of validating a submission (or the whole store)."""
+
+        conforms: bool
+        results: tuple[ValidationResult, ...] = ()
+        files: tuple[str, ...] = ()
+        triples: int = 0
+        engine: str = "pyshacl"
+        shapes_version: str = ""
+        seconds: float = 0.0
+        warnings: tuple[str, ...] = ()
+
+        @property
+        def violations(self) -> tuple[ValidationResult, ...]:
+            return tuple(r for r in self.results if r.severity == "violation")
+
+
+__all__ = [
+    "ENGINES",
+    "Origin",
+    "Submission",
+    "ValidationReport",
+    "ValidationResult",
+    "compile_shapes",
+    "format_report",
+    "read_submission",
+    "shapes_graph",
+    "shapes_version",
+    "store_neighbourhood",
+    "validate",
+    "validate_store",
+    "validate_submission",
+]
+
+ENGINES = ("pyshacl", "sparql")
+SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SEVERITY_IRI = {v: k for k, v in SEVERITY.items()}
+ID_PROPERTIES = (COKG.caseId, COKG.quotationId, COKG.informantCode)
+SPREADSHEET_SUFFIXES = (".xlsx", ".csv")
+
+
+# --- submissions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file, and for spreadsheets the sheet row and columns."""
+
+    file: str
+    row: int | None = None
+    label: str | None = None  # e.g. "quotation Q7 of case dundee-mrr"
+    columns: Mapping[str, str] = field(default_factory=dict)  # predicate IRI -> column name
+
+
+@dataclass
+class Submission:
+    """What a steward submitted, read and converted to RDF but not yet validated."""
+
+    files: tuple[Path, ...]
+    graph: Graph
+    origins: dict[Node, Origin] = field(default_factory=dict)
+    problems: list[ValidationResult] = field(default_factory=list)  # spreadsheet cell errors
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def subjects(self) -> set[Node]:
+        return set(self.graph.subjects())
+
+
+def read_submission(items: Iterable[str | Path]) -> Submission:
+    """Read files and folders: RDF files through cokg.load, an .xlsx workbook or a folder of
+    template CSV files through cokg.template. Raises InputError for unusable input."""
+    from cokg import load, template
+
+    items = list(items)
+    if not items:
+        raise InputError("nothing to validate: give one or more files or folders")
+    graph = Graph()
+    origins: dict[Node, Origin] = {}
+    problems: list[ValidationResult] = []
+    warnings: list[str] = []
+    files: list[Path] = []
+    rdf_items: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir() and template.is_template_folder(p):
+            conv = template.read_template(p)
+        elif p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES:
+            if p.suffix.lower() == ".csv":
+                raise InputError(
+                    "a single CSV file is not a submission: give the folder of template CSV "
+                    "files (cases.csv, findings.csv, ...)",
+                    file=p,
+                )
+            conv = template.read_template(p)
+        else:
+            rdf_items.append(p)
+            continue
+        files.extend(conv.files)
+        for t in conv.graph:
+            graph.add(t)
+        for node, origin in conv.origins.items():
+            origins.setdefault(node, origin)
+        problems.extend(conv.problems)
+    for f in load.expand_paths(rdf_items) if rdf_items else []:
+        doc = load.read_rdf(f)
+        if not doc.quads:
+            raise InputError("no triples in file", file=f)
+        files.append(f)
+        warnings.extend(str(w) for w in doc.warnings)
+        name = _display_name(f)
+        for q in doc.quads:
+            s, p_, o = _from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)
+            graph.add((s, p_, o))
+            if s not in origins:
+                origins[s] = Origin(file=name)
+    if not len(graph) and not problems:
+        raise InputError("no triples in the submission", file=", ".join(map(str, items)))
+    return Submission(tuple(files), graph, origins, problems, tuple(warnings))
+
+
+def _display_name(f: Path) -> str:
+    try:
+        return str(f.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(f)
+
+
+def _from_ox(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unsupported RDF term {term!r}")  # RDF-star triples, variables
+
+
+def _to_ox(term: Node) -> Any:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term)) if re.fullmatch(r"[A-Za-z0-9_]+", term) else ox.BlankNode()
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise InputError(f"unsupported RDF term {term!r}")
+
+
+# --- shapes, ontology, checks ----------------------------------------------------------------
+
+
+def shape_files() -> list[Path]:
+    return sorted(paths.SHAPES_DIR.glob("*.ttl"))
+
+
+def shapes_version() -> str:
+    """The version of the shapes: sha256 over the names and bytes of shapes/*.ttl."""
+    h = hashlib.sha256()
+    for f in shape_files():
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _shapes_graph(version: str) -> Graph:
+    from cokg import load
+
+    g = Graph()
+    for f in shape_files():
+        for q in load.read_rdf(f).quads:
+            g.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+    if not len(g):
+        raise InputError("no shapes found", file=paths.SHAPES_DIR)
+    return g
+
+
+def shapes_graph() -> Graph:
+    """All shapes as one rdflib Graph (cached per shapes version)."""
+    return _shapes_graph(shapes_version())
+
+
+@lru_cache(maxsize=1)
+def _ontology_quads() -> tuple[tuple[Node, Node, Node], ...]:
+    """Ontology modules + frameworks as triples (cached: they only change between releases)."""
+    from cokg import load
+
+    store = load.load_ontology(include_frameworks=True)
+    return tuple(
+        (_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)) for q in store
+    )
+
+
+@lru_cache(maxsize=1)
+def _ontology_index() -> tuple[dict[Node, list], list]:
+    by_subject: dict[Node, list] = {}
+    for t in _ontology_quads():
+        by_subject.setdefault(t[0], []).append(t)
+    hierarchy = []
+    for t in _ontology_quads():
+        if t[1] == RDFS.subClassOf:
+            hierarchy.append(t)
+            for c in (t[0], t[2]):
+                hierarchy.extend(x for x in by_subject.get(c, []) if x[1] == RDF.type)
+    return by_subject, hierarchy
+
+
+def ontology_context(triples: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
+    """The part of the ontology and frameworks a set of triples refers to: the triples about
+    every term it mentions (types, scheme membership, labels) plus the whole class hierarchy
+    (for sh:class through rdfs:subClassOf). Validating against this rather than the whole
+    vocabulary gives the same results and keeps the framework concepts out of the targets."""
+    by_subject, hierarchy = _ontology_index()
+    out = list(hierarchy)
+    seen: set[Node] = set()
+    for trip in triples:
+        for term in trip:
+            if term not in seen and isinstance(term, URIRef):
+                seen.add(term)
+                out.extend(by_subject.get(term, ()))
+    return out
+
+
+def _check_queries() -> list[tuple[str, str]]:
+    """(name, text) of every queries/checks/*-violation.rq."""
+    if not paths.CHECKS_DIR.is_dir():
+        return []
+    return [(f.stem, f.read_text(encoding="utf-8")) for f in sorted(paths.CHECKS_DIR.glob("*-violation.rq"))]
+
+
+# --- the store neighbourhood -------------------------------------------------------------------
+
+
+def _values(var: str, terms: Iterable[Node]) -> str:
+    # Terms come from a parsed RDF file (valid IRIs / literals) and are rendered by rdflib's
+    # n3(), never pasted as raw strings.
+    return f"VALUES ?{var} {{ {' '.join(t.n3() for t in terms)} }}"
+
+
+def store_neighbourhood(
+    store: Any, submission: Graph, *, exclude_graphs: Sequence[str] = (), chunk: int = 400
+) -> list[tuple[Node, Node, Node]]:
+    """The part of `store` a submission refers to, as triples:
+
+    - every triple whose subject is a cokgid: IRI the submission mentions (its 1-hop, CBD-like
+      neighbourhood; enough for sh:class, informant-of-case and finding-of-case checks);
+    - the phase episodes (with their triples) of every case the submission mentions;
+    - the records that share a case id, quotation id (in the same case) or informant code.
+
+    Graphs in `exclude_graphs` (the submission's own graph when it is being replaced) are left
+    out, so a re-ingest does not collide with its previous version.
+    """
+    iris = sorted(
+        {t for trip in submission for t in trip if isinstance(t, URIRef) and t.startswith(COKGID)}
+    )
+    excl = ""
+    if exclude_graphs:
+        excl = "FILTER (?g NOT IN (" + ", ".join(URIRef(g).n3() for g in exclude_graphs) + "))"
+    out: list[tuple[Node, Node, Node]] = []
+    pro = sparql_prologue()
+
+    def run(q: str) -> None:
+        res = store.query(pro + q)
+        for r in res.rows:
+            out.append((r["s"], r["p"], r["o"]))
+
+    for i in range(0, len(iris), chunk):
+        part = iris[i : i + chunk]
+        run(f"SELECT ?s ?p ?o WHERE {{ {_values('s', part)} GRAPH ?g {{ ?s ?p ?o }} {excl} }}")
+        run(
+            "SELECT ?s ?p ?o WHERE { "
+            + _values("case", part)
+            + " GRAPH ?g { ?s cokg:inCase ?case ; a cokg:PhaseEpisode . ?s ?p ?o } "
+            + excl
+            + " }"
+        )
+    ids = sorted({o for p in ID_PROPERTIES for o in submission.objects(None, p)}, key=str)
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        run(
+            "SELECT ?s ?p ?o WHERE { "
+            + _values("id", part)
+            + " GRAPH ?g { ?s ?idp ?id . ?s ?p ?o } "
+            + "VALUES ?idp { cokg:caseId cokg:quotationId cokg:informantCode } "
+            + "VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
+            + "cokg:aboutCase cokg:informantOf } "
+            + excl
+            + " }"
+        )
+    return out
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def validate(
+    paths_: Iterable[str | Path],
+    *,
+    store: Any = None,
+    engine: str = "pyshacl",
+    exclude_graphs: Sequence[str] = (),
+) -> ValidationReport:
+    """Validate files/folders (RDF or spreadsheet template) against the shapes, the ontology,
+    the frameworks and the part of `store` they reference. Raises InputError for unusable input.
+    """
+    sub = read_submission(paths_)
+    return validate_submission(sub, store=store, engine=engine, exclude_graphs=exclude_graphs)
+
+
+def validate_submission(
+    sub: Submission,
+    *,
+    store: Any = None,
+    engine: str = "pyshacl",
+    exclude_graphs: Sequence[str] = (),
+) -> ValidationReport:
+    """Validate an already-read submission (see `validate`)."""
+    if engine not in ENGINES:
+        from cokg.errors import ParameterError
+
+        raise ParameterError(f"unknown validation engine {engine!r}; use one of {ENGINES}")
+    t0 = time.perf_counter()
+    union: list[tuple[Node, Node, Node]] = []
+    if store is not None:
+        union.extend(store_neighbourhood(store, sub.graph, exclude_graphs=exclude_graphs))
+    union.extend(ontology_context([*sub.graph, *union]))
+    focus = sorted(sub.subjects, key=str)
+    if engine == "pyshacl":
+        results = _run_pyshacl(sub.graph, union, focus)
+    else:
+        results = _run_sparql_local(sub.graph, union, focus)
+    results += _run_checks(sub.graph, union, set(focus))
+    results = _dedupe(results)
+    data = Graph()
+    for t in union:
+        data.add(t)
+    for t in sub.graph:
+        data.add(t)
+    results = [_locate(r, sub, data) for r in results] + list(sub.problems)
+    results.sort(key=_sort_key)
+    conforms = not any(r.severity == "violation" for r in results)
+    return ValidationReport(
+        conforms=conforms,
+        results=tuple(results),
+        files=tuple(_display_name(f) for f in sub.files),
+        triples=len(sub.graph),
+        engine=engine,
+        shapes_version=shapes_version(),
+        seconds=time.perf_counter() - t0,
+        warnings=sub.warnings,
+    )
+
+
+def validate_store(store: Any) -> ValidationReport:
+    """Re-validate everything in a store with the shapes compiled to SPARQL (and the QC checks),
+    run by the store itself. Ontology and frameworks must be in the store (`cokg build`)."""
+    t0 = time.perf_counter()
+    results: list[ValidationResult] = []
+    for c in compile_shapes():
+        res = store.query(c.query)
+        for row in res.rows:
+            results.append(c.result(row))
+    for name, text in _check_queries():
+        res = store.query(text)
+        for row in res.rows:
+            results.append(_check_result(name, row))
+    results = _dedupe(results)
+    results.sort(key=_sort_key)
+    return ValidationReport(
+        conforms=not any(r.severity == "violation" for r in results),
+        results=tuple(results),
+        files=(),
+        triples=store.count(),
+        engine="sparql",
+        shapes_version=shapes_version(),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _dedupe(results: list[ValidationResult]) -> list[ValidationResult]:
+    seen: set[tuple] = set()
+    out = []
+    for r in results:
+        k = (r.focus_node, r.path, r.constraint_component, r.source_shape, r.value, r.source_constraint)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+def _sort_key(r: ValidationResult) -> tuple:
+    sev = {"violation": 0, "warning": 1, "info": 2}.get(r.severity, 3)
+    return (r.file or "", r.row or 0, str(r.focus_node), sev, str(r.path), str(r.source_shape))
+
+
+# --- engine 1: pyshacl ------------------------------------------------------------------------
+
+
+def _run_pyshacl(
+    submission: Graph, union: list[tuple[Node, Node, Node]], focus: list[Node]
+) -> list[ValidationResult]:
+    from pyshacl import validate as shacl_validate
+
+    data = Graph()
+    for t in union:
+        data.add(t)
+    for t in submission:
+        data.add(t)
+    if not focus:
+        return []
+    conforms, report, text = shacl_validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=False,
+        js=False,
+        do_owl_imports=False,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    if not isinstance(report, Graph):  # pyshacl found the shapes themselves unusable
+        raise InputError(f"the shapes cannot be used: {text}", file=paths.SHAPES_DIR)
+    wanted = set(focus)
+    return [r for r in results_from_report(report) if r.focus_node in wanted]
+
+
+def results_from_report(report: Graph) -> list[ValidationResult]:
+    """The results of a standard SHACL validation report graph."""
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        msg = report.value(r, SH.resultMessage)
+        out.append(
+            ValidationResult(
+                severity=SEVERITY.get(report.value(r, SH.resultSeverity), "violation"),
+                focus_node=report.value(r, SH.focusNode),
+                path=report.value(r, SH.resultPath),
+                constraint_component=report.value(r, SH.sourceConstraintComponent),
+                source_shape=report.value(r, SH.sourceShape),
+                message=str(msg) if msg is not None else "",
+                value=report.value(r, SH.value),
+                source_constraint=_named(report.value(r, SH.sourceConstraint)),
+            )
+        )
+    return out
+
+
+def _named(node: Node | None) -> Node | None:
+    return node if isinstance(node, URIRef) else None
+
+
+# --- engine 2: shapes compiled to SPARQL --------------------------------------------------------
+
+_LEXICAL = {  # datatypes rdflib checks on parse: an ill-formed literal fails sh:datatype there
+    XSD.integer: r"^[+-]?[0-9]+$",
+    XSD.nonNegativeInteger: r"^(\+?[0-9]+|-0+)$",
+    XSD.positiveInteger: r"^\+?0*[1-9][0-9]*$",
+    XSD.boolean: r"^(true|false|1|0)$",
+    XSD.date: r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    XSD.dateTime: r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?$",
+}
+
+
+# Oxigraph canonicalises literals of the derived integer types to xsd:integer, so the SPARQL
+# engine cannot tell "1"^^xsd:integer from "1"^^xsd:positiveInteger; it checks the value range.
+_INTEGER_SUBTYPES = {XSD.nonNegativeInteger, XSD.positiveInteger}
+
+
+@dataclass(frozen=True)
+class CompiledConstraint:
+    """One shape constraint as a SPARQL SELECT returning ?this (?value) (?path) per violation."""
+
+    query: str
+    severity: str
+    component: URIRef
+    source_shape: Node
+    path: Node | None
+    message: str
+    source_constraint: Node | None = None
+
+    def result(self, row: Mapping[str, Node | None]) -> ValidationResult:
+        value = row.get("value")
+        path = row.get("path") or self.path
+        msg = self.message
+        for k, v in row.items():
+            if v is not None:
+                msg = msg.replace("{?" + k + "}", _short(v)).replace("{$" + k + "}", _short(v))
+        return ValidationResult(
+            severity=self.severity,
+            focus_node=row["this"],
+            path=path,
+            constraint_component=self.component,
+            source_shape=self.source_shape,
+            message=msg,
+            value=value,
+            source_constraint=self.source_constraint,
+        )
+
+
+def _lit_str(node: Node | None) -> str:
+    return str(node) if node is not None else ""
+
+
+def _regex(pattern: str, flags: str = "") -> str:
+    return Literal(pattern).n3() + (", " + Literal(flags).n3() if flags else "")
+
+
+def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
+    """(component, SPARQL boolean expression that is TRUE when `v` violates it)."""
+    out: list[tuple[URIRef, str]] = []
+    dt = shapes.value(shape, SH.datatype)
+    if dt is not None:
+        if dt in _INTEGER_SUBTYPES:  # Oxigraph stores these as xsd:integer
+            bad = f"(!isLiteral({v}) || datatype({v}) NOT IN ({dt.n3()}, xsd:integer)"
+        else:
+            bad = f"(!isLiteral({v}) || datatype({v}) != {dt.n3()}"
+        if dt in _LEXICAL:
+            bad += f" || !REGEX(STR({v}), {_regex(_LEXICAL[dt])})"
+        out.append((SH.DatatypeConstraintComponent, bad + ")"))
+    for pat in shapes.objects(shape, SH.pattern):
+        flags = _lit_str(shapes.value(shape, SH.flags))
+        out.append((SH.PatternConstraintComponent, f"(isBlank({v}) || !REGEX(STR({v}), {_regex(str(pat), flags)}))"))
+    kind = shapes.value(shape, SH.nodeKind)
+    if kind is not None:
+        test = {
+            SH.IRI: f"!isIRI({v})",
+            SH.Literal: f"!isLiteral({v})",
+            SH.BlankNode: f"!isBlank({v})",
+            SH.BlankNodeOrIRI: f"isLiteral({v})",
+            SH.IRIOrLiteral: f"isBlank({v})",
+            SH.BlankNodeOrLiteral: f"isIRI({v})",
+        }[kind]
+        out.append((SH.NodeKindConstraintComponent, test))
+    cls = shapes.value(shape, SH["class"])
+    if cls is not None:
+        out.append(
+            (SH.ClassConstraintComponent, f"NOT EXISTS {{ {v} rdf:type/rdfs:subClassOf* {cls.n3()} }}")
+        )
+    lst = shapes.value(shape, SH["in"])
+    if lst is not None:
+        members = ", ".join(m.n3() for m in Collection(shapes, lst))
+        out.append((SH.InConstraintComponent, f"({v} NOT IN ({members}))"))
+    orl = shapes.value(shape, SH["or"])
+    if orl is not None:
+        alts = []
+        for alt in Collection(shapes, orl):
+            tests = [t for _, t in _value_test(shapes, alt, v)]
+            alts.append("(" + (" || ".join(tests) if tests else "false") + ")")
+        out.append((SH.OrConstraintComponent, "(" + " && ".join(alts) + ")"))
+    notl = shapes.value(shape, SH["not"])
+    if notl is not None:
+        tests = [t for _, t in _value_test(shapes, notl, v)]
+        out.append((SH.NotConstraintComponent, "!(" + (" || ".join(tests) if tests else "false") + ")"))
+    return out
+
+
+def _targets(shapes: Graph, shape: Node) -> list[str]:
+    out = []
+    for c in shapes.objects(shape, SH.targetClass):
+        out.append(f"?this rdf:type/rdfs:subClassOf* {c.n3()} .")
+    for p in shapes.objects(shape, SH.targetSubjectsOf):
+        out.append(f"?this {p.n3()} [] .")
+    for p in shapes.objects(shape, SH.targetObjectsOf):
+        out.append(f"[] {p.n3()} ?this .")
+    for n in shapes.objects(shape, SH.targetNode):
+        out.append(f"BIND ({n.n3()} AS ?this)")
+    return out
+
+
+@lru_cache(maxsize=4)
+def _compile(version: str) -> tuple[CompiledConstraint, ...]:
+    shapes = shapes_graph()
+    pro = sparql_prologue()
+    out: list[CompiledConstraint] = []
+    for shape in sorted(shapes.subjects(RDF.type, SH.NodeShape), key=str):
+        targets = _targets(shapes, shape)
+        if not targets:
+            continue
+        sev = SEVERITY.get(shapes.value(shape, SH.severity), "violation")
+        for tgt in targets:
+            target = f"{{ SELECT DISTINCT ?this WHERE {{ {tgt} }} }}"
+            # node-level constraints (sh:not, sh:class ... directly on the node shape)
+            for comp, test in _value_test(shapes, shape, "?this"):
+                out.append(
+                    CompiledConstraint(
+                        query=f"{pro}SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {target} FILTER ({test}) }}",
+                        severity=sev,
+                        component=comp,
+                        source_shape=shape,
+                        path=None,
+                        message=_lit_str(shapes.value(shape, SH.message)),
+                    )
+                )
+            for ps in shapes.objects(shape, SH.property):
+                out.extend(_compile_property(shapes, shape, ps, target, pro))
+            for sc in shapes.objects(shape, SH.sparql):
+                out.append(_compile_sparql(shapes, shape, sc, target, pro, sev))
+    return tuple(out)
+
+
+def compile_shapes() -> tuple[CompiledConstraint, ...]:
+    """Every constraint of the shapes as a SPARQL query over the union default graph."""
+    return _compile(shapes_version())
+
+
+def _compile_property(
+    shapes: Graph, shape: Node, ps: Node, target: str, pro: str
+) -> list[CompiledConstraint]:
+    path = shapes.value(ps, SH.path)
+    if not isinstance(path, URIRef):
+        raise InputError(f"only predicate paths are supported (shape {ps})")
+    sev = SEVERITY.get(shapes.value(ps, SH.severity), "violation")
+    msg = _lit_str(shapes.value(ps, SH.message))
+    p = path.n3()
+    out = []
+
+    def add(query: str, comp: URIRef) -> None:
+        out.append(CompiledConstraint(pro + query, sev, comp, ps, path, msg))
+
+    mn = shapes.value(ps, SH.minCount)
+    if mn is not None and int(mn) > 0:
+        if int(mn) == 1:
+            add(f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?v }} }}",
+                SH.MinCountConstraintComponent)
+        else:
+            add(
+                f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(mn)})",
+                SH.MinCountConstraintComponent,
+            )
+    mx = shapes.value(ps, SH.maxCount)
+    if mx is not None:
+        add(
+            f"SELECT ?this WHERE {{ {target} ?this {p} ?v }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {int(mx)})",
+            SH.MaxCountConstraintComponent,
+        )
+    for comp, test in _value_test(shapes, ps, "?value"):
+        add(f"SELECT DISTINCT ?this ?value WHERE {{ {target} ?this {p} ?value FILTER ({test}) }}", comp)
+    return out
+
+
+def _compile_sparql(
+    shapes: Graph, shape: Node, sc: Node, target: str, pro: str, sev: str
+) -> CompiledConstraint:
+    select = str(shapes.value(sc, SH.select))
+    select = select.replace("$this", "?this")
+    m = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
+    if m is None:
+        raise InputError(f"SPARQL constraint {sc} has no WHERE clause")
+    query = select[: m.end()] + f" {target} " + select[m.end() :]
+    return CompiledConstraint(
+        query=pro + query,
+        severity=SEVERITY.get(shapes.value(sc, SH.severity), sev),
+        component=SH.SPARQLConstraintComponent,
+        source_shape=shape,
+        path=None,
+        message=_lit_str(shapes.value(sc, SH.message)),
+        source_constraint=sc if isinstance(sc, URIRef) else None,
+    )
+
+
+def _local_store(submission: Graph, union: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
+    st = ox.Store()
+    st.extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in union)
+    st.extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in submission)
+    return st
+
+
+class _LocalQuery:
+    """Store-like query() over an in-memory pyoxigraph store (default graph only)."""
+
+    def __init__(self, st: ox.Store) -> None:
+        self.st = st
+
+    def rows(self, sparql: str) -> list[dict[str, Node | None]]:
+        res = self.st.query(sparql)
+        names = [v.value for v in res.variables]
+        return [{n: (None if s[n] is None else _from_ox(s[n])) for n in names} for s in res]
+
+
+def _run_sparql_local(
+    submission: Graph, union: list[tuple[Node, Node, Node]], focus: list[Node]
+) -> list[ValidationResult]:
+    q = _LocalQuery(_local_store(submission, union))
+    wanted = set(focus)
+    out = []
+    for c in compile_shapes():
+        for row in q.rows(c.query):
+            if row.get("this") in wanted:
+                out.append(c.result(row))
+    return out
+
+
+def _run_checks(
+    submission: Graph, union: list[tuple[Node, Node, Node]], focus: set[Node]
+) -> list[ValidationResult]:
+    checks = _check_queries()
+    if not checks:
+        return []
+    q = _LocalQuery(_local_store(submission, union))
+    out = []
+    for name, text in checks:
+        try:
+            rows = q.rows(text)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise InputError(f"QC query {name} cannot run: {exc}") from None
+        for row in rows:
+            r = _check_result(name, row)
+            if r.focus_node in focus:
+                out.append(r)
+    return out
+
+
+def _check_result(name: str, row: Mapping[str, Node | None]) -> ValidationResult:
+    """A row of a QC query: the first IRI is the record; a `message` column is the message."""
+    focus = next((v for v in row.values() if isinstance(v, URIRef)), None)
+    msg = row.get("message")
+    return ValidationResult(
+        severity="violation",
+        focus_node=focus if focus is not None else Literal(name),
+        path=None,
+        constraint_component=None,
+        source_shape=None,
+        message=str(msg) if msg is not None else f"QC check {name} flags this record",
+        source_constraint=Literal(name),
+    )
+
+
+# --- mapping results back to records -------------------------------------------------------------
+
+
+def _short(node: Node) -> str:
+    if isinstance(node, URIRef):
+        s = str(node)
+        best = None
+        for prefix, ns in PREFIXES.items():
+            if s.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best])):
+                best = prefix
+        if best is not None:
+            return f"{best}:{s[len(PREFIXES[best]) :]}"
+        return f"<{s}>"
+    return str(node)
+
+
+_CLASS_WORDS = {
+    COKG.Quotation: "quotation",
+    COKG.Case: "case",
+    COKG.Informant: "informant",
+    COKG.CrossCaseFinding: "finding",
+    COKG.NarrativeFinding: "finding",
+    COKG.Finding: "finding",
+    COKG.PhaseEpisode: "phase episode",
+    COKG.Event: "event",
+    COKG.Organisation: "organisation",
+    COKG.RoleAssignment: "role",
+    COKG.Document: "document",
+}
+
+
+def record_label(node: Node, g: Graph) -> str:
+    """A short human name for a record: 'quotation Q7 of case dundee-mrr', 'case dundee-mrr'."""
+    types = set(g.objects(node, RDF.type))
+    word = next((w for c, w in _CLASS_WORDS.items() if c in types), None)
+    if word is None and types:
+        t = sorted(types, key=str)[0]
+        local = re.split(r"[#/]", str(t))[-1]
+        word = re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
+    ident = (
+        g.value(node, COKG.quotationId)
+        or g.value(node, COKG.caseId)
+        or g.value(node, COKG.informantCode)
+        or g.value(node, RDFS.label)
+    )
+    if ident is None and isinstance(node, URIRef) and node.startswith(COKGID):
+        ident = str(node)[len(COKGID) :].rsplit("/", 1)[-1]
+    label = f"{word or 'record'} {ident if ident is not None else _short(node)}"
+    case = g.value(node, COKG.aboutCase) or g.value(node, COKG.inCase)
+    if case is not None and COKG.Case not in types:
+        cid = g.value(case, COKG.caseId)
+        if cid is None and isinstance(case, URIRef):
+            cid = str(case).rsplit("/", 1)[-1]
+        label += f" of case {cid}"
+    return label
+
+
+def _locate(r: ValidationResult, sub: Submission, g: Graph) -> ValidationResult:
+    origin = sub.origins.get(r.focus_node)
+    msg = r.message
+    value = _short(r.value) if r.value is not None else None
+    if value is not None:
+        msg = msg.replace("{$value}", value)
+    else:
+        msg = msg.replace(" '{$value}'", "").replace("'{$value}' ", "").replace("{$value}", "")
+    msg = msg.replace("{$this}", _short(r.focus_node))
+    if r.path is not None:
+        msg = msg.replace("{$path}", _short(r.path))
+    msg = _cardinality_prefix(r) + msg
+    column = None
+    if origin is not None and r.path is not None:
+        column = origin.columns.get(str(r.path))
+    label = origin.label if origin is not None and origin.label else record_label(r.focus_node, g)
+    return replace(
+        r,
+        message=msg,
+        record_label=label,
+        file=origin.file if origin else r.file,
+        row=origin.row if origin else r.row,
+        column=column,
+    )
+
+
+def _cardinality_prefix(r: ValidationResult) -> str:
+    if r.constraint_component == SH.MinCountConstraintComponent:
+        return f"missing {_short(r.path)}: " if r.path is not None else "missing value: "
+    if r.constraint_component == SH.MaxCountConstraintComponent:
+        return f"too many values for {_short(r.path)}: " if r.path is not None else ""
+    return ""
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def format_report(report: ValidationReport, fmt: str = "text") -> str:
+    """The report as text for people ("text"), JSON ("json") or a SHACL report graph ("ttl")."""
+    if fmt == "json":
+        return json.dumps(_report_json(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "ttl":
+        return report_graph(report).serialize(format="turtle")
+    return _report_text(report)
+
+
+def _where(r: ValidationResult) -> str:
+    where = r.file or "store"
+    if r.row is not None:
+        where += f" row {r.row}"
+    if r.record_label:
+        where += f" ({r.record_label})"
+    return where
+
+
+def _report_text(report: ValidationReport) -> str:
+    lines: list[str] = []
+    for w in report.warnings:
+        lines.append(f"note: {w}")
+    for r in report.results:
+        sev = "" if r.severity == "violation" else f"{r.severity}: "
+        col = f"column {r.column}: " if r.column else ""
+        lines.append(f"{_where(r)}: {sev}{col}{r.message}")
+    n_v = sum(r.severity == "violation" for r in report.results)
+    n_w = sum(r.severity == "warning" for r in report.results)
+    n_i = len(report.results) - n_v - n_w
+    counts = f"{n_v} violation{'s' * (n_v != 1)}, {n_w} warning{'s' * (n_w != 1)}"
+    if n_i:
+        counts += f", {n_i} info"
+    what = f"{len(report.files)} file{'s' * (len(report.files) != 1)}" if report.files else "the store"
+    verdict = "conforms" if report.conforms else "does not conform"
+    lines.append(f"{what}, {report.triples} triples: {verdict} ({counts})")
+    return "\n".join(lines) + "\n"
+
+
+def _report_json(report: ValidationReport) -> dict[str, Any]:
+    def term(n: Node | None) -> str | None:
+        return None if n is None else str(n)
+
+    return {
+        "conforms": report.conforms,
+        "engine": report.engine,
+        "shapes_version": report.shapes_version,
+        "files": list(report.files),
+        "triples": report.triples,
+        "results": [
+            {
+                "severity": r.severity,
+                "focus_node": term(r.focus_node),
+                "path": term(r.path),
+                "value": term(r.value),
+                "constraint_component": term(r.constraint_component),
+                "source_shape": term(r.source_shape),
+                "source_constraint": term(r.source_constraint),
+                "message": r.message,
+                "record": r.record_label,
+                "file": r.file,
+                "row": r.row,
+                "column": r.column,
+            }
+            for r in report.results
+        ],
+    }
+
+
+def report_graph(report: ValidationReport) -> Graph:
+    """The report as a standard SHACL validation report graph."""
+    g = Graph()
+    g.bind("sh", SH)
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    rep = BNode()
+    g.add((rep, RDF.type, SH.ValidationReport))
+    g.add((rep, SH.conforms, Literal(report.conforms)))
+    for r in report.results:
+        n = BNode()
+        g.add((rep, SH.result, n))
+        g.add((n, RDF.type, SH.ValidationResult))
+        g.add((n, SH.resultSeverity, SEVERITY_IRI.get(r.severity, SH.Violation)))
+        g.add((n, SH.focusNode, r.focus_node))
+        g.add((n, SH.resultMessage, Literal(r.message)))
+        for p, v in (
+            (SH.resultPath, r.path),
+            (SH.value, r.value),
+            (SH.sourceConstraintComponent, r.constraint_component),
+            (SH.sourceShape, r.source_shape),
+            (SH.sourceConstraint, r.source_constraint),
+        ):
+            if v is not None:
+                g.add((n, p, v))
+    return g

@@ -1,0 +1,143 @@
+"""Cross-case analyses checked against facts read off the paper's tables and narrative."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from cokg import analyse
+from cokg.errors import ParameterError
+from cokg.namespaces import COKGID, FRAME, LOZEAU
+from cokg.store import MemoryStore, build
+
+FRAME_ELEMENTS = {
+    str(FRAME[x])
+    for x in (
+        "external-context",
+        "internal-context",
+        "individual-characteristics",
+        "innovation-features",
+        "process",
+    )
+}
+CASE_IDS = ("jonkoping-esther", "dundee-mrr", "manitoba-learning-centres")
+
+
+@pytest.fixture(scope="module")
+def store():
+    s = MemoryStore()
+    build(s)
+    yield s
+    s.close()
+
+
+def test_cases_in_case_number_order(store) -> None:
+    assert [c.case_id for c in analyse.cases(store)] == list(CASE_IDS)
+
+
+@pytest.mark.parametrize(
+    "phase",
+    [pytest.param("adoption", id="table-6"), pytest.param("implementation", id="table-7")],
+)
+def test_every_frame_element_appears_in_every_case(store, phase) -> None:
+    # Tables 6 and 7 have at least one bullet in every element x case cell.
+    assert analyse.constructs_in_all_cases(store, phase=phase) >= FRAME_ELEMENTS
+
+
+@pytest.mark.parametrize(
+    ("scenario", "in_all"),
+    [
+        pytest.param("co-optation", True, id="co-optation-all-cases"),
+        pytest.param("transformation", True, id="transformation-all-cases"),
+        pytest.param("customization", False, id="customization-case-3-only"),
+        pytest.param("loose-coupling", False, id="loose-coupling-NA-in-case-2"),
+    ],
+)
+def test_assimilation_scenarios_across_cases(store, scenario, in_all) -> None:
+    # Table 8: NA cells are "not observed" and must not count as the scenario being present.
+    shared = analyse.constructs_in_all_cases(store, phase="assimilation")
+    assert (str(LOZEAU[scenario]) in shared) is in_all
+
+
+def test_customization_observed_only_in_case_3(store) -> None:
+    g = analyse.case_construct_graph(store, phase="assimilation")
+    cases = set(g.neighbors(str(LOZEAU["customization"])))
+    assert cases == {str(COKGID["case/manitoba-learning-centres"])}
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(("dundee-mrr", "jonkoping-esther"), id="1-2"),
+        pytest.param(("dundee-mrr", "manitoba-learning-centres"), id="2-3"),
+        pytest.param(("jonkoping-esther", "manitoba-learning-centres"), id="1-3"),
+    ],
+)
+def test_frame_similarity_is_total_for_adoption(store, pair) -> None:
+    frame = ["https://w3id.org/cokg/framework/study-frame"]
+    sims = analyse.case_similarity(store, phase="adoption", schemes=frame)
+    assert sims[pair] == 1.0
+
+
+def test_srn_lies_on_a_path_to_dundee_adoption(store) -> None:
+    before = analyse.paths_to_adoption(store, "dundee-mrr")
+    assert any("Scottish Recovery Network" in a for a in before["agents"])
+
+
+def test_ontario_hospital_not_before_manitoba_adoption(store) -> None:
+    before = analyse.paths_to_adoption(store, "manitoba-learning-centres")
+    assert not any("Ontario" in a for a in before["agents"])
+    # ...while the conference that introduced the model did lead up to adoption.
+    assert any("Recovery Days" in e for e in before["events"])
+
+
+def test_event_precedence_is_a_dag_in_date_order(store) -> None:
+    g = analyse.event_precedence(store, "manitoba-learning-centres")
+    assert nx.is_directed_acyclic_graph(g)
+    by_label = {d["label"]: n for n, d in g.nodes(data=True) if d["kind"] == "event"}
+
+    def find(word: str) -> str:
+        hits = [n for label, n in by_label.items() if word in label]
+        assert hits, f"no event mentions {word!r}: {sorted(by_label)}"
+        return hits[0]
+
+    # June 2015 conference -> September 2017 Thrive -> January 2018 Well-being
+    assert nx.has_path(g, find("Recovery Days"), find("Thrive"))
+    assert nx.has_path(g, find("Thrive"), find("Well-being"))
+    assert not nx.has_path(g, find("Well-being"), find("Thrive"))
+
+
+def test_role_network_has_srn_as_change_agent_for_dundee(store) -> None:
+    g = analyse.organisation_role_network(store)
+    srn = [n for n, d in g.nodes(data=True) if "Scottish Recovery Network" in d["label"]]
+    assert srn
+    roles = {d["role"].lower() for _, _, d in g.edges(srn[0], data=True)}
+    assert any("change agent" in r for r in roles)
+
+
+def test_unknown_case_lists_allowed_ids(store) -> None:
+    with pytest.raises(ParameterError, match="dundee-mrr"):
+        analyse.event_precedence(store, "nowhere")
+
+
+@pytest.mark.parametrize("fmt", [pytest.param(f, id=f) for f in analyse.EXPORT_FORMATS])
+def test_exports_reread_with_expected_nodes(store, tmp_path, fmt) -> None:
+    g = analyse.case_construct_graph(store, phase="adoption")
+    path = analyse.export_graph(g, tmp_path / f"net.{fmt}")
+    if fmt == "graphml":
+        back = nx.read_graphml(path)
+    elif fmt == "gexf":
+        back = nx.read_gexf(path)
+    else:
+        back = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="links")
+    cases = {str(COKGID[f"case/{c}"]) for c in CASE_IDS}
+    assert cases | FRAME_ELEMENTS <= set(back.nodes)
+    assert back.nodes[str(FRAME["process"])]["kind"] == "construct"
+
+
+def test_role_network_exports_as_graphml(store, tmp_path) -> None:
+    path = analyse.export_graph(analyse.organisation_role_network(store), tmp_path / "r.graphml")
+    back = nx.read_graphml(path)
+    assert str(COKGID["case/dundee-mrr"]) in back

@@ -1,0 +1,407 @@
+"""cokg.query and cokg.formats: headers, parameters, binding safety, output formats, checks, CLI.
+
+The answers of the saved queries themselves are checked against the paper in
+test_saved_queries.py; here the machinery around them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Literal, URIRef
+
+from cokg import paths
+from cokg.cli import cli
+from cokg.errors import ParameterError, QueryError
+from cokg.formats import render
+from cokg.namespaces import CFIR09, COKG, FRAME
+from cokg.query import (
+    bind_parameters,
+    catalog_path,
+    catalog_turtle,
+    get_query,
+    list_checks,
+    list_queries,
+    load_query,
+    parse_header,
+    pivot,
+    resolve_construct,
+    run_checks,
+    run_query,
+    run_sparql,
+)
+from cokg.store import MemoryStore, build
+
+FIXTURES = Path(__file__).parent / "fixtures" / "queries"
+CHECK_FIXTURES = FIXTURES / "checks"
+
+REQUIRED = [
+    "sampling-frame",
+    "case-features",
+    "health-system-features",
+    "cross-case",
+    "assimilation-scenarios",
+    "external-change-agents-before-adoption",
+    "timeline",
+    "quotations",
+    "quotations-by-construct",
+    "constructs-in-all-cases",
+    "organisation-roles",
+    "innovation-evolution",
+    "innovation-nature",
+    "evidence-gaps",
+    "dataset-summary",
+]
+
+
+@pytest.fixture(scope="module")
+def store() -> MemoryStore:
+    st = MemoryStore()
+    build(st)
+    return st
+
+
+# --- the files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in REQUIRED])
+def test_required_query_exists(name: str) -> None:
+    assert (paths.QUERIES_DIR / f"{name}.rq").is_file()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.stem) for p in sorted(paths.QUERIES_DIR.glob("*.rq"))]
+    + [pytest.param(p, id=f"checks/{p.stem}") for p in sorted(paths.CHECKS_DIR.glob("*.rq"))],
+)
+def test_header_is_complete_and_sparql_parses(path: Path) -> None:
+    from pyoxigraph import Store
+
+    q = load_query(path)
+    assert q.summary and q.description and q.tags and q.returns
+    if path.parent == paths.QUERIES_DIR:
+        assert q.competency_question
+    # Valid SPARQL 1.1 as written (header included: `#+` lines are comments).
+    Store().query(q.sparql)
+    # Portability: no GRAPH clauses, no store-specific functions, no network.
+    code = re.sub(r'"[^"\n]*"|#[^\n]*', "", q.body)  # keywords outside strings and comments
+    for word in ("GRAPH", "SERVICE", "LOAD", "FROM"):
+        assert not re.search(rf"(?<![?$:\w]){word}\b", code, re.IGNORECASE), word
+    assert "<http://oxigraph" not in q.body.lower()
+    # The header's `returns` are the projected variables, in order.
+    res = Store().query(q.sparql)
+    assert tuple(v.value for v in res.variables) == q.returns
+    for p in q.params:
+        assert f"?{p.var} " in q.body or f"?{p.var}\n" in q.body
+    for d in q.display:
+        assert d in q.returns
+
+
+def test_checks_are_named_violation() -> None:
+    checks = list_checks()
+    assert len(checks) >= 7
+    assert all(c.path.name.endswith("-violation.rq") for c in checks)
+    assert all({"focus", "message"} <= set(c.returns) for c in checks)
+
+
+def test_parse_header_lists_and_params() -> None:
+    text = (
+        "#+ summary: S\n#+ description: one\n#+   two\n#+ tags: [a, b]\n"
+        "#+ params:\n#+   - name: phase\n#+     type: phase\n#+     allowed: [adoption]\n"
+        "#+     description: the\n#+       phase\n#+ returns:\n#+   - x\n#+   - y\n"
+        "SELECT * WHERE {}\n#+ summary: ignored\n"
+    )
+    h = parse_header(text)
+    assert h["summary"] == "S"
+    assert h["description"] == "one two"
+    assert h["tags"] == ["a", "b"]
+    assert h["returns"] == ["x", "y"]
+    assert h["params"] == [
+        {"name": "phase", "type": "phase", "allowed": ["adoption"], "description": "the phase"}
+    ]
+
+
+def test_catalog_is_up_to_date() -> None:
+    """queries/catalog.ttl is generated: regenerate with `cokg queries --write-catalog`."""
+    assert catalog_path().read_text(encoding="utf-8") == catalog_turtle()
+
+
+def test_catalog_is_queryable() -> None:
+    from pyoxigraph import RdfFormat, Store
+
+    st = Store()
+    st.load(catalog_turtle().encode(), format=RdfFormat.TURTLE)
+    rows = list(
+        st.query(
+            "PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX schema: <https://schema.org/>\n"
+            "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+            "SELECT ?id ?q WHERE { ?x a sh:SPARQLSelectExecutable ; dcterms:identifier ?id ;"
+            " sh:select ?q ; schema:keywords 'table-8' }"
+        )
+    )
+    assert [r["id"].value for r in rows] == ["assimilation-scenarios"]
+    assert "lozeau:co-optation" in rows[0]["q"].value
+    assert len(
+        list(
+            st.query("SELECT ?x WHERE { ?x a <http://www.w3.org/ns/shacl#SPARQLSelectExecutable> }")
+        )
+    ) == len(list_queries())
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def test_unknown_query_lists_names(store: MemoryStore) -> None:
+    with pytest.raises(ParameterError, match="sampling-frame"):
+        get_query("nonsense")
+    with pytest.raises(ParameterError):
+        get_query("../../etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "listed"),
+    [
+        pytest.param("cross-case", {"phase": "nonsense"}, "adoption, implementation", id="phase"),
+        pytest.param(
+            "cross-case",
+            {"phase": "assimilation"},
+            "adoption, implementation",
+            id="phase-not-allowed-here",
+        ),
+        pytest.param("timeline", {"case": "atlantis"}, "dundee-mrr", id="case"),
+        pytest.param("innovation-nature", {"nature": "vibes"}, "philosophy, programme", id="iri"),
+        pytest.param("timeline", {"colour": "red"}, "case", id="unknown-parameter"),
+    ],
+)
+def test_wrong_value_lists_allowed(
+    store: MemoryStore, name: str, params: dict, listed: str
+) -> None:
+    with pytest.raises(ParameterError) as exc:
+        run_query(name, store=store, **params)
+    assert listed in str(exc.value)
+    assert "\n" not in str(exc.value)
+    assert exc.value.exit_code == 2
+
+
+def test_required_parameter(store: MemoryStore) -> None:
+    with pytest.raises(ParameterError, match="construct"):
+        run_query("quotations-by-construct", store=store)
+
+
+def test_parameters_are_bound_as_terms(store: MemoryStore) -> None:
+    q = get_query("cross-case")
+    bindings, used = bind_parameters(q, {"phase": "Implementation"}, store)
+    assert bindings == {"phase_iri": URIRef(COKG.Implementation)}
+    assert used == {"phase": "Implementation"}
+    bindings, _ = bind_parameters(get_query("timeline"), {"case": "2"}, store)
+    assert bindings == {"case_id": Literal("dundee-mrr")}
+    bindings, _ = bind_parameters(get_query("cross-case"), {}, store)  # the default
+    assert bindings == {"phase_iri": URIRef(COKG.Adoption)}
+
+
+INJECTIONS = [
+    'x" } UNION { ?s ?p ?o } #',
+    "x' } UNION { ?s ?p ?o } #",
+    'dundee-mrr" . ?c ?p ?o . #',
+    "> } UNION { ?s ?p ?o } #",
+]
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=f"inj{i}") for i, v in enumerate(INJECTIONS)])
+def test_injection_in_a_checked_parameter_is_rejected(store: MemoryStore, value: str) -> None:
+    with pytest.raises(ParameterError):
+        run_query("timeline", store=store, case=value)
+    with pytest.raises(ParameterError):
+        run_query("cross-case", store=store, phase=value)
+    with pytest.raises(ParameterError):
+        run_query("quotations-by-construct", store=store, construct=value)
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=f"inj{i}") for i, v in enumerate(INJECTIONS)])
+def test_injection_in_a_free_string_returns_no_rows(store: MemoryStore, value: str) -> None:
+    assert len(run_query("quotations", store=store)) > 0
+    assert len(run_query("quotations", store=store, informant=value)) == 0
+
+
+def test_construct_resolution(store: MemoryStore) -> None:
+    assert resolve_construct(store, "frame:process") == URIRef(FRAME.process)
+    assert resolve_construct(store, str(FRAME.process)) == URIRef(FRAME.process)
+    assert resolve_construct(store, "V.B.4") == URIRef(CFIR09["V.B.4"])
+    assert resolve_construct(store, "cosmopolitanism") == URIRef(CFIR09["II.B"])
+    with pytest.raises(ParameterError) as exc:
+        resolve_construct(store, "II.D")  # CFIR 2009 and CFIR 2022 both use it
+    assert "cfir09:II.D" in str(exc.value) and "cfir22:II.D" in str(exc.value)
+    with pytest.raises(ParameterError, match="no concept"):
+        resolve_construct(store, "cfir22:ZZ.9")
+    with pytest.raises(ParameterError, match="no concept"):
+        resolve_construct(store, "definitely not a construct")
+
+
+# --- answers as Python values ---------------------------------------------------------------
+
+
+def test_rows_are_typed(store: MemoryStore) -> None:
+    answer = run_query("sampling-frame", store=store)
+    first = answer.rows[0]
+    assert isinstance(first["case_number"], int)
+    assert isinstance(first["informant_interviews"], int)
+    assert first["start_year"] == first.start_year and isinstance(first["start_year"], str)
+    assert isinstance(first.terms["start_year"], Literal)
+    assert dict(first)["case_id"] == first.case_id
+    with pytest.raises(AttributeError):
+        first.nonsense  # noqa: B018
+    with pytest.raises(Exception):  # noqa: B017 - frozen
+        first.data = {}  # type: ignore[misc]
+
+
+def test_lazy_public_api() -> None:
+    code = "import sys, cokg; assert 'rdflib' not in sys.modules; assert callable(cokg.run_query)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_run_sparql_text_and_file(store: MemoryStore, tmp_path: Path) -> None:
+    text = "PREFIX cokg: <https://w3id.org/cokg/ontology#> SELECT ?id WHERE { ?c cokg:caseId ?id }"
+    assert len(run_sparql(text, store=store)) >= 2
+    f = tmp_path / "ask.rq"
+    f.write_text("ASK { ?s ?p ?o }")
+    assert run_sparql(f, store=store).boolean is True
+    with pytest.raises(QueryError):
+        run_sparql("SELECT nonsense", store=store)
+
+
+# --- formats --------------------------------------------------------------------------------
+
+
+def test_pivot_groups_bullets(store: MemoryStore) -> None:
+    answer = run_query("cross-case", store=store, phase="adoption")
+    table = pivot(answer)
+    assert table.header[0] == "CFIR/DOI element"
+    assert [r[0] for r in table.rows][:2] == ["External context", "Internal context"]
+    assert all(h.startswith("Case ") for h in table.header[1:])
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_table_and_md_read_like_the_paper(store: MemoryStore, fmt: str) -> None:
+    out = render(run_query("cross-case", store=store, phase="adoption"), fmt, width=120)
+    assert "CFIR/DOI element" in out and "External context" in out
+    assert "• " in out
+    if fmt == "md":
+        assert "<br>• " in out
+        assert out.splitlines()[1].startswith("|---")
+    else:
+        assert all(len(line) <= 120 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_machine_formats_are_long(store: MemoryStore, fmt: str) -> None:
+    answer = run_query("cross-case", store=store, phase="adoption")
+    out = render(answer, fmt)
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["columns"] == list(answer.variables)
+        assert len(doc["rows"]) == len(answer)
+        assert doc["parameters"] == {"phase": "adoption"}
+    else:
+        rows = list(csv.reader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t"))
+        assert rows[0] == list(answer.variables)
+        assert len(rows) == len(answer) + 1
+        assert all(len(r) == len(rows[0]) for r in rows)
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ontology_only() -> MemoryStore:
+    st = MemoryStore()
+    build(st, include_data=False)
+    return st
+
+
+@pytest.mark.parametrize(
+    "check", [pytest.param(p.stem, id=p.stem) for p in sorted(CHECK_FIXTURES.glob("*.ttl"))]
+)
+def test_each_check_fires_on_its_example(check: str) -> None:
+    st = MemoryStore()
+    build(st, include_data=False)
+    assert run_checks(st) == [], "the ontology and frameworks alone must pass every check"
+    st.load_files({"https://w3id.org/cokg/graph/test-invalid": CHECK_FIXTURES / f"{check}.ttl"})
+    found = run_checks(st)
+    assert {v.check for v in found} == {check}
+    assert all(v.focus.startswith("https://w3id.org/cokg/") and v.message for v in found)
+
+
+def test_every_check_has_an_example() -> None:
+    names = {c.name.removesuffix("-violation") for c in list_checks()}
+    assert names == {p.stem for p in CHECK_FIXTURES.glob("*.ttl")}
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def test_cli_queries_lists_all() -> None:
+    res = CliRunner().invoke(cli, ["queries"])
+    assert res.exit_code == 0, res.output
+    for name in REQUIRED:
+        assert name in res.output
+    assert "[phase=adoption|implementation]" in res.output
+
+
+def test_cli_query_md_and_bad_param() -> None:
+    runner = CliRunner()
+    res = runner.invoke(
+        cli,
+        [
+            "query",
+            "cross-case",
+            "--param",
+            "phase=implementation",
+            "--format",
+            "md",
+            "--store",
+            "memory:",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("| CFIR/DOI element |")
+    res = runner.invoke(
+        cli, ["query", "cross-case", "--param", "phase=nonsense", "--store", "memory:"]
+    )
+    assert res.exit_code == 2
+    assert "allowed values: adoption, implementation" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_sparql_text() -> None:
+    res = CliRunner().invoke(
+        cli,
+        [
+            "sparql",
+            "PREFIX cokg: <https://w3id.org/cokg/ontology#> "
+            "SELECT (COUNT(*) AS ?n) WHERE { ?c a cokg:Case }",
+            "--format",
+            "csv",
+            "--store",
+            "memory:",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == "n"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "sparql",
+            "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }",
+            "--store",
+            "memory:",
+        ],
+    )
+    assert res.exit_code == 2

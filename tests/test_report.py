@@ -1,0 +1,82 @@
+"""The cross-case report: tables, figures and quotations from the paper appear in it."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from cokg.cli import cli
+from cokg.report import build_report
+from cokg.store import MemoryStore, build
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    store = MemoryStore()
+    build(store)
+    out = tmp_path_factory.mktemp("report")
+    steps: list[str] = []
+    result = build_report(store, out, progress=steps.append)
+    store.close()
+    return result, steps
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Table 6, Case 1, external context
+        pytest.param("National awards created enthusiasm to continue to build on work to date",
+                     id="table-6-cell"),
+        # Table 7, Case 1, process
+        pytest.param("ESTHER cafes attract a broad range of listeners to hear lived experiences "
+                     "and identify improvements", id="table-7-cell"),
+        # Table 8, Case 3, co-optation
+        pytest.param("Manitoba Justice ministry has co-opted the anger management course",
+                     id="table-8-cell"),
+        # Table 4, Case 2, primary funder
+        pytest.param("National government", id="table-4-cell"),
+        # a quotation, verbatim
+        pytest.param("being on tap, not on top", id="quotation"),
+    ],
+)  # fmt: skip
+def test_html_and_markdown_carry_the_papers_text(report, text) -> None:
+    result, _ = report
+    assert text in result.html.read_text("utf-8")
+    assert text in result.markdown.read_text("utf-8")
+
+
+def test_sampling_frame_totals_in_report(report) -> None:
+    html = report[0].html.read_text("utf-8")
+    assert "<td>14</td>" in html and "<td>32</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("stem", "label"),
+    [
+        pytest.param("timeline-manitoba-learning-centres", "Recovery Days", id="case-3"),
+        pytest.param("timeline-jonkoping-esther", "ESTHER", id="case-1"),
+        pytest.param("timeline-dundee-mrr", "Making Recovery Real", id="case-2"),
+        pytest.param("construct-network", "Making Recovery Real", id="network"),
+    ],
+)
+def test_figures_written_with_expected_labels(report, stem, label) -> None:
+    result, _ = report
+    fig = next(f for f in result.figures if f.stem == stem)
+    assert any(label in x for x in fig.labels), fig.labels
+    assert fig.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert label in fig.svg.read_text("utf-8")
+
+
+def test_progress_reported_for_each_step(report) -> None:
+    _, steps = report
+    assert any("timeline" in s for s in steps) and any("network" in s for s in steps)
+
+
+def test_report_command_writes_index(tmp_path) -> None:
+    out = tmp_path / "r"
+    result = CliRunner().invoke(
+        cli, ["report", "--out", str(out), "--store", str(tmp_path / "store")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file()
+    assert (out / "networks" / "case-construct.graphml").is_file()

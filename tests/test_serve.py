@@ -1,0 +1,685 @@
+"""The web server: SPARQL 1.1 Protocol endpoint, saved-query pages, case and entity pages.
+
+Runs the real application (Starlette TestClient) over real query worker processes holding the
+founding data, built from data/ into an on-disk store. Expected texts come from the paper.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from cokg.serve import QueryPool, ServeSettings, create_app, snapshot
+from cokg.serve.protocol import choose, negotiate, refuse_network
+
+pytestmark = pytest.mark.timeout(180)
+
+TIMEOUT = 2.0  # seconds: the server's query timeout in these tests
+COKG = "https://w3id.org/cokg/ontology#"
+ID = "https://w3id.org/cokg/id/"
+CASE1 = ID + "case/jonkoping-esther"
+PREFIX = f"PREFIX cokg: <{COKG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+CROSS_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+# From the paper: Table 7 (implementation, Case 1, Process), Table 1, and a Case 1 quotation.
+TABLE7_ESTHER = "ESTHER cafes attract a broad range of listeners"
+TABLE1_ADMIN = "Jönköping County Council"
+TABLE1_QUESTION = "What is best for, or important to, Esther?"
+QUOTE_Q1 = "I think one of the most important decisions was to take patient in the room"
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cokg.store import build, open_store
+
+    path = tmp_path_factory.mktemp("serve") / "store"
+    store = open_store(path)
+    try:
+        build(store)
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def pool(store_dir: Path) -> Iterator[QueryPool]:
+    with snapshot(store_dir) as source, QueryPool(source, workers=2, timeout=TIMEOUT) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def client(pool: QueryPool) -> Iterator[TestClient]:
+    app = create_app(pool, ServeSettings(timeout=TIMEOUT, limit=5000))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def capped(pool: QueryPool) -> Iterator[TestClient]:
+    """The same workers behind an app whose result limit is 3."""
+    app = create_app(pool, ServeSettings(timeout=TIMEOUT, limit=3))
+    with TestClient(app) as c:
+        yield c
+
+
+def sparql_json(client: TestClient, query: str) -> dict:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def count_triples(client: TestClient) -> int:
+    doc = sparql_json(client, COUNT_ALL)
+    return int(doc["results"]["bindings"][0]["n"]["value"])
+
+
+# --- / and saved queries ----------------------------------------------------------------------
+
+
+def test_index_lists_saved_queries_with_parameter_forms(client: TestClient) -> None:
+    r = client.get("/", headers={"accept": BROWSER})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert 'action="/query/cross-case"' in html
+    assert 'action="/query/timeline"' in html
+    # phase: a select with the allowed values; case: a select listing the cases in the store
+    assert '<select id="cross-case--phase" name="phase">' in html
+    assert '<option value="implementation">implementation</option>' in html
+    assert 'name="case"' in html and '<option value="jonkoping-esther"' in html
+
+
+def test_saved_query_html_table(client: TestClient) -> None:
+    r = client.get("/query/cross-case", params={"phase": "implementation"})
+    assert r.status_code == 200
+    assert r.headers["x-cokg-truncated"] == "false"
+    assert "<table" in r.text and TABLE7_ESTHER in r.text
+    # the selected phase stays selected in the form above the table
+    assert '<option value="implementation" selected>' in r.text
+
+
+def test_saved_query_adoption_does_not_show_implementation_bullets(client: TestClient) -> None:
+    r = client.get("/query/cross-case", params={"phase": "adoption"})
+    assert r.status_code == 200
+    assert TABLE7_ESTHER not in r.text
+
+
+def test_saved_query_csv(client: TestClient) -> None:
+    r = client.get("/query/cross-case", params={"phase": "implementation", "format": "csv"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert any(row["statement"].startswith(TABLE7_ESTHER) for row in rows)
+
+
+def test_saved_query_json(client: TestClient) -> None:
+    r = client.get("/query/cross-case", params={"phase": "implementation", "format": "json"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/sparql-results+json")
+    doc = r.json()
+    assert "statement" in doc["head"]["vars"]
+    statements = [b["statement"]["value"] for b in doc["results"]["bindings"]]
+    assert any(s.startswith(TABLE7_ESTHER) for s in statements)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        pytest.param("/query/no-such-query", 404, id="unknown-query"),
+        pytest.param("/query/cross-case?phase=retirement", 400, id="phase-not-allowed"),
+        pytest.param("/query/cross-case?colour=blue", 400, id="unknown-parameter"),
+        pytest.param("/query/timeline?case=no-such-case", 400, id="unknown-case"),
+        pytest.param("/query/cross-case?format=xlsx", 400, id="unknown-format"),
+    ],
+)
+def test_saved_query_errors(client: TestClient, url: str, status: int) -> None:
+    r = client.get(url)
+    assert r.status_code == status, r.text
+
+
+# --- /case/<id> ---------------------------------------------------------------------------------
+
+
+def test_case_page_features_timeline_findings_quotations(client: TestClient) -> None:
+    r = client.get("/case/jonkoping-esther")
+    assert r.status_code == 200
+    html = r.text
+    assert "<h1>Case 1" in html
+    assert TABLE1_ADMIN in html and TABLE1_QUESTION.replace("'", "&#x27;") in html
+    assert 'id="timeline"' in html and 'id="findings"' in html
+    assert TABLE7_ESTHER in html
+    assert QUOTE_Q1 in html  # a quotation shown with the finding it supports
+
+
+def test_case_page_unknown_case(client: TestClient) -> None:
+    assert client.get("/case/atlantis").status_code == 404
+
+
+# --- entity pages ---------------------------------------------------------------------------------
+
+
+def test_entity_html_has_property_table_with_links(client: TestClient) -> None:
+    r = client.get("/id/case/jonkoping-esther", headers={"accept": BROWSER})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<caption>Properties</caption>" in r.text
+    assert 'href="/resource?iri=https%3A%2F%2Fw3id.org%2Fcokg%2Fontology%23caseId"' in r.text
+    assert 'href="/id/study/coproduction-2019-2023"' in r.text  # cokg:inStudy, dereferenceable
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        pytest.param("text/turtle", "text/turtle", ox.RdfFormat.TURTLE, id="turtle"),
+        pytest.param(
+            "application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD, id="json-ld"
+        ),
+        pytest.param(
+            "application/n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES, id="n-triples"
+        ),
+        pytest.param(
+            "application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML, id="rdf-xml"
+        ),
+    ],
+)
+def test_entity_rdf_by_accept(client: TestClient, accept: str, media: str, fmt) -> None:
+    r = client.get("/id/case/jonkoping-esther", headers={"accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith(media)
+    triples = [q.triple for q in ox.parse(r.content, format=fmt)]
+    assert (
+        ox.Triple(
+            ox.NamedNode(CASE1), ox.NamedNode(COKG + "caseId"), ox.Literal("jonkoping-esther")
+        )
+        in triples
+    )
+
+
+def test_entity_unknown_is_404(client: TestClient) -> None:
+    assert client.get("/id/case/atlantis", headers={"accept": BROWSER}).status_code == 404
+    assert client.get("/id/case/atlantis", headers={"accept": "text/turtle"}).status_code == 404
+
+
+def test_resource_fallback_for_ontology_terms(client: TestClient) -> None:
+    r = client.get("/resource", params={"iri": COKG + "Case"}, headers={"accept": BROWSER})
+    assert r.status_code == 200
+    assert "Property" in r.text and "Referenced by" in r.text
+
+
+def test_resource_fallback_redirects_data_iris(client: TestClient) -> None:
+    r = client.get("/resource", params={"iri": CASE1}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/id/case/jonkoping-esther"
+
+
+def test_resource_needs_an_iri(client: TestClient) -> None:
+    assert client.get("/resource", params={"iri": "not an iri"}).status_code == 400
+
+
+# --- /sparql: protocol and content negotiation ----------------------------------------------------
+
+CASES_QUERY = PREFIX + "SELECT ?id WHERE { ?c a cokg:Case ; cokg:caseId ?id } ORDER BY ?id"
+
+
+def test_sparql_get_json_by_default(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": CASES_QUERY})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/sparql-results+json"
+    ids = [b["id"]["value"] for b in r.json()["results"]["bindings"]]
+    assert "jonkoping-esther" in ids
+
+
+def test_sparql_post_query_body(client: TestClient) -> None:
+    r = client.post(
+        "/sparql", content=CASES_QUERY, headers={"content-type": "application/sparql-query"}
+    )
+    assert r.status_code == 200
+    assert "jonkoping-esther" in r.text
+
+
+def test_sparql_post_form(client: TestClient) -> None:
+    r = client.post("/sparql", data={"query": CASES_QUERY})
+    assert r.status_code == 200
+    assert "jonkoping-esther" in r.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "expected"),
+    [
+        pytest.param(
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+            "<literal>jonkoping-esther</literal>",
+            id="xml",
+        ),
+        pytest.param("text/csv", "text/csv", "id\r\n", id="csv"),
+        pytest.param("text/tab-separated-values", "text/tab-separated-values", "?id\n", id="tsv"),
+        pytest.param(
+            "application/json", "application/sparql-results+json", '"vars": ["id"]', id="json-alias"
+        ),
+        pytest.param(BROWSER, "text/html", "<table", id="html-for-browsers"),
+    ],
+)
+def test_sparql_select_formats(client: TestClient, accept: str, media: str, expected: str) -> None:
+    r = client.get("/sparql", params={"query": CASES_QUERY}, headers={"accept": accept})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith(media)
+    assert expected in r.text
+    assert "jonkoping-esther" in r.text
+
+
+def test_sparql_tsv_terms_are_ntriples(client: TestClient) -> None:
+    r = client.get(
+        "/sparql",
+        params={"query": PREFIX + "SELECT ?c WHERE { ?c cokg:caseId 'jonkoping-esther' }"},
+        headers={"accept": "text/tab-separated-values"},
+    )
+    assert r.text.splitlines() == ["?c", f"<{CASE1}>"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        pytest.param("text/turtle", ox.RdfFormat.TURTLE, id="turtle"),
+        pytest.param("application/n-triples", ox.RdfFormat.N_TRIPLES, id="n-triples"),
+        pytest.param("application/rdf+xml", ox.RdfFormat.RDF_XML, id="rdf-xml"),
+        pytest.param("application/ld+json", ox.RdfFormat.JSON_LD, id="json-ld"),
+    ],
+)
+def test_sparql_construct_formats(client: TestClient, accept: str, fmt) -> None:
+    q = f"CONSTRUCT {{ <{CASE1}> ?p ?o }} WHERE {{ <{CASE1}> ?p ?o }}"
+    r = client.get("/sparql", params={"query": q}, headers={"accept": accept})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith(accept)
+    triples = [q.triple for q in ox.parse(r.content, format=fmt)]
+    assert (
+        ox.Triple(
+            ox.NamedNode(CASE1),
+            ox.NamedNode(COKG + "caseNumber"),
+            ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        )
+        in triples
+    )
+
+
+def test_sparql_describe_is_turtle_by_default(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": f"DESCRIBE <{CASE1}>"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/turtle")
+    assert "jonkoping-esther" in r.text
+
+
+def test_sparql_ask(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": PREFIX + "ASK { ?c a cokg:Case }"})
+    assert r.status_code == 200
+    assert r.json() == {"head": {}, "boolean": True}
+
+
+def test_sparql_not_acceptable(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": CASES_QUERY}, headers={"accept": "text/turtle"})
+    assert r.status_code == 406
+
+
+def test_sparql_syntax_error_is_400(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT WHERE {"})
+    assert r.status_code == 400
+    assert "syntax" in r.text.lower()
+
+
+def test_sparql_missing_query_is_400(client: TestClient) -> None:
+    assert client.get("/sparql").status_code == 400
+    # a browser gets the query form instead
+    r = client.get("/sparql", headers={"accept": BROWSER})
+    assert r.status_code == 200 and "<textarea" in r.text
+
+
+def test_sparql_default_graph_uri(client: TestClient) -> None:
+    q = PREFIX + "SELECT ?id WHERE { ?c cokg:caseId ?id }"
+    only_places = "https://w3id.org/cokg/graph/places"
+    r = client.get("/sparql", params={"query": q, "default-graph-uri": only_places})
+    assert r.status_code == 200
+    assert r.json()["results"]["bindings"] == []
+
+
+# --- read-only ---------------------------------------------------------------------------------
+
+INSERT = f"INSERT DATA {{ GRAPH <urn:x> {{ <{CASE1}> <{COKG}caseId> 'hacked' }} }}"
+DELETE = "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(
+            lambda c: c.post(
+                "/sparql", content=INSERT, headers={"content-type": "application/sparql-update"}
+            ),
+            id="sparql-update-body",
+        ),
+        pytest.param(lambda c: c.post("/sparql", data={"update": DELETE}), id="form-update"),
+        pytest.param(lambda c: c.get("/sparql", params={"update": DELETE}), id="update-param"),
+        pytest.param(lambda c: c.get("/sparql", params={"query": INSERT}), id="insert-as-query"),
+        pytest.param(lambda c: c.get("/sparql", params={"query": DELETE}), id="delete-as-query"),
+        pytest.param(
+            lambda c: c.post(
+                "/sparql", content="CLEAR ALL", headers={"content-type": "application/sparql-query"}
+            ),
+            id="clear-as-query-body",
+        ),
+        pytest.param(lambda c: c.put("/sparql", content=INSERT), id="put"),
+    ],
+)
+def test_updates_are_refused_and_store_unchanged(client: TestClient, store_dir: Path, send) -> None:
+    from cokg.store import open_store
+
+    before = count_triples(client)
+    r = send(client)
+    assert r.status_code in (400, 403, 405), r.text
+    if r.status_code == 403:
+        assert "read-only" in r.text
+    assert count_triples(client) == before
+    hacked = sparql_json(client, "ASK { ?s ?p 'hacked' }")
+    assert hacked["boolean"] is False
+    # the store the server was started from is untouched as well
+    store = open_store(store_dir, read_only=True)
+    try:
+        assert store.count() == before
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", id="service"
+        ),
+        pytest.param(
+            "select * where { service silent <http://example.org/> { ?s ?p ?o } }",
+            id="service-lowercase",
+        ),
+        pytest.param(
+            "SELECT * WHERE { \\u0053ERVICE <http://example.org/> { ?s ?p ?o } }",
+            id="service-escaped",
+        ),
+        pytest.param("LOAD <http://example.org/data.ttl>", id="load"),
+    ],
+)
+def test_service_and_load_refused(client: TestClient, query: str) -> None:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 403
+    assert "refused" in r.text
+
+
+# --- timeout and result limit ---------------------------------------------------------------------
+
+
+def test_timeout_stops_query_and_server_keeps_serving(client: TestClient, pool: QueryPool) -> None:
+    killed = pool.stats.killed_timeout
+    start = time.monotonic()
+    r = client.get("/sparql", params={"query": CROSS_PRODUCT})
+    elapsed = time.monotonic() - start
+    assert r.status_code == 503
+    assert r.headers["x-cokg-error"] == "timeout"
+    assert f"{TIMEOUT:g} s timeout" in r.text and "stopped" in r.text
+    assert elapsed < TIMEOUT + 5
+    assert pool.stats.killed_timeout == killed + 1
+    # the next requests are served (by the other worker, then by the replacement)
+    for _ in range(4):
+        assert count_triples(client) > 1000
+
+
+def test_timeout_on_html_pages(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": CROSS_PRODUCT}, headers={"accept": BROWSER})
+    assert r.status_code == 503
+    assert "timeout" in r.text and '<p class="error"' in r.text
+
+
+def test_result_limit_truncates_and_says_so(capped: TestClient) -> None:
+    r = capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert r.status_code == 200
+    assert r.headers["x-cokg-truncated"] == "true"
+    assert r.headers["x-cokg-result-limit"] == "3"
+    assert len(r.json()["results"]["bindings"]) == 3
+
+
+def test_result_below_limit_is_not_flagged(capped: TestClient) -> None:
+    r = capped.get(
+        "/sparql", params={"query": PREFIX + "SELECT ?c WHERE { ?c cokg:caseId ?x } LIMIT 1"}
+    )
+    assert r.headers["x-cokg-truncated"] == "false"
+    assert len(r.json()["results"]["bindings"]) == 1
+
+
+def test_result_limit_on_construct(capped: TestClient) -> None:
+    r = capped.get(
+        "/sparql",
+        params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+        headers={"accept": "application/n-triples"},
+    )
+    assert r.headers["x-cokg-truncated"] == "true"
+    assert len(list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))) == 3
+
+
+def test_result_limit_on_html_page_shows_a_note(capped: TestClient) -> None:
+    r = capped.get("/query/timeline", params={"case": "jonkoping-esther"})
+    assert r.status_code == 200
+    assert r.headers["x-cokg-truncated"] == "true"
+    assert 'id="truncated"' in r.text and "only the first 3 results" in r.text
+
+
+def test_result_limit_on_csv_download(capped: TestClient) -> None:
+    r = capped.get("/query/timeline", params={"case": "jonkoping-esther", "format": "csv"})
+    assert r.headers["x-cokg-truncated"] == "true"
+    assert len(list(csv.DictReader(io.StringIO(r.text)))) == 3
+
+
+def test_result_limit_on_case_page(capped: TestClient) -> None:
+    r = capped.get("/case/jonkoping-esther")
+    assert r.status_code == 200
+    assert r.headers["x-cokg-truncated"] == "true" and 'id="truncated"' in r.text
+
+
+# --- small routes -------------------------------------------------------------------------------
+
+
+def test_stylesheet(client: TestClient) -> None:
+    r = client.get("/style.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+
+
+def test_status(client: TestClient) -> None:
+    doc = client.get("/status").json()
+    assert doc["workers"] == 2 and doc["timeout_s"] == TIMEOUT and doc["result_limit"] == 5000
+
+
+def test_html_escapes_data(client: TestClient) -> None:
+    q = "SELECT ?x WHERE { BIND('<script>alert(1)</script>' AS ?x) }"
+    r = client.get("/sparql", params={"query": q}, headers={"accept": BROWSER})
+    assert "<script>alert(1)" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+
+
+# --- protocol helpers (no server) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"),
+    [
+        pytest.param("SELECT * { ?s ?p 'SERVICE' }", False, id="keyword-in-string"),
+        pytest.param("SELECT ?service { ?service ?p ?o }", False, id="variable-named-service"),
+        pytest.param("SELECT * { <http://x/load> ?p ?o }", False, id="keyword-in-iri"),
+        pytest.param("# LOAD\nSELECT * { ?s ?p ?o }", False, id="keyword-in-comment"),
+        pytest.param("PREFIX load: <urn:x:>\nSELECT * { load:a ?p ?o }", False, id="prefix-load"),
+        pytest.param("SELECT * { SERVICE <urn:x> { ?s ?p ?o } }", True, id="service"),
+        pytest.param("LOAD SILENT <http://x/> INTO GRAPH <urn:g>", True, id="load"),
+    ],
+)
+def test_refuse_network(query: str, refused: bool) -> None:
+    from cokg.errors import NetworkRefused
+
+    if refused:
+        with pytest.raises(NetworkRefused):
+            refuse_network(query)
+    else:
+        refuse_network(query)
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        pytest.param(None, "application/sparql-results+json", id="none"),
+        pytest.param("*/*", "application/sparql-results+json", id="any"),
+        pytest.param(
+            "text/csv;q=0.5, application/sparql-results+xml",
+            "application/sparql-results+xml",
+            id="q-values",
+        ),
+        pytest.param("text/*", "text/csv", id="text-wildcard"),
+        pytest.param("text/turtle", None, id="graph-only"),
+    ],
+)
+def test_negotiate_results(accept: str | None, expected: str | None) -> None:
+    from cokg.serve.protocol import RESULT_TYPES
+
+    assert negotiate(accept, RESULT_TYPES) == expected
+
+
+def test_choose_prefers_html_for_browsers_only() -> None:
+    assert choose(BROWSER, None, html=True) == ("text/html", "text/html")
+    assert choose("*/*", None, html=True) == ("application/sparql-results+json", "text/turtle")
+    assert choose(BROWSER, "csv", html=True) == ("text/csv", None)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--timeout", "0"], id="timeout-zero"),
+        pytest.param(["--limit", "0"], id="limit-zero"),
+        pytest.param(["--store", "http://example.org/sparql"], id="remote-store"),
+    ],
+)
+def test_cli_refuses_bad_options(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", *args])
+    assert result.exit_code == 2, result.output
+    assert "cokg: error:" in result.output
+
+
+# --- the worker pool on its own -----------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_source(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from cokg.serve import DataSource
+
+    path = tmp_path / "tiny.nq"
+    quads = [
+        ox.Quad(
+            ox.NamedNode(f"urn:s{i % 300}"),
+            ox.NamedNode(f"urn:p{i % 17}"),
+            ox.Literal(f"v{i}"),
+            ox.NamedNode("urn:g"),
+        )
+        for i in range(3000)
+    ]
+    ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
+    return DataSource(snapshot=path)
+
+
+def test_memory_cap_stops_query_and_worker_is_replaced(tiny_source) -> None:  # type: ignore[no-untyped-def]
+    with QueryPool(tiny_source, workers=1, timeout=30, memory_mb=400) as p:
+        app = create_app(p, ServeSettings(timeout=30, limit=10))
+        with TestClient(app) as c:
+            r = c.get("/sparql", params={"query": CROSS_PRODUCT})
+            assert r.status_code == 503
+            assert r.headers["x-cokg-error"] == "worker-lost"
+            assert "memory" in r.text
+            r = c.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+            assert r.status_code == 200
+            assert r.json()["results"]["bindings"][0]["n"]["value"] == "3000"
+
+
+def test_pool_close_stops_every_worker(tiny_source) -> None:  # type: ignore[no-untyped-def]
+    p = QueryPool(tiny_source, workers=2, timeout=5).start()
+    procs = [w.process for w in p._all.values()]
+    assert len(procs) == 2 and all(proc.poll() is None for proc in procs)
+    p.close()
+    assert all(proc.poll() is not None for proc in procs)
+
+
+@pytest.mark.parametrize(
+    ("send", "status"),
+    [
+        pytest.param(
+            lambda c: c.post("/sparql", content="x", headers={"content-type": "text/plain"}),
+            415,
+            id="post-unknown-content-type",
+        ),
+        pytest.param(
+            lambda c: c.post(
+                "/sparql",
+                content="SELECT * {}" + " " * 300_000,
+                headers={"content-type": "application/sparql-query"},
+            ),
+            413,
+            id="query-too-long",
+        ),
+        pytest.param(
+            lambda c: c.get("/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")]),
+            400,
+            id="two-queries",
+        ),
+        pytest.param(
+            lambda c: c.post(
+                "/sparql?query=ASK%20%7B%7D",
+                content="ASK {}",
+                headers={"content-type": "application/sparql-query"},
+            ),
+            400,
+            id="query-in-body-and-url",
+        ),
+    ],
+)
+def test_sparql_protocol_errors(client: TestClient, send, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert send(client).status_code == status
+
+
+def test_sparql_construct_as_html_table(client: TestClient) -> None:
+    q = f"CONSTRUCT {{ <{CASE1}> ?p ?o }} WHERE {{ <{CASE1}> ?p ?o }}"
+    r = client.get("/sparql", params={"query": q}, headers={"accept": BROWSER})
+    assert r.status_code == 200
+    assert '<th scope="col">predicate</th>' in r.text and TABLE1_ADMIN in r.text
+
+
+def test_sparql_named_graph_uri(client: TestClient) -> None:
+    q = PREFIX + "SELECT ?g WHERE { GRAPH ?g { ?c cokg:caseId 'dundee-mrr' } }"
+    case2 = "https://w3id.org/cokg/graph/dundee-mrr"
+    r = client.get("/sparql", params={"query": q, "named-graph-uri": case2})
+    assert [b["g"]["value"] for b in r.json()["results"]["bindings"]] == [case2]
+    r = client.get(
+        "/sparql", params={"query": q, "named-graph-uri": "https://w3id.org/cokg/graph/places"}
+    )
+    assert r.json()["results"]["bindings"] == []

@@ -1,0 +1,875 @@
+"""The store compliance battery: every test runs on the embedded, in-memory and remote stores
+(a real Oxigraph server, written through the Graph Store Protocol and through SPARQL Update).
+
+Expected values come from the hand-written triples below, never from the stores themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from cokg.errors import InputError, NetworkRefused, ParameterError, QueryError, StoreError
+from cokg.namespaces import COKG, COKGID, graph_iri
+from cokg.store import (
+    EmbeddedStore,
+    MemoryStore,
+    RemoteStore,
+    Store,
+    build,
+    check_query,
+    ensure_built,
+    open_store,
+)
+
+G_DUNDEE = graph_iri("dundee-mrr")
+G_JKG = graph_iri("jonkoping-esther")
+G_ORGS = graph_iri("organisations")
+
+CASE2 = COKGID["case/dundee-mrr"]
+CASE1 = COKGID["case/jonkoping-esther"]
+SRN = COKGID["org/scottish-recovery-network"]
+
+RECOVERY_DAYS = COKGID["event/dundee-mrr/recovery-days"]
+DUNDEE = [
+    (CASE2, RDF.type, COKG.Case),
+    (CASE2, COKG.caseId, Literal("dundee-mrr")),
+    (CASE2, COKG.caseNumber, Literal(2)),
+    (CASE2, RDFS.label, Literal("Making Recovery Real", lang="en")),
+    (CASE2, COKG.coproductionStartYear, Literal("2015", datatype=XSD.gYear)),
+    (RECOVERY_DAYS, COKG.inCase, CASE2),
+    (RECOVERY_DAYS, COKG.date, Literal("2015-06", datatype=XSD.gYearMonth)),
+]
+JKG = [
+    (CASE1, RDF.type, COKG.Case),
+    (CASE1, COKG.caseId, Literal("jonkoping-esther")),
+    (CASE1, COKG.caseNumber, Literal(1)),
+]
+ORGS = [
+    (SRN, RDF.type, COKG.Organisation),
+    (SRN, RDFS.label, Literal("Scottish Recovery Network")),
+]
+
+CASES_QUERY = """
+PREFIX cokg: <https://w3id.org/cokg/ontology#>
+SELECT ?case ?id ?label WHERE {
+  ?case a cokg:Case ; cokg:caseId ?id .
+  OPTIONAL { ?case <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+} ORDER BY ?id
+"""
+
+
+# --- the three stores ------------------------------------------------------------------------
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("embedded", id="embedded"),
+        pytest.param("memory", id="memory"),
+        pytest.param("remote-gsp", id="remote-gsp", marks=pytest.mark.server),
+        pytest.param("remote-update", id="remote-update", marks=pytest.mark.server),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    kind = request.param
+    if kind == "embedded":
+        s: Store = EmbeddedStore(tmp_path / "store")
+    elif kind == "memory":
+        s = MemoryStore()
+    else:
+        server = request.getfixturevalue("oxigraph_server")
+        server.clear()
+        s = RemoteStore(server.query_url, method=kind.removeprefix("remote-"))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    store.replace_graphs({G_DUNDEE: DUNDEE, G_JKG: JKG, G_ORGS: ORGS})
+    return store
+
+
+def _triples(store: Store, graph: str) -> set[tuple]:
+    res = store.query(
+        "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": URIRef(graph)}
+    )
+    return {(r["s"], r["p"], r["o"]) for r in res.rows}
+
+
+# --- writing and reading ---------------------------------------------------------------------
+
+
+def test_store_satisfies_protocol(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
+def test_graphs_and_counts(filled: Store) -> None:
+    assert filled.graphs() == sorted([G_DUNDEE, G_JKG, G_ORGS])
+    assert filled.count(G_DUNDEE) == 7
+    assert filled.count(G_JKG) == 3
+    assert filled.count() == 12
+    assert filled.count(graph_iri("no-such-graph")) == 0
+
+
+def test_terms_round_trip(filled: Store) -> None:
+    assert _triples(filled, G_DUNDEE) == set(DUNDEE)
+
+
+def test_replace_graphs_replaces_only_the_named_graph(filled: Store) -> None:
+    new = [(CASE2, RDF.type, COKG.Case), (CASE2, COKG.caseId, Literal("dundee-mrr-2"))]
+    filled.replace_graphs({G_DUNDEE: new})
+    assert _triples(filled, G_DUNDEE) == set(new)
+    assert _triples(filled, G_JKG) == set(JKG)
+    assert filled.count() == 2 + 3 + 2
+
+
+def test_replace_with_nothing_empties_the_graph(filled: Store) -> None:
+    filled.replace_graphs({G_JKG: []})
+    assert filled.count(G_JKG) == 0
+    assert G_JKG not in filled.graphs()
+
+
+def test_drop_graphs(filled: Store) -> None:
+    filled.drop_graphs([G_DUNDEE, G_ORGS, graph_iri("never-existed")])
+    assert filled.graphs() == [G_JKG]
+    assert filled.count() == 3
+
+
+def test_union_default_graph(filled: Store) -> None:
+    res = filled.query(CASES_QUERY)
+    assert res.kind == "select"
+    assert res.variables == ["case", "id", "label"]
+    assert [r["id"] for r in res.rows] == [Literal("dundee-mrr"), Literal("jonkoping-esther")]
+
+
+def test_unbound_variable_is_none(filled: Store) -> None:
+    rows = filled.query(CASES_QUERY).rows
+    assert rows[0]["label"] == Literal("Making Recovery Real", lang="en")
+    assert rows[1]["label"] is None
+
+
+def test_literal_datatypes_kept(filled: Store) -> None:
+    res = filled.query(
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#> "
+        "SELECT ?n ?y WHERE { ?c cokg:caseNumber ?n ; cokg:coproductionStartYear ?y }"
+    )
+    assert res.rows == [{"n": Literal(2), "y": Literal("2015", datatype=XSD.gYear)}]
+    assert str(res.rows[0]["y"]) == "2015"
+
+
+def test_ask(filled: Store) -> None:
+    assert filled.query("ASK { ?s a <https://w3id.org/cokg/ontology#Case> }").boolean is True
+    assert filled.query("ASK { ?s a <https://w3id.org/cokg/ontology#Nope> }").boolean is False
+
+
+def test_construct(filled: Store) -> None:
+    res = filled.query(
+        "CONSTRUCT { ?s <http://example.org/id> ?id } WHERE { ?s "
+        "<https://w3id.org/cokg/ontology#caseId> ?id }"
+    )
+    assert res.kind == "graph"
+    assert set(res.triples or []) == {
+        (CASE2, URIRef("http://example.org/id"), Literal("dundee-mrr")),
+        (CASE1, URIRef("http://example.org/id"), Literal("jonkoping-esther")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        pytest.param("case", CASE1, [Literal("jonkoping-esther")], id="iri"),
+        pytest.param("id", Literal("dundee-mrr"), [Literal("dundee-mrr")], id="literal"),
+        pytest.param("id", Literal('x" } UNION { ?case ?p ?id'), [], id="injection-literal"),
+        pytest.param("case", URIRef("http://x/> } UNION { ?case ?p ?id"), None, id="bad-iri"),
+    ],
+)
+def test_bindings(filled: Store, name: str, value, expected) -> None:
+    query = (
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#> "
+        "SELECT ?id WHERE { ?case cokg:caseId ?id } ORDER BY ?id"
+    )
+    if expected is None:
+        with pytest.raises(ParameterError):
+            filled.query(query, bindings={name: value})
+        return
+    rows = filled.query(query, bindings={name: value}).rows
+    assert [r["id"] for r in rows] == expected
+
+
+def test_binding_applies_before_aggregation(filled: Store) -> None:
+    query = (
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#> "
+        "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cokg:Case ; cokg:caseId ?id }"
+    )
+    assert filled.query(query, bindings={"id": Literal("dundee-mrr")}).rows == [{"n": Literal(1)}]
+
+
+def test_text_is_nfc_normalised(store: Store) -> None:
+    nfd = unicodedata.normalize("NFD", "Jönköping, José")
+    assert nfd != "Jönköping, José"
+    store.replace_graphs({G_JKG: [(CASE1, RDFS.label, Literal(nfd, lang="sv"))]})
+    res = store.query(
+        "SELECT ?c WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+        bindings={"l": Literal("Jönköping, José", lang="sv")},
+    )
+    assert [r["c"] for r in res.rows] == [CASE1]
+
+
+def test_blank_nodes_never_shared_between_graphs(store: Store) -> None:
+    b = BNode("b0")
+    store.replace_graphs(
+        {
+            G_DUNDEE: [(b, RDFS.label, Literal("from dundee"))],
+            G_JKG: [(b, RDFS.label, Literal("from jonkoping"))],
+        }
+    )
+    res = store.query(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"  # noqa: E501
+    )
+    assert res.rows == [{"n": Literal(2)}]
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+DUNDEE_TTL = """\
+@prefix cokg: <https://w3id.org/cokg/ontology#> .
+@prefix cokgid: <https://w3id.org/cokg/id/> .
+cokgid:case\\/dundee-mrr a cokg:Case ; cokg:caseId "dundee-mrr" ;
+    cokg:hasGuidingQuestion [ cokg:text "What matters to you?" ] .
+"""
+
+
+def test_load_files(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "dundee-mrr.ttl"
+    f.write_text(DUNDEE_TTL, encoding="utf-8")
+    store.load_files({G_DUNDEE: f, G_JKG: f})
+    assert store.count(G_DUNDEE) == 4
+    assert store.count(G_JKG) == 4
+    # the blank node of each graph is its own
+    res = store.query(
+        "SELECT (COUNT(DISTINCT ?q) AS ?n) WHERE { ?q <https://w3id.org/cokg/ontology#text> ?t }"
+    )
+    assert res.rows == [{"n": Literal(2)}]
+    store.load_files({G_DUNDEE: f})  # re-loading replaces, never duplicates the blank node
+    assert store.count(G_DUNDEE) == 4
+
+
+def test_load_files_all_or_nothing(filled: Store, tmp_path: Path) -> None:
+    good = tmp_path / "good.ttl"
+    good.write_text(DUNDEE_TTL, encoding="utf-8")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<https://w3id.org/cokg/id/x> <https://p> .\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        filled.load_files({G_DUNDEE: good, G_JKG: bad})
+    assert _triples(filled, G_DUNDEE) == set(DUNDEE)
+    assert _triples(filled, G_JKG) == set(JKG)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [pytest.param(f, id=f) for f in ("nq", "trig", "ttl", "nt")])
+def test_export_round_trips(filled: Store, fmt: str) -> None:
+    data = filled.export(format=fmt)
+    rdf_format = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                  "ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}[fmt]  # fmt: skip
+    quads = list(ox.parse(input=data, format=rdf_format))
+    assert len(quads) == 12
+    if fmt in ("nq", "trig"):
+        assert {q.graph_name.value for q in quads} == {G_DUNDEE, G_JKG, G_ORGS}
+
+
+def test_export_some_graphs(filled: Store) -> None:
+    data = filled.export(format="nq", graph_iris=[G_JKG])
+    quads = list(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == 3
+    assert {q.graph_name.value for q in quads} == {G_JKG}
+    with pytest.raises(ParameterError):
+        filled.export(format="nq", graph_iris=[graph_iri("no-such-case")])
+    with pytest.raises(ParameterError):
+        filled.export(format="docx")
+
+
+# --- query safety ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(
+            "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", id="service"
+        ),
+        pytest.param(
+            "select * { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-lowercase"
+        ),
+        pytest.param(
+            "SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-escaped"
+        ),
+        pytest.param("SELECT * FROM <http://127.0.0.1:9/data.ttl> { ?s ?p ?o }", id="from"),
+        pytest.param(
+            "SELECT * FROM NAMED <http://127.0.0.1:9/d.ttl> { GRAPH ?g { ?s ?p ?o } }",
+            id="from-named",
+        ),
+    ],
+)
+def test_network_queries_refused(store: Store, query: str, no_sockets: list[str]) -> None:
+    with pytest.raises(NetworkRefused):
+        store.query(query)
+    assert no_sockets == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("SELECT ?service WHERE { ?service ?p ?o }", id="variable"),
+        pytest.param('SELECT * WHERE { ?s ?p "SERVICE <http://x/>" }', id="string"),
+        pytest.param("SELECT * WHERE { ?s ?p ?o } # LOAD <http://x/>", id="comment"),
+        pytest.param("SELECT * WHERE { ?s <http://x/SERVICE> ?o }", id="iri"),
+        pytest.param("PREFIX from: <http://x/> SELECT * WHERE { ?s from:load ?o }", id="pname"),
+    ],
+)
+def test_harmless_lookalikes_allowed(query: str) -> None:
+    assert check_query(query) == "select"
+
+
+def test_invalid_query(store: Store) -> None:
+    with pytest.raises(QueryError):
+        store.query("SELECT * WHERE { ?s ?p }")
+
+
+def test_invalid_graph_iri(store: Store) -> None:
+    with pytest.raises(ParameterError):
+        store.replace_graphs({"not an iri": []})
+
+
+# --- embedded only: persistence, locking, rebuild ----------------------------------------
+
+
+def test_embedded_persists(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as s:
+        s.replace_graphs({G_JKG: JKG})
+    with EmbeddedStore(tmp_path / "s") as s:
+        assert _triples(s, G_JKG) == set(JKG)
+
+
+def test_second_writer_refused_in_process(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s"):
+        t0 = time.monotonic()
+        with pytest.raises(StoreError, match="locked by another process"):
+            EmbeddedStore(tmp_path / "s")
+        assert time.monotonic() - t0 < 1
+    EmbeddedStore(tmp_path / "s").close()  # free again after close
+
+
+def test_second_writer_refused_across_processes(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from cokg.errors import StoreError
+        from cokg.store import EmbeddedStore
+        try:
+            EmbeddedStore({str(tmp_path / "s")!r})
+        except StoreError as exc:
+            print(exc); sys.exit(7)
+        """
+    )
+    with EmbeddedStore(tmp_path / "s"):
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+        assert proc.returncode == 7, proc.stderr
+        assert "locked by another process" in proc.stdout
+        assert time.monotonic() - t0 < 10
+
+
+def test_read_only(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_JKG: JKG})
+        with pytest.raises(StoreError, match="locked"):
+            EmbeddedStore(tmp_path / "s", read_only=True)
+    with EmbeddedStore(tmp_path / "s", read_only=True) as r1, \
+         EmbeddedStore(tmp_path / "s", read_only=True) as r2:  # fmt: skip
+        assert r1.count() == 3 and r2.count() == 3
+        with pytest.raises(StoreError, match="read-only"):
+            r1.replace_graphs({G_JKG: []})
+        with pytest.raises(StoreError, match="locked"):
+            EmbeddedStore(tmp_path / "s")  # no writer while readers are open
+
+
+def test_read_only_missing_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cokg build"):
+        EmbeddedStore(tmp_path / "nothing", read_only=True)
+
+
+def test_interrupted_swap_is_undone(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as s:
+        s.replace_graphs({G_JKG: JKG})
+    # a rebuild killed between its two renames leaves only the old directory
+    os.replace(tmp_path / "s", tmp_path / "s.old-12345")
+    (tmp_path / "s.building-12345").mkdir()
+    with EmbeddedStore(tmp_path / "s") as s:
+        assert _triples(s, G_JKG) == set(JKG)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s", "s.lock"]
+
+
+# --- opening -------------------------------------------------------------------------------------
+
+
+def test_open_store_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    monkeypatch.delenv("COKG_STORE", raising=False)
+    assert isinstance(open_store("memory:"), MemoryStore)
+    remote = open_store("http://127.0.0.1:1/query")
+    assert isinstance(remote, RemoteStore)
+    assert remote.update_endpoint == "http://127.0.0.1:1/update"
+    assert remote.gsp_endpoint == "http://127.0.0.1:1/store"
+    s = open_store()
+    assert isinstance(s, EmbeddedStore)
+    assert s.path == tmp_path / ".cokg" / "store"
+    s.close()
+    with pytest.raises(ParameterError):
+        open_store("ftp://example.org/sparql")
+
+
+def test_open_store_config_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    (tmp_path / ".cokg").mkdir()
+    (tmp_path / ".cokg" / "config.toml").write_text(
+        'endpoint = "http://127.0.0.1:1/ds/sparql"\n'
+        'update_endpoint = "http://127.0.0.1:1/ds/update"\n'
+        'gsp_endpoint = "http://127.0.0.1:1/ds/data"\nmethod = "update"\n'
+    )
+    s = open_store()
+    assert isinstance(s, RemoteStore)
+    assert (s.endpoint, s.update_endpoint, s.gsp_endpoint, s.method) == (
+        "http://127.0.0.1:1/ds/sparql",
+        "http://127.0.0.1:1/ds/update",
+        "http://127.0.0.1:1/ds/data",
+        "update",
+    )
+    monkeypatch.setenv("COKG_ENDPOINT", "http://127.0.0.1:2/query")
+    assert open_store().endpoint == "http://127.0.0.1:2/query"  # type: ignore[attr-defined]
+
+
+def test_credentials_never_in_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    (tmp_path / ".cokg").mkdir()
+    (tmp_path / ".cokg" / "config.toml").write_text(
+        'endpoint = "http://127.0.0.1:1/query"\npassword = "hunter2"\n'
+    )
+    with pytest.raises(StoreError, match="COKG_PASSWORD"):
+        open_store()
+
+
+# --- crash safety ---------------------------------------------------------------------------------
+
+_WRITER = """
+import sys
+from rdflib import Literal, URIRef
+from cokg.store import EmbeddedStore
+path, graph, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+p = URIRef("https://w3id.org/cokg/ontology#text")
+triples = [(URIRef(f"https://w3id.org/cokg/id/big/{i}"), p, Literal(f"text {i}")) for i in range(n)]
+s = EmbeddedStore(path)
+print("writing", flush=True)
+s.replace_graphs({graph: triples})
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("target", "delay"),
+    [
+        pytest.param("existing", 0.3, id="replace-existing-early"),
+        pytest.param("existing", 1.5, id="replace-existing-late"),
+        pytest.param("new", 0.3, id="new-graph-early"),
+        pytest.param("new", 1.0, id="new-graph-late"),
+    ],
+)
+def test_kill_during_replace_graphs_keeps_previous_state(
+    tmp_path: Path, target: str, delay: float
+) -> None:
+    path = tmp_path / "s"
+    with EmbeddedStore(path) as s:
+        s.replace_graphs({G_DUNDEE: DUNDEE, G_JKG: JKG})
+    graph = G_DUNDEE if target == "existing" else graph_iri("big")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path), graph, "300000"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"
+    time.sleep(delay)
+    proc.kill()
+    rest = proc.stdout.read()
+    proc.wait()
+    assert "done" not in rest, "the write finished before the kill: make the graph bigger"
+    with EmbeddedStore(path) as s:
+        assert s.graphs() == sorted([G_DUNDEE, G_JKG])
+        assert _triples(s, G_DUNDEE) == set(DUNDEE)
+        assert s.count() == 10
+
+
+# --- build ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mini_project(project_root, tmp_path: Path) -> Path:
+    """A tiny project tree: an umbrella ontology importing one module, one framework, data."""
+    root = tmp_path / "proj"
+    (root / "ontology" / "modules").mkdir(parents=True)
+    (root / "ontology" / "frameworks").mkdir()
+    (root / "data" / "cases").mkdir(parents=True)
+    (root / "ontology" / "cokg.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "<https://w3id.org/cokg/ontology> a owl:Ontology ;\n"
+        "  owl:imports <https://w3id.org/cokg/ontology/case> .\n"
+    )
+    (root / "ontology" / "catalog-v001.xml").write_text(
+        '<?xml version="1.0"?>\n'
+        '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+        '  <uri name="https://w3id.org/cokg/ontology/case" uri="modules/case.ttl"/>\n'
+        "</catalog>\n"
+    )
+    (root / "ontology" / "modules" / "case.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix cokg: <https://w3id.org/cokg/ontology#> .\n"
+        "<https://w3id.org/cokg/ontology/case> a owl:Ontology .\n"
+        "cokg:Case a owl:Class .\ncokg:caseId a owl:DatatypeProperty .\n"
+    )
+    (root / "ontology" / "frameworks" / "study-frame.ttl").write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/cokg/framework/study-frame/process> a skos:Concept .\n"
+    )
+    (root / "data" / "cases" / "dundee-mrr.ttl").write_text(DUNDEE_TTL)
+    (root / "data" / "study.ttl").write_text(
+        "<https://w3id.org/cokg/id/study/coproduction-2019-2023> a "
+        "<https://w3id.org/cokg/ontology#Study> .\n"
+    )
+    return project_root(root)
+
+
+EXPECTED_BUILD = {
+    graph_iri("ontology/cokg"): 2,
+    graph_iri("ontology/case"): 3,
+    graph_iri("framework/study-frame"): 1,
+    graph_iri("dundee-mrr"): 4,
+    graph_iri("study"): 1,
+}
+
+
+def test_build(store: Store, mini_project: Path) -> None:
+    report = build(store)
+    assert dict(report.graphs) == EXPECTED_BUILD
+    assert report.triples == 11
+    assert store.graphs() == sorted(EXPECTED_BUILD)
+    assert report.seconds > 0 and report.triples_per_second > 0
+    # building again replaces, never duplicates
+    report = build(store)
+    assert store.count() == 11
+
+
+def test_build_fresh_drops_stale_graphs(store: Store, mini_project: Path) -> None:
+    store.replace_graphs({graph_iri("stale"): JKG})
+    build(store, fresh=True)
+    assert store.graphs() == sorted(EXPECTED_BUILD)
+
+
+def test_failed_fresh_build_keeps_old_store(tmp_path: Path, mini_project: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as s:
+        s.replace_graphs({G_JKG: JKG})
+        (mini_project / "data" / "broken.ttl").write_text("<x> <y> .\n")
+        with pytest.raises(InputError):
+            build(s, fresh=True)
+        assert s.graphs() == [G_JKG]
+    assert not list(tmp_path.glob("s.building-*"))
+
+
+def test_ensure_built(mini_project: Path) -> None:
+    s = MemoryStore()
+    assert ensure_built(s) is s
+    assert s.count() == 11
+
+
+# --- the founding dataset on a real server --------------------------------------------------------
+
+FOUNDING_QUERIES = {
+    "cases": """
+        PREFIX cokg: <https://w3id.org/cokg/ontology#>
+        SELECT ?case ?id ?n WHERE { ?case a cokg:Case ; cokg:caseId ?id ; cokg:caseNumber ?n }
+    """,
+    "findings-per-case-and-phase": """
+        PREFIX cokg: <https://w3id.org/cokg/ontology#>
+        SELECT ?case ?phase (COUNT(DISTINCT ?f) AS ?n) WHERE {
+          ?f cokg:aboutCase ?case . OPTIONAL { ?f cokg:inPhase ?phase }
+        } GROUP BY ?case ?phase
+    """,
+    "dated-events": """
+        PREFIX cokg: <https://w3id.org/cokg/ontology#>
+        SELECT ?event ?date WHERE { ?event cokg:inCase ?case ; cokg:date ?date }
+    """,
+    "triples-per-graph": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+}
+
+
+def _row_set(store: Store, query: str) -> set[tuple]:
+    res = store.query(query)
+    return {tuple(r[v] for v in res.variables) for r in res.rows}
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "method", [pytest.param("gsp", id="gsp"), pytest.param("update", id="update")]
+)
+def test_founding_dataset_pushed_to_server_answers_like_embedded(
+    oxigraph_server, tmp_path: Path, method: str
+) -> None:
+    from cokg.store import push
+
+    oxigraph_server.clear()
+    with EmbeddedStore(tmp_path / "s") as local:
+        build(local)
+        remote = RemoteStore(oxigraph_server.query_url, method=method)
+        report = push(local, remote)
+        assert report.triples == local.count() > 0
+        assert remote.graphs() == local.graphs()
+        assert graph_iri("dundee-mrr") in remote.graphs()
+        for name, query in FOUNDING_QUERIES.items():
+            expected = _row_set(local, query)
+            assert expected, name
+            assert _row_set(remote, query) == expected, name
+
+
+# --- fresh builds: the bulk path ------------------------------------------------------------------
+
+
+@pytest.fixture(
+    params=[pytest.param("embedded", id="embedded"), pytest.param("memory", id="memory")]
+)
+def local_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = EmbeddedStore(tmp_path / "store") if request.param == "embedded" else MemoryStore()
+    yield s
+    s.close()
+
+
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+NFD = unicodedata.normalize("NFD", "Jönköping")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f'_:b0 {LABEL} "Jönköping" .\n', id="nfc-bulk-loader"),
+        pytest.param(f'_:b0 {LABEL} "{NFD}" .\n', id="nfd-normalised"),
+        pytest.param(f'_:b0 {LABEL} "Jo\\u0308nko\\u0308ping" .\n', id="escaped-nfd-normalised"),
+    ],
+)
+def test_rebuild_bulk_path(
+    local_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    import cokg.store
+
+    monkeypatch.setattr(cokg.store, "_FAST_MIN_BYTES", 0)  # every file counts as big
+    f = tmp_path / "x.nt"
+    f.write_text(text, encoding="utf-8")
+    local_store.rebuild({G_DUNDEE: f, G_JKG: f})  # type: ignore[attr-defined]
+    res = local_store.query(
+        "SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+        bindings={"l": Literal("Jönköping")},
+    )
+    assert len({r["s"] for r in res.rows}) == 2  # one blank node per graph, both found by NFC
+
+
+def test_rebuild_bulk_path_syntax_error(
+    local_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cokg.store
+
+    monkeypatch.setattr(cokg.store, "_FAST_MIN_BYTES", 0)
+    local_store.replace_graphs({G_JKG: JKG})
+    f = tmp_path / "bad.ttl"
+    f.write_text("<https://w3id.org/cokg/id/a> <https://w3id.org/cokg/id/b> .\n")
+    with pytest.raises(InputError) as err:
+        local_store.rebuild({G_DUNDEE: f})  # type: ignore[attr-defined]
+    assert err.value.line == 1
+    assert local_store.graphs() == [G_JKG]
+
+
+# --- remote: credentials, timeouts, truncated answers (a scripted loopback server) ---------------
+
+
+class _Scripted:
+    """A loopback HTTP server that records requests and answers as told."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.body = b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}'
+        self.delay = 0.0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else b""
+                outer.requests.append((self.command, self.path, dict(self.headers), data))
+                time.sleep(outer.delay)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/sparql-results+json")
+                    self.end_headers()
+                    self.wfile.write(outer.body)
+                except OSError:
+                    pass
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/query"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[_Scripted]:
+    s = _Scripted()
+    yield s
+    s.close()
+
+
+def test_credentials_from_environment(scripted: _Scripted, monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    monkeypatch.setenv("COKG_USER", "steward")
+    monkeypatch.setenv("COKG_PASSWORD", "s3cret")
+    store = RemoteStore(scripted.url)
+    store.query("SELECT ?x WHERE { ?x ?p ?o }")
+    store.replace_graphs({G_JKG: JKG})
+    expected = "Basic " + base64.b64encode(b"steward:s3cret").decode()
+    assert [r[2].get("Authorization") for r in scripted.requests] == [expected, expected]
+    assert scripted.requests[1][0] == "PUT"
+    assert scripted.requests[1][1] == "/store?graph=" + G_JKG.replace(":", "%3A").replace(
+        "/", "%2F"
+    )
+
+
+def test_no_credentials_without_environment(
+    scripted: _Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COKG_USER", raising=False)
+    monkeypatch.delenv("COKG_PASSWORD", raising=False)
+    RemoteStore(scripted.url).query("SELECT ?x WHERE { ?x ?p ?o }")
+    assert "Authorization" not in scripted.requests[0][2]
+
+
+def test_remote_timeout(scripted: _Scripted) -> None:
+    scripted.delay = 5
+    t0 = time.monotonic()
+    with pytest.raises((QueryError, StoreError)):
+        RemoteStore(scripted.url).query("SELECT ?x WHERE { ?x ?p ?o }", timeout=1)
+    assert time.monotonic() - t0 < 4
+
+
+def test_remote_truncated_answer_is_an_error(scripted: _Scripted) -> None:
+    scripted.body = b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "ur'
+    with pytest.raises(QueryError, match="truncated"):
+        RemoteStore(scripted.url).query("SELECT ?x WHERE { ?x ?p ?o }")
+
+
+def test_remote_bindings_sent_as_values(scripted: _Scripted) -> None:
+    import urllib.parse
+
+    RemoteStore(scripted.url).query(
+        "SELECT ?x WHERE { ?x ?p ?id }", bindings={"id": Literal('a" } ?x ?y ?z { "')}
+    )
+    sent = urllib.parse.parse_qs(scripted.requests[0][3].decode())["query"][0]
+    assert 'VALUES (?id) { ("a\\" } ?x ?y ?z { \\"") }' in sent
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def test_cli_build_reports_graphs(mini_project: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    store_dir = tmp_path / "cli-store"
+    result = CliRunner().invoke(cli, ["build", "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"{4:>9}  {graph_iri('dundee-mrr')}" in result.output
+    assert "loaded 5 graphs, 11 triples" in result.output
+    assert "triples/s" in result.output
+    result = CliRunner().invoke(cli, ["build", "--fresh", "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    with EmbeddedStore(store_dir) as s:
+        assert s.count() == 11
+
+
+def test_cli_build_refuses_a_locked_store(mini_project: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    with EmbeddedStore(tmp_path / "s"):
+        result = CliRunner().invoke(cli, ["build", "--store", str(tmp_path / "s")])
+    assert result.exit_code == StoreError.exit_code
+    assert "locked by another process" in result.output
+
+
+@pytest.mark.server
+def test_cli_push(mini_project: Path, tmp_path: Path, oxigraph_server) -> None:
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    oxigraph_server.clear()
+    result = CliRunner().invoke(
+        cli,
+        ["push", "--endpoint", oxigraph_server.query_url, "--store", str(tmp_path / "s")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "[5/5]" in result.output
+    assert RemoteStore(oxigraph_server.query_url).count() == 11
+
+
+def test_cli_push_needs_an_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    result = CliRunner().invoke(cli, ["push", "--store", "memory:"])
+    assert result.exit_code == 2
+    assert "--endpoint" in result.output
