@@ -57,6 +57,7 @@ WORDS = [
     "inclusion", "access", "training", "evaluation", "leadership", "trust", "stigma", "housing",
 ]  # fmt: skip
 
+N_COUNTRIES = 40
 N_ORGS = 4
 N_ROLES = 6
 N_EVENTS = 15
@@ -98,6 +99,11 @@ def iter_quads(cases: int, seed: int = 42) -> Iterator[Quad]:
     yield study, _iri(COKG.startDate), _lit("2019", XSD.gYear), shared
     yield study, _iri(COKG.reportedIn), source, shared
     yield source, a, _iri(COKG.SourceDocument), shared
+    for k in range(N_COUNTRIES):
+        country = _iri(COKGID[f"place/country-{k}"])
+        yield country, a, _iri(COKG.Place), shared
+        yield country, _iri(RDFS.label), _lit(f"Country {k}"), shared
+        yield country, _iri(COKG.placeType), _lit("country"), shared
 
     for c in range(1, cases + 1):
         yield from _case(rng, c, study, source, shared)
@@ -114,7 +120,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
     case = _iri(COKGID[f"case/{cid}"])
     innov = _iri(COKGID[f"innovation/{cid}"])
     place = _iri(COKGID[f"place/{cid}-town"])
-    country = _iri(COKGID[f"place/country-{c % 40}"])
+    country = _iri(COKGID[f"place/country-{c % N_COUNTRIES}"])
     group = _iri(COKGID[f"population-group/{cid}"])
     hs = _iri(COKGID[f"health-system/{cid}"])
     code = f"{chr(65 + c % 26)}{chr(65 + (c // 26) % 26)}{chr(65 + (c // 676) % 26)}"
@@ -129,7 +135,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
     yield case, label, _lit(f"Case {c}"), g
     yield t(case, COKG.studiesInnovation, innov)
     yield t(case, COKG.location, place)
-    yield t(case, COKG.locationText, _lit(f"Town {c}, Country {c % 40}"))
+    yield t(case, COKG.locationText, _lit(f"Town {c}, Country {c % N_COUNTRIES}"))
     yield t(case, COKG.administrationText, _lit("Third sector and health board"))
     yield t(case, COKG.servesGroup, group)
     yield t(case, COKG.servedGroupText, _lit("People with lived experience"))
@@ -266,6 +272,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
     informants, interviews = [], []
     yield t(loc_code, RDF.type, _iri(COKG.LocationCode))
     yield t(loc_code, SKOS.notation, _lit(code))
+    yield loc_code, label, _lit(f"Town {c}, Country {c % N_COUNTRIES}"), g
     yield t(loc_code, COKG.codeForCase, case)
     for i in range(1, N_INFORMANTS + 1):
         icode = f"{code}-{i:02d}" if c <= 17576 else f"{code}-{c % 100:02d}"

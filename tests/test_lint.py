@@ -97,3 +97,24 @@ def test_datatypes_count_as_use() -> None:
     q = ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), lit)
     problems = lint([Source(Path("d.ttl"), "data", (q,))])
     assert [p.term for p in problems] == [COKG + "customType"]
+
+
+def test_module_outside_the_import_closure(project_root, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import MINI_PROJECT
+
+    root = tmp_path / "p"
+    shutil.copytree(MINI_PROJECT, root)
+    (root / "ontology" / "modules" / "orphan.ttl").write_text(
+        "<https://w3id.org/cokg/ontology/orphan> a <http://www.w3.org/2002/07/owl#Ontology> .\n"
+    )
+    project_root(root)
+    report = reason.check()
+    assert [(p.file, p.term, p.problem) for p in report.lint] == [
+        (
+            "ontology/modules/orphan.ttl",
+            "orphan",
+            "module file not reached by the owl:imports of the umbrella",
+        )
+    ]

@@ -204,6 +204,40 @@ def test_billion_laughs_in_process() -> None:
     assert time.monotonic() - start < 1
 
 
+N = 100_000
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # n nested blank nodes: the outer triple plus one per "[ p": n + 1
+        pytest.param(
+            b"<http://e/a> <http://e/p> "
+            + b"[ <http://e/p> " * N
+            + b"<http://e/o>"
+            + b" ]" * N
+            + b" .",
+            N + 1,
+            id="turtle-blank-nodes",
+        ),
+        # n nested lists, the innermost empty (rdf:nil): 1 + 2 (first, rest) per non-empty list
+        pytest.param(
+            b"<http://e/a> <http://e/p> " + b"( " * N + b")" * N + b" .",
+            1 + 2 * (N - 1),
+            id="turtle-collections",
+        ),
+    ],
+)
+def test_deep_turtle_nesting(data: bytes, expected: int) -> None:
+    assert len(load.parse_bytes(data, "turtle")) == expected
+
+
+def test_deep_json_nesting_is_refused_cleanly() -> None:
+    data = b'{"@id": "http://e/a", "http://e/p": ' + b"[" * N + b"]" * N + b"}"
+    with pytest.raises(InputError, match="nested too deeply"):
+        load.parse_bytes(data, "json-ld")
+
+
 def _limit_memory() -> None:
     import resource
 
@@ -217,6 +251,11 @@ def test_nfd_text_becomes_nfc() -> None:
     assert value.value == "Jos\u00e9 said so"
     assert unicodedata.is_normalized("NFC", value.value)
     assert value.language == "en"
+
+
+def test_nfd_written_as_escape_becomes_nfc() -> None:
+    value = read_rdf(FIX / "nfd-escaped.ttl").quads[0].object
+    assert value.value == "Jos\u00e9"
 
 
 def test_owl_imports_is_reported_not_followed(no_sockets: list[str]) -> None:

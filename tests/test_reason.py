@@ -115,3 +115,10 @@ def test_inconsistency_through_a_range_is_explained(project_root) -> None:
         "Acme <https://w3id.org/cokg/id/org/acme> is both Organisation"
     )
     assert "Unnamed individual" in report.inconsistency
+
+
+def test_reasoner_timeout(project_root) -> None:
+    project_root()
+    with pytest.raises(ReasonerError, match=r"HermiT did not finish within 0.001 s"):
+        reason.check(timeout=0.001)
+    assert reason.check().ok  # the timeout is restored afterwards

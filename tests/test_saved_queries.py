@@ -272,6 +272,14 @@ def test_quotations_by_construct(founding: MemoryStore) -> None:
     )
 
 
+def test_quotations_by_construct_across_frameworks(founding: MemoryStore) -> None:
+    """The CFIR 2009 label finds the quotation whose finding is coded in CFIR 2022."""
+    fx = fixture("quotations-by-construct")["cross_framework"]
+    answer = q(founding, "quotations-by-construct", construct=fx["construct"])
+    assert any(r["case_id"] == fx["case_id"] and r["informant"] == fx["informant"] for r in answer)
+    assert all(r["construct"] == _iri("cfir09:V.B.4") for r in answer)
+
+
 def test_quotations_by_construct_follows_mappings(founding: MemoryStore) -> None:
     """A CFIR 2009 construct finds findings coded in CFIR 2022 and the other way round."""
     mappings = q(founding, "framework-mappings")

@@ -356,6 +356,117 @@ def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str |
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
 
 
+# --- validate / ingest / retract / graphs / template (data steward) -----------------------
+def _steward_store(store_spec: str | None, no_store: bool) -> Any:
+    """The store to check references against: --store, else the default store if it exists
+    (read-only), else none."""
+    from pathlib import Path
+
+    from cokg.paths import default_store_dir
+    from cokg.store import open_store
+
+    if no_store:
+        return None
+    if store_spec is None and not Path(default_store_dir()).is_dir():
+        return None
+    local = not (store_spec == "memory:" or str(store_spec or "").startswith(("http:", "https:")))
+    return open_store(store_spec, read_only=local)
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "ttl"]), default="text",
+              show_default=True, help="text for people; json or ttl (SHACL report) for machines.")  # fmt: skip
+@click.option("--store", "store_spec", default=None,
+              help="Check references against this store (default .cokg/store if it exists).")  # fmt: skip
+@click.option("--no-store", is_flag=True, help="Validate the files alone, without the store.")
+@click.option("--whole-store", is_flag=True, help="Re-validate everything in the store instead.")
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="Shapes compiled to SPARQL, or pySHACL (slow reference).")  # fmt: skip
+@_handle_errors
+def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_store: bool,
+                 whole_store: bool, engine: str) -> None:  # fmt: skip
+    """Check files or folders (RDF or a filled-in template) against the shapes.
+
+    Exit 0: conforms (warnings allowed); 1: violations; 2: unusable input."""
+    from cokg.errors import InputError
+    from cokg.validate import format_report, validate, validate_store
+
+    if whole_store:
+        from cokg.store import open_store
+
+        with open_store(store_spec, read_only=store_spec != "memory:") as store:
+            report = validate_store(store)
+    else:
+        if not paths:
+            raise InputError("give one or more files or folders to validate")
+        store = _steward_store(store_spec, no_store)
+        try:
+            report = validate(list(paths), store=store, engine=engine)
+        finally:
+            if store is not None:
+                store.close()
+    click.echo(format_report(report, fmt), nl=False)
+    if not report.conforms:
+        click.get_current_context().exit(1)
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(), required=True)
+@click.option("--by", "by", required=True, metavar="NAME", help="Who is ingesting (provenance).")
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+@click.option("--id", "sid", default=None, help="Submission id (default: from the file names).")
+@_handle_errors
+def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None) -> None:
+    """Validate a submission and, if it conforms, store it as one named graph with provenance."""
+    from cokg.errors import ValidationFailed
+    from cokg.ingest import ingest
+    from cokg.validate import format_report
+
+    try:
+        rep = ingest(list(paths), by=by, store=store_spec, submission=sid)
+    except ValidationFailed as exc:
+        click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
+        raise
+    verb = "replaced" if rep.replaced else "added"
+    click.echo(f"{verb} {rep.graph} ({rep.triples} triples from {', '.join(rep.files)}); "
+               f"provenance in {rep.provenance_graph}")  # fmt: skip
+    for r in rep.validation.results:
+        click.echo(f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}")
+
+
+@cli.command("retract")
+@click.argument("graph")
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+@_handle_errors
+def retract_cmd(graph: str, store_spec: str | None) -> None:
+    """Remove one submission (id, submission/<id> or graph IRI) and its provenance record."""
+    from cokg.ingest import retract
+
+    click.echo(f"removed {retract(graph, store=store_spec)} and its provenance record")
+
+
+@cli.command("graphs")
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+@_handle_errors
+def graphs_cmd(store_spec: str | None) -> None:
+    """List the named graphs of the store, with the provenance of submissions."""
+    from cokg.ingest import format_graphs, list_graphs
+
+    click.echo(format_graphs(list_graphs(store_spec)), nl=False)
+
+
+@cli.command("template")
+@click.argument("out", type=click.Path())
+@_handle_errors
+def template_cmd(out: str) -> None:
+    """Write a blank submission template: OUT.xlsx (workbook) or OUT/ (CSV files)."""
+    from cokg.template import write_template
+
+    for f in write_template(out):
+        click.echo(f"wrote {f}")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cokg import paths
+from cokg.errors import InputError
 from cokg.models import LintProblem
 from cokg.namespaces import COKG, RDF, RDFS, SH, SKOS
 
@@ -138,9 +139,25 @@ def query_sources(folder: Path | None = None) -> list[Source]:
     folder = folder or paths.QUERIES_DIR
     if not folder.is_dir():
         return []
+    out = []
+    for f in sorted(folder.rglob("*.rq")):
+        try:
+            text = f.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8: byte offset {exc.start}", file=f) from None
+        out.append(Source(f, "query", terms=tuple(sparql_terms(text))))
+    return out
+
+
+def unimported_modules(closure: Iterable[Path]) -> list[LintProblem]:
+    """Module files that the umbrella's imports never reach: their terms would be invisible."""
+    if not paths.MODULES_DIR.is_dir():
+        return []
+    reached = {Path(f).resolve() for f in closure}
     return [
-        Source(f, "query", terms=tuple(sparql_terms(f.read_text(encoding="utf-8"))))
-        for f in sorted(folder.rglob("*.rq"))
+        LintProblem(_rel(f), f.stem, "module file not reached by the owl:imports of the umbrella")
+        for f in sorted(paths.MODULES_DIR.glob("*.ttl"))
+        if f.resolve() not in reached
     ]
 
 
@@ -161,4 +178,12 @@ def shapes_sparql_terms(quads: Iterable[ox.Quad]) -> list[tuple[str, int]]:
     return out
 
 
-__all__ = ["Source", "lint", "query_sources", "shapes_sparql_terms", "sparql_terms", "used_terms"]
+__all__ = [
+    "Source",
+    "lint",
+    "query_sources",
+    "shapes_sparql_terms",
+    "sparql_terms",
+    "unimported_modules",
+    "used_terms",
+]

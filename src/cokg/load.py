@@ -95,9 +95,9 @@ def read_rdf(path: str | Path, *, base_iri: str | None = None) -> RdfDocument:
     depends on where a file happened to sit on someone's disk is not an identifier.
     """
     path = Path(path)
-    fmt = detect_format(path)
     if path.is_dir():
         raise InputError("is a folder, not a file (use read_rdf_dir)", file=path)
+    fmt = detect_format(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -128,7 +128,9 @@ def parse_bytes(
         raise _syntax_error(exc, data, fmt, file) from None
     except (ValueError, OSError) as exc:  # pyoxigraph: unsupported option, I/O problem
         raise InputError(f"cannot parse as {fmt}: {exc}", file=file) from None
-    quads = [_nfc(q) for q in quads]
+    # Fast path: NFC text without escapes (\u..., &#...) cannot yield a non-NFC literal.
+    if not unicodedata.is_normalized("NFC", text) or any(e in text for e in ("\\u", "\\U", "&#")):
+        quads = [_nfc(q) for q in quads]
     for q in quads:
         if q.predicate == OWL_IMPORTS:
             warnings.append(
@@ -383,8 +385,10 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
         raise InputError(
             f"invalid JSON at column {exc.colno}: {exc.msg}", file=file, line=exc.lineno
         ) from None
-    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
-        raise InputError(f"unusable JSON: {exc.__class__.__name__}", file=file) from None
+    except RecursionError:
+        raise InputError("unusable JSON: nested too deeply", file=file) from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise InputError(f"unusable JSON: {exc}", file=file) from None
     changed = [False]
     try:
         doc = _walk_contexts(doc, file, changed)
@@ -446,9 +450,7 @@ def bundled_context() -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise CokgError(f"bundled JSON-LD context unreadable: {exc}", file=CONTEXT_FILE) from None
     inner = ctx.get("@context", ctx) if isinstance(ctx, dict) else ctx
-    if not isinstance(inner, dict) or any(
-        isinstance(v, str) and k in ("@import",) for k, v in inner.items()
-    ):
+    if not isinstance(inner, dict) or "@import" in inner:
         raise CokgError("bundled JSON-LD context must be one inline object", file=CONTEXT_FILE)
     return inner
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from rdflib.term import Node
+    from rdflib.term import Node, URIRef
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LintProblem:
     """An undeclared cokg: term, or a declared term without rdfs:label / skos:definition."""
 
     file: str
-    term: str  # full IRI
+    term: str  # full IRI (a module name for a module file outside the imports)
     problem: str
 
     def __str__(self) -> str:
@@ -82,6 +82,42 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class ValidationResult:
+    """One problem found in a submission (fields as in a SHACL validation result)."""
+
+    severity: str  # "violation" | "warning" | "info"
+    focus_node: Node
+    path: Node | None
+    constraint_component: URIRef | None
+    source_shape: Node | None
+    message: str
+    record_label: str | None = None
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Node | None = None
+    source_constraint: Node | None = None
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating a submission (or the whole store)."""
+
+    conforms: bool
+    results: tuple[ValidationResult, ...] = ()
+    files: tuple[str, ...] = ()
+    triples: int = 0
+    engine: str = "pyshacl"
+    shapes_version: str = ""
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == "violation")
+
+
+@dataclass(frozen=True)
 class RdfDocument:
     """One parsed RDF file: its quads (pyoxigraph.Quad) and what was noticed while reading."""
 
@@ -104,4 +140,6 @@ __all__ = [
     "QueryResult",
     "RdfDocument",
     "UnsatisfiableClass",
+    "ValidationReport",
+    "ValidationResult",
 ]

@@ -673,11 +673,12 @@ def run_sparql(
     """Run an ad-hoc query given as SPARQL text or as a path to a `.rq`/`.sparql` file."""
     text = str(text_or_file)
     name = None
-    candidate = Path(text) if len(text) < 4096 and "\n" not in text else None
-    if candidate is not None and candidate.suffix in (".rq", ".sparql", ".txt"):
-        if not candidate.is_file():
-            raise QueryError(f"no such query file: {candidate}")
-        text = candidate.read_text(encoding="utf-8")
+    candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
+    if candidate is not None and (candidate.is_file() or candidate.suffix in (".rq", ".sparql")):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read query file: {exc}", file=candidate) from None
         name = candidate.stem
     st, opened = _open(store)
     try:

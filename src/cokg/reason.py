@@ -22,21 +22,24 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import owlready2
+import owlready2.reasoning
 import pyoxigraph as ox
 
 from cokg import load, paths
 from cokg.errors import ReasonerError
-from cokg.lint import Source, lint, query_sources, shapes_sparql_terms
+from cokg.lint import Source, lint, query_sources, shapes_sparql_terms, unimported_modules
 from cokg.models import CheckReport, LoadWarning, UnsatisfiableClass
 from cokg.namespaces import OWL, RDF, RDFS, SKOS
 
 DATA_TRIPLE_LIMIT = 20_000
+REASONER_TIMEOUT = 300.0  # seconds per HermiT run; the founding ontology takes about 1 s
 _OWL_IMPORTS = ox.NamedNode(str(OWL.imports))
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _OWL_NOTHING = str(OWL.Nothing)
@@ -44,16 +47,23 @@ _OWL_NOTHING = str(OWL.Nothing)
 _WORLD_IRI = "http://cokg.invalid/check#"
 
 
-def check(*, include_data: bool = False, extra_files: Sequence[Path] = ()) -> CheckReport:
+def check(
+    *,
+    include_data: bool = False,
+    extra_files: Sequence[Path] = (),
+    timeout: float = REASONER_TIMEOUT,
+) -> CheckReport:
     """Reason over the ontology and frameworks (+ data individuals, + extra files) and lint
     the vocabulary. Raises InputError for unreadable files and ReasonerError when the reasoner
-    cannot run; an inconsistent ontology is reported in the CheckReport, not raised."""
+    cannot run or takes longer than `timeout` seconds (per HermiT run); an inconsistent
+    ontology is reported in the CheckReport, not raised."""
     start = time.perf_counter()
     sources: list[Source] = []
     warnings: list[LoadWarning] = []
 
     vocab: list[ox.Quad] = []
-    for _graph, f in load.ontology_files(include_frameworks=True):
+    vocab_files = load.ontology_files(include_frameworks=True)
+    for _graph, f in vocab_files:
         doc = load.read_rdf(f)
         framework = f.resolve().is_relative_to(paths.FRAMEWORKS_DIR.resolve())
         sources.append(Source(f, "framework" if framework else "ontology", tuple(doc.quads)))
@@ -93,18 +103,18 @@ def check(*, include_data: bool = False, extra_files: Sequence[Path] = ()) -> Ch
         )
         abox = []
 
-    problems = lint(sources)
+    problems = unimported_modules(f for _, f in vocab_files) + lint(sources)
     labels = _labels(vocab + data_labels)
-    consistent, unsat, explanation = _run_hermit(vocab + abox, labels)
+    consistent, unsat, explanation = _run_hermit(vocab + abox, labels, timeout)
     if not consistent and abox:
         # Say whether the vocabulary alone is at fault or the data contradicts it, and which
         # data files do so on their own (one more HermiT run each, only on this path).
-        vocab_ok, unsat, _ = _run_hermit(vocab, labels)
+        vocab_ok, unsat, _ = _run_hermit(vocab, labels, timeout)
         if vocab_ok:
             culprits = [
                 _rel(f)
                 for f, part in abox_by_file.items()
-                if not _run_hermit(vocab + part, labels)[0]
+                if not _run_hermit(vocab + part, labels, timeout)[0]
             ]
             where = f" ({', '.join(culprits)})" if culprits else ""
             explanation = f"the data individuals contradict the ontology{where}. " + _explain(
@@ -172,9 +182,10 @@ def java_executable() -> str:
 
 
 def _run_hermit(
-    quads: Iterable[ox.Quad], labels: dict[str, str]
+    quads: Iterable[ox.Quad], labels: dict[str, str], timeout: float = REASONER_TIMEOUT
 ) -> tuple[bool, list[UnsatisfiableClass], str | None]:
     """(consistent, unsatisfiable classes, explanation) for a set of triples."""
+    quads = list(quads)
     owlready2.JAVA_EXE = java_executable()
     triples = {
         ox.Triple(q.subject, q.predicate, q.object) for q in quads if q.predicate != _OWL_IMPORTS
@@ -183,26 +194,33 @@ def _run_hermit(
         nt = Path(tmp) / "check.nt"
         nt.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
         world = owlready2.World()  # isolated: nothing leaks into owlready2's default world
+        saved_tempdir = tempfile.tempdir
+        # owlready2 leaves its HermiT input file behind when HermiT fails: keep it in here.
+        tempfile.tempdir = tmp
+        # owlready2 passes this dict to subprocess.check_output: the only way to bound HermiT.
+        saved_kargs = owlready2.reasoning._subprocess_kargs
+        owlready2.reasoning._subprocess_kargs = {**saved_kargs, "timeout": timeout}
         try:
             with nt.open("rb") as fh:
                 world.get_ontology(_WORLD_IRI).load(fileobj=fh, format="ntriples")
             owlready2.sync_reasoner_hermit(
                 world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
             )
+            unsat = sorted({c.iri for c in world.inconsistent_classes() if c.iri != _OWL_NOTHING})
         except owlready2.OwlReadyInconsistentOntologyError:
-            world.close()
             return False, [], _explain(quads, labels)
         except owlready2.OwlReadyJavaError as exc:
-            world.close()
             raise ReasonerError(f"HermiT failed: {_java_message(str(exc))}") from None
         except FileNotFoundError as exc:
-            world.close()
             raise ReasonerError(f"Java not found ({exc}): run `make system-deps`") from None
         except owlready2.OwlReadyOntologyParsingError as exc:
-            world.close()
             raise ReasonerError(f"owlready2 could not read the ontology: {exc}") from None
-        unsat = sorted({c.iri for c in world.inconsistent_classes() if c.iri != _OWL_NOTHING})
-        world.close()
+        except subprocess.TimeoutExpired:
+            raise ReasonerError(f"HermiT did not finish within {timeout:g} s") from None
+        finally:
+            tempfile.tempdir = saved_tempdir
+            owlready2.reasoning._subprocess_kargs = saved_kargs
+            world.close()
     return True, [UnsatisfiableClass(iri, labels.get(iri)) for iri in unsat], None
 
 
@@ -289,4 +307,4 @@ def _rel(file: Path) -> str:
         return str(file)
 
 
-__all__ = ["DATA_TRIPLE_LIMIT", "check", "format_report", "java_executable"]
+__all__ = ["DATA_TRIPLE_LIMIT", "REASONER_TIMEOUT", "check", "format_report", "java_executable"]

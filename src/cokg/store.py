@@ -15,15 +15,20 @@ Design choices, measured on this stack (pyoxigraph 0.5):
   triples and insert the new ones in the *same* transaction, so when a target graph already
   exists the write is a single SPARQL Update (`DROP SILENT GRAPH ...; INSERT DATA {...}`);
   when none exists, one `extend()` (about twice as fast on disk: 63k vs 37k triples/s at 100k).
-- Bulk builds (`build(fresh=True)`, or a store that does not exist yet) go through
-  `bulk_extend` into a new directory that is swapped in when complete: bulk loading is not
-  transactional, the directory swap is what makes it all-or-nothing.
+- Bulk builds (`build(fresh=True)`, or an empty store) fill a new store with pyoxigraph's
+  bulk loader (`bulk_load` for big clean triples files, one `bulk_extend` for the rest) in a new
+  directory that is swapped in when complete: bulk loading is not transactional, the directory
+  swap is what makes it all-or-nothing. The in-memory store swaps a reference instead.
 - Blank nodes are renamed per graph on the way in, so two graphs never share one; literal text
   is NFC-normalised (NFD "José" and NFC "José" are different literals to every store).
 - Query safety: SERVICE and LOAD make pyoxigraph open sockets from Rust, where no Python audit
   hook sees them, and FROM / FROM NAMED make some stores fetch the IRI. All three are refused
   (NetworkRefused) by a token scan that skips strings, comments and IRIs, unless the store was
   opened with allow_network=True.
+- Bindings are RDF terms, never text pasted into a query: pyoxigraph `substitutions` where
+  it allows them (it only substitutes projected variables), otherwise and on remote endpoints a
+  VALUES block of `.n3()` terms (IRIs validated first) at the start of the outermost WHERE
+  group, so the binding applies before grouping, as a substitution would.
 - Timeouts: pyoxigraph has no query timeout and cannot be interrupted from Python; a hard stop
   needs a separate process. In-process queries (embedded, memory) therefore run to completion
   and ignore `timeout`; the served endpoint runs queries under a subprocess watchdog. Remote
@@ -75,6 +80,7 @@ __all__ = [
     "check_query",
     "ensure_built",
     "from_ox",
+    "inject_values",
     "open_store",
     "push",
     "remote_config",
@@ -307,7 +313,7 @@ def _values_block(bindings: Mapping[str, Node]) -> str:
     return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
 
 
-def _inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
+def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables by a VALUES block at the start of the outermost WHERE group, so the
     binding applies before grouping and aggregation (as pyoxigraph's substitutions do)."""
     depth = 0
@@ -329,6 +335,9 @@ def _inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
         elif depth == 0 and seen_form and word == "WHERE":
             where_next = True
     raise ParameterError("cannot bind parameters: the query has no WHERE group")
+
+
+_inject_values = inject_values  # the name cokg.serve imported first
 
 
 # --- embedded and in-memory ------------------------------------------------------------------
@@ -381,7 +390,7 @@ class _OxigraphStore:
                 # VALUES block of validated terms, as on a remote endpoint
                 if not subs or "projection" not in str(exc):
                     raise
-                sparql = _inject_values(sparql, form, bindings or {})
+                sparql = inject_values(sparql, form, bindings or {})
                 result = self._store().query(sparql, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
@@ -405,8 +414,11 @@ class _OxigraphStore:
     def count(self, graph_iri: str | None = None) -> int:
         store = self._store()
         if graph_iri is not None:
-            g = _graph_node(graph_iri)
-            return sum(1 for _ in store.quads_for_pattern(None, None, None, g))
+            g = _graph_node(graph_iri)  # counted in Rust, not by walking quads in Python
+            res = store.query(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}"
+            )
+            return int(next(iter(res))["n"].value)
         return len(store)
 
     # writes
@@ -761,9 +773,12 @@ class RemoteStore:
 
         form = check_query(sparql, allow_network=self.allow_network)
         if bindings:
-            sparql = _inject_values(sparql, form, bindings)
+            sparql = inject_values(sparql, form, bindings)
         w = self._wrapper(self.endpoint, timeout)
         w.setQuery(sparql)
+        # SPARQLWrapper guesses the form with a regex that comments can fool (and a guessed
+        # update form would go to the update endpoint): use the form our scanner found
+        w.queryType = form.upper()
         w.setReturnFormat(TURTLE if form in ("construct", "describe") else JSON)
         body = self._run(w)
         if form in ("construct", "describe"):
@@ -804,6 +819,7 @@ class RemoteStore:
 
         w = self._wrapper(self.endpoint, None)
         w.setQuery(update)
+        w.queryType = "INSERT"  # any update form: sent to the update endpoint
         try:
             w.query()
         except SPARQLWrapperException as exc:

@@ -261,32 +261,32 @@ def _ontology_quads() -> tuple[tuple[Node, Node, Node], ...]:
 
 
 @lru_cache(maxsize=1)
-def _ontology_index() -> tuple[dict[Node, list], list]:
+def _ontology_index() -> dict[Node, list]:
     by_subject: dict[Node, list] = {}
     for t in _ontology_quads():
         by_subject.setdefault(t[0], []).append(t)
-    hierarchy = []
-    for t in _ontology_quads():
-        if t[1] == RDFS.subClassOf:
-            hierarchy.append(t)
-            for c in (t[0], t[2]):
-                hierarchy.extend(x for x in by_subject.get(c, []) if x[1] == RDF.type)
-    return by_subject, hierarchy
+    return by_subject
 
 
 def ontology_context(triples: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
     """The part of the ontology and frameworks a set of triples refers to: the triples about
-    every term it mentions (types, scheme membership, labels) plus the whole class hierarchy
-    (for sh:class through rdfs:subClassOf). Validating against this rather than the whole
-    vocabulary gives the same results and keeps the framework concepts out of the targets."""
-    by_subject, hierarchy = _ontology_index()
-    out = list(hierarchy)
+    every term it mentions (types, scheme membership, labels), and the same for each of their
+    superclasses, transitively (for sh:class and sh:targetClass through rdfs:subClassOf).
+    Validating against this rather than the whole vocabulary gives the same results and keeps
+    thousands of framework concepts out of the shapes' targets."""
+    by_subject = _ontology_index()
+    out: list[tuple[Node, Node, Node]] = []
     seen: set[Node] = set()
-    for trip in triples:
-        for term in trip:
-            if term not in seen and isinstance(term, URIRef):
-                seen.add(term)
-                out.extend(by_subject.get(term, ()))
+    todo = [t for trip in triples for t in trip if isinstance(t, URIRef)]
+    while todo:
+        term = todo.pop()
+        if term in seen:
+            continue
+        seen.add(term)
+        for t in by_subject.get(term, ()):
+            out.append(t)
+            if t[1] == RDFS.subClassOf and isinstance(t[2], URIRef):
+                todo.append(t[2])
     return out
 
 
@@ -366,24 +366,29 @@ def validate(
     paths_: Iterable[str | Path],
     *,
     store: Any = None,
-    engine: str = "pyshacl",
+    engine: str = "sparql",
     exclude_graphs: Sequence[str] = (),
+    checks: bool = True,
 ) -> ValidationReport:
     """Validate files/folders (RDF or spreadsheet template) against the shapes, the ontology,
     the frameworks and the part of `store` they reference. Raises InputError for unusable input.
     """
     sub = read_submission(paths_)
-    return validate_submission(sub, store=store, engine=engine, exclude_graphs=exclude_graphs)
+    return validate_submission(
+        sub, store=store, engine=engine, exclude_graphs=exclude_graphs, checks=checks
+    )
 
 
 def validate_submission(
     sub: Submission,
     *,
     store: Any = None,
-    engine: str = "pyshacl",
+    engine: str = "sparql",
     exclude_graphs: Sequence[str] = (),
+    checks: bool = True,
 ) -> ValidationReport:
-    """Validate an already-read submission (see `validate`)."""
+    """Validate an already-read submission (see `validate`). `checks=False` leaves out the QC
+    queries (queries/checks/*-violation.rq), giving the shapes' results alone."""
     if engine not in ENGINES:
         from cokg.errors import ParameterError
 
@@ -398,7 +403,8 @@ def validate_submission(
         results = _run_pyshacl(sub.graph, union, focus)
     else:
         results = _run_sparql_local(sub.graph, union, focus)
-    results += _run_checks(sub.graph, union, set(focus))
+    if checks:
+        results += _run_checks(sub.graph, union, set(focus))
     results = _dedupe(results)
     data = Graph()
     for t in union:
@@ -420,19 +426,23 @@ def validate_submission(
     )
 
 
-def validate_store(store: Any) -> ValidationReport:
+def validate_store(store: Any, *, checks: bool = True) -> ValidationReport:
     """Re-validate everything in a store with the shapes compiled to SPARQL (and the QC checks),
     run by the store itself. Ontology and frameworks must be in the store (`cokg build`)."""
     t0 = time.perf_counter()
+    vocabulary = _ontology_index()  # the ontology's own terms are not records to validate
     results: list[ValidationResult] = []
     for c in compile_shapes():
         res = store.query(c.query)
         for row in res.rows:
-            results.append(c.result(row))
-    for name, text in _check_queries():
+            if row.get("this") not in vocabulary:
+                results.append(c.result(row))
+    for name, text in _check_queries() if checks else []:
         res = store.query(text)
         for row in res.rows:
-            results.append(_check_result(name, row))
+            r = _check_result(name, row)
+            if r.focus_node not in vocabulary:
+                results.append(r)
     results = _dedupe(results)
     results.sort(key=_sort_key)
     return ValidationReport(
@@ -856,6 +866,9 @@ def record_label(node: Node, g: Graph) -> str:
 def _locate(r: ValidationResult, sub: Submission, g: Graph) -> ValidationResult:
     origin = sub.origins.get(r.focus_node)
     msg = r.message
+    for node in (r.value, r.focus_node):  # pyshacl writes whole IRIs into SPARQL messages
+        if isinstance(node, URIRef):
+            msg = msg.replace(f"<{node}>", _short(node)).replace(str(node), _short(node))
     value = _short(r.value) if r.value is not None else None
     if value is not None:
         msg = msg.replace("{$value}", value)
@@ -882,8 +895,6 @@ def _locate(r: ValidationResult, sub: Submission, g: Graph) -> ValidationResult:
 def _cardinality_prefix(r: ValidationResult) -> str:
     if r.constraint_component == SH.MinCountConstraintComponent:
         return f"missing {_short(r.path)}: " if r.path is not None else "missing value: "
-    if r.constraint_component == SH.MaxCountConstraintComponent:
-        return f"too many values for {_short(r.path)}: " if r.path is not None else ""
     return ""
 
 
@@ -915,7 +926,8 @@ def _report_text(report: ValidationReport) -> str:
     for r in report.results:
         sev = "" if r.severity == "violation" else f"{r.severity}: "
         col = f"column {r.column}: " if r.column else ""
-        lines.append(f"{_where(r)}: {sev}{col}{r.message}")
+        check = f" [check {r.source_constraint}]" if isinstance(r.source_constraint, Literal) else ""
+        lines.append(f"{_where(r)}: {sev}{col}{r.message}{check}")
     n_v = sum(r.severity == "violation" for r in report.results)
     n_w = sum(r.severity == "warning" for r in report.results)
     n_i = len(report.results) - n_v - n_w

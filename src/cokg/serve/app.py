@@ -518,8 +518,8 @@ def _pivot_html(result: Any) -> str:
         return ""
     rows = []
     for key, cells in pt.rows:
-        rows.append([f"<strong>{esc(key)}</strong>"] + [_cell(items) for items in cells])
-    return table(list(pt.header), rows, cls="pivot", caption="As in the paper")
+        rows.append([esc(key)] + [_cell(items) for items in cells])
+    return table(list(pt.header), rows, cls="pivot", caption="As in the paper", row_headers=True)
 
 
 def _cell(items: tuple[str, ...]) -> str:
@@ -752,7 +752,14 @@ def _case_body(store: PoolStore, case_id: str) -> tuple[str, str]:
             cell += f" ({esc(r['nature'])})"
         feature_rows.insert(0, [esc("Innovation"), cell])
     parts.append('<h2 id="features">Case features</h2>')
-    parts.append(table(["Feature", "Value"], feature_rows, caption="Tables 1–3: case features"))
+    parts.append(
+        table(
+            ["Feature", "Value"],
+            feature_rows,
+            caption="Tables 1–3: case features",
+            row_headers=True,
+        )
+    )
 
     # Table 4: health system.
     hs = _values(
@@ -777,7 +784,9 @@ def _case_body(store: PoolStore, case_id: str) -> tuple[str, str]:
             if r[v] is not None
         ]
         parts.append('<h2 id="health-system">Health and social care system</h2>')
-        parts.append(table(["Feature", "Value"], rows, caption="Table 4: health system"))
+        parts.append(
+            table(["Feature", "Value"], rows, caption="Table 4: health system", row_headers=True)
+        )
 
     # Timeline (Figures 1-3).
     events = _values(
@@ -926,7 +935,7 @@ def _resource_body(store: PoolStore, iri: str) -> tuple[str, str]:
         f'<p class="muted"><code>{esc(iri)}</code> · also as '
         f'<a href="{esc(alt + sep)}format=ttl">Turtle</a> · '
         f'<a href="{esc(alt + sep)}format=jsonld">JSON-LD</a></p>',
-        table(["Property", "Value"], rows, caption="Properties"),
+        table(["Property", "Value"], rows, caption="Properties", row_headers=True),
     ]
     if incoming:
         in_rows = [

@@ -74,10 +74,19 @@ def table(
     *,
     caption: str | None = None,
     cls: str = "",
+    row_headers: bool = False,
 ) -> str:
-    """A semantic table; cells are HTML already built (use esc/term_html)."""
+    """A semantic table; cells are HTML already built (use esc/term_html). With `row_headers`
+    the first cell of each row is its header (`<th scope="row">`)."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+
+    def cells(row: Sequence[str]) -> str:
+        out = []
+        for i, c in enumerate(row):
+            out.append(f'<th scope="row">{c}</th>' if row_headers and i == 0 else f"<td>{c}</td>")
+        return "".join(out)
+
+    body = "".join(f"<tr>{cells(row)}</tr>" for row in rows)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     klass = f' class="{esc(cls)}"' if cls else ""
     return (

@@ -1,0 +1,288 @@
+"""`cokg ingest / retract / graphs`: all or nothing, provenance, byte-for-byte safety of the
+store on bad input, and a SIGKILL in the middle of a write."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Literal
+
+from cokg.cli import cli
+from cokg.errors import ParameterError, ValidationFailed
+from cokg.ingest import ingest, list_graphs, retract, submission_id
+from cokg.store import EmbeddedStore, build
+
+SUB = Path(__file__).parent / "fixtures" / "submissions"
+EXAMPLE = SUB / "example-template"
+GRAPH = "https://w3id.org/cokg/graph/submission/example-template"
+PROV_GRAPH = "https://w3id.org/cokg/graph/provenance/example-template"
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    return d
+
+
+def _hashes(d: Path) -> dict[str, str]:
+    out = {}
+    for f in sorted(d.parent.rglob("*")):
+        if f.is_file():
+            out[str(f.relative_to(d.parent))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def _quads(d: Path) -> list[str]:
+    with EmbeddedStore(d, read_only=True) as st:
+        return sorted(st.export(format="nq").decode().splitlines())
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+# --- ids ---------------------------------------------------------------------------------------
+
+
+def test_submission_id_from_file_names() -> None:
+    assert submission_id(["some/where/Dundee MRR.ttl"]) == "dundee-mrr"
+    assert submission_id([EXAMPLE]) == "example-template"
+    a = submission_id(["b.ttl", "a.ttl"])
+    assert a == submission_id(["x/a.ttl", "y/b.ttl"]) and a.startswith("a-")
+
+
+# --- ingest, list, retract -----------------------------------------------------------------------
+
+
+def test_ingest_writes_graph_and_provenance(store_dir: Path) -> None:
+    rep = ingest([EXAMPLE], by="Test Steward", store=store_dir)
+    assert rep.graph == GRAPH and not rep.replaced
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert {GRAPH, PROV_GRAPH} <= set(st.graphs())
+        assert st.count(GRAPH) == rep.triples
+        rows = st.query(
+            "PREFIX cokg: <https://w3id.org/cokg/ontology#> "
+            "SELECT ?name ?sha WHERE { GRAPH ?g { ?f cokg:fileName ?name ; cokg:sha256 ?sha } }"
+        ).rows
+    sums = {str(r["name"]): str(r["sha"]) for r in rows}
+    assert sums["quotations.csv"] == hashlib.sha256(
+        (EXAMPLE / "quotations.csv").read_bytes()
+    ).hexdigest()
+    assert len(sums) == 7
+
+
+def test_provenance_conforms_to_the_shapes(store_dir: Path, tmp_path: Path) -> None:
+    ingest([EXAMPLE], by="Test Steward", store=store_dir)
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        data = st.export(format="ttl", graph_iris=[PROV_GRAPH])
+        agent = st.query(
+            "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: "
+            "<http://www.w3.org/2000/01/rdf-schema#> "
+            "SELECT ?n WHERE { ?a prov:wasAssociatedWith ?p . ?p rdfs:label ?n }"
+        ).rows
+    assert [str(r["n"]) for r in agent] == ["Test Steward"]
+    f = tmp_path / "prov.ttl"
+    f.write_bytes(data)
+    from cokg.validate import validate
+
+    assert validate([f]).conforms
+
+
+def test_reingest_replaces(store_dir: Path) -> None:
+    first = ingest([EXAMPLE], by="A", store=store_dir)
+    again = ingest([EXAMPLE], by="B", store=store_dir)
+    assert again.replaced
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert st.count(GRAPH) == first.triples
+    infos = {i.graph: i for i in list_graphs(store_dir)}
+    assert infos[GRAPH].by == "B"
+
+
+def test_reingest_with_blank_nodes_does_not_grow(store_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "bnodes.ttl"
+    f.write_text(
+        """@prefix cokg: <https://w3id.org/cokg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/cokg/id/place/fictional-b> a cokg:Place ; rdfs:label "FICTIONAL" ;
+    rdfs:comment [ rdfs:label "a blank node" ] .
+""",
+        encoding="utf-8",
+    )
+    ingest([f], by="A", store=store_dir)
+    ingest([f], by="A", store=store_dir)
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert st.count("https://w3id.org/cokg/graph/submission/bnodes") == 4
+
+
+def test_text_is_stored_nfc(store_dir: Path, tmp_path: Path) -> None:
+    nfd = unicodedata.normalize("NFD", "Jönköping (FICTIONAL)")
+    f = tmp_path / "nfd.ttl"
+    f.write_text(
+        "@prefix cokg: <https://w3id.org/cokg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f'<https://w3id.org/cokg/id/place/fictional-nfd> a cokg:Place ; rdfs:label "{nfd}" .\n',
+        encoding="utf-8",
+    )
+    ingest([f], by="A", store=store_dir)
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        rows = st.query(
+            "SELECT ?l WHERE { <https://w3id.org/cokg/id/place/fictional-nfd> "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+        ).rows
+    assert rows[0]["l"] == Literal(unicodedata.normalize("NFC", nfd))
+
+
+def test_retract_removes_graph_and_provenance(store_dir: Path) -> None:
+    ingest([EXAMPLE], by="A", store=store_dir)
+    assert retract("example-template", store=store_dir) == GRAPH
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert GRAPH not in st.graphs() and PROV_GRAPH not in st.graphs()
+
+
+def test_retract_unknown_or_not_a_submission(store_dir: Path) -> None:
+    with pytest.raises(ParameterError, match="no submission"):
+        retract("nothing-here", store=store_dir)
+    with pytest.raises(ParameterError, match="only submissions"):
+        retract("https://w3id.org/cokg/graph/dundee-mrr", store=store_dir)
+
+
+def test_cli_walkthrough(store_dir: Path) -> None:
+    r = _run("ingest", str(EXAMPLE), "--by", "Test Steward", "--store", str(store_dir))
+    assert r.exit_code == 0, r.output
+    assert "added" in r.output and "submission/example-template" in r.output
+    r = _run("graphs", "--store", str(store_dir))
+    assert r.exit_code == 0
+    line = next(x for x in r.output.splitlines() if x.startswith("submission/example-template"))
+    assert "Test Steward" in line and "quotations.csv" in line
+    r = _run("retract", "submission/example-template", "--store", str(store_dir))
+    assert r.exit_code == 0 and "removed" in r.output
+    r = _run("retract", "submission/example-template", "--store", str(store_dir))
+    assert r.exit_code == 2
+
+
+def test_ingest_needs_by() -> None:
+    r = _run("ingest", str(EXAMPLE))
+    assert r.exit_code == 2 and "--by" in r.output
+
+
+def test_violation_writes_nothing(store_dir: Path) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        ingest([SUB / "year-twenty.ttl"], by="A", store=store_dir)
+    assert not exc.value.report.conforms  # type: ignore[attr-defined]
+    assert not any("submission/" in i.graph for i in list_graphs(store_dir))
+
+
+BAD = [
+    pytest.param(SUB / "empty.ttl", 2, id="empty-file"),
+    pytest.param(SUB / "truncated.ttl", 2, id="truncated-turtle"),
+    pytest.param(SUB / "year-twenty.ttl", 1, id="year-twenty"),
+    pytest.param(SUB / "unknown-construct.ttl", 1, id="unknown-construct"),
+    pytest.param(SUB / "duplicate-ids.ttl", 1, id="duplicate-ids"),
+    pytest.param(SUB / "xxe.rdf", 2, id="xml-external-entity"),
+    pytest.param(SUB / "billion-laughs.rdf", 2, id="xml-entity-expansion"),
+    pytest.param(SUB / "remote-context.jsonld", 2, id="jsonld-remote-context"),
+    pytest.param(SUB / "owl-imports.ttl", 1, id="owl-imports-remote"),
+    pytest.param(SUB / "latin1.ttl", 2, id="non-utf8"),
+    pytest.param("binary", 2, id="binary"),
+    pytest.param("docx", 2, id="docx"),
+    pytest.param("empty-folder", 2, id="folder-of-nothing"),
+]
+
+
+@pytest.mark.parametrize(("source", "code"), BAD)
+def test_bad_input_leaves_store_byte_for_byte(
+    store_dir: Path, tmp_path: Path, source, code: int
+) -> None:
+    ingest([EXAMPLE], by="A", store=store_dir)  # a previous state with a submission in it
+    if source == "binary":
+        source = tmp_path / "random.nt"
+        source.write_bytes(os.urandom(4096))
+    elif source == "docx":
+        source = tmp_path / "notes.docx"
+        source.write_bytes(b"PK\x03\x04" + os.urandom(200))
+    elif source == "empty-folder":
+        source = tmp_path / "empty"
+        source.mkdir()
+    before = _hashes(store_dir)
+    r = _run("ingest", str(source), "--by", "A", "--store", str(store_dir))
+    assert r.exit_code == code, r.output
+    assert "Traceback" not in r.output
+    assert Path(source).name in r.output
+    assert _hashes(store_dir) == before
+
+
+def test_second_writer_is_refused(store_dir: Path) -> None:
+    with EmbeddedStore(store_dir):
+        r = _run("ingest", str(EXAMPLE), "--by", "A", "--store", str(store_dir))
+    assert r.exit_code == 3 and "locked" in r.output
+
+
+# --- SIGKILL during the write ---------------------------------------------------------------------
+
+CHILD = """
+import sys
+from cokg import store as S
+from cokg.ingest import ingest
+
+real = S._OxigraphStore._write
+def announced(self, targets, quads):
+    print("WRITING", flush=True)
+    real(self, targets, quads)
+    print("WROTE", flush=True)
+S._OxigraphStore._write = announced
+ingest([sys.argv[1]], by="killed", store=sys.argv[2])
+"""
+
+
+def _big_submission(path: Path, n: int) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            s = f"<https://w3id.org/cokg/id/place/fictional-{i}>"
+            fh.write(f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                     "<https://w3id.org/cokg/ontology#Place> .\n")  # fmt: skip
+            fh.write(f'{s} <http://www.w3.org/2000/01/rdf-schema#label> "FICTIONAL {i}" .\n')
+    return path
+
+
+@pytest.mark.slow
+def test_sigkill_during_write_keeps_previous_state(store_dir: Path, tmp_path: Path) -> None:
+    small = _big_submission(tmp_path / "places.nt", 10)
+    ingest([small], by="before", store=store_dir)
+    before = _quads(store_dir)
+    (tmp_path / "big").mkdir()
+    big = _big_submission(tmp_path / "big" / "places.nt", 150_000)  # same id: a replace
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(big), str(store_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        line = child.stdout.readline()  # type: ignore[union-attr]
+        assert line.strip() == "WRITING", child.stderr.read()  # type: ignore[union-attr]
+        time.sleep(0.2)  # well inside the write of 300,000 triples
+        child.send_signal(signal.SIGKILL)
+        rest = child.stdout.read()  # type: ignore[union-attr]
+    finally:
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    assert "WROTE" not in rest, "the write finished before the kill: make the submission bigger"
+    assert _quads(store_dir) == before
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        n = st.count("https://w3id.org/cokg/graph/submission/places")
+        prov = st.query(
+            "SELECT ?who WHERE { ?a <http://www.w3.org/ns/prov#wasAssociatedWith> ?p . "
+            "?p <http://www.w3.org/2000/01/rdf-schema#label> ?who }"
+        ).rows
+    assert n == 20
+    assert [str(r["who"]) for r in prov] == ["before"]

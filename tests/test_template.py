@@ -1,0 +1,258 @@
+"""The spreadsheet template: writing a blank one, reading a filled-in one (CSV folder and
+.xlsx workbook), stable IRIs, and errors that name the sheet/file, row and column."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+from rdflib import Literal, URIRef
+
+from cokg.cli import cli
+from cokg.errors import InputError
+from cokg.namespaces import COKG, COKGID, RDF, XSD
+from cokg.template import SHEETS, read_template, write_template
+from cokg.validate import format_report, validate
+
+EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template"
+CASE = URIRef("https://w3id.org/cokg/id/case/fictional-riverside")
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    dst = tmp_path / "submission"
+    shutil.copytree(EXAMPLE, dst)
+    return dst
+
+
+def _rewrite(csv_file: Path, row: int, column: str, value: str) -> None:
+    """Set one cell (row counted like a spreadsheet: the header is row 1)."""
+    with csv_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[row - 1][rows[0].index(column)] = value
+    with csv_file.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def _to_xlsx(folder: Path, out: Path) -> Path:
+    wb = Workbook()
+    wb.active.title = "README"
+    for sheet in SHEETS:
+        f = folder / f"{sheet}.csv"
+        if not f.exists():
+            continue
+        ws = wb.create_sheet(sheet)
+        with f.open(encoding="utf-8", newline="") as fh:
+            for r in csv.reader(fh):
+                ws.append(r)
+    wb.save(out)
+    return out
+
+
+# --- the blank template -------------------------------------------------------------------------
+
+
+def test_blank_xlsx_has_every_sheet_and_instructions(tmp_path: Path) -> None:
+    out = tmp_path / "template.xlsx"
+    write_template(out)
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["README", *SHEETS]
+    readme = [r for r in wb["README"].iter_rows(values_only=True)]
+    text = " ".join(str(c) for r in readme for c in r if c)
+    assert "adoption | implementation | assimilation" in text
+    assert "facilitator" in text and "external-change-agent" in text
+    header = next(wb["quotations"].iter_rows(values_only=True))
+    assert "informant_code" in header
+
+
+def test_blank_csv_folder(tmp_path: Path) -> None:
+    files = write_template(tmp_path / "tpl")
+    assert {f.name for f in files} == {"README.csv", *(f"{s}.csv" for s in SHEETS)}
+
+
+def test_blank_template_cells_are_not_formulas(tmp_path: Path) -> None:
+    out = tmp_path / "template.xlsx"
+    write_template(out)
+    wb = load_workbook(out)  # not data_only: a formula would show as "=..."
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for c in row:
+                assert not (isinstance(c, str) and c.startswith(("=", "+", "-", "@")))
+
+
+def test_blank_template_is_not_a_submission(tmp_path: Path) -> None:
+    write_template(tmp_path / "tpl")
+    with pytest.raises(InputError, match="no records"):
+        read_template(tmp_path / "tpl")
+
+
+def test_template_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "t.xlsx").write_bytes(b"x")
+    with pytest.raises(InputError, match="already exists"):
+        write_template(tmp_path / "t.xlsx")
+
+
+def test_cli_template(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["template", str(tmp_path / "new.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new.xlsx").is_file()
+
+
+# --- the filled-in example -----------------------------------------------------------------------
+
+
+def test_example_converts_with_stable_iris() -> None:
+    conv = read_template(EXAMPLE)
+    g = conv.graph
+    assert (CASE, RDF.type, COKG.Case) in g
+    q1 = COKGID["quotation/fictional-riverside/Q1"]
+    assert (q1, COKG.quotedInformant, COKGID["informant/RVS-01"]) in g
+    assert (q1, COKG.supports, COKGID["finding/fictional-riverside/peer-hosts"]) in g
+    ep = COKGID["episode/fictional-riverside/adoption"]
+    assert (ep, COKG.startDate, Literal("2016", datatype=XSD.gYear)) in g
+    ev = COKGID["event/fictional-riverside/council-grant"]
+    assert (ev, COKG.date, Literal("2018-03-15", datatype=XSD.date)) in g
+    assert not conv.problems
+
+
+def test_conversion_is_deterministic() -> None:
+    a, b = read_template(EXAMPLE).graph, read_template(EXAMPLE).graph
+    assert set(a) == set(b)
+
+
+def test_example_conforms() -> None:
+    report = validate([EXAMPLE])
+    assert report.conforms, format_report(report)
+
+
+def test_xlsx_and_csv_give_the_same_graph(tmp_path: Path) -> None:
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    assert set(read_template(book).graph) == set(read_template(EXAMPLE).graph)
+
+
+def test_origins_map_records_to_rows() -> None:
+    conv = read_template(EXAMPLE)
+    origin = conv.origins[COKGID["quotation/fictional-riverside/Q2"]]
+    assert (origin.file, origin.row) == ("quotations.csv", 3)
+    assert origin.label == "quotation Q2 of case fictional-riverside"
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "quotations.csv", 3, "informant_code", "RVS3")
+    report = validate([sub])
+    assert not report.conforms
+    text = format_report(report)
+    assert (
+        "quotations.csv row 3 (quotation Q2 of case fictional-riverside): column informant_code: "
+        "informant code 'RVS3' is not of the form ABC-01"
+    ) in text
+
+
+def test_year_twenty_in_a_cell(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "cases.csv", 2, "adoption_start", "twenty")
+    report = validate([sub])
+    shape_results = [r for r in report.results if r.constraint_component is not None]
+    assert [(r.file, r.row, r.column, r.value) for r in shape_results] == [
+        ("cases.csv", 2, "adoption_start", Literal("twenty", datatype=XSD.gYear))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "sheet"),
+    [
+        pytest.param("stance", "helpful", "findings.csv", id="unknown-stance"),
+        pytest.param("phase", "scaling", "findings.csv", id="unknown-phase"),
+        pytest.param("codes", "cfir99:I.A", "findings.csv", id="unknown-prefix"),
+        pytest.param("finding_id", "Peer Hosts", "findings.csv", id="id-not-a-slug"),
+    ],
+)
+def test_bad_cells_are_violations_with_row_and_column(
+    tmp_path: Path, column: str, value: str, sheet: str
+) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / sheet, 2, column, value)
+    report = validate([sub])
+    assert not report.conforms
+    assert (sheet, 2, column) in {(r.file, r.row, r.column) for r in report.results}
+
+
+def test_role_notation_checked(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "roles.csv", 2, "role", "sponsor")
+    report = validate([sub])
+    assert ("roles.csv", 2, "role") in {(r.file, r.row, r.column) for r in report.results}
+
+
+def test_ragged_row_is_unusable(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    with (sub / "documents.csv").open("a", encoding="utf-8") as fh:
+        fh.write("fictional-riverside,extra,Title,grey literature,grant-stability,SURPLUS\n")
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert exc.value.file == "documents.csv" and exc.value.line == 3
+    assert "ragged" in str(exc.value)
+
+
+def test_non_utf8_csv_is_unusable(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    data = (sub / "organisations.csv").read_text(encoding="utf-8").replace("Riverside", "Rivèrside")
+    (sub / "organisations.csv").write_bytes(data.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_template(sub)
+
+
+def test_bom_is_allowed(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    f = sub / "organisations.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
+    assert (COKGID["org/riverside-peer-network"], RDF.type, COKG.Organisation) in read_template(
+        sub
+    ).graph
+
+
+def test_unknown_column_is_unusable(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    f = sub / "quotations.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("informant_code", "informant"), "utf-8")
+    with pytest.raises(InputError, match="unknown column 'informant'"):
+        read_template(sub)
+
+
+def test_unknown_csv_in_folder_is_unusable(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    (sub / "people.csv").write_text("name\nnobody\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a template sheet"):
+        read_template(sub)
+
+
+def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    wb["quotations"].cell(row=2, column=10, value="stray")
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        read_template(book)
+    assert exc.value.file == "example.xlsx, sheet quotations" and exc.value.line == 2
+
+
+def test_xlsx_formula_cells_are_not_evaluated(tmp_path: Path) -> None:
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    wb["organisations"]["D2"] = '=HYPERLINK("http://example.org","x")'
+    wb.save(book)  # no cached value: read as empty, never evaluated
+    conv = read_template(book)
+    assert not list(conv.graph.objects(None, COKG.organisationType))
+
+
+def test_single_csv_file_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(EXAMPLE / "cases.csv")])
+    assert result.exit_code == 2
+    assert "cases.csv" in result.output and "folder" in result.output
