@@ -261,7 +261,7 @@ def test_sigkill_during_write_keeps_previous_state(store_dir: Path, tmp_path: Pa
     ingest([small], by="before", store=store_dir)
     before = _quads(store_dir)
     (tmp_path / "big").mkdir()
-    big = _big_submission(tmp_path / "big" / "places.nt", 150_000)  # same id: a replace
+    big = _big_submission(tmp_path / "big" / "places.nt", 60_000)  # same id: a replace
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(big), str(store_dir)],
@@ -270,7 +270,7 @@ def test_sigkill_during_write_keeps_previous_state(store_dir: Path, tmp_path: Pa
     try:
         line = child.stdout.readline()  # type: ignore[union-attr]
         assert line.strip() == "WRITING", child.stderr.read()  # type: ignore[union-attr]
-        time.sleep(0.2)  # well inside the write of 300,000 triples
+        time.sleep(0.2)  # well inside the write of 120,000 triples
         child.send_signal(signal.SIGKILL)
         rest = child.stdout.read()  # type: ignore[union-attr]
     finally:

@@ -171,6 +171,12 @@ def test_literal_datatypes_kept(filled: Store) -> None:
     assert str(res.rows[0]["y"]) == "2015"
 
 
+def test_comments_do_not_change_the_query_form(filled: Store) -> None:
+    res = filled.query("#+ summary: drop, construct or insert?\n" + CASES_QUERY)
+    assert res.kind == "select"
+    assert len(res.rows) == 2
+
+
 def test_timeout_accepted(filled: Store) -> None:
     # embedded/memory run in-process to completion; remote passes it to the HTTP client
     assert filled.query("ASK { ?s ?p ?o }", timeout=5).boolean is True

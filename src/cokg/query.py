@@ -645,7 +645,9 @@ def run_query(
     try:
         bindings, used = bind_parameters(query, params, st)
         start = time.perf_counter()
-        result = st.query(query.sparql, bindings=bindings or None, timeout=timeout)
+        # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
+        # the first keyword-like word outside comments and misread header prose.
+        result = st.query(query.body, bindings=bindings or None, timeout=timeout)
         seconds = time.perf_counter() - start
     except CokgError as exc:
         if isinstance(exc, QueryError) and not exc.record:
@@ -696,7 +698,7 @@ def run_checks(store: Store, *, directory: str | Path | None = None) -> list[Che
     Valid data gives an empty list. The rows need ?focus and ?message (?value optional)."""
     out: list[CheckViolation] = []
     for check in list_checks(directory):
-        res = store.query(check.sparql)
+        res = store.query(check.body)
         name = check.name.removesuffix("-violation")
         for row in res.rows:
             focus = row.get("focus")
