@@ -23,11 +23,11 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import iter_quads  # noqa: E402
+from synthetic import iter_quads
 
-from cokg.namespaces import graph_iri  # noqa: E402
-from cokg.store import EmbeddedStore, MemoryStore, build  # noqa: E402
-from cokg.validate import read_submission, validate_store, validate_submission  # noqa: E402
+from cokg.namespaces import graph_iri
+from cokg.store import EmbeddedStore, MemoryStore, build
+from cokg.validate import read_submission, validate_store, validate_submission
 
 
 def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -57,7 +57,7 @@ def _write_inputs(out: Path, cases: int) -> tuple[Path, Path, int]:
 def _fill(store: MemoryStore | EmbeddedStore, data: Path) -> None:
     build(store, include_data=False)
     # bulk load of the synthetic quads (a benchmark may reach under the Store API)
-    store._store().bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)  # noqa: SLF001
+    store._store().bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"submission: one case, {len(sub.graph):,} triples")
 
     rows: list[tuple[str, str, float, str]] = []
+
+    def report(op: str, st: str, secs: float, note: str) -> None:
+        rows.append((op, st, secs, note))
+        print(f"  {op} [{st}]: {secs:.3f} s {note}", flush=True)
+
     stores: list[tuple[str, object]] = []
     mem = MemoryStore()
     t0 = time.perf_counter()
@@ -94,23 +99,23 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, store in stores:
         secs, rep = _best(lambda s=store: validate_submission(sub, store=s), args.repeat)
-        rows.append(("one-case submission, incremental (sparql)", name, secs,
-                     f"{len(rep.results)} results"))  # type: ignore[union-attr]  # fmt: skip
+        report("one-case submission, incremental (sparql)", name, secs,
+                     f"{len(rep.results)} results")  # type: ignore[union-attr]  # fmt: skip
         t1 = time.perf_counter()
         read_submission([sub_file])
-        rows.append(("  reading the submission file", name, time.perf_counter() - t1, ""))
+        report("  reading the submission file", name, time.perf_counter() - t1, "")
         if args.pyshacl:
             secs, rep = _best(
                 lambda s=store: validate_submission(sub, store=s, engine="pyshacl"), 1
             )
-            rows.append(("one-case submission, incremental (pyshacl)", name, secs,
-                         f"{len(rep.results)} results"))  # type: ignore[union-attr]  # fmt: skip
+            report("one-case submission, incremental (pyshacl)", name, secs,
+                         f"{len(rep.results)} results")  # type: ignore[union-attr]  # fmt: skip
         secs, rep = _best(lambda s=store: validate_store(s), args.repeat)
-        rows.append(("whole store (shapes as SPARQL + QC checks)", name, secs,
-                     f"{len(rep.results)} results"))  # type: ignore[union-attr]  # fmt: skip
+        report("whole store (shapes as SPARQL + QC checks)", name, secs,
+                     f"{len(rep.results)} results")  # type: ignore[union-attr]  # fmt: skip
         secs, rep = _best(lambda s=store: validate_store(s, checks=False), args.repeat)
-        rows.append(("whole store (shapes as SPARQL only)", name, secs,
-                     f"{len(rep.results)} results"))  # type: ignore[union-attr]  # fmt: skip
+        report("whole store (shapes as SPARQL only)", name, secs,
+                     f"{len(rep.results)} results")  # type: ignore[union-attr]  # fmt: skip
 
     print()
     print(f"{'operation':46} {'store':7} {'seconds':>8}  notes")

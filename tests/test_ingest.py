@@ -76,9 +76,10 @@ def test_ingest_writes_graph_and_provenance(store_dir: Path) -> None:
             "SELECT ?name ?sha WHERE { GRAPH ?g { ?f cokg:fileName ?name ; cokg:sha256 ?sha } }"
         ).rows
     sums = {str(r["name"]): str(r["sha"]) for r in rows}
-    assert sums["quotations.csv"] == hashlib.sha256(
-        (EXAMPLE / "quotations.csv").read_bytes()
-    ).hexdigest()
+    assert (
+        sums["quotations.csv"]
+        == hashlib.sha256((EXAMPLE / "quotations.csv").read_bytes()).hexdigest()
+    )
     assert len(sums) == 7
 
 

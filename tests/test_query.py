@@ -339,6 +339,10 @@ def test_each_check_fires_on_its_example(check: str) -> None:
     assert all(v.focus.startswith("https://w3id.org/cokg/") and v.message for v in found)
 
 
+def test_founding_data_passes_every_check(store: MemoryStore) -> None:
+    assert [str(v) for v in run_checks(store)] == []
+
+
 def test_every_check_has_an_example() -> None:
     names = {c.name.removesuffix("-violation") for c in list_checks()}
     assert names == {p.stem for p in CHECK_FIXTURES.glob("*.ttl")}

@@ -4,7 +4,7 @@ never message text), with pySHACL and with the shapes compiled to SPARQL alike."
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def _expected(f: Path) -> set[Key]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _results(f: Path, engine: str) -> frozenset[Key]:
     report = validate([f], engine=engine, checks=False)
     return frozenset(

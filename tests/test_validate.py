@@ -44,7 +44,7 @@ def no_network(monkeypatch):
     """Fail the test if anything in Python opens a connection."""
     calls: list[object] = []
 
-    def refuse(self, address, *a, **k):  # noqa: ANN001
+    def refuse(self, address, *a, **k):
         calls.append(address)
         raise OSError("network access in a test")
 
@@ -196,13 +196,21 @@ def test_ttl_report_is_a_shacl_report() -> None:
 
 
 def test_valid_exit_zero() -> None:
-    result = CliRunner().invoke(cli, ["validate", "--no-store", str(SUB / "formats" / "example.ttl")])
+    result = CliRunner().invoke(
+        cli, ["validate", "--no-store", str(SUB / "formats" / "example.ttl")]
+    )
     assert result.exit_code == 0, result.output
     assert "conforms" in result.output
 
 
 def test_warnings_do_not_fail() -> None:
-    f = Path(__file__).parent / "fixtures" / "shapes" / "invalid" / "CaseShape-no-innovation-001.ttl"
+    f = (
+        Path(__file__).parent
+        / "fixtures"
+        / "shapes"
+        / "invalid"
+        / "CaseShape-no-innovation-001.ttl"
+    )
     report = validate([f])
     assert report.conforms and [r.severity for r in report.results] == ["warning"]
 
@@ -230,7 +238,9 @@ def test_references_resolve_against_the_store(tmp_path: Path, founding_store) ->
 def test_duplicate_case_id_against_the_store(tmp_path: Path, founding_store) -> None:
     f = tmp_path / "dup.ttl"
     f.write_text(
-        (SUB / "duplicate-ids.ttl").read_text(encoding="utf-8").split("<https://w3id.org/cokg/id/case/fictional-copy-2>")[0],
+        (SUB / "duplicate-ids.ttl")
+        .read_text(encoding="utf-8")
+        .split("<https://w3id.org/cokg/id/case/fictional-copy-2>")[0],
         encoding="utf-8",
     )
     assert validate([f]).conforms  # one case alone is fine

@@ -376,13 +376,16 @@ def _steward_store(store_spec: str | None, no_store: bool) -> Any:
 @cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "ttl"]), default="text",
-              show_default=True, help="text for people; json or ttl (SHACL report) for machines.")  # fmt: skip
+              show_default=True,
+              help="text for people; json or ttl (SHACL report) for machines.")  # fmt: skip
 @click.option("--store", "store_spec", default=None,
-              help="Check references against this store (default .cokg/store if it exists).")  # fmt: skip
+              help="Check references against this store "
+                   "(default .cokg/store if it exists).")  # fmt: skip
 @click.option("--no-store", is_flag=True, help="Validate the files alone, without the store.")
 @click.option("--whole-store", is_flag=True, help="Re-validate everything in the store instead.")
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
-              show_default=True, help="Shapes compiled to SPARQL, or pySHACL (slow reference).")  # fmt: skip
+              show_default=True,
+              help="Shapes compiled to SPARQL, or pySHACL (slow reference).")  # fmt: skip
 @_handle_errors
 def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_store: bool,
                  whole_store: bool, engine: str) -> None:  # fmt: skip
@@ -429,7 +432,8 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
         click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
         raise
     verb = "replaced" if rep.replaced else "added"
-    click.echo(f"{verb} {rep.graph} ({rep.triples} triples from {', '.join(rep.files)}); "
+    names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in rep.files)
+    click.echo(f"{verb} {rep.graph} ({rep.triples} triples from {names}); "
                f"provenance in {rep.provenance_graph}")  # fmt: skip
     for r in rep.validation.results:
         click.echo(f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}")

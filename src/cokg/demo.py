@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cokg.errors import CokgError
 
@@ -98,11 +98,110 @@ def _step_check() -> StepResult:
     return StepResult(format_report(report).splitlines(), ok=report.ok)
 
 
+_DEMO_ROWS = 8  # rows of each saved query shown; `cokg query NAME` shows them all
+_REPORT_DIR = "report"
+# Example values for parameters a query requires: CFIR 2009's code for external change agents,
+# which finds findings coded in CFIR 2022 through the crosswalk.
+_EXAMPLE_PARAMS = {"quotations-by-construct": {"construct": "cfir09:V.B.4"}}
+
+
+def _step_build() -> StepResult:
+    from cokg.store import build, open_store
+
+    with open_store() as store:
+        report = build(store, fresh=True)
+        lines = [str(report)]
+        for graph, n in report.graphs:
+            if "/graph/ontology/" not in graph and "/graph/framework/" not in graph:
+                lines.append(f"{n:6d} triples  <{graph}>")
+    return StepResult(lines)
+
+
+def _step_validate() -> StepResult:
+    from cokg import paths
+    from cokg.validate import format_report, validate
+
+    report = validate([paths.DATA_DIR])
+    text = format_report(report).splitlines()
+    return StepResult(text[:40], ok=report.conforms)
+
+
+def _step_summary() -> StepResult:
+    from cokg.formats import render
+    from cokg.query import run_query
+
+    return StepResult(render(run_query("dataset-summary"), "table").splitlines())
+
+
+def _step_queries() -> StepResult:
+    from cokg.formats import render
+    from cokg.query import list_queries, run_query
+
+    lines: list[str] = []
+    for saved in list_queries():
+        if saved.name == "dataset-summary":
+            continue
+        answer = run_query(saved.name, **_EXAMPLE_PARAMS.get(saved.name, {}))
+        given = " ".join(f"{k}={v}" for k, v in answer.parameters.items() if v)
+        lines.append("")
+        lines.append(f"--- {saved.name} {given}".rstrip() + f": {saved.summary}")
+        lines.append(f"    {len(answer)} rows in {answer.seconds * 1000:.1f} ms")
+        if answer.pivot is not None:
+            lines.extend(render(answer, "table", width=150).splitlines())
+            continue
+        shown = replace(answer, rows=answer.rows[:_DEMO_ROWS])
+        lines.extend(render(shown, "table", width=150).splitlines())
+        if len(answer) > _DEMO_ROWS:
+            lines.append(f"    … {len(answer) - _DEMO_ROWS} more rows: cokg query {saved.name}")
+    return StepResult(lines)
+
+
+def _step_analyse() -> StepResult:
+    from cokg import analyse
+    from cokg.store import open_store
+
+    lines = []
+    with open_store() as store:
+        for phase in analyse.PHASES:
+            g = analyse.case_construct_graph(store, phase=phase)
+            shared = sorted(
+                g.nodes[n]["label"] for n in analyse.constructs_in_all_cases(store, phase=phase)
+            )
+            lines.append(f"coded in every case ({phase}): {', '.join(shared) or 'none'}")
+        for case in analyse.cases(store):
+            before = analyse.paths_to_adoption(store, case.case_id)
+            lines.append(f"on paths to adoption in {case.case_id}: {', '.join(before['agents'])}")
+    return StepResult(lines)
+
+
+def _step_report() -> StepResult:
+    from pathlib import Path
+
+    from cokg.report import build_report
+    from cokg.store import open_store
+
+    with open_store() as store:
+        result = build_report(store, Path(_REPORT_DIR))
+    return StepResult(
+        [
+            f"HTML report: {result.html.resolve()}",
+            f"Markdown:    {result.markdown.resolve()}",
+            f"{len(result.figures)} figures (SVG + PNG), {len(result.networks)} network files",
+        ]
+    )
+
+
 # The extension point: one line per step, in pipeline order.
 STEPS: list[Step] = [
     Step("version", _step_version),
     Step("ontology and frameworks", _step_ontology),
     Step("cokg check (HermiT + vocabulary lint, with data)", _step_check),
+    Step("cokg build --fresh (ontology, frameworks and data/ into .cokg/store)", _step_build),
+    Step("cokg validate data/ (SHACL shapes and QC queries)", _step_validate),
+    Step("the founding dataset (cokg query dataset-summary)", _step_summary),
+    Step("the saved queries (cokg query NAME)", _step_queries),
+    Step("cross-case analysis (cokg analyse)", _step_analyse),
+    Step("the cross-case report (cokg report)", _step_report),
 ]
 
 

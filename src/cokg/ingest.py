@@ -241,7 +241,7 @@ def _write(
     return replaced
 
 
-# --- retract and list ------------------------------------------------------------------------------
+# --- retract and list ---------------------------------------------------------------------
 
 
 def retract(graph: str, *, store: Any = None) -> str:

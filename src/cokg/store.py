@@ -379,19 +379,13 @@ class _OxigraphStore:
         timeout: float | None = None,  # in-process queries cannot be stopped: see module doc
     ) -> QueryResult:
         form = check_query(sparql, allow_network=self.allow_network)
-        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        if bindings:
+            # A VALUES block of validated terms at the start of the outer WHERE, as on a
+            # remote endpoint: the same rows everywhere, and pyoxigraph's `substitutions`
+            # (projected variables only) applied the value late: 350 ms vs 15 ms at 1M.
+            sparql = inject_values(sparql, form, bindings)
         try:
-            try:
-                result = self._store().query(
-                    sparql, use_default_graph_as_union=True, substitutions=subs or None
-                )
-            except RuntimeError as exc:
-                # pyoxigraph substitutes only projected variables; bind the others with a
-                # VALUES block of validated terms, as on a remote endpoint
-                if not subs or "projection" not in str(exc):
-                    raise
-                sparql = inject_values(sparql, form, bindings or {})
-                result = self._store().query(sparql, use_default_graph_as_union=True)
+            result = self._store().query(sparql, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
         except (OSError, ValueError, RuntimeError) as exc:

@@ -87,97 +87,165 @@ def _c(name: str, help: str, *, required: bool = False, allowed: tuple[str, ...]
 
 _DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives"
 SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
-    "cases": ("One row per case.", (
-        _c("case_id", "Short id: lower-case words joined by hyphens. Part of every IRI of the case.",
-           required=True, example="fictional-riverside"),
-        _c("label", "Name of the case.", required=True, example="Case 9 – Riverside Peer Café"),
-        _c("case_number", "The number the study gives the case.", example="9"),
-        _c("innovation", "Name of the innovation studied.", required=True,
-           example="Riverside Peer Café"),
-        _c("innovation_nature", "Philosophy or defined programme.", allowed=tuple(NATURES),
-           example="philosophy"),
-        _c("source_title", "Title of the publication or report the case comes from.",
-           required=True, example="FICTIONAL example report"),
-        _c("location_text", "Location, as the source writes it.", example="Riverside"),
-        _c("administration_text", "Who administers it, as the source writes it."),
-        _c("served_group_text", "Who is served, as the source writes it."),
-        _c("coproduction_approach", "The coproduction approach, verbatim."),
-        _c("coproduction_start_year", "Year coproduction started (YYYY).", example="2018"),
-        _c("interviews_from", "Year-month of the first interview (YYYY-MM).", example="2020-02"),
-        _c("interviews_to", "Year-month of the last interview (YYYY-MM).", example="2021-05"),
-        _c("informant_interviews", "Number of informant interviews.", example="2"),
-        _c("documents_reviewed", "Number of documents reviewed.", example="3"),
-        _c("adoption_start", f"Start of adoption: {_DATE_HELP}.", example="2016"),
-        _c("adoption_end", f"End of adoption: {_DATE_HELP}.", example="2018"),
-        _c("implementation_start", f"Start of implementation: {_DATE_HELP}.", example="2018"),
-        _c("implementation_end", f"End of implementation: {_DATE_HELP}."),
-        _c("assimilation_start", f"Start of assimilation: {_DATE_HELP}."),
-        _c("assimilation_end", f"End of assimilation: {_DATE_HELP}."),
-    )),
-    "events": ("One row per timeline event.", (
-        _c("case_id", "The case (its case_id).", required=True),
-        _c("event_id", "Short id of the event, unique in the case (lower-case-with-hyphens).",
-           required=True, example="cafe-opening"),
-        _c("label", "Name of the event.", required=True),
-        _c("date", f"Date: {_DATE_HELP}.", example="2018-06"),
-        _c("date_text", "The date as the source words it.", example="June 2018"),
-        _c("phase", "Phase the event belongs to (blank for historical context).",
-           allowed=tuple(PHASES)),
-        _c("event_type", "Kind of event.", allowed=tuple(EVENT_TYPES)),
-        _c("description", "What happened."),
-        _c("involves", "Organisations involved: org_id values separated by ';'."),
-        _c("section", "Where in the source it is reported."),
-    )),
-    "organisations": ("One row per organisation (never people).", (
-        _c("org_id", "Short id (lower-case-with-hyphens).", required=True),
-        _c("label", "Name of the organisation.", required=True),
-        _c("acronym", "Acronym or other name."),
-        _c("organisation_type", "What kind of organisation."),
-        _c("based_in", "Place id of an existing place (e.g. dundee), if known."),
-    )),
-    "roles": ("One row per role an organisation plays in a case.", (
-        _c("case_id", "The case (its case_id).", required=True),
-        _c("org_id", "The organisation (its org_id).", required=True),
-        _c("role", "The role.", required=True, allowed=tuple(ROLES)),
-        _c("phases", "Phases during which it held the role, separated by ';'.",
-           allowed=tuple(PHASES)),
-        _c("description", "What the organisation did in this role."),
-    )),
-    "findings": ("One row per finding (a coded statement).", (
-        _c("case_id", "The case (its case_id).", required=True),
-        _c("finding_id", "Short id, unique in the case (lower-case-with-hyphens).",
-           required=True),
-        _c("statement", "The finding, verbatim or closely paraphrased.", required=True),
-        _c("phase", "Phase of the finding.", required=True, allowed=tuple(PHASES)),
-        _c("codes", "Constructs, prefixed and separated by ';' (cfir09:, cfir22:, gdoi:, "
-           "lozeau:, frame:).", required=True, example="frame:process; cfir22:II.D"),
-        _c("stance", "Stance, where the source gives one.", allowed=tuple(STANCES)),
-        _c("kind", "narrative (stated in the text) or cross-case (a table bullet).",
-           allowed=tuple(KINDS), example="narrative"),
-        _c("table", "Table of the source, e.g. Table 6."),
-        _c("table_row", "Row of that table."),
-        _c("table_column", "Column of that table."),
-        _c("section", "Section of the source."),
-        _c("position", "Position of the bullet in its table cell (1, 2, ...)."),
-    )),
-    "quotations": ("One row per quotation.", (
-        _c("case_id", "The case (its case_id).", required=True),
-        _c("quotation_id", "Q1, Q2, ... numbered per case.", required=True, example="Q1"),
-        _c("informant_code", "The informant's code as printed in the study (ABC-01 or "
-           "ABC-XY-01).", required=True, example="RVS-01"),
-        _c("text", "The quotation, verbatim.", required=True),
-        _c("supports", "Findings it supports: finding_id values separated by ';'."),
-        _c("phase", "Phase of the section it appears in.", allowed=tuple(PHASES)),
-        _c("section", "Where in the source it appears.", required=True),
-    )),
-    "documents": ("One row per document used as evidence.", (
-        _c("case_id", "The case (its case_id).", required=True),
-        _c("document_id", "Short id, unique in the case (lower-case-with-hyphens).",
-           required=True),
-        _c("title", "Title of the document.", required=True),
-        _c("kind", "grey literature or academic literature."),
-        _c("supports", "Findings it supports: finding_id values separated by ';'."),
-    )),
+    "cases": (
+        "One row per case.",
+        (
+            _c(
+                "case_id",
+                "Short id: lower-case words joined by hyphens. Part of every IRI of the case.",
+                required=True,
+                example="fictional-riverside",
+            ),
+            _c("label", "Name of the case.", required=True, example="Case 9 – Riverside Peer Café"),
+            _c("case_number", "The number the study gives the case.", example="9"),
+            _c(
+                "innovation",
+                "Name of the innovation studied.",
+                required=True,
+                example="Riverside Peer Café",
+            ),
+            _c(
+                "innovation_nature",
+                "Philosophy or defined programme.",
+                allowed=tuple(NATURES),
+                example="philosophy",
+            ),
+            _c(
+                "source_title",
+                "Title of the publication or report the case comes from.",
+                required=True,
+                example="FICTIONAL example report",
+            ),
+            _c("location_text", "Location, as the source writes it.", example="Riverside"),
+            _c("administration_text", "Who administers it, as the source writes it."),
+            _c("served_group_text", "Who is served, as the source writes it."),
+            _c("coproduction_approach", "The coproduction approach, verbatim."),
+            _c("coproduction_start_year", "Year coproduction started (YYYY).", example="2018"),
+            _c(
+                "interviews_from", "Year-month of the first interview (YYYY-MM).", example="2020-02"
+            ),
+            _c("interviews_to", "Year-month of the last interview (YYYY-MM).", example="2021-05"),
+            _c("informant_interviews", "Number of informant interviews.", example="2"),
+            _c("documents_reviewed", "Number of documents reviewed.", example="3"),
+            _c("adoption_start", f"Start of adoption: {_DATE_HELP}.", example="2016"),
+            _c("adoption_end", f"End of adoption: {_DATE_HELP}.", example="2018"),
+            _c("implementation_start", f"Start of implementation: {_DATE_HELP}.", example="2018"),
+            _c("implementation_end", f"End of implementation: {_DATE_HELP}."),
+            _c("assimilation_start", f"Start of assimilation: {_DATE_HELP}."),
+            _c("assimilation_end", f"End of assimilation: {_DATE_HELP}."),
+        ),
+    ),
+    "events": (
+        "One row per timeline event.",
+        (
+            _c("case_id", "The case (its case_id).", required=True),
+            _c(
+                "event_id",
+                "Short id of the event, unique in the case (lower-case-with-hyphens).",
+                required=True,
+                example="cafe-opening",
+            ),
+            _c("label", "Name of the event.", required=True),
+            _c("date", f"Date: {_DATE_HELP}.", example="2018-06"),
+            _c("date_text", "The date as the source words it.", example="June 2018"),
+            _c(
+                "phase",
+                "Phase the event belongs to (blank for historical context).",
+                allowed=tuple(PHASES),
+            ),
+            _c("event_type", "Kind of event.", allowed=tuple(EVENT_TYPES)),
+            _c("description", "What happened."),
+            _c("involves", "Organisations involved: org_id values separated by ';'."),
+            _c("section", "Where in the source it is reported."),
+        ),
+    ),
+    "organisations": (
+        "One row per organisation (never people).",
+        (
+            _c("org_id", "Short id (lower-case-with-hyphens).", required=True),
+            _c("label", "Name of the organisation.", required=True),
+            _c("acronym", "Acronym or other name."),
+            _c("organisation_type", "What kind of organisation."),
+            _c("based_in", "Place id of an existing place (e.g. dundee), if known."),
+        ),
+    ),
+    "roles": (
+        "One row per role an organisation plays in a case.",
+        (
+            _c("case_id", "The case (its case_id).", required=True),
+            _c("org_id", "The organisation (its org_id).", required=True),
+            _c("role", "The role.", required=True, allowed=tuple(ROLES)),
+            _c(
+                "phases",
+                "Phases during which it held the role, separated by ';'.",
+                allowed=tuple(PHASES),
+            ),
+            _c("description", "What the organisation did in this role."),
+        ),
+    ),
+    "findings": (
+        "One row per finding (a coded statement).",
+        (
+            _c("case_id", "The case (its case_id).", required=True),
+            _c(
+                "finding_id",
+                "Short id, unique in the case (lower-case-with-hyphens).",
+                required=True,
+            ),
+            _c("statement", "The finding, verbatim or closely paraphrased.", required=True),
+            _c("phase", "Phase of the finding.", required=True, allowed=tuple(PHASES)),
+            _c(
+                "codes",
+                "Constructs, prefixed and separated by ';' (cfir09:, cfir22:, gdoi:, "
+                "lozeau:, frame:).",
+                required=True,
+                example="frame:process; cfir22:II.D",
+            ),
+            _c("stance", "Stance, where the source gives one.", allowed=tuple(STANCES)),
+            _c(
+                "kind",
+                "narrative (stated in the text) or cross-case (a table bullet).",
+                allowed=tuple(KINDS),
+                example="narrative",
+            ),
+            _c("table", "Table of the source, e.g. Table 6."),
+            _c("table_row", "Row of that table."),
+            _c("table_column", "Column of that table."),
+            _c("section", "Section of the source."),
+            _c("position", "Position of the bullet in its table cell (1, 2, ...)."),
+        ),
+    ),
+    "quotations": (
+        "One row per quotation.",
+        (
+            _c("case_id", "The case (its case_id).", required=True),
+            _c("quotation_id", "Q1, Q2, ... numbered per case.", required=True, example="Q1"),
+            _c(
+                "informant_code",
+                "The informant's code as printed in the study (ABC-01 or ABC-XY-01).",
+                required=True,
+                example="RVS-01",
+            ),
+            _c("text", "The quotation, verbatim.", required=True),
+            _c("supports", "Findings it supports: finding_id values separated by ';'."),
+            _c("phase", "Phase of the section it appears in.", allowed=tuple(PHASES)),
+            _c("section", "Where in the source it appears.", required=True),
+        ),
+    ),
+    "documents": (
+        "One row per document used as evidence.",
+        (
+            _c("case_id", "The case (its case_id).", required=True),
+            _c(
+                "document_id",
+                "Short id, unique in the case (lower-case-with-hyphens).",
+                required=True,
+            ),
+            _c("title", "Title of the document.", required=True),
+            _c("kind", "grey literature or academic literature."),
+            _c("supports", "Findings it supports: finding_id values separated by ';'."),
+        ),
+    ),
 }
 
 
@@ -204,8 +272,10 @@ def _readme_rows() -> list[list[str]]:
         ["cokg submission template"],
         ["Fill in one sheet per kind of record; leave a sheet empty when you have nothing for it."],
         ["Row 1 of every sheet holds the column names: do not change them."],
-        ["Ids (case_id, event_id, finding_id, org_id, document_id) are lower-case words joined "
-         "by hyphens, e.g. riverside-cafe."],
+        [
+            "Ids (case_id, event_id, finding_id, org_id, document_id) are lower-case words joined "
+            "by hyphens, e.g. riverside-cafe."
+        ],
         ["Dates are YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives."],
         ["Lists inside a cell are separated by ';'."],
         ["Never write names of people: informants are known only by their codes."],
@@ -344,7 +414,8 @@ def _read_csv(f: Path, sheet: str) -> Iterator[_Row]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} (save the file as CSV UTF-8)", file=f,
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} (save the file as CSV UTF-8)",
+            file=f,
             line=line,
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -387,7 +458,9 @@ def _read_xlsx(f: Path) -> tuple[list[_Row], list[Path]]:
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f) from None
+        raise InputError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
+        ) from None
     rows: list[_Row] = []
     try:
         for ws in wb.worksheets:
@@ -421,7 +494,9 @@ def _read_xlsx(f: Path) -> tuple[list[_Row], list[Path]]:
                         line=i,
                     )
                 cells += [""] * (len(names) - len(cells))
-                rows.append(_Row(title, where, i, dict(zip(names, cells[: len(names)], strict=True))))
+                rows.append(
+                    _Row(title, where, i, dict(zip(names, cells[: len(names)], strict=True)))
+                )
     finally:
         wb.close()
     return rows, [f]
@@ -498,7 +573,9 @@ class _Converter:
             self.problem(r, column, f"{column} is required")
             return None
         if not pattern.fullmatch(v):
-            hint = "Q1, Q2, ..." if pattern is QUOTATION_RE else "lower-case words joined by hyphens"
+            hint = (
+                "Q1, Q2, ..." if pattern is QUOTATION_RE else "lower-case words joined by hyphens"
+            )
             self.problem(r, column, f"{column} {v!r} is not an id of the form {hint}")
             return None
         return v
@@ -590,7 +667,8 @@ class _Converter:
         for n in nature or []:
             self.add(inno, COKG.innovationNature, n)
         self.origin(inno, r, f"innovation of case {cid}",
-                    {RDFS.label: "innovation", COKG.innovationNature: "innovation_nature"})  # fmt: skip
+                    {RDFS.label: "innovation",
+                     COKG.innovationNature: "innovation_nature"})  # fmt: skip
         src = _iri("source", cid)
         self.add(src, RDF.type, COKG.SourceDocument)
         self.text(src, DCTERMS.title, r, "source_title")
@@ -655,7 +733,9 @@ class _Converter:
             if SLUG_RE.fullmatch(place):
                 self.add(org, COKG.basedIn, _iri("place", place))
             else:
-                self.problem(r, "based_in", f"{place!r} is not a place id (lower-case-with-hyphens)")
+                self.problem(
+                    r, "based_in", f"{place!r} is not a place id (lower-case-with-hyphens)"
+                )
         self.origin(org, r, f"organisation {oid}", {RDFS.label: "label", COKG.basedIn: "based_in"})
 
     def _roles(self, r: _Row) -> None:
@@ -715,7 +795,11 @@ class _Converter:
             prefix, sep, local = code.partition(":")
             prefix = prefix.strip().lower()
             local = local.strip()
-            if not sep or prefix not in CODE_PREFIXES or not re.fullmatch(r"[A-Za-z0-9.\-]+", local):
+            if (
+                not sep
+                or prefix not in CODE_PREFIXES
+                or not re.fullmatch(r"[A-Za-z0-9.\-]+", local)
+            ):
                 self.problem(
                     r, "codes",
                     f"{code!r} is not a construct code such as cfir22:II.D or frame:process "
@@ -744,7 +828,9 @@ class _Converter:
             if SLUG_RE.fullmatch(fid):
                 self.add(q, COKG.supports, _iri("finding", cid, fid))
             else:
-                self.problem(r, "supports", f"{fid!r} is not a finding_id (lower-case-with-hyphens)")
+                self.problem(
+                    r, "supports", f"{fid!r} is not a finding_id (lower-case-with-hyphens)"
+                )
         if not code:
             self.problem(r, "informant_code", "informant_code is required")
         elif not CODE_RE.fullmatch(code):
@@ -779,7 +865,8 @@ class _Converter:
             if SLUG_RE.fullmatch(fid):
                 self.add(d, COKG.supports, _iri("finding", cid, fid))
             else:
-                self.problem(r, "supports", f"{fid!r} is not a finding_id (lower-case-with-hyphens)")
+                self.problem(
+                    r, "supports", f"{fid!r} is not a finding_id (lower-case-with-hyphens)"
+                )
         self.origin(d, r, f"document {did} of case {cid}",
                     {DCTERMS.title: "title", COKG.supports: "supports"})  # fmt: skip
-

@@ -97,7 +97,6 @@ __all__ = [
 ENGINES = ("pyshacl", "sparql")
 SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 SEVERITY_IRI = {v: k for k, v in SEVERITY.items()}
-ID_PROPERTIES = (COKG.caseId, COKG.quotationId, COKG.informantCode)
 SPREADSHEET_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -255,9 +254,7 @@ def _ontology_quads() -> tuple[tuple[Node, Node, Node], ...]:
     from cokg import load
 
     store = load.load_ontology(include_frameworks=True)
-    return tuple(
-        (_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)) for q in store
-    )
+    return tuple((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)) for q in store)
 
 
 @lru_cache(maxsize=1)
@@ -294,7 +291,10 @@ def _check_queries() -> list[tuple[str, str]]:
     """(name, text) of every queries/checks/*-violation.rq."""
     if not paths.CHECKS_DIR.is_dir():
         return []
-    return [(f.stem, f.read_text(encoding="utf-8")) for f in sorted(paths.CHECKS_DIR.glob("*-violation.rq"))]
+    return [
+        (f.stem, f.read_text(encoding="utf-8"))
+        for f in sorted(paths.CHECKS_DIR.glob("*-violation.rq"))
+    ]
 
 
 # --- the store neighbourhood -------------------------------------------------------------------
@@ -343,19 +343,34 @@ def store_neighbourhood(
             + excl
             + " }"
         )
-    ids = sorted({o for p in ID_PROPERTIES for o in submission.objects(None, p)}, key=str)
+    ids = sorted(
+        {o for p in (COKG.caseId, COKG.informantCode) for o in submission.objects(None, p)}, key=str
+    )
+    keep = ("VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
+            "cokg:aboutCase cokg:informantOf } ")  # fmt: skip
     for i in range(0, len(ids), chunk):
         part = ids[i : i + chunk]
         run(
-            "SELECT ?s ?p ?o WHERE { "
-            + _values("id", part)
+            "SELECT ?s ?p ?o WHERE { " + _values("id", part)
             + " GRAPH ?g { ?s ?idp ?id . ?s ?p ?o } "
-            + "VALUES ?idp { cokg:caseId cokg:quotationId cokg:informantCode } "
-            + "VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
-            + "cokg:aboutCase cokg:informantOf } "
-            + excl
-            + " }"
-        )
+            + "VALUES ?idp { cokg:caseId cokg:informantCode } " + keep + excl + " }"
+        )  # fmt: skip
+    # quotation ids repeat across cases (every case has a Q1): match (id, case) pairs
+    pairs = sorted(
+        {
+            (qid, case)
+            for q, qid in submission.subject_objects(COKG.quotationId)
+            for case in submission.objects(q, COKG.aboutCase)
+        },
+        key=str,
+    )
+    for i in range(0, len(pairs), chunk):
+        rows = " ".join(f"({a.n3()} {b.n3()})" for a, b in pairs[i : i + chunk])
+        run(
+            f"SELECT ?s ?p ?o WHERE {{ VALUES (?id ?case) {{ {rows} }} "
+            "GRAPH ?g { ?s cokg:quotationId ?id ; cokg:aboutCase ?case . ?s ?p ?o } "
+            + keep + excl + " }"
+        )  # fmt: skip
     return out
 
 
@@ -462,7 +477,14 @@ def _dedupe(results: list[ValidationResult]) -> list[ValidationResult]:
     seen: set[tuple] = set()
     out = []
     for r in results:
-        k = (r.focus_node, r.path, r.constraint_component, r.source_shape, r.value, r.source_constraint)
+        k = (
+            r.focus_node,
+            r.path,
+            r.constraint_component,
+            r.source_shape,
+            r.value,
+            r.source_constraint,
+        )
         if k not in seen:
             seen.add(k)
             out.append(r)
@@ -489,7 +511,7 @@ def _run_pyshacl(
         data.add(t)
     if not focus:
         return []
-    conforms, report, text = shacl_validate(
+    _conforms, report, text = shacl_validate(
         data,
         shacl_graph=shapes_graph(),
         inference="none",
@@ -542,6 +564,12 @@ _LEXICAL = {  # datatypes rdflib checks on parse: an ill-formed literal fails sh
 }
 
 
+# On a SPARQL constraint: the same check written set-based (MINUS, aggregates) for the SPARQL
+# engine, where per-focus-node NOT EXISTS is slow; `$target` is replaced by the focus nodes.
+# SHACL forbids MINUS and VALUES in sh:select itself, so the two texts live side by side and
+# tests check that both give the same results.
+STORE_SELECT = URIRef("https://w3id.org/cokg/shapes#storeSelect")
+
 # Oxigraph canonicalises literals of the derived integer types to xsd:integer, so the SPARQL
 # engine cannot tell "1"^^xsd:integer from "1"^^xsd:positiveInteger; it checks the value range.
 _INTEGER_SUBTYPES = {XSD.nonNegativeInteger, XSD.positiveInteger}
@@ -558,8 +586,15 @@ class CompiledConstraint:
     path: Node | None
     message: str
     source_constraint: Node | None = None
+    # batched queries: (?ps, ?comp) of a row -> the constraint that row violates
+    variants: Mapping[tuple[Node | None, Node | None], CompiledConstraint] = field(
+        default_factory=dict
+    )
 
     def result(self, row: Mapping[str, Node | None]) -> ValidationResult:
+        if self.variants:
+            one = self.variants[(row.get("ps"), row.get("comp"))]
+            return one.result({k: v for k, v in row.items() if k not in ("ps", "comp")})
         value = row.get("value")
         path = row.get("path") or self.path
         msg = self.message
@@ -600,7 +635,12 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
         out.append((SH.DatatypeConstraintComponent, bad + ")"))
     for pat in shapes.objects(shape, SH.pattern):
         flags = _lit_str(shapes.value(shape, SH.flags))
-        out.append((SH.PatternConstraintComponent, f"(isBlank({v}) || !REGEX(STR({v}), {_regex(str(pat), flags)}))"))
+        out.append(
+            (
+                SH.PatternConstraintComponent,
+                f"(isBlank({v}) || !REGEX(STR({v}), {_regex(str(pat), flags)}))",
+            )
+        )
     kind = shapes.value(shape, SH.nodeKind)
     if kind is not None:
         test = {
@@ -613,9 +653,13 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
         }[kind]
         out.append((SH.NodeKindConstraintComponent, test))
     cls = shapes.value(shape, SH["class"])
-    if cls is not None:
+    if cls is not None:  # the ontology's subclass closure, listed: cheaper than a path
+        classes = ", ".join(c.n3() for c in _subclasses(cls))
         out.append(
-            (SH.ClassConstraintComponent, f"NOT EXISTS {{ {v} rdf:type/rdfs:subClassOf* {cls.n3()} }}")
+            (
+                SH.ClassConstraintComponent,
+                f"NOT EXISTS {{ {v} rdf:type ?cls_ FILTER (?cls_ IN ({classes})) }}",
+            )
         )
     lst = shapes.value(shape, SH["in"])
     if lst is not None:
@@ -631,7 +675,9 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
     notl = shapes.value(shape, SH["not"])
     if notl is not None:
         tests = [t for _, t in _value_test(shapes, notl, v)]
-        out.append((SH.NotConstraintComponent, "!(" + (" || ".join(tests) if tests else "false") + ")"))
+        out.append(
+            (SH.NotConstraintComponent, "!(" + (" || ".join(tests) if tests else "false") + ")")
+        )
     return out
 
 
@@ -683,7 +729,8 @@ def _compile(version: str) -> tuple[CompiledConstraint, ...]:
             for comp, test in _value_test(shapes, shape, "?this"):
                 out.append(
                     CompiledConstraint(
-                        query=f"{pro}SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {target} FILTER ({test}) }}",
+                        query=f"{pro}SELECT DISTINCT ?this (?this AS ?value) "
+                        f"WHERE {{ {target} FILTER ({test}) }}",
                         severity=sev,
                         component=comp,
                         source_shape=shape,
@@ -691,10 +738,9 @@ def _compile(version: str) -> tuple[CompiledConstraint, ...]:
                         message=_lit_str(shapes.value(shape, SH.message)),
                     )
                 )
-            for ps in shapes.objects(shape, SH.property):
-                out.extend(_compile_property(shapes, shape, ps, target, is_target, pro))
+            out.extend(_compile_properties(shapes, shape, target, is_target, pro))
             for sc in shapes.objects(shape, SH.sparql):
-                out.append(_compile_sparql(shapes, shape, sc, target, pro, sev))
+                out.append(_compile_sparql(shapes, shape, sc, tgt, target, pro, sev))
     return tuple(out)
 
 
@@ -703,55 +749,79 @@ def compile_shapes() -> tuple[CompiledConstraint, ...]:
     return _compile(shapes_version())
 
 
-def _compile_property(
-    shapes: Graph, shape: Node, ps: Node, target: str, is_target: str, pro: str
+def _compile_properties(
+    shapes: Graph, shape: Node, target: str, is_target: str, pro: str
 ) -> list[CompiledConstraint]:
-    """Queries for one property shape. Value checks scan the property first and test target
-    membership only for the values that fail; cardinality checks group by the property."""
-    path = shapes.value(ps, SH.path)
-    if not isinstance(path, URIRef):
-        raise InputError(f"only predicate paths are supported (shape {ps})")
-    sev = SEVERITY.get(shapes.value(ps, SH.severity), "violation")
-    msg = _lit_str(shapes.value(ps, SH.message))
-    p = path.n3()
-    out = []
+    """Queries for the property shapes of one node shape, batched into three passes over the
+    shape's focus nodes: one for every sh:minCount 1, one for every sh:maxCount, one for
+    every value check (datatype, pattern, class, in, or, ...)."""
+    out: list[CompiledConstraint] = []
+    mins: dict[tuple, CompiledConstraint] = {}
+    maxs: dict[tuple, CompiledConstraint] = {}
+    min_rows, max_rows, value_rows, value_conds = [], [], [], []
+    values: dict[tuple, CompiledConstraint] = {}
+    for ps in sorted(shapes.objects(shape, SH.property), key=str):
+        path = shapes.value(ps, SH.path)
+        if not isinstance(path, URIRef):
+            raise InputError(f"only predicate paths are supported (shape {ps})")
+        sev = SEVERITY.get(shapes.value(ps, SH.severity), "violation")
+        msg = _lit_str(shapes.value(ps, SH.message))
+        p = path.n3()
 
-    def add(query: str, comp: URIRef) -> None:
-        out.append(CompiledConstraint(pro + query, sev, comp, ps, path, msg))
+        def one(comp: URIRef, query: str = "", ps: Node = ps, path: Node = path,
+                sev: str = sev, msg: str = msg) -> CompiledConstraint:  # fmt: skip
+            return CompiledConstraint(query, sev, comp, ps, path, msg)
 
-    mn = shapes.value(ps, SH.minCount)
-    if mn is not None and int(mn) > 0:
-        if int(mn) == 1:
-            add(f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?v }} }}",
-                SH.MinCountConstraintComponent)
-        else:
-            add(
-                f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(mn)})",
-                SH.MinCountConstraintComponent,
-            )
-    mx = shapes.value(ps, SH.maxCount)
-    if mx is not None:
-        add(
-            f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
-            f"{{ ?this {p} ?v }} GROUP BY ?this }} FILTER (?n > {int(mx)}) {is_target} }}",
-            SH.MaxCountConstraintComponent,
-        )
-    for comp, test in _value_test(shapes, ps, "?value"):
-        add(f"SELECT DISTINCT ?this ?value WHERE {{ ?this {p} ?value FILTER ({test}) {is_target} }}",
-            comp)  # fmt: skip
+        mn = shapes.value(ps, SH.minCount)
+        if mn is not None and int(mn) == 1:
+            min_rows.append(f"({ps.n3()} {p})")
+            mins[(ps, None)] = one(SH.MinCountConstraintComponent)
+        elif mn is not None and int(mn) > 1:
+            out.append(one(SH.MinCountConstraintComponent,
+                           f"{pro}SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
+                           f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(mn)})"))  # fmt: skip
+        mx = shapes.value(ps, SH.maxCount)
+        if mx is not None:
+            max_rows.append(f"({ps.n3()} {p} {int(mx)})")
+            maxs[(ps, None)] = one(SH.MaxCountConstraintComponent)
+        for comp, test in _value_test(shapes, ps, "?value"):
+            value_rows.append(f"({ps.n3()} {p} {comp.n3()})")
+            value_conds.append(f"(?ps = {ps.n3()} && ?comp = {comp.n3()} && {test})")
+            values[(ps, comp)] = one(comp)
+    if value_rows:  # every value check of the shape in one pass over its focus nodes
+        q = (f"{pro}SELECT DISTINCT ?this ?value ?ps ?comp WHERE {{ {target} "
+             f"VALUES (?ps ?p ?comp) {{ {' '.join(value_rows)} }} ?this ?p ?value "
+             f"FILTER ({' || '.join(value_conds)}) }}")  # fmt: skip
+        out.append(CompiledConstraint(q, "", SH.Shape, shape, None, "", variants=values))
+    if min_rows:
+        q = (f"{pro}SELECT ?this ?ps WHERE {{ {target} VALUES (?ps ?p) {{ {' '.join(min_rows)} }} "
+             f"FILTER NOT EXISTS {{ ?this ?p ?v }} }}")  # fmt: skip
+        out.append(CompiledConstraint(q, "", SH.Shape, shape, None, "", variants=mins))
+    if max_rows:
+        q = (f"{pro}SELECT ?this ?ps WHERE {{ {target} "
+             f"VALUES (?ps ?p ?max) {{ {' '.join(max_rows)} }} ?this ?p ?v }} "
+             f"GROUP BY ?this ?ps ?max HAVING (COUNT(DISTINCT ?v) > ?max)")  # fmt: skip
+        out.append(CompiledConstraint(q, "", SH.Shape, shape, None, "", variants=maxs))
     return out
 
 
 def _compile_sparql(
-    shapes: Graph, shape: Node, sc: Node, target: str, pro: str, sev: str
+    shapes: Graph, shape: Node, sc: Node, tgt: str, target: str, pro: str, sev: str
 ) -> CompiledConstraint:
-    select = str(shapes.value(sc, SH.select))
-    select = select.replace("$this", "?this")
-    m = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
-    if m is None:
-        raise InputError(f"SPARQL constraint {sc} has no WHERE clause")
-    query = select[: m.end()] + f" {target} " + select[m.end() :]
+    store_select = shapes.value(sc, STORE_SELECT)
+    if store_select is not None:  # a set-based equivalent written for whole stores
+        query = (
+            str(store_select)
+            .replace("$targetPattern", tgt)
+            .replace("$target", target)
+            .replace("$this", "?this")
+        )
+    else:
+        select = str(shapes.value(sc, SH.select)).replace("$this", "?this")
+        m = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
+        if m is None:
+            raise InputError(f"SPARQL constraint {sc} has no WHERE clause")
+        query = select[: m.end()] + f" {target} " + select[m.end() :]
     return CompiledConstraint(
         query=pro + query,
         severity=SEVERITY.get(shapes.value(sc, SH.severity), sev),
@@ -950,7 +1020,9 @@ def _report_text(report: ValidationReport) -> str:
     for r in report.results:
         sev = "" if r.severity == "violation" else f"{r.severity}: "
         col = f"column {r.column}: " if r.column else ""
-        check = f" [check {r.source_constraint}]" if isinstance(r.source_constraint, Literal) else ""
+        check = (
+            f" [check {r.source_constraint}]" if isinstance(r.source_constraint, Literal) else ""
+        )
         lines.append(f"{_where(r)}: {sev}{col}{r.message}{check}")
     n_v = sum(r.severity == "violation" for r in report.results)
     n_w = sum(r.severity == "warning" for r in report.results)
@@ -958,7 +1030,9 @@ def _report_text(report: ValidationReport) -> str:
     counts = f"{n_v} violation{'s' * (n_v != 1)}, {n_w} warning{'s' * (n_w != 1)}"
     if n_i:
         counts += f", {n_i} info"
-    what = f"{len(report.files)} file{'s' * (len(report.files) != 1)}" if report.files else "the store"
+    what = (
+        f"{len(report.files)} file{'s' * (len(report.files) != 1)}" if report.files else "the store"
+    )
     verdict = "conforms" if report.conforms else "does not conform"
     lines.append(f"{what}, {report.triples} triples: {verdict} ({counts})")
     return "\n".join(lines) + "\n"
