@@ -133,10 +133,11 @@ def project_root(monkeypatch: pytest.MonkeyPatch):
 def oxigraph_server():
     """An Oxigraph server (`oxigraph serve --union-default-graph`) on a free loopback port for
     the whole session; `.query_url`, `.update_url`, `.store_url`, `.clear()`. Tests sharing it
-    call `clear()` first. Skips when the server binary is missing."""
+    call `clear()` first. Fails (never skips) when the server binary is missing: remote mode
+    is only tested against a real server, and a skip must not pass for a pass."""
     from servers import OxigraphServer, oxigraph_binary
 
     if oxigraph_binary() is None:
-        pytest.skip("the oxigraph server binary is not installed")
+        pytest.fail("the oxigraph server binary is not installed (pip install oxigraph)")
     with OxigraphServer() as server:
         yield server

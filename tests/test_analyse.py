@@ -122,6 +122,18 @@ def test_unknown_case_lists_allowed_ids(store) -> None:
         analyse.event_precedence(store, "nowhere")
 
 
+def test_unknown_phase_lists_allowed_phases(store) -> None:
+    with pytest.raises(ParameterError, match="allowed: adoption, implementation, assimilation"):
+        analyse.constructs_in_all_cases(store, phase="retirement")
+
+
+def test_unknown_network_format_is_refused(store, tmp_path) -> None:
+    g = analyse.case_construct_graph(store, phase="adoption")
+    with pytest.raises(ParameterError, match="unknown network format 'docx'"):
+        analyse.export_graph(g, tmp_path / "net.docx")
+    assert not (tmp_path / "net.docx").exists()
+
+
 @pytest.mark.parametrize("fmt", [pytest.param(f, id=f) for f in analyse.EXPORT_FORMATS])
 def test_exports_reread_with_expected_nodes(store, tmp_path, fmt) -> None:
     g = analyse.case_construct_graph(store, phase="adoption")

@@ -20,7 +20,8 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
-CHROMIUM = "/usr/bin/chromium"
+# The distribution's Chromium, found on PATH as scripts/browser-deps.sh checks for it.
+CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -77,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
+    if CHROMIUM is None:
         pytest.fail("Chromium is missing: run scripts/browser-deps.sh (make test does)")
     from playwright.sync_api import sync_playwright
 

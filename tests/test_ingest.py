@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,11 +28,19 @@ GRAPH = "https://w3id.org/cokg/graph/submission/example-template"
 PROV_GRAPH = "https://w3id.org/cokg/graph/provenance/example-template"
 
 
-@pytest.fixture
-def store_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "store"
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("built") / "store"
     with EmbeddedStore(d) as st:
         build(st)
+    return d
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, built_store: Path) -> Path:
+    """A fresh copy of a built store (ontology, frameworks, founding data) per test."""
+    d = tmp_path / "store"
+    shutil.copytree(built_store, d)
     return d
 
 
@@ -287,3 +296,20 @@ def test_sigkill_during_write_keeps_previous_state(store_dir: Path, tmp_path: Pa
         ).rows
     assert n == 20
     assert [str(r["who"]) for r in prov] == ["before"]
+
+
+def test_validating_a_changed_submission_ignores_its_stored_copy(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    from cokg.validate import validate
+
+    ingest([EXAMPLE], by="A", store=store_dir)
+    changed = tmp_path / "example-template"
+    shutil.copytree(EXAMPLE, changed)
+    f = changed / "organisations.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("(FICTIONAL),RPN", "(FICTIONAL) v2,RPN"),
+                 encoding="utf-8")  # fmt: skip
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert validate([changed], store=st).conforms  # its own graph is left out
+        stale = validate([changed], store=st, exclude_graphs=())
+    assert not stale.conforms  # two labels: the new one and the stored one

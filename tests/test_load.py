@@ -411,9 +411,13 @@ def test_read_folder_and_file() -> None:
     assert [d.path.name for d in docs] == ["good.rdf", "a.ttl", "b.nt"]
 
 
-def test_read_rdf_on_a_folder() -> None:
-    with pytest.raises(InputError):
-        read_rdf(FIX / "folder.ttl")
+def test_read_rdf_on_a_folder(tmp_path: Path) -> None:
+    # A folder whose name looks like an RDF file: refused as a folder, not as a missing file.
+    folder = tmp_path / "folder.ttl"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a folder, not a file") as err:
+        read_rdf(folder)
+    assert err.value.file is not None and str(folder) in str(err.value)
 
 
 # --- the ontology loader --------------------------------------------------------------------

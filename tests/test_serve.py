@@ -242,7 +242,7 @@ def test_sparql_get_json_by_default(client: TestClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/sparql-results+json"
     ids = [b["id"]["value"] for b in r.json()["results"]["bindings"]]
-    assert "jonkoping-esther" in ids
+    assert ids == ["dundee-mrr", "jonkoping-esther", "manitoba-learning-centres"]  # Tables 1-3
 
 
 def test_sparql_post_query_body(client: TestClient) -> None:
@@ -355,6 +355,10 @@ def test_sparql_default_graph_uri(client: TestClient) -> None:
     r = client.get("/sparql", params={"query": q, "default-graph-uri": only_places})
     assert r.status_code == 200
     assert r.json()["results"]["bindings"] == []
+    # control: the graph of case 2 as the default graph holds exactly that case
+    case2 = "https://w3id.org/cokg/graph/dundee-mrr"
+    r = client.get("/sparql", params={"query": q, "default-graph-uri": case2})
+    assert [b["id"]["value"] for b in r.json()["results"]["bindings"]] == ["dundee-mrr"]
 
 
 # --- read-only ---------------------------------------------------------------------------------
@@ -571,21 +575,26 @@ def test_choose_prefers_html_for_browsers_only() -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        pytest.param(["--timeout", "0"], id="timeout-zero"),
-        pytest.param(["--limit", "0"], id="limit-zero"),
-        pytest.param(["--store", "http://example.org/sparql"], id="remote-store"),
+        pytest.param(["--timeout", "0"], "--timeout must be positive", id="timeout-zero"),
+        pytest.param(["--limit", "0"], "--limit must be at least 1", id="limit-zero"),
+        pytest.param(["--workers", "0"], "--workers must be at least 1", id="workers-zero"),
+        pytest.param(
+            ["--store", "http://example.org/sparql"],
+            "cokg serve answers from a local store",
+            id="remote-store",
+        ),
     ],
 )
-def test_cli_refuses_bad_options(args: list[str]) -> None:
+def test_cli_refuses_bad_options(args: list[str], message: str) -> None:
     from click.testing import CliRunner
 
     from cokg.cli import cli
 
     result = CliRunner().invoke(cli, ["serve", *args])
     assert result.exit_code == 2, result.output
-    assert "cokg: error:" in result.output
+    assert result.output.startswith("cokg: error: " + message), result.output
 
 
 # --- the worker pool on its own -----------------------------------------------------------------
@@ -620,6 +629,35 @@ def test_memory_cap_stops_query_and_worker_is_replaced(tiny_source) -> None:  # 
             r = c.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
             assert r.status_code == 200
             assert r.json()["results"]["bindings"][0]["n"]["value"] == "3000"
+
+
+def test_busy_pool_refuses_instead_of_queueing_forever(tiny_source) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from cokg.serve.pool import QueryTimeout, ServiceBusy
+
+    # A streaming count over a three-way cross product (3000^3 rows) keeps the only worker
+    # busy without holding memory; the second task finds no free worker within its timeout.
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    task = {"op": "rows", "limit": 10, "bindings": {}}
+    with QueryPool(tiny_source, workers=1, timeout=30) as p:
+        errors: list[Exception] = []
+
+        def occupy() -> None:
+            try:
+                p.run({**task, "query": slow}, timeout=3)
+            except Exception as exc:  # recorded and checked below
+                errors.append(exc)
+
+        t = threading.Thread(target=occupy)
+        t.start()
+        time.sleep(0.5)
+        with pytest.raises(ServiceBusy, match=r"no query worker became free within 0\.5 s"):
+            p.run({**task, "query": "ASK {}"}, timeout=0.5)
+        t.join(30)
+        assert [type(e) for e in errors] == [QueryTimeout]
+        # once the stuck worker is replaced the pool answers again
+        assert p.run({**task, "query": "ASK {}"}, timeout=10)["boolean"] is True
 
 
 def test_pool_close_stops_every_worker(tiny_source) -> None:  # type: ignore[no-untyped-def]

@@ -14,12 +14,14 @@ from rdflib import Literal, URIRef
 
 from cokg.cli import cli
 from cokg.errors import InputError
-from cokg.namespaces import COKG, COKGID, RDF, XSD
+from cokg.namespaces import COKG, COKGID, RDF
 from cokg.template import SHEETS, read_template, write_template
 from cokg.validate import format_report, validate
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template"
 CASE = URIRef("https://w3id.org/cokg/id/case/fictional-riverside")
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # a plain string: pytest probes module attributes
+GYEAR, DATE = URIRef(XSD_NS + "gYear"), URIRef(XSD_NS + "date")
 
 
 def _copy_example(tmp_path: Path) -> Path:
@@ -112,9 +114,9 @@ def test_example_converts_with_stable_iris() -> None:
     assert (q1, COKG.quotedInformant, COKGID["informant/RVS-01"]) in g
     assert (q1, COKG.supports, COKGID["finding/fictional-riverside/peer-hosts"]) in g
     ep = COKGID["episode/fictional-riverside/adoption"]
-    assert (ep, COKG.startDate, Literal("2016", datatype=XSD.gYear)) in g
+    assert (ep, COKG.startDate, Literal("2016", datatype=GYEAR)) in g
     ev = COKGID["event/fictional-riverside/council-grant"]
-    assert (ev, COKG.date, Literal("2018-03-15", datatype=XSD.date)) in g
+    assert (ev, COKG.date, Literal("2018-03-15", datatype=DATE)) in g
     assert not conv.problems
 
 
@@ -161,7 +163,7 @@ def test_year_twenty_in_a_cell(tmp_path: Path) -> None:
     report = validate([sub])
     shape_results = [r for r in report.results if r.constraint_component is not None]
     assert [(r.file, r.row, r.column, r.value) for r in shape_results] == [
-        ("cases.csv", 2, "adoption_start", Literal("twenty", datatype=XSD.gYear))
+        ("cases.csv", 2, "adoption_start", Literal("twenty", datatype=GYEAR))
     ]
 
 

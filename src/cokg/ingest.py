@@ -29,8 +29,11 @@ from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, 
 from cokg.validate import (
     Submission,
     ValidationReport,
+    _slug,
     read_submission,
     shapes_version,
+    submission_graph,
+    submission_id,
     validate_submission,
 )
 
@@ -76,28 +79,6 @@ class GraphInfo:
 
 
 # --- ids and graph names ---------------------------------------------------------------------
-
-
-def _slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s or "submission"
-
-
-def submission_id(files: list[str | Path]) -> str:
-    """A stable id from the submitted file (or folder) names: one name -> its slug
-    ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash of all."""
-    names = sorted(Path(f).name for f in files)
-    if not names:
-        raise ParameterError("no files given")
-    first = _slug(Path(names[0]).stem if "." in names[0] else names[0])
-    if len(names) == 1:
-        return first
-    digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
-    return f"{first}-{digest}"
-
-
-def submission_graph(sid: str) -> str:
-    return graph_iri(f"submission/{sid}")
 
 
 def provenance_graph_for(sid: str) -> str:

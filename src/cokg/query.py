@@ -390,12 +390,18 @@ _INT_TYPES = frozenset(
 _FLOAT_TYPES = frozenset((_XSD + "double", _XSD + "float"))
 
 
+_UNSEEN = object()
+
+
 def to_python(term: Node | None) -> Any:
     """A plain Python value for an RDF term: IRIs as str, integers as int, booleans as bool,
     dates as their lexical form ("2015", "2015-06", "2015-06-12"), other literals as str."""
     if term is None:
         return None
-    if isinstance(term, Literal):
+    kind = type(term)
+    if kind is URIRef:
+        return str(term)
+    if kind is Literal or isinstance(term, Literal):
         dt = term.datatype
         if dt is None:  # plain and language-tagged strings: the common case, kept fast
             return str(term)
@@ -611,18 +617,29 @@ def _answer(
             name=name, kind="graph", triples=tuple(result.triples or ()), seconds=seconds
         )
     variables = tuple(result.variables)
-    rows = tuple(
-        Row(
-            data={v: to_python(r.get(v)) for v in variables},
-            terms={v: r.get(v) for v in variables},
-        )
-        for r in result.rows
-    )
+    # Rows of a long answer share their term objects (the stores convert each distinct term
+    # once), so each object becomes a Python value once, keyed by identity (rdflib terms hash
+    # in Python, slowly); `seen` keeps the objects alive so that no id is reused meanwhile.
+    values: dict[int, Any] = {id(None): None}
+    seen: list[Node] = []
+    get = values.get
+    order = list(variables)
+    rows = []
+    for r in result.rows:
+        terms = r if list(r) == order else {v: r.get(v) for v in variables}
+        data = {}
+        for v, t in terms.items():
+            x = get(id(t), _UNSEEN)
+            if x is _UNSEEN:
+                x = values[id(t)] = to_python(t)
+                seen.append(t)
+            data[v] = x
+        rows.append(Row(data=data, terms=terms))
     return QueryAnswer(
         name=name,
         kind="select",
         variables=variables,
-        rows=rows,
+        rows=tuple(rows),
         parameters=dict(parameters or {}),
         pivot=pivot,
         seconds=seconds,

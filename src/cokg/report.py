@@ -203,8 +203,11 @@ def _cell(value: Any) -> str:
 
 
 def _answer_table(answer: QueryAnswer, columns: Sequence[str] | None = None) -> list[list[str]]:
-    cols = list(columns or answer.variables)
-    return [cols] + [[_cell(r.data.get(c)) for c in cols] for r in answer.rows]
+    """The columns the query declares for display (all when it declares none), with
+    headers as people write them ("case_id" -> "case id")."""
+    cols = list(columns or answer.display or answer.variables)
+    header = [c.replace("_", " ") for c in cols]
+    return [header] + [[_cell(r.data.get(c)) for c in cols] for r in answer.rows]
 
 
 def _pivot_rows(answer: QueryAnswer) -> list[list[str]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -29,11 +29,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from cokg.errors import InputError
+from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGID, DCTERMS, PREFIXES, RDF, RDFS, SKOS, XSD
 
 __all__ = [
     "SHEETS",
     "Conversion",
+    "Origin",
     "is_template_folder",
     "read_template",
     "write_template",
@@ -249,14 +251,24 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
 }
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file, and for spreadsheets the sheet row and columns."""
+
+    file: str
+    row: int | None = None
+    label: str | None = None  # e.g. "quotation Q7 of case dundee-mrr"
+    columns: Mapping[str, str] = field(default_factory=dict)  # predicate IRI -> column name
+
+
 @dataclass
 class Conversion:
     """RDF made from a template, where each record came from, and cell-level problems."""
 
     files: tuple[Path, ...]
     graph: Graph
-    origins: dict = field(default_factory=dict)  # Node -> validate.Origin
-    problems: list = field(default_factory=list)  # validate.ValidationResult
+    origins: dict[Node, Origin] = field(default_factory=dict)
+    problems: list[ValidationResult] = field(default_factory=list)  # cell-level violations
 
 
 # --- writing the blank template ------------------------------------------------------------
@@ -536,14 +548,12 @@ def _split(text: str) -> list[str]:
 class _Converter:
     def __init__(self) -> None:
         self.graph = Graph()
-        self.origins: dict[Node, object] = {}
-        self.problems: list = []
+        self.origins: dict[Node, Origin] = {}
+        self.problems: list[ValidationResult] = []
 
     # helpers
 
     def problem(self, r: _Row, column: str, message: str) -> None:
-        from cokg.validate import ValidationResult
-
         self.problems.append(
             ValidationResult(
                 severity="violation",
@@ -560,8 +570,6 @@ class _Converter:
         )
 
     def origin(self, node: Node, r: _Row, label: str, columns: dict) -> None:
-        from cokg.validate import Origin
-
         if node not in self.origins:
             self.origins[node] = Origin(
                 file=r.file, row=r.row, label=label, columns={str(k): v for k, v in columns.items()}

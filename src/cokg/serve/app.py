@@ -111,10 +111,10 @@ class PoolStore:
             # block of validated terms, as the store does.
             if not bindings or "projection" not in str(exc):
                 raise
-            from cokg.store import _inject_values, check_query
+            from cokg.store import check_query, inject_values
 
             form = check_query(sparql, allow_network=True)
-            task = {**task, "query": _inject_values(sparql, form, bindings), "bindings": {}}
+            task = {**task, "query": inject_values(sparql, form, bindings), "bindings": {}}
             out = self.pool.run(task, timeout=run_timeout)
         self.truncated = self.truncated or out["truncated"]
         if out["kind"] == "ask":
