@@ -668,6 +668,7 @@ def test_data_literals_are_nfc(graph: Graph) -> None:
 
 # --------------------------------------------------------------------------- framework codes
 
+
 def test_framework_codes_used_in_data_are_defined(graph: Graph) -> None:
     # One check over every framework IRI the data mentions, whatever the scheme: a
     # per-scheme test would be vacuous for schemes the founding data does not use.

@@ -339,6 +339,20 @@ def ontology_only() -> MemoryStore:
     return st
 
 
+# The severity each check reports at: warnings are what the shapes (and the steward's guide)
+# treat as worth a look but not wrong.
+CHECK_SEVERITY = {
+    "adoption-after-implementation": "violation",
+    "episode-end-before-start": "violation",
+    "event-phase-outside-episode": "warning",
+    "finding-without-construct": "violation",
+    "finding-without-source": "violation",
+    "informant-code-malformed": "violation",
+    "quotation-without-finding": "warning",
+    "undeclared-cokg-term": "violation",
+}
+
+
 @pytest.mark.parametrize(
     "check", [pytest.param(p.stem, id=p.stem) for p in sorted(CHECK_FIXTURES.glob("*.ttl"))]
 )
@@ -350,6 +364,20 @@ def test_each_check_fires_on_its_example(check: str) -> None:
     found = run_checks(st)
     assert {v.check for v in found} == {check}
     assert all(v.focus.startswith("https://w3id.org/cokg/") and v.message for v in found)
+    assert {v.severity for v in found} == {CHECK_SEVERITY[check]}
+
+
+def test_check_headers_severity_and_coverage() -> None:
+    checks = {c.name.removesuffix("-violation"): c for c in list_checks()}
+    assert {n: c.severity for n, c in checks.items()} == CHECK_SEVERITY
+    assert {n for n, c in checks.items() if c.covered_by_shapes} == {"undeclared-cokg-term"}
+
+
+def test_bad_check_severity_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "x-violation.rq"
+    f.write_text("#+ summary: x\n#+ severity: fatal\nSELECT * WHERE {}\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="severity 'fatal'"):
+        load_query(f)
 
 
 def test_founding_data_passes_every_check(store: MemoryStore) -> None:

@@ -215,6 +215,70 @@ def test_warnings_do_not_fail() -> None:
     assert report.conforms and [r.severity for r in report.results] == ["warning"]
 
 
+TWENTY = """@prefix cokg: <https://w3id.org/cokg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+# FICTIONAL episodes with a date written as a word: "twenty" > "2016" as text.
+<https://w3id.org/cokg/id/episode/fictional-t/adoption> a cokg:PhaseEpisode ;
+    cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:ofPhase cokg:Adoption ;
+    cokg:startDate "twenty"^^xsd:gYear .
+<https://w3id.org/cokg/id/episode/fictional-t/implementation> a cokg:PhaseEpisode ;
+    cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:ofPhase cokg:Implementation ;
+    cokg:startDate "2016"^^xsd:gYear ; cokg:endDate "twenty"^^xsd:gYear .
+"""
+
+
+def test_malformed_date_gives_one_message(tmp_path: Path) -> None:
+    # The date checks compare only well-formed dates: "twenty" is reported once, by the shapes,
+    # not again as "adoption starts after implementation" or "ends before it starts".
+    f = tmp_path / "twenty.ttl"
+    f.write_text(TWENTY, encoding="utf-8")
+    report = validate([f])
+    twenty = [r for r in report.results if "twenty" in r.message]
+    assert len(twenty) == 2, format_report(report)
+    assert {str(r.focus_node).rsplit("/", 1)[-1] for r in twenty} == {
+        "adoption",
+        "implementation",
+    }
+    assert not [r for r in report.results if isinstance(r.source_constraint, Literal)]
+
+
+CHECK_FIXTURES = Path(__file__).parent / "fixtures" / "queries" / "checks"
+CHECK_SEVERITY = {  # None: a shape reports it, so validation does not run the check
+    "adoption-after-implementation": "violation",
+    "episode-end-before-start": "violation",
+    "event-phase-outside-episode": "warning",
+    "finding-without-construct": "violation",
+    "finding-without-source": "violation",
+    "informant-code-malformed": "violation",
+    "quotation-without-finding": "warning",
+    "undeclared-cokg-term": None,
+}
+
+
+@pytest.mark.parametrize(
+    "check", [pytest.param(p.stem, id=p.stem) for p in sorted(CHECK_FIXTURES.glob("*.ttl"))]
+)
+def test_check_rows_have_the_checks_severity(check: str, founding_store) -> None:
+    report = validate([CHECK_FIXTURES / f"{check}.ttl"], store=founding_store)
+    rows = [r for r in report.results if r.source_constraint == Literal(f"{check}-violation")]
+    expected = CHECK_SEVERITY[check]
+    if expected is None:
+        assert rows == []
+    else:
+        assert rows and {r.severity for r in rows} == {expected}
+    assert report.conforms == (
+        not any(r.severity == "violation" for r in report.results)
+    )
+
+
+def test_whole_store_skips_checks_covered_by_shapes() -> None:
+    from cokg.validate import _check_queries
+
+    names = {c.name for c in _check_queries()}
+    assert "undeclared-cokg-term-violation" not in names
+    assert "quotation-without-finding-violation" in names
+
+
 # --- the store neighbourhood ----------------------------------------------------------------------
 
 REF_ORG = """@prefix cokg: <https://w3id.org/cokg/ontology#> .

@@ -144,6 +144,38 @@ def _query_store(store_path: str | None, endpoint: str | None) -> str | None:
     return endpoint or store_path
 
 
+def _read_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--store / --endpoint for the commands that read the graph (see `_query_store`)."""
+    func = click.option(
+        "--endpoint", default=None, metavar="URL", help="A SPARQL endpoint URL to read instead."
+    )(func)
+    return click.option(
+        "--store", "store_path", default=None, metavar="DIR", help="Store directory or memory:."
+    )(func)
+
+
+def _open_for_reading(store_path: str | None, endpoint: str | None) -> Any:
+    """The store a reading command uses; a local one is built first when empty (a remote
+    endpoint is never written to implicitly)."""
+    from cokg.store import ensure_built, open_store
+
+    store = open_store(_query_store(store_path, endpoint))
+    if endpoint is None:
+        ensure_built(store)
+    return store
+
+
+_format_option = click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_QUERY_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
 @cli.command("queries")
 @click.option("--catalog", is_flag=True, help="Print the Turtle catalogue of the saved queries.")
 @click.option("--write-catalog", is_flag=True, help="Regenerate queries/catalog.ttl.")
@@ -178,18 +210,9 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
     metavar="KEY=VALUE",
     help="A query parameter (repeatable), e.g. --param phase=implementation.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(_QUERY_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option
 @click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
-@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
-@click.option("--endpoint", default=None, help="A SPARQL endpoint URL to query instead.")
+@_read_options
 @_handle_errors
 def query_cmd(
     name: str,
@@ -216,17 +239,8 @@ def query_cmd(
 
 @cli.command("sparql")
 @click.argument("query_text", metavar="FILE-OR-TEXT")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(_QUERY_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
-@click.option("--endpoint", default=None, help="A SPARQL endpoint URL to query instead.")
+@_format_option
+@_read_options
 @_handle_errors
 def sparql_cmd(query_text: str, fmt: str, store_path: str | None, endpoint: str | None) -> None:
     """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin)."""
@@ -243,17 +257,15 @@ def sparql_cmd(query_text: str, fmt: str, store_path: str | None, endpoint: str 
 @cli.command("analyse")
 @click.option("--out", "out_dir", default="networks", show_default=True, type=click.Path(),
               help="Folder for the GraphML, GEXF and node-link JSON exports.")  # fmt: skip
-@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@_read_options
 @_handle_errors
-def analyse_cmd(out_dir: str, store_path: str | None) -> None:
+def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
     """Export the networks and print the cross-case measures."""
     from pathlib import Path
 
     from cokg import analyse
-    from cokg.store import ensure_built, open_store
 
-    with open_store(store_path) as store:
-        ensure_built(store)
+    with _open_for_reading(store_path, endpoint) as store:
         for phase in analyse.PHASES:
             shared = analyse.constructs_in_all_cases(store, phase=phase)
             g = analyse.case_construct_graph(store, phase=phase)
@@ -271,20 +283,18 @@ def analyse_cmd(out_dir: str, store_path: str | None) -> None:
 @cli.command("report")
 @click.option("--out", "out_dir", default="report", show_default=True, type=click.Path(),
               help="Folder for index.html, report.md, figures and network exports.")  # fmt: skip
-@click.option("--store", "store_path", default=None, help="Store directory or memory:.")
+@_read_options
 @_handle_errors
-def report_cmd(out_dir: str, store_path: str | None) -> None:
+def report_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
     """Write the cross-case report (HTML and Markdown, figures as SVG and PNG)."""
     from pathlib import Path
 
     from cokg.report import build_report
-    from cokg.store import ensure_built, open_store
 
     def progress(msg: str) -> None:
         click.echo(f"  … {msg}", err=True)
 
-    with open_store(store_path) as store:
-        ensure_built(store)
+    with _open_for_reading(store_path, endpoint) as store:
         result = build_report(store, Path(out_dir), progress=progress)
     click.echo(f"report: {result.html}")
     click.echo(f"markdown: {result.markdown}")

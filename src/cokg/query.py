@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 PARAM_TYPES = ("case", "phase", "construct", "string", "integer", "iri")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _MAX_LISTED = 12  # allowed values listed in one error line
+SEVERITIES = ("violation", "warning", "info")  # of a check's rows (`#+ severity:`)
 
 
 # --------------------------------------------------------------------------- model
@@ -85,6 +86,10 @@ class SavedQuery:
     returns: tuple[str, ...] = ()
     pivot: Pivot | None = None
     display: tuple[str, ...] = ()  # columns shown by the table/md formats (default: all)
+    # checks only: how a row is reported ("violation", "warning", "info"), and whether a shape
+    # already reports the same thing (whole-store validation then skips the check)
+    severity: str = "violation"
+    covered_by_shapes: bool = False
 
     @property
     def body(self) -> str:
@@ -170,6 +175,7 @@ class CheckViolation:
     message: str
     value: str | None = None
     summary: str = ""
+    severity: str = "violation"  # from the check's `#+ severity:` header
 
     def __str__(self) -> str:
         v = f" [{self.value}]" if self.value is not None else ""
@@ -317,6 +323,12 @@ def load_query(path: str | Path) -> SavedQuery:
     if not header.get("summary"):
         raise QueryError("saved query has no '#+ summary:' line", file=path)
     params = tuple(_parse_param(p, path) for p in header.get("params") or [])
+    severity = str(header.get("severity") or "violation")
+    if severity not in SEVERITIES:
+        raise QueryError(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}", file=path)
+    covered = header.get("covered_by_shapes", False)
+    if not isinstance(covered, bool):
+        raise QueryError(f"covered_by_shapes must be true or false, not {covered!r}", file=path)
     return SavedQuery(
         name=name,
         path=path,
@@ -329,6 +341,8 @@ def load_query(path: str | Path) -> SavedQuery:
         returns=_as_tuple(header.get("returns")),
         pivot=_parse_pivot(header.get("pivot"), header.get("pivot_title"), path),
         display=_as_tuple(header.get("display")),
+        severity=severity,
+        covered_by_shapes=covered,
     )
 
 
@@ -711,8 +725,9 @@ def run_sparql(
 
 
 def run_checks(store: Store, *, directory: str | Path | None = None) -> list[CheckViolation]:
-    """Run every `queries/checks/*-violation.rq` query; each row returned is a violation.
-    Valid data gives an empty list. The rows need ?focus and ?message (?value optional)."""
+    """Run every `queries/checks/*-violation.rq` query; each row returned is a finding at the
+    check's `#+ severity:` (default violation). Valid data gives an empty list. The rows need
+    ?focus and ?message (?value optional)."""
     out: list[CheckViolation] = []
     for check in list_checks(directory):
         res = store.query(check.body)
@@ -727,6 +742,7 @@ def run_checks(store: Store, *, directory: str | Path | None = None) -> list[Che
                     message=str(row.get("message") or check.summary),
                     value=None if value is None else str(value),
                     summary=check.summary,
+                    severity=check.severity,
                 )
             )
     return out

@@ -294,6 +294,16 @@ def _unescape(sparql: str) -> str:
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", repl, sparql)
 
 
+def fetching_keywords(sparql: str) -> set[str]:
+    """The operations in a query text that can make an engine fetch from the network
+    (SERVICE, LOAD, FROM), found outside strings, comments and IRIs, after \\u escapes."""
+    return {
+        word
+        for _, tok in _tokens(_unescape(sparql))
+        if ":" not in tok and (word := tok.upper()) in _FETCHING
+    }
+
+
 def check_query(sparql: str, *, allow_network: bool = False) -> str:
     """Refuse SERVICE, LOAD and FROM / FROM NAMED (they fetch from the network) unless
     allowed; return the query form ("select", "ask", "construct", "describe")."""

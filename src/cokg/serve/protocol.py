@@ -1,51 +1,24 @@
 """SPARQL 1.1 Protocol helpers: screening query text and choosing a response media type.
 
-Pure Python, no RDF library: the server runs these before any text reaches a worker.
+The server runs these before any text reaches a worker.
 """
 
 from __future__ import annotations
 
-import re
-
 from cokg.errors import NetworkRefused
-
-# Strings, IRIs and comments are removed before looking for keywords, so `"LOAD"` inside a literal
-# or `<http://x/service>` is not mistaken for an operation.
-_STRIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-# A keyword is not part of a variable (?service), a prefixed name (ex:load, load:x) or a word.
-_NETWORK = re.compile(r"(?<![\w?$:.-])(SERVICE|LOAD)(?![\w:-])", re.IGNORECASE)
-
-
-def strip_literals(text: str) -> str:
-    """The query text with strings, IRIs and comments blanked out."""
-    return _STRIP.sub(" ", text)
-
-
-def _unescape(text: str) -> str:
-    # SPARQL applies \uXXXX escapes to the whole text before parsing: `\u0053ERVICE` is SERVICE.
-    def repl(m: re.Match[str]) -> str:
-        try:
-            return chr(int(m.group(1) or m.group(2), 16))
-        except ValueError:
-            return m.group(0)
-
-    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", repl, text)
+from cokg.store import fetching_keywords
 
 
 def refuse_network(text: str) -> None:
-    """Raise NetworkRefused when the text asks for SERVICE or LOAD (both fetch from the network)."""
-    m = _NETWORK.search(strip_literals(_unescape(text)))
-    if m:
+    """Raise NetworkRefused when the text asks for SERVICE or LOAD (both fetch from the network).
+
+    The scan is the store's (`cokg.store.fetching_keywords`): one implementation of this guard.
+    FROM is allowed here: the endpoint's engine reads it from its own dataset, never the web.
+    """
+    found = fetching_keywords(text) & {"SERVICE", "LOAD"}
+    if found:
         raise NetworkRefused(
-            f"{m.group(1).upper()} is refused: this endpoint never fetches from the network"
+            f"{min(found)} is refused: this endpoint never fetches from the network"
         )
 
 
