@@ -217,13 +217,21 @@ def test_warnings_do_not_fail() -> None:
 
 TWENTY = """@prefix cokg: <https://w3id.org/cokg/ontology#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-# FICTIONAL episodes with a date written as a word: "twenty" > "2016" as text.
+# FICTIONAL episodes and event with dates written as a word: as text, "twenty" sorts after
+# "2016", so unguarded date checks would add "adoption starts after implementation", "ends
+# before it starts" and "event after its phase ends" to the malformed-date message.
 <https://w3id.org/cokg/id/episode/fictional-t/adoption> a cokg:PhaseEpisode ;
     cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:ofPhase cokg:Adoption ;
     cokg:startDate "twenty"^^xsd:gYear .
 <https://w3id.org/cokg/id/episode/fictional-t/implementation> a cokg:PhaseEpisode ;
     cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:ofPhase cokg:Implementation ;
-    cokg:startDate "2016"^^xsd:gYear ; cokg:endDate "twenty"^^xsd:gYear .
+    cokg:startDate "2016"^^xsd:gYear ; cokg:endDate "2019"^^xsd:gYear .
+<https://w3id.org/cokg/id/episode/fictional-t/assimilation> a cokg:PhaseEpisode ;
+    cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:ofPhase cokg:Assimilation ;
+    cokg:startDate "twenty"^^xsd:gYear ; cokg:endDate "2020"^^xsd:gYear .
+<https://w3id.org/cokg/id/event/fictional-t/visit> a cokg:Event ;
+    cokg:inCase <https://w3id.org/cokg/id/case/fictional-t> ; cokg:duringPhase cokg:Implementation ;
+    cokg:date "twenty"^^xsd:gYear .
 """
 
 
@@ -234,10 +242,11 @@ def test_malformed_date_gives_one_message(tmp_path: Path) -> None:
     f.write_text(TWENTY, encoding="utf-8")
     report = validate([f])
     twenty = [r for r in report.results if "twenty" in r.message]
-    assert len(twenty) == 2, format_report(report)
+    assert len(twenty) == 3, format_report(report)
     assert {str(r.focus_node).rsplit("/", 1)[-1] for r in twenty} == {
         "adoption",
-        "implementation",
+        "assimilation",
+        "visit",
     }
     assert not [r for r in report.results if isinstance(r.source_constraint, Literal)]
 
@@ -266,9 +275,7 @@ def test_check_rows_have_the_checks_severity(check: str, founding_store) -> None
         assert rows == []
     else:
         assert rows and {r.severity for r in rows} == {expected}
-    assert report.conforms == (
-        not any(r.severity == "violation" for r in report.results)
-    )
+    assert report.conforms == (not any(r.severity == "violation" for r in report.results))
 
 
 def test_whole_store_skips_checks_covered_by_shapes() -> None:

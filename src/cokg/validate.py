@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -286,13 +287,21 @@ def _check_queries() -> list[_Check]:
     header says `covered_by_shapes: true` is left out: a shape reports the same problem (the
     query stays for `cokg check` and researchers). Its `severity:` header (default violation)
     sets the severity of its rows, so warning-level checks do not fail a submission."""
-    from cokg.query import list_checks
+    from cokg.query import SEVERITIES, parse_header
 
     if not paths.CHECKS_DIR.is_dir():
         return []
-    return [
-        _Check(q.path.stem, q.sparql, q.severity) for q in list_checks() if not q.covered_by_shapes
-    ]
+    out = []
+    for f in sorted(paths.CHECKS_DIR.glob("*-violation.rq")):
+        text = f.read_text(encoding="utf-8")
+        header = parse_header(text, file=f)  # a check needs no header: defaults apply
+        if header.get("covered_by_shapes") is True:
+            continue
+        severity = str(header.get("severity") or "violation")
+        if severity not in SEVERITIES:
+            raise InputError(f"QC query severity {severity!r} is not one of {SEVERITIES}", file=f)
+        out.append(_Check(f.stem, text, severity))
+    return out
 
 
 # --- the store neighbourhood -------------------------------------------------------------------
@@ -486,16 +495,22 @@ def validate_submission(
     )
 
 
-def validate_store(store: Any, *, checks: bool = True, workers: int = 4) -> ValidationReport:
+def validate_store(
+    store: Any, *, checks: bool = True, workers: int | None = None
+) -> ValidationReport:
     """Re-validate everything in a store with the shapes compiled to SPARQL (and the QC checks),
-    run by the store itself. Ontology and frameworks must be in the store (`cokg build`)."""
+    run by the store itself on `workers` threads (default: one per CPU; more only contend).
+    Ontology and frameworks must be in the store (`cokg build`)."""
+    workers = workers or os.cpu_count() or 2
     t0 = time.perf_counter()
     vocabulary = _ontology_index()  # the ontology's own terms are not records to validate
     jobs: list[tuple[str, Any]] = [(c.query, c) for c in compile_shapes()]
     if checks:
         jobs += [(c.text, c) for c in _check_queries()]
     # Queries are independent; pyoxigraph releases the GIL while evaluating, so a few threads
-    # overlap them (1.5x on two cores at 1M triples).
+    # overlap them (1.5x on two cores at 1M triples). The costly ones (SPARQL constraints, the
+    # batched cardinality passes) go first so that no long query is left alone at the end.
+    jobs.sort(key=_job_cost, reverse=True)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         answers = list(pool.map(lambda job: store.query(job[0]), jobs))
     results: list[ValidationResult] = []
@@ -519,6 +534,16 @@ def validate_store(store: Any, *, checks: bool = True, workers: int = 4) -> Vali
         shapes_version=shapes_version(),
         seconds=time.perf_counter() - t0,
     )
+
+
+def _job_cost(job: tuple[str, Any]) -> int:
+    """A rough rank of a whole-store query's cost, for scheduling (not for results)."""
+    what = job[1]
+    if not isinstance(what, CompiledConstraint):
+        return 1  # a QC check
+    if what.component == SH.SPARQLConstraintComponent or what.variants:
+        return 2
+    return 0
 
 
 def _dedupe(results: list[ValidationResult]) -> list[ValidationResult]:
@@ -858,7 +883,8 @@ def _compile_properties(
                 classes = " ".join(c.n3() for c in _subclasses(cls))
                 q = (f"{pro}SELECT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE "
                      f"{{ ?this {p} ?value MINUS {{ VALUES ?cls_ {{ {classes} }} "
-                     f"?value rdf:type ?cls_ }} }} GROUP BY ?this ?value }} {is_target} }}")  # fmt: skip
+                     f"?value rdf:type ?cls_ }} }} GROUP BY ?this ?value }} "
+                     f"{is_target} }}")  # fmt: skip
             elif "EXISTS" in test:
                 q = (f"{pro}SELECT DISTINCT ?this ?value WHERE {{ {target} "
                      f"?this {p} ?value FILTER ({test}) }}")  # fmt: skip
