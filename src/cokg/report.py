@@ -260,6 +260,12 @@ class _Doc:
             self.md.append(f"*{caption}*\n")
         self.md.append(_md_table(rows) + "\n")
 
+    def details(self, summary: str, rows: list[list[str]]) -> None:
+        """A long table folded away in HTML (Markdown keeps only the summary line)."""
+        self.html.append(
+            f"<details><summary>{html.escape(summary)}</summary>{_html_table(rows)}</details>"
+        )
+
     def figure(self, fig: Figure) -> None:
         svg = fig.svg.read_text(encoding="utf-8")
         svg = svg[svg.find("<svg") :]  # drop the XML prolog and DOCTYPE for inlining
@@ -370,7 +376,7 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
         doc.table(
             _answer_table(
                 run_query("timeline", store=store, case=case.case_id),
-                ["date_text", "phase", "event", "agents"],
+                ["date", "date_text", "phase", "event", "agents"],
             )
         )
 
@@ -389,9 +395,20 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
     doc.heading("Evidence", anchor="evidence")
     doc.table(_answer_table(run_query("dataset-summary", store=store)), caption="Dataset summary")
     gaps = run_query("evidence-gaps", store=store)
-    doc.para(f"Evidence gaps (findings without evidence, etc.): {len(gaps)} record(s).")
-    if len(gaps):
-        doc.table(_answer_table(gaps))
+    counts: dict[tuple[str, str], int] = {}
+    for row in gaps.rows:
+        key = (_cell(row.data.get("gap")), _cell(row.data.get("case_id")))
+        counts[key] = counts.get(key, 0) + 1
+    doc.para(
+        f"Evidence gaps: {len(gaps)} record(s) a steward may want to complete "
+        "(cokg query evidence-gaps lists them)."
+    )
+    if counts:
+        doc.table(
+            [["gap", "case", "records"]] + [[g, c, str(n)] for (g, c), n in sorted(counts.items())],
+            caption="Evidence gaps by kind and case",
+        )
+        doc.details(f"All {len(gaps)} records", _answer_table(gaps))
     doc.heading("Findings and their supporting quotations", level=3)
     _findings_with_quotations(doc, store)
 
