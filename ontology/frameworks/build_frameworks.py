@@ -5,7 +5,7 @@ Run by hand from the repository root after editing a file in ontology/frameworks
     .venv/bin/python ontology/frameworks/build_frameworks.py
 
 Writes cfir-2009.ttl, cfir-2022.ttl, greenhalgh-2004.ttl, lozeau-2002.ttl, study-frame.ttl and
-mappings.ttl next to this script. Uses only the standard library and rdflib, never the network,
+mappings.ttl next to this script. Uses only the standard library, rdflib and cokg.namespaces, never the network,
 and is deterministic: the same sources give byte-identical output (`--check` verifies that the
 committed files are up to date).
 
@@ -32,11 +32,11 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
 
+from cokg.namespaces import BASE, COKG  # the one place the project's IRIs are minted
+
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
 
-BASE = "https://w3id.org/cokg/"
-COKG = Namespace(BASE + "ontology#")
 MAPPINGS = Namespace(BASE + "framework/mappings/")
 MAPPING_SET = URIRef(BASE + "framework/mappings")
 FOUNDING_ARTICLE = URIRef(BASE + "id/source/founding-article")

@@ -159,12 +159,24 @@ def _check_phase(phase: str | None) -> None:
         raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASES)}")
 
 
-def _coded(store: Store, phase: str | None) -> list[dict]:
+def _coded(store: Store, phase: str | None, schemes: Iterable[str] | None) -> list[dict]:
+    """Coded findings (case, concept, ...) of a phase, limited to some schemes if given."""
     _check_phase(phase)
-    rows = _select(store, _CODED_FINDINGS)
-    if phase is not None:
-        rows = [r for r in rows if _s(r.get("phase")) == phase]
-    return rows
+    wanted = set(schemes) if schemes is not None else None
+    return [
+        r
+        for r in _select(store, _CODED_FINDINGS)
+        if (phase is None or _s(r.get("phase")) == phase)
+        and (wanted is None or _s(r.get("scheme")) in wanted)
+    ]
+
+
+def _add_weight(g: nx.Graph, a: str, b: str) -> None:
+    """Add an edge of weight 1, or add 1 to the weight of the edge already there."""
+    if g.has_edge(a, b):
+        g[a][b]["weight"] += 1
+    else:
+        g.add_edge(a, b, weight=1)
 
 
 def _concept_attrs(row: dict) -> dict:
@@ -180,19 +192,12 @@ def case_construct_graph(
     store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
 ) -> nx.Graph:
     """Bipartite case–construct graph; edge `weight` = number of findings coding it."""
-    wanted = set(schemes) if schemes is not None else None
     g = nx.Graph(name=f"case-construct ({phase or 'all phases'})")
-    for row in _coded(store, phase):
-        scheme = _s(row.get("scheme"))
-        if wanted is not None and scheme not in wanted:
-            continue
+    for row in _coded(store, phase, schemes):
         case, concept = str(row["case"]), str(row["concept"])
         g.add_node(case, kind="case", label=str(row["caseLabel"]), bipartite=0)
         g.add_node(concept, bipartite=1, **_concept_attrs(row))
-        if g.has_edge(case, concept):
-            g[case][concept]["weight"] += 1
-        else:
-            g.add_edge(case, concept, weight=1)
+        _add_weight(g, case, concept)
     return g
 
 
@@ -204,14 +209,10 @@ def construct_cooccurrence(
     Edge `weight` counts the (case, phase) pairs in which both constructs were coded;
     node `cases` counts the cases that coded the construct.
     """
-    wanted = set(schemes) if schemes is not None else None
     groups: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     attrs: dict[str, dict] = {}
     case_sets: dict[str, set[str]] = defaultdict(set)
-    for row in _coded(store, phase):
-        scheme = _s(row.get("scheme"))
-        if wanted is not None and scheme not in wanted:
-            continue
+    for row in _coded(store, phase, schemes):
         concept = str(row["concept"])
         groups[(str(row["case"]), _s(row.get("phase")))].add(concept)
         attrs[concept] = _concept_attrs(row)
@@ -221,10 +222,7 @@ def construct_cooccurrence(
         g.add_node(concept, cases=len(case_sets[concept]), **a)
     for members in groups.values():
         for a, b in itertools.combinations(sorted(members), 2):
-            if g.has_edge(a, b):
-                g[a][b]["weight"] += 1
-            else:
-                g.add_edge(a, b, weight=1)
+            _add_weight(g, a, b)
     return g
 
 
