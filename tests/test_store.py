@@ -7,6 +7,7 @@ Expected values come from the hand-written triples below, never from the stores 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,7 @@ from cokg.store import (
     build,
     check_query,
     ensure_built,
+    is_stale,
     open_store,
 )
 
@@ -910,3 +912,67 @@ def test_cli_push_needs_an_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli, ["push", "--store", "memory:"])
     assert result.exit_code == 2
     assert "--endpoint" in result.output
+
+
+# --- stale stores: edits to the project files reach the store ---------------------------------
+
+_CASE_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?c a <https://w3id.org/cokg/ontology#Case> }"
+
+
+@pytest.fixture
+def mini_copy(project_root, tmp_path):
+    """A writable copy of the miniature project, with cokg.paths pointing at it."""
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "reason" / "mini", root)
+    project_root(root)
+    return root
+
+
+def _cases(store) -> int:
+    return int(store.query(_CASE_COUNT).rows[0]["n"].toPython())
+
+
+def test_edited_data_file_is_rebuilt_and_submissions_kept(mini_copy, tmp_path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store:
+        build(store)
+        assert not is_stale(store)
+        submission = "https://w3id.org/cokg/graph/submission/kept"
+        store.replace_graphs({submission: [(URIRef("urn:x:s"), RDFS.label, Literal("kept"))]})
+        assert _cases(store) == 1  # the mini project's data has one case
+        data = mini_copy / "data" / "demo.ttl"
+        data.write_text(
+            data.read_text("utf-8") + "<https://w3id.org/cokg/id/case/second> a cokg:Case .\n",
+            encoding="utf-8",
+        )
+        assert is_stale(store)
+        ensure_built(store)
+        assert not is_stale(store)
+        assert _cases(store) == 2
+        assert submission in store.graphs()
+
+
+def test_removed_data_file_loses_its_graph(mini_copy, tmp_path) -> None:
+    extra = mini_copy / "data" / "extra.ttl"
+    extra.write_text(
+        "<https://w3id.org/cokg/id/case/extra> a <https://w3id.org/cokg/ontology#Case> .\n",
+        encoding="utf-8",
+    )
+    with EmbeddedStore(tmp_path / "store") as store:
+        build(store)
+        graph = "https://w3id.org/cokg/graph/extra"
+        assert graph in store.graphs() and _cases(store) == 2
+        extra.unlink()
+        ensure_built(store)
+        assert graph not in store.graphs()
+        assert _cases(store) == 1
+
+
+def test_unchanged_project_is_not_rebuilt(mini_copy, tmp_path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store:
+        build(store)
+        # a triple written behind the project's back survives ensure_built: no rebuild happened
+        store.replace_graphs(
+            {"https://w3id.org/cokg/graph/demo": [(URIRef("urn:x:s"), RDFS.label, Literal("x"))]}
+        )
+        ensure_built(store)
+        assert _cases(store) == 0

@@ -5,9 +5,9 @@ Run by hand from the repository root after editing a file in ontology/frameworks
     .venv/bin/python ontology/frameworks/build_frameworks.py
 
 Writes cfir-2009.ttl, cfir-2022.ttl, greenhalgh-2004.ttl, lozeau-2002.ttl, study-frame.ttl and
-mappings.ttl next to this script. Uses only the standard library, rdflib and cokg.namespaces, never the network,
-and is deterministic: the same sources give byte-identical output (`--check` verifies that the
-committed files are up to date).
+mappings.ttl next to this script. Uses only the standard library, rdflib and cokg.namespaces,
+never the network, and is deterministic: the same sources give byte-identical output
+(`--check` verifies that the committed files are up to date).
 
 Sources (CSV, UTF-8):
 - cfir-2009.csv, cfir-2022.csv, greenhalgh-2004.csv, lozeau-2002.csv,

@@ -45,6 +45,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -1072,6 +1073,8 @@ def build(
                 progress(f"loading {len(files)} files")
             store.load_files(files)
     seconds = time.perf_counter() - t0
+    if isinstance(store, EmbeddedStore):
+        _write_manifest(store, _fingerprint(files))
     counts = tuple((g, store.count(g)) for g in files)
     return BuildReport(
         store=repr(store),
@@ -1109,10 +1112,49 @@ def push(source: Store, target: Store, *, progress: Progress | None = None) -> B
     )
 
 
+def _fingerprint(files: Mapping[str, Path]) -> dict[str, str]:
+    """SHA-256 of each project file that a graph was built from, by graph IRI."""
+    return {g: hashlib.sha256(f.read_bytes()).hexdigest() for g, f in sorted(files.items())}
+
+
+def _manifest_path(store: EmbeddedStore) -> Path:
+    return store.path.with_name(store.path.name + ".sources.json")
+
+
+def _read_manifest(store: EmbeddedStore) -> dict[str, str]:
+    try:
+        data = json.loads(_manifest_path(store).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_manifest(store: EmbeddedStore, fingerprint: dict[str, str]) -> None:
+    # temp file + os.replace: a crash leaves the old manifest or the new one, never half
+    path = _manifest_path(store)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(fingerprint, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def is_stale(store: Store) -> bool:
+    """True when an embedded store was built from project files that have changed since
+    (ontology, frameworks or data/ edited, added or removed). Other stores are never stale."""
+    if not isinstance(store, EmbeddedStore):
+        return False
+    return _read_manifest(store) != _fingerprint(source_files())
+
+
 def ensure_built(store: Store) -> Store:
-    """Build the store when it holds nothing yet; return it."""
+    """Build the store when it holds nothing yet, or rebuild the project's graphs when the
+    files they came from changed (graphs from ingested submissions are kept); return it."""
     if not store.graphs():
         if getattr(store, "read_only", False):
             raise StoreError("the store is empty: run `cokg build`")
+        build(store)
+    elif not getattr(store, "read_only", False) and is_stale(store):
+        assert isinstance(store, EmbeddedStore)
+        gone = set(_read_manifest(store)) - set(source_files())
+        store.drop_graphs(sorted(gone))  # graphs of project files that no longer exist
         build(store)
     return store
