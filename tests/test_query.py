@@ -450,3 +450,8 @@ def test_cli_sparql_text() -> None:
         ],
     )
     assert res.exit_code == 2
+
+
+def test_run_checks_opens_a_store_from_its_spec() -> None:
+    # like run_query: a spec is opened (and built) for the caller; the founding data is clean
+    assert run_checks("memory:") == []

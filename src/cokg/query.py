@@ -724,27 +724,34 @@ def run_sparql(
     return _answer(result, name=name, seconds=seconds)
 
 
-def run_checks(store: Store, *, directory: str | Path | None = None) -> list[CheckViolation]:
+def run_checks(
+    store: Store | str | Path | None = None, *, directory: str | Path | None = None
+) -> list[CheckViolation]:
     """Run every `queries/checks/*-violation.rq` query; each row returned is a finding at the
     check's `#+ severity:` (default violation). Valid data gives an empty list. The rows need
-    ?focus and ?message (?value optional)."""
+    ?focus and ?message (?value optional). `store` is taken as in `run_query`."""
+    st, opened = _open(store)
     out: list[CheckViolation] = []
-    for check in list_checks(directory):
-        res = store.query(check.body)
-        name = check.name.removesuffix("-violation")
-        for row in res.rows:
-            focus = row.get("focus")
-            value = row.get("value")
-            out.append(
-                CheckViolation(
-                    check=name,
-                    focus=to_python(focus) if focus is not None else "",
-                    message=str(row.get("message") or check.summary),
-                    value=None if value is None else str(value),
-                    summary=check.summary,
-                    severity=check.severity,
+    try:
+        for check in list_checks(directory):
+            res = st.query(check.body)
+            name = check.name.removesuffix("-violation")
+            for row in res.rows:
+                focus = row.get("focus")
+                value = row.get("value")
+                out.append(
+                    CheckViolation(
+                        check=name,
+                        focus=to_python(focus) if focus is not None else "",
+                        message=str(row.get("message") or check.summary),
+                        value=None if value is None else str(value),
+                        summary=check.summary,
+                        severity=check.severity,
+                    )
                 )
-            )
+    finally:
+        if opened:
+            st.close()
     return out
 
 
