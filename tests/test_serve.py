@@ -21,7 +21,7 @@ with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is wha
     from starlette.testclient import TestClient
 
 from cokg.serve import QueryPool, ServeSettings, create_app, snapshot
-from cokg.serve.protocol import choose, negotiate, refuse_network
+from cokg.serve.protocol import choose, negotiate, screen_request
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -535,14 +535,15 @@ def test_html_escapes_data(client: TestClient) -> None:
         pytest.param("LOAD SILENT <http://x/> INTO GRAPH <urn:g>", True, id="load"),
     ],
 )
-def test_refuse_network(query: str, refused: bool) -> None:
+def test_screen_request(query: str, refused: bool) -> None:
     from cokg.errors import NetworkRefused
+    from cokg.sparql import UpdateRefused
 
     if refused:
-        with pytest.raises(NetworkRefused):
-            refuse_network(query)
+        with pytest.raises((NetworkRefused, UpdateRefused)):
+            screen_request(query)
     else:
-        refuse_network(query)
+        screen_request(query)
 
 
 @pytest.mark.parametrize(

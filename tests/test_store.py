@@ -23,13 +23,13 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from cokg.errors import InputError, NetworkRefused, ParameterError, QueryError, StoreError
 from cokg.namespaces import COKG, COKGID, graph_iri
+from cokg.sparql import screen
 from cokg.store import (
     EmbeddedStore,
     MemoryStore,
     RemoteStore,
     Store,
     build,
-    check_query,
     ensure_built,
     is_stale,
     open_store,
@@ -357,7 +357,7 @@ def test_network_queries_refused(store: Store, query: str, no_sockets: list[str]
     ],
 )
 def test_harmless_lookalikes_allowed(query: str) -> None:
-    assert check_query(query) == "select"
+    assert screen(query).form == "select"
 
 
 def test_invalid_query(store: Store) -> None:

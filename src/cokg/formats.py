@@ -3,23 +3,52 @@
 `table` and `md` show a query that declares a pivot as the paper's tables (one row per element,
 one column per case, "• " bullets inside multi-line cells); csv, tsv and json always give the
 long format, one record per result row, for other programs.
+
+Every format answers every kind of answer:
+- a table of results (SELECT), also one with no columns (`SELECT * WHERE { }` has one row and
+  no variables: csv and tsv then print an empty header line and one empty line per row, json
+  `"columns": []` and one empty record; table and md say so in words);
+- a boolean (ASK): `true` or `false`, and `{"boolean": ...}` in json;
+- a graph (CONSTRUCT, DESCRIBE): N-Triples for `table` (the default), and one record per
+  triple, with the columns subject, predicate, object, in the other formats.
+Unbound values are empty cells (null in json). Control characters in values are shown escaped
+(`\x1b`) by table and md, which are read on terminals and in documents; md also escapes `|` and
+HTML's `<`, `>` and `&`. Non-finite numbers (xsd:double NaN, INF) are written as their XSD
+lexical forms in every format, so json stays valid JSON.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import html
 import io
 import json
+import math
+import re
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from rdflib.term import BNode, Literal, Node, URIRef
+
 from cokg.errors import ParameterError
-from cokg.query import PivotTable, QueryAnswer, pivot
+from cokg.query import PivotTable, QueryAnswer, Row, pivot, to_python
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
+TRIPLE_COLUMNS = ("subject", "predicate", "object")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _non_finite(value: Any) -> str | None:
+    """The XSD lexical form of a NaN or infinite number, else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("INF" if value > 0 else "-INF")
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "NaN" if value.is_nan() else ("INF" if value > 0 else "-INF")
+    return None
 
 
 def _text(value: Any) -> str:
@@ -27,13 +56,82 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    special = _non_finite(value)
+    return special if special is not None else str(value)
+
+
+def _json_value(value: Any) -> Any:
+    special = _non_finite(value)
+    if special is not None:
+        return special
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
     return str(value)
+
+
+# Characters a terminal or a Markdown renderer would act on rather than show.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(line: str) -> str:
+    """One line of a cell as shown by table and md: tabs as spaces, control characters escaped."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", line.expandtabs(4))
+
+
+# -- N-Triples, for graphs in the table format ----------------------------------------------
+
+_NT_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+_NT_LITERAL = re.compile(r'[\\"\x00-\x1f\x7f]')
+_NT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _nt_term(term: Node) -> str:
+    """A term in its N-Triples form (literal text escaped, so that one triple is one line)."""
+    if isinstance(term, URIRef):
+        return "<" + _NT_IRI.sub(lambda m: f"\\u{ord(m[0]):04X}", str(term)) + ">"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        text = _NT_LITERAL.sub(lambda m: _NT_ESCAPES.get(m[0], f"\\u{ord(m[0]):04X}"), str(term))
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return f'"{text}"^^{_nt_term(URIRef(str(term.datatype)))}'
+        return f'"{text}"'
+    raise ParameterError(f"cannot write {term!r} as N-Triples")
+
+
+def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """Triples as N-Triples text, one line each ("" for none)."""
+    return "".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} .\n" for s, p, o in triples)
+
+
+def _graph_rows(answer: QueryAnswer) -> QueryAnswer:
+    """A graph answer as a table answer: one row per triple, columns subject/predicate/object."""
+    rows = tuple(
+        Row(
+            data={c: to_python(t) for c, t in zip(TRIPLE_COLUMNS, triple, strict=True)},
+            terms=dict(zip(TRIPLE_COLUMNS, triple, strict=True)),
+        )
+        for triple in answer.triples
+    )
+    return dataclasses.replace(answer, kind="select", variables=TRIPLE_COLUMNS, rows=rows)
+
+
+def _no_columns(rows: int) -> str:
+    return f"({rows} row{'' if rows == 1 else 's'}, no columns)\n"
 
 
 def render(
@@ -49,7 +147,9 @@ def render(
             else (("true" if answer.boolean else "false") + "\n")
         )
     if answer.kind == "graph":
-        return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in answer.triples)
+        if fmt == "table":
+            return ntriples(answer.triples)
+        answer = _graph_rows(answer)
     if fmt == "json":
         return _json(answer)
     if fmt in ("csv", "tsv"):
@@ -64,6 +164,8 @@ def render(
             width,
         )
     columns = list(answer.display or answer.variables)
+    if not columns:  # SELECT * WHERE { }: rows without columns, which no grid can draw
+        return _no_columns(len(answer.rows))
     body = [[_text(r.data.get(v)).splitlines() or [""] for v in columns] for r in answer.rows]
     if fmt == "md":
         return _md(columns, body)
@@ -76,9 +178,10 @@ def _json(answer: QueryAnswer) -> str:
         "query": answer.name,
         "parameters": answer.parameters,
         "columns": list(answer.variables),
-        "rows": [dict(r.data) for r in answer.rows],
+        "rows": [{k: _json_value(v) for k, v in r.data.items()} for r in answer.rows],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False)
+    return text + "\n"
 
 
 def _delimited(answer: QueryAnswer, fmt: str) -> str:
@@ -101,12 +204,19 @@ def _delimited(answer: QueryAnswer, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _md_text(line: str) -> str:
+    return html.escape(_visible(line), quote=False).replace("|", "\\|")
+
+
 def _md_cell(lines: Sequence[str]) -> str:
-    return "<br>".join(x.replace("|", "\\|") for x in lines)
+    return "<br>".join(_md_text(x) for x in lines)
 
 
 def _md(header: list[str], body: list[list[list[str]]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    if not header:
+        return _no_columns(len(body))
+    out = ["| " + " | ".join(_md_text(h) for h in header) + " |"]
+    out.append("|" + "|".join("---" for _ in header) + "|")
     out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
     return "\n".join(out) + "\n"
 
@@ -129,6 +239,10 @@ def _wrap(lines: list[str], width: int) -> list[str]:
 
 def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> str:
     """A boxed text table whose cells may hold several lines, wrapped to fit `width`."""
+    if not header:
+        return _no_columns(len(body))
+    header = [_visible(h) for h in header]
+    body = [[[_visible(x) for x in cell] for cell in row] for row in body]
     total = width or shutil.get_terminal_size((120, 24)).columns
     n = len(header)
     natural = [len(h) for h in header]
@@ -172,4 +286,4 @@ def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> 
     return "\n".join(out) + "\n"
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "ntriples", "render"]

@@ -34,8 +34,20 @@ from cokg.serve.pool import (
     ServiceBusy,
     WorkerLost,
 )
-from cokg.serve.protocol import GRAPH_TYPES, HTML, choose, refuse_network
+from cokg.serve.protocol import (
+    GRAPH_TYPES,
+    HTML,
+    RESULT_TYPES,
+    choose,
+    graph_iris,
+    screen_request,
+    service_base,
+    unknown_format,
+    unshift_positions,
+    with_base,
+)
 from cokg.serve.render import esc, page, table, term_html
+from cokg.sparql import UpdateRefused, bind
 
 MAX_QUERY_BYTES = 256 * 1024
 TRUNCATED = "X-Cokg-Truncated"
@@ -45,20 +57,10 @@ TRUNCATED = "X-Cokg-Truncated"
 class ServeSettings:
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     limit: int = 10_000  # rows (or triples) returned at most; more is cut and flagged
+    per_client: int = 2  # queries one client address may have running at once; more get 429
 
 
 # -- a read-only Store over the pool (so saved queries run under the same timeout and limit) --
-
-
-def _to_wire(term: Node) -> tuple:
-    if isinstance(term, URIRef):
-        return ("uri", str(term))
-    if isinstance(term, BNode):
-        return ("bnode", str(term))
-    if isinstance(term, Literal):
-        dt = str(term.datatype) if term.datatype else None
-        return ("literal", str(term), dt, term.language)
-    raise ParameterError(f"cannot bind {term!r}")
 
 
 def _from_wire(t: tuple | None) -> Node | None:
@@ -93,29 +95,16 @@ class PoolStore:
         *,
         bindings: Mapping[str, Node] | None = None,
         timeout: float | None = None,
+        memory_mb: int | None = None,  # the pool's workers have their own cap
     ) -> QueryResult:
-        refuse_network(sparql)
-        task = {
-            "op": "rows",
-            "query": sparql,
-            "limit": self.settings.limit,
-            "bindings": {k.lstrip("?$"): _to_wire(v) for k, v in (bindings or {}).items()},
-        }
+        # Screened like any query, then bound as a VALUES block of validated terms (pyoxigraph's
+        # substitutions reach projected variables only).
+        text = bind(screen_request(sparql), bindings)
+        task = {"op": "rows", "query": text, "limit": self.settings.limit, "bindings": {}}
         run_timeout = (
             self.settings.timeout if timeout is None else min(timeout, self.settings.timeout)
         )
-        try:
-            out = self.pool.run(task, timeout=run_timeout)
-        except QueryRefused as exc:
-            # pyoxigraph substitutes only projected variables; bind the others with a VALUES
-            # block of validated terms, as the store does.
-            if not bindings or "projection" not in str(exc):
-                raise
-            from cokg.store import check_query, inject_values
-
-            form = check_query(sparql, allow_network=True)
-            task = {**task, "query": inject_values(sparql, form, bindings), "bindings": {}}
-            out = self.pool.run(task, timeout=run_timeout)
+        out = self.pool.run(task, timeout=run_timeout)
         self.truncated = self.truncated or out["truncated"]
         if out["kind"] == "ask":
             return QueryResult(kind="ask", boolean=out["boolean"])
@@ -144,7 +133,7 @@ class PoolStore:
 
 def _error(request_wants_html: bool, status: int, message: str, *, code: str) -> Response:
     headers = {"X-Cokg-Error": code}
-    if status == 503:
+    if status in (429, 503):
         headers["Retry-After"] = "1"
     if request_wants_html:
         title = {400: "Bad request", 403: "Refused", 404: "Not found", 406: "Not acceptable"}.get(
@@ -163,6 +152,8 @@ def _error_for(exc: Exception, wants_html: bool) -> Response:
         return _error(wants_html, 503, str(exc), code="busy")
     if isinstance(exc, NetworkRefused):
         return _error(wants_html, 403, str(exc), code="network-refused")
+    if isinstance(exc, UpdateRefused):
+        return _error(wants_html, 403, "this endpoint is read-only: " + str(exc), code="update")
     if isinstance(exc, QueryRefused):
         status = {"update": 403, "unacceptable": 406}.get(exc.reason, 400)
         return _error(wants_html, status, str(exc), code=exc.reason)
@@ -204,7 +195,26 @@ def create_app(
         return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
     # ---- /sparql ----------------------------------------------------------------------
+    inflight: dict[str, int] = {}  # per client address; the event loop is one thread
+
     async def sparql(request: Request) -> Response:
+        client = request.client.host if request.client else "-"
+        if inflight.get(client, 0) >= settings.per_client:
+            return _error(
+                False,
+                429,
+                f"too many queries at once from one client (at most {settings.per_client})",
+                code="busy",
+            )
+        inflight[client] = inflight.get(client, 0) + 1
+        try:
+            return await sparql_request(request)
+        finally:
+            inflight[client] -= 1
+            if not inflight[client]:
+                del inflight[client]
+
+    async def sparql_request(request: Request) -> Response:
         params = {k: request.query_params.getlist(k) for k in request.query_params}
         query_text: str | None = None
         if request.method == "POST":
@@ -259,13 +269,25 @@ def create_app(
         if len(query_text.encode("utf-8")) > MAX_QUERY_BYTES:
             return _error(False, 413, "query too long", code="too-long")
 
+        bad_format = unknown_format(fmt)
+        if bad_format:
+            return _error(False, 400, bad_format, code="format")
         res_type, graph_type = choose(request.headers.get("accept"), fmt, html=True)
+        if res_type is None and graph_type is None:  # nothing to answer in: refuse before running
+            offered = ", ".join([*RESULT_TYPES, *GRAPH_TYPES, HTML])
+            return _error(
+                False, 406, f"no acceptable media type; offered: {offered}", code="unacceptable"
+            )
         html_wanted = HTML in (res_type, graph_type)
+        # Relative IRIs in the query resolve against the endpoint's URL (SPARQL 1.1 Protocol).
+        based = with_base(query_text, service_base(str(request.url)))
         try:
-            refuse_network(query_text)
+            screened = screen_request(query_text)
+            default_graph = graph_iris(params.get("default-graph-uri"), "default-graph-uri")
+            named_graphs = graph_iris(params.get("named-graph-uri"), "named-graph-uri")
             if html_wanted:
                 store = PoolStore(pool, settings)
-                result = await in_thread(store.query, query_text)
+                result = await in_thread(store.query, based)
                 body = _sparql_form(query_text) + _result_html(result, store.truncated, settings)
                 return HTMLResponse(
                     page("SPARQL endpoint", body),
@@ -273,16 +295,19 @@ def create_app(
                 )
             task = {
                 "op": "protocol",
-                "query": query_text,
+                "query": based,
                 "limit": settings.limit,
                 "result_format": (res_type, RESULT_FORMATS[res_type]) if res_type else None,
                 "graph_format": (graph_type, GRAPH_FORMATS[graph_type]) if graph_type else None,
-                "default_graph": params.get("default-graph-uri") or None,
-                "named_graphs": params.get("named-graph-uri") or None,
+                "default_graph": default_graph,
+                "named_graphs": named_graphs,
+                "union": not screened.dataset and not named_graphs,
                 "prefixes": PREFIXES,
             }
             out = await run(task)
         except Exception as exc:
+            if isinstance(exc, QueryRefused):  # positions in the client's text, not in `based`
+                exc = QueryRefused(unshift_positions(str(exc)), reason=exc.reason)
             return _error_for(exc, html_wanted)
         media = out["media_type"]
         charset = "" if media.startswith("application/sparql-results") else "; charset=utf-8"

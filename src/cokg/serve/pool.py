@@ -8,7 +8,8 @@ replaced, and the caller gets `QueryTimeout`. A worker that dies (e.g. at its me
 replaced as well. Workers are fresh interpreters (`python -m cokg.serve.pool FD`) talking over a
 socket pair, independent of how the server itself was started.
 
-The worker side imports only the standard library and pyoxigraph, so starting one stays cheap.
+The worker side imports only the standard library, pyoxigraph and `cokg.sandbox` (which denies
+it the network once its data is loaded), so starting one stays cheap.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -314,6 +316,10 @@ def worker_main(conn: Connection) -> None:
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
+    # From here on this process cannot open a network socket, whatever a query asks for.
+    from cokg.sandbox import deny_network
+
+    deny_network()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -370,7 +376,9 @@ def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
     kwargs: dict[str, Any] = {}
     if task.get("default_graph"):
         kwargs["default_graph"] = [ox.NamedNode(g) for g in task["default_graph"]]
-    else:
+    elif task.get("union", True):
+        # Not when the query names its dataset (FROM wins) or the protocol names only named
+        # graphs (then the default graph is empty, SPARQL 1.1 Protocol 2.1.4).
         kwargs["use_default_graph_as_union"] = True
     if task.get("named_graphs"):
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in task["named_graphs"]]
@@ -378,17 +386,12 @@ def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
         kwargs["substitutions"] = {
             ox.Variable(k): _decode(ox, v) for k, v in task["bindings"].items()
         }
-    text = task["query"]
     try:
-        return store.query(text, **kwargs)
+        return store.query(task["query"], **kwargs)
     except SyntaxError as exc:
-        # Does it parse as an update? Try it on a throwaway empty store, never on ours.
-        # (SERVICE and LOAD were refused before the text reached this process.)
-        try:
-            ox.Store().update(text)
-        except Exception:
-            raise _Refusal(f"SPARQL syntax error: {exc}", "syntax") from None
-        raise _Refusal("this endpoint is read-only: SPARQL updates are refused", "update") from None
+        # The server screened the text (cokg.sparql) before sending it: an update never gets
+        # here, and a text the engine cannot parse is only ever refused, never tried otherwise.
+        raise _Refusal(f"SPARQL syntax error: {exc}", "syntax") from None
 
 
 def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
@@ -428,10 +431,25 @@ def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
         what = "a result table or boolean" if kind != "graph" else "an RDF graph"
         raise _Refusal(f"this query returns {what}; no acceptable media type", "unacceptable")
     media_type, name = fmt
+    body = _protocol_body(ox, kind, name, result, limit, task)
+    if name in ("xml", "RDF_XML") and _NOT_XML.search(body["body"].decode("utf-8", "replace")):
+        raise _Refusal(
+            "the answer holds control characters that XML 1.0 cannot carry; ask for JSON, "
+            "CSV, TSV, Turtle or N-Triples",
+            "unacceptable",
+        )
+    return {"kind": kind, "media_type": media_type, **body}
+
+
+# Characters outside XML 1.0's Char production (the escapes &#1; etc. are forbidden too).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _protocol_body(
+    ox: Any, kind: str, name: str, result: Any, limit: int, task: dict[str, Any]
+) -> dict[str, Any]:
     if kind == "ask":
         return {
-            "kind": kind,
-            "media_type": media_type,
             "body": _boolean_body(name, bool(result)),
             "truncated": False,
             "count": 1,
@@ -441,8 +459,6 @@ def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
         rows, truncated = _take(result, limit)
         body = _solutions_body(ox, name, variables, rows)
         return {
-            "kind": kind,
-            "media_type": media_type,
             "body": body,
             "truncated": truncated,
             "count": len(rows),
@@ -452,8 +468,6 @@ def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
         triples, format=getattr(ox.RdfFormat, name), prefixes=task.get("prefixes") or None
     )
     return {
-        "kind": kind,
-        "media_type": media_type,
         "body": body,
         "truncated": truncated,
         "count": len(triples),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -16,8 +17,14 @@ from cokg.namespaces import COKGID, PREFIXES
 ID_BASE = str(COKGID)
 
 
+# Characters HTML has no business showing (a parse error in a page): shown as \x1b instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    return html.escape(text, quote=True)
 
 
 @cache
@@ -77,7 +84,10 @@ def table(
     row_headers: bool = False,
 ) -> str:
     """A semantic table; cells are HTML already built (use esc/term_html). With `row_headers`
-    the first cell of each row is its header (`<th scope="row">`)."""
+    the first cell of each row is its header (`<th scope="row">`). With no headers at all
+    (`SELECT * WHERE { }` selects no variable) there is no table to draw: a note says so."""
+    if not headers:
+        return '<p class="muted">No columns: the query selects no variables.</p>'
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
 
     def cells(row: Sequence[str]) -> str:

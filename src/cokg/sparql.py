@@ -1,0 +1,338 @@
+"""SPARQL text before it reaches an engine: the safety screen, nesting limit and bound parameters.
+
+`screen()` decides on the *parsed* query, never on a keyword scan alone:
+
+1. `\\u` escapes are applied (SPARQL parsers apply them to the whole text before parsing).
+2. Brackets nested deeper than MAX_NESTING are refused before any parser runs: deep nesting
+   crashed pyoxigraph's parser (5,000 parentheses: a segmentation fault) and makes recursive
+   parsers slow.
+3. rdflib's SPARQL 1.1 grammar parses the text. A text that is not a query is refused (an update
+   is named as such and never run anywhere); a query holding SERVICE or a dataset clause
+   (FROM / FROM NAMED) is refused from the parse tree unless network access was enabled.
+4. A lexer that follows the SPARQL grammar's terminals (comments end at CR *or* LF, `\\#` is an
+   escape inside a prefixed name) must find no SERVICE, LOAD or FROM keyword either. Two parsers
+   that disagree on a text (rdflib and the engine) are the hole a screen falls through; asking
+   both questions, and refusing when either says yes, closes the gaps that one parser's quirks
+   open.
+
+The screen is one of two guards. The other is that local queries run in a process that cannot
+open a network socket at all (`cokg.sandbox`), so a query that slipped past this module would
+still fetch nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from cokg.errors import NetworkRefused, ParameterError, QueryError
+
+__all__ = [
+    "MAX_NESTING",
+    "MAX_QUERY_CHARS",
+    "Screened",
+    "UpdateRefused",
+    "fetching_keywords",
+    "inject_values",
+    "nesting_depth",
+    "screen",
+]
+
+MAX_NESTING = 64  # brackets ( { [ open at once; the saved queries use at most 8
+MAX_QUERY_CHARS = 1_000_000  # the endpoint sets its own, smaller cap
+
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_FETCHING = {"SERVICE", "LOAD", "FROM"}
+_UPDATE_WORDS = {
+    "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
+}  # fmt: skip
+
+
+class UpdateRefused(QueryError):
+    """The text is a SPARQL update; cokg's query paths are read-only."""
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A query text that passed the screen, with its form (select, ask, construct, describe)."""
+
+    text: str
+    form: str
+    dataset: bool = False  # has FROM / FROM NAMED (only where allowed)
+
+
+# --- lexing ---------------------------------------------------------------------------------
+
+# The grammar's terminals that can hide a keyword: comments (ending at CR or LF), the four string
+# forms, IRIs, variables, language tags, blank node labels and prefixed names (whose local part
+# may hold `\`-escapes and %-escapes). A bare word outside these is a keyword or function name.
+_PN_CHARS_BASE = r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF" \
+    r"\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD" \
+    r"\U00010000-\U000EFFFF"  # fmt: skip
+_PN_CHARS = _PN_CHARS_BASE + r"_0-9\-\u00B7\u0300-\u036F\u203F-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_SKIP_RE = re.compile(
+    r"""
+      \#[^\r\n]*
+    | '''(?:[^'\\]|\\.|'(?!''))*'''
+    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+    | '(?:[^'\\\r\n]|\\.)*'
+    | "(?:[^"\\\r\n]|\\.)*"
+    | <[^<>"{}|^`\\\x00-\x20]*>
+    | [?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+
+    | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
+    | _:[\w.\-]+
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_PNAME_RE = re.compile(
+    rf"(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:"
+    rf"(?:(?:[{_PN_CHARS}:]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?)?"
+)
+_WORD_RE = re.compile(r"[A-Za-z_][\w]*|[0-9][\w.]*")
+
+
+def _tokens(sparql: str) -> Iterator[tuple[int, str]]:
+    """(offset, token) of keywords, names and punctuation outside strings, comments and IRIs.
+    Skipped terminals yield their first character as a marker ("<", "?", "#", a quote...)."""
+    i, n = 0, len(sparql)
+    while i < n:
+        c = sparql[i]
+        if c.isspace():
+            i += 1
+            continue
+        m = _SKIP_RE.match(sparql, i)
+        if m:
+            yield i, m.group(0)[:1]
+            i = m.end()
+            continue
+        m = _PNAME_RE.match(sparql, i)
+        if m and m.end() > i:
+            yield i, m.group(0)
+            i = m.end()
+            continue
+        m = _WORD_RE.match(sparql, i)
+        if m:
+            yield i, m.group(0)
+            i = m.end()
+            continue
+        yield i, c
+        i += 1
+
+
+def _unescape(sparql: str) -> str:
+    # SPARQL parsers apply \uXXXX escapes to the whole query text before parsing, so
+    # `\u0053ERVICE` is SERVICE: look at what the parser will see.
+    def repl(m: re.Match[str]) -> str:
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except ValueError:
+            return m.group(0)
+
+    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", repl, sparql)
+
+
+def fetching_keywords(sparql: str) -> set[str]:
+    """The keywords in a text that can make an engine fetch from the network (SERVICE, LOAD,
+    FROM), found outside strings, comments, IRIs and names, after \\u escapes."""
+    return {w for _, tok in _tokens(_unescape(sparql)) if (w := tok.upper()) in _FETCHING}
+
+
+def nesting_depth(sparql: str) -> int:
+    """The deepest nesting of ( { [ outside strings, comments and IRIs."""
+    depth = deepest = 0
+    for _, tok in _tokens(sparql):
+        if tok in "({[" and len(tok) == 1:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok in ")}]" and len(tok) == 1:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+# --- the screen -----------------------------------------------------------------------------
+
+
+def screen(sparql: str, *, allow_network: bool = False, allow_dataset: bool = False) -> Screened:
+    """Refuse what a read-only, offline query path must not run; return the query's form.
+
+    Raises QueryError (too long, too deep, not SPARQL), UpdateRefused (an update) and
+    NetworkRefused (SERVICE, LOAD, FROM / FROM NAMED unless `allow_network`). `allow_dataset`
+    lets FROM / FROM NAMED through for an engine known to read them from its own dataset.
+    """
+    if not isinstance(sparql, str):
+        raise QueryError("a query must be text")
+    if len(sparql) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is longer than {MAX_QUERY_CHARS:,} characters; refused")
+    return _screen(sparql, allow_network, allow_dataset)
+
+
+@functools.lru_cache(maxsize=512)
+def _screen(sparql: str, allow_network: bool, allow_dataset: bool) -> Screened:
+    if not sparql.strip():
+        raise QueryError("empty query")
+    text = _unescape(sparql)
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise QueryError(
+            f"query nests brackets {depth} deep; the limit is {MAX_NESTING} (refused unparsed)"
+        )
+    tree = _parse(text)
+    names = set(_names(tree))
+    form = next((f for f in FORMS if f"{f.capitalize()}Query" in names), "")
+    if not form:
+        raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    if allow_network:
+        return Screened(sparql, form.lower(), "datasetClause" in names)
+    found = fetching_keywords(text)
+    if "ServiceGraphPattern" in names or "SERVICE" in found:
+        raise NetworkRefused(
+            "query uses SERVICE, which makes the engine call another server; refused"
+        )
+    if "LOAD" in found:
+        raise NetworkRefused("query uses LOAD, which fetches a document; refused")
+    dataset = "datasetClause" in names or "FROM" in found
+    if dataset and not allow_dataset:
+        raise NetworkRefused(
+            "query uses FROM / FROM NAMED, which can fetch from the network; refused (use "
+            "GRAPH clauses to pick graphs)"
+        )
+    return Screened(sparql, form.lower(), dataset)
+
+
+def _parse(text: str) -> object:
+    """rdflib's parse tree of a query, or QueryError / UpdateRefused saying why not."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    # The grammar ends a comment at CR or LF; rdflib's ignores CR. Folding CR into LF for the
+    # parser keeps both parsers reading the same structure (it changes no token but comments).
+    folded = text.replace("\r", "\n")
+    try:
+        return _deep(parseQuery, folded)
+    except ParseException as exc:
+        try:
+            _deep(parseUpdate, folded)
+        except Exception:
+            raise QueryError(
+                f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
+                line=exc.lineno,
+            ) from None
+        raise UpdateRefused("SPARQL updates are refused: this is a read-only query path") from None
+
+
+def _deep(parse: object, text: str) -> object:
+    """Run a recursive-descent parse in a thread with room for MAX_NESTING levels."""
+    out: list[object] = []
+
+    def run() -> None:
+        try:
+            out.append(parse(text))  # type: ignore[operator]
+        except BaseException as exc:
+            out.append(exc)
+
+    old_stack = threading.stack_size()
+    old_limit = sys.getrecursionlimit()
+    threading.stack_size(256 * 1024 * 1024)  # virtual; only touched pages cost memory
+    sys.setrecursionlimit(max(old_limit, 20_000))
+    try:
+        t = threading.Thread(target=run, name="cokg-sparql-parse")
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if isinstance(out[0], RecursionError):
+        raise QueryError("query is nested too deeply to parse; refused")
+    if isinstance(out[0], BaseException):
+        raise out[0]
+    return out[0]
+
+
+def _names(node: object) -> Iterator[str]:
+    """Names of every rule and keyed part in an rdflib parse tree (iteratively: trees are deep)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            yield n.name
+            for key, value in n.items():
+                if value is not None and value != []:
+                    yield key
+                stack.append(value)
+        elif isinstance(n, ParseResults | list | tuple):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+
+
+# --- bound parameters -----------------------------------------------------------------------
+
+
+def _values_block(bindings: Mapping[str, Node]) -> str:
+    import pyoxigraph as ox  # its IRI parser is the strict one the engine applies
+
+    names = []
+    terms = []
+    for name, term in bindings.items():
+        if not re.fullmatch(r"\w+", name):
+            raise ParameterError(f"not a variable name: {name!r}")
+        if isinstance(term, BNode) or not isinstance(term, URIRef | Literal):
+            raise ParameterError(f"?{name}: only IRIs and literals can be bound")
+        if isinstance(term, URIRef):
+            try:
+                ox.NamedNode(str(term))
+            except ValueError as exc:
+                raise ParameterError(f"not a valid IRI: {str(term)!r} ({exc})") from None
+        names.append(f"?{name}")
+        terms.append(term.n3())
+    return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+
+
+def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables by a VALUES block of validated terms at the start of the outermost WHERE
+    group, so the binding applies before grouping and aggregation. Terms are written with
+    `.n3()` after validation, never pasted from user text."""
+    depth = 0
+    seen_form = False
+    where_next = False
+    top_groups = 0
+    for pos, tok in _tokens(sparql):
+        word = tok.upper()
+        if tok == "{":
+            if depth == 0 and seen_form:
+                top_groups += 1
+                if where_next or form != "construct" or top_groups == 2:
+                    return sparql[: pos + 1] + _values_block(bindings) + sparql[pos + 1 :]
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+        elif depth == 0 and word in FORMS:
+            seen_form = True
+        elif depth == 0 and seen_form and word == "WHERE":
+            where_next = True
+    raise ParameterError("cannot bind parameters: the query has no WHERE group")
+
+
+def bind(screened: Screened, bindings: Mapping[str, Node] | None) -> str:
+    """The text to run: the screened query with its parameters bound.
+
+    The template was parsed by `screen`; the VALUES block holds only validated IRIs and
+    literals written by rdflib, and the lexer confirms the result adds no fetching keyword.
+    """
+    if not bindings:
+        return screened.text
+    text = inject_values(screened.text, screened.form, bindings)
+    if fetching_keywords(text) - fetching_keywords(screened.text):
+        raise ParameterError("a bound value would change the query; refused")
+    return text
