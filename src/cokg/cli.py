@@ -157,12 +157,29 @@ def _read_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _open_for_reading(store_path: str | None, endpoint: str | None) -> Any:
     """The store a reading command uses; a local one is built first when empty (a remote
     endpoint is never written to implicitly)."""
-    from cokg.store import ensure_built, open_store
+    from cokg.store import open_for_reading
 
-    store = open_store(_query_store(store_path, endpoint))
-    if endpoint is None:
-        ensure_built(store)
-    return store
+    return open_for_reading(_query_store(store_path, endpoint))
+
+
+def _limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--timeout / --memory: every local query runs in a child process that is stopped at
+    either limit (see cokg.sandbox); a remote endpoint gets the timeout."""
+    func = click.option(
+        "--memory",
+        "memory_mb",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="MB",
+        help="Memory the query may use, in MB (default $COKG_QUERY_MEMORY_MB or 4096; 0: none).",
+    )(func)
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="SECONDS",
+        help="Stop the query after this long (default $COKG_QUERY_TIMEOUT or 60; 0: none).",
+    )(func)
 
 
 _format_option = click.option(
@@ -213,6 +230,7 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 @_format_option
 @click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
 @_read_options
+@_limit_options
 @_handle_errors
 def query_cmd(
     name: str,
@@ -221,6 +239,8 @@ def query_cmd(
     long_format: bool,
     store_path: str | None,
     endpoint: str | None,
+    timeout: float | None,
+    memory_mb: int | None,
 ) -> None:
     """Run the saved query NAME (see `cokg queries`)."""
     from cokg.errors import ParameterError
@@ -233,7 +253,13 @@ def query_cmd(
         if not sep or not key.strip():
             raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
         given[key.strip()] = value
-    answer = run_query(name, store=_query_store(store_path, endpoint), **given)
+    answer = run_query(
+        name,
+        store=_query_store(store_path, endpoint),
+        timeout=timeout,
+        memory_mb=memory_mb,
+        **given,
+    )
     click.echo(render(answer, fmt, long=long_format), nl=False)
 
 
@@ -241,15 +267,28 @@ def query_cmd(
 @click.argument("query_text", metavar="FILE-OR-TEXT")
 @_format_option
 @_read_options
+@_limit_options
 @_handle_errors
-def sparql_cmd(query_text: str, fmt: str, store_path: str | None, endpoint: str | None) -> None:
+def sparql_cmd(
+    query_text: str,
+    fmt: str,
+    store_path: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> None:
     """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin)."""
     from cokg.formats import render
     from cokg.query import run_sparql
 
     if query_text == "-":
         query_text = click.get_text_stream("stdin").read()
-    answer = run_sparql(query_text, store=_query_store(store_path, endpoint))
+    answer = run_sparql(
+        query_text,
+        store=_query_store(store_path, endpoint),
+        timeout=timeout,
+        memory_mb=memory_mb,
+    )
     click.echo(render(answer, fmt), nl=False)
 
 
@@ -291,18 +330,60 @@ def report_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> No
 
     from cokg.report import build_report
 
-    def progress(msg: str) -> None:
-        click.echo(f"  … {msg}", err=True)
-
-    with _open_for_reading(store_path, endpoint) as store:
+    with _open_for_reading(store_path, endpoint) as store, _Progress() as progress:
         result = build_report(store, Path(out_dir), progress=progress)
     click.echo(f"report: {result.html}")
     click.echo(f"markdown: {result.markdown}")
 
 
 # --- build / push / export (store): the embedded store, a remote endpoint, files ----------
-def _progress(msg: str) -> None:
-    click.echo(f"  {msg}", err=True)
+class _Progress:
+    """The progress callback the CLI hands to library functions: a rich progress line on
+    stderr when both stdout and stderr are terminals, nothing at all when either is piped.
+    Called as progress(message) or progress(message, done, total); use as a context manager
+    so the line is cleared before results are printed."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        self._last = ""
+
+    def __enter__(self) -> _Progress:
+        if sys.stdout.isatty() and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,  # the results, not the bar, stay on the screen
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("starting", total=None)
+        return self
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=message, completed=done or 0, total=total)
+            if message != self._last:  # a new step shows at once, not at the next tick
+                self._last = message
+                self._bar.refresh()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 @cli.command("build")
@@ -314,8 +395,8 @@ def build_cmd(fresh: bool, store_spec: str | None) -> None:
     """Load the ontology, frameworks and data/ into the store, one named graph per file."""
     from cokg.store import build, open_store
 
-    with open_store(store_spec) as store:
-        report = build(store, fresh=fresh, progress=_progress)
+    with open_store(store_spec) as store, _Progress() as progress:
+        report = build(store, fresh=fresh, progress=progress)
     for graph, triples in report.graphs:
         click.echo(f"{triples:>9}  {graph}")
     click.echo(str(report))
@@ -337,8 +418,12 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
     endpoint = endpoint or remote_config().get("endpoint")
     if not endpoint:
         raise click.UsageError("give --endpoint URL (or set COKG_ENDPOINT)")
-    with open_store(store_spec) as source, open_store(endpoint, method=method) as target:
-        report = push(ensure_built(source), target, progress=_progress)
+    with (
+        open_store(store_spec) as source,
+        open_store(endpoint, method=method) as target,
+        _Progress() as progress,
+    ):
+        report = push(ensure_built(source), target, progress=progress)
     click.echo(str(report))
 
 
@@ -355,10 +440,9 @@ def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str |
     from pathlib import Path
 
     from cokg.export import export, export_to
-    from cokg.store import ensure_built, open_store
+    from cokg.store import open_for_reading
 
-    with open_store(store_spec) as store:
-        ensure_built(store)
+    with open_for_reading(store_spec) as store:
         if out:
             size = export_to(store, Path(out), format=fmt, case=case_id)
             click.echo(f"wrote {size} bytes to {out}", err=True)
@@ -415,7 +499,8 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
             raise InputError("give one or more files or folders to validate")
         store = _steward_store(store_spec, no_store)
         try:
-            report = validate(list(paths), store=store, engine=engine)
+            with _Progress() as progress:
+                report = validate(list(paths), store=store, engine=engine, progress=progress)
         finally:
             if store is not None:
                 store.close()
@@ -437,7 +522,8 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
     from cokg.validate import format_report
 
     try:
-        rep = ingest(list(paths), by=by, store=store_spec, submission=sid)
+        with _Progress() as progress:
+            rep = ingest(list(paths), by=by, store=store_spec, submission=sid, progress=progress)
     except ValidationFailed as exc:
         click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
         raise

@@ -69,6 +69,10 @@ class StoreError(CokgError):
     exit_code = 3
 
 
+class StoreMissing(StoreError):
+    """There is no store at the place given (nothing built there yet)."""
+
+
 class ReasonerError(CokgError):
     """The reasoner could not run, or found the ontology inconsistent."""
 

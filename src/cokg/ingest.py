@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from cokg.validate import (
     Submission,
     ValidationReport,
     _slug,
+    check_submission_id,
     read_submission,
     shapes_version,
     submission_graph,
@@ -96,8 +98,10 @@ def _graph_from_arg(arg: str) -> tuple[str, str]:
         sid = text[len("submission/") :]
     else:
         sid = text
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", sid):
-        raise ParameterError(f"{arg!r} is not a submission id (see `cokg graphs`)")
+    try:
+        check_submission_id(sid)
+    except ParameterError as exc:
+        raise ParameterError(f"{exc} (see `cokg graphs`)") from None
     return sid, submission_graph(sid)
 
 
@@ -153,21 +157,28 @@ def ingest(
     store: Any = None,
     submission: str | None = None,
     engine: str = "sparql",
+    progress: Callable[..., None] | None = None,
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
     transaction. `store`: an open Store, or a store spec (None = the default embedded store).
+    The submission id (`submission`, else made from the file names) is checked before
+    anything is read. `progress(message, done=None, total=None)` hears how far it got.
     Raises InputError (unusable input), ValidationFailed (with `.report`), StoreError."""
     if not by or not by.strip():
         raise ParameterError("say who is ingesting: --by NAME")
+    say = progress or (lambda *_a, **_k: None)
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(microsecond=0)
-    sub = read_submission(paths)
-    sid = submission or submission_id(list(paths))
+    sid = check_submission_id(submission) if submission is not None else None
+    sid = sid or submission_id(list(paths))
     graph, prov_graph = submission_graph(sid), provenance_graph_for(sid)
     exclude = (graph, prov_graph)
+    sub = read_submission(paths, progress=progress)
 
     def check(st: Any) -> ValidationReport:
-        report = validate_submission(sub, store=st, engine=engine, exclude_graphs=exclude)
+        report = validate_submission(
+            sub, store=st, engine=engine, exclude_graphs=exclude, progress=progress
+        )
         if not report.conforms:
             n = sum(r.severity == "violation" for r in report.results)
             exc = ValidationFailed(
@@ -191,6 +202,7 @@ def ingest(
                 check(ro)
         with open_store(spec) as rw:
             report = check(rw)
+            say(f"writing {len(sub.graph):,} triples")
             replaced = _write(rw, sid, sub, by, started, graph, prov_graph)
     return IngestReport(
         submission_id=sid,
@@ -218,7 +230,8 @@ def _write(
         version=shapes_version(),
     )  # fmt: skip
     # Both graphs in one transaction: a reader never sees data without its provenance.
-    store.replace_graphs({graph: list(sub.graph), prov_graph: list(prov)})
+    # the graph itself, not a list copy of it: the store converts it triple by triple
+    store.replace_graphs({graph: sub.graph, prov_graph: prov})
     return replaced
 
 
@@ -276,7 +289,7 @@ def _list(store: Any) -> list[GraphInfo]:
     from cokg.namespaces import sparql_prologue
 
     prov: dict[str, dict[str, Any]] = {}
-    for row in store.query(sparql_prologue() + _PROV_QUERY).rows:
+    for row in store.query(sparql_prologue() + _PROV_QUERY, internal=True).rows:
         g = str(row["graph"])
         info = prov.setdefault(g, {"by": None, "when": None, "files": set()})
         info["by"] = str(row["by"]) if row.get("by") is not None else info["by"]

@@ -8,6 +8,8 @@ should never see:
   UTF-8, naming the byte offset;
 - XML document type declarations and entities (`<!DOCTYPE`, `<!ENTITY`), refused before any
   parser runs: this stops "billion laughs" expansion and external-entity file reads;
+- XML nested deeper than `COKG_MAX_XML_DEPTH` elements (default 256), found by a streaming
+  expat pre-scan: the RDF/XML parser's time grows with the square of the depth;
 - JSON-LD contexts that would be fetched (a remote or relative `@context` or `@import`); the
   project's own context, https://w3id.org/cokg/context.jsonld, is read from the package;
 - `owl:imports` in user data is never followed; it is reported as a warning.
@@ -20,17 +22,19 @@ quotation would silently fail to match. IRIs are left exactly as written (they a
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+import xml.parsers.expat
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from cokg import paths
-from cokg.errors import CokgError, InputError, NetworkRefused
+from cokg.errors import CokgError, InputError, NetworkRefused, ParameterError
 from cokg.models import LoadWarning, RdfDocument
 from cokg.namespaces import OWL, graph_iri
 
@@ -95,52 +99,104 @@ def read_rdf(path: str | Path, *, base_iri: str | None = None) -> RdfDocument:
     depends on where a file happened to sit on someone's disk is not an identifier.
     """
     path = Path(path)
+    fmt = detect_format(path)
+    return parse_bytes(_read_bytes(path), fmt, file=path, base_iri=base_iri)
+
+
+def iter_rdf(
+    path: str | Path,
+    *,
+    base_iri: str | None = None,
+    max_triples: int | None = None,
+    warnings: list[LoadWarning] | None = None,
+) -> Iterator[ox.Quad]:
+    """Like read_rdf, but yields the quads as the parser produces them, so a big file is never
+    held as a list. Refuses the file (InputError) once it yields more than `max_triples`.
+    `owl:imports` warnings are appended to `warnings`. The checks before parsing (binary,
+    UTF-8, DTD, XML depth, JSON-LD contexts) run before the first quad is yielded."""
+    path = Path(path)
+    fmt = detect_format(path)
+    return _parse(_read_bytes(path), fmt, path, base_iri, max_triples, warnings)
+
+
+def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise InputError("is a folder, not a file (use read_rdf_dir)", file=path)
-    fmt = detect_format(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
-    return parse_bytes(data, fmt, file=path, base_iri=base_iri)
 
 
 def parse_bytes(
     data: bytes, fmt: str, *, file: str | Path = "<input>", base_iri: str | None = None
 ) -> RdfDocument:
     """Like read_rdf for bytes already in memory; `fmt` as returned by detect_format."""
+    warnings: list[LoadWarning] = []
+    quads = list(_parse(data, fmt, file, base_iri, None, warnings))
+    return RdfDocument(path=Path(file), format=fmt, quads=quads, warnings=tuple(warnings))
+
+
+def _parse(
+    data: bytes,
+    fmt: str,
+    file: str | Path,
+    base_iri: str | None,
+    max_triples: int | None,
+    warnings: list[LoadWarning] | None,
+) -> Iterator[ox.Quad]:
+    """Screen, then parse lazily. Not a generator itself: the screens run at call time."""
     text = _check_bytes(data, file)
     if data.startswith(_UTF8_BOM):  # harmless, but pyoxigraph and json refuse it
         data, text = data[len(_UTF8_BOM) :], text[1:]
     ox_format = {name: f for name, f in _FORMATS.values()}[fmt]
-    warnings: list[LoadWarning] = []
     if fmt == "rdf-xml":
         _check_xml(data, file)
     elif fmt == "json-ld":
         data = _safe_jsonld(text, file)
+    # Fast path: NFC text without escapes (\u..., &#...) cannot yield a non-NFC literal.
+    nfc = not unicodedata.is_normalized("NFC", text) or any(e in text for e in ("\\u", "\\U", "&#"))
+    del text  # a second copy of a big file is not kept while parsing
+    return _quads(data, fmt, ox_format, file, base_iri, max_triples, warnings, nfc)
+
+
+def _quads(
+    data: bytes,
+    fmt: str,
+    ox_format: ox.RdfFormat,
+    file: str | Path,
+    base_iri: str | None,
+    max_triples: int | None,
+    warnings: list[LoadWarning] | None,
+    nfc: bool,
+) -> Iterator[ox.Quad]:
+    n = 0
     try:
-        quads = list(
-            ox.parse(input=data, format=ox_format, base_iri=base_iri, rename_blank_nodes=True)
-        )
+        for q in ox.parse(input=data, format=ox_format, base_iri=base_iri, rename_blank_nodes=True):
+            n += 1
+            if max_triples is not None and n > max_triples:
+                raise InputError(
+                    f"more than {max_triples:,} triples; split the submission (one case per "
+                    f"file) or raise {ENV_MAX_TRIPLES}",
+                    file=file,
+                )
+            if nfc:
+                q = _nfc(q)
+            if q.predicate == OWL_IMPORTS and warnings is not None:
+                warnings.append(
+                    LoadWarning(
+                        str(file),
+                        f"owl:imports {q.object.value} is not followed (imports in data are "
+                        "never fetched)",
+                    )
+                )
+            yield q
     except SyntaxError as exc:
         raise _syntax_error(exc, data, fmt, file) from None
     except (ValueError, OSError) as exc:  # pyoxigraph: unsupported option, I/O problem
         raise InputError(f"cannot parse as {fmt}: {exc}", file=file) from None
-    # Fast path: NFC text without escapes (\u..., &#...) cannot yield a non-NFC literal.
-    if not unicodedata.is_normalized("NFC", text) or any(e in text for e in ("\\u", "\\U", "&#")):
-        quads = [_nfc(q) for q in quads]
-    for q in quads:
-        if q.predicate == OWL_IMPORTS:
-            warnings.append(
-                LoadWarning(
-                    str(file),
-                    f"owl:imports {q.object.value} is not followed (imports in data are never "
-                    "fetched)",
-                )
-            )
-    return RdfDocument(path=Path(file), format=fmt, quads=quads, warnings=tuple(warnings))
 
 
 def read_rdf_dir(items: Iterable[str | Path], *, base_iri: str | None = None) -> list[RdfDocument]:
@@ -175,6 +231,75 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
         else:
             raise InputError("no such file or folder", file=p)
     return out
+
+
+# --- limits on what a submission may be ------------------------------------------------------
+
+ENV_MAX_MB = "COKG_MAX_SUBMISSION_MB"
+ENV_MAX_TRIPLES = "COKG_MAX_SUBMISSION_TRIPLES"
+ENV_MAX_XML_DEPTH = "COKG_MAX_XML_DEPTH"
+DEFAULT_MAX_MB = 64
+DEFAULT_MAX_TRIPLES = 500_000
+DEFAULT_MAX_XML_DEPTH = 256
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"{name}={raw!r} is not a whole number") from None
+    if value < 1:
+        raise ParameterError(f"{name}={raw!r} must be at least 1")
+    return value
+
+
+def max_submission_bytes() -> int:
+    """Largest file, and largest submission, cokg reads: COKG_MAX_SUBMISSION_MB (default 64)."""
+    return _env_int(ENV_MAX_MB, DEFAULT_MAX_MB) * 2**20
+
+
+def max_submission_triples() -> int:
+    """Most triples a submission may hold: COKG_MAX_SUBMISSION_TRIPLES (default 500,000)."""
+    return _env_int(ENV_MAX_TRIPLES, DEFAULT_MAX_TRIPLES)
+
+
+def max_xml_depth() -> int:
+    """Deepest element nesting accepted in XML input: COKG_MAX_XML_DEPTH (default 256)."""
+    return _env_int(ENV_MAX_XML_DEPTH, DEFAULT_MAX_XML_DEPTH)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def check_sizes(files: Sequence[str | Path]) -> int:
+    """Refuse, from the file sizes alone (nothing is read), a file or a set of files larger
+    than max_submission_bytes(). Returns the total size in bytes."""
+    limit = max_submission_bytes()
+    total = 0
+    for f in files:
+        try:
+            size = Path(f).stat().st_size
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=f) from None
+        if size > limit:
+            raise InputError(
+                f"file is {_mb(size)}, over the {_mb(limit)} limit for a submission; split it "
+                f"(one case per file) or raise {ENV_MAX_MB}",
+                file=f,
+            )
+        total += size
+    if total > limit:
+        raise InputError(
+            f"{len(files)} files of {_mb(total)} in all, over the {_mb(limit)} limit for a "
+            f"submission; ingest them as several submissions (one case each) or raise "
+            f"{ENV_MAX_MB}",
+            file=", ".join(Path(f).name for f in files[:3]) + (", ..." if len(files) > 3 else ""),
+        )
+    return total
 
 
 # --- the project's own ontology ------------------------------------------------------------
@@ -322,6 +447,64 @@ def _check_xml(data: bytes, file: str | Path) -> None:
             file=file,
             line=1,
         )
+    # A well-formedness error is left to the RDF/XML parser, which reports it in its words.
+    scan_xml([data], file, errors="ignore")
+
+
+def scan_xml(
+    chunks: Iterable[bytes], file: str | Path, *, member: str | None = None, errors: str = "raise"
+) -> None:
+    """Stream XML through expat (no DTD processing, no entity expansion) and refuse, before any
+    other parser sees it, a document type declaration or entity and nesting deeper than
+    max_xml_depth(). `member` names the part of a ZIP container (an .xlsx) the chunks come
+    from. With errors="ignore" an XML syntax error ends the scan silently."""
+    limit = max_xml_depth()
+    parser = xml.parsers.expat.ParserCreate()
+    depth = 0
+
+    def error(message: str, line: int) -> InputError:
+        if member:  # the line is the member's, not the container's
+            return InputError(f"member {member}, line {line}: {message}", file=file)
+        return InputError(message, file=file, line=line)
+
+    def refuse(message: str) -> None:
+        raise error(message, parser.CurrentLineNumber)
+
+    def start(_name: str, _attrs: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > limit:
+            refuse(
+                f"XML nested more than {limit} elements deep; flatten the file or raise "
+                f"{ENV_MAX_XML_DEPTH}"
+            )
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def dtd(*_args: object) -> None:
+        refuse(
+            "XML document type declarations and entities (<!DOCTYPE>, <!ENTITY>) are not allowed"
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    parser.ExternalEntityRefHandler = dtd  # type: ignore[assignment]
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        if errors == "ignore":
+            return
+        raise error(
+            f"not well-formed XML at column {exc.offset + 1}: "
+            f"{xml.parsers.expat.errors.messages[exc.code]}",
+            exc.lineno,
+        ) from None
 
 
 def _syntax_error(exc: SyntaxError, data: bytes, fmt: str, file: str | Path) -> InputError:
@@ -379,6 +562,8 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
                 raise InputError(f"duplicate {k} key in one JSON object", file=file)
         return dict(items)
 
+    if "\\u" in text:
+        _check_surrogates(text, file)
     try:
         doc = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
@@ -396,7 +581,49 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
         raise InputError("unusable JSON: nested too deeply", file=file) from None
     if not changed[0]:
         return text.encode("utf-8")
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a surrogate the escape scan missed: still one clear line
+        raise InputError(
+            "unusable JSON: a string holds a lone UTF-16 surrogate", file=file
+        ) from None
+
+
+# A \uD800-\uDFFF escape not preceded by an odd number of backslashes.
+_SURROGATE_ESCAPE_RE = re.compile(
+    r"(?<!\\)(?:\\\\)*\\u([dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def _check_surrogates(text: str, file: str | Path) -> None:
+    """Refuse a JSON string escape that is half of a UTF-16 pair ("\\ud800" alone): Python
+    decodes it to a character no UTF-8 text can hold, and the RDF parser fails obscurely."""
+    pending: re.Match[str] | None = None  # a high surrogate waiting for its low half
+    lone: re.Match[str] | None = None
+    for m in _SURROGATE_ESCAPE_RE.finditer(text):
+        high = m.group(1)[1].lower() in "89ab"
+        if pending is not None:
+            if not high and m.start() == pending.end():
+                pending = None
+                continue
+            lone = pending
+            break
+        if not high:
+            lone = m
+            break
+        pending = m
+    lone = lone or pending
+    if lone is None:
+        return
+    at = lone.end() - 6  # the backslash of the escape
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    raise InputError(
+        f"invalid JSON string at column {col}: \\u{lone.group(1)} is half of a UTF-16 "
+        "surrogate pair, not a character; remove it or write the whole character",
+        file=file,
+        line=line,
+    )
 
 
 def _walk_contexts(node: Any, file: str | Path, changed: list[bool]) -> Any:
@@ -465,15 +692,21 @@ __all__ = [
     "RDF_EXTENSIONS",
     "RdfDocument",
     "bundled_context",
+    "check_sizes",
     "data_files",
     "detect_format",
     "expand_paths",
+    "iter_rdf",
     "load_ontology",
     "load_ontology_dataset",
+    "max_submission_bytes",
+    "max_submission_triples",
+    "max_xml_depth",
     "ontology_files",
     "parse_bytes",
     "quads_of",
     "read_catalog",
     "read_rdf",
     "read_rdf_dir",
+    "scan_xml",
 ]

@@ -603,15 +603,9 @@ def _open(store: Store | str | Path | None) -> tuple[Store, bool]:
     """The store to use and whether we opened it (and so must close it)."""
     if store is not None and hasattr(store, "query"):
         return store, False  # type: ignore[return-value]
-    from cokg.store import RemoteStore, ensure_built, open_store
+    from cokg.store import open_for_reading
 
-    opened = open_store(store)  # type: ignore[arg-type]
-    if not isinstance(opened, RemoteStore):  # a remote endpoint is never written to from here
-        try:
-            ensure_built(opened)
-        except BaseException:
-            opened.close()
-            raise
+    opened = open_for_reading(store)  # type: ignore[arg-type]
     return opened, True
 
 
@@ -666,11 +660,13 @@ def run_query(
     *,
     store: Store | str | Path | None = None,
     timeout: float | None = None,
+    memory_mb: int | None = None,
     **params: Any,
 ) -> QueryAnswer:
     """Run a saved query by name with keyword parameters, e.g.
     `run_query("cross-case", phase="implementation")`. `store` is a Store, a store spec
-    (path, "memory:", an endpoint URL) or None for the default store (built when empty)."""
+    (path, "memory:", an endpoint URL) or None for the default store (built when empty).
+    `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit)."""
     query = name if isinstance(name, SavedQuery) else get_query(name)
     st, opened = _open(store)
     try:
@@ -678,7 +674,9 @@ def run_query(
         start = time.perf_counter()
         # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
         # the first keyword-like word outside comments and misread header prose.
-        result = st.query(query.body, bindings=bindings or None, timeout=timeout)
+        result = st.query(
+            query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb
+        )
         seconds = time.perf_counter() - start
     except CokgError as exc:
         if isinstance(exc, QueryError) and not exc.record:
@@ -702,8 +700,10 @@ def run_sparql(
     *,
     store: Store | str | Path | None = None,
     timeout: float | None = None,
+    memory_mb: int | None = None,
 ) -> QueryAnswer:
-    """Run an ad-hoc query given as SPARQL text or as a path to a `.rq`/`.sparql` file."""
+    """Run an ad-hoc query given as SPARQL text or as a path to a `.rq`/`.sparql` file,
+    under the same screen and limits as `run_query`."""
     text = str(text_or_file)
     name = None
     candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
@@ -716,7 +716,7 @@ def run_sparql(
     st, opened = _open(store)
     try:
         start = time.perf_counter()
-        result = st.query(text, timeout=timeout)
+        result = st.query(text, timeout=timeout, memory_mb=memory_mb)
         seconds = time.perf_counter() - start
     finally:
         if opened:
@@ -734,7 +734,7 @@ def run_checks(
     out: list[CheckViolation] = []
     try:
         for check in list_checks(directory):
-            res = st.query(check.body)
+            res = st.query(check.body, internal=True)
             name = check.name.removesuffix("-violation")
             for row in res.rows:
                 focus = row.get("focus")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import os
 import pickle
 import platform
@@ -211,6 +212,7 @@ def _child(
         for fd in parent_ends:
             os.close(fd)
         os.dup2(err_w, 2)  # the engine's last words (an allocation failure) go to the parent
+        faulthandler.disable()  # a crash here is reported by the parent, not dumped
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         if not network:
             deny_network()

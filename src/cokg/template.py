@@ -6,6 +6,12 @@ formulas are never evaluated, only their cached values are read) or a folder of 
 named after the sheets. Conversion is deterministic and builds IRIs only from cell values that
 match an id pattern, percent-encoded: cokgid:case/<case-id>, cokgid:quotation/<case-id>/<Qn> ...
 
+Files are size-checked before they are read (cokg.load.check_sizes, COKG_MAX_SUBMISSION_MB),
+CSV files are read as a stream, and a conversion stops at COKG_MAX_SUBMISSION_TRIPLES triples.
+Every XML member of a workbook is pre-scanned with expat before openpyxl opens it: a DTD or
+entity declaration (an entity bomb) or nesting deeper than COKG_MAX_XML_DEPTH is refused,
+naming the member, and the bytes actually decompressed are capped (declared sizes can lie).
+
 Problems are reported where the steward can fix them:
 - the file cannot be used at all (not UTF-8, a ragged row, an unknown sheet or column, a
   missing required column): InputError naming the file, row and column (exit 2);
@@ -17,10 +23,10 @@ Problems are reported where the steward can fix them:
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -44,7 +50,7 @@ __all__ = [
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUOTATION_RE = re.compile(r"^Q[1-9][0-9]*$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")  # IRI-safe; the shape checks the form
-MAX_XLSX_BYTES = 50 * 1024 * 1024
+XLSX_EXPANSION = 10  # a workbook may unpack to this many times the submission size limit
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PHASES = {"adoption": COKG.Adoption, "implementation": COKG.Implementation,
@@ -365,16 +371,32 @@ class _Row:
     cells: dict[str, str]
 
 
-def read_template(path: str | Path) -> Conversion:
-    """Convert a filled-in template (workbook or CSV folder) to RDF."""
+def read_template(
+    path: str | Path,
+    *,
+    max_triples: int | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Conversion:
+    """Convert a filled-in template (workbook or CSV folder) to RDF. Refuses files over the
+    submission size limit before reading them, and a conversion of more than `max_triples`
+    triples (default: cokg.load.max_submission_triples())."""
+    from cokg import load
+
     path = Path(path)
     if path.is_dir():
-        rows, files = _read_csv_folder(path)
+        files = _csv_files(path)
+        load.check_sizes(files)
+        rows: Iterable[_Row] = _read_csv_files(path, files)
     else:
-        rows, files = _read_xlsx(path)
-    conv = _Converter()
-    for r in rows:
+        files = [path]
+        load.check_sizes(files)
+        rows = _read_xlsx(path)
+    limit = max_triples if max_triples is not None else load.max_submission_triples()
+    conv = _Converter(limit, path)
+    for n, r in enumerate(rows, start=1):
         conv.convert(r)
+        if progress is not None and n % 5000 == 0:
+            progress(f"converting {path.name}: row {n:,}")
     if not len(conv.graph) and not conv.problems:
         raise InputError("the template holds no records (every sheet is empty)", file=path)
     return Conversion(tuple(files), conv.graph, conv.origins, conv.problems)
@@ -399,73 +421,120 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
     return names
 
 
-def _read_csv_folder(folder: Path) -> tuple[list[_Row], list[Path]]:
+def _csv_files(folder: Path) -> list[Path]:
     known = {f"{s}.csv" for s in SHEETS} | {"README.csv"}
     for f in sorted(folder.glob("*.csv")):
         if f.name not in known:
             raise InputError(
                 "not a template sheet; the CSV files are " + ", ".join(sorted(known)), file=f
             )
-    rows: list[_Row] = []
-    files: list[Path] = []
-    for sheet in SHEETS:
-        f = folder / f"{sheet}.csv"
-        if not f.is_file():
-            continue
-        files.append(f)
-        rows.extend(_read_csv(f, sheet))
-    return rows, files
+    return [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
+
+
+def _read_csv_files(folder: Path, files: list[Path]) -> Iterator[_Row]:
+    for f in files:
+        yield from _read_csv(f, f.stem)
+
+
+def _check_text_file(f: Path) -> None:
+    """Refuse NUL bytes and text that is not UTF-8, naming the line, reading in blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with f.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in block:
+                raise InputError("not a text file (NUL bytes)", file=f)
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = max(exc.start - len(exc.object) + len(block), 0)
+                raise InputError(
+                    f"not UTF-8: byte 0x{block[at]:02x} (save the file as CSV UTF-8)",
+                    file=f,
+                    line=line + block[:at].count(b"\n"),
+                ) from None
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InputError(
+                "not UTF-8: the file ends inside a character (save the file as CSV UTF-8)",
+                file=f,
+                line=line,
+            ) from None
 
 
 def _read_csv(f: Path, sheet: str) -> Iterator[_Row]:
-    raw = f.read_bytes()
-    if b"\x00" in raw:
-        raise InputError("not a text file (NUL bytes)", file=f)
-    try:
-        text = raw.decode("utf-8-sig")  # strict UTF-8, a byte-order mark allowed
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} (save the file as CSV UTF-8)",
-            file=f,
-            line=line,
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            return
-        names = _check_header(header, sheet, f.name)
-        for record in reader:
-            row = reader.line_num
-            if not any(c.strip() for c in record):
-                continue
-            if len(record) != len(names):
-                raise InputError(
-                    f"row {row} has {len(record)} cells but the header has {len(names)} "
-                    "(a ragged row: check for a stray comma or a missing quote)",
-                    file=f.name,
-                    line=row,
-                )
-            yield _Row(sheet, f.name, row, dict(zip(names, record, strict=True)))
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
+    _check_text_file(f)
+    # Read as a stream: a big CSV file is never held whole in memory.
+    with f.open(encoding="utf-8-sig", newline="") as fh:  # strict UTF-8, BOM allowed
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            names = _check_header(header, sheet, f.name)
+            for record in reader:
+                row = reader.line_num
+                if not any(c.strip() for c in record):
+                    continue
+                if len(record) != len(names):
+                    raise InputError(
+                        f"row {row} has {len(record)} cells but the header has {len(names)} "
+                        "(a ragged row: check for a stray comma or a missing quote)",
+                        file=f.name,
+                        line=row,
+                    )
+                yield _Row(sheet, f.name, row, dict(zip(names, record, strict=True)))
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
 
-def _read_xlsx(f: Path) -> tuple[list[_Row], list[Path]]:
-    if f.suffix.lower() != ".xlsx":
-        raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
-    if f.stat().st_size > MAX_XLSX_BYTES:
-        raise InputError(f"workbook larger than {MAX_XLSX_BYTES // 2**20} MB", file=f)
+def _scan_xlsx(f: Path) -> None:
+    """Pre-scan every XML member of a workbook (see the module docstring)."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from cokg import load
 
+    budget = XLSX_EXPANSION * load.max_submission_bytes()
     try:
         with zipfile.ZipFile(f) as z:
-            total = sum(i.file_size for i in z.infolist())
-            if total > 10 * MAX_XLSX_BYTES:
-                raise InputError("workbook expands to too much data", file=f)
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                with z.open(info) as member:
+
+                    def chunks(member=member, name=info.filename) -> Iterator[bytes]:
+                        nonlocal budget
+                        for block in iter(lambda: member.read(1 << 20), b""):
+                            budget -= len(block)
+                            if budget < 0:
+                                raise InputError(
+                                    f"member {name}: the workbook unpacks to more than "
+                                    f"{XLSX_EXPANSION} times the submission size limit; "
+                                    "split it (one case per workbook)",
+                                    file=f,
+                                )
+                            yield block
+
+                    if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                        load.scan_xml(chunks(), f, member=info.filename)
+                    else:
+                        for _ in chunks():  # count what it unpacks to
+                            pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise InputError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
+        ) from None
+
+
+def _read_xlsx(f: Path) -> Iterator[_Row]:
+    if f.suffix.lower() != ".xlsx":
+        raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
+    from openpyxl import load_workbook
+
+    _scan_xlsx(f)
+    try:
         wb = load_workbook(f, read_only=True, data_only=True)
     except InputError:
         raise
@@ -473,7 +542,6 @@ def _read_xlsx(f: Path) -> tuple[list[_Row], list[Path]]:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
-    rows: list[_Row] = []
     try:
         for ws in wb.worksheets:
             title = ws.title.strip()
@@ -506,12 +574,9 @@ def _read_xlsx(f: Path) -> tuple[list[_Row], list[Path]]:
                         line=i,
                     )
                 cells += [""] * (len(names) - len(cells))
-                rows.append(
-                    _Row(title, where, i, dict(zip(names, cells[: len(names)], strict=True)))
-                )
+                yield _Row(title, where, i, dict(zip(names, cells[: len(names)], strict=True)))
     finally:
         wb.close()
-    return rows, [f]
 
 
 def _cell_text(v: object) -> str:
@@ -546,7 +611,9 @@ def _split(text: str) -> list[str]:
 
 
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, max_triples: int | None = None, source: Path | None = None) -> None:
+        self.max_triples = max_triples
+        self.source = source
         self.graph = Graph()
         self.origins: dict[Node, Origin] = {}
         self.problems: list[ValidationResult] = []
@@ -600,6 +667,14 @@ class _Converter:
 
     def add(self, s: Node, p: Node, o: Node) -> None:
         self.graph.add((s, p, o))
+        if self.max_triples is not None and len(self.graph) > self.max_triples:
+            from cokg.load import ENV_MAX_TRIPLES
+
+            raise InputError(
+                f"more than {self.max_triples:,} triples; split the submission (one case per "
+                f"template) or raise {ENV_MAX_TRIPLES}",
+                file=self.source,
+            )
 
     def text(self, s: Node, p: Node, r: _Row, column: str) -> None:
         v = r.cells.get(column, "").strip()

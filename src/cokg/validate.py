@@ -22,11 +22,14 @@ skipped here: a shape reports the same thing (they still run in `cokg check` and
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -52,16 +55,22 @@ from cokg.namespaces import (
     graph_iri,
     sparql_prologue,
 )
-from cokg.template import Origin
+from cokg.template import SHEETS, Origin
 
 __all__ = [
     "ENGINES",
+    "SUBMISSION_ID_MAX",
+    "SUBMISSION_ID_PATTERN",
     "Origin",
     "Submission",
     "ValidationReport",
     "ValidationResult",
+    "check_submission_id",
+    "cokg_classes",
     "compile_shapes",
     "format_report",
+    "ill_typed_literals",
+    "lexical_problem",
     "read_submission",
     "replaced_graphs",
     "shapes_graph",
@@ -74,10 +83,23 @@ __all__ = [
     "validate_submission",
 ]
 
+
+class _DropCastNoise(logging.Filter):
+    """rdflib logs a traceback for every literal it cannot convert to a Python value; cokg
+    reports such literals itself, as violations, so the traceback is only noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_DropCastNoise())
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+
 ENGINES = ("pyshacl", "sparql")
 SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 SEVERITY_IRI = {v: k for k, v in SEVERITY.items()}
 SPREADSHEET_SUFFIXES = (".xlsx", ".csv")
+_TEMPLATE_CSV = {"README.csv", *(f"{sheet}.csv" for sheet in SHEETS)}
 
 
 # --- submissions ---------------------------------------------------------------------------
@@ -98,24 +120,29 @@ class Submission:
         return set(self.graph.subjects())
 
 
-def read_submission(items: Iterable[str | Path]) -> Submission:
+def read_submission(
+    items: Iterable[str | Path], *, progress: Callable[..., None] | None = None
+) -> Submission:
     """Read files and folders: RDF files through cokg.load, an .xlsx workbook or a folder of
-    template CSV files through cokg.template. Raises InputError for unusable input."""
+    template CSV files through cokg.template. Raises InputError for unusable input.
+
+    Before anything is parsed, each file and the whole submission are held to
+    COKG_MAX_SUBMISSION_MB (cokg.load.check_sizes); while parsing, the submission to
+    COKG_MAX_SUBMISSION_TRIPLES. RDF is converted quad by quad as the parser yields it, with
+    each distinct term made once, so memory stays near that of the rdflib graph itself.
+    `progress(message, done, total)` is told what is being read."""
     from cokg import load, template
 
+    say = progress or _quiet
     items = list(items)
     if not items:
         raise InputError("nothing to validate: give one or more files or folders")
-    graph = Graph()
-    origins: dict[Node, Origin] = {}
-    problems: list[ValidationResult] = []
-    warnings: list[str] = []
-    files: list[Path] = []
+    templates: list[Path] = []
     rdf_items: list[Path] = []
     for item in items:
         p = Path(item)
         if p.is_dir() and template.is_template_folder(p):
-            conv = template.read_template(p)
+            templates.append(p)
         elif p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES:
             if p.suffix.lower() == ".csv":
                 raise InputError(
@@ -123,31 +150,76 @@ def read_submission(items: Iterable[str | Path]) -> Submission:
                     "files (cases.csv, findings.csv, ...)",
                     file=p,
                 )
-            conv = template.read_template(p)
+            templates.append(p)
         else:
             rdf_items.append(p)
-            continue
+    rdf_files = load.expand_paths(rdf_items) if rdf_items else []
+    sized = [
+        f
+        for t in templates
+        for f in (sorted(t.glob("*.csv")) if t.is_dir() else [t])
+        if f.name in _TEMPLATE_CSV or not t.is_dir()
+    ]
+    load.check_sizes([*sized, *rdf_files])  # refused from file sizes alone: nothing read yet
+    max_triples = load.max_submission_triples()
+
+    graph = Graph()
+    origins: dict[Node, Origin] = {}
+    problems: list[ValidationResult] = []
+    warnings: list[str] = []
+    files: list[Path] = []
+    for t in templates:
+        say(f"reading {t.name}")
+        left = max(max_triples - len(graph), 1)
+        conv = template.read_template(t, max_triples=left, progress=progress)
         files.extend(conv.files)
-        for t in conv.graph:
-            graph.add(t)
+        for triple in conv.graph:
+            graph.add(triple)
         for node, origin in conv.origins.items():
             origins.setdefault(node, origin)
         problems.extend(conv.problems)
-    for f in load.expand_paths(rdf_items) if rdf_items else []:
-        doc = load.read_rdf(f)
-        if not doc.quads:
+    terms: dict[Any, Node] = {}  # one rdflib term per distinct term: ~30% less memory
+
+    def term(t: Any) -> Node:
+        node = terms.get(t)
+        if node is None:
+            node = terms[t] = _from_ox(t)
+        return node
+
+    total = len(graph)
+    for i, f in enumerate(rdf_files, start=1):
+        say(f"reading {f.name} ({i}/{len(rdf_files)})", i - 1, len(rdf_files))
+        load_warnings: list[Any] = []
+        origin = Origin(file=_display_name(f))  # frozen: one shared per file
+        n = 0
+        for q in load.iter_rdf(f, warnings=load_warnings):
+            n += 1
+            total += 1
+            if total > max_triples:
+                raise InputError(
+                    f"the submission has more than {max_triples:,} triples (reached in this "
+                    f"file); split it (one case per file) or raise {load.ENV_MAX_TRIPLES}",
+                    file=f,
+                )
+            s = term(q.subject)
+            graph.add((s, term(q.predicate), term(q.object)))
+            if s not in origins:
+                origins[s] = origin
+            if n % 100_000 == 0:
+                say(f"reading {f.name}: {n:,} triples", i - 1, len(rdf_files))
+        if not n:
             raise InputError("no triples in file", file=f)
         files.append(f)
-        warnings.extend(str(w) for w in doc.warnings)
-        name = _display_name(f)
-        for q in doc.quads:
-            s, p_, o = _from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)
-            graph.add((s, p_, o))
-            if s not in origins:
-                origins[s] = Origin(file=name)
+        warnings.extend(str(w) for w in load_warnings)
+        if len(terms) > 1_000_000:  # the cache pays within a file's repeated terms
+            terms.clear()
     if not len(graph) and not problems:
         raise InputError("no triples in the submission", file=", ".join(map(str, items)))
     return Submission(tuple(files), graph, origins, problems, tuple(warnings))
+
+
+def _quiet(*_args: Any, **_kwargs: Any) -> None:
+    """The progress callback when nobody listens."""
 
 
 def _display_name(f: Path) -> str:
@@ -167,7 +239,9 @@ def _from_ox(term: Any) -> Node:
             return Literal(term.value, lang=term.language)
         if term.datatype.value == str(XSD.string):
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        # normalize=False: keep the text as written ("yes"^^xsd:boolean would become "false",
+        # a time zone would be dropped) so that what is checked is what was submitted
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
     raise InputError(f"unsupported RDF term {term!r}")  # RDF-star triples, variables
 
 
@@ -314,7 +388,12 @@ def _values(var: str, terms: Iterable[Node]) -> str:
 
 
 def store_neighbourhood(
-    store: Any, submission: Graph, *, exclude_graphs: Sequence[str] = (), chunk: int = 400
+    store: Any,
+    submission: Graph,
+    *,
+    exclude_graphs: Sequence[str] = (),
+    chunk: int = 400,
+    progress: Callable[..., None] | None = None,
 ) -> list[tuple[Node, Node, Node]]:
     """The part of `store` a submission refers to, as triples:
 
@@ -336,11 +415,13 @@ def store_neighbourhood(
     pro = sparql_prologue()
 
     def run(q: str) -> None:
-        res = store.query(pro + q)
+        res = store.query(pro + q, internal=True)
         for r in res.rows:
             out.append((r["s"], r["p"], r["o"]))
 
     for i in range(0, len(iris), chunk):
+        if progress is not None:
+            progress("looking up the records it refers to in the store", i, len(iris))
         part = iris[i : i + chunk]
         run(f"SELECT ?s ?p ?o WHERE {{ {_values('s', part)} GRAPH ?g {{ ?s ?p ?o }} {excl} }}")
         run(
@@ -374,7 +455,8 @@ def store_neighbourhood(
         res = store.query(
             pro + "SELECT ?s ?id ?case ?t WHERE { " + _values("case", cases[i : i + chunk])
             + " GRAPH ?g { ?s cokg:aboutCase ?case ; cokg:quotationId ?id ; a ?t } "
-            + excl + " }"
+            + excl + " }",
+            internal=True,
         )  # fmt: skip
         for r in res.rows:
             if (r["id"], r["case"]) in pairs:
@@ -398,6 +480,7 @@ def validate(
     engine: str = "sparql",
     exclude_graphs: Sequence[str] | None = None,
     checks: bool = True,
+    progress: Callable[..., None] | None = None,
 ) -> ValidationReport:
     """Validate files/folders (RDF or spreadsheet template) against the shapes, the ontology,
     the frameworks and the part of `store` they reference. Raises InputError for unusable input.
@@ -405,13 +488,19 @@ def validate(
     `exclude_graphs=None` leaves out the graphs the submission would replace: its submission
     graph, and for files under data/ the graph built from each (graph/<file stem>), so a
     corrected file is not compared with its own stale copy in the store.
+    `progress(message, done=None, total=None)` is called as the work goes on (never prints).
     """
     paths_ = list(paths_)
-    sub = read_submission(paths_)
+    sub = read_submission(paths_, progress=progress)
     if exclude_graphs is None:
         exclude_graphs = replaced_graphs(paths_, sub)
     return validate_submission(
-        sub, store=store, engine=engine, exclude_graphs=exclude_graphs, checks=checks
+        sub,
+        store=store,
+        engine=engine,
+        exclude_graphs=exclude_graphs,
+        checks=checks,
+        progress=progress,
     )
 
 
@@ -420,22 +509,44 @@ def _slug(text: str) -> str:
     return s or "submission"
 
 
+# One pattern for every submission id: given with --id, made from file names, or named to
+# `cokg retract`. It is part of graph IRIs, so nothing else may reach them.
+SUBMISSION_ID_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+SUBMISSION_ID_MAX = 64
+SUBMISSION_ID_RULE = (
+    f"1-{SUBMISSION_ID_MAX} lower-case letters and digits, words joined by single hyphens, "
+    f"e.g. riverside-2024 (pattern ^{SUBMISSION_ID_PATTERN}$)"
+)
+
+
+def check_submission_id(sid: str) -> str:
+    """Return `sid` if it is a submission id, else raise ParameterError giving the rule."""
+    if (
+        not isinstance(sid, str)
+        or len(sid) > SUBMISSION_ID_MAX
+        or not re.fullmatch(SUBMISSION_ID_PATTERN, sid)
+    ):
+        raise ParameterError(f"{sid!r} is not a submission id: use {SUBMISSION_ID_RULE}")
+    return sid
+
+
 def submission_id(files: list[str | Path]) -> str:
     """A stable id from the submitted file (or folder) names: one name -> its slug
-    ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash of all."""
+    ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash of all.
+    Long names are shortened so the id fits SUBMISSION_ID_MAX."""
     names = sorted(Path(f).name for f in files)
     if not names:
         raise ParameterError("no files given")
     first = _slug(Path(names[0]).stem if "." in names[0] else names[0])
     if len(names) == 1:
-        return first
+        return check_submission_id(first[:SUBMISSION_ID_MAX].strip("-"))
     digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
-    return f"{first}-{digest}"
+    return check_submission_id(f"{first[: SUBMISSION_ID_MAX - 9].strip('-')}-{digest}")
 
 
 def submission_graph(sid: str) -> str:
-    """The named graph of a submission: graph/submission/<id>."""
-    return graph_iri(f"submission/{sid}")
+    """The named graph of a submission: graph/submission/<id> (the id is checked)."""
+    return graph_iri(f"submission/{check_submission_id(sid)}")
 
 
 def replaced_graphs(items: Sequence[str | Path], sub: Submission) -> list[str]:
@@ -455,32 +566,50 @@ def validate_submission(
     engine: str = "sparql",
     exclude_graphs: Sequence[str] = (),
     checks: bool = True,
+    progress: Callable[..., None] | None = None,
 ) -> ValidationReport:
     """Validate an already-read submission (see `validate`). `checks=False` leaves out the QC
-    queries (queries/checks/*-violation.rq), giving the shapes' results alone."""
+    queries (queries/checks/*-violation.rq), giving the shapes' results alone.
+
+    Beside the shapes, every literal is checked against the lexical form of its XSD datatype
+    (whatever the property), and a submission holding no record cokg knows is a violation."""
     if engine not in ENGINES:
         raise ParameterError(f"unknown validation engine {engine!r}; use one of {ENGINES}")
+    say = progress or _quiet
     t0 = time.perf_counter()
     union: list[tuple[Node, Node, Node]] = []
     if store is not None:
-        union.extend(store_neighbourhood(store, sub.graph, exclude_graphs=exclude_graphs))
-    union.extend(ontology_context([*sub.graph, *union]))
+        say("looking up the records it refers to in the store")
+        union.extend(
+            store_neighbourhood(store, sub.graph, exclude_graphs=exclude_graphs, progress=say)
+        )
+    stored = _typed_records(union)
+    union.extend(ontology_context(itertools.chain(sub.graph, union)))
     focus = sorted(sub.subjects, key=str)
+    local = None
+    if engine == "sparql" or checks:  # one local store for the shapes and the checks
+        say("loading the submission for validation")
+        local = _LocalQuery(_local_store(sub.graph, union))
     if engine == "pyshacl":
+        say("validating with pySHACL")
         results = _run_pyshacl(sub.graph, union, focus)
     else:
-        results = _run_sparql_local(sub.graph, union, focus)
+        results = _run_sparql_local(sub.graph, union, focus, local=local, progress=say)
     if checks:
-        results += _run_checks(sub.graph, union, set(focus))
+        results += _run_checks(sub.graph, union, set(focus), local=local, progress=say)
+    say("checking literals")
+    # compared by text: the SPARQL engine reports derived integer types as xsd:integer
+    seen = {(r.focus_node, r.path, str(r.value)) for r in results}
+    results += [
+        r for r in ill_typed_literals(sub.graph) if (r.focus_node, r.path, str(r.value)) not in seen
+    ]
     results = _dedupe(results)
     if results:  # labels for the records named in the report
-        data = Graph()
-        for t in union:
-            data.add(t)
-        for t in sub.graph:
-            data.add(t)
+        data = _label_graph(results, sub.graph, union)
         results = [_locate(r, sub, data) for r in results]
     results += list(sub.problems)
+    if not _knows_a_record(sub, stored, have_store=store is not None):
+        results.append(_no_record_result(sub))
     results.sort(key=_sort_key)
     conforms = not any(r.severity == "violation" for r in results)
     return ValidationReport(
@@ -492,6 +621,210 @@ def validate_submission(
         shapes_version=shapes_version(),
         seconds=time.perf_counter() - t0,
         warnings=sub.warnings,
+    )
+
+
+def _label_graph(
+    results: Sequence[ValidationResult], graph: Graph, union: Sequence[tuple[Node, Node, Node]]
+) -> Graph:
+    """The triples `record_label` reads for the records named in results (their types, ids,
+    labels and cases, and each case's id): a small graph, not a copy of the submission."""
+    wanted = {r.focus_node for r in results if not isinstance(r.focus_node, Literal)}
+    out = Graph()
+    for _round in range(2):  # the records, then the cases they are about
+        by_subject = [t for n in wanted for t in graph.triples((n, None, None))]
+        by_subject += [t for t in union if t[0] in wanted]
+        for t in by_subject:
+            out.add(t)
+        wanted = {o for _, p, o in by_subject if p in (COKG.aboutCase, COKG.inCase)}
+        if not wanted:
+            break
+    return out
+
+
+# --- literals, and whether a submission is about anything cokg knows ---------------------------
+
+_YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
+_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
+_MD = r"(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
+_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_B64 = r"[A-Za-z0-9+/] ?"
+# Lexical forms of the XSD datatypes (XML Schema 1.1 part 2), without surrounding whitespace.
+# rdflib leaves gYear and friends unchecked and pyoxigraph stores any lexical form, so
+# validation checks them itself; day-of-month and integer ranges are checked in Python.
+_LEXICAL_FORMS: dict[URIRef, tuple[str, str]] = {
+    XSD.boolean: (r"true|false|1|0", "true or false"),
+    XSD.decimal: (_DECIMAL, "a number such as 3.25"),
+    XSD.integer: (r"[+-]?[0-9]+", "a whole number such as 12"),
+    XSD.float: (_DECIMAL + r"(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN", "a number such as 3.25 or 1e6"),
+    XSD.double: (_DECIMAL + r"(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN", "a number such as 3.25 or 1e6"),
+    XSD.gYear: (_YEAR + _TZ + "?", "a year such as 2015"),
+    XSD.gYearMonth: (_YEAR + r"-(?P<m>[0-9]{2})" + _TZ + "?", "a year and month such as 2015-06"),
+    XSD.date: (_YEAR + "-" + _MD + _TZ + "?", "a date such as 2015-06-24"),
+    XSD.dateTime: (
+        _YEAR + "-" + _MD + "T" + _TIME + _TZ + "?",
+        "a date and time such as 2015-06-24T10:30:00Z",
+    ),
+    XSD.dateTimeStamp: (
+        _YEAR + "-" + _MD + "T" + _TIME + _TZ,
+        "a date and time with a time zone such as 2015-06-24T10:30:00Z",
+    ),
+    XSD.time: (_TIME + _TZ + "?", "a time such as 10:30:00"),
+    XSD.gMonthDay: ("--" + _MD + _TZ + "?", "a month and day such as --06-24"),
+    XSD.gMonth: (r"--(?P<m>[0-9]{2})" + _TZ + "?", "a month such as --06"),
+    XSD.gDay: (r"---(?P<d>[0-9]{2})" + _TZ + "?", "a day of the month such as ---24"),
+    XSD.duration: (
+        r"-?P(?=[0-9T])(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?"
+        r"(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?",
+        "a duration such as P1Y2M or PT3H",
+    ),
+    XSD.yearMonthDuration: (
+        r"-?P(?=[0-9])(?:[0-9]+Y)?(?:[0-9]+M)?",
+        "a duration in years and months such as P1Y2M",
+    ),
+    XSD.dayTimeDuration: (
+        r"-?P(?=[0-9T])(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?"
+        r"(?:[0-9]+(?:\.[0-9]+)?S)?)?",
+        "a duration in days and time such as P2DT3H",
+    ),
+    XSD.hexBinary: (r"(?:[0-9a-fA-F]{2})*", "pairs of hexadecimal digits"),
+    XSD.base64Binary: (
+        rf"(?:(?:{_B64}){{4}})*(?:(?:{_B64}){{3}}[A-Za-z0-9+/]|(?:{_B64}){{2}}"
+        rf"[AEIMQUYcgkosw048] ?=|{_B64}[AQgw] ?= ?=)?",
+        "base64 text",
+    ),
+    XSD.language: (r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*", "a language tag such as en-GB"),
+}
+_INTEGER_RANGES: dict[URIRef, tuple[int | None, int | None]] = {
+    XSD.nonNegativeInteger: (0, None),
+    XSD.positiveInteger: (1, None),
+    XSD.nonPositiveInteger: (None, 0),
+    XSD.negativeInteger: (None, -1),
+    XSD.long: (-(2**63), 2**63 - 1),
+    XSD.int: (-(2**31), 2**31 - 1),
+    XSD.short: (-(2**15), 2**15 - 1),
+    XSD.byte: (-(2**7), 2**7 - 1),
+    XSD.unsignedLong: (0, 2**64 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedByte: (0, 2**8 - 1),
+}
+_COMPILED_FORMS = {dt: re.compile(rx) for dt, (rx, _) in _LEXICAL_FORMS.items()}
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def lexical_problem(lexical: str, datatype: URIRef) -> str | None:
+    """What a steward should write instead when `lexical` is not a valid form of `datatype`
+    (an XSD datatype); None when it is valid or the datatype is not checked."""
+    if datatype in _INTEGER_RANGES:
+        lo, hi = _INTEGER_RANGES[datatype]
+        bounds = f"at least {lo}" if hi is None else f"at most {hi}" if lo is None else ""
+        bounds = bounds or f"from {lo} to {hi}"
+        if not re.fullmatch(r"[+-]?[0-9]+", lexical):
+            return f"a whole number {bounds}"
+        value = int(lexical)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            return f"a whole number {bounds}"
+        return None
+    rx = _COMPILED_FORMS.get(datatype)
+    if rx is None:
+        return None
+    m = rx.fullmatch(lexical)
+    hint = _LEXICAL_FORMS[datatype][1]
+    if m is None:
+        return hint
+    groups = m.groupdict()
+    month = int(groups["m"]) if groups.get("m") else None
+    day = int(groups["d"]) if groups.get("d") else None
+    if month is not None and not 1 <= month <= 12:
+        return hint
+    if day is not None:
+        if not 1 <= day <= (_DAYS[month - 1] if month else 31):
+            return hint
+        if month == 2 and day == 29 and datatype in (XSD.date, XSD.dateTime, XSD.dateTimeStamp):
+            year = int(re.match(r"-?[0-9]+", lexical).group())  # type: ignore[union-attr]
+            if not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+                return hint
+    return None
+
+
+def ill_typed_literals(graph: Graph) -> list[ValidationResult]:
+    """A violation for every literal whose text is not a valid form of its XSD datatype,
+    whatever the property: `"twenty"^^xsd:gYear` is an error even outside cokg's shapes."""
+    verdicts: dict[tuple[str, URIRef], str | None] = {}
+    out = []
+    for s, p, o in graph:
+        if not isinstance(o, Literal) or o.datatype is None or not o.datatype.startswith(XSD):
+            continue
+        key = (str(o), o.datatype)
+        if key not in verdicts:
+            verdicts[key] = lexical_problem(*key)
+        hint = verdicts[key]
+        if hint is None:
+            continue
+        out.append(
+            ValidationResult(
+                severity="violation",
+                focus_node=s,
+                path=p,
+                constraint_component=SH.DatatypeConstraintComponent,
+                source_shape=None,
+                message=f"{_short(p)} {str(o)!r} is not a valid {_short(o.datatype)}: write {hint}",
+                value=o,
+            )
+        )
+    return out
+
+
+@lru_cache(maxsize=4)
+def _cokg_classes_for(key: tuple) -> frozenset[Node]:
+    kinds = {URIRef("http://www.w3.org/2002/07/owl#Class"), RDFS.Class}
+    return frozenset(
+        s
+        for s, p, o in _ontology_quads_for(key)
+        if p == RDF.type and o in kinds and isinstance(s, URIRef) and s.startswith(COKG)
+    )
+
+
+def cokg_classes() -> frozenset[Node]:
+    """The classes the cokg ontology declares (in its own namespace)."""
+    return _cokg_classes_for(_ontology_key())
+
+
+def _typed_records(triples: Iterable[tuple[Node, Node, Node]]) -> set[Node]:
+    classes = cokg_classes()
+    return {s for s, p, o in triples if p == RDF.type and o in classes}
+
+
+def _knows_a_record(sub: Submission, stored: set[Node], *, have_store: bool) -> bool:
+    """Whether a submission holds a record cokg knows: a subject typed with a cokg class, or a
+    statement about a record of the store (a supplement). Without a store to ask, a subject
+    in cokg's own id space (cokgid:) is taken to be one."""
+    classes = cokg_classes()
+    if any(o in classes for o in sub.graph.objects(None, RDF.type)):
+        return True
+    for subject in sub.graph.subjects(unique=True):
+        if subject in stored:
+            return True
+        if not have_store and isinstance(subject, URIRef) and subject.startswith(COKGID):
+            return True
+    return bool(sub.problems)  # a template whose rows were refused is reported as such
+
+
+def _no_record_result(sub: Submission) -> ValidationResult:
+    names = ", ".join(_display_name(f) for f in sub.files)
+    return ValidationResult(
+        severity="violation",
+        focus_node=Literal("submission"),
+        path=None,
+        constraint_component=None,
+        source_shape=None,
+        message="holds no record cokg knows: no subject is typed with a class of the cokg "
+        "ontology (e.g. a cokg:Case, cokg:Finding, cokg:Organisation) and none is a record "
+        "already in the store; type each record with its cokg class, or describe an existing "
+        "record by its cokgid: IRI",
+        file=names or None,
     )
 
 
@@ -512,7 +845,7 @@ def validate_store(
     # batched cardinality passes) go first so that no long query is left alone at the end.
     jobs.sort(key=_job_cost, reverse=True)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        answers = list(pool.map(lambda job: store.query(job[0]), jobs))
+        answers = list(pool.map(lambda job: store.query(job[0], internal=True), jobs))
     results: list[ValidationResult] = []
     for (_, what), res in zip(jobs, answers, strict=True):
         for row in res.rows:
@@ -959,12 +1292,20 @@ class _LocalQuery:
 
 
 def _run_sparql_local(
-    submission: Graph, union: list[tuple[Node, Node, Node]], focus: list[Node]
+    submission: Graph,
+    union: list[tuple[Node, Node, Node]],
+    focus: list[Node],
+    *,
+    local: _LocalQuery | None = None,
+    progress: Callable[..., None] = _quiet,
 ) -> list[ValidationResult]:
-    q = _LocalQuery(_local_store(submission, union))
+    q = local or _LocalQuery(_local_store(submission, union))
     wanted = set(focus)
     out = []
-    for c in compile_shapes():
+    constraints = compile_shapes()
+    for i, c in enumerate(constraints):
+        if i % 10 == 0:
+            progress("checking the shapes", i, len(constraints))
         for row in q.rows(c.query):
             if row.get("this") in wanted:
                 out.append(c.result(row))
@@ -972,14 +1313,20 @@ def _run_sparql_local(
 
 
 def _run_checks(
-    submission: Graph, union: list[tuple[Node, Node, Node]], focus: set[Node]
+    submission: Graph,
+    union: list[tuple[Node, Node, Node]],
+    focus: set[Node],
+    *,
+    local: _LocalQuery | None = None,
+    progress: Callable[..., None] = _quiet,
 ) -> list[ValidationResult]:
     checks = _check_queries()
     if not checks:
         return []
-    q = _LocalQuery(_local_store(submission, union))
+    q = local or _LocalQuery(_local_store(submission, union))
     out = []
-    for check in checks:
+    for i, check in enumerate(checks):
+        progress("running the quality checks", i, len(checks))
         try:
             rows = q.rows(check.text)
         except (SyntaxError, OSError, ValueError) as exc:

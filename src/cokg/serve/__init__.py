@@ -46,16 +46,15 @@ def __getattr__(name: str) -> Any:
 def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
     """The store's named graphs as an N-Quads file in a temporary directory (built if empty)."""
     from cokg.serve.pool import DataSource
-    from cokg.store import ensure_built, open_store
+    from cokg.store import open_for_reading
 
     if store_spec is not None and re.match(r"https?://", str(store_spec)):
         raise InputError(
             "cokg serve answers from a local store (a directory or memory:); "
             "a remote endpoint is already a SPARQL server"
         )
-    store = open_store(store_spec)
+    store = open_for_reading(store_spec)
     try:
-        ensure_built(store)
         data = store.export(format="nq")
     finally:
         store.close()

@@ -96,6 +96,7 @@ class PoolStore:
         bindings: Mapping[str, Node] | None = None,
         timeout: float | None = None,
         memory_mb: int | None = None,  # the pool's workers have their own cap
+        internal: bool = False,  # every query runs in a worker here
     ) -> QueryResult:
         # Screened like any query, then bound as a VALUES block of validated terms (pyoxigraph's
         # substitutions reach projected variables only).

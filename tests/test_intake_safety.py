@@ -1,0 +1,540 @@
+"""Intake safety (issue 16): size, triple and XML-depth limits checked before parsing, bounded
+memory, progress on a terminal only, clear one-line refusals instead of internal errors, one
+submission-id rule for ingest and retract, ill-typed literals and submissions about nothing
+cokg knows. Every big input is generated here at test time; nothing is copied from elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+
+from cokg.cli import cli
+from cokg.errors import InputError, ParameterError
+from cokg.ingest import ingest, list_graphs, retract
+from cokg.store import EmbeddedStore, build
+from cokg.validate import (
+    SUBMISSION_ID_MAX,
+    check_submission_id,
+    lexical_problem,
+    read_submission,
+    submission_id,
+    validate,
+)
+
+SUB = Path(__file__).parent / "fixtures" / "submissions"
+XSD_ = "http://www.w3.org/2001/XMLSchema#"
+EXAMPLE = SUB / "example-template"
+PLACE_TTL = SUB / "formats" / "example.ttl"
+PREFIXES = (
+    "@prefix cokg: <https://w3id.org/cokg/ontology#> .\n"
+    "@prefix cokgid: <https://w3id.org/cokg/id/> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+    "@prefix ex: <http://example.org/> .\n"
+)
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("intake") / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    return d
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, built_store: Path) -> Path:
+    d = tmp_path / "store"
+    shutil.copytree(built_store, d)
+    return d
+
+
+def _hashes(d: Path) -> dict[str, str]:
+    return {
+        str(f.relative_to(d)): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in sorted(d.rglob("*"))
+        if f.is_file()
+    }
+
+
+def _run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def _one_error_line(result, code: int = 2) -> str:
+    """The refusal contract: exit code, one line on output, no traceback."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cokg: error: "), result.output
+    return lines[0]
+
+
+def _places(n: int, start: int = 0) -> str:
+    """n synthetic (FICTIONAL) places as Turtle, three triples each."""
+    return PREFIXES + "".join(
+        f"<https://w3id.org/cokg/id/place/fictional-{i}> a cokg:Place ; "
+        f'rdfs:label "Place {i} (FICTIONAL)" ; cokg:placeType "town" .\n'
+        for i in range(start, start + n)
+    )
+
+
+def _cokg(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60):
+    """`cokg ARGS` in a child process (cwd `tmp`, so no default store), with its peak RSS."""
+    rss_file = tmp / "maxrss.txt"
+    code = (
+        "import atexit, resource, sys\n"
+        "out = sys.argv.pop(1)\n"
+        "atexit.register(lambda: open(out, 'w').write("
+        "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+        "from cokg.cli import main\n"
+        "sys.argv[0] = 'cokg'\n"
+        "main()\n"
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(rss_file), *args],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    seconds = time.perf_counter() - t0
+    peak_mb = int(rss_file.read_text()) / 1024 if rss_file.exists() else float("nan")
+    return proc, seconds, peak_mb
+
+
+# --- 1. big submissions: refused from their size, before parsing ----------------------------
+
+
+def test_200_mb_of_turtle_is_refused_in_seconds(tmp_path: Path, store_dir: Path) -> None:
+    big = tmp_path / "huge.ttl"
+    block = "".join(
+        f'<https://w3id.org/cokg/id/place/fictional-{i}> rdfs:label "Place {i} (FICTIONAL)" .\n'
+        for i in range(2000)
+    ).encode()
+    with big.open("wb") as fh:
+        fh.write(PREFIXES.encode())
+        while fh.tell() < 200 * 2**20:
+            fh.write(block)
+    proc, seconds, _ = _cokg(tmp_path, "validate", "--no-store", str(big), timeout=60)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert seconds < 10
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "huge.ttl" in lines[0] and re.search(r"file is 200\.\d MB", lines[0])
+    assert "64.0 MB" in lines[0]
+    assert "COKG_MAX_SUBMISSION_MB" in lines[0] and "split" in lines[0]
+
+    before = _hashes(store_dir)
+    t0 = time.perf_counter()
+    r = _run("ingest", str(big), "--by", "A", "--store", str(store_dir))
+    assert time.perf_counter() - t0 < 10
+    assert "huge.ttl" in _one_error_line(r)
+    assert _hashes(store_dir) == before
+
+
+def test_a_big_csv_template_is_refused_before_reading(tmp_path: Path) -> None:
+    folder = tmp_path / "riverside"
+    shutil.copytree(EXAMPLE, folder)
+    cases = folder / "cases.csv"
+    with cases.open("r+b") as fh:  # 99 MB without writing them: a sparse tail
+        fh.truncate(99 * 2**20)
+    line = _one_error_line(_run("validate", "--no-store", str(folder)))
+    assert "cases.csv" in line and "99.0 MB" in line and "COKG_MAX_SUBMISSION_MB" in line
+
+
+def test_the_limit_is_per_file_and_per_submission(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COKG_MAX_SUBMISSION_MB", "1")
+    one = tmp_path / "one.ttl"
+    one.write_text(_places(12000), encoding="utf-8")  # about 1.3 MB
+    assert one.stat().st_size > 2**20
+    with pytest.raises(InputError, match=r"over the 1\.0 MB limit") as exc:
+        read_submission([one])
+    assert exc.value.file == str(one)
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text(_places(6000), encoding="utf-8")
+    b.write_text(_places(6000, start=6000), encoding="utf-8")
+    with pytest.raises(InputError, match=r"2 files of .* in all, over the 1\.0 MB limit"):
+        read_submission([a, b])
+    assert len(read_submission([a]).graph) == 18000  # each alone is within the limit
+
+
+def test_a_template_over_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "riverside"
+    shutil.copytree(EXAMPLE, folder)
+    with (folder / "organisations.csv").open("a", encoding="utf-8") as fh:
+        for i in range(20000):
+            fh.write(f"fictional-org-{i},Organisation {i} (FICTIONAL),,,\n")
+    monkeypatch.setenv("COKG_MAX_SUBMISSION_MB", "1")
+    line = _one_error_line(_run("validate", "--no-store", str(folder)))
+    assert "organisations.csv" in line and "limit" in line
+
+
+def test_triple_limit_stops_parsing_with_bounded_memory(tmp_path: Path) -> None:
+    f = tmp_path / "dense.ttl"
+    f.write_text(_places(60000), encoding="utf-8")  # 180,000 triples in about 8 MB
+    env = {"COKG_MAX_SUBMISSION_TRIPLES": "30000"}
+    proc, _, peak_mb = _cokg(tmp_path, "validate", "--no-store", str(f), env=env)
+    assert proc.returncode == 2, proc.stdout[-500:] + proc.stderr[-500:]
+    (line,) = proc.stderr.strip().splitlines()
+    assert "dense.ttl" in line and "30,000 triples" in line
+    assert "COKG_MAX_SUBMISSION_TRIPLES" in line
+    assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
+
+
+def test_template_conversion_has_the_triple_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COKG_MAX_SUBMISSION_TRIPLES", "20")
+    line = _one_error_line(_run("validate", "--no-store", str(EXAMPLE)))
+    assert "more than 20 triples" in line and "example-template" in line
+
+
+def test_bad_limit_setting_is_one_line(tmp_path: Path) -> None:
+    r = _run("validate", "--no-store", str(PLACE_TTL), env={"COKG_MAX_SUBMISSION_MB": "lots"})
+    assert "COKG_MAX_SUBMISSION_MB" in _one_error_line(r)
+
+
+# --- 2. progress: a bar on a terminal, silence when piped; libraries only call back ----------
+
+
+def test_library_functions_report_progress_through_the_callback(
+    store_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple] = []
+
+    def progress(message: str, done: int | None = None, total: int | None = None) -> None:
+        calls.append((message, done, total))
+
+    validate([EXAMPLE], progress=progress)
+    assert any(m.startswith("checking the shapes") for m, _, _ in calls)
+    assert any(total for _, _, total in calls)
+    calls.clear()
+    ingest([EXAMPLE], by="A", store=store_dir, progress=progress)
+    assert any(m.startswith("writing") for m, _, _ in calls)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""  # library functions never print
+
+
+def test_commands_are_quiet_when_piped(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    r = _run("build", "--store", str(store))
+    assert r.exit_code == 0, r.output
+    assert "loading" not in r.stderr  # the bar is for terminals only
+    r = _run("validate", "--store", str(store), str(EXAMPLE))
+    assert r.exit_code == 0 and r.stderr == ""
+    r = _run("ingest", "--store", str(store), "--by", "A", str(EXAMPLE))
+    assert r.exit_code == 0 and r.stderr == ""
+
+
+def test_progress_is_shown_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cokg.cli", "validate", "--no-store", str(EXAMPLE)],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=tmp_path,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "checking the shapes" in screen or "reading" in screen
+    assert "conforms" in screen
+
+
+# --- 3. XML nested too deep: refused by a streaming pre-scan ---------------------------------
+
+
+def _deep_rdfxml(depth: int) -> str:
+    head = (
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:ex="http://example.org/">\n'
+    )
+    pairs = max(depth // 2, 1)
+    return (
+        head
+        + "<rdf:Description><ex:p>" * pairs
+        + "</ex:p></rdf:Description>" * pairs
+        + "</rdf:RDF>\n"
+    )
+
+
+def test_deep_rdfxml_is_refused_in_seconds(tmp_path: Path) -> None:
+    f = tmp_path / "deep.rdf"
+    f.write_text(_deep_rdfxml(100_000), encoding="utf-8")  # 4.8 MB, 100,000 deep
+    proc, seconds, _ = _cokg(tmp_path, "validate", "--no-store", str(f), timeout=60)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.strip().splitlines()
+    assert "deep.rdf:3" in line and "nested more than 256" in line
+    assert "COKG_MAX_XML_DEPTH" in line
+    assert seconds < 10
+
+
+def test_xml_depth_limit_is_configurable(tmp_path: Path, monkeypatch) -> None:
+    f = tmp_path / "nested.rdf"
+    f.write_text(_deep_rdfxml(60), encoding="utf-8")
+    from cokg.load import read_rdf
+
+    assert len(read_rdf(f)) > 0  # 60 deep is fine by default
+    monkeypatch.setenv("COKG_MAX_XML_DEPTH", "20")
+    with pytest.raises(InputError, match="nested more than 20"):
+        read_rdf(f)
+
+
+def _xlsx_with_member(tmp: Path, member: str, transform) -> Path:
+    """The blank template as a workbook, with one XML member rewritten."""
+    from cokg.template import write_template
+
+    blank = tmp / "blank.xlsx"
+    write_template(blank)
+    out = tmp / "hostile.xlsx"
+    with zipfile.ZipFile(blank) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, transform(data) if name == member else data)
+    return out
+
+
+def test_deep_xml_in_a_workbook_is_refused(tmp_path: Path) -> None:
+    def deepen(data: bytes) -> bytes:
+        text = data.decode()
+        nest = "<extLst>" * 400 + "</extLst>" * 400
+        return text.replace("</worksheet>", nest + "</worksheet>").encode()
+
+    book = _xlsx_with_member(tmp_path, "xl/worksheets/sheet2.xml", deepen)
+    line = _one_error_line(_run("validate", "--no-store", str(book)))
+    assert "hostile.xlsx" in line and "xl/worksheets/sheet2.xml" in line
+    assert "nested more than 256" in line
+
+
+# --- 4. internal errors become answers ------------------------------------------------------
+
+
+def test_entity_bomb_in_a_workbook_is_refused(tmp_path: Path) -> None:
+    def bomb(data: bytes) -> bytes:
+        text = re.sub(r"^<\?xml[^>]*\?>\s*", "", data.decode())
+        entities = '<!ENTITY lol "lol">' + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
+        text = text.replace("<sheetData>", "<sheetData><row r='9'><c r='A9' t='inlineStr'>"
+                            "<is><t>&lol9;</t></is></c></row>", 1)  # fmt: skip
+        return (f'<?xml version="1.0"?>\n<!DOCTYPE lolz [{entities}]>\n{text}').encode()
+
+    book = _xlsx_with_member(tmp_path, "xl/worksheets/sheet2.xml", bomb)
+    t0 = time.perf_counter()
+    line = _one_error_line(_run("validate", "--no-store", str(book)))
+    assert time.perf_counter() - t0 < 10
+    assert "hostile.xlsx" in line and "member xl/worksheets/sheet2.xml" in line
+    assert "DOCTYPE" in line
+
+
+def test_openpyxl_reads_workbooks_through_defusedxml() -> None:
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML  # belt and braces behind the pre-scan
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            '{"@id": "https://w3id.org/cokg/id/place/x", "@type": '
+            '"https://w3id.org/cokg/ontology#Place",\n "http://www.w3.org/2000/01/rdf-schema#label":'
+            ' "a \\ud800 b"}',
+            "lone.jsonld:2: invalid JSON string at column 51",
+        ),
+        (
+            '{"@context": "https://w3id.org/cokg/context.jsonld", "@id": "<https://w3id.org/cokg/id/place/x>",\n'
+            ' "@type": "cokg:Place", "rdfs:label": "\\udc00"}',
+            "lone.jsonld:2",
+        ),
+    ],
+)
+def test_lone_surrogate_in_jsonld_is_one_line(tmp_path: Path, text: str, where: str) -> None:
+    f = tmp_path / "lone.jsonld"
+    f.write_text(text, encoding="utf-8")
+    line = _one_error_line(_run("validate", "--no-store", str(f)))
+    assert where in line and "surrogate" in line
+
+
+def test_a_surrogate_pair_in_jsonld_is_a_character(tmp_path: Path) -> None:
+    f = tmp_path / "pair.jsonld"
+    f.write_text(
+        '{"@id": "https://w3id.org/cokg/id/place/x", "@type": '
+        '"https://w3id.org/cokg/ontology#Place", "http://www.w3.org/2000/01/rdf-schema#label": '
+        '"FICTIONAL \\ud83d\\ude00 and an escaped \\\\ud800"}',
+        encoding="utf-8",
+    )
+    labels = {str(o) for _, _, o in read_submission([f]).graph}
+    assert "FICTIONAL \U0001f600 and an escaped \\ud800" in labels
+
+
+# --- 5. one submission-id rule, checked before anything is written ---------------------------
+
+
+@pytest.mark.parametrize("bad", ["a b", "UPPER", "../../etc", "", "-lead", "trail-", "a--b",
+                                 "x" * (SUBMISSION_ID_MAX + 1), "caf\u00e9"])  # fmt: skip
+def test_bad_submission_ids_are_refused_before_writing(store_dir: Path, bad: str) -> None:
+    before = _hashes(store_dir)
+    r = _run("ingest", str(PLACE_TTL), "--by", "A", "--store", str(store_dir), f"--id={bad}")
+    line = _one_error_line(r)
+    assert "is not a submission id" in line and "lower-case" in line and "pattern" in line
+    assert _hashes(store_dir) == before
+    line = _one_error_line(_run("retract", "--store", str(store_dir), "--", bad))
+    assert "is not a submission id" in line
+
+
+def test_good_ids_round_trip(store_dir: Path) -> None:
+    for sid in ("riverside", "riverside-2024", "a", "x" * SUBMISSION_ID_MAX):
+        assert check_submission_id(sid) == sid
+    rep = ingest([PLACE_TTL], by="A", store=store_dir, submission="riverside-2024")
+    assert rep.submission_id == "riverside-2024"
+    retract("riverside-2024", store=store_dir)
+    assert not any("submission/" in g.graph for g in list_graphs(store_dir))
+
+
+def test_automatic_ids_follow_the_rule() -> None:
+    long_name = "A Very " + "Long " * 30 + "Case File Name.ttl"
+    for files in ([long_name], [long_name, "other.ttl"], ["Ünïcode Ñame.ttl"], ["---.ttl"]):
+        assert check_submission_id(submission_id(files))
+    with pytest.raises(ParameterError, match="not a submission id"):
+        check_submission_id("../../etc")
+
+
+# --- 6. data outside the vocabulary -------------------------------------------------------------
+
+
+def test_ill_typed_literal_and_no_cokg_record_are_refused(tmp_path: Path, store_dir: Path) -> None:
+    f = tmp_path / "outside.ttl"
+    f.write_text(PREFIXES + 'ex:thing ex:year "twenty"^^xsd:gYear .\n', encoding="utf-8")
+    r = _run("validate", "--no-store", str(f))
+    assert r.exit_code == 1, r.output
+    assert "outside.ttl (record <http://example.org/thing>): <http://example.org/year> " \
+        "'twenty' is not a valid xsd:gYear: write a year such as 2015" in r.output  # fmt: skip
+    assert "outside.ttl: holds no record cokg knows" in r.output
+    before = _hashes(store_dir)
+    r = _run("ingest", str(f), "--by", "A", "--store", str(store_dir))
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert _hashes(store_dir) == before
+
+
+def test_an_ill_typed_literal_is_a_violation_whatever_the_property(tmp_path: Path) -> None:
+    f = tmp_path / "place.ttl"
+    f.write_text(
+        PREFIXES + "<https://w3id.org/cokg/id/place/fictional-x> a cokg:Place ;\n"
+        '    rdfs:label "X (FICTIONAL)" ;\n'
+        '    ex:founded "2015-13"^^xsd:gYearMonth ; ex:size "big"^^xsd:integer ;\n'
+        '    ex:open "yes"^^xsd:boolean ; ex:day "2023-02-29"^^xsd:date ;\n'
+        '    ex:fine "2024-02-29"^^xsd:date , "-12"^^xsd:integer , "1.5e3"^^xsd:double .\n',
+        encoding="utf-8",
+    )
+    report = validate([f])
+    bad = {(str(r.path).rsplit("/", 1)[-1], str(r.value)) for r in report.violations}
+    assert bad == {("founded", "2015-13"), ("size", "big"), ("open", "yes"), ("day", "2023-02-29")}
+    for r in report.violations:
+        assert r.file == str(f) or r.file.endswith("place.ttl")
+        assert r.record_label == "place X (FICTIONAL)"
+        assert "write " in r.message
+
+
+def test_a_shape_and_the_literal_check_report_a_value_once() -> None:
+    report = validate([SUB / "year-twenty.ttl"])
+    assert len([r for r in report.violations if "twenty" in str(r.value)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("lexical", "datatype", "ok"),
+    [
+        ("2015", URIRef(XSD_ + "gYear"), True),
+        ("-0044", URIRef(XSD_ + "gYear"), True),
+        ("2015Z", URIRef(XSD_ + "gYear"), True),
+        ("twenty", URIRef(XSD_ + "gYear"), False),
+        ("15", URIRef(XSD_ + "gYear"), False),
+        ("2015-06", URIRef(XSD_ + "gYearMonth"), True),
+        ("2015-00", URIRef(XSD_ + "gYearMonth"), False),
+        ("2015-06-24", URIRef(XSD_ + "date"), True),
+        ("2015-06-31", URIRef(XSD_ + "date"), False),
+        ("2000-02-29", URIRef(XSD_ + "date"), True),
+        ("1900-02-29", URIRef(XSD_ + "date"), False),
+        ("2015-06-24T10:30:00Z", URIRef(XSD_ + "dateTime"), True),
+        ("2015-06-24T25:00:00", URIRef(XSD_ + "dateTime"), False),
+        ("2015-06-24", URIRef(XSD_ + "dateTime"), False),
+        ("2015-06-24T10:30:00", URIRef(XSD_ + "dateTimeStamp"), False),
+        ("--02-29", URIRef(XSD_ + "gMonthDay"), True),
+        ("--02-30", URIRef(XSD_ + "gMonthDay"), False),
+        ("---31", URIRef(XSD_ + "gDay"), True),
+        ("--13", URIRef(XSD_ + "gMonth"), False),
+        ("10:30:00", URIRef(XSD_ + "time"), True),
+        ("12", URIRef(XSD_ + "integer"), True),
+        ("1.0", URIRef(XSD_ + "integer"), False),
+        ("0", URIRef(XSD_ + "positiveInteger"), False),
+        ("-0", URIRef(XSD_ + "nonNegativeInteger"), True),
+        ("128", URIRef(XSD_ + "byte"), False),
+        ("3.25", URIRef(XSD_ + "decimal"), True),
+        ("3,25", URIRef(XSD_ + "decimal"), False),
+        ("INF", URIRef(XSD_ + "double"), True),
+        ("1e", URIRef(XSD_ + "float"), False),
+        ("true", URIRef(XSD_ + "boolean"), True),
+        ("yes", URIRef(XSD_ + "boolean"), False),
+        ("P1Y2M", URIRef(XSD_ + "duration"), True),
+        ("P", URIRef(XSD_ + "duration"), False),
+        ("PT", URIRef(XSD_ + "duration"), False),
+        ("0aFF", URIRef(XSD_ + "hexBinary"), True),
+        ("abc", URIRef(XSD_ + "hexBinary"), False),
+        ("aGVsbG8=", URIRef(XSD_ + "base64Binary"), True),
+        ("aGVsbG8", URIRef(XSD_ + "base64Binary"), False),
+        ("en-GB", URIRef(XSD_ + "language"), True),
+        ("anything at all", URIRef(XSD_ + "string"), True),
+        ("x", URIRef("http://example.org/own-type"), True),
+    ],
+)
+def test_lexical_forms(lexical: str, datatype: URIRef, ok: bool) -> None:
+    assert (lexical_problem(lexical, datatype) is None) is ok
+
+
+def test_a_supplement_to_a_stored_record_is_still_accepted(tmp_path: Path, store_dir: Path) -> None:
+    f = tmp_path / "bbc-note.ttl"
+    f.write_text(
+        PREFIXES + '<https://w3id.org/cokg/id/org/bbc> rdfs:comment "FICTIONAL note" .\n',
+        encoding="utf-8",
+    )
+    rep = ingest([f], by="A", store=store_dir)
+    assert rep.triples == 1 and rep.validation.conforms
+
+
+def test_statements_about_an_unknown_record_are_refused(tmp_path: Path, store_dir: Path) -> None:
+    f = tmp_path / "ghost.ttl"
+    f.write_text(
+        PREFIXES + '<https://w3id.org/cokg/id/org/no-such-org> rdfs:comment "x" .\n',
+        encoding="utf-8",
+    )
+    r = _run("validate", "--store", str(store_dir), str(f))
+    assert r.exit_code == 1 and "holds no record cokg knows" in r.output
