@@ -29,7 +29,8 @@ import synthetic
 
 from cokg.namespaces import graph_iri
 from cokg.query import bind_parameters, case_ids, get_query, list_queries, run_query
-from cokg.store import EmbeddedStore, MemoryStore, _inject_values, source_files
+from cokg.sparql import inject_values
+from cokg.store import EmbeddedStore, MemoryStore, source_files
 
 # Parameters each query is timed with (the default run has none beyond header defaults).
 PARAMS: dict[str, dict[str, str]] = {
@@ -59,7 +60,7 @@ def _engine(store, name: str, params: dict[str, str]) -> None:  # type: ignore[n
     turning the answer into rdflib terms and Python values (a private hook, benchmark only)."""
     query = get_query(name)
     bindings, _ = bind_parameters(query, params, store)
-    text = _inject_values(query.sparql, "select", bindings) if bindings else query.sparql
+    text = inject_values(query.sparql, "select", bindings) if bindings else query.sparql
     for _ in store._store().query(text, use_default_graph_as_union=True):
         pass
 

@@ -242,15 +242,15 @@ def test_second_writer_is_refused(store_dir: Path) -> None:
 
 CHILD = """
 import sys
-from cokg import store as S
+from cokg.store import oxigraph as S
 from cokg.ingest import ingest
 
-real = S._OxigraphStore._write
+real = S.OxigraphStore._write
 def announced(self, targets, quads):
     print("WRITING", flush=True)
     real(self, targets, quads)
     print("WROTE", flush=True)
-S._OxigraphStore._write = announced
+S.OxigraphStore._write = announced
 ingest([sys.argv[1]], by="killed", store=sys.argv[2])
 """
 

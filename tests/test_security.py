@@ -237,9 +237,10 @@ def test_engine_cannot_fetch_even_if_the_screen_lets_it_through(
 ) -> None:
     """Switch the screen off: the query reaches pyoxigraph, which fails to connect (SERVICE,
     LOAD) or reads FROM from its own dataset; either way the listener hears nothing."""
-    from cokg import sparql, store
+    from cokg import sparql
+    from cokg.store import oxigraph
 
-    monkeypatch.setattr(store, "screen", lambda text, **kw: sparql.Screened(text, "select"))
+    monkeypatch.setattr(oxigraph, "screen", lambda text, **kw: sparql.Screened(text, "select"))
     try:
         small_store.query(tricks(listener.url)[trick])
     except QueryError as exc:

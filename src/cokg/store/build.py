@@ -1,0 +1,168 @@
+"""Building a store from the project files, pushing one store into another, and the manifest
+that tells when a built store is stale."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cokg.errors import StoreError
+from cokg.store.oxigraph import EmbeddedStore, MemoryStore, OxigraphStore
+from cokg.store.protocol import Progress, Store
+from cokg.store.remote import RemoteStore
+
+# --- building --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What `build` loaded: (graph IRI, triples) per graph, totals and time."""
+
+    store: str
+    graphs: tuple[tuple[str, int], ...]
+    triples: int
+    seconds: float
+
+    @property
+    def triples_per_second(self) -> float:
+        return self.triples / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"loaded {len(self.graphs)} graphs, {self.triples} triples into {self.store} in "
+            f"{self.seconds:.2f} s ({self.triples_per_second:,.0f} triples/s)"
+        )
+
+
+def source_files(*, include_data: bool = True) -> dict[str, Path]:
+    """Graph IRI -> file for the ontology modules, the frameworks and (optionally) data/."""
+    from cokg.load import data_files, ontology_files
+
+    files = dict(ontology_files(include_frameworks=True))
+    if include_data:
+        for g, f in data_files():
+            if g in files:
+                raise StoreError(f"two files map to the graph {g}", file=f)
+            files[g] = f
+    return files
+
+
+def build(
+    store: Store,
+    *,
+    include_data: bool = True,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Load the ontology, frameworks and data files into `store`, one named graph per file.
+
+    fresh=True (or an empty embedded/memory store) rebuilds everything: bulk load into a new
+    store swapped in at the end. Otherwise each file's graph is replaced in one transaction.
+    """
+    files = source_files(include_data=include_data)
+    t0 = time.perf_counter()
+    if isinstance(store, EmbeddedStore | MemoryStore) and (fresh or store.count() == 0):
+        store.rebuild(files, progress)
+    else:
+        if fresh:
+            stale = [g for g in store.graphs() if g not in files]
+            store.drop_graphs(stale)
+        if isinstance(store, RemoteStore):
+            store.load_files(files, progress)
+        else:
+            if progress:
+                progress(f"loading {len(files)} files")
+            store.load_files(files)
+    seconds = time.perf_counter() - t0
+    if isinstance(store, EmbeddedStore):
+        _write_manifest(store, _fingerprint(files))
+    counts = tuple((g, store.count(g)) for g in files)
+    return BuildReport(
+        store=repr(store),
+        graphs=counts,
+        triples=sum(n for _, n in counts),
+        seconds=seconds,
+    )
+
+
+def push(source: Store, target: Store, *, progress: Progress | None = None) -> BuildReport:
+    """Copy every named graph of `source` into `target`, graph by graph, replacing graphs of
+    the same name there (other graphs in the target are left alone)."""
+    t0 = time.perf_counter()
+    counts = []
+    graphs = source.graphs()
+    for i, g in enumerate(graphs, 1):
+        data = source.export(format="nq", graph_iris=[g])
+        quads = list(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
+        if isinstance(target, RemoteStore):
+            target._put({g: quads}, None)
+        elif isinstance(target, OxigraphStore):
+            target._check_writable()
+            target._write([g], quads)
+        else:
+            raise StoreError(f"cannot push into {target!r}")
+        counts.append((g, len(quads)))
+        if progress:
+            progress(f"[{i}/{len(graphs)}] {g}: {len(quads)} triples")
+    seconds = time.perf_counter() - t0
+    return BuildReport(
+        store=repr(target),
+        graphs=tuple(counts),
+        triples=sum(n for _, n in counts),
+        seconds=seconds,
+    )
+
+
+def _fingerprint(files: Mapping[str, Path]) -> dict[str, str]:
+    """SHA-256 of each project file that a graph was built from, by graph IRI."""
+    return {g: hashlib.sha256(f.read_bytes()).hexdigest() for g, f in sorted(files.items())}
+
+
+def _manifest_path(store: EmbeddedStore) -> Path:
+    return store.path.with_name(store.path.name + ".sources.json")
+
+
+def _read_manifest(store: EmbeddedStore) -> dict[str, str]:
+    try:
+        data = json.loads(_manifest_path(store).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_manifest(store: EmbeddedStore, fingerprint: dict[str, str]) -> None:
+    # temp file + os.replace: a crash leaves the old manifest or the new one, never half
+    path = _manifest_path(store)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(fingerprint, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def is_stale(store: Store) -> bool:
+    """True when an embedded store was built from project files that have changed since
+    (ontology, frameworks or data/ edited, added or removed). Other stores are never stale."""
+    if not isinstance(store, EmbeddedStore):
+        return False
+    return _read_manifest(store) != _fingerprint(source_files())
+
+
+def ensure_built(store: Store) -> Store:
+    """Build the store when it holds nothing yet, or rebuild the project's graphs when the
+    files they came from changed (graphs from ingested submissions are kept); return it."""
+    if not store.graphs():
+        if getattr(store, "read_only", False):
+            raise StoreError("the store is empty: run `cokg build`")
+        build(store)
+    elif not getattr(store, "read_only", False) and is_stale(store):
+        assert isinstance(store, EmbeddedStore)
+        gone = set(_read_manifest(store)) - set(source_files())
+        store.drop_graphs(sorted(gone))  # graphs of project files that no longer exist
+        build(store)
+    return store

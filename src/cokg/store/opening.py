@@ -1,0 +1,70 @@
+"""Opening a store from a spec: a directory, "memory:", an endpoint URL or the default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cokg import paths
+from cokg.errors import ParameterError, StoreMissing
+from cokg.store.build import ensure_built, is_stale
+from cokg.store.oxigraph import EmbeddedStore, MemoryStore
+from cokg.store.protocol import Store
+from cokg.store.remote import RemoteStore, remote_config
+
+
+def open_store(
+    spec: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    allow_network: bool = False,
+    method: str | None = None,
+) -> Store:
+    """Open a store. `spec`: None (COKG_ENDPOINT, then `.cokg/config.toml`, then the default
+    embedded store `.cokg/store`), "memory:", an http(s) endpoint URL, or a store directory."""
+    cfg = remote_config() if spec is None else {}
+    if spec is None and cfg.get("endpoint"):
+        spec = cfg["endpoint"]
+    if spec is None:
+        return EmbeddedStore(
+            paths.default_store_dir(), read_only=read_only, allow_network=allow_network
+        )
+    text = str(spec)
+    if text == "memory:":
+        return MemoryStore(allow_network=allow_network)
+    if re.match(r"https?://", text):
+        if not cfg:
+            cfg = remote_config()
+        same = cfg.get("endpoint") == text
+        return RemoteStore(
+            text,
+            update_endpoint=cfg.get("update_endpoint") if same else None,
+            gsp_endpoint=cfg.get("gsp_endpoint") if same else None,
+            method=method or cfg.get("method", "gsp"),
+            allow_network=allow_network,
+        )
+    if "://" in text:
+        raise ParameterError(f"unsupported store {text!r}: use a directory, memory: or http(s)")
+    return EmbeddedStore(Path(text), read_only=read_only, allow_network=allow_network)
+
+
+def open_for_reading(spec: str | Path | None = None, *, allow_network: bool = False) -> Store:
+    """A store to read from. An embedded store is opened read-only, which writes nothing to its
+    directory and lets readers share it; when it is missing, empty or built from project files
+    that have changed, it is (re)built first under the writer lock and then reopened read-only.
+    An in-memory store is built; a remote endpoint is never written to from here."""
+    try:
+        store = open_store(spec, read_only=True, allow_network=allow_network)
+    except StoreMissing:
+        pass
+    else:
+        if isinstance(store, RemoteStore):
+            return store
+        if isinstance(store, MemoryStore):
+            return ensure_built(store)
+        if store.graphs() and not is_stale(store):
+            return store
+        store.close()
+    with open_store(spec, allow_network=allow_network) as writer:
+        ensure_built(writer)
+    return open_store(spec, read_only=True, allow_network=allow_network)

@@ -1,0 +1,52 @@
+"""The Store protocol: a dataset of named graphs that answers SPARQL over their union."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from rdflib.term import Node
+
+from cokg.models import QueryResult
+from cokg.terms import Triple
+
+Progress = Callable[[str], None]
+
+
+# --- the protocol --------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A dataset of named graphs that answers SPARQL over their union."""
+
+    allow_network: bool
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        timeout: float | None = None,
+        memory_mb: int | None = None,
+        internal: bool = False,
+    ) -> QueryResult: ...
+
+    def graphs(self) -> list[str]: ...
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[Triple]]) -> None: ...
+
+    def load_files(self, files: Mapping[str, Path]) -> None: ...
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
+
+    def count(self, graph_iri: str | None = None) -> int: ...
+
+    def export(self, *, format: str, graph_iris: list[str] | None = None) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,279 @@
+"""Any SPARQL 1.1 endpoint as a store: SPARQLWrapper for queries, the Graph Store Protocol or
+SPARQL Update for writes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.term import Node
+
+from cokg.errors import ParameterError, QueryError, StoreError
+from cokg.models import QueryResult
+from cokg.sandbox import DEFAULT_TIMEOUT
+from cokg.sparql import bind, screen
+from cokg.store.oxigraph import EXPORT_FORMATS, _insert_data, _read_file, serialize_quads
+from cokg.store.protocol import Progress, Triple
+from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
+
+# --- remote ----------------------------------------------------------------------------------
+
+
+def _derive(endpoint: str, last: str) -> str:
+    """Oxigraph serves /query, /update and /store; Fuseki /ds/query, /ds/update, /ds/data;
+    when the query URL does not end in /query, use it for everything (SPARQL 1.1 allows it)."""
+    if endpoint.rstrip("/").endswith("/query"):
+        return endpoint.rstrip("/")[: -len("query")] + last
+    return endpoint
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 endpoint. Credentials come from COKG_USER / COKG_PASSWORD only."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        update_endpoint: str | None = None,
+        gsp_endpoint: str | None = None,
+        method: str = "gsp",
+        allow_network: bool = False,
+        batch_size: int = 50_000,
+    ) -> None:
+        if not re.match(r"https?://", endpoint):
+            raise ParameterError(f"endpoint must be an http(s) URL: {endpoint!r}")
+        if method not in ("gsp", "update"):
+            raise ParameterError(f"method must be gsp or update, not {method!r}")
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or _derive(endpoint, "update")
+        self.gsp_endpoint = gsp_endpoint or _derive(endpoint, "store")
+        self.method = method
+        self.allow_network = allow_network
+        self.batch_size = batch_size
+        self._user = os.environ.get("COKG_USER")
+        self._password = os.environ.get("COKG_PASSWORD")
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.endpoint!r})"
+
+    def __enter__(self) -> RemoteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    # queries
+
+    def _wrapper(self, url: str, timeout: float | None) -> Any:
+        from SPARQLWrapper import POST, SPARQLWrapper
+
+        w = SPARQLWrapper(url, updateEndpoint=self.update_endpoint)
+        w.setMethod(POST)
+        if self._user:
+            w.setCredentials(self._user, self._password or "")
+        if timeout:
+            w.setTimeout(max(1, round(timeout)))
+        return w
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        timeout: float | None = None,
+        memory_mb: int | None = None,  # the server's own limits apply
+        internal: bool = False,
+    ) -> QueryResult:
+        from SPARQLWrapper import JSON, TURTLE
+
+        screened = screen(sparql, allow_network=self.allow_network)
+        form = screened.form
+        sparql = bind(screened, bindings)
+        w = self._wrapper(self.endpoint, DEFAULT_TIMEOUT if timeout is None else timeout)
+        w.setQuery(sparql)
+        # SPARQLWrapper guesses the form with a regex that comments can fool (and a guessed
+        # update form would go to the update endpoint): use the form our scanner found
+        w.queryType = form.upper()
+        w.setReturnFormat(TURTLE if form in ("construct", "describe") else JSON)
+        body = self._run(w)
+        if form in ("construct", "describe"):
+            try:
+                parsed = ox.parse(input=body, format=ox.RdfFormat.TURTLE)
+                triples = [
+                    (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in parsed
+                ]
+            except SyntaxError as exc:
+                raise QueryError(f"truncated or invalid answer from the endpoint: {exc}") from None
+            return QueryResult(kind="graph", triples=triples)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise QueryError("truncated or invalid answer from the endpoint (timeout?)") from None
+        if "boolean" in doc:
+            return QueryResult(kind="ask", boolean=bool(doc["boolean"]))
+        variables = list(doc.get("head", {}).get("vars", []))
+        rows = [
+            {v: (from_json(b[v]) if v in b else None) for v in variables}
+            for b in doc.get("results", {}).get("bindings", [])
+        ]
+        return QueryResult(kind="select", variables=variables, rows=rows)
+
+    def _run(self, w: Any) -> bytes:
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        try:
+            response = w.query().response
+            return response.read()
+        except SPARQLWrapperException as exc:
+            raise QueryError(f"endpoint refused the query: {exc}") from None
+        except (OSError, urllib.error.URLError) as exc:
+            raise StoreError(f"cannot reach {self.endpoint}: {exc}") from None
+
+    def _update(self, update: str) -> None:
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        w = self._wrapper(self.endpoint, None)
+        w.setQuery(update)
+        w.queryType = "INSERT"  # any update form: sent to the update endpoint
+        try:
+            w.query()
+        except SPARQLWrapperException as exc:
+            raise StoreError(f"endpoint refused the update: {exc}") from None
+        except (OSError, urllib.error.URLError) as exc:
+            raise StoreError(f"cannot reach {self.update_endpoint}: {exc}") from None
+
+    def graphs(self) -> list[str]:
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        return sorted(str(r["g"]) for r in res.rows if isinstance(r["g"], URIRef))
+
+    def count(self, graph_iri: str | None = None) -> int:
+        if graph_iri is None:
+            res = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        else:
+            g = URIRef(graph_node(graph_iri).value)
+            res = self.query(
+                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": g}
+            )
+        return int(res.rows[0]["n"]) if res.rows else 0
+
+    def export(self, *, format: str, graph_iris: list[str] | None = None) -> bytes:
+        if format not in EXPORT_FORMATS:
+            raise ParameterError(
+                f"unknown export format {format!r}; use {', '.join(EXPORT_FORMATS)}"
+            )
+        targets = self.graphs() if graph_iris is None else list(graph_iris)
+        existing = set(self.graphs()) if graph_iris is not None else set(targets)
+        missing = [g for g in targets if g not in existing]
+        if missing:
+            raise ParameterError(f"no such graph: {', '.join(missing)}")
+        quads: list[ox.Quad] = []
+        for g in targets:
+            res = self.query(
+                "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": URIRef(g)}
+            )
+            node = graph_node(g)
+            quads.extend(
+                ox.Quad(to_ox(r["s"]), to_ox(r["p"]), to_ox(r["o"]), node) for r in res.rows
+            )
+        return serialize_quads(quads, format)
+
+    # writes
+
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[Triple]], progress: Progress | None = None
+    ) -> None:
+        by_graph = {g: triples_to_quads(graph_node(g), triples) for g, triples in graphs.items()}
+        self._put(by_graph, progress)
+
+    def load_files(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
+        by_graph = {g: _read_file(graph_node(g), Path(f)) for g, f in files.items()}
+        self._put(by_graph, progress)
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        nodes = [graph_node(g) for g in graph_iris]
+        if not nodes:
+            return
+        if self.method == "gsp":
+            for g in nodes:
+                self._gsp("DELETE", g.value, None, missing_ok=True)
+        else:
+            self._update(";\n".join(f"DROP SILENT GRAPH <{g.value}>" for g in nodes))
+
+    def _put(self, by_graph: Mapping[str, list[ox.Quad]], progress: Progress | None) -> None:
+        """Graph by graph. GSP: one PUT per graph (atomic per graph). Update: the drop and the
+        first batch in one request; a graph over batch_size triples takes several requests."""
+        for i, (g, quads) in enumerate(by_graph.items(), 1):
+            if progress:
+                progress(f"[{i}/{len(by_graph)}] {g} ({len(quads)} triples)")
+            if self.method == "gsp" and not quads:
+                self._gsp("DELETE", g, None, missing_ok=True)  # an empty PUT keeps the graph
+                continue
+            if self.method == "gsp":
+                body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+                self._gsp("PUT", g, body)
+                continue
+            drop = f"DROP SILENT GRAPH <{graph_node(g).value}>"
+            if not quads:
+                self._update(drop)
+            for start in range(0, len(quads), self.batch_size):
+                batch = _insert_data(quads[start : start + self.batch_size])
+                self._update(f"{drop};\n{batch}" if start == 0 else batch)
+
+    def _gsp(self, verb: str, graph: str, body: bytes | None, *, missing_ok: bool = False) -> None:
+        sep = "&" if "?" in self.gsp_endpoint else "?"
+        url = f"{self.gsp_endpoint}{sep}{urllib.parse.urlencode({'graph': graph})}"
+        req = urllib.request.Request(url, data=body, method=verb)
+        if body is not None:
+            req.add_header("Content-Type", "application/n-triples")
+        if self._user:
+            token = base64.b64encode(f"{self._user}:{self._password or ''}".encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=600) as resp:
+                resp.read()
+        except urllib.error.HTTPError as exc:
+            if missing_ok and exc.code == 404:
+                return
+            detail = exc.read()[:300].decode("utf-8", "replace")
+            raise StoreError(f"{verb} {graph} failed: HTTP {exc.code} {detail}") from None
+        except (OSError, urllib.error.URLError) as exc:
+            raise StoreError(f"cannot reach {self.gsp_endpoint}: {exc}") from None
+
+
+def remote_config() -> dict[str, str]:
+    """Endpoint settings from `.cokg/config.toml` in the working directory (keys endpoint,
+    update_endpoint, gsp_endpoint, method), overridden by COKG_ENDPOINT."""
+    cfg: dict[str, str] = {}
+    path = Path.cwd() / ".cokg" / "config.toml"
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise StoreError(f"unreadable config: {exc}", file=path) from None
+        for key in ("endpoint", "update_endpoint", "gsp_endpoint", "method"):
+            if isinstance(raw.get(key), str):
+                cfg[key] = raw[key]
+        for key in ("user", "password"):
+            if key in raw:
+                raise StoreError(
+                    "credentials do not belong in the config file; set COKG_USER and "
+                    "COKG_PASSWORD in the environment",
+                    file=path,
+                )
+    if os.environ.get("COKG_ENDPOINT"):
+        cfg["endpoint"] = os.environ["COKG_ENDPOINT"]
+    return cfg

@@ -1,0 +1,124 @@
+"""Every conversion of RDF terms between rdflib, pyoxigraph and the SPARQL wire formats.
+
+One place for them, so that all paths normalise text the same way (NFC: "José" typed on a Mac
+and on Windows is one literal) and check IRIs with the same (pyoxigraph's, strict) parser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from cokg.errors import ParameterError, QueryError, StoreError
+from cokg.namespaces import XSD
+
+XSD_STRING = str(XSD.string)
+
+Triple = tuple[Node, Node, Node]
+
+
+# --- terms ---------------------------------------------------------------------------------
+
+
+def nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (literal text NFC-normalised)."""
+    if isinstance(term, URIRef):
+        try:
+            return ox.NamedNode(str(term))
+        except ValueError as exc:
+            raise ParameterError(f"not a valid IRI: {str(term)!r} ({exc})") from None
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term)) if re.fullmatch(r"[A-Za-z0-9_]+", term) else ox.BlankNode()
+    if isinstance(term, Literal):
+        value = nfc(str(term))
+        if term.language:
+            return ox.Literal(value, language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(value, datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(value)
+    raise ParameterError(f"cannot use {term!r} as an RDF term")
+
+
+def from_ox(term: Any) -> Node:
+    """A pyoxigraph term as an rdflib term. xsd:string literals become plain rdflib literals,
+    as rdflib's own parsers and SPARQL JSON results produce them."""
+    kind = type(term)  # pyoxigraph term classes cannot be subclassed: exact type checks
+    if kind is ox.NamedNode:
+        return URIRef(term.value)
+    if kind is ox.Literal:
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if kind is ox.BlankNode:
+        return BNode(term.value)
+    raise StoreError(f"unsupported RDF term in a result: {term!r}")
+
+
+class TermMemo(dict):
+    """from_ox with a memo, for one answer: `memo[term]`, None for None. A listing repeats its
+    terms (case, finding, construct in every row: 68k distinct terms in 550k cells of
+    `quotations` at 1M triples), and a typed rdflib Literal costs ~7 us to build (it parses its
+    lexical form), so each distinct term is converted once; rdflib terms are immutable."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term: Any) -> Node:
+        node = self[term] = from_ox(term)
+        return node
+
+
+def from_json(cell: Mapping[str, str]) -> Node:
+    """A term of the SPARQL 1.1 JSON results format as an rdflib term."""
+    kind = cell.get("type")
+    value = cell.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        lang = cell.get("xml:lang")
+        if lang:
+            return Literal(value, lang=lang)
+        dt = cell.get("datatype")
+        if dt and dt != XSD_STRING:
+            return Literal(value, datatype=URIRef(dt))
+        return Literal(value)
+    raise QueryError(f"unsupported term in the endpoint's answer: {cell!r}")
+
+
+def graph_node(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(str(iri))
+    except ValueError:
+        raise ParameterError(f"not a valid graph IRI: {iri!r}") from None
+
+
+def triples_to_quads(graph: ox.NamedNode, triples: Iterable[Triple]) -> list[ox.Quad]:
+    """Quads for one graph; blank nodes get fresh identifiers scoped to this graph."""
+    bnodes: dict[str, ox.BlankNode] = {}
+
+    def conv(t: Node) -> Any:
+        if isinstance(t, BNode):
+            if str(t) not in bnodes:
+                bnodes[str(t)] = ox.BlankNode()
+            return bnodes[str(t)]
+        return to_ox(t)
+
+    out = []
+    for s, p, o in triples:
+        out.append(ox.Quad(conv(s), conv(p), conv(o), graph))
+    return out
