@@ -538,3 +538,13 @@ def test_statements_about_an_unknown_record_are_refused(tmp_path: Path, store_di
     )
     r = _run("validate", "--store", str(store_dir), str(f))
     assert r.exit_code == 1 and "holds no record cokg knows" in r.output
+
+
+def test_iter_rdf_streams_and_stops_at_its_triple_limit(tmp_path: Path) -> None:
+    from cokg.load import iter_rdf
+
+    f = tmp_path / "places.ttl"
+    f.write_text(_places(10), encoding="utf-8")
+    assert sum(1 for _ in iter_rdf(f)) == 30
+    with pytest.raises(InputError, match="more than 20 triples"):
+        list(iter_rdf(f, max_triples=20))

@@ -191,6 +191,7 @@ def ingest(
 
     if store is not None and not isinstance(store, (str, Path)):
         report = check(store)
+        say(f"writing {len(sub.graph):,} triples")
         replaced = _write(store, sid, sub, by, started, graph, prov_graph)
     else:
         from cokg.store import open_store

@@ -29,7 +29,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -624,22 +624,45 @@ def validate_submission(
     )
 
 
+class _Graphs:
+    """The submission and a few store triples read as one graph by `record_label` (which
+    only asks for objects and values): labels without copying the submission."""
+
+    def __init__(self, *graphs: Graph) -> None:
+        self.graphs = graphs
+
+    def objects(self, s: Node, p: Node) -> Iterator[Node]:
+        for g in self.graphs:
+            yield from g.objects(s, p)
+
+    def value(self, s: Node, p: Node) -> Node | None:
+        for g in self.graphs:
+            v = g.value(s, p)
+            if v is not None:
+                return v
+        return None
+
+
 def _label_graph(
     results: Sequence[ValidationResult], graph: Graph, union: Sequence[tuple[Node, Node, Node]]
-) -> Graph:
-    """The triples `record_label` reads for the records named in results (their types, ids,
-    labels and cases, and each case's id): a small graph, not a copy of the submission."""
+) -> Any:
+    """What `record_label` reads for the records named in results: the submission itself and
+    the store triples about those records and the cases they are about."""
     wanted = {r.focus_node for r in results if not isinstance(r.focus_node, Literal)}
-    out = Graph()
+    near = Graph()
     for _round in range(2):  # the records, then the cases they are about
-        by_subject = [t for n in wanted for t in graph.triples((n, None, None))]
-        by_subject += [t for t in union if t[0] in wanted]
-        for t in by_subject:
-            out.add(t)
-        wanted = {o for _, p, o in by_subject if p in (COKG.aboutCase, COKG.inCase)}
+        found = [t for t in union if t[0] in wanted]
+        for t in found:
+            near.add(t)
+        wanted = {
+            o
+            for n in wanted
+            for p in (COKG.aboutCase, COKG.inCase)
+            for o in (*graph.objects(n, p), *near.objects(n, p))
+        }
         if not wanted:
             break
-    return out
+    return _Graphs(graph, near)
 
 
 # --- literals, and whether a submission is about anything cokg knows ---------------------------
@@ -1386,7 +1409,8 @@ _CLASS_WORDS = {
 
 
 def record_label(node: Node, g: Graph) -> str:
-    """A short human name for a record: 'quotation Q7 of case dundee-mrr', 'case dundee-mrr'."""
+    """A short human name for a record: 'quotation Q7 of case dundee-mrr', 'case dundee-mrr'.
+    `g` needs only `objects(s, p)` and `value(s, p)`."""
     types = set(g.objects(node, RDF.type))
     word = next((w for c, w in _CLASS_WORDS.items() if c in types), None)
     if word is None and types:
@@ -1411,7 +1435,7 @@ def record_label(node: Node, g: Graph) -> str:
     return label
 
 
-def _locate(r: ValidationResult, sub: Submission, g: Graph) -> ValidationResult:
+def _locate(r: ValidationResult, sub: Submission, g: Any) -> ValidationResult:
     origin = sub.origins.get(r.focus_node)
     msg = r.message
     for node in (r.value, r.focus_node):  # pyshacl writes whole IRIs into SPARQL messages
