@@ -280,7 +280,7 @@ def _names(node: object) -> Iterator[str]:
 
 
 def _values_block(bindings: Mapping[str, Node]) -> str:
-    import pyoxigraph as ox  # its IRI parser is the strict one the engine applies
+    from cokg.terms import to_ox  # the engine's strict IRI parser
 
     names = []
     terms = []
@@ -289,11 +289,7 @@ def _values_block(bindings: Mapping[str, Node]) -> str:
             raise ParameterError(f"not a variable name: {name!r}")
         if isinstance(term, BNode) or not isinstance(term, URIRef | Literal):
             raise ParameterError(f"?{name}: only IRIs and literals can be bound")
-        if isinstance(term, URIRef):
-            try:
-                ox.NamedNode(str(term))
-            except ValueError as exc:
-                raise ParameterError(f"not a valid IRI: {str(term)!r} ({exc})") from None
+        to_ox(term)  # ParameterError for an IRI the engine would refuse
         names.append(f"?{name}")
         terms.append(term.n3())
     return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "

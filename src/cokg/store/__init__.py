@@ -35,7 +35,7 @@ Design choices, measured on this stack (pyoxigraph 0.5):
   undefined behaviour, so readers and the writer exclude each other.
 """
 
-from cokg.store.build import BuildReport, build, ensure_built, is_stale, push, source_files
+from cokg.store.building import BuildReport, build, ensure_built, is_stale, push, source_files
 from cokg.store.opening import open_for_reading, open_store
 from cokg.store.oxigraph import EXPORT_FORMATS, EmbeddedStore, MemoryStore, serialize_quads
 from cokg.store.protocol import Progress, Store, Triple

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cokg import paths
 from cokg.errors import ParameterError, StoreMissing
-from cokg.store.build import ensure_built, is_stale
+from cokg.store.building import ensure_built, is_stale
 from cokg.store.oxigraph import EmbeddedStore, MemoryStore
 from cokg.store.protocol import Store
 from cokg.store.remote import RemoteStore, remote_config

@@ -42,6 +42,7 @@ def _result(answer: tuple[str, Any]) -> QueryResult:
         return QueryResult(kind="ask", boolean=payload)
     if kind == "select":
         solutions = ox.parse_query_results(payload, format=ox.QueryResultsFormat.TSV)
+        assert isinstance(solutions, ox.QuerySolutions)
         variables = [v.value for v in solutions.variables]
         rows = [dict(zip(variables, map(conv, sol), strict=True)) for sol in solutions]
         return QueryResult(kind="select", variables=variables, rows=rows)
@@ -153,6 +154,7 @@ class OxigraphStore:
             res = store.query(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}"
             )
+            assert isinstance(res, ox.QuerySolutions)
             return int(next(iter(res))["n"].value)
         return len(store)
 
@@ -412,10 +414,11 @@ def _insert_data(quads: Iterable[ox.Quad]) -> str:
     """One INSERT DATA operation; N-Triples terms are valid SPARQL terms."""
     by_graph: dict[str, list[ox.Triple]] = {}
     for q in quads:
+        assert isinstance(q.graph_name, ox.NamedNode)  # cokg writes named graphs only
         by_graph.setdefault(q.graph_name.value, []).append(q.triple)
     parts = []
     for g, triples in by_graph.items():
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        body = _serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
         parts.append(f"GRAPH <{g}> {{\n{body}}}")
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
 
@@ -432,4 +435,10 @@ def serialize_quads(quads: Iterable[ox.Quad], format: str) -> bytes:
         items: Iterable[Any] = sorted(quads, key=str)
     else:
         items = sorted({q.triple for q in quads}, key=str)
-    return ox.serialize(items, format=fmt, prefixes=prefixes)
+    return _serialize(items, fmt, prefixes)
+
+
+def _serialize(items: Iterable[Any], fmt: ox.RdfFormat, prefixes: Any = None) -> bytes:
+    out = ox.serialize(items, format=fmt, prefixes=prefixes)
+    assert out is not None  # no output file given: the bytes come back
+    return out

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cokg.errors import ParameterError, QueryError, StoreError
@@ -168,7 +168,8 @@ class RemoteStore:
             res = self.query(
                 "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": g}
             )
-        return int(res.rows[0]["n"]) if res.rows else 0
+        n = res.rows[0]["n"] if res.rows else None
+        return int(n) if isinstance(n, Literal) else 0
 
     def export(self, *, format: str, graph_iris: list[str] | None = None) -> bytes:
         if format not in EXPORT_FORMATS:
@@ -186,9 +187,12 @@ class RemoteStore:
                 "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": URIRef(g)}
             )
             node = graph_node(g)
-            quads.extend(
-                ox.Quad(to_ox(r["s"]), to_ox(r["p"]), to_ox(r["o"]), node) for r in res.rows
-            )
+            for r in res.rows:
+                rs, rp, ro = r["s"], r["p"], r["o"]
+                assert rs is not None and rp is not None and ro is not None  # all in the pattern
+                s, p, o = to_ox(rs), to_ox(rp), to_ox(ro)
+                assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
+                quads.append(ox.Quad(s, p, o, node))
         return serialize_quads(quads, format)
 
     # writes
