@@ -21,7 +21,14 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from cokg.errors import InputError, NetworkRefused, ParameterError, QueryError, StoreError
+from cokg.errors import (
+    InputError,
+    NetworkRefused,
+    ParameterError,
+    QueryError,
+    StoreError,
+    StoreMissing,
+)
 from cokg.namespaces import COKG, COKGID, graph_iri
 from cokg.sparql import screen
 from cokg.store import (
@@ -452,6 +459,10 @@ def test_open_store_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert isinstance(remote, RemoteStore)
     assert remote.update_endpoint == "http://127.0.0.1:1/update"
     assert remote.gsp_endpoint == "http://127.0.0.1:1/store"
+    with pytest.raises(StoreMissing):  # not inside a project: nothing is created
+        open_store()
+    assert not (tmp_path / ".cokg").exists()
+    (tmp_path / ".cokg").mkdir()  # now it is one
     s = open_store()
     assert isinstance(s, EmbeddedStore)
     assert s.path == tmp_path / ".cokg" / "store"

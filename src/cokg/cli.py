@@ -1,12 +1,13 @@
 """The `cokg` command: a thin layer over the library API.
 
-Every command calls one library function. Heavy libraries are imported inside the
-commands so that `cokg --help` starts fast.
+Every command calls one library function and writes what one renderer (`cokg.formats`, or the
+report's own `format_report`) makes of its result. Errors are handled once, for every command,
+by the group (`CokgGroup.invoke`). Heavy libraries are imported inside the commands so that
+`cokg --help` starts fast.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -17,21 +18,26 @@ from cokg import __version__
 from cokg.errors import CokgError
 
 
-def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one stderr line and the error's exit code."""
+class CokgGroup(click.Group):
+    """The `cokg` group. Its `invoke` runs the chosen command and is where every command's
+    errors end: a CokgError is one stderr line (`cokg: error: ...`) and its class's exit code;
+    any other exception is a bug (one line, exit 3); Ctrl-C exits 130 with one line. With
+    --traceback the exception propagates instead, traceback and all. click's own flow (usage
+    errors, `ctx.exit`) passes through untouched."""
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("cokg: interrupted", err=True)
+            ctx.exit(130)
         except CokgError as exc:
             if ctx.find_root().params.get("traceback"):
                 raise
             click.echo(f"cokg: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise  # click's own flow (ctx.exit, usage errors) is not a crash
         except Exception as exc:  # a bug, not the user's fault: one line, exit 3
             if ctx.find_root().params.get("traceback"):
                 raise
@@ -41,11 +47,8 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             )
             ctx.exit(3)
 
-    wrapper.handles_errors = True  # type: ignore[attr-defined]  # checked by tests/test_cli.py
-    return wrapper
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CokgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cokg")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors.")
 def cli(traceback: bool) -> None:
@@ -65,7 +68,6 @@ def cli(traceback: bool) -> None:
     "20,000 data triples). data/ is linted either way.",
 )
 @click.argument("files", nargs=-1, type=click.Path())
-@_handle_errors
 def check(data: bool, files: tuple[str, ...]) -> None:
     """Check the ontology: consistency, unsatisfiable classes, undeclared or undocumented terms.
 
@@ -110,7 +112,6 @@ def check(data: bool, files: tuple[str, ...]) -> None:
     type=int,
     help="Memory cap per query worker (0: none).",
 )
-@_handle_errors
 def serve(
     host: str,
     port: int,
@@ -196,25 +197,17 @@ _format_option = click.option(
 @cli.command("queries")
 @click.option("--catalog", is_flag=True, help="Print the Turtle catalogue of the saved queries.")
 @click.option("--write-catalog", is_flag=True, help="Regenerate queries/catalog.ttl.")
-@_handle_errors
 def queries_cmd(catalog: bool, write_catalog: bool) -> None:
     """List the saved queries with their parameters and summaries."""
     from cokg import query as q
+    from cokg.formats import render_query_list, render_written
 
     if write_catalog:
-        click.echo(f"wrote {q.write_catalog()}")
-        return
-    if catalog:
+        click.echo(render_written([q.write_catalog()]), nl=False)
+    elif catalog:
         click.echo(q.catalog_turtle(), nl=False)
-        return
-    for sq in q.list_queries():
-        params = " ".join(
-            f"[{p.name}={'|'.join(p.allowed) or p.type.upper()}]"
-            if not p.required
-            else f"{p.name}={'|'.join(p.allowed) or p.type.upper()}"
-            for p in sq.params
-        )
-        click.echo(f"{sq.name}{' ' + params if params else ''}\n    {sq.summary}")
+    else:
+        click.echo(render_query_list(q.list_queries()), nl=False)
 
 
 @cli.command("query")
@@ -231,7 +224,6 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 @click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
 @_read_options
 @_limit_options
-@_handle_errors
 def query_cmd(
     name: str,
     params: tuple[str, ...],
@@ -268,7 +260,6 @@ def query_cmd(
 @_format_option
 @_read_options
 @_limit_options
-@_handle_errors
 def sparql_cmd(
     query_text: str,
     fmt: str,
@@ -297,43 +288,30 @@ def sparql_cmd(
 @click.option("--out", "out_dir", default="networks", show_default=True, type=click.Path(),
               help="Folder for the GraphML, GEXF and node-link JSON exports.")  # fmt: skip
 @_read_options
-@_handle_errors
 def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
     """Export the networks and print the cross-case measures."""
-    from pathlib import Path
-
-    from cokg import analyse
+    from cokg.formats import render_analysis
+    from cokg.report import summarise
 
     with _open_for_reading(store_path, endpoint) as store:
-        for phase in analyse.PHASES:
-            shared = analyse.constructs_in_all_cases(store, phase=phase)
-            g = analyse.case_construct_graph(store, phase=phase)
-            names = sorted(g.nodes[n]["label"] for n in shared)
-            click.echo(f"in every case, {phase}: {', '.join(names) or 'none'}")
-            for (a, b), value in analyse.case_similarity(store, phase=phase).items():
-                click.echo(f"  similarity {a} / {b}: {value:.2f}")
-        for case in analyse.cases(store):
-            before = analyse.paths_to_adoption(store, case.case_id)
-            click.echo(f"before adoption in {case.case_id}: {', '.join(before['agents']) or '-'}")
-        written = analyse.export_all(store, Path(out_dir))
-    click.echo(f"wrote {len(written)} network files to {out_dir}")
+        summary = summarise(store, export_dir=out_dir)
+    click.echo(render_analysis(summary), nl=False)
 
 
 @cli.command("report")
 @click.option("--out", "out_dir", default="report", show_default=True, type=click.Path(),
               help="Folder for index.html, report.md, figures and network exports.")  # fmt: skip
 @_read_options
-@_handle_errors
 def report_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
     """Write the cross-case report (HTML and Markdown, figures as SVG and PNG)."""
     from pathlib import Path
 
+    from cokg.formats import render_report
     from cokg.report import build_report
 
     with _open_for_reading(store_path, endpoint) as store, _Progress() as progress:
         result = build_report(store, Path(out_dir), progress=progress)
-    click.echo(f"report: {result.html}")
-    click.echo(f"markdown: {result.markdown}")
+    click.echo(render_report(result), nl=False)
 
 
 # --- build / push / export (store): the embedded store, a remote endpoint, files ----------
@@ -390,16 +368,14 @@ class _Progress:
 @click.option("--fresh", is_flag=True, help="Rebuild from scratch; keeps the old store until done.")
 @click.option("--store", "store_spec", default=None,
               help="Store directory, memory: or endpoint URL (default .cokg/store).")  # fmt: skip
-@_handle_errors
 def build_cmd(fresh: bool, store_spec: str | None) -> None:
     """Load the ontology, frameworks and data/ into the store, one named graph per file."""
+    from cokg.formats import render_build
     from cokg.store import build, open_store
 
     with open_store(store_spec) as store, _Progress() as progress:
         report = build(store, fresh=fresh, progress=progress)
-    for graph, triples in report.graphs:
-        click.echo(f"{triples:>9}  {graph}")
-    click.echo(str(report))
+    click.echo(render_build(report), nl=False)
 
 
 @cli.command("push")
@@ -408,7 +384,6 @@ def build_cmd(fresh: bool, store_spec: str | None) -> None:
 @click.option("--method", type=click.Choice(["gsp", "update"]), default=None,
               help="Graph Store Protocol PUT per graph (default) or SPARQL Update.")  # fmt: skip
 @click.option("--store", "store_spec", default=None, help="Source store (default .cokg/store).")
-@_handle_errors
 def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -> None:
     """Copy every named graph of the store to a SPARQL endpoint, graph by graph.
 
@@ -434,37 +409,35 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
               help="Only this case's graph(s), e.g. dundee-mrr.")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
-@_handle_errors
 def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str | None) -> None:
     """Write the whole graph or one case as JSON-LD, Turtle, N-Quads or TriG."""
     from pathlib import Path
 
     from cokg.export import export, export_to
+    from cokg.formats import render_exported
     from cokg.store import open_for_reading
 
     with open_for_reading(store_spec) as store:
         if out:
             size = export_to(store, Path(out), format=fmt, case=case_id)
-            click.echo(f"wrote {size} bytes to {out}", err=True)
+            click.echo(render_exported(size, out), nl=False, err=True)
         else:
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
 
 
 # --- validate / ingest / retract / graphs / template (data steward) -----------------------
 def _steward_store(store_spec: str | None, no_store: bool) -> Any:
-    """The store to check references against: --store, else the default store if it exists
-    (read-only), else none."""
-    from pathlib import Path
-
-    from cokg.paths import default_store_dir
-    from cokg.store import open_store
+    """The store to check references against: --store, else the project's store (built
+    first when missing), or none with --no-store. Outside any project: a clear error."""
+    from cokg.errors import StoreMissing
+    from cokg.store import open_for_reading
 
     if no_store:
         return None
-    if store_spec is None and not Path(default_store_dir()).is_dir():
-        return None
-    local = not (store_spec == "memory:" or str(store_spec or "").startswith(("http:", "https:")))
-    return open_store(store_spec, read_only=local)
+    try:
+        return open_for_reading(store_spec)
+    except StoreMissing as exc:
+        raise StoreMissing(f"{exc.message}; or validate the files alone with --no-store") from None
 
 
 @cli.command("validate")
@@ -480,7 +453,6 @@ def _steward_store(store_spec: str | None, no_store: bool) -> Any:
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
               show_default=True,
               help="Shapes compiled to SPARQL, or pySHACL (slow reference).")  # fmt: skip
-@_handle_errors
 def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_store: bool,
                  whole_store: bool, engine: str) -> None:  # fmt: skip
     """Check files or folders (RDF or a filled-in template) against the shapes.
@@ -514,10 +486,10 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
 @click.option("--by", "by", required=True, metavar="NAME", help="Who is ingesting (provenance).")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
 @click.option("--id", "sid", default=None, help="Submission id (default: from the file names).")
-@_handle_errors
 def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None) -> None:
     """Validate a submission and, if it conforms, store it as one named graph with provenance."""
     from cokg.errors import ValidationFailed
+    from cokg.formats import render_ingest
     from cokg.ingest import ingest
     from cokg.validate import format_report
 
@@ -527,44 +499,38 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
     except ValidationFailed as exc:
         click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
         raise
-    verb = "replaced" if rep.replaced else "added"
-    names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in rep.files)
-    click.echo(f"{verb} {rep.graph} ({rep.triples} triples from {names}); "
-               f"provenance in {rep.provenance_graph}")  # fmt: skip
-    for r in rep.validation.results:
-        click.echo(f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}")
+    click.echo(render_ingest(rep), nl=False)
 
 
 @cli.command("retract")
 @click.argument("graph")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
-@_handle_errors
 def retract_cmd(graph: str, store_spec: str | None) -> None:
     """Remove one submission (id, submission/<id> or graph IRI) and its provenance record."""
+    from cokg.formats import render_retracted
     from cokg.ingest import retract
 
-    click.echo(f"removed {retract(graph, store=store_spec)} and its provenance record")
+    click.echo(render_retracted(retract(graph, store=store_spec)), nl=False)
 
 
 @cli.command("graphs")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
-@_handle_errors
 def graphs_cmd(store_spec: str | None) -> None:
     """List the named graphs of the store, with the provenance of submissions."""
-    from cokg.ingest import format_graphs, list_graphs
+    from cokg.formats import render_graphs
+    from cokg.ingest import list_graphs
 
-    click.echo(format_graphs(list_graphs(store_spec)), nl=False)
+    click.echo(render_graphs(list_graphs(store_spec)), nl=False)
 
 
 @cli.command("template")
 @click.argument("out", type=click.Path())
-@_handle_errors
 def template_cmd(out: str) -> None:
     """Write a blank submission template: OUT.xlsx (workbook) or OUT/ (CSV files)."""
+    from cokg.formats import render_written
     from cokg.template import write_template
 
-    for f in write_template(out):
-        click.echo(f"wrote {f}")
+    click.echo(render_written(write_template(out)), nl=False)
 
 
 def main() -> None:

@@ -28,7 +28,31 @@ DATA_DIR = ROOT / "data"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def find_project(start: Path | None = None) -> Path | None:
+    """The project a working directory belongs to, found as git finds its repository: the
+    nearest directory, from `start` (default: the working directory) upward, that holds a
+    `.cokg/` folder or the project's own files (`ontology/cokg.ttl`). None outside any."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / ".cokg").is_dir() or (d / "ontology" / "cokg.ttl").is_file():
+            return d
+    return None
+
+
 def default_store_dir() -> Path:
-    """The embedded store used when none is named: `.cokg/store` under the working directory."""
+    """The embedded store used when none is named: $COKG_STORE, else `.cokg/store` in the
+    project the working directory belongs to (see `find_project`). Outside any project this
+    is an error, and nothing is created."""
+    from cokg.errors import StoreMissing
+
     env = os.environ.get("COKG_STORE")
-    return Path(env) if env else Path.cwd() / ".cokg" / "store"
+    if env:
+        return Path(env)
+    project = find_project()
+    if project is None:
+        raise StoreMissing(
+            f"{Path.cwd()} is not inside a cokg project (no .cokg/ folder or ontology/cokg.ttl "
+            "here or above): run cokg from the project, name a store with --store or "
+            "COKG_STORE, or make this folder a project with `mkdir .cokg`"
+        )
+    return project / ".cokg" / "store"

@@ -259,7 +259,11 @@ class EmbeddedStore(OxigraphStore):
         return self.path.with_name(self.path.name + ".lock")
 
     def _lock(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.read_only:
+            if not self.path.is_dir():  # a reader creates nothing, not even the lock file
+                raise StoreMissing("no store here (run `cokg build`)", file=self.path)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.lock_path, "a+")  # noqa: SIM115  (held until close)
         try:
             fcntl.flock(fh, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)

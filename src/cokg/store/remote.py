@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from cokg import paths
 from cokg.errors import ParameterError, QueryError, StoreError
 from cokg.models import QueryResult
 from cokg.sandbox import DEFAULT_TIMEOUT
@@ -262,7 +263,8 @@ def remote_config() -> dict[str, str]:
     """Endpoint settings from `.cokg/config.toml` in the working directory (keys endpoint,
     update_endpoint, gsp_endpoint, method), overridden by COKG_ENDPOINT."""
     cfg: dict[str, str] = {}
-    path = Path.cwd() / ".cokg" / "config.toml"
+    project = paths.find_project()
+    path = (project or Path.cwd()) / ".cokg" / "config.toml"
     if path.is_file():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
