@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "cokg"
 
 # library -> modules (dotted, under cokg) allowed to import it; a package covers its submodules
 HOMES: dict[str, set[str]] = {
-    "pyshacl": {"cokg.validate"},
+    "pyshacl": {"cokg.validate.pyshacl_engine"},
     "owlready2": {"cokg.reason"},
     "networkx": {"cokg.analyse"},
     "SPARQLWrapper": {"cokg.store"},
@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("basics", BASICS),
     ("load", {"cokg.load", "cokg.template", "cokg.lint"}),
     ("store", {"cokg.store"}),
-    ("query", {"cokg.query"}),
+    ("query", {"cokg.query", "cokg.constructs"}),
     ("validate", {"cokg.validate", "cokg.reason"}),
     ("ingest", {"cokg.ingest"}),
     ("analyse/report/export", {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats"}),
@@ -54,7 +54,7 @@ PYOXIGRAPH: dict[str, str] = {
     "cokg.load": "the syntax gate: pyoxigraph rejects what rdflib's lax parsers accept",
     "cokg.lint": "lints the vocabulary files as parsed quads, without rdflib's cost",
     "cokg.reason": "reads the vocabulary quads it hands to owlready2",
-    "cokg.validate": "the submission's neighbourhood in a scratch store for the compiled shapes",
+    "cokg.validate.sparql_engine": "a scratch store for the compiled shapes",
     "cokg.export": "walks the ontology quads to generate the JSON-LD context",
     "cokg.serve.pool": "the query workers hold their own in-memory store",
     "cokg.serve.protocol": "checks graph IRIs from the request with the engine's IRI parser",
@@ -124,6 +124,8 @@ def test_heavy_libraries_live_in_their_home(path: Path) -> None:
 @pytest.mark.parametrize("path", [pytest.param(p, id=_module_name(p)) for p in BASIC_MODULES])
 def test_basics_depend_only_on_basics(path: Path) -> None:
     module = _module_name(path)
+    if module == "cokg":
+        return  # the lazy public API names every layer, for type checkers only
     # `from cokg.errors import X` records "cokg.errors.X": a name inside a basic module
     ours = {m for m in _imports(path) if m.startswith("cokg.") and not m.startswith("cokg.__")}
     outside = {m for m in ours if not _in_home(m, BASICS - {"cokg"})}

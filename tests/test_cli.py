@@ -62,21 +62,98 @@ def test_help_imports_no_heavy_library() -> None:
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
-def _commands(group: click.Group, prefix: str = "") -> list:
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list:
     out = []
     for name, cmd in sorted(group.commands.items()):
         if isinstance(cmd, click.Group):
-            out += _commands(cmd, f"{prefix}{name} ")
+            out += _commands(cmd, (*prefix, name))
         else:
-            out.append(pytest.param(cmd, id=f"{prefix}{name}"))
+            out.append(pytest.param((*prefix, name), cmd, id=" ".join((*prefix, name))))
     return out
 
 
-@pytest.mark.parametrize("command", _commands(cli))
-def test_every_command_handles_errors(command: click.Command) -> None:
-    assert getattr(command.callback, "handles_errors", False), (
-        f"`cokg {command.name}` must be decorated with @_handle_errors"
+def _required_args(command: click.Command) -> list[str]:
+    """A value for every required argument and option: enough to reach the callback."""
+    args: list[str] = []
+    for p in command.params:
+        if p.required:
+            args += ["x"] if isinstance(p, click.Argument) else [p.opts[0], "x"]
+    return args
+
+
+@pytest.mark.parametrize(("path", "command"), _commands(cli))
+def test_every_command_handles_errors(path, command, monkeypatch) -> None:
+    # The group handles the errors of every command: a CokgError raised by any command is
+    # one line and the error's exit code, a bug is one line and exit 3.
+    from cokg.errors import InputError
+
+    def broken(**_kwargs):
+        raise InputError("broken input", file="x.ttl", line=3)
+
+    monkeypatch.setattr(command, "callback", broken)
+    result = CliRunner().invoke(cli, [*path, *_required_args(command)])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == "cokg: error: x.ttl:3: broken input"
+
+    def buggy(**_kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(command, "callback", buggy)
+    result = CliRunner().invoke(cli, [*path, *_required_args(command)])
+    assert result.exit_code == 3, result.output
+    assert result.output.strip() == (
+        "cokg: internal error: KeyError: 'oops' (run with --traceback)"
     )
+
+
+def test_errors_are_handled_by_the_group() -> None:
+    assert isinstance(cli, cli_module.CokgGroup)
+
+
+@pytest.mark.parametrize("flags", [[], ["--traceback"]], ids=["plain", "traceback"])
+def test_interrupt_exits_130_quietly(flags, monkeypatch) -> None:
+    def interrupted(**_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.commands["check"], "callback", interrupted)
+    result = CliRunner().invoke(cli, [*flags, "check"])
+    assert result.exit_code == 130
+    assert result.output.strip() == "cokg: interrupted"
+
+
+def test_analyse_and_demo_print_the_same_summary(monkeypatch) -> None:
+    # One renderer, cokg.formats.render_analysis, writes the summary for both.
+    import cokg.formats
+    import cokg.report
+    import cokg.store
+    from cokg import demo
+    from cokg.report import AnalysisSummary, PhaseSummary
+
+    class NoStore:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+    summary = AnalysisSummary(
+        phases=(PhaseSummary("adoption", ("Process",), (("case-a", "case-b", 0.5),)),),
+        before_adoption=(("case-a", ("Agency",)), ("case-b", ())),
+    )
+    monkeypatch.setattr(cokg.store, "open_store", lambda *a, **k: NoStore())
+    monkeypatch.setattr(cokg.store, "open_for_reading", lambda *a, **k: NoStore())
+    monkeypatch.setattr(cokg.report, "summarise", lambda store, **_kw: summary)
+    expected = [
+        "in every case, adoption: Process",
+        "  similarity case-a / case-b: 0.50",
+        "before adoption in case-a: Agency",
+        "before adoption in case-b: -",
+    ]
+    assert cokg.formats.render_analysis(summary).splitlines() == expected
+    assert demo._step_analyse().lines == expected
+    result = CliRunner().invoke(cli, ["analyse"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == expected
 
 
 def test_check_clean(project_root) -> None:

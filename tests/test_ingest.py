@@ -232,7 +232,8 @@ def test_bad_input_leaves_store_byte_for_byte(
     assert _hashes(store_dir) == before
 
 
-def test_second_writer_is_refused(store_dir: Path) -> None:
+def test_second_writer_is_refused(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COKG_WAIT", "0")  # no waiting for its turn
     with EmbeddedStore(store_dir):
         r = _run("ingest", str(EXAMPLE), "--by", "A", "--store", str(store_dir))
     assert r.exit_code == 3 and "locked" in r.output

@@ -8,6 +8,7 @@ import pytest
 
 from cokg import load, paths, reason
 from cokg.namespaces import graph_iri
+from cokg.validate import format_report
 
 
 def test_guard_itself_blocks(no_sockets: list[str]) -> None:
@@ -45,6 +46,6 @@ def test_check_everything_offline(no_sockets: list[str]) -> None:
     # owlready2 would fetch owl:imports over HTTP: none may reach it.
     assert paths.UMBRELLA.exists()
     report = reason.check(include_data=True)
-    assert report.ok, reason.format_report(report)
+    assert report.ok, format_report(report)
     assert report.data_individuals > 0  # the data really went to the reasoner
     assert no_sockets == []

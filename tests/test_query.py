@@ -156,6 +156,75 @@ def test_catalog_is_queryable() -> None:
     ) == len(list_queries())
 
 
+# --- internal queries -----------------------------------------------------------------------
+
+# The saved queries cokg's own pages and analyses run by name (`#+ tags: [internal, ...]`).
+INTERNAL = [
+    "cases",
+    "case-innovation",
+    "case-findings",
+    "case-finding-codes",
+    "case-events",
+    "case-episodes",
+    "coded-findings",
+    "role-assignments",
+    "resource-statements",
+    "resource-references",
+    "resource-exists",
+    "resource-triples",
+]
+
+
+def test_internal_queries_are_not_listed() -> None:
+    listed = {q.name for q in list_queries()}
+    every = {q.name for q in list_queries(internal=True)}
+    assert set(INTERNAL) <= every
+    assert not listed & set(INTERNAL)
+    assert every - listed == {q.name for q in list_queries(internal=True) if q.internal}
+    for name in INTERNAL:
+        q = get_query(name)  # found by name all the same
+        assert q.internal and "internal" in q.tags
+    assert not get_query("timeline").internal
+    # nor in the catalogue, nor among the names an unknown name lists
+    assert "query/cases>" not in catalog_turtle()
+    with pytest.raises(ParameterError) as exc:
+        get_query("nonsense")
+    assert "case-findings" not in str(exc.value)
+
+
+def test_internal_tag_in_a_header(tmp_path: Path) -> None:
+    f = tmp_path / "x.rq"
+    f.write_text("#+ summary: S\n#+ tags: [internal, case]\nSELECT * WHERE {}\n")
+    assert load_query(f).internal
+    assert [q.name for q in list_queries(tmp_path)] == []
+    assert [q.name for q in list_queries(tmp_path, internal=True)] == ["x"]
+
+
+def test_cli_does_not_offer_internal_queries() -> None:
+    result = CliRunner().invoke(cli, ["queries"])
+    assert result.exit_code == 0, result.output
+    assert "timeline" in result.output
+    assert not any(re.search(rf"^{name}\b", result.output, re.M) for name in INTERNAL)
+
+
+def test_iri_parameter_without_values_takes_any_iri(store: MemoryStore) -> None:
+    q = get_query("resource-statements")
+    case = "https://w3id.org/cokg/id/case/dundee-mrr"
+    bindings, used = bind_parameters(q, {"iri": case}, store)
+    assert bindings == {"iri": URIRef(case)} and used == {"iri": case}
+    assert bind_parameters(q, {"iri": "urn:x-any:thing"}, store)[0] == {
+        "iri": URIRef("urn:x-any:thing")
+    }
+    for bad in ("not an iri", "dundee-mrr", "<https://e/x>", 'https://e/x" } #', ""):
+        with pytest.raises(ParameterError, match="not an IRI"):
+            bind_parameters(q, {"iri": bad}, store)
+    rows = run_query(q, store=store, iri=case)
+    assert {"predicate", "object"} <= set(rows.variables) and len(rows) > 5
+    # a mapped `iri` parameter still takes only its listed values
+    with pytest.raises(ParameterError, match="philosophy, programme"):
+        bind_parameters(get_query("innovation-nature"), {"nature": str(COKG.Philosophy)}, store)
+
+
 # --- parameters -----------------------------------------------------------------------------
 
 

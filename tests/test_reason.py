@@ -11,6 +11,7 @@ import pytest
 from cokg import paths, reason
 from cokg.errors import ReasonerError
 from cokg.models import UnsatisfiableClass
+from cokg.validate import format_report
 
 FIX = Path(__file__).parent / "fixtures" / "reason"
 COKG = "https://w3id.org/cokg/ontology#"
@@ -42,7 +43,7 @@ def test_unsatisfiable_class_is_named(project_root) -> None:
         UnsatisfiableClass(COKG + "OrganisationalPerson", "Organisational person"),
     )
     assert not report.ok
-    text = reason.format_report(report)
+    text = format_report(report)
     assert "Organisational person <https://w3id.org/cokg/ontology#OrganisationalPerson>" in text
     assert text.endswith("FAILED")
 
@@ -104,7 +105,7 @@ def test_real_ontology_passes_check() -> None:
     if not paths.UMBRELLA.exists():
         pytest.fail(f"the project ontology {paths.UMBRELLA.name} is missing")
     report = reason.check()
-    assert report.ok, reason.format_report(report)
+    assert report.ok, format_report(report)
 
 
 def test_inconsistency_through_a_range_is_explained(project_root) -> None:

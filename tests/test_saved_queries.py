@@ -594,7 +594,12 @@ CASES = [
     for sq in list_queries()
     for p in PARAMS.get(sq.name, [{}])
 ]
-LISTS = {"agents": "; ", "phases": ", "}  # GROUP_CONCAT order is not defined by SPARQL
+LISTS = {
+    "agents": "; ",
+    "phases": ", ",
+    "mappings": " | ",
+    "alt_labels": " | ",
+}  # GROUP_CONCAT order is not defined by SPARQL
 
 
 def _normal(answer: QueryAnswer) -> Counter:
@@ -629,6 +634,29 @@ def remote(oxigraph_server):
 def test_same_rows_on_every_store(founding, embedded, remote, name: str, params: dict) -> None:
     expected = run_query(name, store=embedded, **params)
     assert expected.rows or name == "evidence-gaps", "a saved query with no answer tests nothing"
+    for other in (founding, remote):
+        got = run_query(name, store=other, **params)
+        assert got.variables == expected.variables
+        assert _normal(got) == _normal(expected), repr(other)
+
+
+# The internal queries (cokg's own pages and analyses) answer the same on every store too.
+CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
+INTERNAL_VALUES = {"case_iri": CASE2, "iri": CASE2}  # by parameter name
+INTERNAL_CASES = [
+    pytest.param(sq.name, {p.name: INTERNAL_VALUES[p.name] for p in sq.params}, id=sq.name)
+    for sq in list_queries(internal=True)
+    if sq.internal
+]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(("name", "params"), INTERNAL_CASES)
+def test_internal_queries_same_rows_on_every_store(
+    founding, embedded, remote, name: str, params: dict
+) -> None:
+    expected = run_query(name, store=embedded, **params)
+    assert expected.rows, "an internal query with no answer tests nothing"
     for other in (founding, remote):
         got = run_query(name, store=other, **params)
         assert got.variables == expected.variables

@@ -6,8 +6,13 @@ founding data, built from data/ into an on-disk store. Expected texts come from 
 
 from __future__ import annotations
 
+import ast
 import csv
+import html
 import io
+import re
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -29,6 +34,7 @@ TIMEOUT = 2.0  # seconds: the server's query timeout in these tests
 COKG = "https://w3id.org/cokg/ontology#"
 ID = "https://w3id.org/cokg/id/"
 CASE1 = ID + "case/jonkoping-esther"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIX = f"PREFIX cokg: <{COKG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 CROSS_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -722,3 +728,133 @@ def test_sparql_named_graph_uri(client: TestClient) -> None:
         "/sparql", params={"query": q, "named-graph-uri": "https://w3id.org/cokg/graph/places"}
     )
     assert r.json()["results"]["bindings"] == []
+
+
+# --- one home per job: pages from saved queries, one results writer, one way to bind ------------
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "cokg"
+SPARQL_TEXT = re.compile(r"\b(?:SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{}]*\{|\bPREFIX\s+\w*:\s*<")
+
+
+def _strings(path: Path) -> Iterator[str]:
+    """Every string constant in a Python file (f-string pieces included), docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.value
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, id=p.name)
+        for p in [*sorted((SRC / "serve").glob("*.py")), SRC / "analyse.py"]
+    ],
+)
+def test_no_sparql_text_in_serve_or_analyse(path: Path) -> None:
+    """Pages and analyses run saved queries (queries/*.rq), never SPARQL written in Python."""
+    found = [s for s in _strings(path) if SPARQL_TEXT.search(s)]
+    assert not found, f"{path.name} holds SPARQL text: {found[0][:80]!r}"
+
+
+def test_the_rule_sees_sparql_text(tmp_path: Path) -> None:
+    f = tmp_path / "x.py"
+    f.write_text('Q = "PREFIX cokg: <urn:x#>\\nSELECT ?c WHERE { ?c a cokg:Case }"\n')
+    assert [s for s in _strings(f) if SPARQL_TEXT.search(s)]
+    f.write_text('DOC = "the SELECT answer, as a table"\n')
+    assert not [s for s in _strings(f) if SPARQL_TEXT.search(s)]
+    f.write_text('def f():\n    """Draws `SELECT * WHERE { }` as a note."""\n')
+    assert not [s for s in _strings(f) if SPARQL_TEXT.search(s)]
+
+
+def test_internal_queries_are_not_served_as_saved_query_pages(client: TestClient) -> None:
+    index = client.get("/", headers={"accept": BROWSER}).text
+    assert 'action="/query/timeline"' in index
+    for name in ("cases", "case-findings", "resource-statements", "coded-findings"):
+        assert f'action="/query/{name}"' not in index
+        assert client.get(f"/query/{name}").status_code == 404
+
+
+def test_sparql_form_example_is_a_saved_query(client: TestClient) -> None:
+    from cokg.query import get_query
+
+    r = client.get("/sparql", headers={"accept": BROWSER})
+    assert r.status_code == 200
+    example = get_query("cases").body
+    assert html.escape(example) in r.text
+    # and it runs: the cases, as the browser test clicks it
+    got = client.get("/sparql", params={"query": example})
+    assert [b["case_id"]["value"] for b in got.json()["results"]["bindings"]] == [
+        "jonkoping-esther",
+        "dundee-mrr",
+        "manitoba-learning-centres",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_saved_query_download_is_the_endpoints_answer(client: TestClient, fmt: str) -> None:
+    """One results writer: /query/<name>?format= and /sparql give the same bytes."""
+    from cokg.query import get_query
+
+    for name in ("sampling-frame", "dataset-summary"):
+        saved = client.get(f"/query/{name}", params={"format": fmt})
+        direct = client.get("/sparql", params={"query": get_query(name).body, "format": fmt})
+        assert saved.status_code == direct.status_code == 200
+        assert saved.content == direct.content
+        assert saved.headers["content-type"] == direct.headers["content-type"]
+
+
+def test_pool_store_binds_by_values_not_substitutions() -> None:
+    from rdflib import BNode, Literal, URIRef
+
+    from cokg.serve.poolstore import PoolStore
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.tasks: list[dict] = []
+
+        def run(self, task: dict, *, timeout: float | None = None) -> dict:
+            self.tasks.append({**task, "timeout": timeout})
+            row = (("uri", "urn:s"), ("literal", "7", XSD + "integer", None), ("bnode", "b0"))
+            return {
+                "kind": "select",
+                "variables": ["s", "n", "b"],
+                "rows": [row],
+                "truncated": True,
+            }
+
+    pool = Recorder()
+    store = PoolStore(pool, timeout=2.0, limit=5)  # type: ignore[arg-type]
+    result = store.query(
+        "SELECT ?s ?n ?b WHERE { ?s ?p ?n }", bindings={"s": URIRef("urn:s")}, timeout=9
+    )
+    (task,) = pool.tasks
+    assert set(task) == {"op", "query", "limit", "timeout"}  # no substitutions sent
+    assert "VALUES (?s) { (<urn:s>) }" in task["query"]
+    assert task["limit"] == 5 and task["timeout"] == 2.0  # the server's caps win
+    assert result.rows == [{"s": URIRef("urn:s"), "n": Literal(7), "b": BNode("b0")}]
+    assert store.truncated
+    with pytest.raises(Exception, match="read-only"):
+        store.replace_graphs({})
+
+
+def test_query_workers_load_no_web_or_rdf_library() -> None:
+    """The worker side: the standard library, pyoxigraph, cokg.sandbox and cokg.serve.results."""
+    code = (
+        "import sys, cokg.serve.pool, cokg.sandbox\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'rdflib', 'starlette', 'anyio', 'uvicorn', 'networkx', 'httpx'}))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cokg.serve')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "[]",
+        "['cokg.serve', 'cokg.serve.pool', 'cokg.serve.results']",
+    ]

@@ -387,13 +387,24 @@ def test_embedded_persists(tmp_path: Path) -> None:
         assert _triples(s, G_JKG) == set(JKG)
 
 
-def test_second_writer_refused_in_process(tmp_path: Path) -> None:
+def test_second_writer_refused_at_once_without_wait(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "s"):
         t0 = time.monotonic()
-        with pytest.raises(StoreError, match="locked by another process"):
-            EmbeddedStore(tmp_path / "s")
+        with pytest.raises(
+            StoreError, match=rf"locked by another process \(process {os.getpid()},"
+        ):
+            EmbeddedStore(tmp_path / "s", wait=0)
         assert time.monotonic() - t0 < 1
-    EmbeddedStore(tmp_path / "s").close()  # free again after close
+    EmbeddedStore(tmp_path / "s", wait=0).close()  # free again after close
+
+
+def test_second_writer_waits_then_says_who_holds_it(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s"):
+        t0 = time.monotonic()
+        with pytest.raises(StoreError, match=r"since \d\d:\d\d:\d\d\); waited 0.5 s"):
+            EmbeddedStore(tmp_path / "s", wait=0.5)
+        assert 0.5 <= time.monotonic() - t0 < 3
+    assert list((tmp_path / "s.queue").iterdir()) == []  # its ticket is gone
 
 
 def test_second_writer_refused_across_processes(tmp_path: Path) -> None:
@@ -403,7 +414,7 @@ def test_second_writer_refused_across_processes(tmp_path: Path) -> None:
         from cokg.errors import StoreError
         from cokg.store import EmbeddedStore
         try:
-            EmbeddedStore({str(tmp_path / "s")!r})
+            EmbeddedStore({str(tmp_path / "s")!r}, wait=0)
         except StoreError as exc:
             print(exc); sys.exit(7)
         """
@@ -413,22 +424,103 @@ def test_second_writer_refused_across_processes(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               timeout=60)  # fmt: skip
         assert proc.returncode == 7, proc.stderr
-        assert "locked by another process" in proc.stdout
+        assert f"locked by another process (process {os.getpid()}," in proc.stdout
         assert time.monotonic() - t0 < 10
+
+
+WRITER = """
+import sys, time
+from cokg.store import EmbeddedStore
+from rdflib import URIRef
+print("waiting", flush=True)
+with EmbeddedStore(sys.argv[1], wait=60) as s:
+    with open(sys.argv[2], "a") as log:
+        log.write(sys.argv[3] + "\\n")
+    s.replace_graphs({"http://example.org/g" + sys.argv[3]: [(URIRef("http://example.org/s"),
+                      URIRef("http://example.org/p"), URIRef("http://example.org/o"))]})
+    time.sleep(0.3)
+"""
+
+
+def test_writers_take_turns_in_arrival_order(tmp_path: Path) -> None:
+    log = tmp_path / "order.txt"
+    procs = []
+    with EmbeddedStore(tmp_path / "s"):  # holds the store while the others arrive
+        for i in range(4):
+            p = subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(tmp_path / "s"), str(log), str(i)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert p.stdout is not None and p.stdout.readline() == "waiting\n"
+            time.sleep(0.4)  # each has queued its ticket before the next starts
+            procs.append(p)
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    assert log.read_text().split() == ["0", "1", "2", "3"]  # all four, in turn
+    with EmbeddedStore(tmp_path / "s", read_only=True) as r:
+        assert len(r.graphs()) == 4
+
+
+def test_readers_read_while_a_writer_writes(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_JKG: JKG})
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_DUNDEE: [(COKGID["x"], COKG.caseId, Literal("x"))]})
+        # the writer holds the store; readers open at once and see the last published state
+        with EmbeddedStore(tmp_path / "s", read_only=True) as r:
+            assert r.graphs() == [G_JKG] and r.count() == 3
+        old_reader = EmbeddedStore(tmp_path / "s", read_only=True)
+    with EmbeddedStore(tmp_path / "s", read_only=True) as r:
+        assert r.graphs() == sorted([G_DUNDEE, G_JKG])  # the whole write, once it is closed
+    assert old_reader.graphs() == [G_JKG]  # a reader keeps its view: never half a write
+    old_reader.close()
 
 
 def test_read_only(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "s") as w:
         w.replace_graphs({G_JKG: JKG})
-        with pytest.raises(StoreError, match="locked"):
-            EmbeddedStore(tmp_path / "s", read_only=True)
     with EmbeddedStore(tmp_path / "s", read_only=True) as r1, \
          EmbeddedStore(tmp_path / "s", read_only=True) as r2:  # fmt: skip
         assert r1.count() == 3 and r2.count() == 3
         with pytest.raises(StoreError, match="read-only"):
             r1.replace_graphs({G_JKG: []})
-        with pytest.raises(StoreError, match="locked"):
-            EmbeddedStore(tmp_path / "s")  # no writer while readers are open
+        with EmbeddedStore(tmp_path / "s", wait=0) as w:  # readers do not hold writers up
+            w.replace_graphs({G_JKG: []})
+        assert r1.count() == 3
+
+
+def test_old_snapshots_go_unless_read(tmp_path: Path) -> None:
+    snaps = tmp_path / "s.snapshots"
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_JKG: JKG})
+    held = EmbeddedStore(tmp_path / "s", read_only=True)
+    for i in range(3):
+        with EmbeddedStore(tmp_path / "s") as w:
+            w.replace_graphs({G_DUNDEE: [(COKGID[f"x{i}"], COKG.caseId, Literal("x"))]})
+    assert held.snapshot is not None and held.snapshot.is_dir()  # a reader's is kept
+    assert sorted(p.name for p in snaps.iterdir() if p.is_dir()) == [held.snapshot.name, "4"]
+    held.close()
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_DUNDEE: []})
+    assert sorted(p.name for p in snaps.iterdir() if p.is_dir()) == ["5"]
+
+
+def test_no_litter_from_many_commands(tmp_path: Path) -> None:
+    def size() -> int:
+        return sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
+
+    with EmbeddedStore(tmp_path / "s") as w:
+        w.replace_graphs({G_JKG: JKG})
+    for _ in range(20):
+        EmbeddedStore(tmp_path / "s").close()  # writable opens start RocksDB logs
+        EmbeddedStore(tmp_path / "s", read_only=True).close()
+    after_twenty = size()
+    for _ in range(40):
+        EmbeddedStore(tmp_path / "s").close()
+        EmbeddedStore(tmp_path / "s", read_only=True).close()
+    assert len(list((tmp_path / "s").glob("LOG.old.*"))) <= 2
+    assert size() <= after_twenty + 200_000  # bounded, not growing with each command
 
 
 def test_read_only_missing_store(tmp_path: Path) -> None:
@@ -444,7 +536,7 @@ def test_interrupted_swap_is_undone(tmp_path: Path) -> None:
     (tmp_path / "s.building-12345").mkdir()
     with EmbeddedStore(tmp_path / "s") as s:
         assert _triples(s, G_JKG) == set(JKG)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s", "s.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s", "s.lock", "s.snapshots"]
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -892,7 +984,9 @@ def test_cli_build_refuses_a_locked_store(mini_project: Path, tmp_path: Path) ->
     from cokg.cli import cli
 
     with EmbeddedStore(tmp_path / "s"):
-        result = CliRunner().invoke(cli, ["build", "--store", str(tmp_path / "s")])
+        result = CliRunner().invoke(
+            cli, ["build", "--store", str(tmp_path / "s")], env={"COKG_WAIT": "0"}
+        )
     assert result.exit_code == StoreError.exit_code
     assert "locked by another process" in result.output
 

@@ -279,7 +279,7 @@ def test_check_rows_have_the_checks_severity(check: str, founding_store) -> None
 
 
 def test_whole_store_skips_checks_covered_by_shapes() -> None:
-    from cokg.validate import _check_queries
+    from cokg.validate.checks import checks_to_run as _check_queries
 
     names = {c.name for c in _check_queries()}
     assert "undeclared-cokg-term-violation" not in names

@@ -1,8 +1,9 @@
 """Cross-case analysis: networkx projections of the knowledge graph.
 
-This is the one home of networkx. Every projection is read from a `Store` with SPARQL
-(through `Store.query`), so it works the same on the embedded store, in memory and on a
-remote endpoint. Nodes are keyed by IRI strings and carry `label` and `kind` attributes so
+This is the one home of networkx. Every projection is read from a `Store` by saved queries
+(`cases`, `coded-findings`, `role-assignments`, `case-events`, `case-episodes`, tagged
+internal in queries/), so it works the same on the embedded store, in memory and on a remote
+endpoint. Nodes are keyed by IRI strings and carry `label` and `kind` attributes so
 exports open cleanly in Gephi or Cytoscape.
 """
 
@@ -11,89 +12,20 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
-from rdflib import Literal, URIRef
+from rdflib import Literal
+from rdflib.term import Node
 
 from cokg.errors import InputError, ParameterError
-from cokg.namespaces import COKG, sparql_prologue
+from cokg.namespaces import COKG
+from cokg.query import run_query
 from cokg.store import Store
-
-PHASES = ("adoption", "implementation", "assimilation")
-
-_CODED_FINDINGS = """
-SELECT ?case ?caseLabel ?caseNumber ?phase ?concept ?conceptLabel ?notation ?scheme ?finding
-WHERE {
-  ?finding a/rdfs:subClassOf* cokg:Finding ;
-           cokg:aboutCase ?case ;
-           cokg:codedTo ?concept .
-  OPTIONAL { ?finding cokg:inPhase/skos:notation ?phase }
-  OPTIONAL { ?finding cokg:stance ?stance }
-  FILTER (!BOUND(?stance) || ?stance != cokg:NotObserved)
-  ?case rdfs:label ?caseLabel .
-  OPTIONAL { ?case cokg:caseNumber ?caseNumber }
-  OPTIONAL { ?concept skos:prefLabel ?conceptLabel }
-  OPTIONAL { ?concept skos:notation ?notation }
-  OPTIONAL { ?concept skos:inScheme ?scheme }
-}
-"""
-
-_ROLES = """
-SELECT ?assignment ?agent ?agentLabel ?agentKind ?role ?roleLabel ?case ?caseLabel ?phase
-WHERE {
-  ?assignment a cokg:RoleAssignment ;
-              cokg:roleHolder ?agent ;
-              cokg:role ?role ;
-              cokg:inCase ?case .
-  OPTIONAL { ?agent rdfs:label ?agentLabel }
-  OPTIONAL {
-    ?agent a ?agentKind .
-    FILTER (?agentKind IN (cokg:Organisation, cokg:UnnamedIndividual))
-  }
-  OPTIONAL { ?role rdfs:label ?roleLabel }
-  OPTIONAL { ?case rdfs:label ?caseLabel }
-  OPTIONAL { ?assignment cokg:duringPhase/skos:notation ?phase }
-}
-"""
-
-_EVENTS = """
-SELECT ?event ?label ?date ?start ?end ?dateText ?phase ?agent ?agentLabel
-WHERE {
-  ?event a cokg:Event ;
-         cokg:inCase ?case ;
-         rdfs:label ?label .
-  OPTIONAL { ?event cokg:date ?date }
-  OPTIONAL { ?event cokg:startDate ?start }
-  OPTIONAL { ?event cokg:endDate ?end }
-  OPTIONAL { ?event cokg:dateText ?dateText }
-  OPTIONAL { ?event cokg:duringPhase/skos:notation ?phase }
-  OPTIONAL { ?event cokg:involves ?agent . OPTIONAL { ?agent rdfs:label ?agentLabel } }
-}
-"""
-
-_EPISODES = """
-SELECT ?episode ?phase ?start ?end ?dateText
-WHERE {
-  ?episode a cokg:PhaseEpisode ;
-           cokg:inCase ?case ;
-           cokg:ofPhase/skos:notation ?phase .
-  OPTIONAL { ?episode cokg:startDate ?start }
-  OPTIONAL { ?episode cokg:endDate ?end }
-  OPTIONAL { ?episode cokg:dateText ?dateText }
-}
-"""
-
-_CASES = """
-SELECT ?case ?caseId ?label ?number
-WHERE {
-  ?case a cokg:Case ; cokg:caseId ?caseId ; rdfs:label ?label .
-  OPTIONAL { ?case cokg:caseNumber ?number }
-}
-ORDER BY ?number ?caseId
-"""
+from cokg.vocabulary import PHASE_NAMES
 
 
 @dataclass(frozen=True)
@@ -120,8 +52,9 @@ class TimelineItem:
     precision: str  # "year" | "month" | "day" | "none"
 
 
-def _select(store: Store, body: str, bindings: dict | None = None) -> list[dict]:
-    return store.query(sparql_prologue() + body, bindings=bindings).rows
+def _select(store: Store, name: str, **params: Any) -> list[Mapping[str, Node | None]]:
+    """The rows of a saved query as RDF terms by variable."""
+    return [row.terms for row in run_query(name, store=store, **params)]
 
 
 def _s(term: object) -> str | None:
@@ -131,14 +64,14 @@ def _s(term: object) -> str | None:
 def cases(store: Store) -> list[CaseRef]:
     """The cases in the store, in case-number order."""
     out = []
-    for row in _select(store, _CASES):
-        number = row.get("number")
+    for row in _select(store, "cases"):
+        number = row.get("case_number")
         out.append(
             CaseRef(
                 iri=str(row["case"]),
-                case_id=str(row["caseId"]),
+                case_id=str(row["case_id"]),
                 label=str(row["label"]),
-                number=int(number.toPython()) if number is not None else None,
+                number=int(str(number)) if number is not None else None,
             )
         )
     return out
@@ -155,17 +88,19 @@ def case_by_id(store: Store, case_id: str) -> CaseRef:
 
 
 def _check_phase(phase: str | None) -> None:
-    if phase is not None and phase not in PHASES:
-        raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASES)}")
+    if phase is not None and phase not in PHASE_NAMES:
+        raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASE_NAMES)}")
 
 
-def _coded(store: Store, phase: str | None, schemes: Iterable[str] | None) -> list[dict]:
+def _coded(
+    store: Store, phase: str | None, schemes: Iterable[str] | None
+) -> list[Mapping[str, Node | None]]:
     """Coded findings (case, concept, ...) of a phase, limited to some schemes if given."""
     _check_phase(phase)
     wanted = set(schemes) if schemes is not None else None
     return [
         r
-        for r in _select(store, _CODED_FINDINGS)
+        for r in _select(store, "coded-findings")
         if (phase is None or _s(r.get("phase")) == phase)
         and (wanted is None or _s(r.get("scheme")) in wanted)
     ]
@@ -179,10 +114,10 @@ def _add_weight(g: nx.Graph, a: str, b: str) -> None:
         g.add_edge(a, b, weight=1)
 
 
-def _concept_attrs(row: dict) -> dict:
+def _concept_attrs(row: Mapping[str, Node | None]) -> dict[str, str]:
     return {
         "kind": "construct",
-        "label": _s(row.get("conceptLabel")) or str(row["concept"]),
+        "label": _s(row.get("concept_label")) or str(row["concept"]),
         "notation": _s(row.get("notation")) or "",
         "scheme": _s(row.get("scheme")) or "",
     }
@@ -195,7 +130,7 @@ def case_construct_graph(
     g = nx.Graph(name=f"case-construct ({phase or 'all phases'})")
     for row in _coded(store, phase, schemes):
         case, concept = str(row["case"]), str(row["concept"])
-        g.add_node(case, kind="case", label=str(row["caseLabel"]), bipartite=0)
+        g.add_node(case, kind="case", label=str(row["case_label"]), bipartite=0)
         g.add_node(concept, bipartite=1, **_concept_attrs(row))
         _add_weight(g, case, concept)
     return g
@@ -218,8 +153,8 @@ def construct_cooccurrence(
         attrs[concept] = _concept_attrs(row)
         case_sets[concept].add(str(row["case"]))
     g = nx.Graph(name=f"construct co-occurrence ({phase or 'all phases'})")
-    for concept, a in attrs.items():
-        g.add_node(concept, cases=len(case_sets[concept]), **a)
+    for concept, attr in attrs.items():
+        g.add_node(concept, cases=len(case_sets[concept]), **attr)
     for members in groups.values():
         for a, b in itertools.combinations(sorted(members), 2):
             _add_weight(g, a, b)
@@ -267,20 +202,20 @@ def case_similarity(
 def organisation_role_network(store: Store) -> nx.MultiDiGraph:
     """Agents → cases, one edge per role assignment (`role`, `phase` on the edge)."""
     g = nx.MultiDiGraph(name="organisation roles")
-    for row in _select(store, _ROLES):
+    for row in _select(store, "role-assignments"):
         agent, case = str(row["agent"]), str(row["case"])
         kind = "organisation"
-        if row.get("agentKind") is not None and URIRef(row["agentKind"]) == COKG.UnnamedIndividual:
+        if row.get("agent_kind") == COKG.UnnamedIndividual:
             kind = "individual"
-        g.add_node(agent, kind=kind, label=_s(row.get("agentLabel")) or agent)
-        g.add_node(case, kind="case", label=_s(row.get("caseLabel")) or case)
+        g.add_node(agent, kind=kind, label=_s(row.get("agent_label")) or agent)
+        g.add_node(case, kind="case", label=_s(row.get("case_label")) or case)
         key = (str(row["assignment"]), _s(row.get("phase")))
         if not g.has_edge(agent, case, key=key):
             g.add_edge(
                 agent,
                 case,
                 key=key,
-                role=_s(row.get("roleLabel")) or str(row["role"]),
+                role=_s(row.get("role_label")) or str(row["role"]),
                 phase=_s(row.get("phase")) or "",
             )
     return g
@@ -312,9 +247,8 @@ def date_bounds(term: object) -> tuple[float, float, str] | None:
 def timeline(store: Store, case_id: str) -> list[TimelineItem]:
     """Events and phase episodes of a case on a fractional-year axis, in date order."""
     case = case_by_id(store, case_id)
-    bind = {"case": URIRef(case.iri)}
     items: dict[str, TimelineItem] = {}
-    for row in _select(store, _EVENTS, bind):
+    for row in _select(store, "case-events", case_iri=case.iri):
         iri = str(row["event"])
         if iri in items:
             continue
@@ -327,10 +261,10 @@ def timeline(store: Store, case_id: str) -> list[TimelineItem]:
             phase=_s(row.get("phase")),
             start=start[0] if start else None,
             end=end[1] if end else (start[1] if start else None),
-            date_text=_s(row.get("dateText")) or _s(row.get("date") or row.get("start")) or "",
+            date_text=_s(row.get("date_text")) or _s(row.get("date") or row.get("start")) or "",
             precision=start[2] if start else "none",
         )
-    for row in _select(store, _EPISODES, bind):
+    for row in _select(store, "case-episodes", case_iri=case.iri):
         start = date_bounds(row.get("start"))
         end = date_bounds(row.get("end"))
         phase = str(row["phase"])
@@ -341,7 +275,7 @@ def timeline(store: Store, case_id: str) -> list[TimelineItem]:
             phase=phase,
             start=start[0] if start else None,
             end=end[1] if end else None,
-            date_text=_s(row.get("dateText")) or "",
+            date_text=_s(row.get("date_text")) or "",
             precision=start[2] if start else "none",
         )
     return sorted(items.values(), key=lambda i: (i.start is None, i.start or 0.0, i.label))
@@ -385,11 +319,11 @@ def event_precedence(store: Store, case_id: str) -> nx.DiGraph:
                 order.add_edge(a, b)
     for a, b in nx.transitive_reduction(order).edges:
         g.add_edge(a, b, relation="precedes")
-    for row in _select(store, _EVENTS, {"case": URIRef(case.iri)}):
+    for row in _select(store, "case-events", case_iri=case.iri):
         agent = row.get("agent")
         if agent is None:
             continue
-        g.add_node(str(agent), kind="agent", label=_s(row.get("agentLabel")) or str(agent))
+        g.add_node(str(agent), kind="agent", label=_s(row.get("agent_label")) or str(agent))
         g.add_edge(str(agent), str(row["event"]), relation="involved in")
     g.graph["name"] = f"event precedence: {case.label}"
     return g

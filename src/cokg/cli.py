@@ -1,9 +1,9 @@
 """The `cokg` command: a thin layer over the library API.
 
-Every command calls one library function and writes what one renderer (`cokg.formats`, or the
-report's own `format_report`) makes of its result. Errors are handled once, for every command,
-by the group (`CokgGroup.invoke`). Heavy libraries are imported inside the commands so that
-`cokg --help` starts fast.
+Every command calls one library function and writes what one renderer (`cokg.formats`, or
+`cokg.validate.format_report` for validation and reasoner reports) makes of its result.
+Errors are handled once, for every command, by the group (`CokgGroup.invoke`). Heavy
+libraries are imported inside the commands so that `cokg --help` starts fast.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def check(data: bool, files: tuple[str, ...]) -> None:
     from pathlib import Path
 
     from cokg.reason import check as run_check
-    from cokg.reason import format_report
+    from cokg.validate import format_report
 
     report = run_check(include_data=data, extra_files=[Path(f) for f in files])
     click.echo(format_report(report))
@@ -531,6 +531,25 @@ def template_cmd(out: str) -> None:
     from cokg.template import write_template
 
     click.echo(render_written(write_template(out)), nl=False)
+
+
+@cli.command("constructs")
+@click.argument("text", required=False)
+@click.option("--scheme", default=None, metavar="SCHEME",
+              help="Only this framework, e.g. cfir-2022, cfir-2009, greenhalgh-2004.")  # fmt: skip
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Most matches shown for a search.")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Store directory or memory:.")
+def constructs_cmd(
+    text: str | None, scheme: str | None, limit: int, store_spec: str | None
+) -> None:
+    """List framework constructs with codes, labels, definitions and mappings; with TEXT,
+    those whose label best matches it (typos allowed), e.g. `cokg constructs "change agent"`."""
+    from cokg.constructs import find_constructs
+    from cokg.formats import render_constructs
+
+    found = find_constructs(text, scheme=scheme, store=store_spec, limit=limit)
+    click.echo(render_constructs(found, search=text), nl=False)
 
 
 def main() -> None:

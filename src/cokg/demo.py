@@ -14,6 +14,8 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from cokg.errors import CokgError
 
@@ -79,12 +81,11 @@ def _step_ontology() -> StepResult:
     lines = [
         f"{len(files)} files, {len(store)} triples, {len(list(store.named_graphs()))} named graphs"
     ]
-    terms = ", ".join(
-        f"{r['n'].value} {r['kind'].value}"
-        for r in store.query(_TERMS, use_default_graph_as_union=True)
-    )
+    kinds: Any = store.query(_TERMS, use_default_graph_as_union=True)  # a SELECT: rows
+    terms = ", ".join(f"{r['n'].value} {r['kind'].value}" for r in kinds)
     lines.append(f"ontology terms: {terms or 'none'}")
-    for r in store.query(_SCHEMES, use_default_graph_as_union=True):
+    schemes: Any = store.query(_SCHEMES, use_default_graph_as_union=True)
+    for r in schemes:
         label = r["label"].value if r["label"] is not None else r["scheme"].value
         lines.append(f"framework: {label} ({r['n'].value} concepts) <{r['scheme'].value}>")
     return StepResult(lines)
@@ -92,7 +93,8 @@ def _step_ontology() -> StepResult:
 
 def _step_check() -> StepResult:
     from cokg import paths
-    from cokg.reason import check, format_report
+    from cokg.reason import check
+    from cokg.validate import format_report
 
     report = check(include_data=paths.DATA_DIR.is_dir())
     return StepResult(format_report(report).splitlines(), ok=report.ok)
@@ -100,15 +102,20 @@ def _step_check() -> StepResult:
 
 _DEMO_ROWS = 8  # rows of each saved query shown; `cokg query NAME` shows them all
 _REPORT_DIR = "report"
+# The demo's store, under the working directory (`make demo` runs in the project's root), named
+# so that the demo also runs in a scratch folder that is not a project.
+_STORE = Path(".cokg", "store")
 # Example values for parameters a query requires: CFIR 2009's code for external change agents,
 # which finds findings coded in CFIR 2022 through the crosswalk.
-_EXAMPLE_PARAMS = {"quotations-by-construct": {"construct": "cfir09:V.B.4"}}
+_EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
+    "quotations-by-construct": {"construct": "cfir09:V.B.4"}
+}
 
 
 def _step_build() -> StepResult:
     from cokg.store import build, open_store
 
-    with open_store() as store:
+    with open_store(_STORE) as store:
         report = build(store, fresh=True)
         lines = [str(report)]
         for graph, n in report.graphs:
@@ -130,7 +137,7 @@ def _step_summary() -> StepResult:
     from cokg.formats import render
     from cokg.query import run_query
 
-    return StepResult(render(run_query("dataset-summary"), "table").splitlines())
+    return StepResult(render(run_query("dataset-summary", store=_STORE), "table").splitlines())
 
 
 def _step_queries() -> StepResult:
@@ -141,7 +148,7 @@ def _step_queries() -> StepResult:
     for saved in list_queries():
         if saved.name == "dataset-summary":
             continue
-        answer = run_query(saved.name, **_EXAMPLE_PARAMS.get(saved.name, {}))
+        answer = run_query(saved.name, store=_STORE, **_EXAMPLE_PARAMS.get(saved.name, {}))
         given = " ".join(f"{k}={v}" for k, v in answer.parameters.items() if v)
         lines.append("")
         lines.append(f"--- {saved.name} {given}".rstrip() + f": {saved.summary}")
@@ -157,30 +164,19 @@ def _step_queries() -> StepResult:
 
 
 def _step_analyse() -> StepResult:
-    from cokg import analyse
+    from cokg.formats import render_analysis
+    from cokg.report import summarise
     from cokg.store import open_store
 
-    lines = []
-    with open_store() as store:
-        for phase in analyse.PHASES:
-            g = analyse.case_construct_graph(store, phase=phase)
-            shared = sorted(
-                g.nodes[n]["label"] for n in analyse.constructs_in_all_cases(store, phase=phase)
-            )
-            lines.append(f"coded in every case ({phase}): {', '.join(shared) or 'none'}")
-        for case in analyse.cases(store):
-            before = analyse.paths_to_adoption(store, case.case_id)
-            lines.append(f"on paths to adoption in {case.case_id}: {', '.join(before['agents'])}")
-    return StepResult(lines)
+    with open_store(_STORE) as store:
+        return StepResult(render_analysis(summarise(store)).splitlines())
 
 
 def _step_report() -> StepResult:
-    from pathlib import Path
-
     from cokg.report import build_report
     from cokg.store import open_store
 
-    with open_store() as store:
+    with open_store(_STORE) as store:
         result = build_report(store, Path(_REPORT_DIR))
     return StepResult(
         [

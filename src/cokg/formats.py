@@ -1,4 +1,11 @@
-"""Render query answers as text: table, md, csv, tsv, json.
+"""Rendering for people: query answers (`render`: table, md, csv, tsv, json), and the typed
+results of the other commands (`render_*` below: saved-query listings, builds, analysis
+summaries, reports, ingests, graph listings, written files). The library functions return
+those results and never print; `cokg` (cli.py) and `make demo` (demo.py) write what these
+functions give. (Validation and reasoner reports are rendered by `cokg.validate.format_report`,
+in text, JSON and Turtle.)
+
+Query answers:
 
 `table` and `md` show a query that declares a pivot as the paper's tables (one row per element,
 one column per case, "• " bullets inside multi-line cells); csv, tsv and json always give the
@@ -30,12 +37,19 @@ import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from cokg.errors import ParameterError
-from cokg.query import PivotTable, QueryAnswer, Row, pivot, to_python
+from cokg.namespaces import COKGG
+from cokg.query import PivotTable, QueryAnswer, Row, SavedQuery, pivot, to_python
+
+if TYPE_CHECKING:
+    from cokg.ingest import GraphInfo, IngestReport
+    from cokg.report import AnalysisSummary, ReportResult
+    from cokg.store import BuildReport
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
 TRIPLE_COLUMNS = ("subject", "predicate", "object")
@@ -259,8 +273,12 @@ def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> 
     widths = list(natural)
     budget = total - (3 * n + 1)
     for limit in (floors, [min(natural[i], 6) for i in range(n)]):
+
+        def wider(k: int, lim: list[int] = limit) -> tuple[bool, int]:
+            return widths[k] > lim[k], widths[k]
+
         while sum(widths) > budget:
-            i = max(range(n), key=lambda k, lim=limit: (widths[k] > lim[k], widths[k]))
+            i = max(range(n), key=wider)
             if widths[i] <= limit[i]:
                 break
             widths[i] -= 1
@@ -286,4 +304,126 @@ def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> 
     return "\n".join(out) + "\n"
 
 
-__all__ = ["FORMATS", "ntriples", "render"]
+# -- the results of the other commands ----------------------------------------------------
+
+
+def _lines(lines: Iterable[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def render_query_list(queries: Iterable[SavedQuery]) -> str:
+    """`cokg queries`: each saved query with its parameters ([optional]) and summary."""
+    out = []
+    for sq in queries:
+        params = " ".join(
+            f"[{p.name}={'|'.join(p.allowed) or p.type.upper()}]"
+            if not p.required
+            else f"{p.name}={'|'.join(p.allowed) or p.type.upper()}"
+            for p in sq.params
+        )
+        out.append(f"{sq.name}{' ' + params if params else ''}\n    {sq.summary}")
+    return _lines(out)
+
+
+def render_build(report: BuildReport) -> str:
+    """`cokg build`: triples per named graph, then the totals."""
+    return _lines([*(f"{triples:>9}  {graph}" for graph, triples in report.graphs), str(report)])
+
+
+def render_analysis(summary: AnalysisSummary) -> str:
+    """`cokg analyse` and `make demo`: the cross-case summary (see `cokg.report.summarise`)."""
+    out = []
+    for phase in summary.phases:
+        out.append(f"in every case, {phase.phase}: {', '.join(phase.in_every_case) or 'none'}")
+        out += [f"  similarity {a} / {b}: {value:.2f}" for a, b, value in phase.similarity]
+    for case_id, agents in summary.before_adoption:
+        out.append(f"before adoption in {case_id}: {', '.join(agents) or '-'}")
+    if summary.network_dir is not None:
+        out.append(f"wrote {len(summary.networks)} network files to {summary.network_dir}")
+    return _lines(out)
+
+
+def render_report(result: ReportResult) -> str:
+    """`cokg report`: where the report was written."""
+    return _lines([f"report: {result.html}", f"markdown: {result.markdown}"])
+
+
+def render_ingest(report: IngestReport) -> str:
+    """`cokg ingest`: what was stored where, then the warnings the submission passed with."""
+    names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in report.files)
+    verb = "replaced" if report.replaced else "added"
+    out = [
+        f"{verb} {report.graph} ({report.triples} triples from {names}); "
+        f"provenance in {report.provenance_graph}"
+    ]
+    out += [
+        f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}"
+        for r in report.validation.results
+    ]
+    return _lines(out)
+
+
+def render_retracted(graph: str) -> str:
+    """`cokg retract`: the graph removed."""
+    return _lines([f"removed {graph} and its provenance record"])
+
+
+def render_graphs(infos: Sequence[GraphInfo]) -> str:
+    """`cokg graphs`: a plain-text table of `cokg.ingest.list_graphs`."""
+    rows = [("graph", "kind", "triples", "ingested by", "when", "files")]
+    for i in infos:
+        name = i.graph[len(str(COKGG)) :] if i.graph.startswith(str(COKGG)) else i.graph
+        rows.append((name, i.kind, str(i.triples), i.by or "", i.when or "", ", ".join(i.files)))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return _lines(lines)
+
+
+def render_written(files: Iterable[str | Path]) -> str:
+    """Files a command wrote (`cokg template`, `cokg queries --write-catalog`), one a line."""
+    return _lines(f"wrote {f}" for f in files)
+
+
+def render_exported(size: int, out: str | Path) -> str:
+    """`cokg export --out FILE`: how much was written where."""
+    return _lines([f"wrote {size} bytes to {out}"])
+
+
+__all__ = [
+    "FORMATS",
+    "ntriples",
+    "render",
+    "render_analysis",
+    "render_build",
+    "render_exported",
+    "render_graphs",
+    "render_ingest",
+    "render_query_list",
+    "render_report",
+    "render_retracted",
+    "render_written",
+]
+
+
+def render_constructs(found: Sequence[Any], *, search: str | None = None) -> str:
+    """`cokg constructs`: one block per construct (code, label, parent, mappings, definition)."""
+    if not found:
+        return f"no construct matches {search!r}\n" if search else "no constructs\n"
+    out = []
+    for c in found:
+        head = f"{c.code}  {c.label}"
+        if search:
+            head += f"  (match {c.score:.2f})"
+        lines = [head]
+        if c.parent:
+            lines.append(f"    under: {c.parent}")
+        if c.mappings:
+            lines.append(f"    maps to: {'; '.join(c.mappings)}")
+        if c.definition:
+            lines.append(f"    {c.definition}")
+        out.append("\n".join(lines))
+    return "\n".join(out) + "\n"

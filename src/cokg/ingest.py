@@ -30,7 +30,6 @@ from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, 
 from cokg.validate import (
     Submission,
     ValidationReport,
-    _slug,
     check_submission_id,
     read_submission,
     shapes_version,
@@ -38,6 +37,7 @@ from cokg.validate import (
     submission_id,
     validate_submission,
 )
+from cokg.validate import slug as _slug
 
 __all__ = [
     "GraphInfo",
@@ -318,18 +318,3 @@ def _list(store: Any) -> list[GraphInfo]:
             )
         )
     return out
-
-
-def format_graphs(infos: list[GraphInfo]) -> str:
-    """A plain-text table of `list_graphs` output."""
-    rows = [("graph", "kind", "triples", "ingested by", "when", "files")]
-    for i in infos:
-        name = i.graph[len(str(COKGG)) :] if i.graph.startswith(str(COKGG)) else i.graph
-        rows.append((name, i.kind, str(i.triples), i.by or "", i.when or "", ", ".join(i.files)))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD
 
@@ -43,9 +45,49 @@ PREFIXES: dict[str, str] = {
 }
 
 
+_PREFIX_OF = {ns: prefix for prefix, ns in PREFIXES.items()}
+
+
 def sparql_prologue() -> str:
     """PREFIX lines for every namespace above, for queries written in code."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+# The local part of a SPARQL / Turtle prefixed name (PN_LOCAL, without backslash escapes).
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = "%[0-9A-Fa-f]{2}"
+
+
+def _local_name(extra: str = "") -> re.Pattern[str]:
+    first = f"(?:[{_PN_CHARS_BASE}_:0-9{extra}]|{_PLX})"
+    inner = f"(?:[{_PN_CHARS}.:{extra}]|{_PLX})"
+    last = f"(?:[{_PN_CHARS}:{extra}]|{_PLX})"
+    return re.compile(f"(?:{first}(?:{inner}*{last})?)?")
+
+
+_LOCAL = _local_name()
+_LOCAL_WITH_SLASHES = _local_name("/")
+
+
+def curie(iri: str, *, slashes: bool = False) -> str:
+    """`iri` as a prefixed name with the longest of PREFIXES that fits (cokg:Case), else
+    `<iri>`. What follows the prefix must be a valid local part of a SPARQL / Turtle prefixed
+    name, so the result can be pasted into a query. `slashes=True` also lets it hold "/"
+    (cokgid:case/dundee-mrr): for messages and pages people read, not for SPARQL."""
+    best = ""
+    for ns in PREFIXES.values():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best = ns
+    if best:
+        local = iri[len(best) :]
+        if (_LOCAL_WITH_SLASHES if slashes else _LOCAL).fullmatch(local):
+            return f"{_PREFIX_OF[best]}:{local}"
+    return f"<{iri}>"
 
 
 def graph_iri(name: str) -> str:
@@ -76,6 +118,7 @@ __all__ = [
     "SKOS",
     "WD",
     "XSD",
+    "curie",
     "graph_iri",
     "sparql_prologue",
 ]

@@ -5,7 +5,12 @@ header (summary, description, competency question, tags, params, returns, pivot)
 validated here and reach the store as bound RDF terms (`Store.query(bindings=...)`), never as text
 pasted into the query. Values of type `case` are checked against the cases in the store, `phase`
 against the header's allowed values, `construct` resolved to one concept IRI (notation, label,
-prefixed name or IRI; ambiguity is an error listing the candidates).
+prefixed name or IRI; ambiguity is an error listing the candidates), `iri` mapped from the
+header's `values`, or - with no `values` - any absolute IRI.
+
+A query tagged `internal` (`#+ tags: [internal, ...]`) is one cokg's own pages and analyses run
+by name (`get_query`, `run_query`): `list_queries` leaves it out, so it is not offered by
+`cokg queries`, on the served index page or in the catalogue.
 
     >>> from cokg.query import run_query                                    # doctest: +SKIP
     >>> answer = run_query("sampling-frame", store="memory:")               # doctest: +SKIP
@@ -28,7 +33,8 @@ from rdflib.namespace import XSD
 
 from cokg import paths
 from cokg.errors import CokgError, ParameterError, QueryError
-from cokg.namespaces import COKG, COKGID, DCTERMS, PREFIXES, RDFS, SCHEMA, SH, SKOS
+from cokg.namespaces import COKGID, DCTERMS, PREFIXES, RDFS, SCHEMA, SH, SKOS
+from cokg.vocabulary import PHASE_NAMES, PHASES
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -40,6 +46,8 @@ PARAM_TYPES = ("case", "phase", "construct", "string", "integer", "iri")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _MAX_LISTED = 12  # allowed values listed in one error line
 SEVERITIES = ("violation", "warning", "info")  # of a check's rows (`#+ severity:`)
+INTERNAL_TAG = "internal"  # a query cokg runs itself, left out of `list_queries`
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
 
 
 # --------------------------------------------------------------------------- model
@@ -56,7 +64,7 @@ class QueryParameter:
     default: str | None = None
     required: bool = False
     allowed: tuple[str, ...] = ()  # fixed allowed values (phase, string); case: from the store
-    values: tuple[tuple[str, str], ...] = ()  # iri type: value -> prefixed name or IRI
+    values: tuple[tuple[str, str], ...] = ()  # iri type: value -> prefixed name or IRI (none: any)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,11 @@ class SavedQuery:
     # already reports the same thing (whole-store validation then skips the check)
     severity: str = "violation"
     covered_by_shapes: bool = False
+
+    @property
+    def internal(self) -> bool:
+        """Run by cokg itself, not offered to users (`#+ tags: [internal, ...]`)."""
+        return INTERNAL_TAG in self.tags
 
     @property
     def body(self) -> str:
@@ -176,6 +189,7 @@ class CheckViolation:
     value: str | None = None
     summary: str = ""
     severity: str = "violation"  # from the check's `#+ severity:` header
+    focus_term: Node | None = field(default=None, compare=False, repr=False)  # ?focus as RDF
 
     def __str__(self) -> str:
         v = f" [{self.value}]" if self.value is not None else ""
@@ -346,10 +360,14 @@ def load_query(path: str | Path) -> SavedQuery:
     )
 
 
-def list_queries(directory: str | Path | None = None) -> list[SavedQuery]:
-    """Every saved query in `queries/` (not the checks), sorted by name."""
+def list_queries(
+    directory: str | Path | None = None, *, internal: bool = False
+) -> list[SavedQuery]:
+    """Every saved query in `queries/` (not the checks), sorted by name; the ones tagged
+    `internal` only when `internal` is true."""
     folder = Path(directory) if directory else paths.QUERIES_DIR
-    return [load_query(p) for p in sorted(folder.glob("*.rq"))]
+    queries = [load_query(p) for p in sorted(folder.glob("*.rq"))]
+    return [q for q in queries if internal or not q.internal]
 
 
 def list_checks(directory: str | Path | None = None) -> list[SavedQuery]:
@@ -573,12 +591,16 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
         return Literal(ids[value])
     if p.type == "phase":
         key = value.casefold()
-        allowed = list(p.allowed or ("adoption", "implementation", "assimilation"))
-        if key not in allowed:
+        allowed = list(p.allowed or PHASE_NAMES)
+        if key not in allowed or key not in PHASES:
             raise bad(allowed)
-        return URIRef(COKG[key.capitalize()])
+        return PHASES[key]
     if p.type == "iri":
         mapping = dict(p.values)
+        if not mapping:  # no `values`: any absolute IRI, as given
+            if not _ABSOLUTE_IRI.fullmatch(value):
+                raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an IRI")
+            return URIRef(value)
         if value not in mapping:
             raise bad(list(mapping))
         target = mapping[value]
@@ -735,24 +757,28 @@ def run_checks(
     try:
         for check in list_checks(directory):
             res = st.query(check.body, internal=True)
-            name = check.name.removesuffix("-violation")
-            for row in res.rows:
-                focus = row.get("focus")
-                value = row.get("value")
-                out.append(
-                    CheckViolation(
-                        check=name,
-                        focus=to_python(focus) if focus is not None else "",
-                        message=str(row.get("message") or check.summary),
-                        value=None if value is None else str(value),
-                        summary=check.summary,
-                        severity=check.severity,
-                    )
-                )
+            out.extend(check_violation(check, row) for row in res.rows)
     finally:
         if opened:
             st.close()
     return out
+
+
+def check_violation(check: SavedQuery, row: Mapping[str, Node | None]) -> CheckViolation:
+    """One row of a check as the finding it reports (`run_checks` and `cokg validate` alike):
+    ?focus is the offending record, ?message what is wrong (default: the check's summary),
+    ?value the offending value."""
+    focus = row.get("focus")
+    value = row.get("value")
+    return CheckViolation(
+        check=check.name.removesuffix("-violation"),
+        focus=to_python(focus) if focus is not None else "",
+        message=str(row.get("message") or check.summary),
+        value=None if value is None else str(value),
+        summary=check.summary,
+        severity=check.severity,
+        focus_term=focus,
+    )
 
 
 # --------------------------------------------------------------------------- pivot
@@ -870,6 +896,7 @@ __all__ = [
     "case_ids",
     "catalog_path",
     "catalog_turtle",
+    "check_violation",
     "curie",
     "get_query",
     "list_checks",

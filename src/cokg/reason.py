@@ -16,6 +16,9 @@ owlready2 lives only in this module. What is reasoned over, and why:
 owlready2 would fetch `owl:imports` from the network even when told `only_local`, so the
 reasoner is never given an owl:imports triple: the imports closure is resolved beforehand
 through the catalog by cokg.load and everything is handed over as one N-Triples file.
+
+`check` returns a CheckReport; `cokg.validate.format_report` renders it, as it renders
+validation reports.
 """
 
 from __future__ import annotations
@@ -132,37 +135,6 @@ def check(
         data_individuals=len({q.subject for q in abox}),
         seconds=time.perf_counter() - start,
     )
-
-
-def format_report(report: CheckReport) -> str:
-    """The human-readable report printed by `cokg check`."""
-    lines = [f"checked {len(report.files)} files with {report.reasoner} in {report.seconds:.1f} s"]
-    if report.data_individuals:
-        lines.append(f"  including {report.data_individuals} data individuals")
-    for w in report.warnings:
-        lines.append(f"warning: {w}")
-    if report.consistent:
-        lines.append("consistent: yes")
-    else:
-        lines.append("consistent: NO - the ontology is inconsistent (no individual can exist)")
-        if report.inconsistency:
-            lines.append(f"  {report.inconsistency}")
-    if report.unsatisfiable:
-        lines.append(
-            f"unsatisfiable classes: {len(report.unsatisfiable)} "
-            "(they can have no members; look for disjoint superclasses or contradictory "
-            "restrictions)"
-        )
-        lines.extend(f"  {c}" for c in report.unsatisfiable)
-    else:
-        lines.append("unsatisfiable classes: none")
-    if report.lint:
-        lines.append(f"vocabulary problems: {len(report.lint)}")
-        lines.extend(f"  {p}" for p in report.lint)
-    else:
-        lines.append("vocabulary problems: none")
-    lines.append("OK" if report.ok else "FAILED")
-    return "\n".join(lines)
 
 
 # --- HermiT --------------------------------------------------------------------------------
@@ -307,4 +279,4 @@ def _rel(file: Path) -> str:
         return str(file)
 
 
-__all__ = ["DATA_TRIPLE_LIMIT", "REASONER_TIMEOUT", "check", "format_report", "java_executable"]
+__all__ = ["DATA_TRIPLE_LIMIT", "REASONER_TIMEOUT", "check", "java_executable"]

@@ -1,8 +1,11 @@
-"""The cross-case report: HTML (self-contained) and Markdown, with figures.
+"""The cross-case report: HTML (self-contained) and Markdown, with figures; and the cross-case
+summary that `cokg analyse` and `make demo` print (`summarise`, rendered by
+`cokg.formats.render_analysis`).
 
 Tables come from the saved queries (so the report shows exactly what a researcher gets from
 `cokg query`), networks from `cokg.analyse`, figures from matplotlib (SVG inlined into the
-HTML, PNG and SVG written beside it).
+HTML, PNG and SVG written beside it). matplotlib is imported when the first figure is drawn,
+so the summary does not pay for it.
 """
 
 from __future__ import annotations
@@ -14,24 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, never a window
-
-import matplotlib.pyplot as plt
-from matplotlib.patches import Patch
-
 from cokg import __version__, analyse
 from cokg.query import QueryAnswer, pivot, run_query
 from cokg.store import Store
+from cokg.vocabulary import PHASE_NAMES
 
 Progress = Callable[[str], None]
 
-PHASE_COLOURS = {
-    "adoption": "#cfe3f5",
-    "implementation": "#d8efd3",
-    "assimilation": "#f6e2c6",
-}
+# Colours of the phases on the timelines: shading of the episodes, and their edges and events.
+PHASE_COLOURS = dict(zip(PHASE_NAMES, ("#cfe3f5", "#d8efd3", "#f6e2c6"), strict=True))
+PHASE_EDGE = dict(zip(PHASE_NAMES, ("#2f6fad", "#3c8a36", "#b5761d"), strict=True))
+# The paper's cross-case table of each phase: its number and the saved query that gives it
+# (Table 8 compares Lozeau's assimilation scenarios, not the coding frame).
+PHASE_TABLES = dict(
+    zip(
+        PHASE_NAMES,
+        ((6, "cross-case"), (7, "cross-case"), (8, "assimilation-scenarios")),
+        strict=True,
+    )
+)
 SCHEMES = {  # scheme IRI local name -> (name on figures, colour)
     "study-frame": ("study coding frame", "#6a3d9a"),
     "lozeau-2002": ("Lozeau 2002 scenario", "#b15928"),
@@ -39,7 +43,6 @@ SCHEMES = {  # scheme IRI local name -> (name on figures, colour)
     "cfir-2009": ("CFIR 2009", "#a6cee3"),
     "greenhalgh-2004": ("Greenhalgh 2004", "#33a02c"),
 }
-PHASE_EDGE = {"adoption": "#2f6fad", "implementation": "#3c8a36", "assimilation": "#b5761d"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,29 @@ class Figure:
     labels: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class PhaseSummary:
+    """What the cases have in common in one phase."""
+
+    phase: str
+    in_every_case: tuple[str, ...]  # labels of the constructs every case codes, sorted
+    similarity: tuple[tuple[str, str, float], ...]  # (case id, case id, Jaccard) per pair
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    """The cross-case measures `cokg analyse` prints (see `summarise`)."""
+
+    phases: tuple[PhaseSummary, ...]
+    # (case id, the agents on paths to the start of its adoption), per case
+    before_adoption: tuple[tuple[str, tuple[str, ...]], ...]
+    network_dir: str | None = None  # where the networks were exported, as given
+    networks: tuple[Path, ...] = ()  # the files written there
+
+
 @dataclass
 class ReportResult:
-    """What `write_report` produced."""
+    """What `build_report` produced."""
 
     html: Path
     markdown: Path
@@ -63,19 +86,66 @@ class ReportResult:
     networks: list[Path] = field(default_factory=list)
 
 
+# --- the cross-case summary ------------------------------------------------------------
+
+
+def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
+    """Per phase: the constructs coded in every case, and the cases' pairwise similarity."""
+    nodes = analyse.case_construct_graph(store).nodes  # a construct's label is every phase's
+    out = []
+    for phase in PHASE_NAMES:
+        shared = analyse.constructs_in_all_cases(store, phase=phase)
+        similarity = analyse.case_similarity(store, phase=phase)
+        out.append(
+            PhaseSummary(
+                phase=phase,
+                in_every_case=tuple(sorted(nodes[n]["label"] for n in shared)),
+                similarity=tuple((a, b, value) for (a, b), value in similarity.items()),
+            )
+        )
+    return tuple(out)
+
+
+def summarise(store: Store, *, export_dir: str | Path | None = None) -> AnalysisSummary:
+    """The cross-case summary; with `export_dir`, the networks are also exported there
+    (GraphML, GEXF and node-link JSON, see `cokg.analyse.export_all`)."""
+    phases = phase_summaries(store)
+    before = tuple(
+        (case.case_id, tuple(analyse.paths_to_adoption(store, case.case_id)["agents"]))
+        for case in analyse.cases(store)
+    )
+    if export_dir is None:
+        return AnalysisSummary(phases, before)
+    written = analyse.export_all(store, Path(export_dir))
+    return AnalysisSummary(phases, before, network_dir=str(export_dir), networks=tuple(written))
+
+
 # --- figures --------------------------------------------------------------------------
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot, on the Agg backend: files only, never a window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _save(fig: Any, out_dir: Path, stem: str) -> tuple[Path, Path]:
     svg, png = out_dir / f"{stem}.svg", out_dir / f"{stem}.png"
     fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
     fig.savefig(png, dpi=130, bbox_inches="tight")
-    plt.close(fig)
+    _pyplot().close(fig)
     return svg, png
 
 
 def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
     """One case's timeline: phase episodes shaded, events labelled at their date precision."""
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
     case = analyse.case_by_id(store, case_id)
     items = analyse.timeline(store, case_id)
     episodes = [i for i in items if i.kind == "episode" and i.start is not None]
@@ -142,6 +212,9 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
 
 def construct_network_figure(store: Store, out_dir: Path, *, phase: str | None = None) -> Figure:
     """Cases and the constructs their findings are coded to (edge width: number of findings)."""
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
     g = analyse.case_construct_graph(store, phase=phase)
     case_nodes = [n for n, d in g.nodes(data=True) if d["kind"] == "case"]
     case_nodes.sort(key=lambda n: g.nodes[n]["label"])
@@ -334,9 +407,7 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
         ("features", "Case features"),
         ("system", "Health systems"),
         ("sampling", "Sampling frame"),
-        ("adoption", "Adoption"),
-        ("implementation", "Implementation"),
-        ("assimilation", "Assimilation"),
+        *((phase, phase.capitalize()) for phase in PHASE_NAMES),
         ("timelines", "Timelines"),
         ("constructs", "Constructs"),
         ("evidence", "Evidence"),
@@ -356,16 +427,17 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
     doc.table(_answer_table(run_query("sampling-frame", store=store)))
 
     say("tables 6–8: cross-case comparison")
-    for phase, table_no in (("adoption", 6), ("implementation", 7)):
-        doc.heading(f"Cross-case comparison: {phase} (Table {table_no})", anchor=phase)
-        doc.table(_pivot_rows(run_query("cross-case", store=store, phase=phase)))
-        shared = analyse.constructs_in_all_cases(store, phase=phase)
-        labels = sorted(
-            analyse.case_construct_graph(store, phase=phase).nodes[n]["label"] for n in shared
-        )
-        doc.para(f"Coded in every case for {phase}: " + (", ".join(labels) or "none") + ".")
-    doc.heading("Cross-case comparison: assimilation (Table 8)", anchor="assimilation")
-    doc.table(_pivot_rows(run_query("assimilation-scenarios", store=store)))
+    summaries = phase_summaries(store)
+    for summary in summaries:
+        phase = summary.phase
+        number, name = PHASE_TABLES[phase]
+        doc.heading(f"Cross-case comparison: {phase} (Table {number})", anchor=phase)
+        if name != "cross-case":
+            doc.table(_pivot_rows(run_query(name, store=store)))
+            continue
+        doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
+        shared = ", ".join(summary.in_every_case) or "none"
+        doc.para(f"Coded in every case for {phase}: {shared}.")
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")
     for case in cases:
@@ -386,9 +458,9 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
     figures.append(fig)
     doc.figure(fig)
     sim_rows = [["phase", "case pair", "Jaccard similarity of coded constructs"]]
-    for phase in analyse.PHASES:
-        for (a, b), value in analyse.case_similarity(store, phase=phase).items():
-            sim_rows.append([phase, f"{a} / {b}", f"{value:.2f}"])
+    for summary in summaries:
+        for a, b, value in summary.similarity:
+            sim_rows.append([summary.phase, f"{a} / {b}", f"{value:.2f}"])
     doc.table(sim_rows, caption="Case similarity per phase")
 
     say("evidence")

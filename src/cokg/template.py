@@ -37,6 +37,7 @@ from rdflib.term import Node
 from cokg.errors import InputError
 from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGID, DCTERMS, PREFIXES, RDF, RDFS, SKOS, XSD
+from cokg.vocabulary import EVENT_TYPES, INNOVATION_NATURES, PHASES, ROLES, STANCES
 
 __all__ = [
     "SHEETS",
@@ -53,28 +54,6 @@ CODE_RE = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")  # IRI-safe; the shape c
 XLSX_EXPANSION = 10  # a workbook may unpack to this many times the submission size limit
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-PHASES = {"adoption": COKG.Adoption, "implementation": COKG.Implementation,
-          "assimilation": COKG.Assimilation}  # fmt: skip
-STANCES = {
-    "facilitator": COKG.Facilitator, "barrier": COKG.Barrier, "risk": COKG.Risk,
-    "resisted": COKG.Resisted, "occurred": COKG.Occurred, "not-observed": COKG.NotObserved,
-    "neutral": COKG.Neutral,
-}  # fmt: skip
-ROLES = {
-    "lead": COKG.LeadRole, "partner": COKG.PartnerRole, "funder": COKG.FunderRole,
-    "external-change-agent": COKG.ExternalChangeAgentRole,
-    "knowledge-purveyor": COKG.KnowledgePurveyorRole,
-    "peer-organisation": COKG.PeerOrganisationRole, "administrator": COKG.AdministratorRole,
-    "evaluation-partner": COKG.EvaluationPartnerRole, "policy-sponsor": COKG.PolicySponsorRole,
-    "national-office": COKG.NationalOfficeRole, "model-originator": COKG.ModelOriginatorRole,
-}  # fmt: skip
-EVENT_TYPES = {
-    "founding": COKG.Founding, "meeting": COKG.Meeting, "conference": COKG.Conference,
-    "launch": COKG.Launch, "visit": COKG.Visit, "award": COKG.Award, "decision": COKG.Decision,
-    "critical-incident": COKG.CriticalIncident, "milestone": COKG.Milestone,
-    "policy-event": COKG.PolicyEvent, "media-coverage": COKG.MediaCoverage,
-}  # fmt: skip
-NATURES = {"philosophy": COKG.Philosophy, "defined-programme": COKG.DefinedProgramme}
 KINDS = {"narrative": COKG.NarrativeFinding, "cross-case": COKG.CrossCaseFinding}
 CODE_PREFIXES = ("cfir09", "cfir22", "gdoi", "lozeau", "frame")
 
@@ -94,6 +73,7 @@ def _c(name: str, help: str, *, required: bool = False, allowed: tuple[str, ...]
 
 
 _DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives"
+_EPISODE_EXAMPLES = (("2016", "2018"), ("2018", ""), ("", ""))  # (start, end) per phase
 SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
     "cases": (
         "One row per case.",
@@ -115,7 +95,7 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c(
                 "innovation_nature",
                 "Philosophy or defined programme.",
-                allowed=tuple(NATURES),
+                allowed=tuple(INNOVATION_NATURES),
                 example="philosophy",
             ),
             _c(
@@ -135,12 +115,16 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c("interviews_to", "Year-month of the last interview (YYYY-MM).", example="2021-05"),
             _c("informant_interviews", "Number of informant interviews.", example="2"),
             _c("documents_reviewed", "Number of documents reviewed.", example="3"),
-            _c("adoption_start", f"Start of adoption: {_DATE_HELP}.", example="2016"),
-            _c("adoption_end", f"End of adoption: {_DATE_HELP}.", example="2018"),
-            _c("implementation_start", f"Start of implementation: {_DATE_HELP}.", example="2018"),
-            _c("implementation_end", f"End of implementation: {_DATE_HELP}."),
-            _c("assimilation_start", f"Start of assimilation: {_DATE_HELP}."),
-            _c("assimilation_end", f"End of assimilation: {_DATE_HELP}."),
+            # <phase>_start and <phase>_end for every phase, in phase order
+            *(
+                _c(
+                    f"{phase}_{edge}",
+                    f"{edge.capitalize()} of {phase}: {_DATE_HELP}.",
+                    example=example,
+                )
+                for phase, examples in zip(PHASES, _EPISODE_EXAMPLES, strict=True)
+                for edge, example in zip(("start", "end"), examples, strict=True)
+            ),
         ),
     ),
     "events": (
@@ -746,7 +730,7 @@ class _Converter:
         self.add(case, COKG.studiesInnovation, inno)
         self.add(inno, RDF.type, COKG.Innovation)
         self.text(inno, RDFS.label, r, "innovation")
-        nature = self.choice(r, "innovation_nature", NATURES)
+        nature = self.choice(r, "innovation_nature", INNOVATION_NATURES)
         for n in nature or []:
             self.add(inno, COKG.innovationNature, n)
         self.origin(inno, r, f"innovation of case {cid}",

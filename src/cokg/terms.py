@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from cokg.errors import ParameterError, QueryError, StoreError
+from cokg.errors import InputError, ParameterError, QueryError, StoreError
 from cokg.namespaces import XSD
 
 XSD_STRING = str(XSD.string)
@@ -49,9 +49,14 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise ParameterError(f"cannot use {term!r} as an RDF term")
 
 
-def from_ox(term: Any) -> Node:
+def from_ox(term: Any, *, as_written: bool = False) -> Node:
     """A pyoxigraph term as an rdflib term. xsd:string literals become plain rdflib literals,
-    as rdflib's own parsers and SPARQL JSON results produce them."""
+    as rdflib's own parsers and SPARQL JSON results produce them.
+
+    `as_written=True` is for input being checked (a submission, the shapes): a typed literal
+    keeps its text exactly as written (rdflib would turn "yes"^^xsd:boolean into "false" and
+    drop a time zone), so what is checked is what was submitted; a term rdflib cannot hold (an
+    RDF 1.2 triple term) is then an InputError rather than a StoreError."""
     kind = type(term)  # pyoxigraph term classes cannot be subclassed: exact type checks
     if kind is ox.NamedNode:
         return URIRef(term.value)
@@ -61,9 +66,13 @@ def from_ox(term: Any) -> Node:
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return Literal(term.value)
+        if as_written:
+            return Literal(term.value, datatype=URIRef(datatype), normalize=False)
         return Literal(term.value, datatype=URIRef(datatype))
     if kind is ox.BlankNode:
         return BNode(term.value)
+    if as_written:
+        raise InputError(f"unsupported RDF term {term!r}")
     raise StoreError(f"unsupported RDF term in a result: {term!r}")
 
 
@@ -71,13 +80,15 @@ class TermMemo(dict):
     """from_ox with a memo, for one answer: `memo[term]`, None for None. A listing repeats its
     terms (case, finding, construct in every row: 68k distinct terms in 550k cells of
     `quotations` at 1M triples), and a typed rdflib Literal costs ~7 us to build (it parses its
-    lexical form), so each distinct term is converted once; rdflib terms are immutable."""
+    lexical form), so each distinct term is converted once; rdflib terms are immutable.
+    `as_written` is passed on to from_ox."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, as_written: bool = False) -> None:
         super().__init__({None: None})
+        self.as_written = as_written
 
     def __missing__(self, term: Any) -> Node:
-        node = self[term] = from_ox(term)
+        node = self[term] = from_ox(term, as_written=self.as_written)
         return node
 
 

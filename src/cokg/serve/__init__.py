@@ -29,7 +29,7 @@ __all__ = ["DataSource", "QueryPool", "ServeSettings", "create_app", "serve", "s
 _LAZY = {
     "DataSource": "cokg.serve.pool",
     "QueryPool": "cokg.serve.pool",
-    "ServeSettings": "cokg.serve.app",
+    "ServeSettings": "cokg.serve.state",
     "create_app": "cokg.serve.app",
 }
 

@@ -8,8 +8,9 @@ replaced, and the caller gets `QueryTimeout`. A worker that dies (e.g. at its me
 replaced as well. Workers are fresh interpreters (`python -m cokg.serve.pool FD`) talking over a
 socket pair, independent of how the server itself was started.
 
-The worker side imports only the standard library, pyoxigraph and `cokg.sandbox` (which denies
-it the network once its data is loaded), so starting one stays cheap.
+The worker side imports only the standard library, pyoxigraph, `cokg.sandbox` (which denies
+it the network once its data is loaded) and `cokg.serve.results` (the results formats, standard
+library only), so starting one stays cheap.
 """
 
 from __future__ import annotations
@@ -30,21 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from cokg.errors import QueryError
+from cokg.serve.results import Term, boolean_body, solutions_body
 
-# An encoded RDF term, picklable without pyoxigraph or rdflib:
-# ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype_iri | None, language | None)
-Term = tuple
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-# Media types the worker can write, by result kind.
-RESULT_FORMATS = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
+# Media types of graphs the worker can write (tables and booleans: cokg.serve.results).
 GRAPH_FORMATS = {
     "text/turtle": "TURTLE",
     "application/n-triples": "N_TRIPLES",
@@ -346,30 +335,18 @@ class _Refusal(Exception):
         self.reason = reason
 
 
-def _decode(ox: Any, t: Term) -> Any:
-    kind = t[0]
-    if kind == "uri":
-        return ox.NamedNode(t[1])
-    if kind == "bnode":
-        return ox.BlankNode(t[1])
-    _, value, datatype, lang = t
-    if lang:
-        return ox.Literal(value, language=lang)
-    if datatype and datatype != XSD_STRING:
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
-
-
 def _encode(ox: Any, term: Any) -> Term | None:
+    """A pyoxigraph term as a plain tuple (see cokg.serve.results)."""
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return ("uri", term.value)
-    if isinstance(term, ox.BlankNode):
-        return ("bnode", term.value)
-    if isinstance(term, ox.Literal):
+    kind = type(term)  # pyoxigraph term classes cannot be subclassed: exact type checks
+    if kind is ox.Literal:
         return ("literal", term.value, term.datatype.value, term.language)
-    return ("literal", str(term), None, None)  # RDF-star triple terms: shown as text
+    if kind is ox.NamedNode:
+        return ("uri", term.value)
+    if kind is ox.BlankNode:
+        return ("bnode", term.value)
+    return ("triple", str(term))  # RDF-star triple terms: shown as their text
 
 
 def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
@@ -382,10 +359,6 @@ def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
         kwargs["use_default_graph_as_union"] = True
     if task.get("named_graphs"):
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in task["named_graphs"]]
-    if task.get("bindings"):
-        kwargs["substitutions"] = {
-            ox.Variable(k): _decode(ox, v) for k, v in task["bindings"].items()
-        }
     try:
         return store.query(task["query"], **kwargs)
     except SyntaxError as exc:
@@ -405,6 +378,11 @@ def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
         kind = "select"
     else:
         kind = "graph"
+    if task.get("rows_as_triples") and kind == "select":
+        # A SELECT of ?subject ?predicate ?object (a saved query) answered as a graph.
+        s, p, o = result.variables[:3]
+        result = (ox.Triple(row[s], row[p], row[o]) for row in result)
+        kind = "graph"
 
     if task["op"] == "rows":
         out: dict[str, Any] = {"kind": kind, "truncated": False}
@@ -414,7 +392,7 @@ def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
             variables = [v.value for v in result.variables]
             rows, truncated = _take(result, limit)
             out["variables"] = variables
-            out["rows"] = [tuple(_encode(ox, s[v]) for v in variables) for s in rows]
+            out["rows"] = [tuple(_encode(ox, t) for t in row) for row in rows]
             out["truncated"] = truncated
         else:
             triples, truncated = _take(result, limit)
@@ -450,14 +428,14 @@ def _protocol_body(
 ) -> dict[str, Any]:
     if kind == "ask":
         return {
-            "body": _boolean_body(name, bool(result)),
+            "body": boolean_body(name, bool(result)),
             "truncated": False,
             "count": 1,
         }
     if kind == "select":
         variables = [v.value for v in result.variables]
         rows, truncated = _take(result, limit)
-        body = _solutions_body(ox, name, variables, rows)
+        body = solutions_body(name, variables, [tuple(_encode(ox, t) for t in row) for row in rows])
         return {
             "body": body,
             "truncated": truncated,
@@ -482,105 +460,6 @@ def _take(results: Any, limit: int) -> tuple[list[Any], bool]:
             return items, True
         items.append(item)
     return items, False
-
-
-# -- SPARQL 1.1 results formats (JSON, XML, CSV, TSV), written here because the result
-# -- cap means we stop reading the solutions early.
-
-
-def _boolean_body(name: str, value: bool) -> bytes:
-    if name == "json":
-        return (b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")) + b"\n"
-    if name == "xml":
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
-        ).encode()
-    if name == "csv":
-        return b"_askResult\r\n" + (b"true" if value else b"false") + b"\r\n"
-    return b"?_askResult\n" + (b"true" if value else b"false") + b"\n"
-
-
-def _solutions_body(ox: Any, name: str, variables: list[str], rows: list[Any]) -> bytes:
-    import json
-    from xml.sax.saxutils import escape, quoteattr
-
-    if name == "json":
-        bindings = []
-        for s in rows:
-            b: dict[str, Any] = {}
-            for v in variables:
-                t = s[v]
-                if t is None:
-                    continue
-                if isinstance(t, ox.NamedNode):
-                    b[v] = {"type": "uri", "value": t.value}
-                elif isinstance(t, ox.BlankNode):
-                    b[v] = {"type": "bnode", "value": t.value}
-                elif isinstance(t, ox.Literal):
-                    lit: dict[str, str] = {"type": "literal", "value": t.value}
-                    if t.language:
-                        lit["xml:lang"] = t.language
-                    elif t.datatype.value != XSD_STRING:
-                        lit["datatype"] = t.datatype.value
-                    b[v] = lit
-                else:
-                    b[v] = {"type": "literal", "value": str(t)}
-            bindings.append(b)
-        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8") + b"\n"
-    if name == "xml":
-        parts = [
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
-        ]
-        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        parts.append("</head>\n<results>\n")
-        for s in rows:
-            parts.append("<result>")
-            for v in variables:
-                t = s[v]
-                if t is None:
-                    continue
-                parts.append(f"<binding name={quoteattr(v)}>")
-                if isinstance(t, ox.NamedNode):
-                    parts.append(f"<uri>{escape(t.value)}</uri>")
-                elif isinstance(t, ox.BlankNode):
-                    parts.append(f"<bnode>{escape(t.value)}</bnode>")
-                elif isinstance(t, ox.Literal):
-                    if t.language:
-                        attr = f" xml:lang={quoteattr(t.language)}"
-                    elif t.datatype.value != XSD_STRING:
-                        attr = f" datatype={quoteattr(t.datatype.value)}"
-                    else:
-                        attr = ""
-                    parts.append(f"<literal{attr}>{escape(t.value)}</literal>")
-                else:
-                    parts.append(f"<literal>{escape(str(t))}</literal>")
-                parts.append("</binding>")
-            parts.append("</result>\n")
-        parts.append("</results>\n</sparql>\n")
-        return "".join(parts).encode("utf-8")
-    if name == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(variables)
-        for s in rows:
-            writer.writerow(["" if s[v] is None else _plain(ox, s[v]) for v in variables])
-        return buf.getvalue().encode("utf-8")
-    # TSV: terms in their N-Triples / Turtle form, as the spec asks.
-    lines = ["\t".join("?" + v for v in variables)]
-    for s in rows:
-        lines.append("\t".join("" if s[v] is None else str(s[v]) for v in variables))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _plain(ox: Any, t: Any) -> str:
-    if isinstance(t, ox.BlankNode):
-        return "_:" + t.value
-    return t.value if hasattr(t, "value") else str(t)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from string import Template
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from cokg.namespaces import COKGID, PREFIXES
+from cokg import namespaces
+from cokg.namespaces import COKGID
 
 ID_BASE = str(COKGID)
 
@@ -54,12 +56,9 @@ def href_for(iri: str) -> str:
 
 
 def curie(iri: str) -> str:
-    """A compact name for display (cokg:Case, cokgid:case/dundee-mrr), else the IRI."""
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            best, name = ns, f"{prefix}:{iri[len(ns) :]}"
-    return name if best else iri
+    """A compact name for display (cokg:Case, cokgid:case/dundee-mrr), else the IRI itself."""
+    name = namespaces.curie(iri, slashes=True)
+    return iri if name.startswith("<") else name
 
 
 def term_html(term: Node | None, label: str | None = None) -> str:
@@ -123,3 +122,26 @@ def bullets(items: Sequence[str]) -> str:
     if len(items) == 1:
         return items[0]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def term_rows(result: Any) -> list[Mapping[str, Node | None]]:
+    """Rows as RDF terms by variable, from a store's QueryResult or a saved query's answer."""
+    return [getattr(r, "terms", r) for r in result.rows]
+
+
+def result_html(
+    result: Any, *, truncated_at: int | None = None, columns: Sequence[str] | None = None
+) -> str:
+    """A query's answer as a table (a yes/no for ASK, triples for a graph), with the
+    truncation note when it was cut at `truncated_at` results; `columns`: those shown."""
+    note = truncation_note(truncated_at) if truncated_at is not None else ""
+    if result.kind == "ask":
+        return note + f"<p>Answer: <strong>{'yes' if result.boolean else 'no'}</strong></p>"
+    if result.kind == "graph":
+        rows = [[term_html(s), term_html(p), term_html(o)] for s, p, o in result.triples or []]
+        count = f'<p class="muted">{len(rows)} triples</p>'
+        return note + count + table(["subject", "predicate", "object"], rows)
+    cols = list(columns or result.variables)
+    rows = [[term_html(r.get(v)) for v in cols] for r in term_rows(result)]
+    count = f'<p class="muted">{len(rows)} rows</p>'
+    return note + count + table(cols, rows, cls="results")

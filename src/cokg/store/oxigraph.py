@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -177,9 +179,12 @@ class OxigraphStore:
         if nodes:
             self._update(";\n".join(f"DROP SILENT GRAPH <{g.value}>" for g in nodes))
 
+    _dirty = False  # a write since the last publish (embedded stores publish on close)
+
     def _write(self, targets: list[str], quads: list[ox.Quad]) -> None:
         """Replace the target graphs by `quads` in one transaction."""
         store = self._store()
+        self._dirty = True
         nodes = [graph_node(g) for g in targets]
         if not any(store.contains_named_graph(g) for g in nodes):
             try:
@@ -191,6 +196,7 @@ class OxigraphStore:
         self._update(drops + (";\n" + _insert_data(quads) if quads else ""))
 
     def _update(self, update: str) -> None:
+        self._dirty = True
         try:
             self._store().update(update)  # one transaction, even with several operations
         except (OSError, SyntaxError, ValueError) as exc:
@@ -233,16 +239,38 @@ class MemoryStore(OxigraphStore):
 
 
 class EmbeddedStore(OxigraphStore):
-    """A pyoxigraph store on disk with one writer at a time."""
+    """A pyoxigraph store on disk: one writer at a time, in arrival order; readers never wait.
+
+    Readers do not open the live directory. Each writer, when it closes after a change,
+    publishes a snapshot of the store (a RocksDB checkpoint: hard links, so it costs no copy)
+    under `<store>.snapshots/<n>` and moves the `current` pointer to it; readers open the
+    current snapshot read-only. So a reader never waits for a writer nor a writer for a
+    reader, a reader sees the store before or after a write and never half of one, and a
+    read writes nothing anywhere. Snapshots no reader holds are deleted by the next writer.
+
+    A second writer waits its turn (a ticket in `<store>.queue/`, served oldest first) for up
+    to `wait` seconds ($COKG_WAIT, default 120), then fails saying who holds the store and
+    since when.
+    """
 
     def __init__(
-        self, path: str | Path, *, read_only: bool = False, allow_network: bool = False
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        allow_network: bool = False,
+        wait: float | None = None,
     ) -> None:
         self.path = Path(path).absolute()
         self.read_only = read_only
         self.allow_network = allow_network
+        self.wait = float(os.environ.get("COKG_WAIT", "120")) if wait is None else wait
+        self.snapshot: Path | None = None  # what a reader reads, when it reads one
         self._ox = None
         self._lock_fh: Any = None
+        self._dirty = False
+        if read_only and self._open_snapshot():
+            return
         self._lock()
         try:
             _recover_swap(self.path)
@@ -258,6 +286,43 @@ class EmbeddedStore(OxigraphStore):
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".snapshots")
+
+    # -- readers -------------------------------------------------------------------------
+
+    def _open_snapshot(self) -> bool:
+        """Open the current snapshot read-only under a shared lock; False when there is none
+        (a store published by no writer yet: then the live directory is read, as before)."""
+        for _ in range(10):
+            snap = _current_snapshot(self.snapshots_dir)
+            if snap is None:
+                return False
+            try:
+                fh = open(snap.with_name(snap.name + ".lock"))  # noqa: SIM115 (held until close)
+            except FileNotFoundError:
+                continue  # pruned since the pointer was read: read it again
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                continue  # being pruned right now
+            if not snap.is_dir():
+                fh.close()
+                continue
+            try:
+                self._ox = ox.Store.read_only(str(snap))
+            except OSError as exc:
+                fh.close()
+                raise StoreError(f"cannot open store: {exc}", file=self.path) from None
+            self._lock_fh = fh
+            self.snapshot = snap
+            return True
+        raise StoreError("the store's snapshots kept changing while opening", file=self.path)
+
+    # -- the writer's lock, in arrival order ---------------------------------------------
+
     def _lock(self) -> None:
         if self.read_only:
             if not self.path.is_dir():  # a reader creates nothing, not even the lock file
@@ -265,12 +330,37 @@ class EmbeddedStore(OxigraphStore):
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.lock_path, "a+")  # noqa: SIM115  (held until close)
-        try:
-            fcntl.flock(fh, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-        except OSError:
+        mode = fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX
+        if _try_flock(fh, mode):
+            self._took(fh)
+            return
+        if self.read_only or self.wait <= 0:
             fh.close()
-            raise StoreError("store is locked by another process", file=self.path) from None
+            raise StoreError(_busy_message(self.lock_path, None), file=self.path)
+        queue_dir = self.path.with_name(self.path.name + ".queue")
+        queue_dir.mkdir(exist_ok=True)
+        ticket = queue_dir / f"{time.time_ns():020d}-{os.getpid()}"
+        ticket.touch()
+        deadline = time.monotonic() + self.wait
+        try:
+            while time.monotonic() < deadline:
+                if _first_in_line(queue_dir, ticket) and _try_flock(fh, mode):
+                    self._took(fh)
+                    return
+                time.sleep(0.05)
+        finally:
+            ticket.unlink(missing_ok=True)
+        fh.close()
+        raise StoreError(_busy_message(self.lock_path, self.wait), file=self.path)
+
+    def _took(self, fh: Any) -> None:
         self._lock_fh = fh
+        if not self.read_only:  # say who holds the store, for those who wait
+            fh.seek(0)
+            fh.truncate()
+            holder = {"pid": os.getpid(), "since": time.time(), "command": _command()}
+            fh.write(json.dumps(holder))
+            fh.flush()
 
     def _unlock(self) -> None:
         if self._lock_fh is not None:
@@ -297,13 +387,44 @@ class EmbeddedStore(OxigraphStore):
         if self._ox is not None and not self.read_only:
             with contextlib.suppress(OSError):
                 self._ox.flush()
+            if self._dirty or _current_snapshot(self.snapshots_dir) is None:
+                self._publish()
+            _prune_logs(self.path)
         self._ox = None
         self._unlock()
+
+    # -- publishing snapshots (the writer, under its lock) -------------------------------
+
+    def _publish(self) -> None:
+        assert self._ox is not None
+        snaps = self.snapshots_dir
+        snaps.mkdir(exist_ok=True)
+        for stale in snaps.glob("tmp-*"):  # a writer killed while publishing
+            shutil.rmtree(stale, ignore_errors=True)
+        current = _current_snapshot(snaps)
+        n = int(current.name) + 1 if current is not None else 1
+        tmp = snaps / f"tmp-{os.getpid()}"
+        try:
+            self._ox.backup(str(tmp))
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(f"could not publish the store for readers: {exc}") from None
+        os.replace(tmp, snaps / str(n))
+        (snaps / f"{n}.lock").touch()
+        pointer = snaps / "current.tmp"
+        pointer.write_text(str(n), encoding="utf-8")
+        os.replace(pointer, snaps / "current")
+        _fsync_dir(snaps)
+        self._dirty = False
+        for old in snaps.iterdir():
+            if old.is_dir() and old.name.isdigit() and old.name != str(n):
+                _prune_snapshot(old)
 
     def rebuild(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
         """Replace everything by `files` (one graph per file): bulk-load a new store beside
         this one, then swap the directories. A failure or a kill leaves the old store."""
         self._check_writable()
+        self._dirty = True
         building = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         shutil.rmtree(building, ignore_errors=True)
         try:
@@ -322,6 +443,75 @@ class EmbeddedStore(OxigraphStore):
         _fsync_dir(self.path.parent)
         shutil.rmtree(old, ignore_errors=True)
         self._open()
+
+
+def _try_flock(fh: Any, mode: int) -> bool:
+    try:
+        fcntl.flock(fh, mode | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _command() -> str:
+    import sys
+
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    return " ".join([name, *sys.argv[1:3]])
+
+
+def _busy_message(lock_path: Path, waited: float | None) -> str:
+    try:
+        holder = json.loads(lock_path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        holder = {}
+    who = ""
+    if holder.get("pid"):
+        since = time.strftime("%H:%M:%S", time.localtime(holder.get("since", 0)))
+        who = f" (process {holder['pid']}, {holder.get('command', '?')}, since {since})"
+    waited_text = f"; waited {waited:g} s (raise it with COKG_WAIT)" if waited else ""
+    return f"store is locked by another process{who}{waited_text}"
+
+
+def _first_in_line(queue_dir: Path, ticket: Path) -> bool:
+    """Whether `ticket` is the oldest ticket of a live process (dead ones are cleared)."""
+    for t in sorted(queue_dir.iterdir()):
+        if t == ticket:
+            return True
+        try:
+            os.kill(int(t.name.rsplit("-", 1)[1]), 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            t.unlink(missing_ok=True)  # its process died waiting
+            continue
+        except PermissionError:
+            pass  # alive, another user's
+        return False
+    return True
+
+
+def _current_snapshot(snaps: Path) -> Path | None:
+    try:
+        n = (snaps / "current").read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return snaps / n if n.isdigit() else None
+
+
+def _prune_snapshot(snap: Path) -> None:
+    """Delete a snapshot unless a reader holds it (it goes at a later write)."""
+    lock = snap.with_name(snap.name + ".lock")
+    with open(lock, "a+") as fh:
+        if not _try_flock(fh, fcntl.LOCK_EX):
+            return
+        shutil.rmtree(snap, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+
+
+def _prune_logs(path: Path, keep: int = 2) -> None:
+    """RocksDB starts an info log at every writable open and keeps the old ones: keep few."""
+    old = sorted(path.glob("LOG.old.*"), key=lambda p: p.stat().st_mtime)
+    for f in old[:-keep] if keep else old:
+        f.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:

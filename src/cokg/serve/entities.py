@@ -1,0 +1,128 @@
+"""`/id/<path>` and `/resource?iri=`: what the store says about one resource, as an HTML page
+(its properties, and what refers to it) or as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by
+content negotiation.
+
+The internal saved queries `resource-statements`, `resource-references`, `resource-exists` and
+`resource-triples` answer them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rdflib.term import URIRef
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from cokg.namespaces import COKGID, PREFIXES
+from cokg.query import SavedQuery, bind_parameters, run_query
+from cokg.serve import render
+from cokg.serve.pool import GRAPH_FORMATS
+from cokg.serve.poolstore import PoolStore
+from cokg.serve.protocol import GRAPH_TYPES, HTML, choose
+from cokg.serve.render import esc, table, term_html
+from cokg.serve.responses import TRUNCATED, error, error_for, wants_html
+from cokg.serve.state import Served, in_thread, served
+
+LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel")  # give a page its title
+
+
+async def entity(request: Request) -> Response:
+    return await _describe(request, str(COKGID) + request.path_params["path"])
+
+
+async def resource(request: Request) -> Response:
+    iri = request.query_params.get("iri", "")
+    if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
+        return error(wants_html(request), 400, "give an absolute IRI: ?iri=...", code="iri")
+    if iri.startswith(str(COKGID)) and len(iri) > len(str(COKGID)):
+        return RedirectResponse(render.href_for(iri), status_code=303)
+    return await _describe(request, iri)
+
+
+async def _describe(request: Request, iri: str) -> Response:
+    state = served(request)
+    _, graph_type = choose(
+        request.headers.get("accept"), request.query_params.get("format"), html=True
+    )
+    if graph_type is None:
+        return error(
+            False, 406, "offered: text/html, " + ", ".join(GRAPH_TYPES), code="unacceptable"
+        )
+    store = state.store()
+    try:
+        if graph_type == HTML:
+            body, title = await in_thread(resource_body, store, state.query, iri)
+            return HTMLResponse(
+                render.page(title, body),
+                headers={"Vary": "Accept", TRUNCATED: str(store.truncated).lower()},
+            )
+        known = await in_thread(run_query, state.query("resource-exists"), store=store, iri=iri)
+        if not known.rows:
+            return error(False, 404, f"nothing is known about <{iri}>", code="not-found")
+        out = await state.run(_graph_task(state, store, iri, graph_type))
+    except LookupError:
+        return error(True, 404, f"nothing is known about <{iri}>", code="not-found")
+    except Exception as exc:
+        return error_for(exc, graph_type == HTML)
+    return Response(
+        out["body"],
+        media_type=graph_type + "; charset=utf-8",
+        headers={"Vary": "Accept", TRUNCATED: str(out["truncated"]).lower()},
+    )
+
+
+def _graph_task(state: Served, store: PoolStore, iri: str, graph_type: str) -> dict[str, Any]:
+    """A worker task writing the resource's statements (`resource-triples`) as `graph_type`."""
+    q = state.query("resource-triples")
+    bindings, _ = bind_parameters(q, {"iri": iri}, store)
+    return {
+        "op": "protocol",
+        "query": PoolStore.bound(q.body, bindings),
+        "rows_as_triples": True,
+        "limit": state.settings.limit,
+        "result_format": None,
+        "graph_format": (graph_type, GRAPH_FORMATS[graph_type]),
+        "prefixes": PREFIXES,
+    }
+
+
+def resource_body(
+    store: PoolStore, queries: Callable[[str], SavedQuery], iri: str
+) -> tuple[str, str]:
+    """The resource page's body and title; LookupError when nothing is known about `iri`."""
+    statements = run_query(queries("resource-statements"), store=store, iri=iri).rows
+    references = run_query(queries("resource-references"), store=store, iri=iri).rows
+    if not statements and not references:
+        raise LookupError(iri)
+    title = render.curie(iri)
+    for r in statements:
+        if str(r.terms["predicate"]) in LABELS:
+            title = str(r.terms["object"])
+            break
+    by_property: dict[str, list[str]] = {}
+    for r in statements:
+        t = r.terms
+        label = str(t["object_label"]) if t["object_label"] is not None else None
+        by_property.setdefault(str(t["predicate"]), []).append(term_html(t["object"], label))
+    rows = [
+        [term_html(URIRef(p)), render.bullets(list(dict.fromkeys(values)))]
+        for p, values in by_property.items()
+    ]
+    alt = render.href_for(iri)
+    sep = "&" if "?" in alt else "?"
+    parts = [
+        f'<p class="muted"><code>{esc(iri)}</code> · also as '
+        f'<a href="{esc(alt + sep)}format=ttl">Turtle</a> · '
+        f'<a href="{esc(alt + sep)}format=jsonld">JSON-LD</a></p>',
+        table(["Property", "Value"], rows, caption="Properties", row_headers=True),
+    ]
+    if references:
+        in_rows = []
+        for r in references:
+            t = r.terms
+            label = str(t["subject_label"]) if t["subject_label"] is not None else None
+            in_rows.append([term_html(t["subject"], label), term_html(t["predicate"])])
+        parts.append(table(["Subject", "Property"], in_rows, caption="Referenced by"))
+    return "".join(parts), title

@@ -1,0 +1,169 @@
+"""The saved-query pages: `/` lists the saved queries with a form for each, `/query/<name>` runs
+one and shows its answer (as the paper's table when the query declares a pivot), or sends it as
+CSV or SPARQL JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from cokg.errors import CokgError
+from cokg.query import QueryAnswer, QueryParameter, SavedQuery, pivot, run_query
+from cokg.serve import render, results
+from cokg.serve.poolstore import to_wire
+from cokg.serve.render import esc, page, table
+from cokg.serve.responses import error, error_for, truncation_headers
+from cokg.serve.state import in_thread, served
+from cokg.vocabulary import PHASE_NAMES
+
+DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/sparql-results+json"}
+TRIPLE_COLUMNS = ("subject", "predicate", "object")
+
+INTRO = (
+    "<p>Saved queries answer the study's competency questions. Choose parameters and run "
+    "one to see its result as a table; every table can also be fetched as CSV or JSON. "
+    'Or write your own on the <a href="/sparql">SPARQL endpoint</a>.</p>'
+)
+
+
+async def index(request: Request) -> Response:
+    saved = await in_thread(served(request).saved_queries)
+    return HTMLResponse(page("Saved queries", INTRO + "".join(map(query_section, saved))))
+
+
+async def saved_query(request: Request) -> Response:
+    state = served(request)
+    name = request.path_params["name"]
+    q = {q.name: q for q in await in_thread(state.saved_queries)}.get(name)
+    fmt = request.query_params.get("format")
+    wants_html = fmt in (None, "", "html")
+    if q is None:
+        return error(wants_html, 404, f"no saved query named {name!r}", code="not-found")
+    params = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
+    unknown = sorted(set(params) - {p.name for p in q.params})
+    if unknown:
+        return error(
+            wants_html,
+            400,
+            f"unknown parameter(s) for {name}: {', '.join(unknown)}",
+            code="parameter",
+        )
+    store = state.store()
+    try:
+        answer = await in_thread(run_query, q, store=store, **params)
+    except Exception as exc:
+        return error_for(exc, wants_html)
+    limit = state.settings.limit
+    headers = truncation_headers(store.truncated, limit)
+    if fmt in DOWNLOADS:
+        return Response(download(answer, fmt), media_type=DOWNLOADS[fmt], headers=headers)
+    if not wants_html:
+        return error(False, 400, "format must be html, csv or json", code="format")
+    cut = limit if store.truncated else None
+    body = query_section(q, values=params, heading=False)
+    pivoted = _pivot_html(answer)
+    display = [v for v in answer.display if v in answer.variables]
+    if pivoted:
+        body += (render.truncation_note(limit) if cut else "") + pivoted
+        body += _details("All columns (one row per result)", render.result_html(answer))
+    elif 0 < len(display) < len(answer.variables):
+        body += render.result_html(answer, truncated_at=cut, columns=display)
+        body += _details("All columns, with links", render.result_html(answer))
+    else:
+        body += render.result_html(answer, truncated_at=cut)
+    return HTMLResponse(page(q.summary or q.name, body), headers=headers)
+
+
+def download(answer: QueryAnswer, fmt: str) -> bytes:
+    """The answer in a SPARQL 1.1 results format ("csv", "json", "xml" or "tsv")."""
+    if answer.kind == "ask":
+        return results.boolean_body(fmt, bool(answer.boolean))
+    if answer.kind == "graph":
+        triples = (tuple(map(to_wire, t)) for t in answer.triples)
+        return results.solutions_body(fmt, TRIPLE_COLUMNS, triples)
+    rows = (tuple(to_wire(r.terms.get(v)) for v in answer.variables) for r in answer.rows)
+    return results.solutions_body(fmt, answer.variables, rows)
+
+
+def _details(summary: str, html: str) -> str:
+    return f"<details><summary>{esc(summary)}</summary>{html}</details>"
+
+
+def _choices(p: QueryParameter) -> list[tuple[str, str]]:
+    """(value, label) options for a parameter with a closed set of values, else []."""
+    if p.type == "case":
+        return [(cid, f"{label} ({cid})") for cid, label in render.CASE_LINKS]
+    if p.type == "iri" and p.values:
+        return [(v, v) for v, _ in p.values]
+    allowed = list(p.allowed)
+    if not allowed and p.type == "phase":
+        allowed = list(PHASE_NAMES)
+    return [(a, a) for a in allowed]
+
+
+def _pivot_html(answer: QueryAnswer) -> str:
+    """The paper's layout (rows x cases, bullets in cells) for answers that declare a pivot."""
+    if answer.pivot is None or answer.kind != "select" or not answer.rows:
+        return ""
+    try:
+        pt = pivot(answer)
+    except CokgError:
+        return ""
+    rows = [[esc(key)] + [_cell(items) for items in cells] for key, cells in pt.rows]
+    return table(list(pt.header), rows, cls="pivot", caption="As in the paper", row_headers=True)
+
+
+def _cell(items: tuple[str, ...]) -> str:
+    return render.bullets([esc(i) for i in items])
+
+
+def _control(q: SavedQuery, p: QueryParameter, current: str) -> str:
+    """The form control of one parameter: a list of its values where they are known."""
+    pid = f"{q.name}--{p.name}"
+    choices = _choices(p)
+    if not choices:
+        req = " required" if p.required else ""
+        return (
+            f'<input id="{esc(pid)}" name="{esc(p.name)}" value="{esc(current)}"{req} '
+            f'placeholder="{esc(p.type)}">'
+        )
+    opts = []
+    if p.default is None and not p.required:
+        opts.append('<option value="">(all)</option>')
+    for value, label in choices:
+        sel = " selected" if value == current else ""
+        opts.append(f'<option value="{esc(value)}"{sel}>{esc(label)}</option>')
+    return f'<select id="{esc(pid)}" name="{esc(p.name)}">{"".join(opts)}</select>'
+
+
+def query_section(
+    q: SavedQuery, *, values: Mapping[str, str] | None = None, heading: bool = True
+) -> str:
+    """A saved query's description, its parameter form and download links."""
+    values = values or {}
+    controls = []
+    for p in q.params:
+        current = values.get(p.name, "" if p.default is None else str(p.default))
+        control = _control(q, p, current)
+        title = f' title="{esc(p.description)}"' if p.description else ""
+        pid = f"{q.name}--{p.name}"
+        controls.append(f'<label for="{esc(pid)}"{title}>{esc(p.name)} {control}</label>')
+    action = f"/query/{quote(q.name)}"
+    query_string = urlencode({k: v for k, v in values.items() if v})
+    sep = "&amp;" if query_string else ""
+    links = (
+        f'<a href="{esc(action)}?{esc(query_string)}{sep}format=csv">CSV</a> · '
+        f'<a href="{esc(action)}?{esc(query_string)}{sep}format=json">JSON</a>'
+    )
+    form = (
+        f'<form class="params" method="get" action="{esc(action)}" '
+        f'aria-label="Run {esc(q.name)}">{"".join(controls)}'
+        f'<button type="submit">Run</button> <span class="muted">{links}</span></form>'
+    )
+    head = f'<p class="muted"><code>{esc(q.name)}</code></p>'
+    if heading:
+        head = f'<h2 id="{esc(q.name)}"><a href="{esc(action)}">{esc(q.summary)}</a></h2>' + head
+    return f'<section class="query">{head}<p>{esc(q.description)}</p>{form}</section>'

@@ -1,0 +1,120 @@
+"""PoolStore: a read-only `Store` over the worker pool, so that the pages run saved queries
+(`cokg.query.run_query`) under the server's timeout and result limit.
+
+Terms cross the workers' socket as plain tuples (see `cokg.serve.results`); `from_wire` and
+`to_wire` convert them to and from rdflib terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from rdflib.term import BNode, Literal, Node, URIRef
+
+from cokg.errors import StoreError
+from cokg.models import QueryResult
+from cokg.serve.pool import QueryPool
+from cokg.serve.protocol import screen_request
+from cokg.serve.results import Term, json_term
+from cokg.sparql import bind
+from cokg.terms import Triple, from_json
+
+
+def from_wire(t: Term | None) -> Node | None:
+    """A term from a worker as an rdflib term (a triple term as a literal of its text)."""
+    return None if t is None else _node(t)
+
+
+def _node(t: Term) -> Node:
+    return from_json(json_term(t))
+
+
+def to_wire(t: Node | None) -> Term | None:
+    """An rdflib term as the tuple the results writers take."""
+    if t is None:
+        return None
+    if isinstance(t, URIRef):
+        return ("uri", str(t))
+    if isinstance(t, BNode):
+        return ("bnode", str(t))
+    if isinstance(t, Literal):
+        datatype = str(t.datatype) if t.datatype is not None else None
+        return ("literal", str(t), datatype, t.language)
+    return ("triple", str(t))
+
+
+class PoolStore:
+    """A `Store` over the worker pool that answers queries only: writes, listings and exports
+    are refused (the workers hold a snapshot; nothing the server does changes the store).
+
+    One instance per request: `truncated` records whether any query it ran hit the limit.
+    """
+
+    allow_network = False  # the workers cannot open a socket at all
+
+    def __init__(self, pool: QueryPool, *, timeout: float, limit: int) -> None:
+        self.pool = pool
+        self.timeout = timeout  # seconds at most, whatever a caller asks for
+        self.limit = limit  # rows (or triples) read at most from one answer
+        self.truncated = False
+
+    @staticmethod
+    def bound(sparql: str, bindings: Mapping[str, Node] | None) -> str:
+        """The text a worker runs: screened like any query, then bound as a VALUES block of
+        validated terms (pyoxigraph's substitutions reach projected variables only)."""
+        return bind(screen_request(sparql), bindings)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        timeout: float | None = None,
+        memory_mb: int | None = None,  # the pool's workers have their own cap
+        internal: bool = False,  # every query runs in a worker here
+    ) -> QueryResult:
+        task = {"op": "rows", "query": self.bound(sparql, bindings), "limit": self.limit}
+        run_timeout = self.timeout if timeout is None else min(timeout, self.timeout)
+        out = self.pool.run(task, timeout=run_timeout)
+        self.truncated = self.truncated or out["truncated"]
+        if out["kind"] == "ask":
+            return QueryResult(kind="ask", boolean=out["boolean"])
+        if out["kind"] == "graph":
+            triples = [(_node(s), _node(p), _node(o)) for s, p, o in out["triples"]]
+            return QueryResult(kind="graph", triples=triples)
+        variables = out["variables"]
+        rows = [
+            {v: from_wire(t) for v, t in zip(variables, row, strict=True)} for row in out["rows"]
+        ]
+        return QueryResult(kind="select", variables=variables, rows=rows)
+
+    def _refuse(self, what: str) -> StoreError:
+        return StoreError(f"the served store answers queries only: {what} is not available")
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[Triple]]) -> None:
+        raise StoreError("the served store is read-only")
+
+    def load_files(self, files: Mapping[str, Path]) -> None:
+        raise StoreError("the served store is read-only")
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        raise StoreError("the served store is read-only")
+
+    def graphs(self) -> list[str]:
+        raise self._refuse("listing its graphs")
+
+    def count(self, graph_iri: str | None = None) -> int:
+        raise self._refuse("counting triples")
+
+    def export(self, *, format: str, graph_iris: list[str] | None = None) -> bytes:
+        raise self._refuse("exporting")
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> PoolStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,152 @@
+"""Results for people: each mapped back to the record, file, row and column it is about."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from cokg.models import ValidationResult
+from cokg.namespaces import COKG, COKGID, RDF, RDFS, SH, curie
+from cokg.terms import Triple
+
+if TYPE_CHECKING:
+    from cokg.validate.reading import Submission
+
+
+def short(node: Node) -> str:
+    """A term as messages show it: an IRI as a prefixed name where one fits
+    (cokgid:case/dundee-mrr), else <iri>; a literal or blank node as its text."""
+    return curie(node, slashes=True) if isinstance(node, URIRef) else str(node)
+
+
+class Readable(Protocol):
+    """What `record_label` reads from a graph."""
+
+    def objects(self, s: Node, p: Node, /) -> Iterator[Node]: ...
+
+    def value(self, s: Node, p: Node, /) -> Node | None: ...
+
+
+_CLASS_WORDS = {
+    COKG.Quotation: "quotation",
+    COKG.Case: "case",
+    COKG.Informant: "informant",
+    COKG.CrossCaseFinding: "finding",
+    COKG.NarrativeFinding: "finding",
+    COKG.Finding: "finding",
+    COKG.PhaseEpisode: "phase episode",
+    COKG.Event: "event",
+    COKG.Organisation: "organisation",
+    COKG.RoleAssignment: "role",
+    COKG.Document: "document",
+}
+
+
+def record_label(node: Node, g: Readable) -> str:
+    """A short human name for a record: 'quotation Q7 of case dundee-mrr', 'case dundee-mrr'.
+    `g` needs only `objects(s, p)` and `value(s, p)`."""
+    types = set(g.objects(node, RDF.type))
+    word = next((w for c, w in _CLASS_WORDS.items() if c in types), None)
+    if word is None and types:
+        t = sorted(types, key=str)[0]
+        local = re.split(r"[#/]", str(t))[-1]
+        word = re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
+    ident = (
+        g.value(node, COKG.quotationId)
+        or g.value(node, COKG.caseId)
+        or g.value(node, COKG.informantCode)
+        or g.value(node, RDFS.label)
+    )
+    if ident is None and isinstance(node, URIRef) and node.startswith(COKGID):
+        ident = str(node)[len(COKGID) :].rsplit("/", 1)[-1]
+    label = f"{word or 'record'} {ident if ident is not None else short(node)}"
+    case = g.value(node, COKG.aboutCase) or g.value(node, COKG.inCase)
+    if case is not None and COKG.Case not in types:
+        cid = g.value(case, COKG.caseId)
+        if cid is None and isinstance(case, URIRef):
+            cid = str(case).rsplit("/", 1)[-1]
+        label += f" of case {cid}"
+    return label
+
+
+def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResult:
+    """`r` with its placeholders filled, and the record label, file, row and column of its
+    focus node."""
+    origin = sub.origins.get(r.focus_node)
+    msg = r.message
+    for node in (r.value, r.focus_node):  # pyshacl writes whole IRIs into SPARQL messages
+        if isinstance(node, URIRef):
+            msg = msg.replace(f"<{node}>", short(node)).replace(str(node), short(node))
+    value = short(r.value) if r.value is not None else None
+    if value is not None:
+        msg = msg.replace("{$value}", value)
+    else:
+        msg = msg.replace(" '{$value}'", "").replace("'{$value}' ", "").replace("{$value}", "")
+    msg = msg.replace("{$this}", short(r.focus_node))
+    if r.path is not None:
+        msg = msg.replace("{$path}", short(r.path))
+    msg = _cardinality_prefix(r) + msg
+    column = None
+    if origin is not None and r.path is not None:
+        column = origin.columns.get(str(r.path))
+    label = origin.label if origin is not None and origin.label else record_label(r.focus_node, g)
+    return replace(
+        r,
+        message=msg,
+        record_label=label,
+        file=origin.file if origin else r.file,
+        row=origin.row if origin else r.row,
+        column=column,
+    )
+
+
+def _cardinality_prefix(r: ValidationResult) -> str:
+    if r.constraint_component == SH.MinCountConstraintComponent:
+        return f"missing {short(r.path)}: " if r.path is not None else "missing value: "
+    return ""
+
+
+class _Graphs:
+    """The submission and a few store triples read as one graph by `record_label` (which
+    only asks for objects and values): labels without copying the submission."""
+
+    def __init__(self, *graphs: Graph) -> None:
+        self.graphs = graphs
+
+    def objects(self, s: Node, p: Node) -> Iterator[Node]:
+        for g in self.graphs:
+            yield from g.objects(s, p)
+
+    def value(self, s: Node, p: Node) -> Node | None:
+        for g in self.graphs:
+            v = g.value(s, p)
+            if v is not None:
+                return v
+        return None
+
+
+def label_graph(
+    results: Sequence[ValidationResult], graph: Graph, union: Sequence[Triple]
+) -> Readable:
+    """What `record_label` reads for the records named in results: the submission itself and
+    the store triples about those records and the cases they are about."""
+    wanted = {r.focus_node for r in results if not isinstance(r.focus_node, Literal)}
+    near = Graph()
+    for _round in range(2):  # the records, then the cases they are about
+        found = [t for t in union if t[0] in wanted]
+        for t in found:
+            near.add(t)
+        wanted = {
+            o
+            for n in wanted
+            for p in (COKG.aboutCase, COKG.inCase)
+            for o in (*graph.objects(n, p), *near.objects(n, p))
+        }
+        if not wanted:
+            break
+    return _Graphs(graph, near)

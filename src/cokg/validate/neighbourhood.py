@@ -1,0 +1,104 @@
+"""The part of the store a submission refers to, fetched for validation beside the submission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from cokg.namespaces import COKG, COKGID, RDF, sparql_prologue
+from cokg.terms import Triple
+
+if TYPE_CHECKING:
+    from cokg.store import Store
+
+
+def _values(var: str, terms: Iterable[Node]) -> str:
+    # Terms come from a parsed RDF file (valid IRIs / literals) and are rendered by rdflib's
+    # n3(), never pasted as raw strings.
+    return f"VALUES ?{var} {{ {' '.join(t.n3() for t in terms)} }}"
+
+
+def store_neighbourhood(
+    store: Store,
+    submission: Graph,
+    *,
+    exclude_graphs: Sequence[str] = (),
+    chunk: int = 400,
+    progress: Callable[..., None] | None = None,
+) -> list[Triple]:
+    """The part of `store` a submission refers to, as triples:
+
+    - every triple whose subject is a cokgid: IRI the submission mentions (its 1-hop, CBD-like
+      neighbourhood; enough for sh:class, informant-of-case and finding-of-case checks);
+    - the phase episodes (with their triples) of every case the submission mentions;
+    - the records that share a case id, quotation id (in the same case) or informant code.
+
+    Graphs in `exclude_graphs` (the submission's own graph when it is being replaced) are left
+    out, so a re-ingest does not collide with its previous version.
+    """
+    iris = sorted(
+        {t for trip in submission for t in trip if isinstance(t, URIRef) and t.startswith(COKGID)}
+    )
+    excl = ""
+    if exclude_graphs:
+        excl = "FILTER (?g NOT IN (" + ", ".join(URIRef(g).n3() for g in exclude_graphs) + "))"
+    out: list[Triple] = []
+    pro = sparql_prologue()
+
+    def run(q: str) -> None:
+        res = store.query(pro + q, internal=True)
+        for r in res.rows:
+            out.append((r["s"], r["p"], r["o"]))
+
+    for i in range(0, len(iris), chunk):
+        if progress is not None:
+            progress("looking up the records it refers to in the store", i, len(iris))
+        part = iris[i : i + chunk]
+        run(f"SELECT ?s ?p ?o WHERE {{ {_values('s', part)} GRAPH ?g {{ ?s ?p ?o }} {excl} }}")
+        run(
+            "SELECT ?s ?p ?o WHERE { "
+            + _values("case", part)
+            + " GRAPH ?g { ?s cokg:inCase ?case ; a cokg:PhaseEpisode . ?s ?p ?o } "
+            + excl
+            + " }"
+        )
+    ids = sorted(
+        {o for p in (COKG.caseId, COKG.informantCode) for o in submission.objects(None, p)}, key=str
+    )
+    keep = ("VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
+            "cokg:aboutCase cokg:informantOf } ")  # fmt: skip
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        run(
+            "SELECT ?s ?p ?o WHERE { " + _values("id", part)
+            + " GRAPH ?g { ?s ?idp ?id . ?s ?p ?o } "
+            + "VALUES ?idp { cokg:caseId cokg:informantCode } " + keep + excl + " }"
+        )  # fmt: skip
+    # Quotation ids repeat across cases (every case has a Q1): fetch the quotations of the
+    # cases the submission's quotations are about (a case-indexed lookup), keep matching ids.
+    pairs = {
+        (qid, case)
+        for q, qid in submission.subject_objects(COKG.quotationId)
+        for case in submission.objects(q, COKG.aboutCase)
+    }
+    cases = sorted({c for _, c in pairs}, key=str)
+    for i in range(0, len(cases), chunk):
+        res = store.query(
+            pro + "SELECT ?s ?id ?case ?t WHERE { " + _values("case", cases[i : i + chunk])
+            + " GRAPH ?g { ?s cokg:aboutCase ?case ; cokg:quotationId ?id ; a ?t } "
+            + excl + " }",
+            internal=True,
+        )  # fmt: skip
+        for r in res.rows:
+            if (r["id"], r["case"]) in pairs:
+                out.extend(
+                    [
+                        (r["s"], RDF.type, r["t"]),
+                        (r["s"], COKG.quotationId, r["id"]),
+                        (r["s"], COKG.aboutCase, r["case"]),
+                    ]
+                )
+    return out

@@ -1,0 +1,198 @@
+"""Reading a submission (RDF files, folders, spreadsheet templates) into one graph, and its id."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from cokg import load, paths, template
+from cokg.errors import InputError, ParameterError
+from cokg.models import ValidationResult
+from cokg.namespaces import graph_iri
+from cokg.template import SHEETS, Origin
+from cokg.terms import TermMemo
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".csv")
+_TEMPLATE_CSV = {"README.csv", *(f"{sheet}.csv" for sheet in SHEETS)}
+
+
+@dataclass
+class Submission:
+    """What a steward submitted, read and converted to RDF but not yet validated."""
+
+    files: tuple[Path, ...]
+    graph: Graph
+    origins: dict[Node, Origin] = field(default_factory=dict)
+    problems: list[ValidationResult] = field(default_factory=list)  # spreadsheet cell errors
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def subjects(self) -> set[Node]:
+        return set(self.graph.subjects())
+
+
+def read_submission(
+    items: Iterable[str | Path], *, progress: Callable[..., None] | None = None
+) -> Submission:
+    """Read files and folders: RDF files through cokg.load, an .xlsx workbook or a folder of
+    template CSV files through cokg.template. Raises InputError for unusable input.
+
+    Before anything is parsed, each file and the whole submission are held to
+    COKG_MAX_SUBMISSION_MB (cokg.load.check_sizes); while parsing, the submission to
+    COKG_MAX_SUBMISSION_TRIPLES. RDF is converted quad by quad as the parser yields it, with
+    each distinct term made once, so memory stays near that of the rdflib graph itself.
+    `progress(message, done, total)` is told what is being read."""
+    say = progress or quiet
+    items = list(items)
+    if not items:
+        raise InputError("nothing to validate: give one or more files or folders")
+    templates: list[Path] = []
+    rdf_items: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir() and template.is_template_folder(p):
+            templates.append(p)
+        elif p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES:
+            if p.suffix.lower() == ".csv":
+                raise InputError(
+                    "a single CSV file is not a submission: give the folder of template CSV "
+                    "files (cases.csv, findings.csv, ...)",
+                    file=p,
+                )
+            templates.append(p)
+        else:
+            rdf_items.append(p)
+    rdf_files = load.expand_paths(rdf_items) if rdf_items else []
+    sized = [
+        f
+        for t in templates
+        for f in (sorted(t.glob("*.csv")) if t.is_dir() else [t])
+        if f.name in _TEMPLATE_CSV or not t.is_dir()
+    ]
+    load.check_sizes([*sized, *rdf_files])  # refused from file sizes alone: nothing read yet
+    max_triples = load.max_submission_triples()
+
+    graph = Graph()
+    origins: dict[Node, Origin] = {}
+    problems: list[ValidationResult] = []
+    warnings: list[str] = []
+    files: list[Path] = []
+    for t in templates:
+        say(f"reading {t.name}")
+        left = max(max_triples - len(graph), 1)
+        conv = template.read_template(t, max_triples=left, progress=progress)
+        files.extend(conv.files)
+        for triple in conv.graph:
+            graph.add(triple)
+        for node, origin in conv.origins.items():
+            origins.setdefault(node, origin)
+        problems.extend(conv.problems)
+    term = TermMemo(as_written=True)  # one rdflib term per distinct term: ~30% less memory
+
+    total = len(graph)
+    for i, f in enumerate(rdf_files, start=1):
+        say(f"reading {f.name} ({i}/{len(rdf_files)})", i - 1, len(rdf_files))
+        load_warnings: list[Any] = []
+        origin = Origin(file=display_name(f))  # frozen: one shared per file
+        n = 0
+        for q in load.iter_rdf(f, warnings=load_warnings):
+            n += 1
+            total += 1
+            if total > max_triples:
+                raise InputError(
+                    f"the submission has more than {max_triples:,} triples (reached in this "
+                    f"file); split it (one case per file) or raise {load.ENV_MAX_TRIPLES}",
+                    file=f,
+                )
+            s = term[q.subject]
+            graph.add((s, term[q.predicate], term[q.object]))
+            if s not in origins:
+                origins[s] = origin
+            if n % 100_000 == 0:
+                say(f"reading {f.name}: {n:,} triples", i - 1, len(rdf_files))
+        if not n:
+            raise InputError("no triples in file", file=f)
+        files.append(f)
+        warnings.extend(str(w) for w in load_warnings)
+        if len(term) > 1_000_000:  # the memo pays within a file's repeated terms
+            term = TermMemo(as_written=True)
+    if not len(graph) and not problems:
+        raise InputError("no triples in the submission", file=", ".join(map(str, items)))
+    return Submission(tuple(files), graph, origins, problems, tuple(warnings))
+
+
+def quiet(*_args: Any, **_kwargs: Any) -> None:
+    """The progress callback when nobody listens."""
+
+
+def display_name(f: Path) -> str:
+    """A file as reports name it: relative to the working folder when it is inside it."""
+    try:
+        return str(f.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(f)
+
+
+# --- submission ids and the graphs a submission replaces --------------------------------------
+
+# One pattern for every submission id: given with --id, made from file names, or named to
+# `cokg retract`. It is part of graph IRIs, so nothing else may reach them.
+SUBMISSION_ID_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+SUBMISSION_ID_MAX = 64
+SUBMISSION_ID_RULE = (
+    f"1-{SUBMISSION_ID_MAX} lower-case letters and digits, words joined by single hyphens, "
+    f"e.g. riverside-2024 (pattern ^{SUBMISSION_ID_PATTERN}$)"
+)
+
+
+def slug(text: str) -> str:
+    """Lower-case letters and digits joined by hyphens ("Dundee MRR.ttl" -> "dundee-mrr-ttl")."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "submission"
+
+
+def check_submission_id(sid: str) -> str:
+    """Return `sid` if it is a submission id, else raise ParameterError giving the rule."""
+    if (
+        not isinstance(sid, str)
+        or len(sid) > SUBMISSION_ID_MAX
+        or not re.fullmatch(SUBMISSION_ID_PATTERN, sid)
+    ):
+        raise ParameterError(f"{sid!r} is not a submission id: use {SUBMISSION_ID_RULE}")
+    return sid
+
+
+def submission_id(files: list[str | Path]) -> str:
+    """A stable id from the submitted file (or folder) names: one name -> its slug
+    ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash of all.
+    Long names are shortened so the id fits SUBMISSION_ID_MAX."""
+    names = sorted(Path(f).name for f in files)
+    if not names:
+        raise ParameterError("no files given")
+    first = slug(Path(names[0]).stem if "." in names[0] else names[0])
+    if len(names) == 1:
+        return check_submission_id(first[:SUBMISSION_ID_MAX].strip("-"))
+    digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
+    return check_submission_id(f"{first[: SUBMISSION_ID_MAX - 9].strip('-')}-{digest}")
+
+
+def submission_graph(sid: str) -> str:
+    """The named graph of a submission: graph/submission/<id> (the id is checked)."""
+    return graph_iri(f"submission/{check_submission_id(sid)}")
+
+
+def replaced_graphs(items: Sequence[str | Path], sub: Submission) -> list[str]:
+    """The named graphs that ingesting (or rebuilding) these inputs would replace."""
+    out = [submission_graph(submission_id(list(items)))]
+    data_dir = paths.DATA_DIR.resolve()
+    for f in sub.files:
+        if f.resolve().is_relative_to(data_dir):
+            out.append(graph_iri(f.stem))
+    return out
