@@ -28,11 +28,11 @@ browser-deps:
 	@bash scripts/browser-deps.sh
 
 # The suite runs on every core (pytest-xdist), one test file per worker at a time, so that a
-# file's module-scoped fixtures and servers are set up once: `make test PYTEST_WORKERS=0` runs
-# it in one process.
+# file's module-scoped fixtures and servers are set up once; the slowest files go first
+# (SLOWEST_FILES in tests/conftest.py). `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
 test: system-deps browser-deps venv
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The W3C RDF syntax suites (905 files) are not ours to ship: they are read from
 # $$COKG_W3C_SUITE or ../shared/w3c-syntax, and this target fails when they are absent.

@@ -97,6 +97,36 @@ def no_sockets() -> Iterator[list[str]]:
         _GUARD.recorders.remove(seen)
 
 
+# --- core: the order `make test` hands test files to its workers ----------------------------
+
+# `make test` runs the suite on every core (pytest-xdist `--dist loadfile
+# --no-loadscope-reorder`): each worker takes the next test file in collection order. The
+# files that take longest (measured with --durations) go first, so that no worker is left
+# running a long file alone at the end while the other has nothing to do. Order only: every
+# test still runs, and within a file in its written order. A file not listed runs after these.
+SLOWEST_FILES = (
+    "test_shapes.py",  # every shape fixture through pySHACL
+    "test_docs.py",  # every example of the README and docs/
+    "test_store.py",  # kill -9 loops, bulk loads, a real server
+    "test_demo.py",  # the whole demo on the founding dataset
+    "test_types.py",  # the type checker over src/
+    "test_ingest.py",  # a SIGKILL during a write
+    "test_security.py",
+    "test_report.py",
+    "test_serve.py",
+    "test_saved_queries.py",
+    "test_validate.py",
+    "test_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not hasattr(config, "workerinput"):  # only in an xdist worker: a plain run keeps its order
+        return
+    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable within a file
+
+
 # --- core: project-tree fixtures ------------------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -253,3 +253,9 @@ def test_cli_module_imports_only_click_and_errors() -> None:
         "pathlib",
     }
     assert top <= allowed, top - allowed
+
+
+def test_sparql_reads_the_query_from_stdin() -> None:
+    result = CliRunner().invoke(cli, ["sparql", "--store", "memory:", "-"], input="ASK {}\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == "true\n"

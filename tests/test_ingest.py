@@ -24,8 +24,9 @@ from cokg.store import EmbeddedStore, build
 
 SUB = Path(__file__).parent / "fixtures" / "submissions"
 EXAMPLE = SUB / "example-template"
-GRAPH = "https://w3id.org/cokg/graph/submission/example-template"
-PROV_GRAPH = "https://w3id.org/cokg/graph/provenance/example-template"
+# the submission id comes from the case id in the template, not from the folder's name
+GRAPH = "https://w3id.org/cokg/graph/submission/fictional-riverside"
+PROV_GRAPH = "https://w3id.org/cokg/graph/provenance/fictional-riverside"
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,7 @@ def test_text_is_stored_nfc(store_dir: Path, tmp_path: Path) -> None:
 
 def test_retract_removes_graph_and_provenance(store_dir: Path) -> None:
     ingest([EXAMPLE], by="A", store=store_dir)
-    assert retract("example-template", store=store_dir) == GRAPH
+    assert retract("fictional-riverside", store=store_dir) == GRAPH
     with EmbeddedStore(store_dir, read_only=True) as st:
         assert GRAPH not in st.graphs() and PROV_GRAPH not in st.graphs()
 
@@ -170,14 +171,14 @@ def test_retract_unknown_or_not_a_submission(store_dir: Path) -> None:
 def test_cli_walkthrough(store_dir: Path) -> None:
     r = _run("ingest", str(EXAMPLE), "--by", "Test Steward", "--store", str(store_dir))
     assert r.exit_code == 0, r.output
-    assert "added" in r.output and "submission/example-template" in r.output
+    assert "added" in r.output and "submission/fictional-riverside" in r.output
     r = _run("graphs", "--store", str(store_dir))
     assert r.exit_code == 0
-    line = next(x for x in r.output.splitlines() if x.startswith("submission/example-template"))
+    line = next(x for x in r.output.splitlines() if x.startswith("submission/fictional-riverside"))
     assert "Test Steward" in line and "quotations.csv" in line
-    r = _run("retract", "submission/example-template", "--store", str(store_dir))
+    r = _run("retract", "submission/fictional-riverside", "--store", str(store_dir))
     assert r.exit_code == 0 and "removed" in r.output
-    r = _run("retract", "submission/example-template", "--store", str(store_dir))
+    r = _run("retract", "submission/fictional-riverside", "--store", str(store_dir))
     assert r.exit_code == 2
 
 

@@ -152,6 +152,22 @@ def test_replace_with_nothing_empties_the_graph(filled: Store) -> None:
     assert G_JKG not in filled.graphs()
 
 
+def test_replace_graphs_and_drop_others_in_one_write(filled: Store) -> None:
+    new = [(CASE1, RDF.type, COKG.Case), (CASE1, COKG.caseId, Literal("jonkoping-esther"))]
+    sub = graph_iri("submission/jonkoping-esther")
+    filled.replace_graphs({sub: new}, drop=[G_JKG, graph_iri("never-existed")])
+    assert filled.graphs() == sorted([G_DUNDEE, G_ORGS, sub])
+    assert _triples(filled, sub) == set(new)
+    assert filled.count() == 7 + 2 + 2
+
+
+def test_drop_alone_and_drop_of_a_replaced_graph(filled: Store) -> None:
+    filled.replace_graphs({}, drop=[G_JKG])
+    assert filled.graphs() == sorted([G_DUNDEE, G_ORGS])
+    filled.replace_graphs({G_ORGS: ORGS[:1]}, drop=[G_ORGS])  # written, not dropped
+    assert _triples(filled, G_ORGS) == set(ORGS[:1])
+
+
 def test_drop_graphs(filled: Store) -> None:
     filled.drop_graphs([G_DUNDEE, G_ORGS, graph_iri("never-existed")])
     assert filled.graphs() == [G_JKG]

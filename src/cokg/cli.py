@@ -273,7 +273,8 @@ def sparql_cmd(
     from cokg.query import run_sparql
 
     if query_text == "-":
-        query_text = click.get_text_stream("stdin").read()
+        with click.open_file("-") as stdin:  # standard input, as text; left open
+            query_text = stdin.read()
     answer = run_sparql(
         query_text,
         store=_query_store(store_path, endpoint),
@@ -453,8 +454,11 @@ def _steward_store(store_spec: str | None, no_store: bool) -> Any:
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
               show_default=True,
               help="Shapes compiled to SPARQL, or pySHACL (slow reference).")  # fmt: skip
+@click.option("--technical", is_flag=True,
+              help="Every shape and check result as found, with ontology terms (cokg:...) "
+                   "and check names.")  # fmt: skip
 def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_store: bool,
-                 whole_store: bool, engine: str) -> None:  # fmt: skip
+                 whole_store: bool, engine: str, technical: bool) -> None:  # fmt: skip
     """Check files or folders (RDF or a filled-in template) against the shapes.
 
     Exit 0: conforms (warnings allowed); 1: violations; 2: unusable input."""
@@ -472,11 +476,12 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
         store = _steward_store(store_spec, no_store)
         try:
             with _Progress() as progress:
-                report = validate(list(paths), store=store, engine=engine, progress=progress)
+                report = validate(list(paths), store=store, engine=engine,
+                                  merge=not technical, progress=progress)  # fmt: skip
         finally:
             if store is not None:
                 store.close()
-    click.echo(format_report(report, fmt), nl=False)
+    click.echo(format_report(report, fmt, technical=technical), nl=False)
     if not report.conforms:
         click.get_current_context().exit(1)
 
@@ -485,21 +490,39 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
 @click.argument("paths", nargs=-1, type=click.Path(), required=True)
 @click.option("--by", "by", required=True, metavar="NAME", help="Who is ingesting (provenance).")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
-@click.option("--id", "sid", default=None, help="Submission id (default: from the file names).")
-def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None) -> None:
-    """Validate a submission and, if it conforms, store it as one named graph with provenance."""
+@click.option("--id", "sid", default=None,
+              help="Submission id (default: from the case ids, else the file names).")  # fmt: skip
+@click.option("--replace", is_flag=True,
+              help="Replace the submissions already holding records of this one "
+                   "(all in one transaction).")  # fmt: skip
+@click.option("--technical", is_flag=True,
+              help="Messages with ontology terms (cokg:...) and check names.")  # fmt: skip
+def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None,
+               replace: bool, technical: bool) -> None:  # fmt: skip
+    """Validate a submission and, if it conforms, store it as one named graph with provenance.
+
+    A record (case, finding, quotation, ...) stored in another submission is refused unless
+    --replace is given; re-ingesting the same case replaces it."""
+    import dataclasses
+
     from cokg.errors import ValidationFailed
     from cokg.formats import render_ingest
     from cokg.ingest import ingest
     from cokg.validate import format_report
+    from cokg.validate.report import result_line
 
     try:
         with _Progress() as progress:
-            rep = ingest(list(paths), by=by, store=store_spec, submission=sid, progress=progress)
+            rep = ingest(list(paths), by=by, store=store_spec, submission=sid, replace=replace,
+                         progress=progress)  # fmt: skip
     except ValidationFailed as exc:
-        click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
+        report = exc.report  # type: ignore[attr-defined]
+        click.echo(format_report(report, technical=technical), nl=False)
         raise
-    click.echo(render_ingest(rep), nl=False)
+    for r in rep.validation.results:  # the warnings it passed with, before what was stored
+        click.echo(result_line(r, technical=technical))
+    quiet = dataclasses.replace(rep, validation=dataclasses.replace(rep.validation, results=()))
+    click.echo(render_ingest(quiet), nl=False)
 
 
 @cli.command("retract")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from cokg.errors import ParameterError
-from cokg.query import curie, run_query
+from cokg.namespaces import curie
+from cokg.query import run_query
 from cokg.store import Store
 
 __all__ = ["Construct", "find_constructs"]

@@ -393,22 +393,6 @@ def render_exported(size: int, out: str | Path) -> str:
     return _lines([f"wrote {size} bytes to {out}"])
 
 
-__all__ = [
-    "FORMATS",
-    "ntriples",
-    "render",
-    "render_analysis",
-    "render_build",
-    "render_exported",
-    "render_graphs",
-    "render_ingest",
-    "render_query_list",
-    "render_report",
-    "render_retracted",
-    "render_written",
-]
-
-
 def render_constructs(found: Sequence[Any], *, search: str | None = None) -> str:
     """`cokg constructs`: one block per construct (code, label, parent, mappings, definition)."""
     if not found:
@@ -427,3 +411,20 @@ def render_constructs(found: Sequence[Any], *, search: str | None = None) -> str
             lines.append(f"    {c.definition}")
         out.append("\n".join(lines))
     return "\n".join(out) + "\n"
+
+
+__all__ = [
+    "FORMATS",
+    "ntriples",
+    "render",
+    "render_analysis",
+    "render_build",
+    "render_constructs",
+    "render_exported",
+    "render_graphs",
+    "render_ingest",
+    "render_query_list",
+    "render_report",
+    "render_retracted",
+    "render_written",
+]

@@ -14,10 +14,11 @@ is validated once more under the lock, so nothing another writer did in between 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 
 from cokg.errors import ParameterError, StoreError, ValidationFailed
+from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, graph_iri
 from cokg.validate import (
     Submission,
@@ -63,9 +65,11 @@ class IngestReport:
     provenance_graph: str
     triples: int
     files: tuple[str, ...]
-    replaced: bool  # the submission was in the store before and has been replaced
+    replaced: bool  # the submission (or, with replace=True, another holding its records) was
+    # in the store before and has been replaced
     validation: ValidationReport
     seconds: float
+    dropped: tuple[str, ...] = ()  # other submission graphs replaced by this one (replace=True)
 
 
 @dataclass(frozen=True)
@@ -156,13 +160,21 @@ def ingest(
     by: str,
     store: Any = None,
     submission: str | None = None,
+    replace: bool = False,
     engine: str = "sparql",
     progress: Callable[..., None] | None = None,
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
     transaction. `store`: an open Store, or a store spec (None = the default embedded store).
-    The submission id (`submission`, else made from the file names) is checked before
-    anything is read. `progress(message, done=None, total=None)` hears how far it got.
+    The submission id (`submission`, else from the case ids in the submission, else from the
+    file names: `submission_id`) is checked before it is used. `progress(message, done=None,
+    total=None)` hears how far it got.
+
+    One record, one graph: a record of the submission (a subject under cokgid: that it types
+    or identifies) already stored in another graph refuses the submission, naming that graph.
+    With `replace=True` the other submission graphs holding its records (and their provenance)
+    are dropped in the same transaction that writes this one; graphs built from the project's
+    files (data/, the ontology) are never dropped: edit those files instead.
     Raises InputError (unusable input), ValidationFailed (with `.report`), StoreError."""
     if not by or not by.strip():
         raise ParameterError("say who is ingesting: --by NAME")
@@ -170,15 +182,26 @@ def ingest(
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(microsecond=0)
     sid = check_submission_id(submission) if submission is not None else None
-    sid = sid or submission_id(list(paths))
-    graph, prov_graph = submission_graph(sid), provenance_graph_for(sid)
-    exclude = (graph, prov_graph)
     sub = read_submission(paths, progress=progress)
+    sid = sid or submission_id(list(paths), sub.graph)
+    graph, prov_graph = submission_graph(sid), provenance_graph_for(sid)
+    own = (graph, prov_graph)
+    records = record_iris(sub.graph)
 
-    def check(st: Any) -> ValidationReport:
+    def check(st: Any) -> tuple[ValidationReport, list[str]]:
+        holders = record_holders(st, records, exclude=own)
+        others = [g for g in holders if g not in own]
+        drops = [d for g in others for d in (g, _provenance_of(g)) if d]
         report = validate_submission(
-            sub, store=st, engine=engine, exclude_graphs=exclude, progress=progress
+            sub, store=st, engine=engine, exclude_graphs=(*own, *drops), progress=progress
         )
+        conflicts = _conflicts(
+            paths, holders, replace=replace, given_id=submission, origins=sub.origins
+        )
+        if conflicts:
+            report = dataclasses.replace(
+                report, conforms=False, results=(*conflicts, *report.results)
+            )
         if not report.conforms:
             n = sum(r.severity == "violation" for r in report.results)
             exc = ValidationFailed(
@@ -187,12 +210,12 @@ def ingest(
             )
             exc.report = report  # type: ignore[attr-defined]
             raise exc
-        return report
+        return report, drops
 
     if store is not None and not isinstance(store, (str, Path)):
-        report = check(store)
+        report, drops = check(store)
         say(f"writing {len(sub.graph):,} triples")
-        replaced = _write(store, sid, sub, by, started, graph, prov_graph)
+        replaced = _write(store, sid, sub, by, started, graph, prov_graph, drops)
     else:
         from cokg.store import open_store
 
@@ -202,9 +225,9 @@ def ingest(
             with open_store(spec, read_only=True) as ro:
                 check(ro)
         with open_store(spec) as rw:
-            report = check(rw)
+            report, drops = check(rw)
             say(f"writing {len(sub.graph):,} triples")
-            replaced = _write(rw, sid, sub, by, started, graph, prov_graph)
+            replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
     return IngestReport(
         submission_id=sid,
         graph=graph,
@@ -214,6 +237,7 @@ def ingest(
         replaced=replaced,
         validation=report,
         seconds=time.perf_counter() - t0,
+        dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
     )
 
 
@@ -223,17 +247,139 @@ def _is_local(spec: Any) -> bool:
 
 
 def _write(
-    store: Any, sid: str, sub: Submission, by: str, started: datetime, graph: str, prov_graph: str
+    store: Any,
+    sid: str,
+    sub: Submission,
+    by: str,
+    started: datetime,
+    graph: str,
+    prov_graph: str,
+    drops: list[str],
 ) -> bool:
-    replaced = graph in store.graphs()
+    replaced = graph in store.graphs() or bool(drops)
     prov = provenance(
         sid, sub, by=by, started=started, ended=datetime.now(UTC).replace(microsecond=0),
         version=shapes_version(),
     )  # fmt: skip
-    # Both graphs in one transaction: a reader never sees data without its provenance.
+    # Both graphs in one transaction, with the graphs they replace dropped in it: a reader
+    # never sees data without its provenance, nor a record twice or not at all.
     # the graph itself, not a list copy of it: the store converts it triple by triple
-    store.replace_graphs({graph: sub.graph, prov_graph: prov})
+    graphs = {graph: sub.graph, prov_graph: prov}
+    if drops:
+        store.replace_graphs(graphs, drop=drops)
+    else:
+        store.replace_graphs(graphs)  # stores written before `drop` keep working
     return replaced
+
+
+# --- one record, one graph -------------------------------------------------------------------
+
+# What makes a subject a record of the graph that holds it: a type, or a record identifier.
+RECORD_PREDICATES = (RDF.type, COKG.caseId, COKG.quotationId)
+_SAFE_IRI = re.compile(r'[^<>"{}|^`\\\s]+')
+_BATCH = 2000
+
+
+def record_iris(graph: Graph) -> set[URIRef]:
+    """The records a submission holds: subject IRIs under cokgid: that it types (rdf:type) or
+    identifies (cokg:caseId, cokg:quotationId). Statements about a record without either (a
+    supplement adding to a stored case) do not make it the submission's record."""
+    base = str(COKGID)
+    return {
+        s
+        for p in RECORD_PREDICATES
+        for s in graph.subjects(p, None)
+        if isinstance(s, URIRef) and str(s).startswith(base) and _SAFE_IRI.fullmatch(str(s))
+    }
+
+
+def record_holders(
+    store: Any, records: Iterable[URIRef], *, exclude: Iterable[str] = ()
+) -> dict[str, list[URIRef]]:
+    """Graph IRI -> the given records it holds (types or identifies), other graphs than
+    `exclude` only, provenance graphs left out."""
+    from cokg.namespaces import sparql_prologue
+
+    skip = set(exclude)
+    todo = sorted(records, key=str)
+    out: dict[str, set[URIRef]] = {}
+    preds = " ".join(p.n3() for p in RECORD_PREDICATES)
+    for start in range(0, len(todo), _BATCH):
+        values = " ".join(r.n3() for r in todo[start : start + _BATCH])
+        text = (
+            sparql_prologue()
+            + f"SELECT DISTINCT ?g ?s WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} "
+            "GRAPH ?g { ?s ?p ?o } }"
+        )
+        for row in store.query(text, internal=True).rows:
+            g = str(row["g"])
+            if g in skip or g.startswith(PROVENANCE_PREFIX):
+                continue
+            out.setdefault(g, set()).add(row["s"])
+    return {g: sorted(rs, key=str) for g, rs in sorted(out.items())}
+
+
+def _provenance_of(graph: str) -> str | None:
+    if graph.startswith(SUBMISSION_PREFIX):
+        return provenance_graph_for(graph[len(SUBMISSION_PREFIX) :])
+    return None
+
+
+def _short(iri: URIRef) -> str:
+    return "cokgid:" + str(iri)[len(str(COKGID)) :]
+
+
+def _conflicts(
+    paths: list[str | Path],
+    holders: dict[str, list[URIRef]],
+    *,
+    replace: bool,
+    given_id: str | None = None,
+    origins: dict[Any, Any] | None = None,
+) -> list[ValidationResult]:
+    """One violation per other graph holding records of this submission: refused unless
+    `replace`, and never for a graph cokg builds from the project's own files."""
+    out = []
+    args = (f"--id {given_id} " if given_id else "") + " ".join(str(p) for p in paths)
+    for g, recs in holders.items():
+        if replace and g.startswith(SUBMISSION_PREFIX):
+            continue
+        cases = [r for r in recs if str(r).startswith(str(COKGID["case/"]))]
+        focus = (cases or recs)[0]
+        shown = ", ".join(_short(r) for r in recs[:5]) + (
+            f" and {len(recs) - 5} more" if len(recs) > 5 else ""
+        )
+        n = len(recs)
+        held = (
+            f"{n} record{'s' * (n != 1)} of this submission ({shown}) {'are' if n != 1 else 'is'}"
+        )
+        if g.startswith(SUBMISSION_PREFIX):
+            other = g[len(SUBMISSION_PREFIX) :]
+            how = (
+                f"to replace submission {other!r} by this one, run `cokg ingest --replace "
+                f"--by NAME {args}`; or remove it first with `cokg retract {other}`"
+            )
+        else:
+            how = (
+                "that graph is built from the project's own files (data/), so it cannot be "
+                "replaced by a submission: correct the record in its file there, or give this "
+                "submission's records other ids"
+            )
+        origin = (origins or {}).get(focus)
+        out.append(
+            ValidationResult(
+                severity="violation",
+                focus_node=focus,
+                path=None,
+                constraint_component=None,
+                source_shape=None,
+                message=f"{held} already stored in graph {g} (one record, one graph): {how}",
+                record_label=getattr(origin, "label", None),
+                file=getattr(origin, "file", None),
+                row=getattr(origin, "row", None),
+            )
+        )
+    return out
 
 
 # --- retract and list ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from rdflib.namespace import XSD
 
 from cokg import paths
 from cokg.errors import CokgError, ParameterError, QueryError
-from cokg.namespaces import COKGID, DCTERMS, PREFIXES, RDFS, SCHEMA, SH, SKOS
+from cokg.namespaces import COKGID, DCTERMS, PREFIXES, RDFS, SCHEMA, SH, SKOS, curie
 from cokg.vocabulary import PHASE_NAMES, PHASES
 
 if TYPE_CHECKING:
@@ -389,19 +389,6 @@ def get_query(name: str) -> SavedQuery:
 # --------------------------------------------------------------------------- terms
 
 
-def curie(iri: str) -> str:
-    """A prefixed name for an IRI when one of the project's prefixes fits, else <iri>."""
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
-            best = prefix
-    if best:
-        local = iri[len(PREFIXES[best]) :]
-        if re.fullmatch(r"[A-Za-z0-9_.\-]*", local) and not local.endswith("."):
-            return f"{best}:{local}"
-    return f"<{iri}>"
-
-
 def expand(name: str) -> str | None:
     """The IRI of a prefixed name with one of the project's prefixes, else None."""
     prefix, sep, local = name.partition(":")
@@ -433,7 +420,7 @@ def to_python(term: Node | None) -> Any:
     kind = type(term)
     if kind is URIRef:
         return str(term)
-    if kind is Literal or isinstance(term, Literal):
+    if isinstance(term, Literal):
         dt = term.datatype
         if dt is None:  # plain and language-tagged strings: the common case, kept fast
             return str(term)
@@ -627,7 +614,7 @@ def _open(store: Store | str | Path | None) -> tuple[Store, bool]:
         return store, False  # type: ignore[return-value]
     from cokg.store import open_for_reading
 
-    opened = open_for_reading(store)  # type: ignore[arg-type]
+    opened = open_for_reading(store)
     return opened, True
 
 
@@ -651,7 +638,7 @@ def _answer(
     # once), so each object becomes a Python value once, keyed by identity (rdflib terms hash
     # in Python, slowly); `seen` keeps the objects alive so that no id is reused meanwhile.
     values: dict[int, Any] = {id(None): None}
-    seen: list[Node] = []
+    seen: list[Node | None] = []
     get = values.get
     order = list(variables)
     rows = []

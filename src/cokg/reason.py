@@ -209,7 +209,11 @@ def _labels(quads: Iterable[ox.Quad]) -> dict[str, str]:
     preds = {str(RDFS.label), str(SKOS.prefLabel)}
     out: dict[str, tuple[int, str]] = {}
     for q in quads:
-        if q.predicate.value in preds and isinstance(q.object, ox.Literal):
+        if (
+            q.predicate.value in preds
+            and isinstance(q.object, ox.Literal)
+            and not isinstance(q.subject, ox.Triple)
+        ):
             rank = 0 if q.object.language in ("en", None) else 1
             key = q.subject.value
             if key not in out or rank < out[key][0]:
@@ -251,7 +255,9 @@ def _explain(quads: Iterable[ox.Quad], labels: dict[str, str]) -> str:
     # Types implied by property domains and ranges: the usual way data clashes with the
     # ontology (a record linked by a property whose range is disjoint with its class).
     store.update(prologue + _DOMAIN_RANGE)
-    rows = list(store.query(prologue + _EXPLAIN))
+    res = store.query(prologue + _EXPLAIN)
+    assert isinstance(res, ox.QuerySolutions)
+    rows = list(res)
     if not rows:
         return (
             "HermiT gives no explanation; check the disjointness axioms, property domains and "

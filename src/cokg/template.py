@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -203,8 +204,16 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c("table", "Table of the source, e.g. Table 6."),
             _c("table_row", "Row of that table."),
             _c("table_column", "Column of that table."),
-            _c("section", "Section of the source."),
-            _c("position", "Position of the bullet in its table cell (1, 2, ...)."),
+            _c(
+                "section",
+                "Section of the source. Required for a narrative finding unless table is given "
+                "(a narrative finding must say where in the source it is).",
+            ),
+            _c(
+                "position",
+                "Position of the bullet in its table cell (1, 2, ...). Required for a "
+                "cross-case finding.",
+            ),
         ),
     ),
     "quotations": (
@@ -219,7 +228,11 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
                 example="RVS-01",
             ),
             _c("text", "The quotation, verbatim.", required=True),
-            _c("supports", "Findings it supports: finding_id values separated by ';'."),
+            _c(
+                "supports",
+                "Findings it supports: finding_id values separated by ';'.",
+                required=True,
+            ),
             _c("phase", "Phase of the section it appears in.", allowed=tuple(PHASES)),
             _c("section", "Where in the source it appears.", required=True),
         ),
@@ -569,7 +582,7 @@ def _cell_text(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if hasattr(v, "isoformat"):  # a cell Excel turned into a date
-        return v.isoformat()[:10]  # type: ignore[union-attr]
+        return v.isoformat()[:10]
     return str(v)
 
 
@@ -590,6 +603,43 @@ def _date(text: str) -> Literal:
     return Literal(text, datatype=XSD.gYear)
 
 
+def _norm_id(text: str, pattern: re.Pattern = SLUG_RE) -> str:
+    """An id as stored: slugs in lower case, quotation ids in upper case ("q1" -> "Q1")."""
+    v = text.strip()
+    return v.upper() if pattern is QUOTATION_RE else v.lower()
+
+
+# sheet -> (id columns, IRI kind, label) of the record a row describes
+_ROW_RECORDS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "cases": (("case_id",), "case", "case {0}"),
+    "events": (("case_id", "event_id"), "event", "event {1} of case {0}"),
+    "organisations": (("org_id",), "org", "organisation {0}"),
+    "roles": (("case_id", "org_id"), "", "role of organisation {1} in case {0}"),
+    "findings": (("case_id", "finding_id"), "finding", "finding {1} of case {0}"),
+    "quotations": (("case_id", "quotation_id"), "quotation", "quotation {1} of case {0}"),
+    "documents": (("case_id", "document_id"), "document", "document {1} of case {0}"),
+}
+
+
+def _row_record(r: _Row) -> tuple[URIRef | None, str]:
+    """The record a row describes, as its IRI (None when that needs more than ids) and its
+    name ("finding peer-hosts of case fictional-riverside"), from the row's id cells."""
+    cols, kind, label = _ROW_RECORDS.get(r.sheet, ((), "", ""))
+    ids = [
+        _norm_id(r.cells.get(c, ""), QUOTATION_RE if c == "quotation_id" else SLUG_RE) for c in cols
+    ]
+    if not cols or not any(ids):
+        return None, f"{r.sheet} row"
+    if not all(ids):
+        shown = [i or f"(no {c})" for c, i in zip(cols, ids, strict=True)]
+        return None, label.format(*shown)
+    ok = all(
+        (QUOTATION_RE if c == "quotation_id" else SLUG_RE).fullmatch(i)
+        for c, i in zip(cols, ids, strict=True)
+    )
+    return (_iri(kind, *ids) if kind and ok else None), label.format(*ids)
+
+
 def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(";") if p.strip()]
 
@@ -605,15 +655,16 @@ class _Converter:
     # helpers
 
     def problem(self, r: _Row, column: str, message: str) -> None:
+        record, label = _row_record(r)
         self.problems.append(
             ValidationResult(
                 severity="violation",
-                focus_node=Literal(f"{r.file} row {r.row}"),
+                focus_node=record if record is not None else Literal(f"{r.file} row {r.row}"),
                 path=None,
                 constraint_component=None,
                 source_shape=None,
                 message=message,
-                record_label=f"{r.sheet} row",
+                record_label=label,
                 file=r.file,
                 row=r.row,
                 column=column,
@@ -627,7 +678,7 @@ class _Converter:
             )
 
     def ident(self, r: _Row, column: str, pattern: re.Pattern = SLUG_RE) -> str | None:
-        v = r.cells.get(column, "").strip()
+        v = _norm_id(r.cells.get(column, ""), pattern)  # ids differing only by case are one
         if not v:
             self.problem(r, column, f"{column} is required")
             return None
@@ -635,7 +686,8 @@ class _Converter:
             hint = (
                 "Q1, Q2, ..." if pattern is QUOTATION_RE else "lower-case words joined by hyphens"
             )
-            self.problem(r, column, f"{column} {v!r} is not an id of the form {hint}")
+            raw = r.cells.get(column, "").strip()
+            self.problem(r, column, f"{column} {raw!r} is not an id of the form {hint}")
             return None
         return v
 
@@ -644,7 +696,9 @@ class _Converter:
         for v in _split(r.cells.get(column, "")):
             key = v.strip().lower().replace(" ", "-").replace("_", "-")
             if key not in table:
-                self.problem(r, column, f"{v!r} is not one of: {', '.join(table)}")
+                close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.6)
+                hint = f" — did you mean {close[0]!r}?" if close else ""
+                self.problem(r, column, f"{v!r} is not one of: {', '.join(table)}{hint}")
                 return None
             out.append(table[key])
         return out
@@ -775,7 +829,7 @@ class _Converter:
             self.add(ev, COKG.duringPhase, p)
         for t in etype:
             self.add(ev, COKG.eventType, t)
-        for org in _split(r.cells.get("involves", "")):
+        for org in map(str.lower, _split(r.cells.get("involves", ""))):
             if not SLUG_RE.fullmatch(org):
                 self.problem(r, "involves", f"{org!r} is not an org_id (lower-case-with-hyphens)")
                 continue
@@ -878,7 +932,7 @@ class _Converter:
 
     def _quotations(self, r: _Row) -> None:
         cid, qid = self.ident(r, "case_id"), self.ident(r, "quotation_id", QUOTATION_RE)
-        code = r.cells.get("informant_code", "").strip()
+        code = r.cells.get("informant_code", "").strip().upper()  # rvs-01 is RVS-01
         phase = self.choice(r, "phase", PHASES)
         if cid is None or qid is None or phase is None:
             return
@@ -891,7 +945,7 @@ class _Converter:
         self.add(q, COKG.aboutCase, _iri("case", cid))
         for p in phase:
             self.add(q, COKG.inPhase, p)
-        for fid in _split(r.cells.get("supports", "")):
+        for fid in map(str.lower, _split(r.cells.get("supports", ""))):
             if SLUG_RE.fullmatch(fid):
                 self.add(q, COKG.supports, _iri("finding", cid, fid))
             else:
@@ -928,7 +982,7 @@ class _Converter:
         self.text(d, DCTERMS.title, r, "title")
         self.text(d, COKG.documentKind, r, "kind")
         self.add(d, COKG.aboutCase, _iri("case", cid))
-        for fid in _split(r.cells.get("supports", "")):
+        for fid in map(str.lower, _split(r.cells.get("supports", ""))):
             if SLUG_RE.fullmatch(fid):
                 self.add(d, COKG.supports, _iri("finding", cid, fid))
             else:

@@ -268,7 +268,7 @@ class QueryPool:
 
 
 # ======================================================================================
-# Worker side: only the standard library and pyoxigraph below this line.
+# Worker side: the standard library, pyoxigraph, cokg.sandbox and cokg.serve.results only.
 # ======================================================================================
 
 

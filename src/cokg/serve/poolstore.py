@@ -92,7 +92,9 @@ class PoolStore:
     def _refuse(self, what: str) -> StoreError:
         return StoreError(f"the served store answers queries only: {what} is not available")
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[Triple]]) -> None:
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[Triple]], *, drop: Iterable[str] = ()
+    ) -> None:
         raise StoreError("the served store is read-only")
 
     def load_files(self, files: Mapping[str, Path]) -> None:

@@ -162,12 +162,15 @@ class OxigraphStore:
 
     # writes
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[Triple]]) -> None:
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[Triple]], *, drop: Iterable[str] = ()
+    ) -> None:
+        """Replace each graph by its triples and drop the `drop` graphs, in one transaction."""
         self._check_writable()
         quads: list[ox.Quad] = []
         for iri, triples in graphs.items():
             quads.extend(triples_to_quads(graph_node(iri), triples))
-        self._write(list(graphs), quads)
+        self._write([*graphs, *(g for g in drop if g not in graphs)], quads)
 
     def load_files(self, files: Mapping[str, Path]) -> None:
         self._check_writable()
@@ -182,7 +185,8 @@ class OxigraphStore:
     _dirty = False  # a write since the last publish (embedded stores publish on close)
 
     def _write(self, targets: list[str], quads: list[ox.Quad]) -> None:
-        """Replace the target graphs by `quads` in one transaction."""
+        """Replace the target graphs by `quads` in one transaction (a target with no quads is
+        dropped)."""
         store = self._store()
         self._dirty = True
         nodes = [graph_node(g) for g in targets]

@@ -35,7 +35,13 @@ class Store(Protocol):
 
     def graphs(self) -> list[str]: ...
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[Triple]]) -> None: ...
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[Triple]], *, drop: Iterable[str] = ()
+    ) -> None:
+        """Replace each of `graphs` by its triples and drop the `drop` graphs: in one
+        transaction where the store has transactions (the embedded and in-memory stores, a
+        remote one written with SPARQL Update while it fits one request)."""
+        ...
 
     def load_files(self, files: Mapping[str, Path]) -> None: ...
 

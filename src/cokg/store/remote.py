@@ -199,10 +199,18 @@ class RemoteStore:
     # writes
 
     def replace_graphs(
-        self, graphs: Mapping[str, Iterable[Triple]], progress: Progress | None = None
+        self,
+        graphs: Mapping[str, Iterable[Triple]],
+        progress: Progress | None = None,
+        *,
+        drop: Iterable[str] = (),
     ) -> None:
+        """Replace each graph by its triples and drop the `drop` graphs. SPARQL Update: the
+        drops go in the same request as the first graph's first batch (one transaction while
+        that fits in batch_size triples). GSP: one request per graph, atomic per graph."""
         by_graph = {g: triples_to_quads(graph_node(g), triples) for g, triples in graphs.items()}
-        self._put(by_graph, progress)
+        drops = [graph_node(g).value for g in drop if g not in by_graph]
+        self._put(by_graph, progress, drops)
 
     def load_files(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
         by_graph = {g: _read_file(graph_node(g), Path(f)) for g, f in files.items()}
@@ -218,9 +226,21 @@ class RemoteStore:
         else:
             self._update(";\n".join(f"DROP SILENT GRAPH <{g.value}>" for g in nodes))
 
-    def _put(self, by_graph: Mapping[str, list[ox.Quad]], progress: Progress | None) -> None:
-        """Graph by graph. GSP: one PUT per graph (atomic per graph). Update: the drop and the
+    def _put(
+        self,
+        by_graph: Mapping[str, list[ox.Quad]],
+        progress: Progress | None,
+        drops: list[str] | None = None,
+    ) -> None:
+        """Graph by graph. GSP: one PUT per graph (atomic per graph), then the DELETEs of
+        `drops` (a failed PUT drops nothing). Update: the drops, the first graph's drop and its
         first batch in one request; a graph over batch_size triples takes several requests."""
+        extra = list(drops or ())
+        gsp_drops: list[str] = []
+        if self.method == "gsp":
+            gsp_drops, extra = extra, []
+        if extra and not by_graph:
+            self._update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in extra))
         for i, (g, quads) in enumerate(by_graph.items(), 1):
             if progress:
                 progress(f"[{i}/{len(by_graph)}] {g} ({len(quads)} triples)")
@@ -231,12 +251,16 @@ class RemoteStore:
                 body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
                 self._gsp("PUT", g, body)
                 continue
-            drop = f"DROP SILENT GRAPH <{graph_node(g).value}>"
+            drop = ";\n".join(f"DROP SILENT GRAPH <{d}>" for d in [*extra, graph_node(g).value])
+            extra = []
             if not quads:
                 self._update(drop)
             for start in range(0, len(quads), self.batch_size):
                 batch = _insert_data(quads[start : start + self.batch_size])
                 self._update(f"{drop};\n{batch}" if start == 0 else batch)
+        if self.method == "gsp":
+            for g in gsp_drops:
+                self._gsp("DELETE", g, None, missing_ok=True)
 
     def _gsp(self, verb: str, graph: str, body: bytes | None, *, missing_ok: bool = False) -> None:
         sep = "&" if "?" in self.gsp_endpoint else "?"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cokg.models import ValidationResult
-from cokg.query import SavedQuery, check_violation, list_checks
+from cokg.query import SavedQuery, check_violation, list_checks, parse_header
+
+SHAPES_NS = "https://w3id.org/cokg/shapes#"
 
 
 def checks_to_run() -> list[SavedQuery]:
@@ -24,8 +26,19 @@ def checks_to_run() -> list[SavedQuery]:
     return [c for c in list_checks() if not c.covered_by_shapes]
 
 
+def same_as_shapes(check: SavedQuery) -> frozenset[URIRef]:
+    """The shapes (property shapes or SPARQL constraints, `#+ same_as_shapes:` in the check's
+    header, local names in cokgsh:) that report the problem this check reports: a result of
+    theirs about the same record makes the check's result a repeat (cokg.validate.steward)."""
+    names = parse_header(check.sparql, file=check.path).get("same_as_shapes") or []
+    if isinstance(names, str):
+        names = [names]
+    return frozenset(URIRef(SHAPES_NS + str(n).strip()) for n in names)
+
+
 def check_result(check: SavedQuery, row: Mapping[str, Node | None]) -> ValidationResult:
-    """A row of a QC check as a result: its ?focus is the record, named by the check."""
+    """A row of a QC check as a result: its ?focus is the record, named by the check; its
+    ?value, when it returns one, the offending value."""
     found = check_violation(check, row)
     name = Literal(check.name)
     return ValidationResult(
@@ -35,5 +48,6 @@ def check_result(check: SavedQuery, row: Mapping[str, Node | None]) -> Validatio
         constraint_component=None,
         source_shape=None,
         message=found.message,
+        value=row.get("value"),
         source_constraint=name,
     )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -30,7 +31,8 @@ from cokg.validate.shapes import (
     subclasses,
 )
 
-_LEXICAL = {  # datatypes rdflib checks on parse: an ill-formed literal fails sh:datatype there
+# datatypes rdflib checks on parse: an ill-formed literal fails sh:datatype there
+_LEXICAL: dict[Node, str] = {
     XSD.integer: r"^[+-]?[0-9]+$",
     XSD.nonNegativeInteger: r"^(\+?[0-9]+|-0+)$",
     XSD.positiveInteger: r"^\+?0*[1-9][0-9]*$",
@@ -80,7 +82,7 @@ class CompiledConstraint:
                 msg = msg.replace("{?" + k + "}", short(v)).replace("{$" + k + "}", short(v))
         return ValidationResult(
             severity=self.severity,
-            focus_node=row["this"],
+            focus_node=cast(Node, row["this"]),  # every compiled query binds ?this
             path=path,
             constraint_component=self.component,
             source_shape=self.source_shape,
@@ -120,14 +122,15 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
         )
     kind = shapes.value(shape, SH.nodeKind)
     if kind is not None:
-        test = {
+        kinds: dict[Node, str] = {
             SH.IRI: f"!isIRI({v})",
             SH.Literal: f"!isLiteral({v})",
             SH.BlankNode: f"!isBlank({v})",
             SH.BlankNodeOrIRI: f"isLiteral({v})",
             SH.IRIOrLiteral: f"isBlank({v})",
             SH.BlankNodeOrLiteral: f"isIRI({v})",
-        }[kind]
+        }
+        test = kinds[kind]
         out.append((SH.NodeKindConstraintComponent, test))
     cls = shapes.value(shape, SH["class"])
     if cls is not None:  # the ontology's subclass closure, listed: cheaper than a path
@@ -244,19 +247,19 @@ def _compile_properties(
             return CompiledConstraint(query, sev, comp, ps, path, msg)
 
         mn = shapes.value(ps, SH.minCount)
-        if mn is not None and int(mn) == 1:
+        if mn is not None and int(str(mn)) == 1:
             min_rows.append(f"({ps.n3()} {p})")
             mins[(ps, None)] = one(SH.MinCountConstraintComponent)
-        elif mn is not None and int(mn) > 1:
+        elif mn is not None and int(str(mn)) > 1:
             out.append(one(SH.MinCountConstraintComponent,
                            f"{pro}SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
-                           f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(mn)})"))  # fmt: skip
+                           f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {mn})"))  # fmt: skip
         mx = shapes.value(ps, SH.maxCount)
-        if mx is not None and int(mx) == 1:  # two different values: no aggregation needed
+        if mx is not None and int(str(mx)) == 1:  # two different values: no aggregation needed
             max1_rows.append(f"({ps.n3()} {p})")
             maxs[(ps, None)] = one(SH.MaxCountConstraintComponent)
         elif mx is not None:
-            max_rows.append(f"({ps.n3()} {p} {int(mx)})")
+            max_rows.append(f"({ps.n3()} {p} {int(str(mx))})")
             maxs[(ps, None)] = one(SH.MaxCountConstraintComponent)
         # value checks: one query each, the predicate's triples first and the test on them,
         # then whether the (few) failing subjects are focus nodes: a scan of the predicate's

@@ -139,7 +139,7 @@ def ill_typed_literals(graph: Graph) -> list[ValidationResult]:
     verdicts: dict[tuple[str, URIRef], str | None] = {}
     out = []
     for s, p, o in graph:
-        if not isinstance(o, Literal) or o.datatype is None or not o.datatype.startswith(XSD):
+        if not isinstance(o, Literal) or o.datatype is None or not o.datatype.startswith(str(XSD)):
             continue
         key = (str(o), o.datatype)
         if key not in verdicts:

@@ -79,6 +79,10 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     focus node."""
     origin = sub.origins.get(r.focus_node)
     msg = r.message
+    if r.path is not None and r.value is None:  # a missing value, told in a value's words
+        from cokg.validate.steward import missing_message
+
+        msg = missing_message(r, short(r.path)) or msg
     for node in (r.value, r.focus_node):  # pyshacl writes whole IRIs into SPARQL messages
         if isinstance(node, URIRef):
             msg = msg.replace(f"<{node}>", short(node)).replace(str(node), short(node))
@@ -90,7 +94,8 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     msg = msg.replace("{$this}", short(r.focus_node))
     if r.path is not None:
         msg = msg.replace("{$path}", short(r.path))
-    msg = _cardinality_prefix(r) + msg
+    if not msg.startswith("missing "):
+        msg = _cardinality_prefix(r) + msg
     column = None
     if origin is not None and r.path is not None:
         column = origin.columns.get(str(r.path))

@@ -34,6 +34,10 @@ def store_neighbourhood(
     - every triple whose subject is a cokgid: IRI the submission mentions (its 1-hop, CBD-like
       neighbourhood; enough for sh:class, informant-of-case and finding-of-case checks);
     - the phase episodes (with their triples) of every case the submission mentions;
+    - the events involving an agent the submission mentions (type, case, agents and dates);
+    - the types and labels of the cokgid: records those store triples point to (a supplement
+      about a stored record is validated with that record whole, so what it links to must be
+      known too);
     - the records that share a case id, quotation id (in the same case) or informant code.
 
     Graphs in `exclude_graphs` (the submission's own graph when it is being replaced) are left
@@ -65,6 +69,25 @@ def store_neighbourhood(
             + excl
             + " }"
         )
+        # the dated acts of the agents it mentions (a change agent's role is placed in time by
+        # the events that involve it: the ChangeAgentDatedShape warning)
+        run(
+            "SELECT ?s ?p ?o WHERE { " + _values("agent", part)
+            + " GRAPH ?g { ?s cokg:involves ?agent . ?s ?p ?o } "
+            + "VALUES ?p { rdf:type cokg:involves cokg:inCase cokg:date cokg:startDate } "
+            + excl + " }"
+        )  # fmt: skip
+    # Second hop, types and labels only: the records the fetched store triples point to.
+    seen = set(iris)
+    linked = sorted(
+        {o for _, _, o in out if isinstance(o, URIRef) and o.startswith(COKGID) and o not in seen},
+        key=str,
+    )
+    for i in range(0, len(linked), chunk):
+        run(
+            "SELECT ?s ?p ?o WHERE { " + _values("s", linked[i : i + chunk])
+            + " VALUES ?p { rdf:type rdfs:label } GRAPH ?g { ?s ?p ?o } " + excl + " }"
+        )  # fmt: skip
     ids = sorted(
         {o for p in (COKG.caseId, COKG.informantCode) for o in submission.objects(None, p)}, key=str
     )

@@ -8,6 +8,7 @@ SHACL-AF or JS.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
@@ -57,9 +58,9 @@ def results_from_report(report: Graph) -> list[ValidationResult]:
         out.append(
             ValidationResult(
                 severity=SEVERITY.get(report.value(r, SH.resultSeverity), "violation"),
-                focus_node=report.value(r, SH.focusNode),
+                focus_node=cast(Node, report.value(r, SH.focusNode)),  # required in a report
                 path=report.value(r, SH.resultPath),
-                constraint_component=report.value(r, SH.sourceConstraintComponent),
+                constraint_component=_named(report.value(r, SH.sourceConstraintComponent)),
                 source_shape=report.value(r, SH.sourceShape),
                 message=str(msg) if msg is not None else "",
                 value=report.value(r, SH.value),
@@ -69,5 +70,5 @@ def results_from_report(report: Graph) -> list[ValidationResult]:
     return out
 
 
-def _named(node: Node | None) -> Node | None:
+def _named(node: Node | None) -> URIRef | None:
     return node if isinstance(node, URIRef) else None

@@ -15,7 +15,7 @@ from rdflib.term import Node
 from cokg import load, paths, template
 from cokg.errors import InputError, ParameterError
 from cokg.models import ValidationResult
-from cokg.namespaces import graph_iri
+from cokg.namespaces import COKG, COKGID, RDF, graph_iri
 from cokg.template import SHEETS, Origin
 from cokg.terms import TermMemo
 
@@ -169,14 +169,34 @@ def check_submission_id(sid: str) -> str:
     return sid
 
 
-def submission_id(files: list[str | Path]) -> str:
-    """A stable id from the submitted file (or folder) names: one name -> its slug
-    ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash of all.
-    Long names are shortened so the id fits SUBMISSION_ID_MAX."""
-    names = sorted(Path(f).name for f in files)
-    if not names:
-        raise ParameterError("no files given")
-    first = slug(Path(names[0]).stem if "." in names[0] else names[0])
+def case_ids(graph: Graph) -> list[str]:
+    """The ids of the cases a submission describes (cokg:caseId, else the IRI's last segment),
+    as submission-id slugs, sorted and without repeats."""
+    out: set[str] = set()
+    for case in graph.subjects(RDF.type, COKG.Case):
+        ids = [str(v) for v in graph.objects(case, COKG.caseId)]
+        if not ids and str(case).startswith(str(COKGID["case/"])):
+            ids = [str(case)[len(str(COKGID["case/"])) :]]
+        out.update(slug(i) for i in ids if slug(i) != "submission")
+    return sorted(out)
+
+
+def submission_id(files: Sequence[str | Path], graph: Graph | None = None) -> str:
+    """A stable id for a submission. From the case ids in it when it describes cases (one case
+    -> its id, "dundee-mrr"; several -> the first id plus a short hash of all), so the same case
+    always lands in the same graph whatever the files are called or how many there are.
+    Without cases (shared records alone, supplements) from the submitted file (or folder)
+    names: one name -> its slug ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug
+    plus a short hash of all. Long ids are shortened to fit SUBMISSION_ID_MAX."""
+    cases = case_ids(graph) if graph is not None else []
+    if cases:
+        names = cases
+        first = cases[0]
+    else:
+        names = sorted(Path(f).name for f in files)
+        if not names:
+            raise ParameterError("no files given")
+        first = slug(Path(names[0]).stem if "." in names[0] else names[0])
     if len(names) == 1:
         return check_submission_id(first[:SUBMISSION_ID_MAX].strip("-"))
     digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
@@ -190,7 +210,7 @@ def submission_graph(sid: str) -> str:
 
 def replaced_graphs(items: Sequence[str | Path], sub: Submission) -> list[str]:
     """The named graphs that ingesting (or rebuilding) these inputs would replace."""
-    out = [submission_graph(submission_id(list(items)))]
+    out = [submission_graph(submission_id(list(items), sub.graph))]
     data_dir = paths.DATA_DIR.resolve()
     for f in sub.files:
         if f.resolve().is_relative_to(data_dir):

@@ -12,13 +12,18 @@ from cokg.errors import ParameterError
 from cokg.models import CheckReport, ValidationReport, ValidationResult
 from cokg.namespaces import PREFIXES, RDF, SH
 from cokg.validate.shapes import SEVERITY_IRI
+from cokg.validate.steward import plain
 
 
-def format_report(report: ValidationReport | CheckReport, fmt: str = "text") -> str:
+def format_report(
+    report: ValidationReport | CheckReport, fmt: str = "text", *, technical: bool = False
+) -> str:
     """A report for people ("text"), as JSON ("json") or as a SHACL report graph ("ttl").
 
     A ValidationReport (`cokg validate`) has all three; a CheckReport (`cokg check`: reasoning
-    and the vocabulary lint) is text only."""
+    and the vocabulary lint) is text only. The text is in the steward's words (no cokg: terms,
+    no check names) unless `technical`; JSON and Turtle keep the messages as the shapes and
+    checks wrote them."""
     if isinstance(report, CheckReport):
         if fmt != "text":
             raise ParameterError(f"a check report is written as text only, not {fmt!r}")
@@ -27,7 +32,7 @@ def format_report(report: ValidationReport | CheckReport, fmt: str = "text") -> 
         return json.dumps(_report_json(report), indent=2, ensure_ascii=False) + "\n"
     if fmt == "ttl":
         return report_graph(report).serialize(format="turtle")
-    return _report_text(report)
+    return _report_text(report, technical=technical)
 
 
 def _where(r: ValidationResult) -> str:
@@ -39,17 +44,23 @@ def _where(r: ValidationResult) -> str:
     return where
 
 
-def _report_text(report: ValidationReport) -> str:
+def result_line(r: ValidationResult, *, technical: bool = False) -> str:
+    """One result as the text report prints it: where, severity, column, message. Without
+    `technical`, cokg: terms are given by their labels and check names are left out."""
+    sev = "" if r.severity == "violation" else f"{r.severity}: "
+    col = f"column {r.column}: " if r.column else ""
+    if not technical:
+        return f"{_where(r)}: {sev}{col}{plain(r.message)}"
+    check = f" [check {r.source_constraint}]" if isinstance(r.source_constraint, Literal) else ""
+    return f"{_where(r)}: {sev}{col}{r.message}{check}"
+
+
+def _report_text(report: ValidationReport, *, technical: bool = False) -> str:
     lines: list[str] = []
     for w in report.warnings:
         lines.append(f"note: {w}")
     for r in report.results:
-        sev = "" if r.severity == "violation" else f"{r.severity}: "
-        col = f"column {r.column}: " if r.column else ""
-        check = (
-            f" [check {r.source_constraint}]" if isinstance(r.source_constraint, Literal) else ""
-        )
-        lines.append(f"{_where(r)}: {sev}{col}{r.message}{check}")
+        lines.append(result_line(r, technical=technical))
     n_v = sum(r.severity == "violation" for r in report.results)
     n_w = sum(r.severity == "warning" for r in report.results)
     n_i = len(report.results) - n_v - n_w

@@ -15,8 +15,12 @@ from cokg.errors import InputError
 from cokg.namespaces import COKG, OWL, RDF, RDFS, SH
 from cokg.terms import TermMemo, Triple
 
-SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
-SEVERITY_IRI = {v: k for k, v in SEVERITY.items()}
+SEVERITY: dict[Node | None, str] = {
+    SH.Violation: "violation",
+    SH.Warning: "warning",
+    SH.Info: "info",
+}
+SEVERITY_IRI: dict[str, Node] = {v: k for k, v in SEVERITY.items() if k is not None}
 
 
 # --- the shapes -----------------------------------------------------------------------------

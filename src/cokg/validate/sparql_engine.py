@@ -26,14 +26,21 @@ class ScratchStore:
     def __init__(self, submission: Graph, context: Iterable[Triple]) -> None:
         self.st = ox.Store()
         for triples in (context, submission):
-            self.st.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)
+            self.st.extend(_quad(s, p, o) for s, p, o in triples)
         self.term = TermMemo(as_written=True)
 
     def rows(self, sparql: str) -> list[dict[str, Node | None]]:
         res = self.st.query(sparql)
+        assert isinstance(res, ox.QuerySolutions)  # compiled shapes and checks are SELECTs
         names = [v.value for v in res.variables]
         term = self.term
         return [{n: term[s[n]] for n in names} for s in res]
+
+
+def _quad(s: Node, p: Node, o: Node) -> ox.Quad:
+    subject, predicate = to_ox(s), to_ox(p)
+    assert not isinstance(subject, ox.Literal) and isinstance(predicate, ox.NamedNode)
+    return ox.Quad(subject, predicate, to_ox(o))
 
 
 def run_shapes(

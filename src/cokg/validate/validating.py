@@ -25,7 +25,7 @@ from cokg.models import ValidationReport, ValidationResult
 from cokg.namespaces import COKGID, RDF, SH
 from cokg.query import SavedQuery
 from cokg.terms import Triple
-from cokg.validate.checks import check_result, checks_to_run
+from cokg.validate.checks import check_result, checks_to_run, same_as_shapes
 from cokg.validate.compiler import CompiledConstraint, compile_shapes
 from cokg.validate.literals import ill_typed_literals
 from cokg.validate.locate import label_graph, locate
@@ -40,6 +40,8 @@ from cokg.validate.reading import (
 )
 from cokg.validate.shapes import cokg_classes, ontology_context, ontology_index, shapes_version
 from cokg.validate.sparql_engine import ScratchStore, run_checks, run_shapes
+from cokg.validate.steward import merge as merge_results
+from cokg.validate.steward import suggest
 
 if TYPE_CHECKING:
     from cokg.store import Store
@@ -54,6 +56,7 @@ def validate(
     engine: str = "sparql",
     exclude_graphs: Sequence[str] | None = None,
     checks: bool = True,
+    merge: bool = True,
     progress: Callable[..., None] | None = None,
 ) -> ValidationReport:
     """Validate files/folders (RDF or spreadsheet template) against the shapes, the ontology,
@@ -63,6 +66,8 @@ def validate(
     graph, and for files under data/ the graph built from each (graph/<file stem>), so a
     corrected file is not compared with its own stale copy in the store.
     `progress(message, done=None, total=None)` is called as the work goes on (never prints).
+    `merge=False` keeps every result of the shapes and checks as found (see
+    `validate_submission`), for whoever works on the shapes and checks themselves.
     """
     paths_ = list(paths_)
     sub = read_submission(paths_, progress=progress)
@@ -74,6 +79,7 @@ def validate(
         engine=engine,
         exclude_graphs=exclude_graphs,
         checks=checks,
+        merge=merge,
         progress=progress,
     )
 
@@ -85,10 +91,16 @@ def validate_submission(
     engine: str = "sparql",
     exclude_graphs: Sequence[str] = (),
     checks: bool = True,
+    merge: bool = True,
     progress: Callable[..., None] | None = None,
 ) -> ValidationReport:
     """Validate an already-read submission (see `validate`). `checks=False` leaves out the QC
     queries (queries/checks/*-violation.rq), giving the shapes' results alone.
+
+    One message per mistake (`merge`, see cokg.validate.steward.merge): a check repeating a
+    shape's result, the sh:class and value constraints of a link to a record that does not
+    exist and the links to a spreadsheet row the converter dropped are left out; unknown ids
+    and codes get "did you mean" (always). `merge=False` keeps every result as found.
 
     Beside the shapes, every literal is checked against the lexical form of its XSD datatype
     (whatever the property), and a submission holding no record cokg knows is a violation."""
@@ -123,6 +135,15 @@ def validate_submission(
         r for r in ill_typed_literals(sub.graph) if (r.focus_node, r.path, str(r.value)) not in seen
     ]
     results = _dedupe(results)
+    # one message per mistake: no check repeating a shape, no follow-on of a missing record or
+    # of a spreadsheet row the converter dropped; "did you mean" for unknown ids and codes
+    if merge:
+        dropped = {p.focus_node for p in sub.problems if isinstance(p.focus_node, URIRef)}
+        same_as = {c.name: same_as_shapes(c) for c in checks_to_run()}
+        results = merge_results(results, dropped - sub.subjects, same_as)
+    results = suggest(
+        results, (s for s, p, _ in itertools.chain(sub.graph, union) if p == RDF.type)
+    )
     if results:  # labels for the records named in the report
         data = label_graph(results, sub.graph, union)
         results = [locate(r, sub, data) for r in results]

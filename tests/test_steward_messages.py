@@ -1,0 +1,190 @@
+"""Issue 11, problems 2 and 5: supplements validate against the store, and one message per
+mistake in the steward's words (merged shape/check results, a dropped row named as its record
+without follow-on errors, "did you mean", ids equal up to case, no cokg: terms unless
+--technical, warnings before "added")."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+
+from cokg.cli import cli
+from cokg.validate import format_report, read_submission, validate
+
+SUB = Path(__file__).parent / "fixtures" / "submissions"
+EXAMPLE = SUB / "example-template"
+SUPPLEMENT = SUB / "dundee-mrr-guiding-question.ttl"
+CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
+
+
+@pytest.fixture(scope="module")
+def founding_store():
+    from cokg.store import MemoryStore, build
+
+    store = MemoryStore()
+    build(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cokg.store import EmbeddedStore, build
+
+    d = tmp_path_factory.mktemp("built") / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    return d
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    dst = tmp_path / "submission"
+    shutil.copytree(EXAMPLE, dst)
+    return dst
+
+
+def _rewrite(csv_file: Path, row: int, column: str, value: str) -> None:
+    """Set one cell (row counted like a spreadsheet: the header is row 1)."""
+    with csv_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[row - 1][rows[0].index(column)] = value
+    with csv_file.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+# --- supplements to stored records (problem 2, build 5) ------------------------------------------
+
+
+def test_supplement_to_a_stored_case_conforms(founding_store) -> None:
+    # A guiding question added to the stored case dundee-mrr: the case's links (organisations,
+    # place, study, its other guiding questions, ...) are stored records, not missing ones.
+    report = validate([SUPPLEMENT], store=founding_store)
+    assert report.conforms and report.results == (), format_report(report)
+
+
+def test_one_triple_supplement_to_a_missing_record_is_one_message(
+    tmp_path: Path, founding_store
+) -> None:
+    f = tmp_path / "link.ttl"
+    f.write_text(
+        "@prefix cokg: <https://w3id.org/cokg/ontology#> .\n"
+        "# FICTIONAL: a link from a stored case to a guiding question that is nowhere.\n"
+        f"<{CASE2}> cokg:hasGuidingQuestion "
+        "<https://w3id.org/cokg/id/item/dundee-mrr/guiding-question-2> .\n",
+        encoding="utf-8",
+    )
+    report = validate([f], store=founding_store)
+    (r,) = report.results
+    assert r.value == URIRef("https://w3id.org/cokg/id/item/dundee-mrr/guiding-question-2")
+    assert "does not exist" in r.message
+    assert "did you mean 'cokgid:item/dundee-mrr/guiding-question-1'" in r.message
+
+
+# --- one message per mistake (problem 5, build 6) ------------------------------------------------
+
+
+def test_shape_and_check_report_a_missing_construct_once(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "findings.csv", 2, "codes", "")
+    report = validate([sub])
+    (r,) = report.results  # not also "finding lacks a construct" from the QC check
+    assert (r.file, r.row, r.column, r.severity) == ("findings.csv", 2, "codes", "violation")
+    assert r.message.startswith("missing cokg:codedTo — use a code that exists")
+
+
+def test_shape_and_check_report_a_bad_informant_code_once(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-2")
+    report = validate([sub])
+    (r,) = report.results
+    assert (r.file, r.row, r.column) == ("quotations.csv", 3, "informant_code")
+
+
+def test_a_link_to_a_missing_record_is_one_message_with_did_you_mean(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "quotations.csv", 3, "supports", "grant-stabilty")
+    report = validate([sub])
+    (r,) = report.results  # not also "is not a known finding" (its sh:class)
+    assert (r.file, r.row, r.column) == ("quotations.csv", 3, "supports")
+    assert "does not exist" in r.message
+    assert "did you mean 'cokgid:finding/fictional-riverside/grant-stability'" in r.message
+
+
+def test_did_you_mean_for_an_unknown_construct_code(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "findings.csv", 3, "codes", "frame:external-contxt")
+    report = validate([sub])
+    (r,) = report.results  # not also sh:class and "not in one of the five frameworks"
+    assert (r.file, r.row, r.column) == ("findings.csv", 3, "codes")
+    assert "did you mean 'frame:external-context'" in r.message
+
+
+def test_a_dropped_row_is_named_as_its_record_without_follow_on_errors(tmp_path: Path) -> None:
+    # The finding's stance is misspelt: the converter drops the row; the quotation and the
+    # document supporting that finding must not be reported as pointing to nothing.
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "findings.csv", 3, "stance", "facilitater")
+    report = validate([sub])
+    (r,) = report.results
+    assert (r.file, r.row, r.column) == ("findings.csv", 3, "stance")
+    assert r.record_label == "finding grant-stability of case fictional-riverside"
+    assert "did you mean 'facilitator'" in r.message
+    text = format_report(report)
+    assert "(findings row)" not in text and "does not exist" not in text
+
+
+def test_ids_differing_only_by_case_are_one_id(tmp_path: Path) -> None:
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "findings.csv", 2, "finding_id", "Peer-Hosts")
+    _rewrite(sub / "quotations.csv", 2, "supports", "PEER-HOSTS")
+    _rewrite(sub / "quotations.csv", 2, "quotation_id", "q1")
+    _rewrite(sub / "quotations.csv", 2, "informant_code", "rvs-01")
+    report = validate([sub])
+    assert report.conforms and report.results == (), format_report(report)
+    # stored exactly as the canonical ids would be: nothing in the data changes
+    assert set(read_submission([sub]).graph) == set(read_submission([EXAMPLE]).graph)
+
+
+# --- the steward's words, and --technical ------------------------------------------------------
+
+
+def _no_supports(tmp_path: Path) -> Path:
+    """The example with a quotation supporting no finding: a warning (a QC check)."""
+    sub = _copy_example(tmp_path)
+    _rewrite(sub / "quotations.csv", 3, "supports", "")
+    return sub
+
+
+def test_messages_without_cokg_terms_or_check_names(tmp_path: Path) -> None:
+    sub = _no_supports(tmp_path)
+    _rewrite(sub / "findings.csv", 2, "codes", "")
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub)])
+    assert result.exit_code == 1, result.output
+    assert "cokg:" not in result.output and "cokgid:" not in result.output
+    assert "[check" not in result.output and "-violation" not in result.output
+    assert "missing coded to" in result.output
+    # --technical: every shape and check result as found, in the ontology's terms
+    tech = CliRunner().invoke(cli, ["validate", "--no-store", "--technical", str(sub)])
+    assert tech.exit_code == 1, tech.output
+    assert "missing cokg:codedTo" in tech.output
+    assert "[check finding-without-construct-violation]" in tech.output
+
+
+def test_ingest_prints_warnings_before_added(tmp_path: Path, built_store: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(built_store, store)
+    sub = _no_supports(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["ingest", str(sub), "--by", "Test Steward", "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    added = next(i for i, line in enumerate(lines) if line.startswith(("added", "replaced")))
+    warned = [i for i, line in enumerate(lines) if "warning:" in line]
+    assert warned and max(warned) < added, result.output
+    assert not any("cokg:" in lines[i] for i in warned), result.output
