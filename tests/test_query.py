@@ -413,7 +413,7 @@ def ontology_only() -> MemoryStore:
 CHECK_SEVERITY = {
     "adoption-after-implementation": "violation",
     "episode-end-before-start": "violation",
-    "event-phase-outside-episode": "warning",
+    "event-phase-outside-episode": "violation",  # a violation since issue 11 (rules)
     "finding-without-construct": "violation",
     "finding-without-source": "violation",
     "informant-code-malformed": "violation",

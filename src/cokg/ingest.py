@@ -29,6 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from cokg.errors import ParameterError, StoreError, ValidationFailed
 from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, graph_iri
+from cokg.store import Store
 from cokg.validate import (
     Submission,
     ValidationReport,
@@ -158,7 +159,7 @@ def ingest(
     paths: list[str | Path],
     *,
     by: str,
-    store: Any = None,
+    store: Store | str | Path | None = None,
     submission: str | None = None,
     replace: bool = False,
     engine: str = "sparql",
@@ -247,7 +248,7 @@ def _is_local(spec: Any) -> bool:
 
 
 def _write(
-    store: Any,
+    store: Store,
     sid: str,
     sub: Submission,
     by: str,
@@ -294,7 +295,7 @@ def record_iris(graph: Graph) -> set[URIRef]:
 
 
 def record_holders(
-    store: Any, records: Iterable[URIRef], *, exclude: Iterable[str] = ()
+    store: Store, records: Iterable[URIRef], *, exclude: Iterable[str] = ()
 ) -> dict[str, list[URIRef]]:
     """Graph IRI -> the given records it holds (types or identifies), other graphs than
     `exclude` only, provenance graphs left out."""
@@ -313,9 +314,10 @@ def record_holders(
         )
         for row in store.query(text, internal=True).rows:
             g = str(row["g"])
-            if g in skip or g.startswith(PROVENANCE_PREFIX):
+            record = row["s"]
+            if g in skip or g.startswith(PROVENANCE_PREFIX) or not isinstance(record, URIRef):
                 continue
-            out.setdefault(g, set()).add(row["s"])
+            out.setdefault(g, set()).add(record)
     return {g: sorted(rs, key=str) for g, rs in sorted(out.items())}
 
 
@@ -385,7 +387,7 @@ def _conflicts(
 # --- retract and list ---------------------------------------------------------------------
 
 
-def retract(graph: str, *, store: Any = None) -> str:
+def retract(graph: str, *, store: Store | str | Path | None = None) -> str:
     """Remove one submission graph and its provenance record, in one transaction.
     Returns the graph IRI removed. Raises ParameterError when there is no such submission."""
     sid, iri = _graph_from_arg(graph)
@@ -418,7 +420,7 @@ SELECT ?graph ?by ?when ?file WHERE {
 """
 
 
-def list_graphs(store: Any = None) -> list[GraphInfo]:
+def list_graphs(store: Store | str | Path | None = None) -> list[GraphInfo]:
     """Every named graph with its size; submissions with who ingested them, when, from what."""
     if store is not None and not isinstance(store, (str, Path)):
         return _list(store)
@@ -432,7 +434,7 @@ def list_graphs(store: Any = None) -> list[GraphInfo]:
         return _list(st)
 
 
-def _list(store: Any) -> list[GraphInfo]:
+def _list(store: Store) -> list[GraphInfo]:
     from cokg.namespaces import sparql_prologue
 
     prov: dict[str, dict[str, Any]] = {}

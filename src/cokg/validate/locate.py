@@ -56,7 +56,7 @@ def record_label(node: Node, g: Readable) -> str:
         t = sorted(types, key=str)[0]
         local = re.split(r"[#/]", str(t))[-1]
         word = re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
-    ident = (
+    ident: Node | str | None = (
         g.value(node, COKG.quotationId)
         or g.value(node, COKG.caseId)
         or g.value(node, COKG.informantCode)
@@ -67,7 +67,7 @@ def record_label(node: Node, g: Readable) -> str:
     label = f"{word or 'record'} {ident if ident is not None else short(node)}"
     case = g.value(node, COKG.aboutCase) or g.value(node, COKG.inCase)
     if case is not None and COKG.Case not in types:
-        cid = g.value(case, COKG.caseId)
+        cid: Node | str | None = g.value(case, COKG.caseId)
         if cid is None and isinstance(case, URIRef):
             cid = str(case).rsplit("/", 1)[-1]
         label += f" of case {cid}"

@@ -55,7 +55,7 @@ def store_neighbourhood(
     def run(q: str) -> None:
         res = store.query(pro + q, internal=True)
         for r in res.rows:
-            out.append((r["s"], r["p"], r["o"]))
+            out.append(_bound(r["s"], r["p"], r["o"]))
 
     for i in range(0, len(iris), chunk):
         if progress is not None:
@@ -94,9 +94,9 @@ def store_neighbourhood(
     keep = ("VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
             "cokg:aboutCase cokg:informantOf } ")  # fmt: skip
     for i in range(0, len(ids), chunk):
-        part = ids[i : i + chunk]
+        id_part: list[Node] = ids[i : i + chunk]
         run(
-            "SELECT ?s ?p ?o WHERE { " + _values("id", part)
+            "SELECT ?s ?p ?o WHERE { " + _values("id", id_part)
             + " GRAPH ?g { ?s ?idp ?id . ?s ?p ?o } "
             + "VALUES ?idp { cokg:caseId cokg:informantCode } " + keep + excl + " }"
         )  # fmt: skip
@@ -119,9 +119,15 @@ def store_neighbourhood(
             if (r["id"], r["case"]) in pairs:
                 out.extend(
                     [
-                        (r["s"], RDF.type, r["t"]),
-                        (r["s"], COKG.quotationId, r["id"]),
-                        (r["s"], COKG.aboutCase, r["case"]),
+                        _bound(r["s"], RDF.type, r["t"]),
+                        _bound(r["s"], COKG.quotationId, r["id"]),
+                        _bound(r["s"], COKG.aboutCase, r["case"]),
                     ]
                 )
     return out
+
+
+def _bound(s: Node | None, p: Node | None, o: Node | None) -> Triple:
+    """A triple from a row whose pattern binds all three terms."""
+    assert s is not None and p is not None and o is not None
+    return (s, p, o)
