@@ -171,3 +171,31 @@ def oxigraph_server():
         pytest.fail("the oxigraph server binary is not installed (pip install oxigraph)")
     with OxigraphServer() as server:
         yield server
+
+
+# --- stores: the founding store, built once per test process -------------------------------
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store with the ontology, frameworks and founding data; never written to:
+    tests that write take a copy (`store_dir`)."""
+    from cokg.store import EmbeddedStore, build
+
+    d = tmp_path_factory.mktemp("built") / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    return d
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, built_store: Path) -> Path:
+    """A fresh copy of the built store per test (its snapshots come with it)."""
+    import shutil
+
+    d = tmp_path / "store"
+    shutil.copytree(built_store, d)
+    snapshots = built_store.with_name(built_store.name + ".snapshots")
+    if snapshots.is_dir():
+        shutil.copytree(snapshots, d.with_name(d.name + ".snapshots"))
+    return d

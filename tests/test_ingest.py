@@ -20,29 +20,13 @@ from rdflib import Literal
 from cokg.cli import cli
 from cokg.errors import ParameterError, ValidationFailed
 from cokg.ingest import ingest, list_graphs, retract, submission_id
-from cokg.store import EmbeddedStore, build
+from cokg.store import EmbeddedStore
 
 SUB = Path(__file__).parent / "fixtures" / "submissions"
 EXAMPLE = SUB / "example-template"
 # the submission id comes from the case id in the template, not from the folder's name
 GRAPH = "https://w3id.org/cokg/graph/submission/fictional-riverside"
 PROV_GRAPH = "https://w3id.org/cokg/graph/provenance/fictional-riverside"
-
-
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("built") / "store"
-    with EmbeddedStore(d) as st:
-        build(st)
-    return d
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path, built_store: Path) -> Path:
-    """A fresh copy of a built store (ontology, frameworks, founding data) per test."""
-    d = tmp_path / "store"
-    shutil.copytree(built_store, d)
-    return d
 
 
 def _hashes(d: Path) -> dict[str, str]:

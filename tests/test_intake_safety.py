@@ -23,7 +23,6 @@ from rdflib import URIRef
 from cokg.cli import cli
 from cokg.errors import InputError, ParameterError
 from cokg.ingest import ingest, list_graphs, retract
-from cokg.store import EmbeddedStore, build
 from cokg.validate import (
     SUBMISSION_ID_MAX,
     check_submission_id,
@@ -44,21 +43,6 @@ PREFIXES = (
     "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
     "@prefix ex: <http://example.org/> .\n"
 )
-
-
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("intake") / "store"
-    with EmbeddedStore(d) as st:
-        build(st)
-    return d
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path, built_store: Path) -> Path:
-    d = tmp_path / "store"
-    shutil.copytree(built_store, d)
-    return d
 
 
 def _hashes(d: Path) -> dict[str, str]:

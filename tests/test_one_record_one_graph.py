@@ -4,7 +4,6 @@ the submission, a record already stored in another graph is refused naming that 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,21 +25,6 @@ EXTRA = """@prefix cokg: <https://w3id.org/cokg/ontology#> .
 <https://w3id.org/cokg/id/place/fictional-riverside-town> a cokg:Place ;
     rdfs:label "Riverside (FICTIONAL)" .
 """
-
-
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("built") / "store"
-    with EmbeddedStore(d) as st:
-        build(st)
-    return d
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path, built_store: Path) -> Path:
-    d = tmp_path / "store"
-    shutil.copytree(built_store, d)
-    return d
 
 
 @pytest.fixture

@@ -32,16 +32,6 @@ def founding_store():
     store.close()
 
 
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cokg.store import EmbeddedStore, build
-
-    d = tmp_path_factory.mktemp("built") / "store"
-    with EmbeddedStore(d) as st:
-        build(st)
-    return d
-
-
 def _copy_example(tmp_path: Path) -> Path:
     dst = tmp_path / "submission"
     shutil.copytree(EXAMPLE, dst)
