@@ -111,6 +111,44 @@ def from_json(cell: Mapping[str, str]) -> Node:
     raise QueryError(f"unsupported term in the endpoint's answer: {cell!r}")
 
 
+# A term on the wire between the server and its query workers (which load no rdflib):
+# ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype | None, language | None)
+# | ("triple", text) for an RDF 1.2 triple term, shown as its text.
+WireTerm = tuple
+
+
+def to_wire(t: Node | None) -> WireTerm | None:
+    """An rdflib term as a wire tuple."""
+    if t is None:
+        return None
+    if isinstance(t, URIRef):
+        return ("uri", str(t))
+    if isinstance(t, BNode):
+        return ("bnode", str(t))
+    if isinstance(t, Literal):
+        datatype = str(t.datatype) if t.datatype is not None else None
+        return ("literal", str(t), datatype, t.language)
+    return ("triple", str(t))
+
+
+def from_wire(t: WireTerm | None) -> Node | None:
+    """A wire tuple as an rdflib term (a triple term as a literal of its text)."""
+    if t is None:
+        return None
+    if t[0] == "uri":
+        return URIRef(t[1])
+    if t[0] == "bnode":
+        return BNode(t[1])
+    if t[0] == "triple":
+        return Literal(t[1])
+    _, value, datatype, language = t
+    if language:
+        return Literal(value, lang=language)
+    if datatype and datatype != XSD_STRING:
+        return Literal(value, datatype=URIRef(datatype))
+    return Literal(value)
+
+
 def graph_node(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(str(iri))

@@ -13,10 +13,10 @@ from starlette.responses import HTMLResponse, Response
 from cokg.errors import CokgError
 from cokg.query import QueryAnswer, QueryParameter, SavedQuery, pivot, run_query
 from cokg.serve import render, results
-from cokg.serve.poolstore import to_wire
 from cokg.serve.render import esc, page, table
 from cokg.serve.responses import error, error_for, truncation_headers
 from cokg.serve.state import in_thread, served
+from cokg.terms import to_wire
 from cokg.vocabulary import PHASE_NAMES
 
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/sparql-results+json"}

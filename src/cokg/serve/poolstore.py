@@ -1,8 +1,8 @@
 """PoolStore: a read-only `Store` over the worker pool, so that the pages run saved queries
 (`cokg.query.run_query`) under the server's timeout and result limit.
 
-Terms cross the workers' socket as plain tuples (see `cokg.serve.results`); `from_wire` and
-`to_wire` convert them to and from rdflib terms.
+Terms cross the workers' socket as plain tuples, converted by `cokg.terms.from_wire` and
+`to_wire`.
 """
 
 from __future__ import annotations
@@ -10,38 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from rdflib.term import BNode, Literal, Node, URIRef
+from rdflib.term import Node
 
 from cokg.errors import StoreError
 from cokg.models import QueryResult
 from cokg.serve.pool import QueryPool
 from cokg.serve.protocol import screen_request
-from cokg.serve.results import Term, json_term
 from cokg.sparql import bind
-from cokg.terms import Triple, from_json
-
-
-def from_wire(t: Term | None) -> Node | None:
-    """A term from a worker as an rdflib term (a triple term as a literal of its text)."""
-    return None if t is None else _node(t)
-
-
-def _node(t: Term) -> Node:
-    return from_json(json_term(t))
-
-
-def to_wire(t: Node | None) -> Term | None:
-    """An rdflib term as the tuple the results writers take."""
-    if t is None:
-        return None
-    if isinstance(t, URIRef):
-        return ("uri", str(t))
-    if isinstance(t, BNode):
-        return ("bnode", str(t))
-    if isinstance(t, Literal):
-        datatype = str(t.datatype) if t.datatype is not None else None
-        return ("literal", str(t), datatype, t.language)
-    return ("triple", str(t))
+from cokg.terms import Triple, WireTerm, from_wire
 
 
 class PoolStore:
@@ -81,7 +57,7 @@ class PoolStore:
         if out["kind"] == "ask":
             return QueryResult(kind="ask", boolean=out["boolean"])
         if out["kind"] == "graph":
-            triples = [(_node(s), _node(p), _node(o)) for s, p, o in out["triples"]]
+            triples = [_triple(s, p, o) for s, p, o in out["triples"]]
             return QueryResult(kind="graph", triples=triples)
         variables = out["variables"]
         rows = [
@@ -120,3 +96,10 @@ class PoolStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _triple(s: WireTerm, p: WireTerm, o: WireTerm) -> Triple:
+    """A triple of wire terms, all bound, as rdflib terms."""
+    subject, predicate, obj = from_wire(s), from_wire(p), from_wire(o)
+    assert subject is not None and predicate is not None and obj is not None
+    return (subject, predicate, obj)
