@@ -393,8 +393,8 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "".join(f'<{EX}s{i}> <{EX}p{i % 7}> "{i}" <{EX}g> .\n' for i in range(2000)),
         encoding="utf-8",
     )
-    with QueryPool(DataSource(snapshot=snap), workers=2, timeout=10.0) as pool:
-        app = create_app(pool, ServeSettings(timeout=10.0, limit=1000, per_client=1))
+    with QueryPool(DataSource(snapshot=snap), workers=2, timeout=4.0) as pool:
+        app = create_app(pool, ServeSettings(timeout=4.0, limit=1000, per_client=1))
         with TestClient(app) as client:
             client.pool = pool  # type: ignore[attr-defined]
             yield client
@@ -449,5 +449,5 @@ def test_endpoint_limits_queries_per_client(endpoint: Any) -> None:
     t.join(60)
     assert second.status_code == 429, second.text
     assert second.headers["retry-after"] == "1"
-    assert slow[0].status_code == 503  # the product was stopped at the 10 s timeout
+    assert slow[0].status_code == 503  # the product was stopped at the 4 s timeout
     assert endpoint.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200

@@ -1,4 +1,5 @@
 """The one way user RDF files get into cokg: strict, offline, refusing hostile input.
+One job, over 600 lines because each hostile-input guard is spelled out.
 
 Every file goes through pyoxigraph's parser, which rejects everything the W3C syntax suites
 call invalid and reports the line and column. Around it this module refuses what a parser

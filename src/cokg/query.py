@@ -1,4 +1,5 @@
 """Saved SPARQL queries: the `queries/*.rq` files, their headers, parameters and answers.
+One job, over 600 lines: the header format, parameter binding and answers belong together.
 
 A saved query is a plain SPARQL file whose leading `#+` comment lines hold a small YAML-like
 header (summary, description, competency question, tags, params, returns, pivot). Parameters are

@@ -1,5 +1,5 @@
 """The spreadsheet template: a blank workbook (or CSV folder) for stewards, and its conversion
-to RDF.
+to RDF. One job (the sheet definitions and their reader), long because every sheet is described.
 
 A filled-in template is an .xlsx workbook (read with openpyxl in read-only, values-only mode:
 formulas are never evaluated, only their cached values are read) or a folder of CSV files

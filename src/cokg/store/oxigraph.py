@@ -1,4 +1,5 @@
-"""The embedded (on disk) and in-memory stores, both pyoxigraph underneath."""
+"""The embedded (on disk) and in-memory stores, both pyoxigraph underneath: one job (the
+local stores), with the embedded store's snapshots for readers and queue for writers."""
 
 from __future__ import annotations
 
