@@ -36,9 +36,10 @@ BASICS = {
 # The pipeline, bottom up. A module may import its own layer and the layers below, never above.
 LAYERS: list[tuple[str, set[str]]] = [
     ("basics", BASICS),
-    ("load", {"cokg.load", "cokg.template", "cokg.lint"}),
+    ("load", {"cokg.load", "cokg.lint"}),
     ("store", {"cokg.store"}),
-    ("query", {"cokg.query", "cokg.constructs"}),
+    # the template offers the framework codes, read with the saved `constructs` query
+    ("query", {"cokg.query", "cokg.constructs", "cokg.template"}),
     ("validate", {"cokg.validate", "cokg.reason"}),
     ("ingest", {"cokg.ingest"}),
     ("analyse/report/export", {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats"}),

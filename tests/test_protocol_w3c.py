@@ -440,18 +440,15 @@ MANIFEST = [
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The founding data (built into a store, then exported) plus the four protocol graphs."""
-    from cokg.serve import snapshot
     from cokg.store import build, open_store
 
     tmp = tmp_path_factory.mktemp("w3c-protocol")
     store = open_store(tmp / "store")
     try:
         build(store)
+        data = store.export(format="nq")
     finally:
         store.close()
-    with snapshot(tmp / "store") as source:
-        assert source.snapshot is not None
-        data = source.snapshot.read_bytes()
     path = tmp / "dataset.nq"
     path.write_bytes(data + protocol_graphs().encode())
     return path

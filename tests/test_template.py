@@ -61,7 +61,7 @@ def test_blank_xlsx_has_every_sheet_and_instructions(tmp_path: Path) -> None:
     out = tmp_path / "template.xlsx"
     write_template(out)
     wb = load_workbook(out, read_only=True)
-    assert wb.sheetnames == ["README", *SHEETS]
+    assert wb.sheetnames == ["README", *SHEETS, "codes", "values"]  # the last two hidden
     readme = [r for r in wb["README"].iter_rows(values_only=True)]
     text = " ".join(str(c) for r in readme for c in r if c)
     assert "adoption | implementation | assimilation" in text

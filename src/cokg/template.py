@@ -1,7 +1,7 @@
 """The spreadsheet template: a blank workbook (or CSV folder) for stewards, and its conversion
 to RDF. One job (the sheet definitions and their reader), long because every sheet is described.
 
-A filled-in template is an .xlsx workbook (read with openpyxl in read-only, values-only mode:
+A filled-in template is an .xlsx workbook (read with openpyxl in read-only mode, data only:
 formulas are never evaluated, only their cached values are read) or a folder of CSV files
 named after the sheets. Conversion is deterministic and builds IRIs only from cell values that
 match an id pattern, percent-encoded: cokgid:case/<case-id>, cokgid:quotation/<case-id>/<Qn> ...
@@ -19,17 +19,28 @@ Problems are reported where the steward can fix them:
   stance, role or construct prefix): a violation naming sheet, row and column, reported with
   the shape results (exit 1). Values the shapes can judge (dates, numbers, informant codes)
   are converted as typed and left to the shapes.
+
+Dates keep their precision. CSV cells are text and stay as typed. A written workbook formats
+every column as text ("@"), so a typed 2018-10 is not turned into a date; a cell a spreadsheet
+program turned into a date anyway is read at the precision its number format shows (yyyy:
+2018, xsd:gYear; yyyy-mm, mmm yyyy, mm/yyyy: 2018-10, xsd:gYearMonth; a full date: xsd:date)
+and refused, naming sheet, column and row, when the format cannot tell (General, no year, a
+time) — never widened to a day. A written workbook also offers drop-downs: the controlled
+values (hidden sheet `values`) and every framework code (hidden sheet `codes`, code and label);
+a column taking several values separated by ';' offers its list as a hint, refusing nothing.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as _dt
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
@@ -40,10 +51,15 @@ from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGID, DCTERMS, PREFIXES, RDF, RDFS, SKOS, XSD
 from cokg.vocabulary import EVENT_TYPES, INNOVATION_NATURES, PHASES, ROLES, STANCES
 
+if TYPE_CHECKING:
+    from cokg.store import Store
+
 __all__ = [
     "SHEETS",
     "Conversion",
     "Origin",
+    "date_precision",
+    "framework_codes",
     "is_template_folder",
     "read_template",
     "write_template",
@@ -56,6 +72,10 @@ XLSX_EXPANSION = 10  # a workbook may unpack to this many times the submission s
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 KINDS = {"narrative": COKG.NarrativeFinding, "cross-case": COKG.CrossCaseFinding}
+CODES_SHEET = "codes"  # hidden sheets of a written workbook: the drop-down lists
+VALUES_SHEET = "values"
+LIST_SHEETS = (CODES_SHEET, VALUES_SHEET)  # skipped when a workbook is read
+MAX_ROW = 1048576  # the last row of a worksheet: drop-downs cover every row below the header
 CODE_PREFIXES = ("cfir09", "cfir22", "gdoi", "lozeau", "frame")
 
 
@@ -66,11 +86,15 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] = ()
     example: str = ""
+    date: bool = False  # a date column (every column is a text cell; these matter most)
+    several: bool = False  # several values separated by ';' (the drop-down is only a hint)
+    codes: bool = False  # framework construct codes (drop-down from the hidden sheet codes)
 
 
 def _c(name: str, help: str, *, required: bool = False, allowed: tuple[str, ...] = (),
-       example: str = "") -> Column:  # fmt: skip
-    return Column(name, help, required, allowed, example)
+       example: str = "", date: bool = False, several: bool = False,
+       codes: bool = False) -> Column:  # fmt: skip
+    return Column(name, help, required, allowed, example, date, several, codes)
 
 
 _DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives"
@@ -109,11 +133,24 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c("administration_text", "Who administers it, as the source writes it."),
             _c("served_group_text", "Who is served, as the source writes it."),
             _c("coproduction_approach", "The coproduction approach, verbatim."),
-            _c("coproduction_start_year", "Year coproduction started (YYYY).", example="2018"),
             _c(
-                "interviews_from", "Year-month of the first interview (YYYY-MM).", example="2020-02"
+                "coproduction_start_year",
+                "Year coproduction started (YYYY).",
+                example="2018",
+                date=True,
             ),
-            _c("interviews_to", "Year-month of the last interview (YYYY-MM).", example="2021-05"),
+            _c(
+                "interviews_from",
+                "Year-month of the first interview (YYYY-MM).",
+                example="2020-02",
+                date=True,
+            ),
+            _c(
+                "interviews_to",
+                "Year-month of the last interview (YYYY-MM).",
+                example="2021-05",
+                date=True,
+            ),
             _c("informant_interviews", "Number of informant interviews.", example="2"),
             _c("documents_reviewed", "Number of documents reviewed.", example="3"),
             # <phase>_start and <phase>_end for every phase, in phase order
@@ -122,6 +159,7 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
                     f"{phase}_{edge}",
                     f"{edge.capitalize()} of {phase}: {_DATE_HELP}.",
                     example=example,
+                    date=True,
                 )
                 for phase, examples in zip(PHASES, _EPISODE_EXAMPLES, strict=True)
                 for edge, example in zip(("start", "end"), examples, strict=True)
@@ -139,8 +177,8 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
                 example="cafe-opening",
             ),
             _c("label", "Name of the event.", required=True),
-            _c("date", f"Date: {_DATE_HELP}.", example="2018-06"),
-            _c("date_text", "The date as the source words it.", example="June 2018"),
+            _c("date", f"Date: {_DATE_HELP}.", example="2018-06", date=True),
+            _c("date_text", "The date as the source words it.", example="June 2018", date=True),
             _c(
                 "phase",
                 "Phase the event belongs to (blank for historical context).",
@@ -170,8 +208,10 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c("role", "The role.", required=True, allowed=tuple(ROLES)),
             _c(
                 "phases",
-                "Phases during which it held the role, separated by ';'.",
+                "Phases during which it held the role, separated by ';'. The drop-down offers "
+                "one phase; type several separated by ';' (it does not refuse them).",
                 allowed=tuple(PHASES),
+                several=True,
             ),
             _c("description", "What the organisation did in this role."),
         ),
@@ -190,9 +230,13 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             _c(
                 "codes",
                 "Constructs, prefixed and separated by ';' (cfir09:, cfir22:, gdoi:, "
-                "lozeau:, frame:).",
+                "lozeau:, frame:). The drop-down offers every code (hidden sheet codes: code "
+                "and label; or run cokg constructs TEXT); it is a hint only, so several codes "
+                "separated by ';' are accepted.",
                 required=True,
                 example="frame:process; cfir22:II.D",
+                several=True,
+                codes=True,
             ),
             _c("stance", "Stance, where the source gives one.", allowed=tuple(STANCES)),
             _c(
@@ -292,6 +336,17 @@ def _readme_rows() -> list[list[str]]:
             "by hyphens, e.g. riverside-cafe."
         ],
         ["Dates are YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives."],
+        [
+            "In the .xlsx workbook every column is formatted as text, so 2018-10 stays 2018-10. "
+            "If your spreadsheet program turns a date into a date cell anyway, cokg reads it at "
+            "the precision the cell's format shows (year, year-month or day) or asks you to "
+            "retype it as text."
+        ],
+        [
+            "In the .xlsx workbook, columns with a fixed list of values offer it as a "
+            "drop-down; the codes column offers every construct code (their labels are on the "
+            "hidden sheet codes; or run cokg constructs TEXT)."
+        ],
         ["Lists inside a cell are separated by ';'."],
         ["Never write names of people: informants are known only by their codes."],
         ["Check your work with: cokg validate <this file>"],
@@ -307,26 +362,113 @@ def _readme_rows() -> list[list[str]]:
     return [[_guard(c) for c in r] for r in rows]
 
 
-def write_template(out: str | Path) -> list[Path]:
+def framework_codes(store: Store | str | Path | None = None) -> list[tuple[str, str]]:
+    """(code, label) of every framework concept, in the order of `cokg constructs`: from
+    `store` when given (framework additions included), else from the framework files under
+    ontology/frameworks/, loaded with the project's loader into a memory store, so the codes
+    come from the same saved query (`constructs`) either way and no project store is needed."""
+    from cokg.constructs import find_constructs
+
+    if store is not None:
+        return [(c.code, c.label) for c in find_constructs(store=store)]
+    from cokg import paths
+    from cokg.namespaces import graph_iri
+    from cokg.store import MemoryStore
+
+    files = {
+        graph_iri(f"framework/{f.stem}"): f for f in sorted(paths.FRAMEWORKS_DIR.glob("*.ttl"))
+    }
+    if not files:
+        raise InputError("no framework files (*.ttl)", file=paths.FRAMEWORKS_DIR)
+    mem = MemoryStore()
+    try:
+        mem.load_files(files)
+        return [(c.code, c.label) for c in find_constructs(store=mem)]
+    finally:
+        mem.close()
+
+
+def _lists(
+    codes: list[tuple[str, str]],
+) -> tuple[dict[tuple[str, ...], str], str, list[list[str]]]:
+    """The drop-down sources: {allowed values: range formula}, the codes' range formula, and
+    the columns of the hidden sheet `values` (one per value set: its name, then its values)."""
+    from openpyxl.utils import get_column_letter, quote_sheetname
+
+    formulas: dict[tuple[str, ...], str] = {}
+    columns: list[list[str]] = []
+    for _, cols in SHEETS.values():
+        for col in cols:
+            if col.allowed and col.allowed not in formulas:
+                letter = get_column_letter(len(columns) + 1)
+                formulas[col.allowed] = (
+                    f"{quote_sheetname(VALUES_SHEET)}!${letter}$2:${letter}${len(col.allowed) + 1}"
+                )
+                columns.append([col.name, *col.allowed])
+    codes_formula = f"{quote_sheetname(CODES_SHEET)}!$A$2:$A${len(codes) + 1}"
+    return formulas, codes_formula, columns
+
+
+def _write_workbook(out: Path, store: Store | str | Path | None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    codes = framework_codes(store)
+    formulas, codes_formula, value_columns = _lists(codes)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "README"
+    for r in _readme_rows():
+        ws.append(r)
+    for sheet, (_, cols) in SHEETS.items():
+        ws = wb.create_sheet(sheet)
+        ws.append([c.name for c in cols])
+        for i, col in enumerate(cols, start=1):
+            letter = get_column_letter(i)
+            # Text cells: a typed 2018-10 (or an id such as mar-05) is not turned into a date.
+            ws.column_dimensions[letter].number_format = "@"
+            source = codes_formula if col.codes else formulas.get(col.allowed)
+            if source is None:
+                continue
+            dv = DataValidation(type="list", formula1=source, allow_blank=True)
+            if col.several:
+                # A list validation cannot accept "a; b": the list is offered, nothing refused.
+                dv.showErrorMessage = False
+                dv.showInputMessage = True
+                dv.promptTitle = col.name
+                dv.prompt = "Pick one, or type several separated by ';'."[:255]
+            else:
+                dv.showErrorMessage = True
+                dv.errorTitle = col.name
+                dv.error = ("One of: " + ", ".join(col.allowed))[:255]
+            dv.add(f"{letter}2:{letter}{MAX_ROW}")
+            ws.add_data_validation(dv)
+    ws = wb.create_sheet(CODES_SHEET)
+    ws.append(["code", "label"])
+    for code, label in codes:
+        ws.append([_guard(code), _guard(label)])
+    ws.sheet_state = "hidden"
+    ws = wb.create_sheet(VALUES_SHEET)
+    for j, values in enumerate(value_columns, start=1):
+        for i, v in enumerate(values, start=1):
+            ws.cell(row=i, column=j, value=_guard(v))
+    ws.sheet_state = "hidden"
+    tmp = out.with_name(out.name + ".part")
+    wb.save(tmp)
+    tmp.replace(out)
+
+
+def write_template(out: str | Path, *, store: Store | str | Path | None = None) -> list[Path]:
     """Write a blank template: OUT.xlsx -> a workbook; any other OUT -> a folder of CSV files
-    (created; must be empty if it exists). Returns the files written."""
+    (created; must be empty if it exists). Returns the files written. A workbook's columns are
+    text cells, with drop-downs for controlled values and construct codes (the codes from
+    `store` when given, else from the framework files: see framework_codes)."""
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
         if out.exists():
             raise InputError("already exists; choose a new file name", file=out)
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "README"
-        for r in _readme_rows():
-            ws.append(r)
-        for sheet, (_, cols) in SHEETS.items():
-            ws = wb.create_sheet(sheet)
-            ws.append([c.name for c in cols])
-        tmp = out.with_name(out.name + ".part")
-        wb.save(tmp)
-        tmp.replace(out)
+        _write_workbook(out, store)
         return [out]
     if out.suffix:
         raise InputError("give a name ending in .xlsx for a workbook, or a folder name", file=out)
@@ -366,6 +508,7 @@ class _Row:
     file: str  # what to call it in messages: "quotations.csv" or "book.xlsx, sheet quotations"
     row: int
     cells: dict[str, str]
+    refused: dict[str, str] = field(default_factory=dict)  # column -> why its cell was not read
 
 
 def read_template(
@@ -542,7 +685,7 @@ def _read_xlsx(f: Path) -> Iterator[_Row]:
     try:
         for ws in wb.worksheets:
             title = ws.title.strip()
-            if title == "README":
+            if title == "README" or title in LIST_SHEETS:  # instructions, drop-down lists
                 continue
             if title not in SHEETS:
                 raise InputError(
@@ -550,19 +693,22 @@ def _read_xlsx(f: Path) -> Iterator[_Row]:
                     file=f,
                 )
             where = f"{f.name}, sheet {title}"
-            it = ws.iter_rows(values_only=True)
+            it = ws.iter_rows()  # cells, not values: a date cell's format tells its precision
             header = next(it, None)
             if header is None:
                 continue
-            header_cells = [_cell_text(c) for c in header]
+            header_cells = [_cell_text(c)[0] for c in header]
             while header_cells and not header_cells[-1]:
                 header_cells.pop()
             names = _check_header(header_cells, title, where)
-            for i, values in enumerate(it, start=2):
-                cells = [_cell_text(v) for v in values]
-                if not any(cells):
+            for i, row in enumerate(it, start=2):
+                read = [_cell_text(c) for c in row]
+                cells = [text for text, _ in read]
+                refused = {names[j]: why for j, (_, why) in enumerate(read)
+                           if why and j < len(names)}  # fmt: skip
+                if not any(cells) and not refused:
                     continue
-                extra = [j for j in range(len(names), len(cells)) if cells[j]]
+                extra = [j for j in range(len(names), len(cells)) if cells[j] or read[j][1]]
                 if extra:
                     raise InputError(
                         f"row {i} has a value in column {extra[0] + 1}, right of the last "
@@ -571,19 +717,82 @@ def _read_xlsx(f: Path) -> Iterator[_Row]:
                         line=i,
                     )
                 cells += [""] * (len(names) - len(cells))
-                yield _Row(title, where, i, dict(zip(names, cells[: len(names)], strict=True)))
+                yield _Row(
+                    title, where, i, dict(zip(names, cells[: len(names)], strict=True)), refused
+                )
     finally:
         wb.close()
 
 
-def _cell_text(v: object) -> str:
+def _cell_text(cell: object) -> tuple[str, str | None]:
+    """A workbook cell as the text the steward meant, or ("", why) when it cannot be read.
+    A date cell (a spreadsheet program turned a typed 2018-10 into a date) is read at the
+    precision its number format shows: 2018, 2018-10 or 2018-10-01; when the format does not
+    show it (or shows only a time), the cell is refused rather than widened to a day."""
+    v = getattr(cell, "value", None)
     if v is None:
-        return ""
+        return "", None
     if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if hasattr(v, "isoformat"):  # a cell Excel turned into a date
-        return v.isoformat()[:10]
-    return str(v)
+        return str(int(v)), None
+    if isinstance(v, (_dt.date, _dt.time, _dt.timedelta)):
+        fmt = str(getattr(cell, "number_format", None) or "General")
+        precision = date_precision(fmt) if isinstance(v, _dt.date) else None
+        if isinstance(v, _dt.date) and precision is not None:
+            if precision == "year":
+                return f"{v.year:04d}", None
+            if precision == "month":
+                return f"{v.year:04d}-{v.month:02d}", None
+            return f"{v.year:04d}-{v.month:02d}-{v.day:02d}", None
+        shown = v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else str(v)
+        shown = shown.removesuffix("T00:00:00")
+        return "", (
+            f"this cell was turned into a date or time ({shown}) by the spreadsheet program, "
+            f"and its format {fmt!r} does not show whether the source gives a year, a month "
+            "or a day; format the cell as text and type the date as YYYY, YYYY-MM or "
+            "YYYY-MM-DD, at the precision the source gives"
+        )
+    return str(v), None
+
+
+_FORMAT_NOISE = re.compile(
+    r'"[^"]*"'  # quoted literal text
+    r"|\\."  # an escaped character
+    r"|\[[^\]]*\]"  # colour, locale, condition or elapsed time: [Red] [$-409] [h]
+    r"|[_*]."  # padding and fill
+    r"|am/pm|a/p"  # the 12-hour marker (its m is no month)
+    r"|general|e[+-]",  # the General format and exponents (their e is no year)
+    re.IGNORECASE,
+)
+
+
+def date_precision(number_format: str) -> str | None:
+    """What a date cell's number format shows: "year" (yyyy), "month" (yyyy-mm, mmm yyyy,
+    mm/yyyy ...), "day" (a full date, with or without a time) or None (it cannot tell: no
+    year, no date at all, or General). m next to h or s is minutes, not a month."""
+    section = number_format
+    for part in re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', number_format):
+        section = part  # the first section is the one a positive date is shown with
+        break
+    text = _FORMAT_NOISE.sub(" ", section).lower()
+    runs = [(m.group()[0], len(m.group())) for m in re.finditer(r"y+|m+|d+|h+|s+|e+|b+", text)]
+    year = month = day = False
+    for i, (letter, n) in enumerate(runs):
+        if letter in "yeb":  # e: the year in some locales; b: the Buddhist year
+            year = True
+        elif letter == "d":
+            day = True
+        elif letter == "m":
+            before = runs[i - 1][0] if i else ""
+            after = runs[i + 1][0] if i + 1 < len(runs) else ""
+            if n >= 3 or (before != "h" and after != "s"):
+                month = True
+    if year and month and day:
+        return "day"
+    if year and month and not day:
+        return "month"
+    if year and not month and not day:
+        return "year"
+    return None
 
 
 # --- conversion ---------------------------------------------------------------------------------
@@ -747,6 +956,8 @@ class _Converter:
     # sheets
 
     def convert(self, r: _Row) -> None:
+        for column, why in r.refused.items():  # a cell that could not be read is left blank
+            self.problem(r, column, why)
         getattr(self, f"_{r.sheet}")(r)
 
     def _cases(self, r: _Row) -> None:

@@ -3,8 +3,11 @@
     from cokg.serve import serve
     serve(port=8000, timeout=10, limit=10_000)        # blocks; Ctrl+C stops it
 
-The data is copied once from the store into each worker process (an in-memory snapshot), so the
-server never holds the store's writer lock and cannot change it. Queries run in those workers:
+Over an embedded store the workers follow the snapshots its writers publish (see
+`cokg.serve.pool`): an ingest shows within a second, without a restart, and the server never
+takes the writer lock, so it keeps answering while an ingest writes. Over `memory:` (or a store
+no writer has published yet) the data is copied once into each worker process (an N-Quads
+snapshot). Either way the server cannot change the store. Queries run in those workers:
 one exceeding the timeout has its worker killed and replaced; results beyond the limit are cut
 and flagged (`X-Cokg-Truncated: true`, a note on HTML pages).
 """
@@ -44,9 +47,11 @@ def __getattr__(name: str) -> Any:
 
 @contextlib.contextmanager
 def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
-    """The store's named graphs as an N-Quads file in a temporary directory (built if empty)."""
+    """Where the workers get the data: an embedded store's published snapshots, followed live;
+    otherwise the store's named graphs as an N-Quads file in a temporary directory. The store
+    is built first when it is missing, empty or stale."""
     from cokg.serve.pool import DataSource
-    from cokg.store import open_for_reading
+    from cokg.store import EmbeddedStore, open_for_reading
 
     if store_spec is not None and re.match(r"https?://", str(store_spec)):
         raise InputError(
@@ -55,9 +60,17 @@ def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
         )
     store = open_for_reading(store_spec)
     try:
-        data = store.export(format="nq")
+        if isinstance(store, EmbeddedStore) and store.snapshot is not None:
+            live: Path | None = store.snapshots_dir
+            data = b""
+        else:
+            live = None
+            data = store.export(format="nq")
     finally:
-        store.close()
+        store.close()  # the workers hold the snapshot they read themselves
+    if live is not None:
+        yield DataSource(snapshots=live)
+        return
     with tempfile.TemporaryDirectory(prefix="cokg-serve-") as tmp:
         path = Path(tmp) / "snapshot.nq"
         path.write_bytes(data)

@@ -46,6 +46,9 @@ async def status(request: Request) -> Response:
         "queries_run": pool.stats.tasks,
         "workers_killed_on_timeout": pool.stats.killed_timeout,
         "workers_lost": pool.stats.lost,
+        # "live": following the embedded store's published snapshots (generation: the newest)
+        "data": "live" if pool.source.snapshots is not None else "snapshot",
+        "generation": pool.generation(),
     }
     return Response(json.dumps(doc), media_type="application/json")
 

@@ -1,16 +1,37 @@
 """Worker processes that run SPARQL for the server, so that a query can really be stopped.
 
 pyoxigraph has no query timeout and a running query holds no Python checkpoint, so the only hard
-stop is to kill the process running it. Each worker holds its own in-memory copy of the dataset
-(loaded from an N-Quads snapshot; in memory, queries run 4-8x faster than on disk). The pool hands
-one task to one idle worker; when the answer does not come back in time the worker is killed and
-replaced, and the caller gets `QueryTimeout`. A worker that dies (e.g. at its memory cap) is
-replaced as well. Workers are fresh interpreters (`python -m cokg.serve.pool FD`) talking over a
-socket pair, independent of how the server itself was started.
+stop is to kill the process running it. The pool hands one task to one idle worker; when the
+answer does not come back in time the worker is killed and replaced, and the caller gets
+`QueryTimeout`. A worker that dies (e.g. at its memory cap) is replaced as well. Workers are
+fresh interpreters (`python -m cokg.serve.pool FD`) talking over a socket pair, independent of
+how the server itself was started.
+
+Where a worker's data comes from (`DataSource`):
+
+- An embedded store: the worker follows the snapshots its writers publish
+  (`<store>.snapshots/<n>/`, `cokg.store.snapshots`). Before each task, and every 0.1 s while
+  idle, it reads the `current` pointer (a tiny file read, ~20 us); when a writer has published
+  a newer snapshot, the worker takes a shared flock on `<n>.lock` (so no writer deletes it
+  meanwhile), opens it read-only and releases the old one, which the next writer then deletes.
+  So an ingest shows a fraction of a second after it closes, without a restart; and the server
+  never touches the writer lock, so it keeps answering while an ingest writes (from the
+  previous snapshot meanwhile).
+- `memory:` (or a store no writer published yet): an N-Quads file loaded once at start.
+
+In memory or on disk? Measured on the founding store (7.7k triples, a 1.7 MB snapshot; the 18
+saved queries, best of 3, on a loaded 2-core machine): all 18 take 47 ms in memory against
+282 ms on the read-only disk snapshot (6x), and copying the snapshot into memory costs 0.10-0.15
+s (opening it read-only: 0.02 s). So a snapshot up to `DataSource.in_memory_max` (16 MB on disk,
+~70k triples) is copied into memory, its lock released at once; the copy runs at ~60k
+triples/s, so a larger snapshot (1M triples: ~15 s per worker per ingest, a stalled query) is
+queried on disk instead, holding its lock for as long as it is served.
 
 The worker side imports only the standard library, pyoxigraph, `cokg.sandbox` (which denies
-it the network once its data is loaded) and `cokg.serve.results` (the results formats, standard
-library only), so starting one stays cheap.
+it the network once its data is loaded: following later snapshots needs only files, which the
+filter leaves alone), `cokg.serve.results` (the results formats, standard library only) and
+`cokg/store/snapshots.py` loaded from its file (standard library only), so starting one stays
+cheap.
 """
 
 from __future__ import annotations
@@ -64,9 +85,12 @@ class QueryRefused(QueryError):
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where a worker gets its data: an N-Quads file (None: an empty dataset)."""
+    """Where a worker gets its data: an N-Quads file loaded once (None: an empty dataset), or
+    an embedded store's snapshots directory (`<store>.snapshots`), followed as writers publish."""
 
     snapshot: Path | None = None
+    snapshots: Path | None = None
+    in_memory_max: int = 16 * 1024 * 1024  # bytes on disk: larger snapshots are read on disk
 
 
 @dataclass
@@ -228,6 +252,14 @@ class QueryPool:
 
         threading.Thread(target=replace, daemon=True).start()
 
+    def generation(self) -> str | None:
+        """The newest snapshot published (the workers serve it from their next task on);
+        None when the data is a fixed N-Quads snapshot."""
+        if self.source.snapshots is None:
+            return None
+        pointer: str | None = _snapshots_module().pointer(self.source.snapshots)
+        return pointer
+
     # -- running tasks -------------------------------------------------------------------
     def run(self, task: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
         """Run one task on an idle worker (QueryTimeout, WorkerLost, ServiceBusy, QueryRefused)."""
@@ -289,6 +321,79 @@ def _limit_resources(memory_mb: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+class _Live:
+    """The data of a worker following an embedded store's published snapshots.
+
+    `follow()` (before each task) reads the `current` pointer; when it names a newer snapshot,
+    that one is held (a shared flock on its `<n>.lock`, so no writer deletes it meanwhile) and
+    opened, and the old one is released (the next writer deletes it). A small snapshot is copied
+    into memory and released at once; a large one is queried on disk (see the module notes)."""
+
+    def __init__(self, ox: Any, snaps: Path, in_memory_max: int) -> None:
+        self.ox = ox
+        self.snaps = snaps
+        self.in_memory_max = in_memory_max
+        self.generation: str | None = None
+        self.store: Any = ox.Store()  # nothing published yet: an empty dataset
+        self._held: Any = None  # the lock file of the snapshot read on disk
+
+    def follow(self) -> None:
+        snapshots = _snapshots_module()
+        n = snapshots.pointer(self.snaps)
+        if n is None or n == self.generation:
+            return
+        held = snapshots.hold_current(self.snaps)
+        if held is None:
+            return
+        snap, fh = held
+        try:
+            disk = self.ox.Store.read_only(str(snap))
+            if _size(snap) <= self.in_memory_max:
+                store = self.ox.Store()
+                store.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+                del disk
+                fh.close()
+                fh = None
+            else:
+                store = disk
+        except BaseException:
+            if fh is not None:
+                fh.close()
+            raise
+        old, self._held = self._held, fh
+        self.store, self.generation = store, snap.name
+        if old is not None:
+            old.close()  # releases the old snapshot's lock: the next writer deletes it
+
+
+FOLLOW_EVERY = 0.1  # seconds between reads of the `current` pointer while a worker is idle
+
+
+def _snapshots_module() -> Any:
+    """`cokg.store.snapshots` (the one reading of the pointer format, standard library only),
+    loaded from its file: importing it as `cokg.store.snapshots` would run `cokg.store`'s
+    `__init__`, which brings rdflib into the worker."""
+    name = "_cokg_store_snapshots"
+    if name not in sys.modules:
+        import importlib.util
+
+        path = Path(__file__).resolve().parents[1] / "store" / "snapshots.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _size(path: Path) -> int:
+    total = 0
+    for entry in path.iterdir():
+        with contextlib.suppress(OSError):
+            total += entry.stat().st_size
+    return total
+
+
 def worker_main(conn: Connection) -> None:
     """Load the data, then answer tasks until told to stop (None) or the pipe closes."""
     try:
@@ -296,29 +401,46 @@ def worker_main(conn: Connection) -> None:
     except (EOFError, OSError):
         return
     _limit_resources(memory_mb)
+    live: _Live | None = None
     try:
         import pyoxigraph as ox
 
-        store = ox.Store()
-        if source.snapshot is not None:
-            store.bulk_load(path=str(source.snapshot), format=ox.RdfFormat.N_QUADS)
+        if source.snapshots is not None:
+            live = _Live(ox, Path(source.snapshots), source.in_memory_max)
+            live.follow()
+            store = live.store
+        else:
+            store = ox.Store()
+            if source.snapshot is not None:
+                store.bulk_load(path=str(source.snapshot), format=ox.RdfFormat.N_QUADS)
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     # From here on this process cannot open a network socket, whatever a query asks for.
+    # Following later snapshots needs only files, which the filter leaves alone.
     from cokg.sandbox import deny_network
 
     deny_network()
     conn.send(("ready", os.getpid()))
     while True:
         try:
+            if live is not None:
+                # Idle, follow new snapshots as they come, so the next task finds them loaded.
+                while not conn.poll(FOLLOW_EVERY):
+                    with contextlib.suppress(Exception):
+                        live.follow()
             task = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         if task is None:
             return
         try:
-            reply = ("ok", _run_task(ox, store, task))
+            if live is not None:
+                # On failure keep answering from the snapshot held; tried again next task.
+                with contextlib.suppress(Exception):
+                    live.follow()
+                store = live.store
+            reply = ("ok", _run_task(ox, store, task, live))
         except _Refusal as exc:
             reply = ("refused", {"message": str(exc), "reason": exc.reason})
         except Exception as exc:  # keep serving: report the error to the caller
@@ -367,9 +489,12 @@ def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
         raise _Refusal(f"SPARQL syntax error: {exc}", "syntax") from None
 
 
-def _run_task(ox: Any, store: Any, task: dict[str, Any]) -> dict[str, Any]:
+def _run_task(
+    ox: Any, store: Any, task: dict[str, Any], live: _Live | None = None
+) -> dict[str, Any]:
     if task["op"] == "ping":
-        return {"pid": os.getpid(), "triples": len(store)}
+        generation = live.generation if live is not None else None
+        return {"pid": os.getpid(), "triples": len(store), "generation": generation}
     limit = int(task.get("limit") or 0)
     result = _run_query(ox, store, task)
     if isinstance(result, ox.QueryBoolean):

@@ -22,6 +22,7 @@ from cokg.models import QueryResult
 from cokg.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_isolated
 from cokg.sparql import bind, screen
 from cokg.store.protocol import Progress, Triple
+from cokg.store.snapshots import current_snapshot, hold_current
 from cokg.terms import TermMemo, graph_node, triples_to_quads
 
 # export format name -> (pyoxigraph format, holds named graphs)
@@ -300,31 +301,21 @@ class EmbeddedStore(OxigraphStore):
     def _open_snapshot(self) -> bool:
         """Open the current snapshot read-only under a shared lock; False when there is none
         (a store published by no writer yet: then the live directory is read, as before)."""
-        for _ in range(10):
-            snap = _current_snapshot(self.snapshots_dir)
-            if snap is None:
-                return False
-            try:
-                fh = open(snap.with_name(snap.name + ".lock"))  # noqa: SIM115 (held until close)
-            except FileNotFoundError:
-                continue  # pruned since the pointer was read: read it again
-            try:
-                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                fh.close()
-                continue  # being pruned right now
-            if not snap.is_dir():
-                fh.close()
-                continue
-            try:
-                self._ox = ox.Store.read_only(str(snap))
-            except OSError as exc:
-                fh.close()
-                raise StoreError(f"cannot open store: {exc}", file=self.path) from None
-            self._lock_fh = fh
-            self.snapshot = snap
-            return True
-        raise StoreError("the store's snapshots kept changing while opening", file=self.path)
+        try:
+            held = hold_current(self.snapshots_dir)
+        except RuntimeError as exc:
+            raise StoreError(str(exc), file=self.path) from None
+        if held is None:
+            return False
+        snap, fh = held
+        try:
+            self._ox = ox.Store.read_only(str(snap))
+        except OSError as exc:
+            fh.close()
+            raise StoreError(f"cannot open store: {exc}", file=self.path) from None
+        self._lock_fh = fh
+        self.snapshot = snap
+        return True
 
     # -- the writer's lock, in arrival order ---------------------------------------------
 
@@ -392,7 +383,7 @@ class EmbeddedStore(OxigraphStore):
         if self._ox is not None and not self.read_only:
             with contextlib.suppress(OSError):
                 self._ox.flush()
-            if self._dirty or _current_snapshot(self.snapshots_dir) is None:
+            if self._dirty or current_snapshot(self.snapshots_dir) is None:
                 self._publish()
             _prune_logs(self.path)
         self._ox = None
@@ -406,7 +397,7 @@ class EmbeddedStore(OxigraphStore):
         snaps.mkdir(exist_ok=True)
         for stale in snaps.glob("tmp-*"):  # a writer killed while publishing
             shutil.rmtree(stale, ignore_errors=True)
-        current = _current_snapshot(snaps)
+        current = current_snapshot(snaps)
         n = int(current.name) + 1 if current is not None else 1
         tmp = snaps / f"tmp-{os.getpid()}"
         try:
@@ -492,14 +483,6 @@ def _first_in_line(queue_dir: Path, ticket: Path) -> bool:
             pass  # alive, another user's
         return False
     return True
-
-
-def _current_snapshot(snaps: Path) -> Path | None:
-    try:
-        n = (snaps / "current").read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return snaps / n if n.isdigit() else None
 
 
 def _prune_snapshot(snap: Path) -> None:

@@ -1,0 +1,416 @@
+"""The template keeps a date's precision, and offers drop-down lists (issue 11, items 3 and 7).
+
+Dates: every column of a written workbook is a text cell ("@"), so a typed 2018-10 stays text;
+a cell a spreadsheet program turned into a date anyway (openpyxl gives a datetime) is read at
+the precision its number format shows, or refused naming sheet, column and row — never widened
+to a day. CSV cells are text and stay as typed.
+
+Drop-downs: the construct-code column offers every framework code (hidden sheet `codes`, code
+and label) as a hint (several codes per cell are allowed, so it refuses nothing); the
+controlled-value columns offer their values (hidden sheet `values`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SKOS
+
+from cokg.namespaces import COKG, COKGID
+from cokg.template import SHEETS, date_precision, read_template, write_template
+from cokg.validate import format_report, validate
+from cokg.vocabulary import EVENT_TYPES, INNOVATION_NATURES, PHASES, ROLES, STANCES
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ROOT / "ontology" / "frameworks"
+EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # a plain string: pytest probes module attributes
+GYEAR, GYEARMONTH, DATE = (URIRef(XSD_NS + t) for t in ("gYear", "gYearMonth", "date"))
+EVENT = URIRef(str(COKGID) + "event/c1/e1")
+EVENT_COLUMNS = [c.name for c in SHEETS["events"][1]]
+
+
+def _events_book(tmp_path: Path, value: object, number_format: str | None = None,
+                 *, iso_dates: bool = False) -> Path:  # fmt: skip
+    """A workbook with one event whose date cell holds `value` in `number_format`."""
+    wb = Workbook()
+    wb.iso_dates = iso_dates  # True: dates stored as ISO text cells (t="d"), as some programs do
+    ws = wb.active
+    ws.title = "events"
+    ws.append(EVENT_COLUMNS)
+    ws.append(["c1", "e1", "An event", None])
+    cell = ws.cell(row=2, column=EVENT_COLUMNS.index("date") + 1, value=value)
+    if number_format is not None:
+        cell.number_format = number_format
+    out = tmp_path / "book.xlsx"
+    wb.save(out)
+    return out
+
+
+def _event_dates(book: Path) -> list[Literal]:
+    conv = read_template(book)
+    return [o for o in conv.graph.objects(EVENT, COKG.date) if isinstance(o, Literal)]
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number_format", "expected"),
+    [
+        ("yyyy", Literal("2018", datatype=GYEAR)),
+        ("YYYY", Literal("2018", datatype=GYEAR)),
+        ("yyyy-mm", Literal("2018-10", datatype=GYEARMONTH)),
+        ("yyyy\\-mm", Literal("2018-10", datatype=GYEARMONTH)),  # as LibreOffice writes it
+        ("mmm yyyy", Literal("2018-10", datatype=GYEARMONTH)),
+        ("mmmm\\ yyyy", Literal("2018-10", datatype=GYEARMONTH)),
+        ("mm/yyyy", Literal("2018-10", datatype=GYEARMONTH)),
+        ("mmm-yy", Literal("2018-10", datatype=GYEARMONTH)),  # Excel's built-in 17
+        ("[$-409]mmm\\-yy;@", Literal("2018-10", datatype=GYEARMONTH)),
+        ("yyyy-mm-dd", Literal("2018-10-15", datatype=DATE)),
+        ("dd/mm/yyyy", Literal("2018-10-15", datatype=DATE)),
+        ("mm-dd-yy", Literal("2018-10-15", datatype=DATE)),  # Excel's built-in 14
+        ("d-mmm-yy", Literal("2018-10-15", datatype=DATE)),
+        ("yyyy-mm-dd h:mm:ss", Literal("2018-10-15", datatype=DATE)),
+    ],
+)
+def test_a_date_cell_is_read_at_the_precision_its_format_shows(
+    tmp_path: Path, number_format: str, expected: Literal
+) -> None:
+    book = _events_book(tmp_path, dt.datetime(2018, 10, 15), number_format)
+    assert _event_dates(book) == [expected]
+    assert _event_dates(book)[0].datatype == expected.datatype
+
+
+def test_a_date_cell_stored_as_iso_text_uses_its_format_too(tmp_path: Path) -> None:
+    book = _events_book(tmp_path, dt.datetime(2018, 10, 1), "yyyy-mm", iso_dates=True)
+    assert _event_dates(book) == [Literal("2018-10", datatype=GYEARMONTH)]
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "iso_dates"),
+    [
+        (dt.datetime(2018, 10, 1), "General", True),  # a date with no date format
+        (dt.datetime(2018, 10, 1), "d-mmm", False),  # Excel's built-in 16: no year shown
+        (dt.datetime(2018, 10, 1), "mmmm", False),
+        (dt.time(10, 30), "h:mm", False),  # a time is no date
+    ],
+    ids=["general", "day-month", "month-only", "time"],
+)
+def test_a_date_cell_whose_format_cannot_tell_is_refused_by_sheet_column_row(
+    tmp_path: Path, value: object, number_format: str, iso_dates: bool
+) -> None:
+    book = _events_book(tmp_path, value, number_format, iso_dates=iso_dates)
+    conv = read_template(book)
+    assert not list(conv.graph.objects(EVENT, COKG.date))  # never widened to a day
+    assert len(conv.problems) == 1
+    p = conv.problems[0]
+    assert (p.file, p.row, p.column, p.severity) == ("book.xlsx, sheet events", 2, "date",
+                                                     "violation")  # fmt: skip
+    assert "YYYY-MM" in p.message and "text" in p.message
+
+
+def test_a_refused_date_cell_is_reported_by_validate(tmp_path: Path) -> None:
+    book = _example_book(tmp_path, {("events", 2, "date"): (dt.datetime(2017, 6, 1), "d-mmm")})
+    report = validate([book])
+    assert not report.conforms
+    text = format_report(report)
+    assert (
+        "example.xlsx, sheet events row 2 (event first-cafe of case fictional-riverside): "
+        "column date: this cell was turned into a date or time (2017-06-01) by the spreadsheet "
+        "program, and its format 'd-mmm' does not show whether the source gives a year, a "
+        "month or a day"
+    ) in text
+    assert [(r.file, r.row, r.column) for r in report.results if r.column == "date"] == [
+        ("example.xlsx, sheet events", 2, "date")
+    ]
+
+
+def test_a_text_date_cell_stays_as_typed(tmp_path: Path) -> None:
+    book = _events_book(tmp_path, "2018-10", "@")
+    assert _event_dates(book) == [Literal("2018-10", datatype=GYEARMONTH)]
+
+
+def test_a_year_typed_as_a_number_stays_a_year(tmp_path: Path) -> None:
+    book = _events_book(tmp_path, 2018)
+    assert _event_dates(book) == [Literal("2018", datatype=GYEAR)]
+
+
+def test_case_date_columns_keep_their_precision(tmp_path: Path) -> None:
+    cols = [c.name for c in SHEETS["cases"][1]]
+    values = {
+        "case_id": "c1",
+        "label": "Case",
+        "innovation": "Thing",
+        "source_title": "Report",
+        "coproduction_start_year": (dt.datetime(2015, 1, 1), "yyyy"),
+        "interviews_from": (dt.datetime(2019, 11, 1), "mmm yyyy"),
+        "interviews_to": (dt.datetime(2021, 8, 1), "mm/yyyy"),
+        "adoption_start": (dt.datetime(2016, 3, 9), "dd/mm/yyyy"),
+        "adoption_end": "2018",
+    }
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "cases"
+    ws.append(cols)
+    for name, v in values.items():
+        cell = ws.cell(row=2, column=cols.index(name) + 1)
+        if isinstance(v, tuple):
+            cell.value, cell.number_format = v
+        else:
+            cell.value = v
+    book = tmp_path / "book.xlsx"
+    wb.save(book)
+    conv = read_template(book)
+    assert not conv.problems
+    g = conv.graph
+    case = URIRef(str(COKGID) + "case/c1")
+    episode = URIRef(str(COKGID) + "episode/c1/adoption")
+    assert list(g.objects(case, COKG.coproductionStartYear)) == [Literal("2015", datatype=GYEAR)]
+    assert list(g.objects(case, COKG.interviewsFrom)) == [Literal("2019-11", datatype=GYEARMONTH)]
+    assert list(g.objects(case, COKG.interviewsTo)) == [Literal("2021-08", datatype=GYEARMONTH)]
+    assert list(g.objects(episode, COKG.startDate)) == [Literal("2016-03-09", datatype=DATE)]
+    assert list(g.objects(episode, COKG.endDate)) == [Literal("2018", datatype=GYEAR)]
+
+
+def test_csv_dates_stay_as_typed(tmp_path: Path) -> None:
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    with (folder / "events.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(EVENT_COLUMNS)
+        for i, d in enumerate(("2018", "2018-10", "2018-10-15"), start=1):
+            w.writerow(["c1", f"e{i}", "An event", d] + [""] * (len(EVENT_COLUMNS) - 4))
+    g = read_template(folder).graph
+    got = {str(s).rsplit("/", 1)[1]: o for s, o in g.subject_objects(COKG.date)}
+    assert got == {
+        "e1": Literal("2018", datatype=GYEAR),
+        "e2": Literal("2018-10", datatype=GYEARMONTH),
+        "e3": Literal("2018-10-15", datatype=DATE),
+    }
+
+
+def _example_book(
+    tmp_path: Path, cells: dict[tuple[str, int, str], tuple[object, str]] | None = None
+) -> Path:
+    """The example submission as a workbook in which every date a steward typed became a date
+    cell, formatted as a spreadsheet program formats what was typed (2017-06: yyyy-mm), except
+    `cells`: (sheet, row, column) -> (value, number format)."""
+    fmt = {4: "yyyy", 7: "yyyy-mm", 10: "yyyy-mm-dd"}
+    wb = Workbook()
+    wb.active.title = "README"
+    for sheet, (_, cols) in SHEETS.items():
+        f = EXAMPLE / f"{sheet}.csv"
+        if not f.exists():
+            continue
+        ws = wb.create_sheet(sheet)
+        date_cols = {c.name for c in cols if c.date and c.name != "date_text"}
+        with f.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        ws.append(rows[0])
+        for r, values in enumerate(rows[1:], start=2):
+            for j, (name, v) in enumerate(zip(rows[0], values, strict=True), start=1):
+                cell = ws.cell(row=r, column=j)
+                if (sheet, r, name) in (cells or {}):
+                    cell.value, cell.number_format = (cells or {})[(sheet, r, name)]
+                elif name in date_cols and re.fullmatch(r"[0-9]{4}(-[0-9]{2}){0,2}", v):
+                    parts = [int(x) for x in v.split("-")] + [1, 1]
+                    cell.value = dt.datetime(parts[0], parts[1], parts[2])
+                    cell.number_format = fmt[len(v)]
+                else:
+                    cell.value = v or None
+    book = tmp_path / "example.xlsx"
+    wb.save(book)
+    return book
+
+
+def test_example_with_date_cells_gives_the_csv_graph(tmp_path: Path) -> None:
+    book = _example_book(tmp_path)
+    dates = [c for ws in load_workbook(book).worksheets for row in ws.iter_rows() for c in row
+             if c.is_date]  # fmt: skip
+    assert len(dates) >= 5
+    from_csv, from_xlsx = read_template(EXAMPLE), read_template(book)
+    assert not from_xlsx.problems
+    assert isomorphic(from_csv.graph, from_xlsx.graph)
+
+
+@pytest.mark.parametrize(
+    ("number_format", "expected"),
+    [
+        ("yyyy", "year"),
+        ("e", "year"),
+        ('yyyy"年"m"月"', "month"),
+        ("m/d/yyyy h:mm AM/PM", "day"),
+        ("dddd, mmmm d, yyyy", "day"),
+        ("[Red]yyyy-mm", "month"),
+        ("hh:mm yyyy", "year"),  # mm after hh is minutes
+        ("mm:ss", None),
+        ("[h]:mm:ss", None),
+        ("General", None),
+        ("@", None),
+        ("0.00E+00", None),
+    ],
+)
+def test_date_precision_of_number_formats(number_format: str, expected: str | None) -> None:
+    assert date_precision(number_format) == expected
+
+
+def test_written_template_has_text_format_on_every_date_column(tmp_path: Path) -> None:
+    out = tmp_path / "template.xlsx"
+    write_template(out)
+    wb = load_workbook(out)
+    date_columns = [(s, c.name) for s, (_, cols) in SHEETS.items() for c in cols if c.date]
+    assert {("events", "date"), ("cases", "interviews_from"), ("cases", "adoption_start"),
+            ("cases", "coproduction_start_year")} <= set(date_columns)  # fmt: skip
+    for sheet, (_, cols) in SHEETS.items():
+        ws = wb[sheet]
+        for i, col in enumerate(cols, start=1):
+            assert ws.cell(row=1, column=i).value == col.name
+            # every column is text (ids such as mar-05 would become dates too); dates above all
+            assert ws.column_dimensions[get_column_letter(i)].number_format == "@", (sheet, col)
+
+
+# --- drop-down lists -----------------------------------------------------------------------------
+
+
+def _framework_concepts() -> dict[str, str]:
+    """code -> label of every concept in the framework files, computed with rdflib alone."""
+    out: dict[str, str] = {}
+    for f in sorted(FRAMEWORKS.glob("*.ttl")):
+        g = Graph().parse(f, format="turtle")
+        for concept, scheme in g.subject_objects(SKOS.inScheme):
+            if "/framework/" not in str(scheme):
+                continue
+            prefix, _ns, local = g.namespace_manager.compute_qname(str(concept))
+            out[f"{prefix}:{local}"] = str(g.value(concept, SKOS.prefLabel))
+    return out
+
+
+def _validations(ws: Worksheet) -> dict[str, DataValidation]:
+    """column name -> its data validation (each validation covers one column)."""
+    header = [c.value for c in ws[1]]
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        (rng,) = list(dv.sqref.ranges)
+        assert rng.min_col == rng.max_col
+        out[header[rng.min_col - 1]] = dv
+    return out
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tpl") / "template.xlsx"
+    write_template(out)
+    return out
+
+
+def test_codes_column_offers_every_framework_code(written: Path) -> None:
+    wb = load_workbook(written)
+    codes_ws = wb["codes"]
+    assert codes_ws.sheet_state == "hidden"
+    rows = list(codes_ws.iter_rows(values_only=True))
+    assert rows[0] == ("code", "label")
+    listed = {code: label for code, label in rows[1:]}
+    expected = _framework_concepts()
+    assert len(rows) - 1 == len(expected) == len(listed)  # each concept once
+    assert listed == expected
+    assert {"cfir22:IV.K", "frame:external-context", "cfir09:V.B.4"} <= set(listed)
+
+    ws = wb["findings"]
+    dv = _validations(ws)["codes"]
+    col = get_column_letter([c.name for c in SHEETS["findings"][1]].index("codes") + 1)
+    assert dv.type == "list"
+    assert dv.formula1 == f"'codes'!$A$2:$A${len(expected) + 1}"
+    assert str(dv.sqref) == f"{col}2:{col}1048576"
+    assert dv.showErrorMessage is False  # several codes per cell: the list is a hint
+    help_text = next(c.help for c in SHEETS["findings"][1] if c.name == "codes")
+    assert "hint" in help_text and "several" in help_text
+
+
+def test_every_listed_code_is_accepted_by_the_reader(written: Path, tmp_path: Path) -> None:
+    codes = [r[0] for r in load_workbook(written)["codes"].iter_rows(min_row=2, values_only=True)]
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    cols = [c.name for c in SHEETS["findings"][1]]
+    row = dict.fromkeys(cols, "")
+    row.update(case_id="c1", finding_id="f1", statement="S", phase="adoption",
+               codes="; ".join(codes))  # fmt: skip
+    with (folder / "findings.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerow([row[c] for c in cols])
+    conv = read_template(folder)
+    assert not conv.problems
+    finding = URIRef(str(COKGID) + "finding/c1/f1")
+    assert len(set(conv.graph.objects(finding, COKG.codedTo))) == len(codes)
+
+
+VALUE_COLUMNS: dict[tuple[str, str], tuple[Mapping[str, object], bool]] = {
+    ("cases", "innovation_nature"): (INNOVATION_NATURES, False),
+    ("events", "phase"): (PHASES, False),
+    ("events", "event_type"): (EVENT_TYPES, False),
+    ("roles", "role"): (ROLES, False),
+    ("roles", "phases"): (PHASES, True),  # several phases per cell
+    ("findings", "phase"): (PHASES, False),
+    ("findings", "stance"): (STANCES, False),
+    ("findings", "kind"): ({"narrative": 0, "cross-case": 0}, False),
+    ("quotations", "phase"): (PHASES, False),
+}
+
+
+def test_controlled_value_columns_offer_their_values(written: Path) -> None:
+    wb = load_workbook(written)
+    values_ws = wb["values"]
+    assert values_ws.sheet_state == "hidden"
+    for (sheet, column), (allowed, several) in VALUE_COLUMNS.items():
+        dv = _validations(wb[sheet])[column]
+        col = get_column_letter([c.name for c in SHEETS[sheet][1]].index(column) + 1)
+        assert dv.type == "list" and str(dv.sqref) == f"{col}2:{col}1048576"
+        m = re.fullmatch(r"'values'!\$([A-Z]+)\$2:\$\1\$([0-9]+)", dv.formula1)
+        assert m, dv.formula1
+        col_cells = values_ws[f"{m.group(1)}2:{m.group(1)}{m.group(2)}"]
+        listed = [row[0].value for row in col_cells]
+        assert listed == list(allowed), (sheet, column)
+        assert dv.showErrorMessage is (not several), (sheet, column)
+    # every column with allowed values has a drop-down; no other column has one
+    for sheet, (_, cols) in SHEETS.items():
+        have = set(_validations(wb[sheet]))
+        assert have == {c.name for c in cols if c.allowed or c.codes}, sheet
+
+
+def test_a_filled_written_template_reads_past_its_hidden_lists(
+    written: Path, tmp_path: Path
+) -> None:
+    book = tmp_path / "filled.xlsx"
+    shutil.copy(written, book)
+    wb = load_workbook(book)
+    ws = wb["events"]
+    ws.append(["c1", "e1", "An event", "2018-10", "October 2018", "adoption", "launch"])
+    wb.save(book)
+    conv = read_template(book)
+    assert not conv.problems
+    assert _event_dates(book) == [Literal("2018-10", datatype=GYEARMONTH)]
+
+
+def test_template_can_take_its_codes_from_a_store(tmp_path: Path) -> None:
+    from cokg.store import MemoryStore
+
+    mem = MemoryStore()
+    f = FRAMEWORKS / "study-frame.ttl"
+    mem.load_files({"https://w3id.org/cokg/graph/framework/study-frame": f})
+    out = tmp_path / "t.xlsx"
+    write_template(out, store=mem)
+    codes = [r[0] for r in load_workbook(out)["codes"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(codes) == sorted(c for c in _framework_concepts() if c.startswith("frame:"))
