@@ -304,3 +304,35 @@ def test_validating_a_changed_submission_ignores_its_stored_copy(
         assert validate([changed], store=st).conforms  # its own graph is left out
         stale = validate([changed], store=st, exclude_graphs=())
     assert not stale.conforms  # two labels: the new one and the stored one
+
+
+@pytest.mark.parametrize(
+    ("command", "wait", "at_least"),
+    [
+        pytest.param("ingest", "0", 0.0, id="ingest-no-wait"),
+        pytest.param("ingest", "0.6", 0.6, id="ingest-waits"),
+        pytest.param("retract", "0.6", 0.6, id="retract-waits"),
+        pytest.param("build", "0.6", 0.6, id="build-waits"),
+    ],
+)
+def test_writers_wait_their_turn_up_to_wait(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, command: str, wait: str, at_least: float
+) -> None:
+    monkeypatch.setenv("COKG_WAIT", "600")  # --wait wins over the environment
+    args = {
+        "ingest": ["ingest", str(EXAMPLE), "--by", "A"],
+        "retract": ["retract", "fictional-riverside"],
+        "build": ["build"],
+    }[command]
+    if command == "retract":
+        ingest([EXAMPLE], by="A", store=store_dir)  # something to retract
+    before = _quads(store_dir)
+    with EmbeddedStore(store_dir):  # another writer holds the store throughout
+        t0 = time.monotonic()
+        r = _run(*args, "--store", str(store_dir), "--wait", wait)
+        took = time.monotonic() - t0
+    assert r.exit_code == 3, r.output
+    assert f"locked by another process (process {os.getpid()}," in r.output
+    assert at_least <= took < at_least + 10
+    assert ("waited" in r.output) == (at_least > 0)
+    assert _quads(store_dir) == before

@@ -365,16 +365,26 @@ class _Progress:
             self._bar = None
 
 
+_wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="How long to wait for another writer to finish (default $COKG_WAIT or 120; 0: not).",
+)
+
+
 @cli.command("build")
 @click.option("--fresh", is_flag=True, help="Rebuild from scratch; keeps the old store until done.")
 @click.option("--store", "store_spec", default=None,
               help="Store directory, memory: or endpoint URL (default .cokg/store).")  # fmt: skip
-def build_cmd(fresh: bool, store_spec: str | None) -> None:
+@_wait_option
+def build_cmd(fresh: bool, store_spec: str | None, wait: float | None) -> None:
     """Load the ontology, frameworks and data/ into the store, one named graph per file."""
     from cokg.formats import render_build
     from cokg.store import build, open_store
 
-    with open_store(store_spec) as store, _Progress() as progress:
+    with open_store(store_spec, wait=wait) as store, _Progress() as progress:
         report = build(store, fresh=fresh, progress=progress)
     click.echo(render_build(report), nl=False)
 
@@ -497,8 +507,9 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
                    "(all in one transaction).")  # fmt: skip
 @click.option("--technical", is_flag=True,
               help="Messages with ontology terms (cokg:...) and check names.")  # fmt: skip
+@_wait_option
 def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None,
-               replace: bool, technical: bool) -> None:  # fmt: skip
+               replace: bool, technical: bool, wait: float | None) -> None:  # fmt: skip
     """Validate a submission and, if it conforms, store it as one named graph with provenance.
 
     A record (case, finding, quotation, ...) stored in another submission is refused unless
@@ -514,7 +525,7 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
     try:
         with _Progress() as progress:
             rep = ingest(list(paths), by=by, store=store_spec, submission=sid, replace=replace,
-                         progress=progress)  # fmt: skip
+                         progress=progress, wait=wait)  # fmt: skip
     except ValidationFailed as exc:
         report = exc.report  # type: ignore[attr-defined]
         click.echo(format_report(report, technical=technical), nl=False)
@@ -528,12 +539,13 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
 @cli.command("retract")
 @click.argument("graph")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
-def retract_cmd(graph: str, store_spec: str | None) -> None:
+@_wait_option
+def retract_cmd(graph: str, store_spec: str | None, wait: float | None) -> None:
     """Remove one submission (id, submission/<id> or graph IRI) and its provenance record."""
     from cokg.formats import render_retracted
     from cokg.ingest import retract
 
-    click.echo(render_retracted(retract(graph, store=store_spec)), nl=False)
+    click.echo(render_retracted(retract(graph, store=store_spec, wait=wait)), nl=False)
 
 
 @cli.command("graphs")

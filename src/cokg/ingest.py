@@ -164,6 +164,7 @@ def ingest(
     replace: bool = False,
     engine: str = "sparql",
     progress: Callable[..., None] | None = None,
+    wait: float | None = None,
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
     transaction. `store`: an open Store, or a store spec (None = the default embedded store).
@@ -225,7 +226,7 @@ def ingest(
         if _is_local(spec):
             with open_store(spec, read_only=True) as ro:
                 check(ro)
-        with open_store(spec) as rw:
+        with open_store(spec, wait=wait) as rw:
             report, drops = check(rw)
             say(f"writing {len(sub.graph):,} triples")
             replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
@@ -387,7 +388,9 @@ def _conflicts(
 # --- retract and list ---------------------------------------------------------------------
 
 
-def retract(graph: str, *, store: Store | str | Path | None = None) -> str:
+def retract(
+    graph: str, *, store: Store | str | Path | None = None, wait: float | None = None
+) -> str:
     """Remove one submission graph and its provenance record, in one transaction.
     Returns the graph IRI removed. Raises ParameterError when there is no such submission."""
     sid, iri = _graph_from_arg(graph)
@@ -406,7 +409,7 @@ def retract(graph: str, *, store: Store | str | Path | None = None) -> str:
         with open_store(store, read_only=True) as ro:
             if iri not in ro.graphs():
                 raise ParameterError(f"no submission {sid!r} in the store (see `cokg graphs`)")
-    with open_store(store) as rw:
+    with open_store(store, wait=wait) as rw:
         return run(rw)
 
 

@@ -19,15 +19,17 @@ def open_store(
     read_only: bool = False,
     allow_network: bool = False,
     method: str | None = None,
+    wait: float | None = None,
 ) -> Store:
     """Open a store. `spec`: None (COKG_ENDPOINT, then `.cokg/config.toml`, then the default
-    embedded store `.cokg/store`), "memory:", an http(s) endpoint URL, or a store directory."""
+    embedded store `.cokg/store`), "memory:", an http(s) endpoint URL, or a store directory.
+    `wait`: seconds a writer waits for its turn on an embedded store (None: $COKG_WAIT)."""
     cfg = remote_config() if spec is None else {}
     if spec is None and cfg.get("endpoint"):
         spec = cfg["endpoint"]
     if spec is None:
         return EmbeddedStore(
-            paths.default_store_dir(), read_only=read_only, allow_network=allow_network
+            paths.default_store_dir(), read_only=read_only, allow_network=allow_network, wait=wait
         )
     text = str(spec)
     if text == "memory:":
@@ -45,7 +47,7 @@ def open_store(
         )
     if "://" in text:
         raise ParameterError(f"unsupported store {text!r}: use a directory, memory: or http(s)")
-    return EmbeddedStore(Path(text), read_only=read_only, allow_network=allow_network)
+    return EmbeddedStore(Path(text), read_only=read_only, allow_network=allow_network, wait=wait)
 
 
 def open_for_reading(spec: str | Path | None = None, *, allow_network: bool = False) -> Store:
