@@ -5,13 +5,13 @@ without follow-on errors, "did you mean", ids equal up to case, no cokg: terms u
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
+from submissions import copy_example, rewrite
 
 from cokg.cli import cli
 from cokg.validate import format_report, read_submission, validate
@@ -30,21 +30,6 @@ def founding_store():
     build(store)
     yield store
     store.close()
-
-
-def _copy_example(tmp_path: Path) -> Path:
-    dst = tmp_path / "submission"
-    shutil.copytree(EXAMPLE, dst)
-    return dst
-
-
-def _rewrite(csv_file: Path, row: int, column: str, value: str) -> None:
-    """Set one cell (row counted like a spreadsheet: the header is row 1)."""
-    with csv_file.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[row - 1][rows[0].index(column)] = value
-    with csv_file.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
 
 
 # --- supplements to stored records (problem 2, build 5) ------------------------------------------
@@ -79,8 +64,8 @@ def test_one_triple_supplement_to_a_missing_record_is_one_message(
 
 
 def test_shape_and_check_report_a_missing_construct_once(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "findings.csv", 2, "codes", "")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 2, "codes", "")
     report = validate([sub])
     (r,) = report.results  # not also "finding lacks a construct" from the QC check
     assert (r.file, r.row, r.column, r.severity) == ("findings.csv", 2, "codes", "violation")
@@ -88,16 +73,16 @@ def test_shape_and_check_report_a_missing_construct_once(tmp_path: Path) -> None
 
 
 def test_shape_and_check_report_a_bad_informant_code_once(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-2")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-2")
     report = validate([sub])
     (r,) = report.results
     assert (r.file, r.row, r.column) == ("quotations.csv", 3, "informant_code")
 
 
 def test_a_link_to_a_missing_record_is_one_message_with_did_you_mean(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "quotations.csv", 3, "supports", "grant-stabilty")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "supports", "grant-stabilty")
     report = validate([sub])
     (r,) = report.results  # not also "is not a known finding" (its sh:class)
     assert (r.file, r.row, r.column) == ("quotations.csv", 3, "supports")
@@ -106,8 +91,8 @@ def test_a_link_to_a_missing_record_is_one_message_with_did_you_mean(tmp_path: P
 
 
 def test_did_you_mean_for_an_unknown_construct_code(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "findings.csv", 3, "codes", "frame:external-contxt")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 3, "codes", "frame:external-contxt")
     report = validate([sub])
     (r,) = report.results  # not also sh:class and "not in one of the five frameworks"
     assert (r.file, r.row, r.column) == ("findings.csv", 3, "codes")
@@ -117,8 +102,8 @@ def test_did_you_mean_for_an_unknown_construct_code(tmp_path: Path) -> None:
 def test_a_dropped_row_is_named_as_its_record_without_follow_on_errors(tmp_path: Path) -> None:
     # The finding's stance is misspelt: the converter drops the row; the quotation and the
     # document supporting that finding must not be reported as pointing to nothing.
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "findings.csv", 3, "stance", "facilitater")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 3, "stance", "facilitater")
     report = validate([sub])
     (r,) = report.results
     assert (r.file, r.row, r.column) == ("findings.csv", 3, "stance")
@@ -129,11 +114,11 @@ def test_a_dropped_row_is_named_as_its_record_without_follow_on_errors(tmp_path:
 
 
 def test_ids_differing_only_by_case_are_one_id(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "findings.csv", 2, "finding_id", "Peer-Hosts")
-    _rewrite(sub / "quotations.csv", 2, "supports", "PEER-HOSTS")
-    _rewrite(sub / "quotations.csv", 2, "quotation_id", "q1")
-    _rewrite(sub / "quotations.csv", 2, "informant_code", "rvs-01")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 2, "finding_id", "Peer-Hosts")
+    rewrite(sub / "quotations.csv", 2, "supports", "PEER-HOSTS")
+    rewrite(sub / "quotations.csv", 2, "quotation_id", "q1")
+    rewrite(sub / "quotations.csv", 2, "informant_code", "rvs-01")
     report = validate([sub])
     assert report.conforms and report.results == (), format_report(report)
     # stored exactly as the canonical ids would be: nothing in the data changes
@@ -145,14 +130,14 @@ def test_ids_differing_only_by_case_are_one_id(tmp_path: Path) -> None:
 
 def _no_supports(tmp_path: Path) -> Path:
     """The example with a quotation supporting no finding: a warning (a QC check)."""
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "quotations.csv", 3, "supports", "")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "supports", "")
     return sub
 
 
 def test_messages_without_cokg_terms_or_check_names(tmp_path: Path) -> None:
     sub = _no_supports(tmp_path)
-    _rewrite(sub / "findings.csv", 2, "codes", "")
+    rewrite(sub / "findings.csv", 2, "codes", "")
     result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub)])
     assert result.exit_code == 1, result.output
     assert "cokg:" not in result.output and "cokgid:" not in result.output

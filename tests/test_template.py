@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from rdflib import Literal, URIRef
+from submissions import copy_example, rewrite
 
 from cokg.cli import cli
 from cokg.errors import InputError
@@ -22,21 +22,6 @@ EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template
 CASE = URIRef("https://w3id.org/cokg/id/case/fictional-riverside")
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # a plain string: pytest probes module attributes
 GYEAR, DATE = URIRef(XSD_NS + "gYear"), URIRef(XSD_NS + "date")
-
-
-def _copy_example(tmp_path: Path) -> Path:
-    dst = tmp_path / "submission"
-    shutil.copytree(EXAMPLE, dst)
-    return dst
-
-
-def _rewrite(csv_file: Path, row: int, column: str, value: str) -> None:
-    """Set one cell (row counted like a spreadsheet: the header is row 1)."""
-    with csv_file.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[row - 1][rows[0].index(column)] = value
-    with csv_file.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
 
 
 def _to_xlsx(folder: Path, out: Path) -> Path:
@@ -146,8 +131,8 @@ def test_origins_map_records_to_rows() -> None:
 
 
 def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "quotations.csv", 3, "informant_code", "RVS3")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS3")
     report = validate([sub])
     assert not report.conforms
     text = format_report(report)
@@ -158,8 +143,8 @@ def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
 
 
 def test_year_twenty_in_a_cell(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "cases.csv", 2, "adoption_start", "twenty")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "cases.csv", 2, "adoption_start", "twenty")
     report = validate([sub])
     shape_results = [r for r in report.results if r.constraint_component is not None]
     assert [(r.file, r.row, r.column, r.value) for r in shape_results] == [
@@ -179,22 +164,22 @@ def test_year_twenty_in_a_cell(tmp_path: Path) -> None:
 def test_bad_cells_are_violations_with_row_and_column(
     tmp_path: Path, column: str, value: str, sheet: str
 ) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / sheet, 2, column, value)
+    sub = copy_example(tmp_path)
+    rewrite(sub / sheet, 2, column, value)
     report = validate([sub])
     assert not report.conforms
     assert (sheet, 2, column) in {(r.file, r.row, r.column) for r in report.results}
 
 
 def test_role_notation_checked(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
-    _rewrite(sub / "roles.csv", 2, "role", "sponsor")
+    sub = copy_example(tmp_path)
+    rewrite(sub / "roles.csv", 2, "role", "sponsor")
     report = validate([sub])
     assert ("roles.csv", 2, "role") in {(r.file, r.row, r.column) for r in report.results}
 
 
 def test_ragged_row_is_unusable(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
+    sub = copy_example(tmp_path)
     with (sub / "documents.csv").open("a", encoding="utf-8") as fh:
         fh.write("fictional-riverside,extra,Title,grey literature,grant-stability,SURPLUS\n")
     with pytest.raises(InputError) as exc:
@@ -204,7 +189,7 @@ def test_ragged_row_is_unusable(tmp_path: Path) -> None:
 
 
 def test_non_utf8_csv_is_unusable(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
+    sub = copy_example(tmp_path)
     data = (sub / "organisations.csv").read_text(encoding="utf-8").replace("Riverside", "Rivèrside")
     (sub / "organisations.csv").write_bytes(data.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
@@ -212,7 +197,7 @@ def test_non_utf8_csv_is_unusable(tmp_path: Path) -> None:
 
 
 def test_bom_is_allowed(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
+    sub = copy_example(tmp_path)
     f = sub / "organisations.csv"
     f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
     assert (COKGID["org/riverside-peer-network"], RDF.type, COKG.Organisation) in read_template(
@@ -221,7 +206,7 @@ def test_bom_is_allowed(tmp_path: Path) -> None:
 
 
 def test_unknown_column_is_unusable(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
+    sub = copy_example(tmp_path)
     f = sub / "quotations.csv"
     f.write_text(f.read_text(encoding="utf-8").replace("informant_code", "informant"), "utf-8")
     with pytest.raises(InputError, match="unknown column 'informant'"):
@@ -229,7 +214,7 @@ def test_unknown_column_is_unusable(tmp_path: Path) -> None:
 
 
 def test_unknown_csv_in_folder_is_unusable(tmp_path: Path) -> None:
-    sub = _copy_example(tmp_path)
+    sub = copy_example(tmp_path)
     (sub / "people.csv").write_text("name\nnobody\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a template sheet"):
         read_template(sub)
