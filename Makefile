@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test conformance venv lint format bench clean system-deps browser-deps
+.PHONY: demo test conformance venv lint format bench clean system-deps browser-deps \
+  office-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -27,11 +28,16 @@ demo: system-deps venv
 browser-deps:
 	@bash scripts/browser-deps.sh
 
+# Headless LibreOffice Calc re-saves filled templates (tests/test_template_office.py): a real
+# spreadsheet program must keep the dates' precision. Installed from the distribution when missing.
+office-deps:
+	@bash scripts/office-deps.sh
+
 # The suite runs on every core (pytest-xdist), one test file per worker at a time, so that a
 # file's module-scoped fixtures and servers are set up once; the slowest files go first
 # (SLOWEST_FILES in tests/conftest.py). `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
-test: system-deps browser-deps venv
+test: system-deps browser-deps office-deps venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The W3C RDF syntax suites (905 files) are not ours to ship: they are read from

@@ -560,12 +560,27 @@ def graphs_cmd(store_spec: str | None) -> None:
 
 @cli.command("template")
 @click.argument("out", type=click.Path())
-def template_cmd(out: str) -> None:
-    """Write a blank submission template: OUT.xlsx (workbook) or OUT/ (CSV files)."""
-    from cokg.formats import render_written
-    from cokg.template import write_template
+@click.option("--case", "case_id", default=None, metavar="ID",
+              help="Export this stored case into the template, to correct and resubmit.")  # fmt: skip
+@click.option("--without-shared", is_flag=True,
+              help="With --case: leave out the shared records it refers to (organisations, "
+              "places, the study ...), which the store already holds.")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+def template_cmd(
+    out: str, case_id: str | None, without_shared: bool, store_spec: str | None
+) -> None:
+    """Write a submission template: OUT.xlsx (workbook) or OUT/ (CSV files). Blank, or with
+    --case ID holding that stored case exactly (it reads back to the same statements)."""
+    from cokg.formats import render_case_export, render_written
+    from cokg.template import export_case, write_template
 
-    click.echo(render_written(write_template(out)), nl=False)
+    if case_id is None:
+        if without_shared:
+            raise click.UsageError("--without-shared goes with --case")
+        click.echo(render_written(write_template(out, store=store_spec)), nl=False)
+        return
+    exported = export_case(case_id, out, store=store_spec, shared=not without_shared)
+    click.echo(render_case_export(exported), nl=False)
 
 
 @cli.command("constructs")

@@ -388,6 +388,23 @@ def render_written(files: Iterable[str | Path]) -> str:
     return _lines(f"wrote {f}" for f in files)
 
 
+def render_case_export(export: Any) -> str:
+    """`cokg template --case`: the files written and what they hold."""
+    held = ", ".join(f"{len(rows)} {sheet}" for sheet, rows in export.rows.items() if rows)
+    lines = [f"wrote {f}" for f in export.files]
+    lines.append(f"case {export.case_id}: {len(export.graph)} statements, as rows: {held}")
+    if export.shared_records:
+        lines.append(
+            f"with {len(export.shared_records)} shared records it refers to (organisations, "
+            "places, the study ...); --without-shared leaves them out"
+        )
+    if export.statements:
+        lines.append(
+            f"{export.statements} statements no sheet has a column for are on sheet statements"
+        )
+    return _lines(lines)
+
+
 def render_exported(size: int, out: str | Path) -> str:
     """`cokg export --out FILE`: how much was written where."""
     return _lines([f"wrote {size} bytes to {out}"])

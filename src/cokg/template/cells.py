@@ -1,0 +1,364 @@
+"""Reading a filled-in template: the rows of a workbook or of a folder of CSV files.
+
+A workbook is read with openpyxl in read-only mode, data only (formulas are never evaluated,
+only their cached values are read), after every XML member has been pre-scanned with expat: a
+DTD or entity declaration (an entity bomb) or nesting deeper than COKG_MAX_XML_DEPTH is
+refused, naming the member, and the bytes actually decompressed are capped (declared sizes can
+lie). CSV files are read as a stream, strict UTF-8. The file cannot be used at all (not UTF-8,
+a ragged row, an unknown sheet or column, a missing required column): InputError naming the
+file, row and column.
+
+Dates keep their precision. CSV cells are text and stay as typed. A written workbook formats
+every column as text ("@"), so a typed 2018-10 is not turned into a date; a cell a spreadsheet
+program turned into a date anyway is read at the precision its number format shows (yyyy:
+2018; yyyy-mm, mmm yyyy, mm/yyyy: 2018-10; a full date: 2018-10-05) and refused, naming sheet,
+column and row, when the format cannot tell (General, no year, a two-digit year, a time) —
+never widened to a day. A date cell in a column that is not a date (date_text, a label) is
+refused too: the program has replaced the wording the source used.
+
+A cell starting with an apostrophe followed by = + - @ (or a second apostrophe) is read
+without that apostrophe: it is how cokg writes text a spreadsheet program would otherwise run
+as a formula (see escape()).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cokg.errors import InputError
+from cokg.template.sheets import SHEETS
+
+__all__ = [
+    "LIST_SHEETS",
+    "Row",
+    "csv_files",
+    "date_precision",
+    "escape",
+    "is_template_folder",
+    "read_rows",
+    "unescape",
+]
+
+XLSX_EXPANSION = 10  # a workbook may unpack to this many times the submission size limit
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CODES_SHEET = "codes"  # hidden sheets of a written workbook: the drop-down lists
+VALUES_SHEET = "values"
+LIST_SHEETS = (CODES_SHEET, VALUES_SHEET)  # skipped when a workbook is read
+
+
+def escape(text: str) -> str:
+    """Text as written into a cell: a leading apostrophe keeps a spreadsheet program from
+    running = + - @ as a formula (and a text starting with an apostrophe keeps it)."""
+    if text.startswith(FORMULA_START) or (text[:1] == "'" and text[1:2] in ("'", *FORMULA_START)):
+        return "'" + text
+    return text
+
+
+def unescape(text: str) -> str:
+    """The inverse of escape()."""
+    if text[:1] == "'" and text[1:2] in ("'", *FORMULA_START):
+        return text[1:]
+    return text
+
+
+def is_template_folder(folder: Path) -> bool:
+    """A folder holding at least one CSV file named after a template sheet."""
+    return any((folder / f"{s}.csv").is_file() for s in SHEETS)
+
+
+@dataclass
+class Row:
+    """One row of a sheet, its cells by column name, as the steward wrote them."""
+
+    sheet: str
+    file: str  # what to call it in messages: "quotations.csv" or "book.xlsx, sheet quotations"
+    row: int
+    cells: dict[str, str]
+    refused: dict[str, str] = field(default_factory=dict)  # column -> why its cell was not read
+
+
+def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
+    """The files of a template (a workbook or a CSV folder) and its rows, read lazily."""
+    if path.is_dir():
+        files = csv_files(path)
+        return files, _read_csv_files(files)
+    return [path], _read_xlsx(path)
+
+
+def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
+    cols = {c.name for c in SHEETS[sheet].columns}
+    names = [h.strip() for h in header]
+    for i, h in enumerate(names):
+        if h not in cols:
+            raise InputError(
+                f"unknown column {h!r} (column {i + 1}); the {sheet} columns are: "
+                + ", ".join(c.name for c in SHEETS[sheet].columns),
+                file=where,
+                line=1,
+            )
+    if len(set(names)) != len(names):
+        raise InputError("a column name appears twice in the header", file=where, line=1)
+    missing = [c.name for c in SHEETS[sheet].columns if c.required and c.name not in names]
+    if missing:
+        raise InputError(f"required column(s) missing: {', '.join(missing)}", file=where, line=1)
+    return names
+
+
+def csv_files(folder: Path) -> list[Path]:
+    known = {f"{s}.csv" for s in SHEETS} | {"README.csv"}
+    for f in sorted(folder.glob("*.csv")):
+        if f.name not in known:
+            raise InputError(
+                "not a template sheet; the CSV files are " + ", ".join(sorted(known)), file=f
+            )
+    return [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
+
+
+def _read_csv_files(files: list[Path]) -> Iterator[Row]:
+    for f in files:
+        yield from _read_csv(f, f.stem)
+
+
+def _check_text_file(f: Path) -> None:
+    """Refuse NUL bytes and text that is not UTF-8, naming the line, reading in blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with f.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in block:
+                raise InputError("not a text file (NUL bytes)", file=f)
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = max(exc.start - len(exc.object) + len(block), 0)
+                raise InputError(
+                    f"not UTF-8: byte 0x{block[at]:02x} (save the file as CSV UTF-8)",
+                    file=f,
+                    line=line + block[:at].count(b"\n"),
+                ) from None
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InputError(
+                "not UTF-8: the file ends inside a character (save the file as CSV UTF-8)",
+                file=f,
+                line=line,
+            ) from None
+
+
+def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
+    _check_text_file(f)
+    # Read as a stream: a big CSV file is never held whole in memory.
+    with f.open(encoding="utf-8-sig", newline="") as fh:  # strict UTF-8, BOM allowed
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            names = _check_header(header, sheet, f.name)
+            for record in reader:
+                row = reader.line_num
+                if not any(c.strip() for c in record):
+                    continue
+                if len(record) != len(names):
+                    raise InputError(
+                        f"row {row} has {len(record)} cells but the header has {len(names)} "
+                        "(a ragged row: check for a stray comma or a missing quote)",
+                        file=f.name,
+                        line=row,
+                    )
+                yield Row(sheet, f.name, row, dict(zip(names, map(unescape, record), strict=True)))
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
+
+
+def _scan_xlsx(f: Path) -> None:
+    """Pre-scan every XML member of a workbook (see the module docstring)."""
+    import zipfile
+
+    from cokg import load
+
+    budget = XLSX_EXPANSION * load.max_submission_bytes()
+    try:
+        with zipfile.ZipFile(f) as z:
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                with z.open(info) as member:
+
+                    def chunks(member=member, name=info.filename) -> Iterator[bytes]:
+                        nonlocal budget
+                        for block in iter(lambda: member.read(1 << 20), b""):
+                            budget -= len(block)
+                            if budget < 0:
+                                raise InputError(
+                                    f"member {name}: the workbook unpacks to more than "
+                                    f"{XLSX_EXPANSION} times the submission size limit; "
+                                    "split it (one case per workbook)",
+                                    file=f,
+                                )
+                            yield block
+
+                    if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                        load.scan_xml(chunks(), f, member=info.filename)
+                    else:
+                        for _ in chunks():  # count what it unpacks to
+                            pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise InputError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
+        ) from None
+
+
+def _read_xlsx(f: Path) -> Iterator[Row]:
+    if f.suffix.lower() != ".xlsx":
+        raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
+    from openpyxl import load_workbook
+
+    _scan_xlsx(f)
+    try:
+        wb = load_workbook(f, read_only=True, data_only=True)
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for broken files
+        raise InputError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
+        ) from None
+    try:
+        for ws in wb.worksheets:
+            title = ws.title.strip()
+            if title == "README" or title in LIST_SHEETS:  # instructions, drop-down lists
+                continue
+            if title not in SHEETS:
+                raise InputError(
+                    f"unknown sheet {title!r}; the sheets are README, " + ", ".join(SHEETS),
+                    file=f,
+                )
+            where = f"{f.name}, sheet {title}"
+            it = ws.iter_rows()  # cells, not values: a date cell's format tells its precision
+            header = next(it, None)
+            if header is None:
+                continue
+            header_cells = [_cell_text(c)[0] for c in header]
+            while header_cells and not header_cells[-1]:
+                header_cells.pop()
+            names = _check_header(header_cells, title, where)
+            for i, row in enumerate(it, start=2):
+                read = [_cell_text(c) for c in row]
+                dates = {c.name for c in SHEETS[title].columns if c.date}
+                for j, c in enumerate(row):
+                    if j < len(names) and names[j] not in dates and _is_date(c) and read[j][0]:
+                        read[j] = ("", _WORDING_LOST)
+                cells = [text for text, _ in read]
+                refused = {names[j]: why for j, (_, why) in enumerate(read)
+                           if why and j < len(names)}  # fmt: skip
+                if not any(cells) and not refused:
+                    continue
+                extra = [j for j in range(len(names), len(cells)) if cells[j] or read[j][1]]
+                if extra:
+                    raise InputError(
+                        f"row {i} has a value in column {extra[0] + 1}, right of the last "
+                        "named column (a ragged row)",
+                        file=where,
+                        line=i,
+                    )
+                cells += [""] * (len(names) - len(cells))
+                yield Row(
+                    title, where, i, dict(zip(names, cells[: len(names)], strict=True)), refused
+                )
+    finally:
+        wb.close()
+
+
+_WORDING_LOST = (
+    "this cell was turned into a date by the spreadsheet program, which loses the wording "
+    "(June 2017 becomes 2017-06-01); format the cell as text and type it again as the source "
+    "words it"
+)
+
+
+def _is_date(cell: object) -> bool:
+    return isinstance(getattr(cell, "value", None), (_dt.date, _dt.time, _dt.timedelta))
+
+
+def _cell_text(cell: object) -> tuple[str, str | None]:
+    """A workbook cell as the text the steward meant, or ("", why) when it cannot be read.
+    A date cell (a spreadsheet program turned a typed 2018-10 into a date) is read at the
+    precision its number format shows: 2018, 2018-10 or 2018-10-01; when the format does not
+    show it (or shows only a time), the cell is refused rather than widened to a day."""
+    v = getattr(cell, "value", None)
+    if v is None:
+        return "", None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)), None
+    if isinstance(v, (_dt.date, _dt.time, _dt.timedelta)):
+        fmt = str(getattr(cell, "number_format", None) or "General")
+        precision = date_precision(fmt) if isinstance(v, _dt.date) else None
+        if isinstance(v, _dt.date) and precision is not None:
+            if precision == "year":
+                return f"{v.year:04d}", None
+            if precision == "month":
+                return f"{v.year:04d}-{v.month:02d}", None
+            return f"{v.year:04d}-{v.month:02d}-{v.day:02d}", None
+        shown = v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else str(v)
+        shown = shown.removesuffix("T00:00:00")
+        return "", (
+            f"this cell was turned into a date or time ({shown}) by the spreadsheet program, "
+            f"and its format {fmt!r} does not show whether the source gives a year, a month "
+            "or a day; format the cell as text and type the date as YYYY, YYYY-MM or "
+            "YYYY-MM-DD, at the precision the source gives"
+        )
+    return unescape(str(v)), None
+
+
+_FORMAT_NOISE = re.compile(
+    r'"[^"]*"'  # quoted literal text
+    r"|\\."  # an escaped character
+    r"|\[[^\]]*\]"  # colour, locale, condition or elapsed time: [Red] [$-409] [h]
+    r"|[_*]."  # padding and fill
+    r"|am/pm|a/p"  # the 12-hour marker (its m is no month)
+    r"|general|e[+-]",  # the General format and exponents (their e is no year)
+    re.IGNORECASE,
+)
+
+
+def date_precision(number_format: str) -> str | None:
+    """What a date cell's number format shows: "year" (yyyy), "month" (yyyy-mm, mmm yyyy,
+    mm/yyyy ...), "day" (a full date, with or without a time) or None (it cannot tell: no
+    year, no date at all, or General). m next to h or s is minutes, not a month."""
+    section = number_format
+    for part in re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', number_format):
+        section = part  # the first section is the one a positive date is shown with
+        break
+    text = _FORMAT_NOISE.sub(" ", section).lower()
+    runs = [(m.group()[0], len(m.group())) for m in re.finditer(r"y+|m+|d+|h+|s+|e+|b+", text)]
+    year = month = day = False
+    for i, (letter, n) in enumerate(runs):
+        if letter in "yeb":  # e: the year in some locales; b: the Buddhist year
+            if letter == "y" and n < 4:
+                return None  # a two-digit year (mm/dd/yy) shows no precision we can trust
+            year = True
+        elif letter == "d":
+            day = True
+        elif letter == "m":
+            before = runs[i - 1][0] if i else ""
+            after = runs[i + 1][0] if i + 1 < len(runs) else ""
+            if n >= 3 or (before != "h" and after != "s"):
+                month = True
+    if year and month and day:
+        return "day"
+    if year and month and not day:
+        return "month"
+    if year and not month and not day:
+        return "year"
+    return None
+
+
+# --- conversion ---------------------------------------------------------------------------------

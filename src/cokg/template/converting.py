@@ -1,0 +1,438 @@
+"""Turning template rows into RDF, one row at a time, as cokg.template.sheets describes.
+
+Conversion is deterministic and builds IRIs only from cell values that match an id pattern
+(percent-encoded), a path under cokgid: or a full http(s) IRI. A row is converted whole or not
+at all: a cell that cannot be converted (an id that is not an id, an unknown phase, stance,
+role or construct prefix, a required cell left blank) is a violation naming sheet, row and
+column, and the row adds nothing, so no half-record causes follow-on errors. Values the shapes
+can judge (dates, numbers) are converted as typed and left to the shapes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from cokg.errors import InputError
+from cokg.models import ValidationResult
+from cokg.namespaces import COKGID, PREFIXES, RDF, RDFS, XSD
+from cokg.template.cells import Row, read_rows
+from cokg.template.sheets import (
+    CODE,
+    CODE_PREFIXES,
+    COMMENTS,
+    QUOTATION,
+    SHEETS,
+    SLUG,
+    STATEMENTS,
+    TABLES,
+    Column,
+    Kind,
+    Sheet,
+)
+
+__all__ = ["Conversion", "Origin", "convert_rows", "read_template", "reference", "split"]
+
+ABSOLUTE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+PATH = re.compile(r"[A-Za-z0-9._~%-]+(?:/[A-Za-z0-9._~%-]+)+")
+CURIE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):([^\s/<>\"]*)")
+LOCAL_CODE = re.compile(r"[A-Za-z0-9.\-]+")
+_HINTS = {
+    SLUG.pattern: "lower-case words joined by hyphens",
+    CODE.pattern: "ABC-01 (the code as printed in the study)",
+    QUOTATION.pattern: "Q1, Q2, ...",
+}
+Triple = tuple[Node, Node, Node]
+T = TypeVar("T")
+
+
+class Problem(str):
+    """Why a cell's text gives no value (a str subclass no RDF term is: URIRef and Literal are
+    str subclasses too, so results are told apart with isinstance(x, Problem))."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file, and for spreadsheets the sheet row and columns."""
+
+    file: str
+    row: int | None = None
+    label: str | None = None  # e.g. "quotation Q7 of case dundee-mrr"
+    columns: Mapping[str, str] = field(default_factory=dict)  # predicate IRI -> column name
+
+
+@dataclass
+class Conversion:
+    """RDF made from a template, where each record came from, and cell-level problems."""
+
+    files: tuple[Path, ...]
+    graph: Graph
+    origins: dict[Node, Origin] = field(default_factory=dict)
+    problems: list[ValidationResult] = field(default_factory=list)  # cell-level violations
+
+
+def read_template(
+    path: str | Path,
+    *,
+    max_triples: int | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Conversion:
+    """Convert a filled-in template (workbook or CSV folder) to RDF. Refuses files over the
+    submission size limit before reading them, and a conversion of more than `max_triples`
+    triples (default: cokg.load.max_submission_triples())."""
+    from cokg import load
+
+    path = Path(path)
+    if not path.is_dir() and path.suffix.lower() != ".xlsx":
+        raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=path)
+    files, rows = read_rows(path)
+    load.check_sizes(files)
+    limit = max_triples if max_triples is not None else load.max_submission_triples()
+    conv = convert_rows(rows, max_triples=limit, source=path, progress=progress)
+    if not len(conv.graph) and not conv.problems:
+        raise InputError("the template holds no records (every sheet is empty)", file=path)
+    conv.files = tuple(files)
+    return conv
+
+
+def convert_rows(
+    rows: Iterable[Row],
+    *,
+    max_triples: int | None = None,
+    source: Path | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Conversion:
+    """Convert rows (from read_rows, or made by an export) to RDF."""
+    conv = _Converter(max_triples, source)
+    for n, r in enumerate(rows, start=1):
+        conv.convert(r)
+        if progress is not None and n % 5000 == 0:
+            progress(f"converting {source.name if source else 'rows'}: row {n:,}")
+    return Conversion((), conv.graph, conv.origins, conv.problems)
+
+
+def split(text: str) -> list[str]:
+    """The values of a cell holding several, separated by ';'."""
+    return [p.strip() for p in text.split(";") if p.strip()]
+
+
+def _q(text: str) -> str:
+    return quote(text, safe="-._~")
+
+
+def record_iri(sheet: Sheet, kind: Kind, case_id: str | None, ident: str) -> URIRef:
+    """The IRI of a record with a plain id."""
+    if sheet.scoped:
+        return COKGID[f"{kind.path}/{_q(case_id or '')}/{_q(ident)}"]
+    return COKGID[f"{kind.path}/{_q(ident)}"]
+
+
+def normalise_id(sheet: Sheet, text: str) -> str:
+    """A plain id as stored: ids differing only by case are one id."""
+    v = text.strip()
+    return v.upper() if sheet.upper else v.lower()
+
+
+def reference(
+    cell: str, target: Sheet, case_id: str | None, kind: Kind | None = None
+) -> URIRef | Problem:
+    """The IRI a reference (or id) cell names, or why it names none: a plain id of sheet
+    `target` (scoped by `case_id` where the target's ids are unique within a case), a path
+    under cokgid: (agent/x, finding/other-case/y) or a full http(s) IRI."""
+    v = cell.strip()
+    if ABSOLUTE.fullmatch(v):
+        return URIRef(v)
+    if "/" in v:
+        if PATH.fullmatch(v):
+            return COKGID[v]
+        return Problem(f"{v!r} is neither an id nor a path such as org/riverside-network")
+    ident = normalise_id(target, v)
+    if not target.ids.fullmatch(ident):
+        return Problem(f"{v!r} is not an id of the form {_HINTS[target.ids.pattern]}")
+    if target.scoped and not case_id:
+        return Problem(f"{v!r} needs the row's case_id")
+    return record_iri(target, kind or target.kinds[0], case_id, ident)
+
+
+def _key(text: str) -> str:
+    return text.strip().lower().replace(" ", "-").replace("_", "-")
+
+
+def choose(table: Mapping[str, T], value: str) -> T | Problem:
+    """A controlled value from the word a steward typed, or why it is none (did you mean)."""
+    keys = {_key(k): k for k in table}
+    key = _key(value)
+    if key in keys:
+        return table[keys[key]]
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
+    hint = f" — did you mean {keys[close[0]]!r}?" if close else ""
+    return Problem(f"{value.strip()!r} is not one of: {', '.join(table)}{hint}")
+
+
+def expand_name(text: str) -> URIRef | None:
+    """A full IRI or a prefixed name with a cokg prefix (wd:Q22, rdfs:comment) as an IRI."""
+    v = text.strip()
+    if ABSOLUTE.fullmatch(v):
+        return URIRef(v)
+    m = CURIE.fullmatch(v)
+    if m and m.group(1) in PREFIXES:
+        return URIRef(PREFIXES[m.group(1)] + m.group(2))
+    return None
+
+
+def date_literal(text: str) -> Literal:
+    """A date literal typed by its form; anything else is typed xsd:gYear so the shapes'
+    lexical check reports it ("twenty" is not a year)."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return Literal(text, datatype=XSD.date)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        return Literal(text, datatype=XSD.gYearMonth)
+    return Literal(text, datatype=XSD.gYear)
+
+
+TYPED = {
+    "integer": XSD.integer,
+    "positive": XSD.positiveInteger,
+    "nonnegative": XSD.nonNegativeInteger,
+    "year": XSD.gYear,
+    "year-month": XSD.gYearMonth,
+}
+_BOOLEANS = {"true": "true", "yes": "true", "1": "true", "false": "false", "no": "false",
+             "0": "false"}  # fmt: skip
+
+
+def parse_value(column: Column, text: str, case_id: str | None) -> Node | Problem:
+    """One value of a cell as an RDF term, or why it cannot be one."""
+    v = text.strip()
+    kind = column.value
+    if kind == "text":
+        return Literal(v)
+    if kind in TYPED:
+        return Literal(v, datatype=TYPED[kind])
+    if kind == "date":
+        return date_literal(v)
+    if kind == "boolean":
+        b = _BOOLEANS.get(v.lower())
+        return Literal(b, datatype=XSD.boolean) if b else Problem(f"{v!r} is not yes or no")
+    if kind == "ref":
+        return reference(v, SHEETS[column.target], case_id)
+    if kind == "choice":
+        return choose(TABLES[column.target], v)
+    if kind == "codes":
+        prefix, sep, local = v.partition(":")
+        prefix, local = prefix.strip().lower(), local.strip()
+        if not sep or prefix not in CODE_PREFIXES or not LOCAL_CODE.fullmatch(local):
+            return Problem(
+                f"{v!r} is not a construct code such as cfir22:II.D or frame:process "
+                f"(prefixes: {', '.join(CODE_PREFIXES)})"
+            )
+        return URIRef(PREFIXES[prefix] + local)
+    if kind == "link":
+        iri = expand_name(v)
+        return iri if iri is not None else Problem(f"{v!r} is not an IRI or a name such as wd:Q42")
+    raise ValueError(f"unknown column value kind {kind!r}")  # a bug in SHEETS
+
+
+class _Converter:
+    def __init__(self, max_triples: int | None = None, source: Path | None = None) -> None:
+        self.max_triples = max_triples
+        self.source = source
+        self.graph = Graph()
+        self.origins: dict[Node, Origin] = {}
+        self.problems: list[ValidationResult] = []
+
+    def add(self, triple: Triple) -> None:
+        self.graph.add(triple)
+        if self.max_triples is not None and len(self.graph) > self.max_triples:
+            from cokg.load import ENV_MAX_TRIPLES
+
+            raise InputError(
+                f"more than {self.max_triples:,} triples; split the submission (one case per "
+                f"template) or raise {ENV_MAX_TRIPLES}",
+                file=self.source,
+            )
+
+    def convert(self, r: Row) -> None:
+        sheet = SHEETS[r.sheet]
+        problems: list[tuple[str, str]] = list(r.refused.items())
+        if sheet is STATEMENTS or sheet is COMMENTS:
+            record, label, triples, columns = self._statement(r, sheet, problems)
+        else:
+            record, label, triples, columns = self._record(r, sheet, problems)
+        for column, message in problems:
+            self.problems.append(
+                ValidationResult(
+                    severity="violation",
+                    focus_node=record if record is not None else Literal(f"{r.file} row {r.row}"),
+                    path=None,
+                    constraint_component=None,
+                    source_shape=None,
+                    message=message,
+                    record_label=label,
+                    file=r.file,
+                    row=r.row,
+                    column=column,
+                )
+            )
+        if problems or record is None:
+            return
+        for t in triples:
+            self.add(t)
+        if record not in self.origins:
+            self.origins[record] = Origin(r.file, r.row, label, columns)
+
+    def _record(
+        self, r: Row, sheet: Sheet, problems: list[tuple[str, str]]
+    ) -> tuple[URIRef | None, str, list[Triple], dict[str, str]]:
+        cells = r.cells
+        case_id: str | None = None
+        case_iri: URIRef | None = None
+        raw_case = cells.get("case_id", "").strip()
+        if "case_id" in {c.name for c in sheet.columns} and raw_case:
+            found = reference(raw_case, SHEETS["cases"], None)
+            if isinstance(found, Problem):
+                problems.append(("case_id", f"case_id {found}"))
+            else:
+                case_iri = found
+                if "/" not in raw_case and not ABSOLUTE.fullmatch(raw_case):
+                    case_id = normalise_id(SHEETS["cases"], raw_case)
+        kind = sheet.kinds[0]
+        if sheet.kind_column and cells.get("kind", "").strip():
+            chosen = choose(sheet.kind_table, cells["kind"])
+            if isinstance(chosen, Problem):
+                problems.append(("kind", chosen))
+            else:
+                kind = chosen
+        raw_id = cells.get(sheet.id_column, "").strip()
+        shown = normalise_id(sheet, raw_id) if raw_id and "/" not in raw_id else raw_id
+        label = f"{sheet.noun} {shown or '(no ' + sheet.id_column + ')'}"
+        if sheet.scoped:
+            label += f" of case {case_id or raw_case or '(no case_id)'}"
+        record: URIRef | None = None
+        if not raw_id:
+            problems.append((sheet.id_column, f"{sheet.id_column} is required"))
+        elif sheet.scoped and not case_id and "/" not in raw_id and not ABSOLUTE.match(raw_id):
+            pass  # no case to scope the id by: reported for the case_id cell
+        else:
+            found = reference(raw_id, sheet, case_id, kind)
+            if isinstance(found, Problem):
+                problems.append(
+                    (
+                        sheet.id_column,
+                        f"{sheet.id_column} {raw_id!r} is not an id of the form "
+                        f"{_HINTS[sheet.ids.pattern]}",
+                    )
+                    if "is not an id" in found
+                    else (sheet.id_column, found)
+                )
+            else:
+                record = found
+        triples: list[Triple] = []
+        columns: dict[str, str] = {}
+        if record is not None:
+            triples.append((record, RDF.type, kind.rdf_class))
+            if sheet.id_literal is not None:
+                triples.append((record, sheet.id_literal, Literal(shown)))
+                columns[str(sheet.id_literal)] = sheet.id_column
+            if sheet.id_choice is not None:
+                predicate, table = sheet.id_choice
+                value = choose(TABLES[table], raw_id)
+                if isinstance(value, Problem):
+                    problems.append((sheet.id_column, value))
+                else:
+                    triples.append((record, predicate, value))
+                    columns[str(predicate)] = sheet.id_column
+            if kind.case_link is not None and case_iri is not None:
+                triples.append((case_iri, kind.case_link, record))
+        for col in sheet.columns:
+            if col.value in ("id", "kind"):
+                continue
+            text = cells.get(col.name, "")
+            values = split(text) if col.several else ([text.strip()] if text.strip() else [])
+            if not values:
+                if col.required:
+                    problems.append((col.name, f"{col.name} is required"))
+                continue
+            if col.predicate is None:
+                continue
+            columns.setdefault(str(col.predicate), col.name)
+            if col.name == "case_id" and case_iri is None:
+                continue  # reported above
+            for v in values:
+                node = case_iri if col.name == "case_id" else parse_value(col, v, case_id)
+                if isinstance(node, Problem) or node is None:
+                    problems.append((col.name, node or f"{col.name} {v!r} is not a case id"))
+                    continue
+                if record is not None:
+                    triples.append((record, col.predicate, node))
+                    if col.inverse is not None:
+                        triples.append((node, col.inverse, record))
+        return record, label, triples, columns
+
+    def _statement(
+        self, r: Row, sheet: Sheet, problems: list[tuple[str, str]]
+    ) -> tuple[URIRef | None, str, list[Triple], dict[str, str]]:
+        cells = r.cells
+        raw = cells.get("record", "").strip()
+        record = expand_name(raw) if ":" in raw and "/" not in raw else None
+        if record is None and raw:
+            found = reference(raw, SHEETS["cases"], None) if "/" in raw else None
+            record = found if isinstance(found, URIRef) else None
+        label = f"{sheet.noun} about {raw or '(no record)'}"
+        if record is None:
+            problems.append(
+                (
+                    "record",
+                    "record is required"
+                    if not raw
+                    else f"record {raw!r} is not a path such as finding/case-id/finding-id, "
+                    "or a full IRI",
+                )
+            )
+        if sheet is COMMENTS:
+            text = cells.get("comment", "").strip()
+            if not text:
+                problems.append(("comment", "comment is required"))
+            triples = [(record, RDFS.comment, Literal(text))] if record is not None else []
+            return record, label, triples, {str(RDFS.comment): "comment"}
+        prop = expand_name(cells.get("property", ""))
+        if prop is None:
+            problems.append(
+                (
+                    "property",
+                    f"property {cells.get('property', '')!r} is not a name such as "
+                    "cokg:description or a full IRI",
+                )
+            )
+        value = cells.get("value", "")  # exactly as written: no trimming
+        datatype = cells.get("datatype", "").strip()
+        language = cells.get("language", "").strip()
+        obj: Node | None = None
+        if datatype == "link":
+            found = expand_name(value) or (
+                reference(value, SHEETS["cases"], None) if "/" in value else None
+            )
+            if isinstance(found, URIRef):
+                obj = found
+            else:
+                problems.append(("value", f"{value!r} is not a record path or an IRI"))
+        elif datatype:
+            dt = expand_name(datatype)
+            if dt is None:
+                problems.append(
+                    ("datatype", f"datatype {datatype!r} is not a name such as xsd:gYear")
+                )
+            else:
+                obj = Literal(value, datatype=dt)
+        else:
+            obj = Literal(value, lang=language or None)
+        triples = [(record, prop, obj)] if record and prop and obj is not None else []
+        return record, label, triples, {str(prop): "value"} if prop else {}
