@@ -356,6 +356,12 @@ def render_ingest(report: IngestReport) -> str:
         f"{verb} {report.graph} ({report.triples} triples from {names}); "
         f"provenance in {report.provenance_graph}"
     ]
+    if report.unchanged:
+        n = len(report.unchanged)
+        out.append(
+            f"{n} record{'s' * (n != 1)} already stored unchanged in other graphs (shared "
+            "records the submission repeats) not stored twice"
+        )
     out += [
         f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}"
         for r in report.validation.results

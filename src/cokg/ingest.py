@@ -71,6 +71,9 @@ class IngestReport:
     validation: ValidationReport
     seconds: float
     dropped: tuple[str, ...] = ()  # other submission graphs replaced by this one (replace=True)
+    # records of the submission another graph already holds with the same statements: not
+    # stored twice (an exported case resubmitted with the shared records it refers to)
+    unchanged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,14 @@ def ingest(
     own = (graph, prov_graph)
     records = record_iris(sub.graph)
 
+    copies: set[URIRef] = set()
+
     def check(st: Any) -> tuple[ValidationReport, list[str]]:
         holders = record_holders(st, records, exclude=own)
+        copies.clear()
+        copies.update(unchanged_copies(st, sub.graph, holders, replace=replace))
+        holders = {g: [r for r in rs if r not in copies] for g, rs in holders.items()}
+        holders = {g: rs for g, rs in holders.items() if rs}
         others = [g for g in holders if g not in own]
         drops = [d for g in others for d in (g, _provenance_of(g)) if d]
         report = validate_submission(
@@ -214,8 +223,18 @@ def ingest(
             raise exc
         return report, drops
 
+    def leave_out_copies() -> None:
+        # An unchanged copy of a record another graph holds is not stored twice.
+        for r in copies:
+            sub.graph.remove((r, None, None))
+        if copies and not len(sub.graph):
+            raise ParameterError(
+                "every record of this submission is already stored, unchanged: nothing to add"
+            )
+
     if store is not None and not isinstance(store, (str, Path)):
         report, drops = check(store)
+        leave_out_copies()
         say(f"writing {len(sub.graph):,} triples")
         replaced = _write(store, sid, sub, by, started, graph, prov_graph, drops)
     else:
@@ -228,6 +247,7 @@ def ingest(
                 check(ro)
         with open_store(spec, wait=wait) as rw:
             report, drops = check(rw)
+            leave_out_copies()
             say(f"writing {len(sub.graph):,} triples")
             replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
     return IngestReport(
@@ -240,6 +260,7 @@ def ingest(
         validation=report,
         seconds=time.perf_counter() - t0,
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
+        unchanged=tuple(sorted(str(r) for r in copies)),
     )
 
 
@@ -320,6 +341,43 @@ def record_holders(
                 continue
             out.setdefault(g, set()).add(record)
     return {g: sorted(rs, key=str) for g, rs in sorted(out.items())}
+
+
+def unchanged_copies(
+    store: Store, graph: Graph, holders: dict[str, list[URIRef]], *, replace: bool
+) -> set[URIRef]:
+    """The records of `graph` that another graph (one this ingest does not replace) holds with
+    every statement the submission makes about them: a steward resubmitting an exported case
+    with the organisations, places and study it refers to repeats them unchanged, and that is
+    no conflict. A record with one statement more or different is still one (one record, one
+    graph)."""
+    from cokg.query import run_query
+
+    out: set[URIRef] = set()
+    for g, recs in holders.items():
+        if replace and g.startswith(SUBMISSION_PREFIX):
+            continue  # replaced anyway
+        for r in recs:
+            stored = {
+                (row.terms["predicate"], _as_stored(row.terms["object"]))
+                for row in run_query("record-graphs", store=store, iri=str(r))
+                if str(row.terms["graph"]) == g
+            }
+            if {(p, _as_stored(o)) for p, o in graph.predicate_objects(r)} <= stored:
+                out.add(r)
+    return out
+
+
+_INTEGERS = {XSD[n] for n in ("nonNegativeInteger", "positiveInteger", "negativeInteger",
+             "nonPositiveInteger", "int", "long", "short", "byte", "unsignedInt",
+             "unsignedLong", "unsignedShort", "unsignedByte")}  # fmt: skip
+
+
+def _as_stored(node: Any) -> Any:
+    """A term as the embedded engine stores it: every integer type as xsd:integer."""
+    if isinstance(node, Literal) and node.datatype in _INTEGERS:
+        return Literal(str(node), datatype=XSD.integer)
+    return node
 
 
 def _provenance_of(graph: str) -> str | None:

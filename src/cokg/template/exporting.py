@@ -231,7 +231,7 @@ def _record_row(
         if col.predicate is None or col.value in ("id", "kind") or col.name == "case_id":
             continue
         values = sorted(graph.objects(iri, col.predicate), key=_order)
-        texts = [t for t in (_ref_text(col, v, case_id) for v in values) if t is not None]
+        texts = sorted(t for t in (_ref_text(col, v, case_id) for v in values) if t is not None)
         if not texts:
             continue
         cells[col.name] = "; ".join(texts) if col.several else texts[0]
