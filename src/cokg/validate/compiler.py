@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import cast
@@ -134,7 +135,7 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
         out.append((SH.NodeKindConstraintComponent, test))
     cls = shapes.value(shape, SH["class"])
     if cls is not None:  # the ontology's subclass closure, listed: cheaper than a path
-        classes = ", ".join(c.n3() for c in subclasses(cls))
+        classes = ", ".join(c.n3() for c in _subclasses(cls))
         out.append(
             (
                 SH.ClassConstraintComponent,
@@ -166,7 +167,7 @@ def _targets(shapes: Graph, shape: Node) -> list[str]:
     ontology's subclass closure as a VALUES list: much cheaper than a property path."""
     out = []
     for c in shapes.objects(shape, SH.targetClass):
-        classes = " ".join(x.n3() for x in subclasses(c))
+        classes = " ".join(x.n3() for x in _subclasses(c))
         out.append(f"VALUES ?type {{ {classes} }} ?this rdf:type ?type .")
     for p in shapes.objects(shape, SH.targetSubjectsOf):
         out.append(f"?this {p.n3()} [] .")
@@ -185,8 +186,25 @@ def _is_target(tgt: str) -> str:
     return f"FILTER EXISTS {{ {tgt} }}"
 
 
+# The ontology version being compiled against: computed once per compilation, not once for
+# each of the ~130 class lookups (each would list and stat the ontology files).
+_ONTOLOGY: ContextVar[tuple | None] = ContextVar("ontology", default=None)
+
+
+def _subclasses(cls: Node) -> list[Node]:
+    return subclasses(cls, key=_ONTOLOGY.get())
+
+
 @lru_cache(maxsize=4)
 def _compile(version: str, ontology: tuple) -> tuple[CompiledConstraint, ...]:
+    token = _ONTOLOGY.set(ontology)
+    try:
+        return _compile_all()
+    finally:
+        _ONTOLOGY.reset(token)
+
+
+def _compile_all() -> tuple[CompiledConstraint, ...]:
     shapes = shapes_graph()
     pro = sparql_prologue()
     out: list[CompiledConstraint] = []
@@ -272,7 +290,7 @@ def _compile_properties(
         for comp, test in _value_test(shapes, ps, "?value"):
             cls = shapes.value(ps, SH["class"])
             if comp == SH.ClassConstraintComponent and cls is not None:
-                classes = " ".join(c.n3() for c in subclasses(cls))
+                classes = " ".join(c.n3() for c in _subclasses(cls))
                 q = (f"{pro}SELECT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE "
                      f"{{ ?this {p} ?value MINUS {{ VALUES ?cls_ {{ {classes} }} "
                      f"?value rdf:type ?cls_ }} }} GROUP BY ?this ?value }} "

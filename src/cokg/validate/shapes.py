@@ -113,18 +113,26 @@ def ontology_context(triples: Iterable[Triple]) -> list[Triple]:
     return out
 
 
-def subclasses(cls: Node) -> list[Node]:
-    """`cls` and every class below it in the ontology (rdfs:subClassOf*)."""
+@lru_cache(maxsize=4)
+def _children_for(key: tuple) -> dict[Node, tuple[Node, ...]]:
+    sub = RDFS.subClassOf
     children: dict[Node, set[Node]] = {}
-    for s, p, o in ontology_triples():
-        if p == RDFS.subClassOf:
+    for s, p, o in _ontology_triples_for(key):
+        if p == sub:
             children.setdefault(o, set()).add(s)
+    return {c: tuple(sorted(kids, key=str)) for c, kids in children.items()}
+
+
+def subclasses(cls: Node, *, key: tuple | None = None) -> list[Node]:
+    """`cls` and every class below it in the ontology (rdfs:subClassOf*). The class tree is
+    built once per ontology version; pass `key` (ontology_key()) when asking many times."""
+    children = _children_for(key if key is not None else ontology_key())
     out, todo = [], [cls]
     while todo:
         c = todo.pop()
         if c not in out:
             out.append(c)
-            todo.extend(sorted(children.get(c, ()), key=str))
+            todo.extend(children.get(c, ()))
     return out
 
 
