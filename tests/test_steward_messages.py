@@ -63,17 +63,53 @@ def test_one_triple_supplement_to_a_missing_record_is_one_message(
 # --- one message per mistake (problem 5, build 6) ------------------------------------------------
 
 
+UNCODED = """@prefix cokg: <https://w3id.org/cokg/ontology#> .
+# FICTIONAL: one more finding of the example case, coded to no construct.
+<https://w3id.org/cokg/id/finding/fictional-riverside/uncoded> a cokg:NarrativeFinding ;
+    cokg:statement "The cafés were warm and quiet (FICTIONAL)." ;
+    cokg:aboutCase <https://w3id.org/cokg/id/case/fictional-riverside> ;
+    cokg:inPhase cokg:Adoption ;
+    cokg:locatedIn <https://w3id.org/cokg/id/source/riverside-adoption> .
+"""
+
+
+def _uncoded(tmp_path: Path) -> Path:
+    """A Turtle supplement to the example: a finding with no construct, which both the shape
+    (missing cokg:codedTo) and the QC check finding-without-construct see."""
+    f = tmp_path / "uncoded.ttl"
+    f.write_text(UNCODED, encoding="utf-8")
+    return f
+
+
 def test_shape_and_check_report_a_missing_construct_once(tmp_path: Path) -> None:
+    """A template row with its codes cell blank is now refused by the converter (codes is
+    required; the row adds nothing) before the shape and the QC check see it: one message,
+    and nothing about the quotation supporting that finding. A finding with no construct that
+    does reach them (from a Turtle file) is also one message: the shape's, not also the
+    check's."""
     sub = copy_example(tmp_path)
     rewrite(sub / "findings.csv", 2, "codes", "")
     report = validate([sub])
-    (r,) = report.results  # not also "finding lacks a construct" from the QC check
+    (r,) = report.results
     assert (r.file, r.row, r.column, r.severity) == ("findings.csv", 2, "codes", "violation")
+    assert r.message == "codes is required"
+    report = validate([EXAMPLE, _uncoded(tmp_path)])
+    (r,) = report.results  # not also "finding lacks a construct" from the QC check
+    assert (r.file, r.severity) == (str(tmp_path / "uncoded.ttl"), "violation")
     assert r.message.startswith("missing cokg:codedTo — use a code that exists")
 
 
 def test_shape_and_check_report_a_bad_informant_code_once(tmp_path: Path) -> None:
+    """Informants have their own sheet: a code not of the printed form there is seen by the
+    shape and by the QC check informant-code-malformed, and reported once, at its informants
+    row and column. A quotation naming an informant that is not there is one message too."""
     sub = copy_example(tmp_path)
+    for sheet in ("informants", "interviews", "quotations"):
+        rewrite(sub / f"{sheet}.csv", 3, "informant_code", "RVS-2")
+    report = validate([sub])
+    (r,) = report.results
+    assert (r.file, r.row, r.column) == ("informants.csv", 3, "informant_code")
+    sub = copy_example(tmp_path / "quoted")
     rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-2")
     report = validate([sub])
     (r,) = report.results
@@ -128,23 +164,29 @@ def test_ids_differing_only_by_case_are_one_id(tmp_path: Path) -> None:
 # --- the steward's words, and --technical ------------------------------------------------------
 
 
-def _no_supports(tmp_path: Path) -> Path:
-    """The example with a quotation supporting no finding: a warning (a QC check)."""
+def _a_warning(tmp_path: Path) -> Path:
+    """The example with a cross-case finding that gives no position in its table cell: a
+    warning. (It was a quotation supporting no finding; the template now refuses that row,
+    supports being a required column, so it is a violation there.)"""
     sub = copy_example(tmp_path)
-    rewrite(sub / "quotations.csv", 3, "supports", "")
+    rewrite(sub / "findings.csv", 3, "position", "")
     return sub
 
 
 def test_messages_without_cokg_terms_or_check_names(tmp_path: Path) -> None:
-    sub = _no_supports(tmp_path)
-    rewrite(sub / "findings.csv", 2, "codes", "")
-    result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub)])
+    """A warning, and a finding with no construct that the shape and a QC check both see (from
+    a Turtle file: a template row with no codes is refused before they see it)."""
+    sub = _a_warning(tmp_path)
+    uncoded = _uncoded(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub), str(uncoded)])
     assert result.exit_code == 1, result.output
     assert "cokg:" not in result.output and "cokgid:" not in result.output
     assert "[check" not in result.output and "-violation" not in result.output
-    assert "missing coded to" in result.output
+    assert "missing coded to" in result.output and "warning: missing position" in result.output
     # --technical: every shape and check result as found, in the ontology's terms
-    tech = CliRunner().invoke(cli, ["validate", "--no-store", "--technical", str(sub)])
+    tech = CliRunner().invoke(
+        cli, ["validate", "--no-store", "--technical", str(sub), str(uncoded)]
+    )
     assert tech.exit_code == 1, tech.output
     assert "missing cokg:codedTo" in tech.output
     assert "[check finding-without-construct-violation]" in tech.output
@@ -153,7 +195,7 @@ def test_messages_without_cokg_terms_or_check_names(tmp_path: Path) -> None:
 def test_ingest_prints_warnings_before_added(tmp_path: Path, built_store: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(built_store, store)
-    sub = _no_supports(tmp_path)
+    sub = _a_warning(tmp_path)
     result = CliRunner().invoke(
         cli, ["ingest", str(sub), "--by", "Test Steward", "--store", str(store)]
     )

@@ -131,24 +131,39 @@ def test_origins_map_records_to_rows() -> None:
 
 
 def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
+    """Informants have their own sheet now (quotations and interviews refer to them by code):
+    a code not of the printed form is named at its informants row and column (the shape's
+    message), and a quotation's code that is no id at all at its quotations row and column."""
     sub = copy_example(tmp_path)
+    rewrite(sub / "informants.csv", 3, "informant_code", "RVS3")
+    rewrite(sub / "interviews.csv", 3, "informant_code", "RVS3")
     rewrite(sub / "quotations.csv", 3, "informant_code", "RVS3")
     report = validate([sub])
     assert not report.conforms
     text = format_report(report)
     assert (
-        "quotations.csv row 3 (quotation Q2 of case fictional-riverside): column informant_code: "
-        "informant code 'RVS3' is not of the form ABC-01"
+        "informants.csv row 3 (informant RVS3): column informant_code: "
+        "informant code 'RVS3' is not of the form ABC-01 or ABC-XY-01"
     ) in text
+    sub = copy_example(tmp_path / "not-an-id")
+    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS 3")
+    report = validate([sub])
+    assert not report.conforms
+    assert (
+        "quotations.csv row 3 (quotation Q2 of case fictional-riverside): column informant_code: "
+        "'RVS 3' is not an id of the form ABC-01"
+    ) in format_report(report)
 
 
 def test_year_twenty_in_a_cell(tmp_path: Path) -> None:
+    """A phase's start (once cases.adoption_start, now sheet phases) that is no year: one shape
+    result, named by file, row and column, with the value as typed."""
     sub = copy_example(tmp_path)
-    rewrite(sub / "cases.csv", 2, "adoption_start", "twenty")
+    rewrite(sub / "phases.csv", 2, "start", "twenty")
     report = validate([sub])
     shape_results = [r for r in report.results if r.constraint_component is not None]
     assert [(r.file, r.row, r.column, r.value) for r in shape_results] == [
-        ("cases.csv", 2, "adoption_start", Literal("twenty", datatype=GYEAR))
+        ("phases.csv", 2, "start", Literal("twenty", datatype=GYEAR))
     ]
 
 
@@ -181,7 +196,8 @@ def test_role_notation_checked(tmp_path: Path) -> None:
 def test_ragged_row_is_unusable(tmp_path: Path) -> None:
     sub = copy_example(tmp_path)
     with (sub / "documents.csv").open("a", encoding="utf-8") as fh:
-        fh.write("fictional-riverside,extra,Title,grey literature,grant-stability,SURPLUS\n")
+        # one cell more than the seven columns of documents.csv
+        fh.write("fictional-riverside,extra,Title,grey literature,grant-stability,,,SURPLUS\n")
     with pytest.raises(InputError) as exc:
         read_template(sub)
     assert exc.value.file == "documents.csv" and exc.value.line == 3
@@ -223,7 +239,8 @@ def test_unknown_csv_in_folder_is_unusable(tmp_path: Path) -> None:
 def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
     book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
     wb = load_workbook(book)
-    wb["quotations"].cell(row=2, column=10, value="stray")
+    width = len(SHEETS["quotations"].columns)  # a value right of the last named column
+    wb["quotations"].cell(row=2, column=width + 1, value="stray")
     wb.save(book)
     with pytest.raises(InputError) as exc:
         read_template(book)
@@ -233,10 +250,14 @@ def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
 def test_xlsx_formula_cells_are_not_evaluated(tmp_path: Path) -> None:
     book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
     wb = load_workbook(book)
-    wb["organisations"]["D2"] = '=HYPERLINK("http://example.org","x")'
+    column = [c.name for c in SHEETS["organisations"].columns].index("organisation_type") + 1
+    wb["organisations"].cell(row=2, column=column).value = '=HYPERLINK("http://example.org","x")'
     wb.save(book)  # no cached value: read as empty, never evaluated
     conv = read_template(book)
-    assert not list(conv.graph.objects(None, COKG.organisationType))
+    org = COKGID["org/riverside-peer-network"]  # row 2; row 3 keeps its typed value
+    assert (org, RDF.type, COKG.Organisation) in conv.graph
+    assert not list(conv.graph.objects(org, COKG.organisationType))
+    assert list(conv.graph.objects(None, COKG.organisationType)) == [Literal("local authority")]
 
 
 def test_single_csv_file_is_refused(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 Dates: every column of a written workbook is a text cell ("@"), so a typed 2018-10 stays text;
 a cell a spreadsheet program turned into a date anyway (openpyxl gives a datetime) is read at
 the precision its number format shows, or refused naming sheet, column and row — never widened
-to a day. CSV cells are text and stay as typed.
+to a day (a format with a two-digit year shows no precision; a date cell in a column that is
+no date, such as date_text, has lost its wording). A row with a refused cell adds nothing. CSV
+cells are text and stay as typed.
 
 Drop-downs: the construct-code column offers every framework code (hidden sheet `codes`, code
 and label) as a hint (several codes per cell are allowed, so it refuses nothing); the
@@ -30,8 +32,17 @@ from rdflib.namespace import SKOS
 
 from cokg.namespaces import COKG, COKGID
 from cokg.template import SHEETS, date_precision, read_template, write_template
+from cokg.template.writing import allowed_values
 from cokg.validate import format_report, validate
-from cokg.vocabulary import EVENT_TYPES, INNOVATION_NATURES, PHASES, ROLES, STANCES
+from cokg.vocabulary import (
+    CHANGE_TYPES,
+    CONTEXT_LEVELS,
+    EVENT_TYPES,
+    INNOVATION_NATURES,
+    PHASES,
+    ROLES,
+    STANCES,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ROOT / "ontology" / "frameworks"
@@ -39,19 +50,19 @@ EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # a plain string: pytest probes module attributes
 GYEAR, GYEARMONTH, DATE = (URIRef(XSD_NS + t) for t in ("gYear", "gYearMonth", "date"))
 EVENT = URIRef(str(COKGID) + "event/c1/e1")
-EVENT_COLUMNS = [c.name for c in SHEETS["events"][1]]
+EVENT_COLUMNS = [c.name for c in SHEETS["events"].columns]
 
 
 def _events_book(tmp_path: Path, value: object, number_format: str | None = None,
-                 *, iso_dates: bool = False) -> Path:  # fmt: skip
-    """A workbook with one event whose date cell holds `value` in `number_format`."""
+                 *, iso_dates: bool = False, column: str = "date") -> Path:  # fmt: skip
+    """A workbook with one event whose `column` cell holds `value` in `number_format`."""
     wb = Workbook()
     wb.iso_dates = iso_dates  # True: dates stored as ISO text cells (t="d"), as some programs do
     ws = wb.active
     ws.title = "events"
     ws.append(EVENT_COLUMNS)
     ws.append(["c1", "e1", "An event", None])
-    cell = ws.cell(row=2, column=EVENT_COLUMNS.index("date") + 1, value=value)
+    cell = ws.cell(row=2, column=EVENT_COLUMNS.index(column) + 1, value=value)
     if number_format is not None:
         cell.number_format = number_format
     out = tmp_path / "book.xlsx"
@@ -77,18 +88,17 @@ def _event_dates(book: Path) -> list[Literal]:
         ("mmm yyyy", Literal("2018-10", datatype=GYEARMONTH)),
         ("mmmm\\ yyyy", Literal("2018-10", datatype=GYEARMONTH)),
         ("mm/yyyy", Literal("2018-10", datatype=GYEARMONTH)),
-        ("mmm-yy", Literal("2018-10", datatype=GYEARMONTH)),  # Excel's built-in 17
-        ("[$-409]mmm\\-yy;@", Literal("2018-10", datatype=GYEARMONTH)),
+        ("[$-409]mmm\\ yyyy;@", Literal("2018-10", datatype=GYEARMONTH)),
         ("yyyy-mm-dd", Literal("2018-10-15", datatype=DATE)),
         ("dd/mm/yyyy", Literal("2018-10-15", datatype=DATE)),
-        ("mm-dd-yy", Literal("2018-10-15", datatype=DATE)),  # Excel's built-in 14
-        ("d-mmm-yy", Literal("2018-10-15", datatype=DATE)),
         ("yyyy-mm-dd h:mm:ss", Literal("2018-10-15", datatype=DATE)),
     ],
 )
 def test_a_date_cell_is_read_at_the_precision_its_format_shows(
     tmp_path: Path, number_format: str, expected: Literal
 ) -> None:
+    """A four-digit year shows a precision; formats with a two-digit year (mmm-yy, mm-dd-yy)
+    no longer do (they are refused: see below)."""
     book = _events_book(tmp_path, dt.datetime(2018, 10, 15), number_format)
     assert _event_dates(book) == [expected]
     assert _event_dates(book)[0].datatype == expected.datatype
@@ -106,8 +116,24 @@ def test_a_date_cell_stored_as_iso_text_uses_its_format_too(tmp_path: Path) -> N
         (dt.datetime(2018, 10, 1), "d-mmm", False),  # Excel's built-in 16: no year shown
         (dt.datetime(2018, 10, 1), "mmmm", False),
         (dt.time(10, 30), "h:mm", False),  # a time is no date
+        # A two-digit year: LibreOffice gives a date typed in words its default short-date
+        # format (mm/dd/yy) whatever was typed, so such a format tells no precision. These
+        # four were once read at the precision shown; the redesign refuses them.
+        (dt.datetime(2018, 10, 15), "mmm-yy", False),  # Excel's built-in 17
+        (dt.datetime(2018, 10, 15), "[$-409]mmm\\-yy;@", False),
+        (dt.datetime(2018, 10, 15), "mm-dd-yy", False),  # Excel's built-in 14
+        (dt.datetime(2018, 10, 15), "d-mmm-yy", False),
     ],
-    ids=["general", "day-month", "month-only", "time"],
+    ids=[
+        "general",
+        "day-month",
+        "month-only",
+        "time",
+        "mmm-yy",
+        "locale-mmm-yy",
+        "mm-dd-yy",
+        "d-mmm-yy",
+    ],
 )
 def test_a_date_cell_whose_format_cannot_tell_is_refused_by_sheet_column_row(
     tmp_path: Path, value: object, number_format: str, iso_dates: bool
@@ -115,11 +141,25 @@ def test_a_date_cell_whose_format_cannot_tell_is_refused_by_sheet_column_row(
     book = _events_book(tmp_path, value, number_format, iso_dates=iso_dates)
     conv = read_template(book)
     assert not list(conv.graph.objects(EVENT, COKG.date))  # never widened to a day
+    assert not list(conv.graph.triples((EVENT, None, None)))  # the row is refused whole
     assert len(conv.problems) == 1
     p = conv.problems[0]
     assert (p.file, p.row, p.column, p.severity) == ("book.xlsx, sheet events", 2, "date",
                                                      "violation")  # fmt: skip
     assert "YYYY-MM" in p.message and "text" in p.message
+
+
+def test_a_date_cell_in_a_column_that_is_no_date_is_refused(tmp_path: Path) -> None:
+    """date_text holds the date as the source words it: a cell the spreadsheet program turned
+    into a date has lost that wording (June 2017 became 2017-06-01), whatever its format, so
+    it is refused, naming sheet, row and column, and the row adds nothing."""
+    book = _events_book(tmp_path, dt.datetime(2017, 6, 1), "mmmm yyyy", column="date_text")
+    conv = read_template(book)
+    assert not list(conv.graph.triples((EVENT, None, None)))
+    (p,) = conv.problems
+    assert (p.file, p.row, p.column, p.severity) == ("book.xlsx, sheet events", 2, "date_text",
+                                                     "violation")  # fmt: skip
+    assert "wording" in p.message and "text" in p.message
 
 
 def test_a_refused_date_cell_is_reported_by_validate(tmp_path: Path) -> None:
@@ -149,28 +189,36 @@ def test_a_year_typed_as_a_number_stays_a_year(tmp_path: Path) -> None:
 
 
 def test_case_date_columns_keep_their_precision(tmp_path: Path) -> None:
-    cols = [c.name for c in SHEETS["cases"][1]]
-    values = {
-        "case_id": "c1",
-        "label": "Case",
-        "innovation": "Thing",
-        "source_title": "Report",
-        "coproduction_start_year": (dt.datetime(2015, 1, 1), "yyyy"),
-        "interviews_from": (dt.datetime(2019, 11, 1), "mmm yyyy"),
-        "interviews_to": (dt.datetime(2021, 8, 1), "mm/yyyy"),
-        "adoption_start": (dt.datetime(2016, 3, 9), "dd/mm/yyyy"),
-        "adoption_end": "2018",
+    """The case's own date columns, and its phases' start and end (once cases.adoption_start
+    and adoption_end, now sheet phases), each at the precision its cell's format shows."""
+    sheets: dict[str, dict[str, object]] = {
+        "cases": {
+            "case_id": "c1",
+            "label": "Case",
+            "innovations": "thing",
+            "coproduction_start_year": (dt.datetime(2015, 1, 1), "yyyy"),
+            "interviews_from": (dt.datetime(2019, 11, 1), "mmm yyyy"),
+            "interviews_to": (dt.datetime(2021, 8, 1), "mm/yyyy"),
+        },
+        "phases": {
+            "case_id": "c1",
+            "phase": "adoption",
+            "start": (dt.datetime(2016, 3, 9), "dd/mm/yyyy"),
+            "end": "2018",
+        },
     }
     wb = Workbook()
-    ws = wb.active
-    ws.title = "cases"
-    ws.append(cols)
-    for name, v in values.items():
-        cell = ws.cell(row=2, column=cols.index(name) + 1)
-        if isinstance(v, tuple):
-            cell.value, cell.number_format = v
-        else:
-            cell.value = v
+    wb.remove(wb.active)
+    for sheet, values in sheets.items():
+        cols = [c.name for c in SHEETS[sheet].columns]
+        ws = wb.create_sheet(sheet)
+        ws.append(cols)
+        for name, v in values.items():
+            cell = ws.cell(row=2, column=cols.index(name) + 1)
+            if isinstance(v, tuple):
+                cell.value, cell.number_format = v
+            else:
+                cell.value = v
     book = tmp_path / "book.xlsx"
     wb.save(book)
     conv = read_template(book)
@@ -211,12 +259,12 @@ def _example_book(
     fmt = {4: "yyyy", 7: "yyyy-mm", 10: "yyyy-mm-dd"}
     wb = Workbook()
     wb.active.title = "README"
-    for sheet, (_, cols) in SHEETS.items():
+    for sheet, spec in SHEETS.items():
         f = EXAMPLE / f"{sheet}.csv"
         if not f.exists():
             continue
         ws = wb.create_sheet(sheet)
-        date_cols = {c.name for c in cols if c.date and c.name != "date_text"}
+        date_cols = {c.name for c in spec.columns if c.date and c.name != "date_text"}
         with f.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         ws.append(rows[0])
@@ -257,6 +305,8 @@ def test_example_with_date_cells_gives_the_csv_graph(tmp_path: Path) -> None:
         ("[Red]yyyy-mm", "month"),
         ("hh:mm yyyy", "year"),  # mm after hh is minutes
         ("mm:ss", None),
+        ("mm/dd/yy", None),  # a two-digit year: no precision we can trust
+        ("mmm-yy", None),
         ("[h]:mm:ss", None),
         ("General", None),
         ("@", None),
@@ -271,12 +321,12 @@ def test_written_template_has_text_format_on_every_date_column(tmp_path: Path) -
     out = tmp_path / "template.xlsx"
     write_template(out)
     wb = load_workbook(out)
-    date_columns = [(s, c.name) for s, (_, cols) in SHEETS.items() for c in cols if c.date]
-    assert {("events", "date"), ("cases", "interviews_from"), ("cases", "adoption_start"),
+    date_columns = [(s, c.name) for s, spec in SHEETS.items() for c in spec.columns if c.date]
+    assert {("events", "date"), ("cases", "interviews_from"), ("phases", "start"),
             ("cases", "coproduction_start_year")} <= set(date_columns)  # fmt: skip
-    for sheet, (_, cols) in SHEETS.items():
+    for sheet, spec in SHEETS.items():
         ws = wb[sheet]
-        for i, col in enumerate(cols, start=1):
+        for i, col in enumerate(spec.columns, start=1):
             assert ws.cell(row=1, column=i).value == col.name
             # every column is text (ids such as mar-05 would become dates too); dates above all
             assert ws.column_dimensions[get_column_letter(i)].number_format == "@", (sheet, col)
@@ -330,12 +380,12 @@ def test_codes_column_offers_every_framework_code(written: Path) -> None:
 
     ws = wb["findings"]
     dv = _validations(ws)["codes"]
-    col = get_column_letter([c.name for c in SHEETS["findings"][1]].index("codes") + 1)
+    col = get_column_letter([c.name for c in SHEETS["findings"].columns].index("codes") + 1)
     assert dv.type == "list"
     assert dv.formula1 == f"'codes'!$A$2:$A${len(expected) + 1}"
     assert str(dv.sqref) == f"{col}2:{col}1048576"
     assert dv.showErrorMessage is False  # several codes per cell: the list is a hint
-    help_text = next(c.help for c in SHEETS["findings"][1] if c.name == "codes")
+    help_text = SHEETS["findings"].column("codes").help
     assert "hint" in help_text and "several" in help_text
 
 
@@ -343,10 +393,10 @@ def test_every_listed_code_is_accepted_by_the_reader(written: Path, tmp_path: Pa
     codes = [r[0] for r in load_workbook(written)["codes"].iter_rows(min_row=2, values_only=True)]
     folder = tmp_path / "sub"
     folder.mkdir()
-    cols = [c.name for c in SHEETS["findings"][1]]
+    cols = [c.name for c in SHEETS["findings"].columns]
     row = dict.fromkeys(cols, "")
     row.update(case_id="c1", finding_id="f1", statement="S", phase="adoption",
-               codes="; ".join(codes))  # fmt: skip
+               codes="; ".join(codes), located_in="l1")  # fmt: skip
     with (folder / "findings.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
@@ -358,7 +408,7 @@ def test_every_listed_code_is_accepted_by_the_reader(written: Path, tmp_path: Pa
 
 
 VALUE_COLUMNS: dict[tuple[str, str], tuple[Mapping[str, object], bool]] = {
-    ("cases", "innovation_nature"): (INNOVATION_NATURES, False),
+    ("innovations", "nature"): (INNOVATION_NATURES, False),
     ("events", "phase"): (PHASES, False),
     ("events", "event_type"): (EVENT_TYPES, False),
     ("roles", "role"): (ROLES, False),
@@ -367,6 +417,10 @@ VALUE_COLUMNS: dict[tuple[str, str], tuple[Mapping[str, object], bool]] = {
     ("findings", "stance"): (STANCES, False),
     ("findings", "kind"): ({"narrative": 0, "cross-case": 0}, False),
     ("quotations", "phase"): (PHASES, False),
+    ("phases", "phase"): (PHASES, False),  # the id of a phases row is a phase
+    ("findings", "context_level"): (CONTEXT_LEVELS, False),
+    ("innovation_changes", "change_types"): (CHANGE_TYPES, True),
+    ("organisations", "kind"): ({"organisation": 0, "unnamed individual": 0}, False),
 }
 
 
@@ -376,7 +430,7 @@ def test_controlled_value_columns_offer_their_values(written: Path) -> None:
     assert values_ws.sheet_state == "hidden"
     for (sheet, column), (allowed, several) in VALUE_COLUMNS.items():
         dv = _validations(wb[sheet])[column]
-        col = get_column_letter([c.name for c in SHEETS[sheet][1]].index(column) + 1)
+        col = get_column_letter([c.name for c in SHEETS[sheet].columns].index(column) + 1)
         assert dv.type == "list" and str(dv.sqref) == f"{col}2:{col}1048576"
         m = re.fullmatch(r"'values'!\$([A-Z]+)\$2:\$\1\$([0-9]+)", dv.formula1)
         assert m, dv.formula1
@@ -385,9 +439,10 @@ def test_controlled_value_columns_offer_their_values(written: Path) -> None:
         assert listed == list(allowed), (sheet, column)
         assert dv.showErrorMessage is (not several), (sheet, column)
     # every column with allowed values has a drop-down; no other column has one
-    for sheet, (_, cols) in SHEETS.items():
+    # (allowed_values: a column's fixed list, including the kind column and a phase id)
+    for sheet, spec in SHEETS.items():
         have = set(_validations(wb[sheet]))
-        assert have == {c.name for c in cols if c.allowed or c.codes}, sheet
+        assert have == {c.name for c in spec.columns if allowed_values(spec, c) or c.codes}, sheet
 
 
 def test_a_filled_written_template_reads_past_its_hidden_lists(
@@ -397,7 +452,9 @@ def test_a_filled_written_template_reads_past_its_hidden_lists(
     shutil.copy(written, book)
     wb = load_workbook(book)
     ws = wb["events"]
-    ws.append(["c1", "e1", "An event", "2018-10", "October 2018", "adoption", "launch"])
+    typed = {"case_id": "c1", "event_id": "e1", "label": "An event", "date": "2018-10",
+             "date_text": "October 2018", "phase": "adoption", "event_type": "launch"}  # fmt: skip
+    ws.append([typed.get(c) for c in EVENT_COLUMNS])
     wb.save(book)
     conv = read_template(book)
     assert not conv.problems

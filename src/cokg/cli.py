@@ -561,7 +561,7 @@ def graphs_cmd(store_spec: str | None) -> None:
 @cli.command("template")
 @click.argument("out", type=click.Path())
 @click.option("--case", "case_id", default=None, metavar="ID",
-              help="Export this stored case into the template, to correct and resubmit.")  # fmt: skip
+              help="Export this stored case, to correct and resubmit.")  # fmt: skip
 @click.option("--without-shared", is_flag=True,
               help="With --case: leave out the shared records it refers to (organisations, "
               "places, the study ...), which the store already holds.")  # fmt: skip

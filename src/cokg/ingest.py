@@ -30,6 +30,7 @@ from cokg.errors import ParameterError, StoreError, ValidationFailed
 from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, graph_iri
 from cokg.store import Store
+from cokg.template.sheets import RECORD_SHEETS
 from cokg.validate import (
     Submission,
     ValidationReport,
@@ -343,14 +344,25 @@ def record_holders(
     return {g: sorted(rs, key=str) for g, rs in sorted(out.items())}
 
 
+# Records shared between cases (their IRI path): an unchanged copy of one is no conflict.
+# Cases, the records scoped to a case, informants and interviews always are.
+SHARED_KINDS = frozenset(
+    k.path
+    for sheet in RECORD_SHEETS
+    if not sheet.scoped and sheet.name not in ("cases", "informants", "interviews")
+    for k in sheet.kinds
+)
+
+
 def unchanged_copies(
     store: Store, graph: Graph, holders: dict[str, list[URIRef]], *, replace: bool
 ) -> set[URIRef]:
-    """The records of `graph` that another graph (one this ingest does not replace) holds with
-    every statement the submission makes about them: a steward resubmitting an exported case
-    with the organisations, places and study it refers to repeats them unchanged, and that is
-    no conflict. A record with one statement more or different is still one (one record, one
-    graph)."""
+    """The shared records of `graph` (organisations, places, studies, sources ...: SHARED_KINDS)
+    that another graph (one this ingest does not replace) holds with every statement the
+    submission makes about them: a steward resubmitting an exported case with the shared
+    records it refers to repeats them unchanged, and that is no conflict. A shared record with
+    one statement more or different is still one, and so is a case or a record of a case
+    however unchanged (one record, one graph)."""
     from cokg.query import run_query
 
     out: set[URIRef] = set()
@@ -358,6 +370,8 @@ def unchanged_copies(
         if replace and g.startswith(SUBMISSION_PREFIX):
             continue  # replaced anyway
         for r in recs:
+            if str(r)[len(str(COKGID)) :].split("/", 1)[0] not in SHARED_KINDS:
+                continue  # a case and what belongs to it: one record, one graph, always
             stored = {
                 (row.terms["predicate"], _as_stored(row.terms["object"]))
                 for row in run_query("record-graphs", store=store, iri=str(r))

@@ -401,7 +401,10 @@ class _Converter:
             text = cells.get("comment", "").strip()
             if not text:
                 problems.append(("comment", "comment is required"))
-            triples = [(record, RDFS.comment, Literal(text))] if record is not None else []
+            # typed as Triple: mypy would infer (URIRef, URIRef, Literal), not the return type
+            triples: list[Triple] = (
+                [(record, RDFS.comment, Literal(text))] if record is not None else []
+            )
             return record, label, triples, {str(RDFS.comment): "comment"}
         prop = expand_name(cells.get("property", ""))
         if prop is None:
@@ -434,5 +437,7 @@ class _Converter:
                 obj = Literal(value, datatype=dt)
         else:
             obj = Literal(value, lang=language or None)
-        triples = [(record, prop, obj)] if record and prop and obj is not None else []
-        return record, label, triples, {str(prop): "value"} if prop else {}
+        statement: list[Triple] = (
+            [(record, prop, obj)] if record and prop and obj is not None else []
+        )
+        return record, label, statement, {str(prop): "value"} if prop else {}

@@ -130,7 +130,8 @@ def restore_datatypes(graph: Graph) -> Graph:
     }
     for s, p, o in list(graph):
         if (
-            p in declared
+            isinstance(p, URIRef)
+            and p in declared
             and isinstance(o, Literal)
             and o.datatype == XSD.integer
             and declared[p] != XSD.integer
@@ -250,7 +251,8 @@ def case_rows(graph: Graph) -> dict[str, list[Cells]]:
     consumed: set[Triple] = set()
     triples = set(graph)
     for iri in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}, key=str):
-        placed = [p for p in map(sheet_for_class, graph.objects(iri, RDF.type)) if p]
+        classes = [c for c in graph.objects(iri, RDF.type) if isinstance(c, URIRef)]
+        placed = [p for p in map(sheet_for_class, classes) if p]
         if len(placed) != 1:
             continue  # untyped, or typed twice: the statements sheet holds it
         sheet, kind = placed[0]

@@ -280,11 +280,11 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             Column(
                 "innovations",
                 "The innovation(s) studied: innovation_id values of sheet innovations, "
-                "separated by ';'.",
+                "separated by ';' (a case without one gets a warning).",
                 COKG.studiesInnovation,
                 "ref",
                 "innovations",
-                required=True,
+                required=False,
                 several=True,
                 example="riverside-peer-cafe",
             ),
@@ -866,11 +866,11 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             Column("text", "The quotation, verbatim.", COKG.text, required=True),
             Column(
                 "supports",
-                "Findings it supports: finding_id values separated by ';'.",
+                "Findings it supports: finding_id values separated by ';' (a quotation that "
+                "supports none gets a warning).",
                 COKG.supports,
                 "ref",
                 "findings",
-                required=True,
                 several=True,
             ),
             Column("phase", "Phase of the section it appears in.", COKG.inPhase, "choice", "phase"),
