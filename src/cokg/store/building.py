@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -120,16 +121,46 @@ def push(source: Store, target: Store, *, progress: Progress | None = None) -> B
     )
 
 
-def _fingerprint(files: Mapping[str, Path]) -> dict[str, str]:
-    """SHA-256 of each project file that a graph was built from, by graph IRI."""
-    return {g: hashlib.sha256(f.read_bytes()).hexdigest() for g, f in sorted(files.items())}
+Entry = dict[str, Any]  # {"sha256": ..., "size": ..., "mtime_ns": ...}
+
+
+def _fingerprint(
+    files: Mapping[str, Path], known: Mapping[str, Any] | None = None
+) -> dict[str, Entry]:
+    """SHA-256 (with size and modification time) of each project file a graph was built from,
+    by graph IRI. A file whose size and time match its entry in `known` is not read again:
+    every reading command asks whether the store is stale, and hashing a million triples of
+    data each time cost 0.2 CPU-s (0.56 at 3M)."""
+    out: dict[str, Entry] = {}
+    for g, f in sorted(files.items()):
+        st = f.stat()
+        entry = (known or {}).get(g)
+        if (
+            isinstance(entry, dict)
+            and entry.get("size") == st.st_size
+            and entry.get("mtime_ns") == st.st_mtime_ns
+            and isinstance(entry.get("sha256"), str)
+        ):
+            out[g] = entry
+            continue
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        out[g] = {"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return out
+
+
+def _digests(manifest: Mapping[str, Any]) -> dict[str, str | None]:
+    """Graph -> SHA-256, from a manifest of either form (older ones hold the digest alone)."""
+    return {
+        g: (e if isinstance(e, str) else e.get("sha256") if isinstance(e, dict) else None)
+        for g, e in manifest.items()
+    }
 
 
 def _manifest_path(store: EmbeddedStore) -> Path:
     return store.path.with_name(store.path.name + ".sources.json")
 
 
-def _read_manifest(store: EmbeddedStore) -> dict[str, str]:
+def _read_manifest(store: EmbeddedStore) -> dict[str, Any]:
     try:
         data = json.loads(_manifest_path(store).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -137,7 +168,7 @@ def _read_manifest(store: EmbeddedStore) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_manifest(store: EmbeddedStore, fingerprint: dict[str, str]) -> None:
+def _write_manifest(store: EmbeddedStore, fingerprint: Mapping[str, Any]) -> None:
     # temp file + os.replace: a crash leaves the old manifest or the new one, never half
     path = _manifest_path(store)
     tmp = path.with_name(path.name + ".tmp")
@@ -150,7 +181,8 @@ def is_stale(store: Store) -> bool:
     (ontology, frameworks or data/ edited, added or removed). Other stores are never stale."""
     if not isinstance(store, EmbeddedStore):
         return False
-    return _read_manifest(store) != _fingerprint(source_files())
+    manifest = _read_manifest(store)
+    return _digests(manifest) != _digests(_fingerprint(source_files(), known=manifest))
 
 
 def ensure_built(store: Store) -> Store:
