@@ -198,4 +198,8 @@ def store_dir(tmp_path: Path, built_store: Path) -> Path:
     snapshots = built_store.with_name(built_store.name + ".snapshots")
     if snapshots.is_dir():
         shutil.copytree(snapshots, d.with_name(d.name + ".snapshots"))
+    # the build manifest too: without it every reader takes the copy for stale and rebuilds
+    manifest = built_store.with_name(built_store.name + ".sources.json")
+    if manifest.is_file():
+        shutil.copy2(manifest, d.with_name(d.name + ".sources.json"))
     return d

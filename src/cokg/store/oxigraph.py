@@ -399,6 +399,10 @@ class EmbeddedStore(OxigraphStore):
             shutil.rmtree(stale, ignore_errors=True)
         current = current_snapshot(snaps)
         n = int(current.name) + 1 if current is not None else 1
+        # A writer killed between renaming its snapshot into place and moving the pointer
+        # leaves a snapshot `n` that nothing points to, so no reader holds it: clear it, or
+        # the rename below fails and no later writer could publish again.
+        shutil.rmtree(snaps / str(n), ignore_errors=True)
         tmp = snaps / f"tmp-{os.getpid()}"
         try:
             self._ox.backup(str(tmp))
