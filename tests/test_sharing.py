@@ -571,3 +571,25 @@ def _diff(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, i
         for path in sorted(before.keys() | after.keys())
         if before.get(path) != after.get(path)
     ]
+
+
+def test_a_newcomer_does_not_jump_the_queue(tmp_path: Path) -> None:
+    """The lock is free, but a writer is waiting its turn (its ticket is in the queue): a new
+    writer queues behind it instead of taking the lock, and gets it once the queue is empty."""
+    import os
+    import time
+
+    from cokg.errors import StoreError
+    from cokg.store import EmbeddedStore
+
+    path = tmp_path / "s"
+    EmbeddedStore(path).close()
+    queue = path.with_name("s.queue")
+    queue.mkdir(exist_ok=True)
+    waiting = queue / f"{time.time_ns():020d}-{os.getpid()}"  # a live process's ticket
+    waiting.touch()
+    with pytest.raises(StoreError, match="locked by another process"):
+        EmbeddedStore(path, wait=0.3)
+    assert [t.name for t in queue.iterdir()] == [waiting.name]  # the newcomer's ticket is gone
+    waiting.unlink()
+    EmbeddedStore(path, wait=0.3).close()

@@ -327,13 +327,14 @@ class EmbeddedStore(OxigraphStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.lock_path, "a+")  # noqa: SIM115  (held until close)
         mode = fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX
-        if _try_flock(fh, mode):
+        queue_dir = self.path.with_name(self.path.name + ".queue")
+        # A writer goes straight for the lock only when nobody is waiting: arrival order.
+        if (self.read_only or not _waiting(queue_dir)) and _try_flock(fh, mode):
             self._took(fh)
             return
         if self.read_only or self.wait <= 0:
             fh.close()
             raise StoreError(_busy_message(self.lock_path, None), file=self.path)
-        queue_dir = self.path.with_name(self.path.name + ".queue")
         queue_dir.mkdir(exist_ok=True)
         ticket = queue_dir / f"{time.time_ns():020d}-{os.getpid()}"
         ticket.touch()
@@ -471,6 +472,13 @@ def _busy_message(lock_path: Path, waited: float | None) -> str:
         who = f" (process {holder['pid']}, {holder.get('command', '?')}, since {since})"
     waited_text = f"; waited {waited:g} s (raise it with COKG_WAIT)" if waited else ""
     return f"store is locked by another process{who}{waited_text}"
+
+
+def _waiting(queue_dir: Path) -> bool:
+    """Whether a live writer holds a ticket in the queue."""
+    if not queue_dir.is_dir():
+        return False
+    return not _first_in_line(queue_dir, queue_dir / "~")  # "~" sorts after every ticket
 
 
 def _first_in_line(queue_dir: Path, ticket: Path) -> bool:
