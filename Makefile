@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test conformance venv lint format bench clean system-deps browser-deps \
-  office-deps
+  office-deps virtuoso-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -28,6 +28,11 @@ demo: system-deps venv
 browser-deps:
 	@bash scripts/browser-deps.sh
 
+# OpenLink Virtuoso: the remote-mode tests run against it as well as Oxigraph (each test file
+# starts its own private server). Installed from the distribution when missing.
+virtuoso-deps:
+	@bash scripts/virtuoso-deps.sh
+
 # Headless LibreOffice Calc re-saves filled templates (tests/test_template_office.py): a real
 # spreadsheet program must keep the dates' precision. Installed from the distribution when missing.
 office-deps:
@@ -37,7 +42,7 @@ office-deps:
 # file's module-scoped fixtures and servers are set up once; the slowest files go first
 # (SLOWEST_FILES in tests/conftest.py). `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
-test: system-deps browser-deps office-deps venv
+test: system-deps browser-deps office-deps virtuoso-deps venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The W3C RDF syntax suites (905 files) are not ours to ship: they are read from

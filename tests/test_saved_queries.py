@@ -3,18 +3,20 @@
 Expected values come only from tests/fixtures/queries/*.json, typed by hand from the founding
 article (tables counted bullet by bullet, dates and names from the narrative), never from the
 program's output. The second half runs each query on the embedded store (on disk), the in-memory
-store and a real Oxigraph server (`oxigraph serve --union-default-graph`), loaded once per
-session, and requires the same rows.
+store and two real servers, Oxigraph (`oxigraph serve --union-default-graph`) and Virtuoso, each
+loaded once per test file, and requires the same rows.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import VirtuosoServer, running_virtuoso
 
 from cokg.errors import ParameterError
 from cokg.namespaces import PREFIXES
@@ -622,16 +624,52 @@ def embedded(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def remote(oxigraph_server):
-    oxigraph_server.clear()
-    st = RemoteStore(oxigraph_server.query_url)
-    build(st)  # the founding dataset, pushed once
+def virtuoso_server() -> Iterator[VirtuosoServer]:
+    """One Virtuoso for this file (tests/servers.py); the Oxigraph server is the session's."""
+    yield from running_virtuoso()
+
+
+@pytest.fixture(scope="module", params=[pytest.param(k, id=k) for k in ("oxigraph", "virtuoso")])
+def remote(request: pytest.FixtureRequest) -> RemoteStore:
+    """Each real server in turn, holding the founding dataset."""
+    server = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    st = RemoteStore(server.query_url)
+    build(st)  # the founding dataset, pushed once per server
     return st
+
+
+# The saved queries Virtuoso 7.2.5 (Debian 12's) answers otherwise than the SPARQL 1.1 engines
+# cokg ships with, by its query engine (docs/stores-and-serving.md, "Virtuoso"): nothing cokg's
+# client can mend without rewriting the query. Strict: a server that answers right fails them.
+VIRTUOSO_ANSWERS_OTHERWISE = {
+    "cross-case": "its SPARQL compiler fails on a VALUES-bound variable "
+    "('Internal error: ssg_print_rvr_fixed_val(): no SPART_VARR_FIXED')",
+    "evidence-gaps": "NOT EXISTS inside IF() in a FILTER: the undated events are missing",
+    "external-change-agents-before-adoption": "a MINUS whose group BINDs a variable removes "
+    "every row",
+    "quotations-by-construct": "a VALUES-bound variable starting a property path loses its "
+    "value: findings coded to every construct come back",
+    "organisation-roles": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), "
+    "not unbound as on Oxigraph",
+    "timeline": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), not unbound",
+    "record-graphs": "EXISTS as a value is 1 (xsd:integer), not true (xsd:boolean)",
+}
+
+
+def _known_virtuoso_difference(request: pytest.FixtureRequest, name: str) -> None:
+    if request.node.callspec.params.get("remote") == "virtuoso":
+        reason = VIRTUOSO_ANSWERS_OTHERWISE.get(name)
+        if reason:
+            request.applymarker(pytest.mark.xfail(reason=f"Virtuoso 7.2: {reason}", strict=True))
 
 
 @pytest.mark.server
 @pytest.mark.parametrize(("name", "params"), CASES)
-def test_same_rows_on_every_store(founding, embedded, remote, name: str, params: dict) -> None:
+def test_same_rows_on_every_store(
+    request: pytest.FixtureRequest, founding, embedded, remote, name: str, params: dict
+) -> None:
+    _known_virtuoso_difference(request, name)
     expected = run_query(name, store=embedded, **params)
     assert expected.rows or name == "evidence-gaps", "a saved query with no answer tests nothing"
     for other in (founding, remote):
@@ -653,8 +691,9 @@ INTERNAL_CASES = [
 @pytest.mark.server
 @pytest.mark.parametrize(("name", "params"), INTERNAL_CASES)
 def test_internal_queries_same_rows_on_every_store(
-    founding, embedded, remote, name: str, params: dict
+    request: pytest.FixtureRequest, founding, embedded, remote, name: str, params: dict
 ) -> None:
+    _known_virtuoso_difference(request, name)
     expected = run_query(name, store=embedded, **params)
     assert expected.rows, "an internal query with no answer tests nothing"
     for other in (founding, remote):

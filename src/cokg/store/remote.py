@@ -1,5 +1,6 @@
 """Any SPARQL 1.1 endpoint as a store: SPARQLWrapper for queries, the Graph Store Protocol or
-SPARQL Update for writes."""
+SPARQL Update for writes. Tested against Oxigraph and Virtuoso; what Virtuoso does differently
+is handled here and listed in docs/stores-and-serving.md ("Virtuoso")."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from cokg import paths
 from cokg.errors import ParameterError, QueryError, StoreError
 from cokg.models import QueryResult
+from cokg.namespaces import COKGG
 from cokg.sandbox import DEFAULT_TIMEOUT
 from cokg.sparql import bind, screen
 from cokg.store.oxigraph import EXPORT_FORMATS, _insert_data, _read_file, serialize_quads
@@ -31,12 +33,48 @@ from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
 # --- remote ----------------------------------------------------------------------------------
 
 
+# Where cokg's graphs live on an endpoint: it lists, counts, exports and drops only these, and
+# leaves every other graph alone (Virtuoso's own graphs, other projects' data on a shared server).
+GRAPH_PREFIX = str(COKGG)
+_OWN = f'FILTER(STRSTARTS(STR(?g), "{GRAPH_PREFIX}"))'
+
+
 def _derive(endpoint: str, last: str) -> str:
     """Oxigraph serves /query, /update and /store; Fuseki /ds/query, /ds/update, /ds/data;
-    when the query URL does not end in /query, use it for everything (SPARQL 1.1 allows it)."""
-    if endpoint.rstrip("/").endswith("/query"):
-        return endpoint.rstrip("/")[: -len("query")] + last
+    Virtuoso /sparql for queries and updates and /sparql-graph-crud for the Graph Store Protocol
+    (a PUT to /sparql hangs there). Any other query URL is used for everything (SPARQL 1.1
+    allows one URL for all three)."""
+    base = endpoint.rstrip("/")
+    if base.endswith("/query"):
+        return base[: -len("query")] + last
+    if base.endswith("/sparql") and last == "store":
+        return base + "-graph-crud"
     return endpoint
+
+
+def _term(t: Node | None, bnodes: dict[str, ox.BlankNode]) -> Any:
+    """A term of a query answer as a pyoxigraph term; blank nodes by label through `bnodes`."""
+    assert t is not None  # every variable is in the pattern
+    if isinstance(t, BNode):
+        return bnodes.setdefault(str(t), ox.BlankNode())
+    return to_ox(t)
+
+
+def _has_blank_node(quads: Iterable[ox.Quad]) -> bool:
+    return any(
+        isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads
+    )
+
+
+def _insert(quads: list[ox.Quad]) -> str:
+    """INSERT DATA; with blank nodes the same triples as INSERT { } WHERE { }, which means the
+    same (fresh blank nodes, one per label) and which Virtuoso accepts: it refuses blank nodes in
+    INSERT DATA ("not allowed in a constant clause")."""
+    data = _insert_data(quads)
+    if not _has_blank_node(quads):
+        return data
+    assert data.startswith("INSERT DATA {")
+    return "INSERT {" + data[len("INSERT DATA {") :] + " WHERE {}"
 
 
 class RemoteStore:
@@ -127,10 +165,14 @@ class RemoteStore:
         if "boolean" in doc:
             return QueryResult(kind="ask", boolean=bool(doc["boolean"]))
         variables = list(doc.get("head", {}).get("vars", []))
-        rows = [
-            {v: (from_json(b[v]) if v in b else None) for v in variables}
-            for b in doc.get("results", {}).get("bindings", [])
-        ]
+        solutions: list[dict[str, Any]] = doc.get("results", {}).get("bindings", [])
+        if form == "ask":
+            # Virtuoso 7.2 answers ASK as a table: one row {"__ASK_RETVAL": 1} or no row
+            values = [cell.get("value") for b in solutions for cell in b.values()]
+            if len(variables) != 1 or len(solutions) > 1:
+                raise QueryError(f"the endpoint answered ASK with a table of {variables}")
+            return QueryResult(kind="ask", boolean=any(v not in ("0", "false") for v in values))
+        rows = [{v: (from_json(b[v]) if v in b else None) for v in variables} for b in solutions]
         return QueryResult(kind="select", variables=variables, rows=rows)
 
     def _run(self, w: Any) -> bytes:
@@ -138,11 +180,20 @@ class RemoteStore:
 
         try:
             response = w.query().response
-            return response.read()
+            body = response.read()
         except SPARQLWrapperException as exc:
             raise QueryError(f"endpoint refused the query: {exc}") from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(f"cannot reach {self.endpoint}: {exc}") from None
+        cap = response.headers.get("X-SPARQL-MaxRows")
+        if cap is not None:
+            # Virtuoso cuts every answer at its ResultSetMaxRows and says so only in this header
+            raise QueryError(
+                f"the endpoint returns at most {cap} rows and this answer reached that limit, "
+                "so it may be cut; narrow the query, or raise ResultSetMaxRows in the server's "
+                "virtuoso.ini"
+            )
+        return body
 
     def _update(self, update: str) -> None:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -158,12 +209,19 @@ class RemoteStore:
             raise StoreError(f"cannot reach {self.update_endpoint}: {exc}") from None
 
     def graphs(self) -> list[str]:
-        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        return sorted(str(r["g"]) for r in res.rows if isinstance(r["g"], URIRef))
+        """cokg's graphs on the endpoint (IRIs under GRAPH_PREFIX), each with triples."""
+        res = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} {_OWN} }}")
+        if not res.rows:  # Virtuoso lists no graph for an empty pattern
+            res = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_OWN} }}")
+        return sorted(
+            str(r["g"])
+            for r in res.rows
+            if isinstance(r["g"], URIRef) and str(r["g"]).startswith(GRAPH_PREFIX)
+        )
 
     def count(self, graph_iri: str | None = None) -> int:
         if graph_iri is None:
-            res = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+            res = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_OWN} }}")
         else:
             g = URIRef(graph_node(graph_iri).value)
             res = self.query(
@@ -188,10 +246,11 @@ class RemoteStore:
                 "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": URIRef(g)}
             )
             node = graph_node(g)
+            # a server's blank node labels need not be valid in N-Quads (Virtuoso's are
+            # "nodeID://b10000"): one fresh blank node per label, the same in every row
+            bnodes: dict[str, ox.BlankNode] = {}
             for r in res.rows:
-                rs, rp, ro = r["s"], r["p"], r["o"]
-                assert rs is not None and rp is not None and ro is not None  # all in the pattern
-                s, p, o = to_ox(rs), to_ox(rp), to_ox(ro)
+                s, p, o = (_term(r[v], bnodes) for v in ("s", "p", "o"))
                 assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
                 quads.append(ox.Quad(s, p, o, node))
         return serialize_quads(quads, format)
@@ -256,7 +315,7 @@ class RemoteStore:
             if not quads:
                 self._update(drop)
             for start in range(0, len(quads), self.batch_size):
-                batch = _insert_data(quads[start : start + self.batch_size])
+                batch = _insert(quads[start : start + self.batch_size])
                 self._update(f"{drop};\n{batch}" if start == 0 else batch)
         if self.method == "gsp":
             for g in gsp_drops:
