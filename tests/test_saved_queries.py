@@ -653,7 +653,6 @@ VIRTUOSO_ANSWERS_OTHERWISE = {
     "organisation-roles": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), "
     "not unbound as on Oxigraph",
     "timeline": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), not unbound",
-    "record-graphs": "EXISTS as a value is 1 (xsd:integer), not true (xsd:boolean)",
 }
 
 

@@ -103,7 +103,7 @@ def case_graph(case_id: str, store: Store, *, shared: bool = True) -> tuple[Grap
             found = [
                 r.terms
                 for r in rows
-                if not r.data["case_graph"] and not str(r.data["graph"]).startswith(PROVENANCE)
+                if not r.data["cases_in_graph"] and not str(r.data["graph"]).startswith(PROVENANCE)
             ]
             if not found:
                 continue
