@@ -1,0 +1,69 @@
+"""cokg for a consortium (docs/consortium.md): one shared SPARQL server is the team's store.
+A steward pushes the founding graph there, ingests a submission straight into it (validated
+against what the server holds, refused whole when it does not conform), researchers query it
+with --endpoint, and a submission is retracted again — on a real Oxigraph server and a real
+Virtuoso, with the same commands and answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from servers import VirtuosoServer, running_virtuoso
+from submissions import copy_example, rewrite
+
+from cokg.cli import cli
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server() -> Iterator[VirtuosoServer]:
+    yield from running_virtuoso()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def endpoint(request: pytest.FixtureRequest) -> str:
+    server = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    return server.query_url
+
+
+def _cokg(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, f"cokg {' '.join(args)}:\n{result.output}"
+    return result.output
+
+
+def _cases(endpoint: str) -> list[str]:
+    out = _cokg("query", "sampling-frame", "--endpoint", endpoint, "--format", "json")
+    return [r["case"] for r in json.loads(out)["rows"] if r["case"] != "Total"]
+
+
+def test_a_team_works_on_one_server(endpoint: str, tmp_path: Path) -> None:
+    assert "loaded 22 graphs" in _cokg("push", "--endpoint", endpoint, "--store", "memory:")
+    assert len(_cases(endpoint)) == 3
+
+    sub = copy_example(tmp_path)
+    assert "conforms (0 violations" in _cokg("validate", str(sub), "--store", endpoint)
+    out = _cokg("ingest", str(sub), "--by", "A. Steward", "--store", endpoint)
+    assert out.startswith("added https://w3id.org/cokg/graph/submission/fictional-riverside")
+    cases = _cases(endpoint)
+    assert len(cases) == 4 and any("Riverside" in c for c in cases)
+    table = _cokg("query", "case-features", "--endpoint", endpoint, "--format", "json")
+    assert "Riverside Peer Café (FICTIONAL)" in table
+
+    # A submission that does not conform leaves the server as it was.
+    bad = copy_example(tmp_path / "bad")
+    rewrite(bad / "cases.csv", 2, "case_id", "second-riverside")
+    rewrite(bad / "events.csv", 2, "date", "twenty")
+    result = CliRunner().invoke(cli, ["ingest", str(bad), "--by", "A. Steward", "--store", endpoint])
+    assert result.exit_code == 1, result.output
+    assert "nothing was written" in result.output
+    assert len(_cases(endpoint)) == 4
+
+    out = _cokg("retract", "submission/fictional-riverside", "--store", endpoint)
+    assert "removed" in out
+    assert len(_cases(endpoint)) == 3
