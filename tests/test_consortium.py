@@ -59,7 +59,9 @@ def test_a_team_works_on_one_server(endpoint: str, tmp_path: Path) -> None:
     bad = copy_example(tmp_path / "bad")
     rewrite(bad / "cases.csv", 2, "case_id", "second-riverside")
     rewrite(bad / "events.csv", 2, "date", "twenty")
-    result = CliRunner().invoke(cli, ["ingest", str(bad), "--by", "A. Steward", "--store", endpoint])
+    result = CliRunner().invoke(
+        cli, ["ingest", str(bad), "--by", "A. Steward", "--store", endpoint]
+    )
     assert result.exit_code == 1, result.output
     assert "nothing was written" in result.output
     assert len(_cases(endpoint)) == 4

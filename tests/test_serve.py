@@ -159,6 +159,108 @@ def test_saved_query_errors(client: TestClient, url: str, status: int) -> None:
     assert r.status_code == status, r.text
 
 
+# --- paged saved-query pages ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def paged(pool: QueryPool) -> Iterator[TestClient]:
+    """The same workers behind an app whose saved-query pages show 5 rows."""
+    app = create_app(pool, ServeSettings(timeout=TIMEOUT, limit=5000, page_size=5))
+    with TestClient(app) as c:
+        yield c
+
+
+RESULTS_BODY = re.compile(r'<table class="results">.*?<tbody>(.*?)</tbody>', re.S)
+NEXT_LINK = re.compile(r'<a rel="next" href="([^"]+)"')
+
+
+def result_rows(page: str) -> list[str]:
+    """The rows of the first results table of a page (the one the page's columns show)."""
+    m = RESULTS_BODY.search(page)
+    assert m, "no results table"
+    return re.findall(r"<tr>.*?</tr>", m.group(1), re.S)
+
+
+def test_saved_query_page_shows_the_total_and_links_to_the_next(
+    client: TestClient, paged: TestClient
+) -> None:
+    whole = client.get("/query/quotations").text  # the default page holds all 54
+    want = result_rows(whole)
+    total = len(want)
+    assert total > 10 and f"{total} rows" in whole and 'class="pager"' not in whole
+    first = paged.get("/query/quotations")
+    assert first.status_code == 200
+    assert f"Rows 1–5 of {total}" in first.text and 'rel="prev"' not in first.text
+    got, url, pages = [], "/query/quotations", 0
+    while url:
+        r = paged.get(url)
+        assert r.status_code == 200 and r.headers["x-cokg-truncated"] == "false"
+        got += result_rows(r.text)
+        pages += 1
+        m = NEXT_LINK.search(r.text)
+        url = html.unescape(m.group(1)) if m else ""
+        assert pages <= total
+    assert got == want  # the pages, laid end to end, are the whole answer
+    assert pages == -(-total // 5)
+    assert f"Rows {5 * (pages - 1) + 1}–{total} of {total}" in r.text and 'rel="prev"' in r.text
+
+
+def test_saved_query_page_links_keep_the_parameters(paged: TestClient) -> None:
+    r = paged.get("/query/quotations", params={"case": "manitoba-learning-centres"})
+    m = NEXT_LINK.search(r.text)
+    assert m
+    nxt = html.unescape(m.group(1))
+    assert "case=manitoba-learning-centres" in nxt and "offset=5" in nxt and "limit=5" in nxt
+    assert "Rows 6–10 of" in paged.get(nxt).text
+    # a page size asked for in the address is kept by the links
+    r = paged.get("/query/quotations", params={"limit": "20", "offset": "20"})
+    assert "Rows 21–40 of" in r.text
+    m = NEXT_LINK.search(r.text)
+    assert m and "offset=40" in m.group(1) and "limit=20" in m.group(1)
+
+
+def test_saved_query_page_past_the_end_and_every_row(paged: TestClient) -> None:
+    r = paged.get("/query/quotations", params={"offset": "1000"})
+    assert r.status_code == 200 and "No rows from row 1,001: the answer has 54" in r.text
+    assert 'rel="prev"' in r.text
+    r = paged.get("/query/quotations", params={"limit": "0"})  # every row
+    assert len(result_rows(r.text)) == 54 and 'class="pager"' not in r.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "-1"}, {"offset": "x"}, {"limit": "5", "phase": "implementation"}],
+    ids=["negative-limit", "offset-not-a-number", "pivoted-query"],
+)
+def test_saved_query_page_errors(paged: TestClient, params: dict[str, str]) -> None:
+    name = "cross-case" if "phase" in params else "quotations"
+    r = paged.get(f"/query/{name}", params=params)
+    assert r.status_code == 400 and r.headers["x-cokg-error"] == "parameter"
+
+
+def test_pivoted_and_downloaded_answers_are_whole(paged: TestClient) -> None:
+    r = paged.get("/query/cross-case", params={"phase": "implementation"})
+    assert r.status_code == 200 and TABLE7_ESTHER in r.text and 'class="pager"' not in r.text
+    r = paged.get("/query/quotations", params={"format": "csv"})
+    whole = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(whole) == 54
+    r = paged.get("/query/quotations", params={"format": "csv", "limit": "5", "offset": "5"})
+    assert list(csv.DictReader(io.StringIO(r.text))) == whole[5:10]
+
+
+def test_sparql_endpoint_is_not_paged(paged: TestClient) -> None:
+    doc = sparql_json(paged, "SELECT * WHERE { ?s ?p ?o } LIMIT 40")
+    assert len(doc["results"]["bindings"]) == 40  # the page size is for the HTML pages only
+
+
+def test_page_cut_at_the_result_limit_says_so_and_goes_on(capped: TestClient) -> None:
+    r = capped.get("/query/timeline", params={"case": "jonkoping-esther"})
+    assert r.headers["x-cokg-truncated"] == "true" and 'id="truncated"' in r.text
+    assert re.search(r"Rows 1–3 of \d+", r.text)
+    m = NEXT_LINK.search(r.text)
+    assert m and "offset=3" in m.group(1)  # the next page starts after the rows shown
+
+
 # --- /case/<id> ---------------------------------------------------------------------------------
 
 

@@ -224,6 +224,15 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 @click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
 @_read_options
 @_limit_options
+@click.option(
+    "--limit",
+    "limit_text",
+    default=None,
+    metavar="N",
+    help="Rows per page (table and md: $COKG_PAGE_SIZE or 500 unless given; 0: every row).",
+)
+@click.option("--offset", "offset_text", default=None, metavar="M", help="Skip the first M rows.")
+@click.option("--all", "all_rows", is_flag=True, help="Every row, not a page (= --limit 0).")
 def query_cmd(
     name: str,
     params: tuple[str, ...],
@@ -233,11 +242,18 @@ def query_cmd(
     endpoint: str | None,
     timeout: float | None,
     memory_mb: int | None,
+    limit_text: str | None,
+    offset_text: str | None,
+    all_rows: bool,
 ) -> None:
-    """Run the saved query NAME (see `cokg queries`)."""
+    """Run the saved query NAME (see `cokg queries`).
+
+    A long listing shown as a table (or md) prints one page, with a line under it saying which
+    rows of how many and how to get the next page; csv, tsv and json print every row unless
+    --limit or --offset is given (the page line then goes to stderr)."""
     from cokg.errors import ParameterError
-    from cokg.formats import render
-    from cokg.query import run_query
+    from cokg.formats import render, render_page_note
+    from cokg.query import get_query, page_size, run_query
 
     given: dict[str, str] = {}
     for item in params:
@@ -245,14 +261,52 @@ def query_cmd(
         if not sep or not key.strip():
             raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
         given[key.strip()] = value
+    limit, offset = _page_options(limit_text, offset_text, all_rows)
+    query = get_query(name)
+    asked = limit is not None  # a page size given, not the default one
+    if limit is None and not all_rows and fmt in _PAGED_FORMATS and query.paged:
+        limit = page_size() or None
     answer = run_query(
-        name,
+        query,
         store=_query_store(store_path, endpoint),
         timeout=timeout,
         memory_mb=memory_mb,
+        limit=limit or None,
+        offset=offset,
         **given,
     )
     click.echo(render(answer, fmt, long=long_format), nl=False)
+    _page_note(render_page_note(answer, limit if asked else None), fmt)
+
+
+# Formats for people, paged by default; csv, tsv and json go to programs and print every row.
+_PAGED_FORMATS = ("table", "md")
+
+
+def _page_options(
+    limit_text: str | None, offset_text: str | None, all_rows: bool
+) -> tuple[int | None, int]:
+    """--limit / --offset / --all as (limit, offset): limit None when no page was asked for,
+    0 for every row. A bad value is one error line (exit 2), not click's usage text."""
+    from cokg.errors import ParameterError
+
+    def rows(option: str, text: str | None) -> int | None:
+        if text is None:
+            return None
+        if not text.strip().isdigit():
+            raise ParameterError(f"{option} wants a number of rows, 0 or more, not {text!r}")
+        return int(text)
+
+    limit, offset = rows("--limit", limit_text), rows("--offset", offset_text)
+    if all_rows and limit is not None:
+        raise ParameterError("give --all or --limit, not both")
+    return (0 if all_rows else limit), offset or 0
+
+
+def _page_note(note: str, fmt: str) -> None:
+    """The page line: under a table (stdout); on stderr for the formats programs read."""
+    if note:
+        click.echo(("\n" if fmt == "md" else "") + note, err=fmt not in _PAGED_FORMATS)
 
 
 @cli.command("sparql")
@@ -260,6 +314,9 @@ def query_cmd(
 @_format_option
 @_read_options
 @_limit_options
+@click.option("--limit", "limit_text", default=None, metavar="N",
+              help="Show one page of N rows of a SELECT answer (0: every row).")  # fmt: skip
+@click.option("--offset", "offset_text", default=None, metavar="M", help="Skip the first M rows.")
 def sparql_cmd(
     query_text: str,
     fmt: str,
@@ -267,11 +324,16 @@ def sparql_cmd(
     endpoint: str | None,
     timeout: float | None,
     memory_mb: int | None,
+    limit_text: str | None,
+    offset_text: str | None,
 ) -> None:
-    """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin)."""
-    from cokg.formats import render
+    """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin).
+
+    Every row is printed unless --limit or --offset asks for a page."""
+    from cokg.formats import render, render_page_note
     from cokg.query import run_sparql
 
+    limit, offset = _page_options(limit_text, offset_text, False)
     if query_text == "-":
         with click.open_file("-") as stdin:  # standard input, as text; left open
             query_text = stdin.read()
@@ -280,8 +342,11 @@ def sparql_cmd(
         store=_query_store(store_path, endpoint),
         timeout=timeout,
         memory_mb=memory_mb,
+        limit=limit or None,
+        offset=offset,
     )
     click.echo(render(answer, fmt), nl=False)
+    _page_note(render_page_note(answer, limit or None), fmt)
 
 
 # --- analyse / report (analysis): networks, measures, the cross-case report ----------------

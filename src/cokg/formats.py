@@ -188,12 +188,16 @@ def render(
 
 
 def _json(answer: QueryAnswer) -> str:
-    doc = {
+    doc: dict[str, Any] = {
         "query": answer.name,
         "parameters": answer.parameters,
         "columns": list(answer.variables),
         "rows": [{k: _json_value(v) for k, v in r.data.items()} for r in answer.rows],
     }
+    if answer.page is not None:  # only a paged answer says where its rows lie
+        page = answer.page
+        doc["page"] = {"offset": page.offset, "limit": page.limit, "rows": page.rows,
+                       "total": page.total, "more": page.more}  # fmt: skip
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False)
     return text + "\n"
 
@@ -302,6 +306,21 @@ def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> 
     if not body:
         out.append(rule)
     return "\n".join(out) + "\n"
+
+
+def render_page_note(answer: QueryAnswer, limit: int | None = None) -> str:
+    """The line under a page of an answer: "rows 1–100 of 4,231; next: --offset 100". Empty
+    when the answer is not paged or the page holds all of it. `limit`: a page size the user
+    gave, repeated in the hint (the default one is not)."""
+    page = answer.page
+    if page is None or page.whole:
+        return ""
+    if not page.rows:
+        return f"no rows at offset {page.offset:,} ({page.total:,} in all)"
+    note = f"rows {page.offset + 1:,}–{page.offset + page.rows:,} of {page.total:,}"
+    if page.next_offset is not None:
+        note += f"; next: --offset {page.next_offset}" + (f" --limit {limit}" if limit else "")
+    return note
 
 
 # -- the results of the other commands ----------------------------------------------------
@@ -446,6 +465,7 @@ __all__ = [
     "render_exported",
     "render_graphs",
     "render_ingest",
+    "render_page_note",
     "render_query_list",
     "render_report",
     "render_retracted",

@@ -21,6 +21,8 @@ by name (`get_query`, `run_query`): `list_queries` leaves it out, so it is not o
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -35,6 +37,7 @@ from rdflib.namespace import XSD
 from cokg import paths
 from cokg.errors import CokgError, ParameterError, QueryError
 from cokg.namespaces import COKGID, DCTERMS, PREFIXES, RDFS, SCHEMA, SH, SKOS, curie
+from cokg.sparql import FORMS, Screened, _tokens, bind, screen
 from cokg.vocabulary import PHASE_NAMES, PHASES
 
 if TYPE_CHECKING:
@@ -99,6 +102,9 @@ class SavedQuery:
     # already reports the same thing (whole-store validation then skips the check)
     severity: str = "violation"
     covered_by_shapes: bool = False
+    # whether the answer may be shown a page at a time (`#+ page: false` says no; a query that
+    # declares a pivot is never paged: its cells need every row)
+    paged: bool = True
 
     @property
     def internal(self) -> bool:
@@ -153,6 +159,39 @@ class Row(Mapping[str, Any]):
 
 
 @dataclass(frozen=True)
+class Page:
+    """Where a page of an answer lies in the whole answer: its rows are rows `offset + 1` to
+    `offset + rows` of `total`."""
+
+    offset: int  # rows skipped before this page
+    limit: int | None  # rows asked for (None: to the end)
+    rows: int  # rows on this page
+    total: int  # rows in the whole answer
+
+    @property
+    def more(self) -> bool:
+        """Whether rows follow this page."""
+        return self.offset + self.rows < self.total
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, or None on the last one."""
+        return self.offset + self.rows if self.more else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        """The offset of the page before, or None on the first one."""
+        if self.offset == 0:
+            return None
+        return max(0, self.offset - self.limit) if self.limit else 0
+
+    @property
+    def whole(self) -> bool:
+        """Whether this page holds the whole answer (nothing skipped, nothing follows)."""
+        return self.offset == 0 and not self.more
+
+
+@dataclass(frozen=True)
 class QueryAnswer:
     """The answer to a saved or ad-hoc query. Iterating yields the rows."""
 
@@ -166,6 +205,7 @@ class QueryAnswer:
     pivot: Pivot | None = None
     seconds: float = 0.0
     display: tuple[str, ...] = ()  # columns the table/md formats show (empty: all)
+    page: Page | None = None  # where these rows lie in the whole answer (None: not paged)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
@@ -344,6 +384,15 @@ def load_query(path: str | Path) -> SavedQuery:
     covered = header.get("covered_by_shapes", False)
     if not isinstance(covered, bool):
         raise QueryError(f"covered_by_shapes must be true or false, not {covered!r}", file=path)
+    for p in params:
+        if p.name in PAGE_WORDS:
+            raise QueryError(f"parameter name {p.name!r} is reserved for paging", file=path)
+    pivot_spec = _parse_pivot(header.get("pivot"), header.get("pivot_title"), path)
+    paged = header.get("page", pivot_spec is None)
+    if not isinstance(paged, bool):
+        raise QueryError(f"page must be true or false, not {paged!r}", file=path)
+    if paged and pivot_spec is not None:
+        raise QueryError("a pivoted query is not paged: its table needs every row", file=path)
     return SavedQuery(
         name=name,
         path=path,
@@ -354,10 +403,11 @@ def load_query(path: str | Path) -> SavedQuery:
         tags=_as_tuple(header.get("tags")),
         params=params,
         returns=_as_tuple(header.get("returns")),
-        pivot=_parse_pivot(header.get("pivot"), header.get("pivot_title"), path),
+        pivot=pivot_spec,
         display=_as_tuple(header.get("display")),
         severity=severity,
         covered_by_shapes=covered,
+        paged=paged,
     )
 
 
@@ -606,6 +656,183 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
     return Literal(value)
 
 
+# --------------------------------------------------------------------------- paging
+
+PAGE_SIZE_ENV = "COKG_PAGE_SIZE"
+# The default page of a listing shown to people (`cokg query` as a table, the served pages).
+# The founding dataset's longest listing, `constructs` (194 rows: the frameworks), prints whole.
+DEFAULT_PAGE_SIZE = 500
+PAGE_WORDS = ("limit", "offset")  # reserved: not parameter names
+# Rows a page reads past its offset to learn the total without a count query (see `_page`).
+# Carrying 5,000 rows across costs ~0.15 s, less than counting a long answer at a million
+# triples (0.2-3.5 s), and stays under the row caps of `cokg serve` and Virtuoso (10,000).
+READ_AHEAD = 5000
+_TOTAL = "cokg_page_total"  # the count query's variable
+
+
+def page_size() -> int:
+    """The default page size: $COKG_PAGE_SIZE, else DEFAULT_PAGE_SIZE (0: no default page)."""
+    raw = os.environ.get(PAGE_SIZE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit():
+        raise ParameterError(f"${PAGE_SIZE_ENV} must be a number of rows (0: all), not {raw!r}")
+    return int(raw)
+
+
+def _check_page(limit: Any, offset: Any) -> None:
+    for word, value in (("limit", limit), ("offset", offset)):
+        if value is None and word == "limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ParameterError(f"{word} must be a whole number of rows, 0 or more, not {value!r}")
+
+
+@dataclass(frozen=True)
+class _Outer:
+    """The outermost SELECT of a query text: where its prologue ends, its own LIMIT and
+    OFFSET (and the spans of those clauses), its ORDER BY clause, and where a LIMIT/OFFSET
+    clause goes (before a trailing VALUES clause, else at the end)."""
+
+    text: str
+    select: int
+    limit: int | None
+    offset: int
+    cuts: tuple[tuple[int, int], ...]
+    order: tuple[int, int] | None
+    end: int
+
+    def window(self, limit: int | None, offset: int) -> tuple[int | None, int]:
+        """(LIMIT, OFFSET) of rows `offset` .. `offset + limit` of this query's answer."""
+        if self.limit is None:
+            return limit, self.offset + offset
+        room = max(0, self.limit - offset)
+        return (room if limit is None else min(limit, room)), self.offset + offset
+
+    def _without(self, spans: list[tuple[int, int]]) -> str:
+        out, at = [], 0
+        for start, stop in sorted(spans):
+            out.append(self.text[at:start])
+            at = stop
+        out.append(self.text[at:])
+        return "".join(out)
+
+    def paged(self, limit: int | None, offset: int) -> str:
+        """The query with its LIMIT/OFFSET replaced by the page's window (ORDER BY kept)."""
+        lim, off = self.window(limit, offset)
+        clause = " ".join(
+            ([f"LIMIT {lim}"] if lim is not None else []) + ([f"OFFSET {off}"] if off else [])
+        )
+        head = self._without([c for c in self.cuts if c[1] <= self.end])
+        end = self.end - sum(stop - start for start, stop in self.cuts if stop <= self.end)
+        # on a line of its own: the text may end in a comment
+        return f"{head[:end]}\n{clause}\n{head[end:]}"
+
+    def count(self) -> str:
+        """A query counting the rows of this one: it as a subquery under COUNT(*). The ORDER BY
+        goes when no LIMIT/OFFSET needs it (the count is the same, the sort is skipped)."""
+        free = self.limit is None and self.offset == 0
+        inner = self._without([self.order] if free and self.order else [])
+        return (
+            f"{inner[: self.select]}SELECT (COUNT(*) AS ?{_TOTAL}) WHERE {{\n"
+            f"{inner[self.select :]}\n}}\n"
+        )
+
+
+def _outer_select(text: str) -> _Outer | None:
+    """The outermost SELECT of `text`, or None when the query is not a SELECT. Its clauses are
+    the words outside every bracket (strings, IRIs and comments are skipped by the lexer)."""
+    tokens = list(_tokens(text))
+    depth = 0
+    select: int | None = None
+    limit: int | None = None
+    offset = 0
+    cuts: list[tuple[int, int]] = []
+    order_at: int | None = None
+    order: tuple[int, int] | None = None
+    end = len(text)
+    j = 0
+    while j < len(tokens):
+        pos, tok = tokens[j]
+        word = tok.upper()
+        j += 1
+        if tok in ("(", "{", "["):
+            depth += 1
+        elif tok in (")", "}", "]"):
+            depth -= 1
+        elif depth != 0:
+            continue
+        elif select is None:
+            if word in FORMS:
+                if word != "SELECT":
+                    return None
+                select = pos
+        elif word in ("LIMIT", "OFFSET", "VALUES"):
+            if order_at is not None and order is None:
+                order = (order_at, pos)
+            if word == "VALUES":  # the trailing VALUES clause ends the query
+                end = pos
+                break
+            number = tokens[j][1] if j < len(tokens) else ""
+            if not number.isdigit():
+                raise QueryError(f"{word} wants a number of rows")
+            if word == "LIMIT":
+                limit = int(number)
+            else:
+                offset = int(number)
+            cuts.append((pos, tokens[j][0] + len(number)))
+            j += 1
+        elif word == "ORDER":
+            order_at = pos
+    if select is None:
+        return None
+    if order_at is not None and order is None:
+        order = (order_at, end)
+    return _Outer(text, select, limit, offset, tuple(cuts), order, end)
+
+
+def _page(
+    st: Store,
+    text: str,
+    *,
+    what: str,
+    limit: int | None,
+    offset: int,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> tuple[QueryResult, Page]:
+    """One page of a SELECT query whose parameters are bound in `text`, and where it lies.
+
+    The page is a LIMIT/OFFSET on the outermost SELECT, within the query's own LIMIT/OFFSET.
+    From a local store up to READ_AHEAD rows are read from the offset, however small the page
+    (from a remote endpoint, which may cap the rows of an answer, one more than the page): when
+    the answer ends within them, the total is known from this one query. Otherwise (or on a
+    page past the end, or when the store cut the answer at its result limit) a second query
+    counts the rows in the engine, which carries one row across instead of all of them."""
+    from cokg.store import RemoteStore
+
+    outer = _outer_select(text)
+    if outer is None:
+        form = screen(text, allow_network=True, allow_dataset=True).form  # syntax errors first
+        raise ParameterError(f"{what}: only SELECT answers are paged, not {form.upper()}")
+    ahead = 0 if isinstance(st, RemoteStore) else READ_AHEAD
+    probe = None if limit is None else max(limit + 1, ahead)
+    result = st.query(outer.paged(probe, offset), timeout=timeout, memory_mb=memory_mb)
+    read = len(result.rows)
+    rows = list(result.rows) if limit is None else list(result.rows[:limit])
+    if len(rows) < read:
+        result = dataclasses.replace(result, rows=rows)
+    ended = probe is None or read < probe  # the answer ended within what was read
+    cut = bool(getattr(st, "truncated", False))  # the served store's result limit
+    if ended and not cut and (read or offset == 0):
+        total = offset + read
+    else:
+        counted = st.query(outer.count(), timeout=timeout, memory_mb=memory_mb)
+        value = to_python(counted.rows[0].get(_TOTAL)) if counted.rows else 0
+        total = int(value or 0)
+    return result, Page(offset=offset, limit=limit, rows=len(rows), total=total)
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -627,6 +854,7 @@ def _answer(
     pivot: Pivot | None = None,
     seconds: float = 0.0,
     display: tuple[str, ...] = (),
+    page: Page | None = None,
 ) -> QueryAnswer:
     if result.kind == "ask":
         return QueryAnswer(name=name, kind="ask", boolean=bool(result.boolean), seconds=seconds)
@@ -662,6 +890,7 @@ def _answer(
         pivot=pivot,
         seconds=seconds,
         display=tuple(d for d in display if d in variables),
+        page=page,
     )
 
 
@@ -671,22 +900,44 @@ def run_query(
     store: Store | str | Path | None = None,
     timeout: float | None = None,
     memory_mb: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
     **params: Any,
 ) -> QueryAnswer:
     """Run a saved query by name with keyword parameters, e.g.
     `run_query("cross-case", phase="implementation")`. `store` is a Store, a store spec
     (path, "memory:", an endpoint URL) or None for the default store (built when empty).
-    `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit)."""
+    `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit).
+
+    `limit` and `offset` ask for one page: rows `offset + 1` to `offset + limit` (`limit`
+    None: to the end; 0: none, only the total), and `answer.page` says where they lie in the
+    whole answer (the total, whether more follow). A query that is not paged (its header says
+    `page: false`, or it declares a pivot) refuses them with a ParameterError."""
     query = name if isinstance(name, SavedQuery) else get_query(name)
+    _check_page(limit, offset)
+    paging = limit is not None or offset > 0
+    if paging and not query.paged:
+        why = "its table is pivoted, which needs every row" if query.pivot else "page: false"
+        raise ParameterError(f"query {query.name} is not paged ({why})")
     st, opened = _open(store)
+    page = None
     try:
         bindings, used = bind_parameters(query, params, st)
         start = time.perf_counter()
         # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
         # the first keyword-like word outside comments and misread header prose.
-        result = st.query(
-            query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb
-        )
+        if paging:
+            # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
+            # count query counts the same rows
+            text = bind(Screened(query.body, "select"), bindings) if bindings else query.body
+            result, page = _page(
+                st, text, what=f"query {query.name}", limit=limit, offset=offset,
+                timeout=timeout, memory_mb=memory_mb,
+            )  # fmt: skip
+        else:
+            result = st.query(
+                query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb
+            )
         seconds = time.perf_counter() - start
     except CokgError as exc:
         if isinstance(exc, QueryError) and not exc.record:
@@ -702,6 +953,7 @@ def run_query(
         pivot=query.pivot,
         seconds=seconds,
         display=query.display,
+        page=page,
     )
 
 
@@ -711,9 +963,13 @@ def run_sparql(
     store: Store | str | Path | None = None,
     timeout: float | None = None,
     memory_mb: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> QueryAnswer:
     """Run an ad-hoc query given as SPARQL text or as a path to a `.rq`/`.sparql` file,
-    under the same screen and limits as `run_query`."""
+    under the same screen and limits as `run_query`. `limit` and `offset` page a SELECT
+    answer as in `run_query` (within the query's own LIMIT/OFFSET); other forms refuse them."""
+    _check_page(limit, offset)
     text = str(text_or_file)
     name = None
     candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
@@ -724,14 +980,21 @@ def run_sparql(
             raise QueryError(f"cannot read query file: {exc}", file=candidate) from None
         name = candidate.stem
     st, opened = _open(store)
+    page = None
     try:
         start = time.perf_counter()
-        result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        if limit is not None or offset > 0:
+            result, page = _page(
+                st, text, what="the query", limit=limit, offset=offset, timeout=timeout,
+                memory_mb=memory_mb,
+            )  # fmt: skip
+        else:
+            result = st.query(text, timeout=timeout, memory_mb=memory_mb)
         seconds = time.perf_counter() - start
     finally:
         if opened:
             st.close()
-    return _answer(result, name=name, seconds=seconds)
+    return _answer(result, name=name, seconds=seconds, page=page)
 
 
 def run_checks(
@@ -873,7 +1136,10 @@ def write_catalog(path: str | Path | None = None) -> Path:
 
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "PAGE_SIZE_ENV",
     "CheckViolation",
+    "Page",
     "Pivot",
     "PivotTable",
     "QueryAnswer",
@@ -890,6 +1156,7 @@ __all__ = [
     "list_checks",
     "list_queries",
     "load_query",
+    "page_size",
     "parse_header",
     "pivot",
     "resolve_construct",

@@ -1,6 +1,10 @@
 """The saved-query pages: `/` lists the saved queries with a form for each, `/query/<name>` runs
 one and shows its answer (as the paper's table when the query declares a pivot), or sends it as
-CSV or SPARQL JSON."""
+CSV or SPARQL JSON.
+
+A paged query's page shows one page of its answer (`?offset=&limit=`, by default the server's
+page size from the first row), the total and links to the pages before and after; a download
+is the whole answer unless `offset` or `limit` asks for a page."""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from cokg.errors import CokgError
-from cokg.query import QueryAnswer, QueryParameter, SavedQuery, pivot, run_query
+from cokg.errors import CokgError, ParameterError
+from cokg.query import Page, QueryAnswer, QueryParameter, SavedQuery, pivot, run_query
 from cokg.serve import render, results
 from cokg.serve.render import esc, page, table
 from cokg.serve.responses import error, error_for, truncation_headers
@@ -20,6 +24,7 @@ from cokg.terms import to_wire
 from cokg.vocabulary import PHASE_NAMES
 
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/sparql-results+json"}
+RESERVED = ("format", "offset", "limit")  # request parameters that are not the query's
 TRIPLE_COLUMNS = ("subject", "predicate", "object")
 
 INTRO = (
@@ -42,7 +47,7 @@ async def saved_query(request: Request) -> Response:
     wants_html = fmt in (None, "", "html")
     if q is None:
         return error(wants_html, 404, f"no saved query named {name!r}", code="not-found")
-    params = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
+    params = {k: v for k, v in request.query_params.items() if k not in RESERVED and v != ""}
     unknown = sorted(set(params) - {p.name for p in q.params})
     if unknown:
         return error(
@@ -53,7 +58,8 @@ async def saved_query(request: Request) -> Response:
         )
     store = state.store()
     try:
-        answer = await in_thread(run_query, q, store=store, **params)
+        limit, offset = page_request(request, q, state.settings.page_size, whole=not wants_html)
+        answer = await in_thread(run_query, q, store=store, limit=limit, offset=offset, **params)
     except Exception as exc:
         return error_for(exc, wants_html)
     limit = state.settings.limit
@@ -66,15 +72,65 @@ async def saved_query(request: Request) -> Response:
     body = query_section(q, values=params, heading=False)
     pivoted = _pivot_html(answer)
     display = [v for v in answer.display if v in answer.variables]
+    pager = pager_html(q, params, answer.page)
+    count = pager or None  # a page says where it lies instead of "N rows"
     if pivoted:
         body += (render.truncation_note(limit) if cut else "") + pivoted
         body += _details("All columns (one row per result)", render.result_html(answer))
     elif 0 < len(display) < len(answer.variables):
-        body += render.result_html(answer, truncated_at=cut, columns=display)
-        body += _details("All columns, with links", render.result_html(answer))
+        body += render.result_html(answer, truncated_at=cut, columns=display, count=count)
+        every = render.result_html(answer, count="" if pager else None)
+        body += _details("All columns, with links", every)
+        body += pager
     else:
-        body += render.result_html(answer, truncated_at=cut)
+        body += render.result_html(answer, truncated_at=cut, count=count) + pager
     return HTMLResponse(page(q.summary or q.name, body), headers=headers)
+
+
+def page_request(
+    request: Request, q: SavedQuery, page_size: int, *, whole: bool
+) -> tuple[int | None, int]:
+    """(limit, offset) asked for by `?limit=&offset=`. A paged query's HTML page shows
+    `page_size` rows unless told otherwise; a download (`whole`) pages only when asked.
+    `limit=0` is every row. ParameterError for what is not a number of rows."""
+
+    def rows(key: str) -> int | None:
+        text = request.query_params.get(key, "").strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ParameterError(f"{key} must be a number of rows, 0 or more, not {text!r}")
+        return int(text)
+
+    limit, offset = rows("limit"), rows("offset") or 0
+    if limit is None and not whole and q.paged:
+        limit = page_size
+    return limit or None, offset
+
+
+def pager_html(q: SavedQuery, values: Mapping[str, str], p: Page | None) -> str:
+    """Where a page lies in the answer ("Rows 101–200 of 4,231") and links to the pages before
+    and after it; "" for an answer shown whole."""
+    if p is None or p.whole:
+        return ""
+    if p.rows:
+        where = f"Rows {p.offset + 1:,}–{p.offset + p.rows:,} of {p.total:,}"
+    else:
+        where = f"No rows from row {p.offset + 1:,}: the answer has {p.total:,}"
+
+    def href(offset: int) -> str:
+        paging = {"offset": str(offset), **({"limit": str(p.limit)} if p.limit else {})}
+        return f"/query/{quote(q.name)}?" + urlencode({**values, **paging})
+
+    links = []
+    if p.previous_offset is not None:
+        links.append(f'<a rel="prev" href="{esc(href(p.previous_offset))}">← Previous</a>')
+    if p.next_offset is not None:
+        links.append(f'<a rel="next" href="{esc(href(p.next_offset))}">Next →</a>')
+    return (
+        f'<nav class="pager" aria-label="Pages of the answer"><p class="muted">{esc(where)}'
+        f"{' · ' if links else ''}{' · '.join(links)}</p></nav>"
+    )
 
 
 def download(answer: QueryAnswer, fmt: str) -> bytes:

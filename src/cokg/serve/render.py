@@ -130,10 +130,15 @@ def term_rows(result: Any) -> list[Mapping[str, Node | None]]:
 
 
 def result_html(
-    result: Any, *, truncated_at: int | None = None, columns: Sequence[str] | None = None
+    result: Any,
+    *,
+    truncated_at: int | None = None,
+    columns: Sequence[str] | None = None,
+    count: str | None = None,
 ) -> str:
     """A query's answer as a table (a yes/no for ASK, triples for a graph), with the
-    truncation note when it was cut at `truncated_at` results; `columns`: those shown."""
+    truncation note when it was cut at `truncated_at` results; `columns`: those shown;
+    `count`: HTML said above the table instead of "N rows" (a page's place in the answer)."""
     note = truncation_note(truncated_at) if truncated_at is not None else ""
     if result.kind == "ask":
         return note + f"<p>Answer: <strong>{'yes' if result.boolean else 'no'}</strong></p>"
@@ -143,5 +148,6 @@ def result_html(
         return note + count + table(["subject", "predicate", "object"], rows)
     cols = list(columns or result.variables)
     rows = [[term_html(r.get(v)) for v in cols] for r in term_rows(result)]
-    count = f'<p class="muted">{len(rows)} rows</p>'
+    if count is None:
+        count = f'<p class="muted">{len(rows)} rows</p>'
     return note + count + table(cols, rows, cls="results")

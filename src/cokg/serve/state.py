@@ -4,13 +4,13 @@ kept on `app.state.served`; and running blocking work off the event loop."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
 
-from cokg.query import SavedQuery, get_query, list_queries
+from cokg.query import SavedQuery, get_query, list_queries, page_size
 from cokg.serve.pool import QueryPool
 from cokg.serve.poolstore import PoolStore
 
@@ -20,6 +20,8 @@ class ServeSettings:
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     limit: int = 10_000  # rows (or triples) returned at most; more is cut and flagged
     per_client: int = 2  # queries one client address may have running at once; more get 429
+    # rows a saved query's page shows unless ?limit= says otherwise ($COKG_PAGE_SIZE; 0: all)
+    page_size: int = field(default_factory=page_size)
 
 
 class Served:

@@ -1,0 +1,459 @@
+"""Paging a long answer: `run_query(..., limit=, offset=)`, `cokg query --limit/--offset`.
+
+On the founding dataset (real data, real stores): pages laid end to end are exactly the whole
+answer, no row repeated or lost; the total is the whole answer's row count; a query's own
+LIMIT/OFFSET is paged within; pivoted queries are not paged; the CLI prints one page and says
+which rows of how many; by default every saved query still prints all of its rows. The served
+pages are tested in test_serve.py (they share its query workers).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cokg.cli import cli
+from cokg.errors import ParameterError, QueryError
+from cokg.formats import render, render_page_note
+from cokg.query import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZE_ENV,
+    QueryAnswer,
+    list_queries,
+    load_query,
+    page_size,
+    run_query,
+    run_sparql,
+)
+from cokg.store import MemoryStore, build
+
+# Listings of the founding dataset longer than a page of 5, with the parameters they run with:
+# one with a totals row (a UNION), ones grouped inside and outside, one with a bound parameter.
+LISTINGS = [
+    pytest.param("quotations", {}, id="quotations"),
+    pytest.param("evidence-gaps", {}, id="evidence-gaps"),
+    pytest.param("findings-by-construct", {}, id="findings-by-construct-grouped-inside"),
+    pytest.param("organisation-roles", {}, id="organisation-roles-grouped-outside"),
+    pytest.param("timeline", {"case": "dundee-mrr"}, id="timeline-one-case"),
+    pytest.param("constructs", {}, id="constructs"),
+]
+ORDERED = (
+    "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> ?o } ORDER BY ?o ?s"
+)
+
+
+@pytest.fixture(scope="module")
+def founding() -> MemoryStore:
+    st = MemoryStore()
+    build(st)
+    return st
+
+
+@pytest.fixture(params=["read-ahead", "count"])
+def total_by(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways to the total: read past the page (what the founding answers always allow), or
+    with no read-ahead, the count query (what a consortium's long answers need)."""
+    if request.param == "count":
+        # the module itself: `cokg.query` may name a function on the package
+        monkeypatch.setattr(importlib.import_module("cokg.query"), "READ_AHEAD", 0)
+    return str(request.param)
+
+
+class Spy:
+    """A store that records the query texts it is given."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.texts: list[str] = []
+
+    def query(self, sparql: str, **kw: Any) -> Any:
+        self.texts.append(sparql)
+        return self.store.query(sparql, **kw)
+
+    def counts(self) -> int:
+        return sum("cokg_page_total" in t for t in self.texts)
+
+
+def rows(answer: QueryAnswer) -> list[tuple[tuple[str, Any], ...]]:
+    """Rows as comparable values, the RDF terms included (not only their Python values)."""
+    return [tuple((v, r.terms.get(v)) for v in answer.variables) for r in answer]
+
+
+def walk(run: Any, limit: int) -> tuple[list, list]:
+    """Every page of `limit` rows by following next_offset: (rows, pages)."""
+    got: list = []
+    pages = []
+    offset: int | None = 0
+    while offset is not None:
+        answer = run(limit=limit, offset=offset)
+        assert answer.page is not None
+        pages.append(answer.page)
+        got += rows(answer)
+        offset = answer.page.next_offset
+        assert len(pages) < 500, "paging does not end"
+    return got, pages
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "params"), LISTINGS)
+def test_pages_concatenate_to_the_whole_answer(
+    founding: MemoryStore, total_by: str, name: str, params: dict[str, str]
+) -> None:
+    whole = run_query(name, store=founding, **params)
+    assert whole.page is None and len(whole) > 5  # more rows than one page
+    spy = Spy(founding)
+
+    def run(**page: int) -> QueryAnswer:
+        return run_query(name, store=spy, **page, **params)
+
+    got, pages = walk(run, 5)
+    assert got == rows(whole)  # same rows, same order: none repeated, none lost
+    assert all(p.total == len(whole) for p in pages)
+    assert [p.offset for p in pages] == list(range(0, len(whole), 5))
+    assert all(p.more for p in pages[:-1]) and not pages[-1].more
+    assert pages[-1].rows == len(whole) - 5 * (len(pages) - 1)
+    # the total came from reading ahead, or from a count query on every page but the last
+    assert spy.counts() == (0 if total_by == "read-ahead" else len(pages) - 1)
+
+
+def test_the_answer_says_where_the_page_lies(founding: MemoryStore) -> None:
+    whole = run_query("quotations", store=founding)
+    answer = run_query("quotations", store=founding, limit=5, offset=10)
+    page = answer.page
+    assert page is not None
+    assert (page.offset, page.limit, page.rows, page.total) == (10, 5, 5, len(whole))
+    assert page.more and page.next_offset == 15 and page.previous_offset == 5
+    assert rows(answer) == rows(whole)[10:15]
+    # a page that reaches the end, and one exactly as long as what is left
+    assert run_query("quotations", store=founding, limit=100).page.whole  # type: ignore[union-attr]
+    last = run_query("quotations", store=founding, limit=4, offset=len(whole) - 4).page
+    assert last is not None and not last.more and last.total == len(whole)
+
+
+def test_offset_beyond_the_end(founding: MemoryStore, total_by: str) -> None:
+    total = len(run_query("quotations", store=founding))
+    answer = run_query("quotations", store=founding, limit=5, offset=total + 1000)
+    assert len(answer) == 0
+    assert answer.page is not None and answer.page.total == total and not answer.page.more
+
+
+def test_limit_zero_is_the_total_alone(founding: MemoryStore) -> None:
+    answer = run_query("evidence-gaps", store=founding, limit=0)
+    assert len(answer) == 0
+    assert answer.page is not None and answer.page.total == len(
+        run_query("evidence-gaps", store=founding)
+    )
+
+
+def test_offset_alone_pages_to_the_end(founding: MemoryStore) -> None:
+    whole = run_query("timeline", store=founding)
+    answer = run_query("timeline", store=founding, offset=40)
+    assert rows(answer) == rows(whole)[40:]
+    assert answer.page is not None and answer.page.limit is None and not answer.page.more
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset"), [(-1, 0), (5, -1), (1.5, 0), (True, 0), ("5", 0), (5, None)]
+)
+def test_bad_limit_or_offset(founding: MemoryStore, limit: Any, offset: Any) -> None:
+    with pytest.raises(ParameterError, match="whole number of rows"):
+        run_query("quotations", store=founding, limit=limit, offset=offset)
+
+
+def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
+    pivoted = [q.name for q in list_queries() if q.pivot is not None]
+    assert pivoted and all(not q.paged for q in list_queries() if q.pivot is not None)
+    with pytest.raises(ParameterError, match=r"cross-case is not paged .*pivoted"):
+        run_query("cross-case", store=founding, limit=5)
+    with pytest.raises(ParameterError, match="not paged"):
+        run_query("case-features", store=founding, offset=3)
+    assert len(run_query("cross-case", store=founding)) > 5  # and whole, as before
+
+
+HEADER = "#+ summary: A test query\n"
+
+
+@pytest.mark.parametrize(
+    ("header", "paged"),
+    [
+        pytest.param("", True, id="default"),
+        pytest.param("#+ page: false\n", False, id="page-false"),
+        pytest.param("#+ pivot: row=s col=s value=s\n", False, id="pivot"),
+    ],
+)
+def test_page_header(tmp_path: Path, header: str, paged: bool) -> None:
+    f = tmp_path / "q.rq"
+    f.write_text(HEADER + header + "SELECT ?s WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    assert load_query(f).paged is paged
+
+
+def test_page_header_and_reserved_names_are_checked(tmp_path: Path) -> None:
+    f = tmp_path / "q.rq"
+    f.write_text(HEADER + "#+ page: sometimes\nSELECT * { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="page must be true or false"):
+        load_query(f)
+    f.write_text(HEADER + "#+ pivot: row=s col=s value=s\n#+ page: true\nSELECT * { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="a pivoted query is not paged"):
+        load_query(f)
+    f.write_text(
+        HEADER + "#+ params:\n#+   - name: limit\n#+     type: integer\nSELECT * { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(QueryError, match="reserved for paging"):
+        load_query(f)
+
+
+def test_a_not_paged_header_refuses_a_page(tmp_path: Path, founding: MemoryStore) -> None:
+    f = tmp_path / "whole.rq"
+    f.write_text(HEADER + "#+ page: false\nSELECT ?s WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"not paged \(page: false\)"):
+        run_query(load_query(f), store=founding, limit=3)
+
+
+# --- ad-hoc queries: paged within their own LIMIT / OFFSET ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(ORDERED, id="no-limit"),
+        pytest.param(ORDERED + " LIMIT 23", id="own-limit"),
+        pytest.param(ORDERED + " OFFSET 7 LIMIT 23", id="own-offset-and-limit"),
+        pytest.param(ORDERED + " LIMIT 23 OFFSET 7 # a comment at the end", id="comment"),
+        pytest.param(
+            ORDERED.replace("?o }", "?o FILTER (STRSTARTS(?o, 'I')) }")
+            + " OFFSET 2\nVALUES ?o { 'I.A' 'I.B' 'II.A' 'II.B' 'II.C' 'II.D' 'III.A' 'x' }",
+            id="trailing-values",
+        ),
+        pytest.param(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?s (COUNT(?x) AS ?n) WHERE { ?s skos:notation ?o ; skos:prefLabel ?x "
+            "FILTER EXISTS { SELECT ?s WHERE { ?s ?p ?q } LIMIT 1 } } "
+            "GROUP BY ?s ORDER BY ?s LIMIT 40",
+            id="group-by-and-inner-limit",
+        ),
+        pytest.param(
+            "SELECT ?s (EXISTS { ?s a ?t } AS ?typed) (COUNT(*) AS ?n)\n"
+            "WHERE { { ?s ?p ?o } UNION { ?s ?p ?o } FILTER (!ISBLANK(?s)) }\n"
+            "GROUP BY ?s HAVING (COUNT(*) > 2) ORDER BY DESC(?n) ?s LIMIT 30",
+            id="braces-before-where-and-having",
+        ),
+    ],
+)
+def test_sparql_pages_within_the_querys_own_limit(
+    founding: MemoryStore, total_by: str, query: str
+) -> None:
+    whole = run_sparql(query, store=founding)
+    assert len(whole) > 4
+
+    def run(**page: int) -> QueryAnswer:
+        return run_sparql(query, store=founding, **page)
+
+    got, pages = walk(run, 4)
+    assert got == rows(whole)
+    assert all(p.total == len(whole) for p in pages)
+    # a page past the query's own LIMIT is empty, and knows the total
+    beyond = run_sparql(query, store=founding, limit=4, offset=len(whole))
+    assert len(beyond) == 0 and beyond.page is not None and beyond.page.total == len(whole)
+
+
+def test_only_select_answers_are_paged(founding: MemoryStore) -> None:
+    with pytest.raises(ParameterError, match="only SELECT answers are paged, not ASK"):
+        run_sparql("ASK { ?s ?p ?o }", store=founding, limit=3)
+    with pytest.raises(ParameterError, match="not CONSTRUCT"):
+        run_sparql("CONSTRUCT WHERE { ?s ?p ?o }", store=founding, offset=3)
+    with pytest.raises(QueryError, match="syntax error"):
+        run_sparql("SELEC ?s WHERE { ?s ?p ?o }", store=founding, limit=3)
+
+
+def test_bound_parameters_are_counted_too(founding: MemoryStore, total_by: str) -> None:
+    # the count query must count the rows of the bound query, not of the unbound one
+    for case in ("dundee-mrr", "jonkoping-esther"):
+        answer = run_query("quotations", store=founding, case=case, limit=2)
+        assert answer.page is not None
+        assert answer.page.total == len(run_query("quotations", store=founding, case=case))
+
+
+# --- the default page -------------------------------------------------------------------------
+
+
+def test_page_size_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PAGE_SIZE_ENV, raising=False)
+    assert page_size() == DEFAULT_PAGE_SIZE
+    monkeypatch.setenv(PAGE_SIZE_ENV, "25")
+    assert page_size() == 25
+    monkeypatch.setenv(PAGE_SIZE_ENV, "lots")
+    with pytest.raises(ParameterError, match="COKG_PAGE_SIZE"):
+        page_size()
+
+
+def test_every_saved_query_fits_the_default_page(founding: MemoryStore) -> None:
+    """The founding answers print whole by default, as before paging: every saved query with
+    its default parameters (and the one that needs a construct) fits a default page."""
+    for q in list_queries():
+        params = {"construct": "cfir09:II.D"} if any(p.required for p in q.params) else {}
+        whole = run_query(q, store=founding, **params)
+        if not q.paged:
+            continue
+        page = run_query(q, store=founding, limit=DEFAULT_PAGE_SIZE, **params)
+        assert page.page is not None and page.page.whole, q.name
+        assert rows(page) == rows(whole), q.name
+        assert render_page_note(page) == ""
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def cokg(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(cli, list(args), prog_name="cokg", env=env)
+
+
+def test_cli_prints_one_page_and_says_which(built_store: Path) -> None:
+    total = len(run_query("quotations", store=built_store))
+    res = cokg("query", "quotations", "--store", str(built_store), "--limit", "5")
+    assert res.exit_code == 0, res.output
+    assert res.stderr == ""
+    assert res.stdout.splitlines()[-1] == f"rows 1–5 of {total}; next: --offset 5 --limit 5"
+    res = cokg("query", "quotations", "--store", str(built_store), "--limit", "5",
+               "--offset", "50")  # fmt: skip
+    assert res.stdout.splitlines()[-1] == f"rows 51–{total} of {total}"
+
+
+def test_cli_md_page_line_is_a_paragraph_under_the_table(built_store: Path) -> None:
+    res = cokg("query", "quotations", "--store", str(built_store), "--limit", "3", "-f", "md")
+    lines = res.stdout.splitlines()
+    assert len(lines) == 2 + 3 + 2  # header, rule, 3 rows, a blank line, the page line
+    assert lines[-2] == "" and lines[-1].startswith("rows 1–3 of ")
+
+
+def test_cli_machine_formats_are_whole_unless_asked(built_store: Path) -> None:
+    total = len(run_query("quotations", store=built_store))
+    res = cokg("query", "quotations", "--store", str(built_store), "--format", "csv")
+    assert len(res.stdout.splitlines()) == 1 + total and res.stderr == ""
+    res = cokg("query", "quotations", "--store", str(built_store), "-f", "csv", "--limit", "5")
+    assert len(res.stdout.splitlines()) == 1 + 5
+    assert res.stderr == f"rows 1–5 of {total}; next: --offset 5 --limit 5\n"
+    res = cokg("query", "quotations", "--store", str(built_store), "-f", "json", "--limit", "5")
+    import json
+
+    doc = json.loads(res.stdout)
+    assert len(doc["rows"]) == 5
+    assert doc["page"] == {"offset": 0, "limit": 5, "rows": 5, "total": total, "more": True}
+
+
+def test_cli_default_page_and_all(built_store: Path) -> None:
+    total = len(run_query("quotations", store=built_store))
+    env = {PAGE_SIZE_ENV: "10"}
+    res = cokg("query", "quotations", "--store", str(built_store), env=env)
+    assert res.stdout.splitlines()[-1] == f"rows 1–10 of {total}; next: --offset 10"
+    res = cokg("query", "quotations", "--store", str(built_store), "--offset", "10", env=env)
+    assert res.stdout.splitlines()[-1] == f"rows 11–20 of {total}; next: --offset 20"
+    for every in (["--all"], ["--limit", "0"]):
+        res = cokg("query", "quotations", "--store", str(built_store), *every, env=env)
+        assert res.exit_code == 0 and not res.stdout.splitlines()[-1].startswith("rows")
+        assert res.stdout == cokg("query", "quotations", "--store", str(built_store)).stdout
+    # a pivoted query is not paged by default, whatever the page size
+    res = cokg("query", "cross-case", "--store", str(built_store), env={PAGE_SIZE_ENV: "1"})
+    assert res.exit_code == 0 and "rows 1" not in res.stdout
+
+
+def test_cli_default_prints_the_founding_answers_whole(built_store: Path) -> None:
+    # constructs is the longest founding listing (the frameworks): still printed whole
+    answer = run_query("constructs", store=built_store)
+    res = cokg("query", "constructs", "--store", str(built_store), env={"COLUMNS": "100"})
+    assert res.exit_code == 0
+    assert res.stdout == render(answer, "table", width=100)
+
+
+def test_cli_offset_beyond_the_end(built_store: Path) -> None:
+    total = len(run_query("quotations", store=built_store))
+    res = cokg("query", "quotations", "--store", str(built_store), "--offset", "1000")
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[-1] == f"no rows at offset 1,000 ({total} in all)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--limit", "-1"], "cokg: error: --limit wants a number of rows, 0 or more, not '-1'"),
+        (["--offset", "-5"], "cokg: error: --offset wants a number of rows, 0 or more, not '-5'"),
+        (["--limit", "ten"], "cokg: error: --limit wants a number of rows, 0 or more, not 'ten'"),
+        (["--all", "--limit", "5"], "cokg: error: give --all or --limit, not both"),
+    ],
+)
+def test_cli_bad_page_options_are_one_line(
+    built_store: Path, args: list[str], message: str
+) -> None:
+    res = cokg("query", "quotations", "--store", str(built_store), *args)
+    assert res.exit_code == 2
+    assert res.stdout == "" and res.stderr == message + "\n"
+    assert "Traceback" not in res.output
+
+
+def test_cli_pivoted_query_with_a_page_is_one_line(built_store: Path) -> None:
+    res = cokg("query", "cross-case", "--store", str(built_store), "--limit", "5")
+    assert res.exit_code == 2
+    assert res.stderr.startswith("cokg: error: query cross-case is not paged")
+    assert len(res.stderr.splitlines()) == 1
+
+
+def test_cli_sparql_pages_only_when_asked(built_store: Path) -> None:
+    whole = run_sparql(ORDERED, store=built_store)
+    res = cokg("sparql", ORDERED, "--store", str(built_store), "-f", "csv")
+    assert len(res.stdout.splitlines()) == 1 + len(whole) and res.stderr == ""
+    res = cokg("sparql", ORDERED, "--store", str(built_store), "--limit", "3", "--offset", "3")
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[-1] == f"rows 4–6 of {len(whole)}; next: --offset 6 --limit 3"
+    res = cokg("sparql", "ASK { ?s ?p ?o }", "--store", str(built_store), "--limit", "3")
+    assert res.exit_code == 2 and "only SELECT answers are paged" in res.stderr
+
+
+# --- remote endpoints: an Oxigraph server and Virtuoso ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server() -> Any:
+    """One Virtuoso for this file (tests/servers.py); the Oxigraph server is the session's."""
+    from servers import running_virtuoso
+
+    yield from running_virtuoso()
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def remote(request: pytest.FixtureRequest) -> Any:
+    """Each real server in turn, holding the founding dataset."""
+    from cokg.store import RemoteStore
+
+    server = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    st = RemoteStore(server.query_url)
+    build(st)
+    return st
+
+
+def test_remote_pages_concatenate_and_are_counted(
+    remote: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = run_query("quotations", store=remote)
+    texts: list[str] = []
+    query = remote.query
+
+    def recording(sparql: str, **kw: Any) -> Any:
+        texts.append(sparql)
+        return query(sparql, **kw)
+
+    monkeypatch.setattr(remote, "query", recording)
+    got, pages = walk(lambda **page: run_query("quotations", store=remote, **page), 5)
+    assert got == rows(whole) and all(p.total == len(whole) for p in pages)
+    # no read-ahead from an endpoint that may cap its answers: one row past the page, and the
+    # engine counts the rest
+    assert all("LIMIT 6" in t for t in texts if "cokg_page_total" not in t)
+    assert sum("cokg_page_total" in t for t in texts) == len(pages) - 1
+    beyond = run_sparql(ORDERED + " LIMIT 23", store=remote, limit=4, offset=30)
+    assert len(beyond) == 0 and beyond.page is not None and beyond.page.total == 23
