@@ -58,8 +58,8 @@ def total_by(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     """Both ways to the total: read past the page (what the founding answers always allow), or
     with no read-ahead, the count query (what a consortium's long answers need)."""
     if request.param == "count":
-        # the module itself: `cokg.query` may name a function on the package
-        monkeypatch.setattr(importlib.import_module("cokg.query"), "READ_AHEAD", 0)
+        # the module that reads it, by name: `cokg.query` may name a function on the package
+        monkeypatch.setattr(importlib.import_module("cokg.query.paging"), "READ_AHEAD", 0)
     return str(request.param)
 
 

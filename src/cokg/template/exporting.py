@@ -319,10 +319,10 @@ def export_case(
     folder), with the shared records it refers to unless `shared` is False. The rows are read
     back before anything is written: an export that would not give exactly the stored
     statements raises CokgError instead of writing a lossy template."""
-    from cokg.query import _open
+    from cokg.query import open_for_call
 
     out = Path(out)
-    st, opened = _open(store)
+    st, opened = open_for_call(store)
     try:
         ident = normalise_id(SHEETS["cases"], case_id)
         if ABSOLUTE.fullmatch(ident) or "/" in ident:

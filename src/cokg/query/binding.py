@@ -1,0 +1,203 @@
+"""Binding a saved query's parameters: each value checked against its declared type and
+turned into an RDF term, which reaches the store bound (`Store.query(bindings=...)`), never
+as text pasted into the query.
+
+Values of type `case` are checked against the cases in the store, `phase` against the
+header's allowed values, `construct` resolved to one concept IRI (notation, label, prefixed
+name or IRI; ambiguity is an error listing the candidates), `iri` mapped from the header's
+`values`, or - with no `values` - any absolute IRI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from cokg.errors import ParameterError
+from cokg.namespaces import PREFIXES, curie
+from cokg.query.saved import QueryParameter, SavedQuery
+from cokg.vocabulary import PHASE_NAMES, PHASES
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+    from cokg.store import Store
+
+_MAX_LISTED = 12  # allowed values listed in one error line
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+
+def expand(name: str) -> str | None:
+    """The IRI of a prefixed name with one of the project's prefixes, else None."""
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return None
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _listing(values: list[str]) -> str:
+    shown = ", ".join(values[:_MAX_LISTED])
+    return shown + (f", … ({len(values)} in all)" if len(values) > _MAX_LISTED else "")
+
+
+def case_ids(store: Store) -> dict[str, str]:
+    """Case ids in the store, and case numbers as extra keys: value given -> case id."""
+    res = store.query(
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#>\n"
+        "SELECT DISTINCT ?id ?n WHERE { ?c a cokg:Case ; cokg:caseId ?id . "
+        "OPTIONAL { ?c cokg:caseNumber ?n } }"
+    )
+    out: dict[str, str] = {}
+    for row in res.rows:
+        cid = str(row["id"])
+        out[cid] = cid
+        if row.get("n") is not None:
+            out.setdefault(str(row["n"]), cid)
+    return out
+
+
+@dataclass(frozen=True)
+class _Concept:
+    iri: str
+    notations: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+def _concepts(store: Store) -> dict[str, _Concept]:
+    res = store.query(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT DISTINCT ?c ?notation ?label WHERE {\n"
+        "  { ?c a skos:Concept } UNION { ?c skos:inScheme ?scheme }\n"
+        "  OPTIONAL { ?c skos:notation ?notation }\n"
+        "  OPTIONAL { { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?label } }\n"
+        "}"
+    )
+    notations: dict[str, set[str]] = {}
+    labels: dict[str, set[str]] = {}
+    for row in res.rows:
+        iri = row["c"]
+        if not isinstance(iri, URIRef):
+            continue
+        notations.setdefault(str(iri), set())
+        labels.setdefault(str(iri), set())
+        if row.get("notation") is not None:
+            notations[str(iri)].add(str(row["notation"]))
+        if row.get("label") is not None:
+            labels[str(iri)].add(str(row["label"]))
+    return {
+        iri: _Concept(iri, tuple(sorted(notations[iri])), tuple(sorted(labels[iri])))
+        for iri in notations
+    }
+
+
+def _describe(c: _Concept) -> str:
+    label = c.labels[0] if c.labels else ""
+    return f"{curie(c.iri)} ({label})" if label else curie(c.iri)
+
+
+def resolve_construct(store: Store, value: str) -> URIRef:
+    """One concept IRI for a notation ("V.B.4"), a label ("External Change Agents"), a
+    prefixed name (cfir09:V.B.4) or an IRI. Unknown or ambiguous values raise ParameterError;
+    the ambiguous message lists the candidates as prefixed names."""
+    text = value.strip()
+    concepts = _concepts(store)
+    iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    if re.match(r"^https?://", iri) or expand(iri):
+        full = iri if re.match(r"^https?://", iri) else expand(iri)
+        if full in concepts:
+            return URIRef(full)
+        raise ParameterError(f"parameter construct: no concept {curie(str(full))} in the store")
+    folded = text.casefold()
+    found = [c for c in concepts.values() if text in c.notations]
+    if not found:
+        found = [c for c in concepts.values() if any(x.casefold() == folded for x in c.labels)]
+    if len(found) == 1:
+        return URIRef(found[0].iri)
+    if found:
+        cands = sorted(_describe(c) for c in found)
+        raise ParameterError(
+            f"parameter construct: {text!r} is ambiguous; say which: {'; '.join(cands)}"
+        )
+    near = sorted(
+        _describe(c)
+        for c in concepts.values()
+        if any(folded in x.casefold() for x in c.labels + c.notations)
+    )
+    hint = f"; did you mean: {'; '.join(near[:_MAX_LISTED])}" if near else ""
+    raise ParameterError(
+        f"parameter construct: no concept with notation or label {text!r} "
+        f"(give a notation, a label, a prefixed name or an IRI){hint}"
+    )
+
+
+def bind_parameters(
+    query: SavedQuery, params: Mapping[str, Any], store: Store
+) -> tuple[dict[str, Node], dict[str, str]]:
+    """Validate `params` against the header and turn them into RDF terms by variable name.
+    Returns (bindings, the values used after defaults). Raises ParameterError."""
+    given = {k: v for k, v in params.items() if v is not None}
+    for k in given:
+        query.param(k)  # unknown names raise, listing the known ones
+    bindings: dict[str, Node] = {}
+    used: dict[str, str] = {}
+    for p in query.params:
+        raw = given.get(p.name, p.default)
+        if raw is None:
+            if p.required:
+                raise ParameterError(
+                    f"query {query.name} needs --param {p.name}=VALUE ({p.description or p.type})"
+                )
+            continue
+        value = str(raw).strip()
+        used[p.name] = value
+        bindings[p.var] = _bind_one(query, p, value, store)
+    return bindings, used
+
+
+def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) -> Node:
+    def bad(allowed: list[str]) -> ParameterError:
+        return ParameterError(
+            f"query {query.name}: {p.name}={value!r} is not allowed; "
+            f"allowed values: {_listing(allowed)}"
+        )
+
+    if p.type == "case":
+        ids = case_ids(store)
+        if value not in ids:
+            raise bad(sorted(set(ids.values())))
+        return Literal(ids[value])
+    if p.type == "phase":
+        key = value.casefold()
+        allowed = list(p.allowed or PHASE_NAMES)
+        if key not in allowed or key not in PHASES:
+            raise bad(allowed)
+        return PHASES[key]
+    if p.type == "iri":
+        mapping = dict(p.values)
+        if not mapping:  # no `values`: any absolute IRI, as given
+            if not _ABSOLUTE_IRI.fullmatch(value):
+                raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an IRI")
+            return URIRef(value)
+        if value not in mapping:
+            raise bad(list(mapping))
+        target = mapping[value]
+        return URIRef(expand(target) or target)
+    if p.type == "construct":
+        return resolve_construct(store, value)
+    if p.type == "integer":
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
+            raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an integer")
+        if p.allowed and value not in p.allowed:
+            raise bad(list(p.allowed))
+        return Literal(int(value), datatype=XSD.integer)
+    if p.allowed and value not in p.allowed:
+        raise bad(list(p.allowed))
+    return Literal(value)

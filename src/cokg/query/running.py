@@ -1,0 +1,169 @@
+"""Running queries on a store: saved ones by name (`run_query`), ad-hoc SPARQL (`run_sparql`)
+and the QC checks (`run_checks`), each on the store given or one opened for the call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cokg.errors import CokgError, ParameterError, QueryError
+from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_python
+from cokg.query.binding import bind_parameters
+from cokg.query.paging import check_page, read_page
+from cokg.query.saved import SavedQuery, get_query, list_checks
+from cokg.sparql import Screened, bind
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+    from cokg.store import Store
+
+
+def open_for_call(store: Store | str | Path | None) -> tuple[Store, bool]:
+    """The store to use and whether we opened it (and so must close it)."""
+    if store is not None and hasattr(store, "query"):
+        return store, False  # type: ignore[return-value]
+    from cokg.store import open_for_reading
+
+    opened = open_for_reading(store)
+    return opened, True
+
+
+def run_query(
+    name: str | SavedQuery,
+    *,
+    store: Store | str | Path | None = None,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    **params: Any,
+) -> QueryAnswer:
+    """Run a saved query by name with keyword parameters, e.g.
+    `run_query("cross-case", phase="implementation")`. `store` is a Store, a store spec
+    (path, "memory:", an endpoint URL) or None for the default store (built when empty).
+    `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit).
+
+    `limit` and `offset` ask for one page: rows `offset + 1` to `offset + limit` (`limit`
+    None: to the end; 0: none, only the total), and `answer.page` says where they lie in the
+    whole answer (the total, whether more follow). A query that is not paged (its header says
+    `page: false`, or it declares a pivot) refuses them with a ParameterError."""
+    query = name if isinstance(name, SavedQuery) else get_query(name)
+    check_page(limit, offset)
+    paging = limit is not None or offset > 0
+    if paging and not query.paged:
+        why = "its table is pivoted, which needs every row" if query.pivot else "page: false"
+        raise ParameterError(f"query {query.name} is not paged ({why})")
+    st, opened = open_for_call(store)
+    page = None
+    try:
+        bindings, used = bind_parameters(query, params, st)
+        start = time.perf_counter()
+        # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
+        # the first keyword-like word outside comments and misread header prose.
+        if paging:
+            # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
+            # count query counts the same rows
+            text = bind(Screened(query.body, "select"), bindings) if bindings else query.body
+            result, page = read_page(
+                st, text, what=f"query {query.name}", limit=limit, offset=offset,
+                timeout=timeout, memory_mb=memory_mb,
+            )  # fmt: skip
+        else:
+            result = st.query(
+                query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb
+            )
+        seconds = time.perf_counter() - start
+    except CokgError as exc:
+        if isinstance(exc, QueryError) and not exc.record:
+            exc.record = f"query {query.name}"
+        raise
+    finally:
+        if opened:
+            st.close()
+    return answer_from(
+        result,
+        name=query.name,
+        parameters=used,
+        pivot=query.pivot,
+        seconds=seconds,
+        display=query.display,
+        page=page,
+    )
+
+
+def run_sparql(
+    text_or_file: str | Path,
+    *,
+    store: Store | str | Path | None = None,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> QueryAnswer:
+    """Run an ad-hoc query given as SPARQL text or as a path to a `.rq`/`.sparql` file,
+    under the same screen and limits as `run_query`. `limit` and `offset` page a SELECT
+    answer as in `run_query` (within the query's own LIMIT/OFFSET); other forms refuse them."""
+    check_page(limit, offset)
+    text = str(text_or_file)
+    name = None
+    candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
+    if candidate is not None and (candidate.is_file() or candidate.suffix in (".rq", ".sparql")):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read query file: {exc}", file=candidate) from None
+        name = candidate.stem
+    st, opened = open_for_call(store)
+    page = None
+    try:
+        start = time.perf_counter()
+        if limit is not None or offset > 0:
+            result, page = read_page(
+                st, text, what="the query", limit=limit, offset=offset, timeout=timeout,
+                memory_mb=memory_mb,
+            )  # fmt: skip
+        else:
+            result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        seconds = time.perf_counter() - start
+    finally:
+        if opened:
+            st.close()
+    return answer_from(result, name=name, seconds=seconds, page=page)
+
+
+def run_checks(
+    store: Store | str | Path | None = None, *, directory: str | Path | None = None
+) -> list[CheckViolation]:
+    """Run every `queries/checks/*-violation.rq` query; each row returned is a finding at the
+    check's `#+ severity:` (default violation). Valid data gives an empty list. The rows need
+    ?focus and ?message (?value optional). `store` is taken as in `run_query`."""
+    st, opened = open_for_call(store)
+    out: list[CheckViolation] = []
+    try:
+        for check in list_checks(directory):
+            res = st.query(check.body, internal=True)
+            out.extend(check_violation(check, row) for row in res.rows)
+    finally:
+        if opened:
+            st.close()
+    return out
+
+
+def check_violation(check: SavedQuery, row: Mapping[str, Node | None]) -> CheckViolation:
+    """One row of a check as the finding it reports (`run_checks` and `cokg validate` alike):
+    ?focus is the offending record, ?message what is wrong (default: the check's summary),
+    ?value the offending value."""
+    focus = row.get("focus")
+    value = row.get("value")
+    return CheckViolation(
+        check=check.name.removesuffix("-violation"),
+        focus=to_python(focus) if focus is not None else "",
+        message=str(row.get("message") or check.summary),
+        value=None if value is None else str(value),
+        summary=check.summary,
+        severity=check.severity,
+        focus_term=focus,
+    )
