@@ -585,8 +585,15 @@ def test_framework_mappings_filtered(founding: MemoryStore) -> None:
 PARAMS: dict[str, list[dict[str, str]]] = {
     "cross-case": [{"phase": "adoption"}, {"phase": "implementation"}],
     "constructs-in-all-cases": [{"phase": "assimilation"}],
-    "quotations-by-construct": [{"construct": "frame:external-context"}],
+    # cfir09:V.B.4: a finding coded in CFIR 2022, reached through a mapping
+    "quotations-by-construct": [
+        {"construct": "frame:external-context"},
+        {"construct": "cfir09:V.B.4"},
+    ],
     "timeline": [{}, {"case": "dundee-mrr"}],
+    "organisation-roles": [{}, {"case": "dundee-mrr"}],
+    "evidence-gaps": [{}, {"case": "dundee-mrr"}],
+    "external-change-agents-before-adoption": [{}, {"case": "dundee-mrr"}],
     "quotations": [{}, {"informant": "PLP-22"}],
     "innovation-nature": [{"nature": "programme"}],
     "findings-by-construct": [{}, {"phase": "implementation"}],
@@ -639,36 +646,9 @@ def remote(request: pytest.FixtureRequest) -> RemoteStore:
     return st
 
 
-# The saved queries Virtuoso 7.2.5 (Debian 12's) answers otherwise than the SPARQL 1.1 engines
-# cokg ships with, by its query engine (docs/stores-and-serving.md, "Virtuoso"): nothing cokg's
-# client can mend without rewriting the query. Strict: a server that answers right fails them.
-VIRTUOSO_ANSWERS_OTHERWISE = {
-    "cross-case": "its SPARQL compiler fails on a VALUES-bound variable "
-    "('Internal error: ssg_print_rvr_fixed_val(): no SPART_VARR_FIXED')",
-    "evidence-gaps": "NOT EXISTS inside IF() in a FILTER: the undated events are missing",
-    "external-change-agents-before-adoption": "a MINUS whose group BINDs a variable removes "
-    "every row",
-    "quotations-by-construct": "a VALUES-bound variable starting a property path loses its "
-    "value: findings coded to every construct come back",
-    "organisation-roles": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), "
-    "not unbound as on Oxigraph",
-    "timeline": "GROUP_CONCAT over no value is '' (as SPARQL 1.1 defines it), not unbound",
-}
-
-
-def _known_virtuoso_difference(request: pytest.FixtureRequest, name: str) -> None:
-    if request.node.callspec.params.get("remote") == "virtuoso":
-        reason = VIRTUOSO_ANSWERS_OTHERWISE.get(name)
-        if reason:
-            request.applymarker(pytest.mark.xfail(reason=f"Virtuoso 7.2: {reason}", strict=True))
-
-
 @pytest.mark.server
 @pytest.mark.parametrize(("name", "params"), CASES)
-def test_same_rows_on_every_store(
-    request: pytest.FixtureRequest, founding, embedded, remote, name: str, params: dict
-) -> None:
-    _known_virtuoso_difference(request, name)
+def test_same_rows_on_every_store(founding, embedded, remote, name: str, params: dict) -> None:
     expected = run_query(name, store=embedded, **params)
     assert expected.rows or name == "evidence-gaps", "a saved query with no answer tests nothing"
     for other in (founding, remote):
@@ -690,9 +670,8 @@ INTERNAL_CASES = [
 @pytest.mark.server
 @pytest.mark.parametrize(("name", "params"), INTERNAL_CASES)
 def test_internal_queries_same_rows_on_every_store(
-    request: pytest.FixtureRequest, founding, embedded, remote, name: str, params: dict
+    founding, embedded, remote, name: str, params: dict
 ) -> None:
-    _known_virtuoso_difference(request, name)
     expected = run_query(name, store=embedded, **params)
     assert expected.rows, "an internal query with no answer tests nothing"
     for other in (founding, remote):
