@@ -139,6 +139,70 @@ def test_catalog_is_up_to_date() -> None:
     assert catalog_path().read_text(encoding="utf-8") == catalog_turtle()
 
 
+def test_screen_verdicts_are_up_to_date() -> None:
+    """queries/screened.json records the full screen's verdict on every saved query and check
+    (their exact texts): regenerate with `cokg queries --write-catalog`."""
+    from cokg.query import verdicts_json
+    from cokg.sparql import verdicts_path
+
+    assert verdicts_path().read_text(encoding="utf-8") == verdicts_json()
+
+
+def test_a_recorded_verdict_covers_only_its_own_text(tmp_path: Path, monkeypatch) -> None:
+    """A verdict lets exactly its text skip the parser; the lexer still runs, so even a forged
+    entry for a text with SERVICE is refused; any other text is parsed and screened."""
+    import json
+
+    from cokg import paths, sparql
+    from cokg.errors import NetworkRefused
+
+    service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    broken = "SELECT * WHERE { ?s ?p }"
+    forged = {"screened": {sparql._digest(service): "select", sparql._digest(broken): "select"}}
+    (tmp_path / "screened.json").write_text(json.dumps(forged), encoding="utf-8")
+    monkeypatch.setattr(paths, "QUERIES_DIR", tmp_path)
+    sparql._screen.cache_clear()
+    try:
+        with pytest.raises(NetworkRefused):
+            sparql.screen(service)
+        # a broken text with a (forged) verdict passes the screen unparsed; the engine refuses it
+        assert sparql.screen(broken).form == "select"
+        with pytest.raises(QueryError, match="syntax error"):
+            sparql.screen(broken + " ")  # one character more: no verdict, parsed
+    finally:
+        sparql._screen.cache_clear()
+
+
+def test_a_derived_text_may_not_fetch() -> None:
+    from cokg.errors import QueryError
+    from cokg.sparql import derive, screen
+
+    base = screen("SELECT ?s WHERE { ?s ?p ?o }")
+    assert derive(base, base.text + " LIMIT 5").form == "select"
+    with pytest.raises(QueryError, match="fetches"):
+        derive(base, "SELECT ?s WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }")
+
+
+def test_a_saved_query_runs_without_the_sparql_parser(tmp_path: Path) -> None:
+    """A command running saved queries (paged by default, as `cokg query` prints them) does not
+    load rdflib's SPARQL grammar: its import and the parse were most of a command's fixed cost."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cokg.query import run_query\n"
+        "run_query('dataset-summary', store='memory:')\n"
+        "run_query('quotations', store='memory:', limit=5)\n"
+        "run_query('timeline', store='memory:', case='dundee-mrr', limit=5)\n"
+        "print('rdflib.plugins.sparql.parser' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert out.stdout.strip() == "False", out.stderr
+
+
 def test_catalog_is_queryable() -> None:
     from pyoxigraph import RdfFormat, Store
 

@@ -198,14 +198,15 @@ _format_option = click.option(
 
 @cli.command("queries")
 @click.option("--catalog", is_flag=True, help="Print the Turtle catalogue of the saved queries.")
-@click.option("--write-catalog", is_flag=True, help="Regenerate queries/catalog.ttl.")
+@click.option("--write-catalog", is_flag=True,
+              help="Regenerate queries/catalog.ttl and queries/screened.json.")  # fmt: skip
 def queries_cmd(catalog: bool, write_catalog: bool) -> None:
     """List the saved queries with their parameters and summaries."""
     from cokg import query as q
     from cokg.formats import render_query_list, render_written
 
     if write_catalog:
-        click.echo(render_written([q.write_catalog()]), nl=False)
+        click.echo(render_written([q.write_catalog(), q.write_verdicts()]), nl=False)
     elif catalog:
         click.echo(q.catalog_turtle(), nl=False)
     else:

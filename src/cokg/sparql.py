@@ -23,11 +23,15 @@ still fetch nothing.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -178,12 +182,18 @@ def screen(sparql: str, *, allow_network: bool = False, allow_dataset: bool = Fa
 def _screen(sparql: str, allow_network: bool, allow_dataset: bool) -> Screened:
     if not sparql.strip():
         raise QueryError("empty query")
+    derived = _DERIVED.get(sparql)
+    if derived is not None:
+        return derived
     text = _unescape(sparql)
     depth = nesting_depth(text)
     if depth > MAX_NESTING:
         raise QueryError(
             f"query nests brackets {depth} deep; the limit is {MAX_NESTING} (refused unparsed)"
         )
+    form = _recorded_verdict(sparql)
+    if form is not None and not fetching_keywords(text):
+        return Screened(sparql, form, False)  # parsed when it was recorded: the same text
     tree = _parse(text)
     names = set(_names(tree))
     form = next((f for f in FORMS if f"{f.capitalize()}Query" in names), "")
@@ -318,6 +328,95 @@ def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
         elif depth == 0 and seen_form and word == "WHERE":
             where_next = True
     raise ParameterError("cannot bind parameters: the query has no WHERE group")
+
+
+# --- verdicts recorded for the saved queries, and texts derived from screened ones -------------
+
+VERDICTS_FILE = "screened.json"  # in queries/: written by `cokg queries --write-catalog`
+_DERIVED: dict[str, Screened] = {}
+_MAX_DERIVED = 2048
+
+
+def verdicts_path() -> Path:
+    from cokg import paths
+
+    return paths.QUERIES_DIR / VERDICTS_FILE
+
+
+@functools.lru_cache(maxsize=4)
+def _load_verdicts(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    forms = data.get("screened") if isinstance(data, dict) else None
+    if not isinstance(forms, dict):
+        return {}
+    return {k: v for k, v in forms.items() if isinstance(k, str) and v in _FORM_WORDS}
+
+
+_FORM_WORDS = {f.lower() for f in FORMS}
+
+
+def _digest(sparql: str) -> str:
+    return hashlib.sha256(sparql.encode("utf-8")).hexdigest()
+
+
+def _recorded_verdict(sparql: str) -> str | None:
+    """The form recorded for exactly this text in queries/screened.json, if any. The saved
+    queries are the project's own files; each was parsed by the full screen when the file was
+    written, and the suite holds the file equal to a fresh screen of every saved query
+    (tests/test_query.py). Parsing them again in every process cost ~30 ms a query and 0.2 s
+    for the first (the parser's import): most of a command's fixed cost."""
+    path = verdicts_path()
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _load_verdicts(str(path), st.st_mtime_ns, st.st_size).get(_digest(sparql))
+
+
+def record_verdicts(texts: Iterable[str]) -> dict[str, Any]:
+    """The content of queries/screened.json for `texts`: each text's form, by SHA-256, from
+    the full screen (parsed, network and updates refused). Raises what screen() raises."""
+    forms = {}
+    for text in texts:
+        forms[_digest(text)] = _screen_parsed(text).form
+    return {
+        "about": "SPARQL forms of the saved queries as screened by cokg.sparql.screen, by "
+        "SHA-256 of the query text; regenerate with `cokg queries --write-catalog`",
+        "screened": dict(sorted(forms.items())),
+    }
+
+
+def _screen_parsed(sparql: str) -> Screened:
+    """The full screen, never a recorded verdict (for recording verdicts)."""
+    text = _unescape(sparql)
+    if nesting_depth(text) > MAX_NESTING:
+        raise QueryError("query nests brackets too deep")
+    names = set(_names(_parse(text)))
+    form = next((f for f in FORMS if f"{f.capitalize()}Query" in names), "")
+    if not form:
+        raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    found = fetching_keywords(text)
+    if "ServiceGraphPattern" in names or "datasetClause" in names or found:
+        raise NetworkRefused("a saved query may not fetch (SERVICE, LOAD, FROM)")
+    return Screened(sparql, form.lower(), False)
+
+
+def derive(screened: Screened, text: str, form: str | None = None) -> Screened:
+    """A text cokg made from a screened query (a page window on it, a count around it) is
+    screened too, if the lexer finds no fetching keyword it did not have: like `bind`, the
+    derivation adds only clauses cokg writes itself. Returns the derived text, screened."""
+    if fetching_keywords(text) - fetching_keywords(screened.text):
+        raise QueryError("a derived query would change what the query fetches; refused")
+    if nesting_depth(text) > MAX_NESTING:
+        raise QueryError(f"query nests brackets deeper than {MAX_NESTING}; refused")
+    out = Screened(text, form or screened.form, screened.dataset)
+    if len(_DERIVED) >= _MAX_DERIVED:
+        _DERIVED.clear()
+    _DERIVED[text] = out
+    return out
 
 
 def bind(screened: Screened, bindings: Mapping[str, Node] | None) -> str:

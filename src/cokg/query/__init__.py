@@ -44,7 +44,9 @@ from cokg.query.saved import (
     list_queries,
     load_query,
     parse_header,
+    verdicts_json,
     write_catalog,
+    write_verdicts,
 )
 
 __all__ = [
@@ -77,5 +79,7 @@ __all__ = [
     "run_query",
     "run_sparql",
     "to_python",
+    "verdicts_json",
     "write_catalog",
+    "write_verdicts",
 ]

@@ -20,7 +20,7 @@ from rdflib.namespace import XSD
 
 from cokg.errors import ParameterError
 from cokg.namespaces import PREFIXES, curie
-from cokg.query.saved import QueryParameter, SavedQuery
+from cokg.query.saved import QueryParameter, SavedQuery, get_query
 from cokg.vocabulary import PHASE_NAMES, PHASES
 
 if TYPE_CHECKING:
@@ -50,17 +50,13 @@ def _listing(values: list[str]) -> str:
 
 def case_ids(store: Store) -> dict[str, str]:
     """Case ids in the store, and case numbers as extra keys: value given -> case id."""
-    res = store.query(
-        "PREFIX cokg: <https://w3id.org/cokg/ontology#>\n"
-        "SELECT DISTINCT ?id ?n WHERE { ?c a cokg:Case ; cokg:caseId ?id . "
-        "OPTIONAL { ?c cokg:caseNumber ?n } }"
-    )
+    res = store.query(get_query("cases").body)
     out: dict[str, str] = {}
     for row in res.rows:
-        cid = str(row["id"])
+        cid = str(row["case_id"])
         out[cid] = cid
-        if row.get("n") is not None:
-            out.setdefault(str(row["n"]), cid)
+        if row.get("case_number") is not None:
+            out.setdefault(str(row["case_number"]), cid)
     return out
 
 
@@ -72,14 +68,7 @@ class _Concept:
 
 
 def _concepts(store: Store) -> dict[str, _Concept]:
-    res = store.query(
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-        "SELECT DISTINCT ?c ?notation ?label WHERE {\n"
-        "  { ?c a skos:Concept } UNION { ?c skos:inScheme ?scheme }\n"
-        "  OPTIONAL { ?c skos:notation ?notation }\n"
-        "  OPTIONAL { { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?label } }\n"
-        "}"
-    )
+    res = store.query(get_query("concept-names").body)
     notations: dict[str, set[str]] = {}
     labels: dict[str, set[str]] = {}
     for row in res.rows:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cokg.errors import ParameterError, QueryError
 from cokg.query.answers import Page, to_python
-from cokg.sparql import FORMS, _tokens, screen
+from cokg.sparql import FORMS, _tokens, derive, screen
 
 if TYPE_CHECKING:
     from cokg.models import QueryResult
@@ -174,7 +174,9 @@ def read_page(
         raise ParameterError(f"{what}: only SELECT answers are paged, not {form.upper()}")
     ahead = 0 if isinstance(st, RemoteStore) else READ_AHEAD
     probe = None if limit is None else max(limit + 1, ahead)
-    result = st.query(outer.paged(probe, offset), timeout=timeout, memory_mb=memory_mb)
+    base = screen(text)  # the page and the count are derived from it: screened once
+    paged = derive(base, outer.paged(probe, offset)).text
+    result = st.query(paged, timeout=timeout, memory_mb=memory_mb)
     read = len(result.rows)
     rows = list(result.rows) if limit is None else list(result.rows[:limit])
     if len(rows) < read:
@@ -184,7 +186,7 @@ def read_page(
     if ended and not cut and (read or offset == 0):
         total = offset + read
     else:
-        counted = st.query(outer.count(), timeout=timeout, memory_mb=memory_mb)
+        counted = st.query(derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb)
         value = to_python(counted.rows[0].get(_TOTAL)) if counted.rows else 0
         total = int(value or 0)
     return result, Page(offset=offset, limit=limit, rows=len(rows), total=total)

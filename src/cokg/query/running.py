@@ -13,7 +13,7 @@ from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_pyth
 from cokg.query.binding import bind_parameters
 from cokg.query.paging import check_page, read_page
 from cokg.query.saved import SavedQuery, get_query, list_checks
-from cokg.sparql import Screened, bind
+from cokg.sparql import bind, derive, screen
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -66,7 +66,8 @@ def run_query(
         if paging:
             # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
             # count query counts the same rows
-            text = bind(Screened(query.body, "select"), bindings) if bindings else query.body
+            parent = screen(query.body)
+            text = derive(parent, bind(parent, bindings)).text if bindings else query.body
             result, page = read_page(
                 st, text, what=f"query {query.name}", limit=limit, offset=offset,
                 timeout=timeout, memory_mb=memory_mb,

@@ -9,6 +9,7 @@ tagged `internal` (`#+ tags: [internal, ...]`) is one cokg's own pages and analy
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,5 +351,28 @@ def write_catalog(path: str | Path | None = None) -> Path:
     target = Path(path) if path else catalog_path()
     tmp = target.with_suffix(target.suffix + ".tmp")
     tmp.write_text(catalog_turtle(), encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def screened_texts() -> list[str]:
+    """The texts cokg sends for the saved queries and checks (their bodies), in file order."""
+    return [q.body for q in [*list_queries(internal=True), *list_checks()]]
+
+
+def verdicts_json() -> str:
+    """queries/screened.json: the full screen's verdict on every saved query and check."""
+    from cokg.sparql import record_verdicts
+
+    return json.dumps(record_verdicts(screened_texts()), indent=1) + "\n"
+
+
+def write_verdicts() -> Path:
+    """Regenerate queries/screened.json (written atomically)."""
+    from cokg.sparql import verdicts_path
+
+    target = verdicts_path()
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    tmp.write_text(verdicts_json(), encoding="utf-8")
     tmp.replace(target)
     return target
