@@ -105,18 +105,24 @@ def no_sockets() -> Iterator[list[str]]:
 # running a long file alone at the end while the other has nothing to do. Order only: every
 # test still runs, and within a file in its written order. A file not listed runs after these.
 SLOWEST_FILES = (
-    "test_shapes.py",  # every shape fixture through pySHACL
     "test_docs.py",  # every example of the README and docs/
-    "test_store.py",  # kill -9 loops, bulk loads, a real server
-    "test_demo.py",  # the whole demo on the founding dataset
-    "test_types.py",  # the type checker over src/
-    "test_ingest.py",  # a SIGKILL during a write
+    "test_store.py",  # kill -9 loops, bulk loads, two real servers
+    "test_sharing.py",  # readers, a report and a server during an ingest; 1,000 commands
     "test_security.py",
-    "test_report.py",
+    "test_saved_queries.py",  # every query on four stores
+    "test_ingest.py",  # a SIGKILL during a write
+    "test_paging.py",
+    "test_one_record_one_graph.py",
+    "test_template_office.py",  # LibreOffice re-saves workbooks
+    "test_template_roundtrip.py",
     "test_serve.py",
-    "test_saved_queries.py",
+    "test_demo.py",  # the whole demo on the founding dataset
+    "test_reason.py",
+    "test_shapes.py",  # every shape fixture through pySHACL
     "test_validate.py",
+    "test_types.py",  # the type checker over src/
     "test_browser.py",
+    "test_report.py",
 )
 
 
