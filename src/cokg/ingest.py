@@ -363,8 +363,11 @@ def unchanged_copies(
     records it refers to repeats them unchanged, and that is no conflict. A shared record with
     one statement more or different is still one, and so is a case or a record of a case
     however unchanged (one record, one graph)."""
-    from cokg.query import run_query
+    from cokg.query import get_query
 
+    # In this process (internal): the writer holds the store open read-write, and forking a
+    # process that holds RocksDB's background threads can deadlock the child.
+    body = get_query("record-graphs").body
     out: set[URIRef] = set()
     for g, recs in holders.items():
         if replace and g.startswith(SUBMISSION_PREFIX):
@@ -372,10 +375,11 @@ def unchanged_copies(
         for r in recs:
             if str(r)[len(str(COKGID)) :].split("/", 1)[0] not in SHARED_KINDS:
                 continue  # a case and what belongs to it: one record, one graph, always
+            rows = store.query(body, bindings={"record": r}, internal=True).rows
             stored = {
-                (row.terms["predicate"], _as_stored(row.terms["object"]))
-                for row in run_query("record-graphs", store=store, iri=str(r))
-                if str(row.terms["graph"]) == g
+                (row["predicate"], _as_stored(row["object"]))
+                for row in rows
+                if str(row["graph"]) == g
             }
             if {(p, _as_stored(o)) for p, o in graph.predicate_objects(r)} <= stored:
                 out.add(r)
