@@ -149,11 +149,18 @@ def test_library_query_fetches_nothing(
     assert listener.received() == []
 
 
-@pytest.mark.parametrize("trick", TRICKS)
-def test_cli_sparql_fetches_nothing(trick: str, listener: Listener, tmp_path: Path) -> None:
-    store_dir = tmp_path / "store"
+@pytest.fixture(scope="module")
+def tiny_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store with one triple, made once: the CLI tests only read it."""
+    store_dir = tmp_path_factory.mktemp("tiny") / "store"
     with open_store(store_dir) as st:
         st.replace_graphs({f"{EX}g": [(URIRef(f"{EX}s"), URIRef(f"{EX}p"), Literal(1))]})
+    return store_dir
+
+
+@pytest.mark.parametrize("trick", TRICKS)
+def test_cli_sparql_fetches_nothing(trick: str, listener: Listener, tiny_store_dir: Path) -> None:
+    store_dir = tiny_store_dir
     result = CliRunner().invoke(
         cli, ["sparql", "--store", str(store_dir), tricks(listener.url)[trick]]
     )
