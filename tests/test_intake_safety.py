@@ -79,11 +79,17 @@ def _places(n: int, start: int = 0) -> str:
 def _cokg(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60):
     """`cokg ARGS` in a child process (cwd `tmp`, so no default store), with its peak RSS."""
     rss_file = tmp / "maxrss.txt"
+    # VmHWM, the high-water mark of this process's own memory: ru_maxrss keeps the larger peak
+    # of the (forked, then exec'ed) parent on Linux, so a test worker grown to 300 MB read as
+    # a 300 MB validation.
     code = (
-        "import atexit, resource, sys\n"
+        "import atexit, sys\n"
         "out = sys.argv.pop(1)\n"
-        "atexit.register(lambda: open(out, 'w').write("
-        "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+        "def hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return line.split()[1]\n"
+        "atexit.register(lambda: open(out, 'w').write(hwm()))\n"
         "from cokg.cli import main\n"
         "sys.argv[0] = 'cokg'\n"
         "main()\n"
