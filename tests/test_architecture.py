@@ -42,6 +42,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("query", {"cokg.query", "cokg.constructs", "cokg.template"}),
     ("validate", {"cokg.validate", "cokg.reason"}),
     ("ingest", {"cokg.ingest"}),
+    # exchange formats (REFI-QDA projects, SSSOM mapping sets): read, convert, then ingest
+    ("exchange", {"cokg.qda", "cokg.linking"}),
     ("analyse/report/export", {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats"}),
     ("serve", {"cokg.serve"}),
     ("cli", {"cokg.cli", "cokg.demo", "cokg.__main__"}),

@@ -28,7 +28,7 @@ import json
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,26 +289,42 @@ def _names(node: object) -> Iterator[str]:
 # --- bound parameters -----------------------------------------------------------------------
 
 
-def _values_block(bindings: Mapping[str, Node]) -> str:
+def _checked_term(name: str, term: Node) -> str:
     from cokg.terms import to_ox  # the engine's strict IRI parser
 
-    names = []
-    terms = []
-    for name, term in bindings.items():
-        if not re.fullmatch(r"\w+", name):
-            raise ParameterError(f"not a variable name: {name!r}")
-        if isinstance(term, BNode) or not isinstance(term, URIRef | Literal):
-            raise ParameterError(f"?{name}: only IRIs and literals can be bound")
-        to_ox(term)  # ParameterError for an IRI the engine would refuse
-        names.append(f"?{name}")
-        terms.append(term.n3())
+    if not re.fullmatch(r"\w+", name):
+        raise ParameterError(f"not a variable name: {name!r}")
+    if isinstance(term, BNode) or not isinstance(term, URIRef | Literal):
+        raise ParameterError(f"?{name}: only IRIs and literals can be bound")
+    to_ox(term)  # ParameterError for an IRI the engine would refuse
+    return term.n3()
+
+
+def _values_block(bindings: Mapping[str, Node]) -> str:
+    names = [f"?{name}" for name in bindings]
+    terms = [_checked_term(name, term) for name, term in bindings.items()]
     return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+
+
+def _values_rows(name: str, terms: Sequence[Node]) -> str:
+    """One variable, one row per term: the query answers for each of them."""
+    return f" VALUES ?{name} {{ {' '.join(_checked_term(name, t) for t in terms)} }} "
 
 
 def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables by a VALUES block of validated terms at the start of the outermost WHERE
     group, so the binding applies before grouping and aggregation. Terms are written with
     `.n3()` after validation, never pasted from user text."""
+    return _inject(sparql, form, _values_block(bindings))
+
+
+def inject_rows(sparql: str, form: str, name: str, terms: Sequence[Node]) -> str:
+    """Like `inject_values`, for one variable taking each of `terms` in turn (a VALUES block
+    with one row per term): a page of a listing asks for the cases on it at once."""
+    return _inject(sparql, form, _values_rows(name, terms))
+
+
+def _inject(sparql: str, form: str, block: str) -> str:
     depth = 0
     seen_form = False
     where_next = False
@@ -319,7 +335,7 @@ def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
             if depth == 0 and seen_form:
                 top_groups += 1
                 if where_next or form != "construct" or top_groups == 2:
-                    return sparql[: pos + 1] + _values_block(bindings) + sparql[pos + 1 :]
+                    return sparql[: pos + 1] + block + sparql[pos + 1 :]
             depth += 1
         elif tok == "}":
             depth -= 1

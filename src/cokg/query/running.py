@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cokg.errors import CokgError, ParameterError, QueryError
 from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_python
 from cokg.query.binding import bind_parameters
-from cokg.query.paging import check_page, read_page
+from cokg.query.paging import check_page, read_case_page, read_page
 from cokg.query.saved import SavedQuery, get_query, list_checks
 from cokg.sparql import bind, derive, screen
 
@@ -67,11 +67,18 @@ def run_query(
             # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
             # count query counts the same rows
             parent = screen(query.body)
-            text = derive(parent, bind(parent, bindings)).text if bindings else query.body
-            result, page = read_page(
-                st, text, what=f"query {query.name}", limit=limit, offset=offset,
-                timeout=timeout, memory_mb=memory_mb,
-            )  # fmt: skip
+            base = derive(parent, bind(parent, bindings)) if bindings else parent
+            by = query.param(query.page_by).var if query.page_by else None
+            if by is not None and by not in bindings and limit is not None:
+                result, page = read_case_page(
+                    st, base, var=by, total_query=None if bindings else query.total,
+                    limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb,
+                )  # fmt: skip
+            else:
+                result, page = read_page(
+                    st, base.text, what=f"query {query.name}", limit=limit, offset=offset,
+                    timeout=timeout, memory_mb=memory_mb,
+                )  # fmt: skip
         else:
             result = st.query(
                 query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb

@@ -79,6 +79,13 @@ class SavedQuery:
     # whether the answer may be shown a page at a time (`#+ page: false` says no; a query that
     # declares a pivot is never paged: its cells need every row)
     paged: bool = True
+    # `#+ page_by: case`: the rows come case by case in case-number order (ORDER BY starts with
+    # ?case_number) and the `case` parameter restricts them to one case, so a page reads only
+    # the cases it shows (`cokg.query.paging.read_case_page`)
+    page_by: str | None = None
+    # `#+ total: NAME`: an internal saved query counting this query's rows (?total) with no
+    # parameter bound, cheaper than counting the listing itself (tests hold the two equal)
+    total: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -260,6 +267,17 @@ def load_query(path: str | Path) -> SavedQuery:
         raise QueryError(f"page must be true or false, not {paged!r}", file=path)
     if paged and pivot_spec is not None:
         raise QueryError("a pivoted query is not paged: its table needs every row", file=path)
+    page_by = header.get("page_by")
+    if page_by is not None:
+        by = next((p for p in params if p.name == page_by), None)
+        if by is None or by.type != "case" or not paged:
+            raise QueryError(
+                f"page_by: {page_by!r} must name a parameter of type case of a paged query",
+                file=path,
+            )
+    total = header.get("total")
+    if total is not None and not _NAME_RE.match(str(total)):
+        raise QueryError(f"total must name a saved query, not {total!r}", file=path)
     return SavedQuery(
         name=name,
         path=path,
@@ -275,6 +293,8 @@ def load_query(path: str | Path) -> SavedQuery:
         severity=severity,
         covered_by_shapes=covered,
         paged=paged,
+        page_by=None if page_by is None else str(page_by),
+        total=None if total is None else str(total),
     )
 
 

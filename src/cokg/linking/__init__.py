@@ -1,0 +1,1 @@
+"""Linking cokg to other data: SSSOM mapping sets."""

@@ -1,0 +1,1 @@
+"""REFI-QDA exchange: coded projects (.qdpx) and codebooks (.qdc) in and out of cokg."""

@@ -1,0 +1,122 @@
+"""Listings paged case by case (`#+ page_by: case`) and their cheap totals (`#+ total:`).
+
+On a consortium of the founding cases and 40 synthetic ones whose case numbers 1-3 repeat the
+founding cases' (so rows of two cases interleave within one number): every page of every such
+listing is exactly the slice of the whole answer, at page sizes that split cases; the first
+page asks only for the cases it shows; each total query counts exactly the listing's rows, here
+and on the founding data alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cokg.namespaces import graph_iri
+from cokg.query import QueryAnswer, get_query, list_queries, run_query
+from cokg.store import MemoryStore, build, source_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import synthetic
+
+BY_CASE = [q.name for q in list_queries() if q.page_by]
+TOTALS = [q.name for q in list_queries() if q.total]
+CASES = 40
+
+
+def test_the_dense_listings_page_by_case() -> None:
+    # the listings with many rows per case; a sparse one (a row or two per case) reads faster
+    # whole than a case at a time
+    assert set(BY_CASE) == {"quotations", "evidence-gaps", "timeline", "organisation-roles"}
+    assert set(TOTALS) == set(BY_CASE)
+    for name in BY_CASE:
+        order = get_query(name).body.split("ORDER BY", 1)[1].split()
+        assert order[0] == "?case_number", f"{name}: rows must come in case-number order"
+
+
+@pytest.fixture(scope="module")
+def consortium(tmp_path_factory: pytest.TempPathFactory) -> MemoryStore:
+    data = tmp_path_factory.mktemp("consortium") / "synthetic.nt"
+    synthetic.write(data, cases=CASES)
+    files = source_files(include_data=True)
+    files[graph_iri("synthetic")] = data
+    st = MemoryStore()
+    st.rebuild(files)
+    return st
+
+
+@pytest.fixture(scope="module")
+def founding() -> MemoryStore:
+    st = MemoryStore()
+    build(st)
+    return st
+
+
+class Spy:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.texts: list[str] = []
+
+    def query(self, sparql: str, **kw: Any) -> Any:
+        self.texts.append(sparql)
+        return self.store.query(sparql, **kw)
+
+
+def rows(answer: QueryAnswer) -> list[tuple[tuple[str, Any], ...]]:
+    return [tuple((v, r.terms.get(v)) for v in answer.variables) for r in answer]
+
+
+def test_case_numbers_repeat(consortium: MemoryStore) -> None:
+    numbers = [r["case_number"] for r in run_query("cases", store=consortium)]
+    assert len(numbers) == CASES + 3 and len(set(numbers)) == CASES
+
+
+@pytest.mark.parametrize("name", BY_CASE)
+@pytest.mark.parametrize("size", [7, 113])
+def test_pages_are_slices_of_the_whole_answer(
+    consortium: MemoryStore, name: str, size: int
+) -> None:
+    whole = rows(run_query(name, store=consortium))
+    assert len(whole) > 2 * size
+    for offset in (0, size, len(whole) // 2, len(whole) - size + 3, len(whole) + 5):
+        answer = run_query(name, store=consortium, limit=size, offset=offset)
+        assert answer.page is not None
+        assert rows(answer) == whole[offset : offset + size], (name, offset)
+        assert answer.page.total == len(whole)
+
+
+@pytest.mark.parametrize("name", BY_CASE)
+def test_the_first_page_reads_only_its_cases(consortium: MemoryStore, name: str) -> None:
+    spy = Spy(consortium)
+    answer = run_query(name, store=spy, limit=10)
+    assert answer.page is not None and answer.page.total > 10
+    asked = [t for t in spy.texts if "VALUES ?case_id" in t]
+    assert asked, "no case-by-case query"
+    ids = sum(t.count('"synthetic-') + t.count('"dundee-') + t.count('"jonkoping-')
+              + t.count('"manitoba-') for t in asked)  # fmt: skip
+    assert ids < 20, f"{name}: the first page asked for {ids} of {CASES + 3} cases"
+    assert any(get_query(get_query(name).total or "").body.strip() in t for t in spy.texts)
+
+
+@pytest.mark.parametrize("name", TOTALS)
+def test_total_queries_count_the_listing(
+    consortium: MemoryStore, founding: MemoryStore, name: str
+) -> None:
+    total = get_query(name).total
+    assert total is not None
+    for st in (founding, consortium):
+        counted = run_query(total, store=st)
+        assert list(counted.variables) == ["total"] and len(counted) == 1
+        assert counted[0]["total"] == len(run_query(name, store=st)), (name, st)
+
+
+def test_a_bound_parameter_counts_the_listing_itself(consortium: MemoryStore) -> None:
+    # the total query knows nothing of the informant filter: the listing is counted instead
+    spy = Spy(consortium)
+    whole = run_query("quotations", store=consortium, informant="DND-02")
+    answer = run_query("quotations", store=spy, informant="DND-02", limit=2)
+    assert answer.page is not None and answer.page.total == len(whole) > 2
+    assert not any(get_query("quotations-total").body.strip() in t for t in spy.texts)
