@@ -690,9 +690,9 @@ def test_choose_prefers_html_for_browsers_only() -> None:
         pytest.param(["--limit", "0"], "--limit must be at least 1", id="limit-zero"),
         pytest.param(["--workers", "0"], "--workers must be at least 1", id="workers-zero"),
         pytest.param(
-            ["--store", "http://example.org/sparql"],
-            "cokg serve answers from a local store",
-            id="remote-store",
+            ["--store", "memory:", "--endpoint", "http://127.0.0.1:9/sparql"],
+            "give a store or an endpoint to serve, not both",
+            id="store-and-endpoint",
         ),
     ],
 )

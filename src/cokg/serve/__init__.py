@@ -3,6 +3,9 @@
     from cokg.serve import serve
     serve(port=8000, timeout=10, limit=10_000)        # blocks; Ctrl+C stops it
 
+In front of a SPARQL endpoint (`endpoint=`, `cokg serve --endpoint URL`) the pages and the
+screened /sparql endpoint query it instead (`cokg.serve.remotepool`).
+
 Over an embedded store the workers follow the snapshots its writers publish (see
 `cokg.serve.pool`): an ingest shows within a second, without a restart, and the server never
 takes the writer lock, so it keeps answering while an ingest writes. Over `memory:` (or a store
@@ -54,10 +57,7 @@ def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
     from cokg.store import EmbeddedStore, open_for_reading
 
     if store_spec is not None and re.match(r"https?://", str(store_spec)):
-        raise InputError(
-            "cokg serve answers from a local store (a directory or memory:); "
-            "a remote endpoint is already a SPARQL server"
-        )
+        raise InputError("an endpoint has no snapshot: serve it with serve(endpoint=URL)")
     store = open_for_reading(store_spec)
     try:
         if isinstance(store, EmbeddedStore) and store.snapshot is not None:
@@ -83,12 +83,17 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     store: str | Path | None = None,
+    endpoint: str | None = None,
     timeout: float = 10.0,
     limit: int = 10_000,
     workers: int = 2,
     memory_mb: int | None = 4096,
 ) -> None:
-    """Serve until interrupted. Raises CokgError subclasses for bad options or an unusable store."""
+    """Serve until interrupted. Raises CokgError subclasses for bad options or an unusable store.
+
+    `endpoint` (a SPARQL endpoint URL, e.g. a consortium's Oxigraph server or Virtuoso) serves
+    the pages and the screened /sparql endpoint in front of it instead of a local store
+    (`cokg.serve.remotepool`); `workers` is then the number of requests sent to it at once."""
     import uvicorn
 
     from cokg.serve.app import ServeSettings, create_app
@@ -101,6 +106,17 @@ def serve(
     if workers < 1:
         raise InputError("--workers must be at least 1")
     settings = ServeSettings(timeout=timeout, limit=limit)
+    if endpoint is None and store is not None and re.match(r"https?://", str(store)):
+        endpoint, store = str(store), None
+    if endpoint is not None:
+        if store is not None:
+            raise InputError("give a store or an endpoint to serve, not both")
+        from cokg.serve.remotepool import RemotePool
+
+        with RemotePool(endpoint, workers=workers, timeout=timeout) as remote:
+            app = create_app(remote, settings)
+            uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        return
     with (
         snapshot(store) as source,
         QueryPool(source, workers=workers, timeout=timeout, memory_mb=memory_mb) as pool,

@@ -23,6 +23,7 @@ from cokg.serve.endpoint import sparql
 from cokg.serve.entities import entity, resource
 from cokg.serve.pages import index, saved_query
 from cokg.serve.pool import QueryPool
+from cokg.serve.remotepool import RemotePool
 from cokg.serve.state import Served, ServeSettings, in_thread, served
 
 __all__ = ["ServeSettings", "create_app"]
@@ -47,7 +48,13 @@ async def status(request: Request) -> Response:
         "workers_killed_on_timeout": pool.stats.killed_timeout,
         "workers_lost": pool.stats.lost,
         # "live": following the embedded store's published snapshots (generation: the newest)
-        "data": "live" if pool.source.snapshots is not None else "snapshot",
+        "data": (
+            "endpoint"
+            if getattr(pool, "endpoint", None)
+            else "live"
+            if pool.source.snapshots is not None
+            else "snapshot"
+        ),
         "generation": pool.generation(),
     }
     return Response(json.dumps(doc), media_type="application/json")
@@ -66,7 +73,7 @@ ROUTES = [
 
 
 def create_app(
-    pool: QueryPool, settings: ServeSettings | None = None, *, own_pool: bool = False
+    pool: QueryPool | RemotePool, settings: ServeSettings | None = None, *, own_pool: bool = False
 ) -> Starlette:
     """The web application over a started pool (closed at shutdown when `own_pool`)."""
     state = Served(pool, settings or ServeSettings(), own_pool=own_pool)

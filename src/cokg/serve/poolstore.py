@@ -16,6 +16,7 @@ from cokg.errors import StoreError
 from cokg.models import QueryResult
 from cokg.serve.pool import QueryPool
 from cokg.serve.protocol import screen_request
+from cokg.serve.remotepool import RemotePool
 from cokg.sparql import bind
 from cokg.terms import Triple, WireTerm, from_wire
 
@@ -29,7 +30,7 @@ class PoolStore:
 
     allow_network = False  # the workers cannot open a socket at all
 
-    def __init__(self, pool: QueryPool, *, timeout: float, limit: int) -> None:
+    def __init__(self, pool: QueryPool | RemotePool, *, timeout: float, limit: int) -> None:
         self.pool = pool
         self.timeout = timeout  # seconds at most, whatever a caller asks for
         self.limit = limit  # rows (or triples) read at most from one answer

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from cokg.query import SavedQuery, get_query, list_queries, page_size
 from cokg.serve.pool import QueryPool
 from cokg.serve.poolstore import PoolStore
+from cokg.serve.remotepool import RemotePool
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Served:
     """The application's shared state. Saved queries are read once: the server serves the
     queries it started with, like the data."""
 
-    def __init__(self, pool: QueryPool, settings: ServeSettings, *, own_pool: bool) -> None:
+    def __init__(
+        self, pool: QueryPool | RemotePool, settings: ServeSettings, *, own_pool: bool
+    ) -> None:
         self.pool = pool
         self.settings = settings
         self.own_pool = own_pool  # closed at shutdown

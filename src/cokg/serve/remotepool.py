@@ -1,0 +1,153 @@
+"""RemotePool: the query pool's interface over a SPARQL endpoint, for `cokg serve --endpoint`.
+
+A consortium's shared server (Oxigraph server, Virtuoso) already answers SPARQL; `cokg serve` in
+front of it adds the saved-query pages, case pages, entity pages and the screened /sparql
+endpoint. The tasks the handlers give the local worker pool ("rows", "protocol", "ping") are
+answered here by `cokg.store.RemoteStore`: every text is screened as for any store (no SERVICE,
+no LOAD, no update reaches the endpoint), the server's timeout is the HTTP timeout and its row
+limit cuts the answer. The endpoint's own default graph is used (the union of its graphs on
+the servers cokg pushes to), so the protocol's default-graph-uri and named-graph-uri
+parameters are refused rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from rdflib import Graph
+
+from cokg.errors import QueryError, StoreError
+from cokg.models import QueryResult
+from cokg.query import get_query
+from cokg.serve.pool import DataSource, PoolStats, QueryRefused, QueryTimeout, ServiceBusy
+from cokg.serve.results import boolean_body, solutions_body
+from cokg.store import RemoteStore
+from cokg.terms import to_wire
+
+# pyoxigraph's format names (the local workers' serializers) -> rdflib's
+_RDFLIB_FORMATS = {
+    "TURTLE": "turtle",
+    "N_TRIPLES": "nt",
+    "RDF_XML": "xml",
+    "JSON_LD": "json-ld",
+}
+
+
+class RemotePool:
+    """Answers the serve handlers' tasks from a SPARQL endpoint (same interface as QueryPool)."""
+
+    def __init__(self, endpoint: str, *, workers: int = 2, timeout: float = 10.0) -> None:
+        self.store = RemoteStore(endpoint)
+        self.endpoint = endpoint
+        self.source = DataSource()  # no snapshot: the endpoint holds the data
+        self.size = workers
+        self.timeout = timeout
+        self.stats = PoolStats()
+        # at most `workers` requests to the endpoint at once, like the local pool's workers
+        self._slots = threading.BoundedSemaphore(workers)
+
+    def __enter__(self) -> RemotePool:
+        self.ping()  # an unreachable endpoint fails at start-up, not on the first page
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def generation(self) -> str | None:
+        return None
+
+    def ping(self) -> dict[str, Any]:
+        self.store.query(get_query("endpoint-ping").body, timeout=self.timeout)
+        return {"pid": os.getpid(), "triples": None, "generation": None}
+
+    def run(self, task: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        limit_s = self.timeout if timeout is None else timeout
+        if task["op"] == "ping":
+            return self.ping()
+        if task.get("default_graph") or task.get("named_graphs"):
+            raise QueryRefused(
+                "default-graph-uri and named-graph-uri are not passed on to the endpoint "
+                "behind this server; name the graphs with GRAPH in the query",
+                reason="dataset",
+            )
+        with self._slots:
+            try:
+                result = self.store.query(task["query"], timeout=limit_s)
+            except StoreError as exc:  # the endpoint did not answer in time, or at all
+                if "timed out" in str(exc).lower():
+                    raise QueryTimeout(
+                        f"the query ran longer than the {limit_s:g} s timeout and was stopped"
+                    ) from None
+                raise ServiceBusy(
+                    f"the endpoint behind this server did not answer: {exc}"
+                ) from None
+            except QueryError as exc:  # the endpoint refused the query
+                raise QueryRefused(str(exc), reason="endpoint") from None
+        self.stats.tasks += 1
+        if task.get("rows_as_triples") and result.kind == "select":
+            # a SELECT of ?subject ?predicate ?object (a saved query) answered as a graph
+            s, p, o = result.variables[:3]
+            triples = [(r[s], r[p], r[o]) for r in result.rows]
+            result = QueryResult(kind="graph", triples=triples)  # type: ignore[arg-type]
+        limit = int(task.get("limit") or 0)
+        if task["op"] == "rows":
+            return _rows(result, limit)
+        return _protocol(result, limit, task)
+
+
+def _cut(items: list[Any], limit: int) -> tuple[list[Any], bool]:
+    if limit and len(items) > limit:
+        return items[:limit], True
+    return items, False
+
+
+def _rows(result: Any, limit: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": result.kind, "truncated": False}
+    if result.kind == "ask":
+        out["boolean"] = bool(result.boolean)
+    elif result.kind == "select":
+        rows, out["truncated"] = _cut(result.rows, limit)
+        out["variables"] = list(result.variables)
+        out["rows"] = [tuple(to_wire(row.get(v)) for v in result.variables) for row in rows]
+    else:
+        triples, out["truncated"] = _cut(list(result.triples or []), limit)
+        out["triples"] = [(to_wire(s), to_wire(p), to_wire(o)) for s, p, o in triples]
+    return out
+
+
+def _protocol(result: Any, limit: int, task: dict[str, Any]) -> dict[str, Any]:
+    kind = result.kind
+    fmt = task["result_format"] if kind in ("select", "ask") else task["graph_format"]
+    if fmt is None:
+        what = "a result table or boolean" if kind != "graph" else "an RDF graph"
+        raise QueryRefused(
+            f"this query returns {what}; no acceptable media type", reason="unacceptable"
+        )
+    media_type, name = fmt
+    if kind == "ask":
+        body, truncated, count = boolean_body(name, bool(result.boolean)), False, 1
+    elif kind == "select":
+        rows, truncated = _cut(result.rows, limit)
+        wire = [tuple(to_wire(row.get(v)) for v in result.variables) for row in rows]
+        body, count = solutions_body(name, list(result.variables), wire), len(rows)
+    else:
+        triples, truncated = _cut(list(result.triples or []), limit)
+        graph = Graph()
+        for prefix, iri in (task.get("prefixes") or {}).items():
+            graph.bind(prefix, iri)
+        for t in triples:
+            graph.add(t)
+        body = graph.serialize(format=_RDFLIB_FORMATS[name], encoding="utf-8")
+        count = len(triples)
+    return {
+        "kind": kind,
+        "media_type": media_type,
+        "body": body,
+        "truncated": truncated,
+        "count": count,
+    }
