@@ -4,6 +4,8 @@
     python bench/bench_queries.py --cases 100          # ~100k triples, quicker
     python bench/bench_queries.py --no-rdflib          # cokg's stores only
     python bench/bench_queries.py --growth 95,945,2835 # one-case cost at 100k, 1M, 3M triples
+    python bench/bench_queries.py --profile dense --cases 150    # a densely coded study
+    python bench/bench_queries.py --profile sparse --cases 1700  # a sparsely coded survey
 
 Each saved query runs through `cokg.query.run_query` with its default parameters and the page a
 person gets from `cokg query` (the first 500 rows and the total, for the queries that page):
@@ -202,9 +204,11 @@ def _middle_case(store: Any) -> str:
     return ids[len(ids) // 2]
 
 
-def scale(work: Path, cases: int, repeat: int, rdflib: bool, timeout: float) -> str:
+def scale(
+    work: Path, cases: int, repeat: int, rdflib: bool, timeout: float, profile: str = "founding"
+) -> str:
     data = work / f"synthetic-{cases}.nt"
-    synthetic.write(data, cases=cases)
+    synthetic.write(data, cases=cases, profile=profile)
     files = _files(data)
     load0 = os.getloadavg()
     mem = MemoryStore()
@@ -232,7 +236,7 @@ def scale(work: Path, cases: int, repeat: int, rdflib: bool, timeout: float) -> 
     disk.close()
     load1 = os.getloadavg()
     head = (
-        f"### {cases} synthetic cases, {triples:,} triples\n\n"
+        f"### {cases} synthetic cases ({profile}), {triples:,} triples\n\n"
         f"Load average {load0[0]:.2f} at the start, {load1[0]:.2f} at the end "
         f"(1-minute; {os.cpu_count()} cores). Median of {repeat} runs after a warm-up; "
         f"rdflib: one run, stopped after {timeout:.0f} s. One case: {case_id}.\n\n"
@@ -276,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rdflib", action="store_true", help="time cokg's stores only")
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--growth", default=None, help="case counts, e.g. 95,945,2835")
+    ap.add_argument("--profile", choices=sorted(synthetic.PROFILES), default="founding",
+                    help="how densely each case is coded (bench/synthetic.py)")  # fmt: skip
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cokg-bench-q-") as tmp:
         work = Path(tmp)
@@ -283,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [int(s) for s in args.growth.split(",")]
             print(growth(work, sizes, args.repeat))
             return 0
-        print(scale(work, args.cases, args.repeat, not args.no_rdflib, args.rdflib_timeout))
+        naive = not args.no_rdflib
+        print(scale(work, args.cases, args.repeat, naive, args.rdflib_timeout, args.profile))
     return 0
 
 

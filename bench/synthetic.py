@@ -20,6 +20,7 @@ import argparse
 import random
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cokg.namespaces import (
@@ -62,10 +63,27 @@ N_ORGS = 4
 N_ROLES = 6
 N_EVENTS = 15
 N_SOURCES = 20
-N_INFORMANTS = 6
-N_FINDINGS = 40
-N_QUOTES = 25
 N_LIST_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How densely a synthetic case is coded: informants, findings and quotations per case."""
+
+    informants: int
+    findings: int
+    quotes: int
+
+
+# "founding": shaped like the three founding cases (~1,058 triples a case). "dense": a study
+# coding ~400 quotations a site (~5,000 triples; 150 sites ~0.75M triples). "sparse": a light
+# multi-site survey (~770 triples; 1,700 sites ~1.3M triples). Construct ratings per site are
+# not generated: cokg has no rating model yet.
+PROFILES = {
+    "founding": Profile(informants=6, findings=40, quotes=25),
+    "dense": Profile(informants=12, findings=100, quotes=400),
+    "sparse": Profile(informants=3, findings=30, quotes=10),
+}
 
 
 def _iri(term: object) -> str:
@@ -87,7 +105,7 @@ def _sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def iter_quads(cases: int, seed: int = 42) -> Iterator[Quad]:
+def iter_quads(cases: int, seed: int = 42, profile: str = "founding") -> Iterator[Quad]:
     """Yield (subject, predicate, object, graph) in N-Triples term syntax; graph None = default."""
     rng = random.Random(seed)
     shared = _iri(graph_iri("synthetic-shared"))
@@ -105,11 +123,14 @@ def iter_quads(cases: int, seed: int = 42) -> Iterator[Quad]:
         yield country, _iri(RDFS.label), _lit(f"Country {k}"), shared
         yield country, _iri(COKG.placeType), _lit("country"), shared
 
+    shape = PROFILES[profile]
     for c in range(1, cases + 1):
-        yield from _case(rng, c, study, source, shared)
+        yield from _case(rng, c, study, source, shared, shape)
 
 
-def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> Iterator[Quad]:
+def _case(
+    rng: random.Random, c: int, study: str, source: str, shared: str, shape: Profile
+) -> Iterator[Quad]:
     cid = f"synthetic-{c:05d}"
     g = _iri(graph_iri(f"synthetic-case-{c}"))
     label = _iri(RDFS.label)
@@ -143,7 +164,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
     yield t(case, COKG.coproductionStartYear, _lit(str(start + 10), XSD.gYear))
     yield t(case, COKG.interviewsFrom, _lit("2019-06", XSD.gYearMonth))
     yield t(case, COKG.interviewsTo, _lit("2021-03", XSD.gYearMonth))
-    yield t(case, COKG.informantInterviewCount, _int(N_INFORMANTS, XSD.nonNegativeInteger))
+    yield t(case, COKG.informantInterviewCount, _int(shape.informants, XSD.nonNegativeInteger))
     yield t(case, COKG.documentsReviewedCount, _int(rng.randrange(3, 20), XSD.nonNegativeInteger))
     yield t(case, COKG.hasHealthSystem, hs)
     for kind, cls, prop in [("question", COKG.GuidingQuestion, COKG.hasGuidingQuestion),
@@ -274,7 +295,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
     yield t(loc_code, SKOS.notation, _lit(code))
     yield loc_code, label, _lit(f"Town {c}, Country {c % N_COUNTRIES}"), g
     yield t(loc_code, COKG.codeForCase, case)
-    for i in range(1, N_INFORMANTS + 1):
+    for i in range(1, shape.informants + 1):
         icode = f"{code}-{i:02d}" if c <= 17576 else f"{code}-{c % 100:02d}"
         inf = _iri(COKGID[f"informant/{cid}-{i:02d}"])
         itv = _iri(COKGID[f"interview/{cid}-{i:02d}"])
@@ -290,7 +311,7 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
 
     # findings coded to the study frame plus one other scheme
     findings = []
-    for i in range(1, N_FINDINGS + 1):
+    for i in range(1, shape.findings + 1):
         f = _iri(COKGID[f"finding/{cid}/f{i}"])
         findings.append(f)
         yield t(f, RDF.type, _iri(COKG.CrossCaseFinding if i % 4 else COKG.NarrativeFinding))
@@ -310,9 +331,9 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
         yield t(f, COKG.locatedIn, srcs[i % N_SOURCES])
 
     # quotations supporting findings (the last few findings stay without evidence)
-    for i in range(1, N_QUOTES + 1):
+    for i in range(1, shape.quotes + 1):
         q = _iri(COKGID[f"quotation/{cid}/Q{i}"])
-        k = rng.randrange(N_INFORMANTS)
+        k = rng.randrange(shape.informants)
         yield t(q, RDF.type, _iri(COKG.Quotation))
         yield t(q, COKG.text, _lit(_sentence(rng, 14)))
         yield t(q, COKG.quotedInformant, informants[k])
@@ -321,15 +342,17 @@ def _case(rng: random.Random, c: int, study: str, source: str, shared: str) -> I
         yield t(q, COKG.locatedIn, srcs[i % N_SOURCES])
         yield t(q, COKG.quotationId, _lit(f"Q{i}"))
         yield t(q, COKG.inPhase, _iri(PHASES[i % 3][1]))
-        yield t(q, COKG.supports, findings[(i * 7) % (N_FINDINGS - 5)])
+        yield t(q, COKG.supports, findings[(i * 7) % (shape.findings - 5)])
 
 
-def write(out: Path, *, cases: int, seed: int = 42, fmt: str = "nt") -> int:
+def write(
+    out: Path, *, cases: int, seed: int = 42, fmt: str = "nt", profile: str = "founding"
+) -> int:
     """Write the synthetic data to `out` (N-Triples or N-Quads); return the number of lines."""
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with out.open("w", encoding="utf-8") as fh:
-        for s, p, o, g in iter_quads(cases, seed):
+        for s, p, o, g in iter_quads(cases, seed, profile):
             if fmt == "nq" and g is not None:
                 fh.write(f"{s} {p} {o} {g} .\n")
             else:
@@ -342,12 +365,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="founding",
+                        help="how densely each case is coded")  # fmt: skip
     parser.add_argument("--format", choices=["nt", "nq"], default=None,
                         help="default: from the --out suffix (.nq -> nq), else nt")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench/out/synthetic.nt"))
     args = parser.parse_args(argv)
     fmt = args.format or ("nq" if args.out.suffix == ".nq" else "nt")
-    n = write(args.out, cases=args.cases, seed=args.seed, fmt=fmt)
+    n = write(args.out, cases=args.cases, seed=args.seed, fmt=fmt, profile=args.profile)
     print(f"wrote {n} statements for {args.cases} cases to {args.out}", file=sys.stderr)
     return 0
 
