@@ -659,7 +659,7 @@ def test_same_rows_on_every_store(founding, embedded, remote, name: str, params:
 
 # The internal queries (cokg's own pages and analyses) answer the same on every store too.
 CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
-INTERNAL_VALUES = {"case_iri": CASE2, "iri": CASE2, "value": "2"}  # by parameter name
+INTERNAL_VALUES = {"case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr"}  # by parameter name
 INTERNAL_CASES = [
     pytest.param(sq.name, {p.name: INTERNAL_VALUES[p.name] for p in sq.params}, id=sq.name)
     for sq in list_queries(internal=True)

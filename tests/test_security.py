@@ -458,3 +458,122 @@ def test_endpoint_limits_queries_per_client(endpoint: Any) -> None:
     assert second.headers["retry-after"] == "1"
     assert slow[0].status_code == 503  # the product was stopped at the 4 s timeout
     assert endpoint.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+
+
+# --- a reader's query child, kept between queries --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """A store opened read-only, as every reading command opens it: one child answers its
+    queries one after another (the snapshot cannot change under it). 2,000 triples: the
+    three-way product has 8e9 rows."""
+    path = tmp_path_factory.mktemp("reader") / "store"
+    with EmbeddedStore(path) as writer:
+        triples = [(URIRef(f"{EX}s{i}"), URIRef(f"{EX}p{i % 7}"), Literal(i)) for i in range(2000)]
+        writer.replace_graphs({f"{EX}g": triples})
+    st = EmbeddedStore(path, read_only=True)
+    yield st
+    st.close()
+
+
+def _worker_pid(st: EmbeddedStore) -> int | None:
+    worker = getattr(st, "_query_worker", None)
+    return None if worker is None else worker.pid
+
+
+def test_one_child_answers_a_readers_queries(reader: EmbeddedStore) -> None:
+    assert reader.query("ASK { ?s ?p ?o }").boolean is True
+    pid = _worker_pid(reader)
+    assert pid is not None and pid != os.getpid()
+    for i in range(5):
+        rows = reader.query(f"SELECT ?o WHERE {{ <{EX}s{i}> ?p ?o }}").rows
+        assert [r["o"] for r in rows] == [Literal(i)]
+    assert _worker_pid(reader) == pid  # the same child, no fork per query
+
+
+def test_a_readers_child_is_stopped_at_the_deadline_and_replaced(reader: EmbeddedStore) -> None:
+    reader.query("ASK { ?s ?p ?o }")
+    before = _worker_pid(reader)
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout, match="2 s time limit"):
+        reader.query(COUNT, timeout=2)
+    assert time.monotonic() - start < 10
+    assert before is not None and _ended_pid(before)
+    assert reader.query("ASK { ?s ?p ?o }").boolean is True  # a new child
+    assert _worker_pid(reader) not in (None, before)
+
+
+@pytest.mark.slow
+def test_a_readers_child_stops_at_the_memory_limit(reader: EmbeddedStore) -> None:
+    with pytest.raises((QueryOutOfMemory, QueryTimeout)):
+        reader.query(CROSS, memory_mb=300, timeout=60)
+    assert reader.query("ASK { ?s ?p ?o }", memory_mb=300).boolean is True
+
+
+def test_a_crash_in_a_readers_child_ends_only_that_child(reader: EmbeddedStore) -> None:
+    from cokg.sandbox import Worker
+
+    worker = Worker(reader._run, memory_mb=None)
+    try:
+        assert worker.call("ASK { ?s ?p ?o }", timeout=30) == ("ask", True)
+        with pytest.raises(QueryCrashed, match="crashed"):
+            worker.call(deep(100_000), timeout=60)  # past the screen: the parser overflows
+        assert worker.call("ASK { ?s ?p ?o }", timeout=30) == ("ask", True)
+    finally:
+        worker.stop()
+
+
+def test_a_readers_child_killed_while_idle_is_replaced(reader: EmbeddedStore) -> None:
+    reader.query("ASK { ?s ?p ?o }")
+    pid = _worker_pid(reader)
+    assert pid is not None
+    os.kill(pid, 9)
+    time.sleep(0.2)
+    assert reader.query("ASK { ?s ?p ?o }").boolean is True
+    assert _worker_pid(reader) != pid
+
+
+def test_a_readers_child_cannot_reach_the_network(
+    reader: EmbeddedStore, listener: Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cokg import sparql
+    from cokg.sandbox import Worker
+    from cokg.store import oxigraph
+
+    worker = Worker(_try_connect, memory_mb=None)
+    try:
+        assert worker.call(listener.port, timeout=30) == "refused: 13"
+    finally:
+        worker.stop()
+    monkeypatch.setattr(oxigraph, "screen", lambda text, **kw: sparql.Screened(text, "select"))
+    for trick in ("service", "service-silent", "in-construct"):
+        try:
+            reader.query(tricks(listener.url)[trick])
+        except QueryError as exc:
+            assert "Permission denied" in str(exc), exc
+    assert listener.received() == []
+
+
+def test_concurrent_queries_on_one_reader(reader: EmbeddedStore) -> None:
+    # one thread has the child; the others fork a child per query, as before
+    answers: list[int] = []
+
+    def ask(i: int) -> None:
+        rows = reader.query(f"SELECT ?o WHERE {{ <{EX}s{i}> ?p ?o }}").rows
+        answers.append(int(rows[0]["o"]))
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers) == list(range(8))
+
+
+def _ended_pid(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

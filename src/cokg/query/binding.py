@@ -61,10 +61,13 @@ def case_ids(store: Store) -> dict[str, str]:
 
 
 def find_case(store: Store, value: str) -> str | None:
-    """The id of the case `value` names (its id, else its number), as `case_ids` would map it,
-    asked for directly: listing every case of a consortium costs 50 ms at a million triples."""
+    """The id of the case `value` names (its id, else its number), as `case_ids` maps it. An
+    id is looked up directly: listing every case of a consortium costs 50 ms at a million
+    triples on disk, the lookup a few."""
     res = store.query(get_query("case-lookup").body, bindings={"value": Literal(value)})
-    return str(res.rows[0]["case_id"]) if res.rows else None
+    if res.rows:
+        return str(res.rows[0]["case_id"])
+    return case_ids(store).get(value) if value.strip().isdigit() else None
 
 
 @dataclass(frozen=True)
