@@ -477,7 +477,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     st.close()
 
 
-def _worker_pid(st: EmbeddedStore) -> int | None:
+def _worker_pid(st: EmbeddedStore | MemoryStore) -> int | None:
     worker = getattr(st, "_query_worker", None)
     return None if worker is None else worker.pid
 
@@ -577,3 +577,24 @@ def _ended_pid(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def test_a_write_retires_the_memory_stores_child() -> None:
+    """An in-memory store keeps one child while nothing changes; each write made through it
+    (replace, drop, update, rebuild) retires the child, so no query reads a stale copy."""
+    st = MemoryStore()
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    try:
+        st.replace_graphs({f"{EX}g": [(URIRef(f"{EX}a"), URIRef(f"{EX}p"), Literal(1))]})
+        assert int(st.query(count).rows[0]["n"]) == 1
+        first = _worker_pid(st)
+        assert int(st.query(count).rows[0]["n"]) == 1 and _worker_pid(st) == first
+        st.replace_graphs({f"{EX}h": [(URIRef(f"{EX}b"), URIRef(f"{EX}p"), Literal(2))]})
+        assert int(st.query(count).rows[0]["n"]) == 2
+        assert _worker_pid(st) != first
+        st.drop_graphs([f"{EX}g"])
+        assert int(st.query(count).rows[0]["n"]) == 1
+        st.rebuild({})
+        assert int(st.query(count).rows[0]["n"]) == 0
+    finally:
+        st.close()

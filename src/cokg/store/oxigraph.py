@@ -125,23 +125,31 @@ class OxigraphStore:
         return _result(kind_payload)
 
     def _worker(self, memory_mb: int | None) -> Worker | None:
-        """The child that answers this store's queries one after another, where the data
-        cannot change under it (`_unchanging`); None: a child per query."""
-        if not self._unchanging():
+        """The child that answers this store's queries one after another while the data
+        stays as it was when the child was forked (`_reuses_child`; a write in this process
+        retires it); None: a child per query."""
+        if not self._reuses_child():
             return None
-        current = getattr(self, "_query_worker", None)
-        if current is not None and current.memory_mb == memory_mb:
+        current: Worker | None = getattr(self, "_query_worker", None)
+        if (
+            current is not None
+            and current.memory_mb == memory_mb
+            and (getattr(self, "_worker_generation", None) == self._generation)
+        ):
             return current
-        if current is not None:
-            current.stop()
-        self._query_worker: Worker | None = Worker(
-            self._run, memory_mb=memory_mb, network=self.allow_network
-        )
-        return self._query_worker
+        self._stop_worker()
+        worker = Worker(self._run, memory_mb=memory_mb, network=self.allow_network)
+        self._query_worker, self._worker_generation = worker, self._generation
+        return worker
 
-    def _unchanging(self) -> bool:
-        """Whether this handle's data is fixed for its lifetime (a read-only snapshot)."""
-        return False
+    _generation = 0  # bumped by every write made through this object
+    _query_worker: Worker | None = None
+    _worker_generation: int | None = None
+
+    def _reuses_child(self) -> bool:
+        """Whether one forked child may answer many queries (its copy of the data goes stale
+        only through writes this object makes, which retire it)."""
+        return True
 
     def _stop_worker(self) -> None:
         worker = getattr(self, "_query_worker", None)
@@ -229,6 +237,7 @@ class OxigraphStore:
         dropped)."""
         store = self._store()
         self._dirty = True
+        self._generation += 1
         nodes = [graph_node(g) for g in targets]
         if not any(store.contains_named_graph(g) for g in nodes):
             try:
@@ -241,6 +250,7 @@ class OxigraphStore:
 
     def _update(self, update: str) -> None:
         self._dirty = True
+        self._generation += 1
         try:
             self._store().update(update)  # one transaction, even with several operations
         except (OSError, SyntaxError, ValueError) as exc:
@@ -280,6 +290,7 @@ class MemoryStore(OxigraphStore):
         fresh = ox.Store()
         _bulk_fill(fresh, files, progress)
         self._ox = fresh  # a reference swap: readers see the old or the new store, never half
+        self._generation += 1
 
 
 class EmbeddedStore(OxigraphStore):
@@ -335,9 +346,10 @@ class EmbeddedStore(OxigraphStore):
         # memory caps; readers (every reading command) query read-only snapshots in a child.
         return self.read_only
 
-    def _unchanging(self) -> bool:
+    def _reuses_child(self) -> bool:
         # A reader's handle is read-only: it shows the store as it was when opened, whatever
-        # writers do later, so one child can answer all of its queries.
+        # writers do later, so one child can answer all of its queries. (A writer answers its
+        # queries in its own process: `_forks_safely`.)
         return self.read_only
 
     @property
