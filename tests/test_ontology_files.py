@@ -31,6 +31,7 @@ MODULE_NAMES = (
     "evidence",
     "provenance",
     "mapping",
+    "coding",
 )
 MODULE_FILES = {name: (paths.MODULES_DIR / f"{name}.ttl").resolve() for name in MODULE_NAMES}
 ALL_FILES = [f.resolve() for f in (paths.UMBRELLA, *MODULE_FILES.values())]

@@ -18,7 +18,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID = sorted(f for f in (FIXTURES / "invalid").glob("*.ttl") if ".expected" not in f.name)
 SHAPES = sorted(paths.SHAPES_DIR.glob("*.ttl"))
-MODULES = ["case", "context", "organisation", "phase", "finding", "evidence", "provenance"]
+MODULES = [
+    "case",
+    "context",
+    "organisation",
+    "phase",
+    "finding",
+    "evidence",
+    "provenance",
+    "mapping",
+    "coding",
+]
 
 Key = tuple[str, str | None, str, str]
 
@@ -162,3 +172,27 @@ def test_whole_store_validation_matches_pyshacl(fixture: Path, vocabulary_store)
         for r in report.results
     }  # fmt: skip
     assert got == set(_results(fixture, "pyshacl"))
+
+
+def test_the_compiler_refuses_what_it_cannot_check() -> None:
+    """A constraint the compiled validation does not implement is an error, never skipped
+    (pySHACL would check it, the whole-store validation would not)."""
+    from cokg.errors import InputError
+    from cokg.validate.compiler import _compile_properties
+
+    g = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <urn:x:> .
+        ex:S a sh:NodeShape ; sh:property ex:P .
+        ex:P sh:path ex:p ; sh:minLength 3 .
+        """,
+        format="turtle",
+    )
+    with pytest.raises(InputError, match="minLength"):
+        _compile_properties(g, URIRef("urn:x:S"), "", "", "")
+    g.remove((URIRef("urn:x:P"), None, None))
+    g.parse(data="<urn:x:P> <http://www.w3.org/ns/shacl#path> <urn:x:p> ; "
+            "<http://www.w3.org/ns/shacl#maxInclusive> 1 .", format="turtle")  # fmt: skip
+    (compiled,) = _compile_properties(g, URIRef("urn:x:S"), "", "", "")
+    assert "COALESCE(!(?value <= " in compiled.query

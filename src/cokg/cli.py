@@ -106,7 +106,10 @@ def check(data: bool, files: tuple[str, ...]) -> None:
     help="Most rows (or triples) returned; more are cut and flagged X-Cokg-Truncated.",
 )
 @click.option("--store", "store_spec", default=None, help="Store directory or memory:.")
-@click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes.")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Serve in front of this SPARQL endpoint instead of a local store.")  # fmt: skip
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="Query worker processes (with --endpoint: requests at once).")  # fmt: skip
 @click.option(
     "--memory-mb",
     default=4096,
@@ -120,6 +123,7 @@ def serve(
     timeout: float,
     limit: int,
     store_spec: str | None,
+    endpoint: str | None,
     workers: int,
     memory_mb: int,
 ) -> None:
@@ -130,6 +134,7 @@ def serve(
         host=host,
         port=port,
         store=store_spec,
+        endpoint=endpoint,
         timeout=timeout,
         limit=limit,
         workers=workers,
@@ -482,19 +487,41 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 
 
 @cli.command("export")
+@click.argument("kind", required=False, default="graph", type=click.Choice(["graph", "sssom"]))
+@click.argument("target", required=False, type=click.Path(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
-              default="trig", show_default=True, help="Output format.")  # fmt: skip
+              default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
 @click.option("--case", "case_id", default=None, metavar="CASE-ID",
-              help="Only this case's graph(s), e.g. dundee-mrr.")  # fmt: skip
+              help="Only this case's graph(s), e.g. dundee-mrr (graph).")  # fmt: skip
+@click.option("--pair", default=None, metavar="FROM:TO",
+              help="Only the mappings from one scheme to another, e.g. cfir-2009:cfir-2022 "
+              "(sssom).")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
-def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str | None) -> None:
-    """Write the whole graph or one case as JSON-LD, Turtle, N-Quads or TriG."""
+def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pair: str | None,
+               out: str | None, store_spec: str | None) -> None:  # fmt: skip
+    """Write the whole graph or one case (JSON-LD, Turtle, N-Quads, TriG), or with `sssom` the
+    framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`."""
     from pathlib import Path
 
+    from cokg.errors import ParameterError
+    from cokg.store import open_for_reading
+
+    out = target or out
+    if kind == "sssom":
+        from cokg.linking.sssom import export_sssom
+
+        if not out:
+            raise ParameterError("say where to write the mapping set: cokg export sssom OUT.tsv")
+        schemes = tuple(pair.split(":", 1)) if pair else None
+        if schemes is not None and len(schemes) != 2:
+            raise ParameterError(f"--pair wants FROM:TO, e.g. cfir-2009:cfir-2022, not {pair!r}")
+        with open_for_reading(store_spec) as store:
+            n = export_sssom(store, Path(out), pair=schemes)
+        click.echo(f"wrote {n} mappings to {out}", err=True)
+        return
     from cokg.export import export, export_to
     from cokg.formats import render_exported
-    from cokg.store import open_for_reading
 
     with open_for_reading(store_spec) as store:
         if out:
@@ -502,6 +529,42 @@ def export_cmd(fmt: str, case_id: str | None, out: str | None, store_spec: str |
             click.echo(render_exported(size, out), nl=False, err=True)
         else:
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["sssom"]))
+@click.argument("path", type=click.Path())
+@click.option("--by", "by", default=None, metavar="NAME", help="Who is importing (provenance).")
+@click.option("--id", "sid", default=None, help="Submission id (default: from mapping_set_id).")
+@click.option("--replace", is_flag=True, help="Replace an earlier import of the same set.")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+@_wait_option
+def import_cmd(kind: str, path: str, by: str | None, sid: str | None, replace: bool,
+               dry_run: bool, store_spec: str | None, wait: float | None) -> None:  # fmt: skip
+    """Import a mapping set (SSSOM/TSV) as one submission, validated and stored all or nothing:
+    `cokg import sssom MAPPINGS.sssom.tsv --by NAME`. Exit 1 when it does not conform."""
+    from cokg.errors import ValidationFailed
+    from cokg.formats import render_ingest
+    from cokg.linking.submitting import submit_sssom
+    from cokg.validate import format_report
+
+    if not dry_run and not by:
+        raise click.UsageError("say who is importing: --by NAME")
+    try:
+        with _Progress() as progress:
+            rep = submit_sssom(path, by=by or "", store=store_spec, submission=sid,
+                               replace=replace, dry_run=dry_run, wait=wait,
+                               progress=progress)  # fmt: skip
+    except ValidationFailed as exc:
+        click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
+        raise
+    if dry_run:
+        click.echo(format_report(rep), nl=False)  # type: ignore[arg-type]
+        if not rep.conforms:  # type: ignore[union-attr]
+            click.get_current_context().exit(1)
+        return
+    click.echo(render_ingest(rep), nl=False)  # type: ignore[arg-type]
 
 
 # --- validate / ingest / retract / graphs / template (data steward) -----------------------
@@ -649,6 +712,117 @@ def template_cmd(
         return
     exported = export_case(case_id, out, store=store_spec, shared=not without_shared)
     click.echo(render_case_export(exported), nl=False)
+
+
+# --- import-qdpx / export-qdpx (exchange): coded projects from and to QDA programs ----------
+@cli.command("import-qdpx")
+@click.argument("project", type=click.Path())
+@click.option("--cases", "cases", default=None, metavar="MAP",
+              help="CSV/TSV with columns case_name,case_id: which stored case each QDA case "
+              "is (default: the QDA case names are case ids).")  # fmt: skip
+@click.option(
+    "--codes",
+    "codes",
+    default=None,
+    metavar="MAPPING.sssom.tsv",
+    help="SSSOM mapping set from the project's codes to framework constructs.",
+)
+@click.option("--informants", default=None, metavar="MAP",
+              help="CSV/TSV with columns source_name,informant_code, for texts that name no "
+              "informant (a variable Informant, or a name starting with the code).")  # fmt: skip
+@click.option(
+    "--phase",
+    type=click.Choice(["adoption", "implementation", "assimilation"]),
+    default=None,
+    help="The phase of texts that give none (a variable Phase).",
+)
+@click.option("--by", "by", default=None, metavar="NAME", help="Who is importing (provenance).")
+@click.option("--include-text", is_flag=True, help="Store the texts themselves, not only the "
+              "quotations (needed to export them back whole).")  # fmt: skip
+@click.option(
+    "--coder-names",
+    is_flag=True,
+    help="Keep the coders' names (default: a stable pseudonym per coder).",
+)
+@click.option("--dry-run", is_flag=True, help="Count, warn and validate; write nothing.")
+@click.option("--replace", is_flag=True, help="Replace the project if it was imported before "
+              "and has changed.")  # fmt: skip
+@click.option("--id", "sid", default=None, help="Submission id (default: qda-<project name>).")
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Keep the submission's Turtle file in this folder.",
+)
+@click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
+@_wait_option
+def import_qdpx_cmd(project: str, cases: str | None, codes: str | None, informants: str | None,
+                    phase: str | None, by: str | None, include_text: bool, coder_names: bool,
+                    dry_run: bool, replace: bool, sid: str | None, out_dir: str | None,
+                    store_spec: str | None, wait: float | None) -> None:  # fmt: skip
+    """Import a coded project from NVivo, ATLAS.ti, MAXQDA or QualCoder (REFI-QDA .qdpx) as
+    one submission: validated and stored all or nothing, like `cokg ingest`.
+
+    Exit 0: stored (or, with --dry-run, conforms); 1: does not conform; 2: unusable input."""
+    from cokg.errors import InputError, ValidationFailed
+    from cokg.qda.importing import import_qdpx, render_import
+    from cokg.validate import format_report
+
+    if not dry_run and not by:
+        raise click.UsageError("say who is importing: --by NAME")
+    try:
+        with _Progress() as progress:
+            rep = import_qdpx(project, by=by or "", cases=cases, codes=codes,
+                              informants=informants, phase=phase, include_text=include_text,
+                              coder_names=coder_names, dry_run=dry_run, replace=replace,
+                              store=store_spec, out=out_dir, submission=sid, progress=progress,
+                              wait=wait)  # fmt: skip
+    except ValidationFailed as exc:
+        click.echo(format_report(exc.report), nl=False)  # type: ignore[attr-defined]
+        raise
+    except InputError as exc:  # a dry run lists every problem, not only the first
+        problems = getattr(exc, "problems", []) if dry_run else []
+        for line in problems:
+            click.echo(f"error: {line}")
+        if len(problems) > 1:
+            raise InputError(f"{len(problems)} problems: nothing can be imported until they "
+                             "are solved", file=exc.file) from None  # fmt: skip
+        raise
+    click.echo(render_import(rep), nl=False)
+    if dry_run and rep.validation is not None and not rep.validation.conforms:
+        click.get_current_context().exit(1)
+
+
+@cli.command("export-qdpx")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--case", "case_id", default=None, metavar="CASE-ID",
+              help="Only this case's quotations, e.g. dundee-mrr.")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
+def export_qdpx_cmd(out: str, case_id: str | None, store_spec: str | None) -> None:
+    """Write the stored quotations, their codes, texts and cases as a REFI-QDA project (OUT.qdpx)
+    that NVivo, ATLAS.ti, MAXQDA and QualCoder open."""
+    from cokg.qda.exporting import export_qdpx, render_export
+    from cokg.store import open_for_reading
+
+    with open_for_reading(store_spec) as store:
+        click.echo(render_export(export_qdpx(out, store=store, case=case_id)), nl=False)
+
+
+@cli.command("export-qdc")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--scheme", required=True, metavar="SCHEME",
+              help="The framework, e.g. cfir-2022 or greenhalgh-2004.")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
+def export_qdc_cmd(out: str, scheme: str, store_spec: str | None) -> None:
+    """Write a framework as a REFI-QDA codebook (OUT.qdc) that NVivo, ATLAS.ti, MAXQDA and
+    QualCoder import, so a team can code with it in their own program."""
+    from pathlib import Path
+
+    from cokg.qda.codebook import export_qdc
+
+    n = export_qdc(store_spec, scheme, Path(out))
+    click.echo(f"wrote {n} codes of {scheme} to {out}", err=True)
 
 
 @cli.command("constructs")

@@ -101,6 +101,22 @@ def _regex(pattern: str, flags: str = "") -> str:
     return Literal(pattern).n3() + (", " + Literal(flags).n3() if flags else "")
 
 
+# value-range parameters: (parameter, the comparison a conforming value passes, component)
+_RANGES = (
+    (SH.minInclusive, ">=", SH.MinInclusiveConstraintComponent),
+    (SH.maxInclusive, "<=", SH.MaxInclusiveConstraintComponent),
+    (SH.minExclusive, ">", SH.MinExclusiveConstraintComponent),
+    (SH.maxExclusive, "<", SH.MaxExclusiveConstraintComponent),
+)
+# What a property shape may say: anything else would be silently skipped by the compiled
+# validation while pySHACL checks it, so the compiler refuses it (tests/test_shapes.py).
+SUPPORTED_PROPERTY_PARAMETERS = frozenset(
+    {SH.path, SH.name, SH.description, SH.message, SH.severity, SH.minCount, SH.maxCount,
+     SH.datatype, SH.pattern, SH.flags, SH.nodeKind, SH["class"], SH["in"], SH["or"],
+     SH["not"], SH.order, SH.group, RDF.type} | {r[0] for r in _RANGES}
+)  # fmt: skip
+
+
 def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
     """(component, SPARQL boolean expression that is TRUE when `v` violates it)."""
     out: list[tuple[URIRef, str]] = []
@@ -121,6 +137,12 @@ def _value_test(shapes: Graph, shape: Node, v: str) -> list[tuple[URIRef, str]]:
                 f"(isBlank({v}) || !REGEX(STR({v}), {_regex(str(pat), flags)}))",
             )
         )
+    for param, op, comp in _RANGES:
+        bound = shapes.value(shape, param)
+        if bound is not None:
+            # COALESCE: a value that cannot be compared with the bound (a string against a
+            # number) is a violation too, as in SHACL
+            out.append((comp, f"COALESCE(!({v} {op} {bound.n3()}), true)"))
     kind = shapes.value(shape, SH.nodeKind)
     if kind is not None:
         kinds: dict[Node, str] = {
@@ -256,6 +278,10 @@ def _compile_properties(
         path = shapes.value(ps, SH.path)
         if not isinstance(path, URIRef):
             raise InputError(f"only predicate paths are supported (shape {ps})")
+        unknown = set(shapes.predicates(ps, None)) - SUPPORTED_PROPERTY_PARAMETERS
+        if unknown:
+            names = ", ".join(sorted(str(u) for u in unknown))
+            raise InputError(f"shape {ps} uses {names}, which the compiled validation lacks")
         sev = SEVERITY.get(shapes.value(ps, SH.severity), "violation")
         msg = _lit_str(shapes.value(ps, SH.message))
         p = path.n3()

@@ -1,0 +1,949 @@
+"""A REFI-QDA project (cokg.qda.model) as a cokg submission graph.
+
+`convert_project(project, ...)` turns a project, the steward's case map and SSSOM mappings into
+one rdflib Graph of records under cokgid:, following ontology/modules/coding.ttl. It reads
+nothing and writes nothing: what it needs from the store comes in a `StoreContext`
+(`store_context(store)`), so the same project and context always give the same graph.
+
+Identity never rests on the GUIDs a QDA program writes (they change on every export):
+
+- a coded text is the SHA-256 of its normalised text (coded-text/<16 hex>);
+- a code is its path of names from the codebook's root within the project
+  (code/<project id>/<16 hex of the path>);
+- a quotation is (text digest, start, end), named Q<12 digits> within its case (the digits come
+  from that key, so adding a quotation never renumbers the others);
+- a coding is (quotation, code, coder); a coder is a stable pseudonym of the project id and
+  the user name ("coder-" + 8 hex), or with `coder_names` the name itself.
+
+Selectors get IRIs derived from their quotation's (no blank nodes), so converting the same
+project twice gives the same triples. The passages of one case coded with one code in one phase
+support one cokg:CodedFinding coded to the framework constructs that code (or the nearest code
+above it) is mapped to with an exact, close or broad match: the existing saved queries, the
+report and the evidence gaps then see imported quotations like any others. Codes with no such
+mapping are reported; their passages are stored, coded, and support no finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from rdflib import Graph, Literal, Namespace, URIRef
+
+from cokg.errors import InputError
+from cokg.namespaces import COKG, COKGID, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from cokg.qda.model import Project, Selection, Source, VariableValueType
+from cokg.vocabulary import PHASES
+
+__all__ = [
+    "OA",
+    "CaseCounts",
+    "Conversion",
+    "MappingRow",
+    "StoreContext",
+    "coder_pseudonym",
+    "convert_project",
+    "digest",
+    "project_id",
+    "quotation_id",
+    "store_context",
+]
+
+# The W3C Web Annotation vocabulary (declared in ontology/modules/reused.ttl).
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+SKOS_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
+                SKOS.relatedMatch)  # fmt: skip
+# The matches that make a code's passages evidence about the construct: the code means the
+# construct (exact, close) or a part of it (broad: the construct is broader than the code).
+# A narrow or related match is stored, but coding a finding to it would claim too much.
+CODING_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)
+CONTEXT = 32  # characters of text kept on each side of a passage (TextQuoteSelector)
+INFORMANT_CODE = re.compile(r"[A-Z]{3}(-[A-Z]{2})?-[0-9]{2}")
+_LEADING_CODE = re.compile(r"^\s*([A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2})(?![A-Za-z0-9])")
+_PSEUDONYM = re.compile(r"coder-[0-9a-f]{8}")
+INFORMANT_VARIABLES = ("informant", "informant code")
+PHASE_VARIABLES = ("phase",)
+_TYPES = {"Text": None, "Boolean": XSD.boolean, "Integer": XSD.integer, "Float": XSD.decimal,
+          "Date": XSD.date, "DateTime": XSD.dateTime}  # fmt: skip
+
+
+class MappingRow(Protocol):
+    """One row of an SSSOM mapping set (cokg.linking.sssom.Mapping has these)."""
+
+    subject_id: str
+    subject_label: str | None
+    predicate_iri: str
+    object_iri: str
+    mapping_justification: str | None
+    confidence: Any
+    comment: str | None
+
+
+# --- ids ---------------------------------------------------------------------------------------
+
+
+def digest(*parts: str, size: int = 16) -> str:
+    """`size` hex characters of the SHA-256 of the parts (joined by a unit separator)."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:size]
+
+
+def project_id(project: Project, fallback: str) -> str:
+    """The submission id of a project: qda-<slug of its name> (of `fallback`, the file's stem,
+    for a nameless one), at most 64 characters."""
+    from cokg.validate import check_submission_id, slug
+
+    return check_submission_id(("qda-" + slug(project.name or fallback))[:64].strip("-"))
+
+
+def quotation_id(text_sha256: str, start: int, end: int) -> str:
+    """Q followed by 12 digits, from the span's key alone: stable whatever else is coded."""
+    n = int(digest(text_sha256, str(start), str(end)), 16)
+    return f"Q{10**11 + n % (9 * 10**11)}"
+
+
+def coder_pseudonym(pid: str, name: str) -> str:
+    """A coder's stable pseudonym in a project. A name that already is one (a project exported
+    from cokg and read back) stays as it is."""
+    if _PSEUDONYM.fullmatch(name):
+        return name
+    return "coder-" + digest(pid, name, size=8)
+
+
+# --- what the conversion needs from the store --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredInformant:
+    iri: URIRef
+    case: URIRef | None
+    graphs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """The stored records an import may refer to (see `store_context`)."""
+
+    cases: Mapping[str, URIRef] = field(default_factory=dict)  # case id -> case IRI
+    informants: Mapping[str, StoredInformant] = field(default_factory=dict)  # code -> informant
+    location_codes: frozenset[str] = frozenset()
+    concepts: frozenset[URIRef] = frozenset()  # concepts of the framework schemes
+
+
+def store_context(store: Any) -> StoreContext:
+    """Cases, informants, location codes and framework concepts of `store` (one saved query,
+    run in this process: the caller may hold the store open for writing)."""
+    from cokg.query import get_query
+
+    rows = store.query(get_query("qda-import-context").body, internal=True).rows
+    cases: dict[str, URIRef] = {}
+    informants: dict[str, tuple[URIRef, URIRef | None, set[str]]] = {}
+    codes: set[str] = set()
+    concepts: set[URIRef] = set()
+    for row in rows:
+        kind, record, key = str(row["kind"]), row["record"], str(row["key"])
+        if not isinstance(record, URIRef):
+            continue
+        if kind == "case":
+            cases[key] = record
+        elif kind == "informant":
+            case = row.get("case")
+            iri, known, graphs = informants.get(key, (record, None, set()))
+            informants[key] = (iri, known or (case if isinstance(case, URIRef) else None), graphs)
+            graphs.add(str(row["graph"]))
+        elif kind == "location-code":
+            codes.add(key)
+        elif kind == "concept":
+            concepts.add(record)
+    return StoreContext(
+        cases=cases,
+        informants={k: StoredInformant(i, c, frozenset(g)) for k, (i, c, g) in informants.items()},
+        location_codes=frozenset(codes),
+        concepts=frozenset(concepts),
+    )
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseCounts:
+    texts: int = 0
+    quotations: int = 0
+    codings: int = 0
+    findings: int = 0
+
+
+@dataclass
+class Conversion:
+    """The submission graph of a project, what it holds, and what the steward should know."""
+
+    project_id: str
+    graph: Graph
+    codes: int = 0
+    mapped_codes: int = 0
+    unmapped_codes: tuple[str, ...] = ()  # code paths
+    texts: int = 0
+    quotations: int = 0
+    codings: int = 0
+    findings: int = 0
+    memos: int = 0
+    annotations: int = 0
+    informants_added: int = 0
+    per_case: dict[str, CaseCounts] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- literals ----------------------------------------------------------------------------------
+
+
+def _datetime(value: dt.datetime) -> Literal:
+    """As the store writes it back (UTC as Z), so a re-import compares equal."""
+    text = value.isoformat()
+    if value.utcoffset() == dt.timedelta(0):
+        text = value.replace(tzinfo=None).isoformat() + "Z"
+    return Literal(text, datatype=XSD.dateTime)
+
+
+def _decimal(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def typed_value(value: VariableValueType, kind: str) -> Literal:
+    """A variable's value as the literal of its REFI-QDA type, in canonical form."""
+    datatype = _TYPES[kind]
+    if kind == "DateTime" and isinstance(value, dt.datetime):
+        return _datetime(value)
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=datatype)
+    if isinstance(value, Decimal):
+        return Literal(_decimal(value), datatype=datatype)
+    if isinstance(value, dt.date):
+        return Literal(value.isoformat(), datatype=datatype)
+    return Literal(str(value), datatype=datatype)
+
+
+# --- the conversion ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    selections: list[Selection]
+
+
+def convert_project(
+    project: Project,
+    *,
+    pid: str,
+    context: StoreContext,
+    cases: Mapping[str, str] | None = None,
+    mappings: Sequence[MappingRow] = (),
+    informants: Mapping[str, str] | None = None,
+    phase: str | None = None,
+    include_text: bool = False,
+    coder_names: bool = False,
+    file: str | None = None,
+    mapping_file: str | None = None,
+) -> Conversion:
+    """The submission graph of `project` under the submission id `pid`.
+
+    `cases`: QDA case name -> case id (None: every QDA case name must be a stored case id);
+    `mappings`: SSSOM rows mapping codes to framework concepts; `informants`: source name ->
+    informant code (else a variable "Informant", else a code the source's name starts with);
+    `phase`: the phase of sources that give none (a variable "Phase" of the source or its case).
+    Raises InputError listing every problem, one per line, the first naming `file`."""
+    return _Converter(project, pid, context, file, mapping_file).run(
+        cases=cases,
+        mappings=mappings,
+        informants=informants or {},
+        phase=phase,
+        include_text=include_text,
+        coder_names=coder_names,
+    )
+
+
+class _Converter:
+    def __init__(
+        self,
+        project: Project,
+        pid: str,
+        context: StoreContext,
+        file: str | None,
+        mapping_file: str | None,
+    ) -> None:
+        self.p = project
+        self.pid = pid
+        self.ctx = context
+        self.file = file or (project.name or pid)
+        self.mapping_file = mapping_file or "the mappings"
+        self.g = Graph()
+        self.problems: list[str] = []
+        self.out = Conversion(pid, self.g, warnings=list(project.warnings))
+        self.project_iri = COKGID[f"source/{pid}"]
+        self.codebook = COKGID[f"codebook/{pid}"]
+        self.paths: dict[str, str] = {}  # code guid -> path
+        self.code_iris: dict[str, URIRef] = {}
+        self.constructs: dict[str, list[URIRef]] = {}  # code guid -> constructs coded to
+        self.agents: dict[str, URIRef] = {}
+
+    def add(self, s: URIRef, p: URIRef, o: Any) -> None:
+        self.g.add((s, p, o))
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    # ---------------------------------------------------------------- the run
+    def run(
+        self,
+        *,
+        cases: Mapping[str, str] | None,
+        mappings: Sequence[MappingRow],
+        informants: Mapping[str, str],
+        phase: str | None,
+        include_text: bool,
+        coder_names: bool,
+    ) -> Conversion:
+        if phase is not None and phase not in PHASES:
+            raise InputError(f"--phase {phase!r}: use one of {', '.join(PHASES)}")
+        self.coder_names = coder_names
+        self._project()
+        self._codes()
+        self._mappings(mappings)
+        source_cases, case_of_qda = self._cases(cases)
+        self._variables()
+        texts: dict[str, URIRef] = {}
+        anchors: dict[str, dict[tuple[int, int], URIRef]] = {}
+        seen_digests: dict[str, str] = {}
+        for source in self.p.sources.values():
+            case_id = source_cases.get(source.guid)
+            if case_id is None:
+                continue  # reported by _cases
+            if source.sha256 in seen_digests:
+                self.out.warnings.append(
+                    f"source {source.name!r} has the same text as {seen_digests[source.sha256]!r}"
+                    ": imported once, with the passages of both"
+                )
+            seen_digests.setdefault(source.sha256, source.name)
+            texts[source.guid], anchors[source.guid] = self._text(
+                source, case_id, informants, phase, include_text
+            )
+        self._attributes(source_cases, case_of_qda, texts)
+        self._memos(texts, anchors)
+        if self.problems:
+            first, rest = self.problems[0], len(self.problems) - 1
+            more = f" (and {rest} more problem{'s' * (rest != 1)}: --dry-run lists them)"
+            exc = InputError(first + (more if rest else ""), file=self.file)
+            exc.problems = list(self.problems)  # type: ignore[attr-defined]
+            raise exc
+        return self.out
+
+    # ---------------------------------------------------------------- project and codebook
+    def _project(self) -> None:
+        p, name = self.project_iri, self.p.name or self.pid
+        self.add(p, RDF.type, COKG.QdaProject)
+        self.add(p, RDFS.label, Literal(f"QDA project “{name}”"))
+        self.add(p, DCTERMS.title, Literal(name))
+        if self.p.description:
+            self.add(p, DCTERMS.description, Literal(self.p.description))
+        self.add(p, COKG.hasCodebook, self.codebook)
+        cb = self.codebook
+        self.add(cb, RDF.type, COKG.Codebook)
+        self.add(cb, RDF.type, SKOS.ConceptScheme)
+        self.add(cb, DCTERMS.title, Literal(name))
+        self.add(cb, RDFS.label, Literal(f"Codebook of “{name}”"))
+
+    def _codes(self) -> None:
+        codes = self.p.codes
+        for guid, code in codes.items():  # parents first
+            parent = self.paths.get(code.parent) if code.parent else None
+            path = f"{parent}/{code.name}" if parent else code.name
+            if path in self.paths.values():  # two siblings of one name: told apart by order
+                n = 2
+                while f"{path} ({n})" in self.paths.values():
+                    n += 1
+                self.out.warnings.append(
+                    f"code {path!r} appears twice in the codebook: the second is “{path} ({n})”"
+                )
+                path = f"{path} ({n})"
+            self.paths[guid] = path
+            iri = COKGID[f"code/{self.pid}/{digest(path)}"]
+            self.code_iris[guid] = iri
+            self.add(iri, RDF.type, COKG.Code)
+            self.add(iri, RDF.type, SKOS.Concept)
+            if not code.codable:
+                self.add(iri, RDF.type, COKG.CodeCategory)
+            self.add(iri, SKOS.prefLabel, Literal(code.name))
+            self.add(iri, SKOS.inScheme, self.codebook)
+            if code.description:
+                self.add(iri, SKOS.definition, Literal(code.description))
+            if code.color and re.fullmatch(r"#[0-9A-Fa-f]{6}", code.color):
+                self.add(iri, COKG.codeColour, Literal(code.color.upper()))
+            if code.parent and code.parent in self.code_iris:
+                self.add(iri, SKOS.broader, self.code_iris[code.parent])
+            else:
+                self.add(iri, SKOS.topConceptOf, self.codebook)
+        self.out.codes = len(codes)
+
+    def _find_code(self, row: MappingRow) -> str | None:
+        """The code a mapping row is about: by GUID (the local part of subject_id), by path,
+        or by a name no other code has. None (with a problem) when it names none, or several."""
+        local = re.split(r"[/#:]", (row.subject_id or "").strip())[-1].strip("{}").lower()
+        if local in self.p.codes:
+            return local
+        label = (row.subject_label or "").strip()
+        by_path = [g for g, path in self.paths.items() if path == label]
+        if by_path:
+            return by_path[0]
+        named = [g for g, c in self.p.codes.items() if c.name == label]
+        if len(named) > 1:
+            shown = ", ".join(repr(self.paths[g]) for g in named)
+            self.problem(
+                f"{self.mapping_file}: {_row(row)}: {label!r} names {len(named)} codes "
+                f"({shown}): give the code's path as subject_label"
+            )
+            return None
+        if named:
+            return named[0]
+        self.out.warnings.append(
+            f"{self.mapping_file}: {_row(row)}: no code {label or row.subject_id!r} in this "
+            "project: row not used"
+        )
+        return None
+
+    def _mappings(self, rows: Sequence[MappingRow]) -> None:
+        mapped: dict[str, set[tuple[URIRef, URIRef]]] = {}
+        for row in rows:
+            guid = self._find_code(row)
+            predicate, obj = URIRef(str(row.predicate_iri)), URIRef(str(row.object_iri))
+            if predicate not in SKOS_MATCHES:
+                self.problem(
+                    f"{self.mapping_file}: {_row(row)}: predicate {row.predicate_iri} is not a "
+                    "SKOS mapping property (skos:exactMatch, closeMatch, broadMatch, narrowMatch "
+                    "or relatedMatch)"
+                )
+                continue
+            if obj not in self.ctx.concepts:
+                self.problem(
+                    f"{self.mapping_file}: {_row(row)}: {row.object_iri} is not a concept of a "
+                    "stored framework (see `cokg constructs`)"
+                )
+                continue
+            if guid is None:
+                continue
+            code = self.code_iris[guid]
+            if (predicate, obj) in mapped.setdefault(guid, set()):
+                continue
+            mapped[guid].add((predicate, obj))
+            self.add(code, predicate, obj)
+            node = COKGID[f"mapping/{self.pid}/{digest(self.paths[guid], predicate, obj)}"]
+            self.add(node, RDF.type, COKG.ConceptMapping)
+            self.add(node, COKG.subject, code)
+            self.add(node, COKG.predicate, predicate)
+            self.add(node, COKG.object, obj)
+            if row.confidence is not None and str(row.confidence).strip():
+                self.add(node, COKG.confidence, Literal(_decimal(Decimal(str(row.confidence))),
+                                                         datatype=XSD.decimal))  # fmt: skip
+            why = _justification(row)
+            if why:
+                self.add(node, COKG.mappingJustification, Literal(why))
+        # what each code's passages are evidence about: its own exact/close/broad matches, else
+        # those of the nearest code above it (a code nested under one mapped to a construct is
+        # part of that construct)
+        for guid in self.p.codes:
+            up: str | None = guid
+            found: list[URIRef] = []
+            while up is not None and not found:
+                found = sorted(o for p, o in mapped.get(up, ()) if p in CODING_MATCHES)
+                up = self.p.codes[up].parent if up in self.p.codes else None
+            self.constructs[guid] = found
+        unmapped = []
+        for guid in self.p.codes:
+            up2: str | None = guid
+            while up2 is not None and up2 not in mapped:
+                up2 = self.p.codes[up2].parent if up2 in self.p.codes else None
+            if up2 is None:
+                unmapped.append(self.paths[guid])
+        self.out.unmapped_codes = tuple(unmapped)
+        self.out.mapped_codes = len(self.p.codes) - len(unmapped)
+        for path in unmapped:
+            self.out.warnings.append(
+                f"code {path!r} is not mapped to a framework construct (nor is any code above "
+                "it): its passages are imported but support no finding"
+            )
+
+    # ---------------------------------------------------------------- cases
+    def _cases(self, case_map: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+        """source guid -> case id, and QDA case guid -> case id, for the mapped cases."""
+        case_of_qda: dict[str, str] = {}
+        for case in self.p.cases:
+            if case.name is None:
+                continue  # MAXQDA's nameless case: its variables belong to its source
+            if case_map is None:
+                cid = case.name.strip()
+                if cid not in self.ctx.cases:
+                    self.problem(
+                        f"case {case.name!r} is not a stored case id: give --cases MAP (a CSV "
+                        "with columns case_name,case_id) to say which stored case it is"
+                    )
+                    continue
+            else:
+                mapped = case_map.get(case.name.strip())
+                if mapped is None:
+                    self.out.warnings.append(
+                        f"case {case.name!r} is not in the case map: not imported"
+                    )
+                    continue
+                cid = mapped
+                if cid not in self.ctx.cases:
+                    self.problem(
+                        f"case {case.name!r} maps to {cid!r}, which is not a stored case: "
+                        "describe the case first (`cokg template`, then `cokg ingest`), or "
+                        "correct the case map"
+                    )
+                    continue
+            case_of_qda[case.guid] = cid
+            if case.codes:
+                self.out.warnings.append(
+                    f"case {case.name!r}: codes applied to the whole case are not imported"
+                )
+        found: dict[str, set[str]] = {}
+        for case in self.p.cases:
+            if case.guid not in case_of_qda:
+                continue
+            members = set(case.sources)
+            for sel_guid in case.selections:
+                for source in self.p.sources.values():
+                    if any(s.guid == sel_guid for s in source.selections):
+                        members.add(source.guid)
+            for guid in members:
+                found.setdefault(guid, set()).add(case_of_qda[case.guid])
+        out: dict[str, str] = {}
+        for source in self.p.sources.values():
+            ids = found.get(source.guid, set())
+            if len(ids) == 1:
+                out[source.guid] = next(iter(ids))
+            elif not source.selections:
+                self.out.warnings.append(
+                    f"source {source.name!r} is coded nowhere and belongs to "
+                    f"{'no' if not ids else 'more than one'} mapped case: not imported"
+                )
+            elif not ids:
+                self.problem(
+                    f"source {source.name!r} belongs to no mapped case: add it to a case in the "
+                    "QDA program, or map its case with --cases"
+                )
+            else:
+                self.problem(
+                    f"source {source.name!r} belongs to {len(ids)} cases "
+                    f"({', '.join(sorted(ids))}): a coded text belongs to exactly one case"
+                )
+        return out, case_of_qda
+
+    # ---------------------------------------------------------------- variables
+    def _variables(self) -> None:
+        for var in self.p.variables.values():
+            iri = self._variable(var.name)
+            self.add(iri, RDF.type, COKG.Variable)
+            self.add(iri, RDFS.label, Literal(var.name))
+            self.add(iri, COKG.variableType, Literal(var.type))
+            self.add(iri, COKG.inProject, self.project_iri)
+            if var.description:
+                self.add(iri, DCTERMS.description, Literal(var.description))
+
+    def _variable(self, name: str) -> URIRef:
+        return COKGID[f"variable/{self.pid}/{digest(name)}"]
+
+    def _value_of(self, names: Iterable[str], values: Iterable[Any]) -> str | None:
+        """The value of the first variable named one of `names` (case-insensitive)."""
+        wanted = {n.casefold() for n in names}
+        for vv in values:
+            var = self.p.variables.get(vv.variable)
+            if var is not None and var.name.strip().casefold() in wanted:
+                text = str(vv.value).strip()
+                if text:
+                    return text
+        return None
+
+    def _attributes(
+        self, source_cases: Mapping[str, str], case_of_qda: Mapping[str, str],
+        texts: Mapping[str, URIRef],
+    ) -> None:  # fmt: skip
+        owners: list[tuple[URIRef, str, list[Any]]] = []
+        for case in self.p.cases:
+            if case.name is None:
+                if len(case.sources) == 1 and case.sources[0] in texts:
+                    owners.append((texts[case.sources[0]], "its text", case.variables))
+                elif case.variables:
+                    self.out.warnings.append(
+                        "a nameless case with variables holds other than one imported source: "
+                        "its variables are not imported"
+                    )
+            elif case.guid in case_of_qda:
+                cid = case_of_qda[case.guid]
+                owners.append((self.ctx.cases[cid], f"case {cid}", case.variables))
+        for guid, text in texts.items():
+            owners.append((text, "its text", self.p.sources[guid].variables))
+        done: dict[tuple[URIRef, str], Literal] = {}
+        for owner, _label, values in owners:
+            for vv in values:
+                var = self.p.variables.get(vv.variable)
+                if var is None:
+                    continue
+                value = typed_value(vv.value, var.type)
+                key = (owner, var.name)
+                if key in done:
+                    if done[key] != value:
+                        self.out.warnings.append(
+                            f"variable {var.name!r} has two values for one record "
+                            f"({done[key]} and {value}): the first is kept"
+                        )
+                    continue
+                done[key] = value
+                iri = COKGID[f"attribute/{self.pid}/{digest(str(owner), var.name)}"]
+                self.add(iri, RDF.type, COKG.AttributeValue)
+                self.add(iri, COKG.attributeOf, owner)
+                self.add(iri, COKG.variable, self._variable(var.name))
+                self.add(iri, COKG.value, value)
+
+    # ---------------------------------------------------------------- agents
+    def _agent(self, user_guid: str | None) -> URIRef | None:
+        if user_guid is None:
+            return None
+        if user_guid in self.agents:
+            return self.agents[user_guid]
+        user = self.p.users.get(user_guid)
+        name = user.name if user is not None else user_guid
+        pseudonym = coder_pseudonym(self.pid, name)
+        iri = COKGID[f"coder/{pseudonym.removeprefix('coder-')}"]
+        self.add(iri, RDF.type, PROV.Agent)
+        self.add(iri, RDFS.label, Literal(name if self.coder_names else pseudonym))
+        self.agents[user_guid] = iri
+        return iri
+
+    # ---------------------------------------------------------------- texts and passages
+    def _informant(self, source: Source, case_id: str, informants: Mapping[str, str]) -> str | None:
+        code = informants.get(source.name)
+        if code is None:
+            code = self._value_of(INFORMANT_VARIABLES, source.variables)
+        if code is None:
+            m = _LEADING_CODE.match(source.name)
+            code = m.group(1) if m else None
+        if code is None:
+            self.problem(
+                f"source {source.name!r} names no informant: give it a variable “Informant” "
+                "holding the informant's code (e.g. DND-05), start its name with the code, or "
+                "map it with --informants"
+            )
+            return None
+        code = code.strip().upper()
+        if not INFORMANT_CODE.fullmatch(code):
+            self.problem(
+                f"source {source.name!r}: {code!r} is not an informant code (three letters, an "
+                "optional two-letter type and two digits, e.g. DND-05 or JKG-FL-01)"
+            )
+            return None
+        return code
+
+    def _phase(self, source: Source, default: str | None) -> str | None:
+        values = list(source.variables)
+        for case in self.p.cases:
+            if source.guid in case.sources:
+                values += case.variables
+        text = self._value_of(PHASE_VARIABLES, values)
+        if text is None:
+            if default is None:
+                self.problem(
+                    f"source {source.name!r} has no phase: give it (or its case) a variable "
+                    "“Phase” (adoption, implementation or assimilation), or pass --phase"
+                )
+            return default
+        if text.casefold() not in PHASES:
+            self.problem(
+                f"source {source.name!r}: phase {text!r} is not one of {', '.join(PHASES)}"
+            )
+            return None
+        return text.casefold()
+
+    def _text(
+        self,
+        source: Source,
+        case_id: str,
+        informants: Mapping[str, str],
+        default_phase: str | None,
+        include_text: bool,
+    ) -> tuple[URIRef, dict[tuple[int, int], URIRef]]:
+        counts = self.out.per_case.setdefault(case_id, CaseCounts())
+        case = self.ctx.cases[case_id]
+        sha = source.sha256
+        text = COKGID[f"coded-text/{sha[:16]}"]
+        if (text, RDF.type, COKG.CodedText) not in self.g:
+            self.out.texts += 1
+            counts.texts += 1
+            self.add(text, RDF.type, COKG.CodedText)
+            self.add(text, RDFS.label, Literal(source.name))
+            self.add(text, DCTERMS.title, Literal(source.name))
+            self.add(text, COKG.textSha256, Literal(sha))
+            self.add(text, COKG.textLength, Literal(str(len(source.text)),
+                                                    datatype=XSD.nonNegativeInteger))  # fmt: skip
+            if include_text:
+                self.add(text, COKG.fullText, Literal(source.text))
+            if source.description:
+                self.add(text, DCTERMS.description, Literal(source.description))
+            self.add(text, COKG.ofCase, case)
+            self.add(text, COKG.inProject, self.project_iri)
+        location = COKGID[f"source/{self.pid}/text-{sha[:16]}"]
+        spans: dict[tuple[int, int], _Span] = {}
+        for sel in sorted(source.selections, key=lambda s: (s.start, s.end)):
+            spans.setdefault((sel.start, sel.end), _Span(sel.start, sel.end, [])).selections.append(
+                sel
+            )
+        anchors: dict[tuple[int, int], URIRef] = {}
+        coded = {key for key, sp in spans.items() if any(s.codings for s in sp.selections)}
+        informant = phase = None
+        if coded:
+            informant = self._informant(source, case_id, informants)
+            phase = self._phase(source, default_phase)
+            self.add(location, RDF.type, COKG.SourceLocation)
+            self.add(location, RDFS.label, Literal(f"Coded text “{source.name}”"))
+            self.add(location, COKG.inSource, self.project_iri)
+            self.add(location, COKG.section, Literal(f"Coded texts / {source.name}"))
+        informant_iri = self._informant_record(informant, case_id, source) if informant else None
+        for span in spans.values():
+            key = (span.start, span.end)
+            described = sorted({s.description.strip() for s in span.selections
+                                if s.description and s.description.strip()})  # fmt: skip
+            if key in coded:
+                anchors[key] = self._quotation(
+                    source, span, case_id, text, location, informant_iri, phase, described
+                )
+            elif described:
+                anchors[key] = self._annotation(source, span, text, described)
+            else:
+                self.out.warnings.append(
+                    f"source {source.name!r}: passage {span.start}-{span.end} has neither a code "
+                    "nor a comment: not imported"
+                )
+        return text, anchors
+
+    def _informant_record(self, code: str, case_id: str, source: Source) -> URIRef | None:
+        case = self.ctx.cases[case_id]
+        stored = self.ctx.informants.get(code)
+        own = f"/graph/submission/{self.pid}"
+        if stored is not None and not all(g.endswith(own) for g in stored.graphs):
+            if stored.case is not None and stored.case != case:
+                self.problem(
+                    f"source {source.name!r}: informant {code} belongs to another case "
+                    f"({stored.case}) than the source ({case_id})"
+                )
+                return None
+            return stored.iri
+        iri = COKGID[f"informant/{code}"]
+        if (iri, RDF.type, COKG.Informant) not in self.g:
+            self.add(iri, RDF.type, COKG.Informant)
+            self.add(iri, RDFS.label, Literal(code))
+            self.add(iri, COKG.informantCode, Literal(code))
+            self.add(iri, COKG.informantOf, case)
+            if code[:3] in self.ctx.location_codes:
+                self.add(iri, COKG.locationCode, COKGID[f"location-code/{code[:3]}"])
+            self.out.informants_added += 1
+        elif (iri, COKG.informantOf, case) not in self.g:
+            self.problem(
+                f"source {source.name!r}: informant {code} is the informant of texts of two cases"
+            )
+        return iri
+
+    def _selectors(self, anchor: URIRef, source: Source, span: _Span) -> None:
+        text = source.text
+        position, quote = URIRef(f"{anchor}/position"), URIRef(f"{anchor}/quote")
+        self.add(anchor, OA.hasSource, self._text_iri(source))
+        self.add(anchor, OA.hasSelector, position)
+        self.add(anchor, OA.hasSelector, quote)
+        self.add(position, RDF.type, OA.TextPositionSelector)
+        self.add(position, OA.start, Literal(str(span.start), datatype=XSD.nonNegativeInteger))
+        self.add(position, OA.end, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+        self.add(quote, RDF.type, OA.TextQuoteSelector)
+        self.add(quote, OA.exact, Literal(text[span.start : span.end]))
+        before = text[max(0, span.start - CONTEXT) : span.start]
+        after = text[span.end : span.end + CONTEXT]
+        if before:
+            self.add(quote, OA.prefix, Literal(before))
+        if after:
+            self.add(quote, OA.suffix, Literal(after))
+
+    @staticmethod
+    def _text_iri(source: Source) -> URIRef:
+        return COKGID[f"coded-text/{source.sha256[:16]}"]
+
+    def _quotation(
+        self,
+        source: Source,
+        span: _Span,
+        case_id: str,
+        text_iri: URIRef,
+        location: URIRef,
+        informant: URIRef | None,
+        phase: str | None,
+        described: list[str],
+    ) -> URIRef:
+        counts = self.out.per_case[case_id]
+        qid = quotation_id(source.sha256, span.start, span.end)
+        q = COKGID[f"quotation/{case_id}/{qid}"]
+        case = self.ctx.cases[case_id]
+        self.out.quotations += 1
+        counts.quotations += 1
+        self.add(q, RDF.type, COKG.Quotation)
+        self.add(q, RDFS.label, Literal(f"Quotation {qid} of “{source.name}”"))
+        self.add(q, COKG.quotationId, Literal(qid))
+        self.add(q, COKG.text, Literal(source.text[span.start : span.end]))
+        self.add(q, COKG.aboutCase, case)
+        self.add(q, COKG.locatedIn, location)
+        if informant is not None:
+            self.add(q, COKG.quotedInformant, informant)
+        if phase is not None:
+            self.add(q, COKG.inPhase, PHASES[phase])
+        if described:
+            self.add(q, RDFS.comment, Literal("\n\n".join(described)))
+        self._selectors(q, source, span)
+        # one coding per (code, coder); the earliest time any selection gives it
+        codings: dict[tuple[str, str | None], dt.datetime | None] = {}
+        for sel in span.selections:
+            for c in sel.codings:
+                if c.code not in self.code_iris:
+                    continue
+                when = c.created or sel.created
+                key = (c.code, c.coder)
+                earlier = codings.get(key)
+                codings[key] = when if earlier is None or (when and when < earlier) else earlier
+        for (code_guid, coder), when in sorted(codings.items(), key=lambda kv: str(kv[0])):
+            code = self.code_iris[code_guid]
+            agent = self._agent(coder)
+            coding = COKGID[f"coding/{case_id}/{digest(str(q), str(code), str(agent or ''))}"]
+            self.out.codings += 1
+            counts.codings += 1
+            self.add(coding, RDF.type, COKG.Coding)
+            self.add(coding, RDF.type, OA.Annotation)
+            self.add(coding, OA.hasTarget, q)
+            self.add(coding, OA.hasBody, code)
+            self.add(coding, OA.motivatedBy, OA.classifying)
+            if agent is not None:
+                self.add(coding, COKG.coder, agent)
+            if when is not None:
+                self.add(coding, DCTERMS.created, _datetime(when))
+        for code_guid in sorted({c for c, _ in codings}):
+            constructs = self.constructs.get(code_guid, [])
+            if constructs and phase is not None:
+                self.add(q, COKG.supports, self._finding(code_guid, case_id, phase, constructs))
+        return q
+
+    def _finding(
+        self, code_guid: str, case_id: str, phase: str, constructs: list[URIRef]
+    ) -> URIRef:
+        path = self.paths[code_guid]
+        f = COKGID[f"finding/{case_id}/qda-{digest(self.pid, path, phase)}"]
+        if (f, RDF.type, COKG.CodedFinding) in self.g:
+            return f
+        self.out.findings += 1
+        self.out.per_case[case_id].findings += 1
+        name = self.p.codes[code_guid].name
+        project = self.p.name or self.pid
+        self.add(f, RDF.type, COKG.CodedFinding)
+        self.add(f, RDFS.label, Literal(f"{name} ({phase}), from the QDA project “{project}”"))
+        self.add(f, COKG.statement, Literal(f"Passages coded “{name}” in the QDA project "
+                                            f"“{project}”"))  # fmt: skip
+        self.add(f, COKG.aboutCase, self.ctx.cases[case_id])
+        self.add(f, COKG.inPhase, PHASES[phase])
+        for c in constructs:
+            self.add(f, COKG.codedTo, c)
+        self.add(f, COKG.fromCode, self.code_iris[code_guid])
+        location = COKGID[f"source/{self.pid}/code-{digest(path)}"]
+        self.add(f, COKG.locatedIn, location)
+        self.add(location, RDF.type, COKG.SourceLocation)
+        self.add(location, RDFS.label, Literal(f"Code “{path}”"))
+        self.add(location, COKG.inSource, self.project_iri)
+        self.add(location, COKG.section, Literal("Codebook / " + path.replace("/", " / ")))
+        return f
+
+    def _annotation(
+        self, source: Source, span: _Span, text_iri: URIRef, described: list[str]
+    ) -> URIRef:
+        a = COKGID[f"annotation/{self.pid}/{digest(source.sha256, str(span.start), str(span.end))}"]
+        self.out.annotations += 1
+        self.add(a, RDF.type, COKG.TextAnnotation)
+        self.add(a, RDF.type, OA.Annotation)
+        self.add(a, RDFS.label, Literal(f"Comment on “{source.name}” {span.start}-{span.end}"))
+        self.add(a, COKG.noteText, Literal("\n\n".join(described)))
+        self.add(a, OA.motivatedBy, OA.commenting)
+        self.add(a, COKG.inProject, self.project_iri)
+        creators = sorted({s.creator for s in span.selections if s.creator})
+        agent = self._agent(creators[0]) if creators else None
+        if agent is not None:
+            self.add(a, COKG.coder, agent)
+        self._selectors(a, source, span)
+        return a
+
+    # ---------------------------------------------------------------- memos
+    def _memos(
+        self, texts: Mapping[str, URIRef], anchors: Mapping[str, Mapping[tuple[int, int], URIRef]]
+    ) -> None:
+        about: dict[str, set[URIRef]] = {}
+        for guid, source in self.p.sources.items():
+            if guid not in texts:
+                continue
+            for ref in source.notes:
+                about.setdefault(ref, set()).add(texts[guid])
+            for sel in source.selections:
+                target = anchors[guid].get((sel.start, sel.end), texts[guid])
+                for ref in sel.notes:
+                    about.setdefault(ref, set()).add(target)
+        attached = {n for s in self.p.sources.values() for n in s.notes} | {
+            n for s in self.p.sources.values() for sel in s.selections for n in sel.notes
+        }
+        for guid, note in self.p.notes.items():
+            targets = about.get(guid)
+            if targets is None:
+                if guid in attached:
+                    continue  # attached to a source that is not imported
+                targets = {self.project_iri}
+            m = COKGID[f"memo/{self.pid}/{digest(note.name or '', note.text)}"]
+            if (m, RDF.type, COKG.Memo) not in self.g:
+                self.out.memos += 1
+            self.add(m, RDF.type, COKG.Memo)
+            self.add(m, RDFS.label, Literal(note.name or "Memo"))
+            if note.name:
+                self.add(m, DCTERMS.title, Literal(note.name))
+            self.add(m, COKG.noteText, Literal(note.text))
+            self.add(m, COKG.inProject, self.project_iri)
+            for t in sorted(targets):
+                self.add(m, COKG.memoAbout, t)
+            agent = self._agent(note.creator)
+            if agent is not None and (m, COKG.coder, None) not in self.g:
+                self.add(m, COKG.coder, agent)
+            if note.created is not None and (m, DCTERMS.created, None) not in self.g:
+                self.add(m, DCTERMS.created, _datetime(note.created))
+
+
+def _justification(row: MappingRow) -> str:
+    """The written justification cokg keeps for a mapping, as the SSSOM reader and writer
+    agree: the row's comment, with a closing "Justification: semapv:<Term>." unless the term
+    is manual curation of a commented row (so an SSSOM export gives the same row back)."""
+    text = (row.comment or "").strip()
+    term = re.split(r"[:/#]", (row.mapping_justification or "").strip())[-1]
+    if term and (term != "ManualMappingCuration" or not text):
+        text = f"{text} Justification: semapv:{term}.".strip()
+    return text
+
+
+def _row(row: MappingRow) -> str:
+    """A mapping row as a message names it: its line when known, else subject -> object."""
+    line = getattr(row, "line", None) or getattr(row, "row", None)
+    if line:
+        return f"row {line}"
+    return f"row {row.subject_label or row.subject_id} -> {row.object_iri}"

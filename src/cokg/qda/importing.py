@@ -1,0 +1,444 @@
+"""Importing a coded REFI-QDA project: read it, convert it, and ingest it like any submission.
+
+`import_qdpx(path, by=...)` reads the project (cokg.qda.reading), the steward's case map
+(CSV/TSV: case_name, case_id), informant map (source_name, informant_code) and SSSOM mapping
+set, converts them (cokg.qda.converting) into one Turtle file in a folder (a temporary one, or
+`out`), and hands that file to `cokg.ingest.ingest`: validation, the all-or-nothing write,
+provenance and `replace` are the ones every submission gets. With `dry_run` it validates and
+counts, and writes nothing to the store.
+
+The submission id is the project's (`qda-<slug of its name>`, or `submission`). An unchanged
+project is not written again: the report says 0 triples were added. A changed one replaces the
+stored project only with `replace`, as a submission holding another's records does.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cokg.errors import InputError, ParameterError, ValidationFailed
+from cokg.qda.converting import Conversion, convert_project, project_id, store_context
+
+__all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]
+
+CASE_COLUMNS = ("case_name", "case_id")
+INFORMANT_COLUMNS = ("source_name", "informant_code")
+_MAX_MAP_BYTES = 10 * 2**20
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did (or, with dry_run, would do)."""
+
+    file: str
+    submission_id: str
+    graph: str
+    origin: str | None
+    offset_rule: str | None
+    conversion: Conversion
+    triples: int  # in the submission
+    added: int  # written to the store: 0 for a dry run or an unchanged project
+    dry_run: bool
+    unchanged: bool  # the store already holds exactly this submission
+    replaced: bool = False
+    warnings: tuple[str, ...] = ()  # the conversion's (the validation's are in `validation`)
+    written: str | None = None  # the Turtle file, when kept (`out`)
+    validation: Any = None  # cokg.models.ValidationReport
+    ingest: Any = None  # cokg.ingest.IngestReport
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- the maps ------------------------------------------------------------------------------------
+
+
+def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
+    """A two-column map (CSV, or TSV by suffix or by a tab in the header) with a header row
+    naming `columns` (other columns are ignored). Strict UTF-8 (a BOM is fine), no ragged
+    rows, no empty cells, no name given two values. Raises InputError naming file and line."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=p) from None
+    if len(raw) > _MAX_MAP_BYTES:
+        raise InputError(f"over {_MAX_MAP_BYTES // 2**20} MB: not a map", file=p)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", file=p) from None
+    first = text.split("\n", 1)[0]
+    tab = p.suffix.lower() in (".tsv", ".tab") or ("\t" in first and "," not in first)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else ",")
+    try:
+        header = [h.strip() for h in next(rows)]
+    except StopIteration:
+        raise InputError(f"empty: give a header row {','.join(columns)}", file=p) from None
+    except csv.Error as exc:
+        raise InputError(f"not CSV: {exc}", file=p, line=1) from None
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError(
+            f"the header row needs the columns {', '.join(columns)} (missing: "
+            f"{', '.join(missing)}; found: {', '.join(header) or 'nothing'})",
+            file=p,
+            line=1,
+        )
+    key, value = (header.index(c) for c in columns)
+    out: dict[str, str] = {}
+    try:
+        for cells in rows:
+            line = rows.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise InputError(
+                    f"{len(cells)} cells where the header has {len(header)}", file=p, line=line
+                )
+            name, target = cells[key].strip(), cells[value].strip()
+            if not name or not target:
+                raise InputError(f"{columns[0]} and {columns[1]} are both required", file=p,
+                                 line=line)  # fmt: skip
+            if out.get(name, target) != target:
+                raise InputError(
+                    f"{name!r} is mapped twice ({out[name]!r} and {target!r})", file=p, line=line
+                )
+            out[name] = target
+    except csv.Error as exc:
+        raise InputError(f"not CSV: {exc}", file=p, line=rows.line_num) from None
+    return out
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+def import_qdpx(
+    path: str | Path,
+    *,
+    by: str,
+    cases: str | Path | None = None,
+    codes: str | Path | None = None,
+    informants: str | Path | None = None,
+    phase: str | None = None,
+    include_text: bool = False,
+    coder_names: bool = False,
+    dry_run: bool = False,
+    replace: bool = False,
+    store: Any = None,
+    out: str | Path | None = None,
+    submission: str | None = None,
+    engine: str = "sparql",
+    progress: Callable[..., None] | None = None,
+    wait: float | None = None,
+) -> ImportReport:
+    """Import a REFI-QDA project (.qdpx, or a bare .qde) as one submission.
+
+    `cases`: CSV/TSV mapping QDA case names to stored case ids (columns case_name, case_id;
+    without it every QDA case name must itself be a stored case id). `codes`: an SSSOM TSV
+    mapping the project's codes to framework concepts. `informants`: CSV/TSV (source_name,
+    informant_code) for sources that name no informant themselves. `phase`: the phase of
+    sources that give none. `store`: an open Store or a store spec. `out`: keep the
+    submission's Turtle file in this folder. Raises InputError (unusable input, with every
+    problem in `.problems`), ParameterError (a changed project without `replace`),
+    ValidationFailed (with `.report`), StoreError."""
+    from cokg.ingest import ingest, submission_graph
+    from cokg.qda.reading import read_project
+    from cokg.validate.reading import display_name
+
+    if not dry_run and (not by or not by.strip()):
+        raise ParameterError("say who is importing: --by NAME")
+    say = progress or (lambda *_a, **_k: None)
+    src = Path(path)
+    shown = display_name(src)
+    say(f"reading {src.name}")
+    project = read_project(src)
+    if project.kind != "project":
+        raise InputError("a codebook (.qdc) holds no coded texts: export the project", file=src)
+    case_map = read_map(cases, CASE_COLUMNS) if cases is not None else None
+    informant_map = read_map(informants, INFORMANT_COLUMNS) if informants is not None else {}
+    mappings: list[Any] = []
+    if codes is not None:
+        from cokg.linking.sssom import read_sssom
+
+        mappings = list(read_sssom(codes).mappings)
+    pid = submission or project_id(project, src.stem)
+    graph_iri = submission_graph(pid)
+
+    with _reading(store) as st:
+        say("looking up the cases, informants and constructs it refers to")
+        context = store_context(st)
+        say("converting the project")
+        conv = convert_project(
+            project,
+            pid=pid,
+            context=context,
+            cases=case_map,
+            mappings=mappings,
+            informants=informant_map,
+            phase=phase,
+            include_text=include_text,
+            coder_names=coder_names,
+            file=shown,
+            mapping_file=display_name(Path(codes)) if codes is not None else None,
+        )
+        stored = _stored_graph(st, graph_iri)
+    unchanged = stored is not None and stored == _as_stored(conv.graph)
+    report = ImportReport(
+        file=shown,
+        submission_id=pid,
+        graph=graph_iri,
+        origin=project.origin,
+        offset_rule=project.offset_rule,
+        conversion=conv,
+        triples=len(conv.graph),
+        added=0,
+        dry_run=dry_run,
+        unchanged=unchanged,
+        warnings=tuple(conv.warnings),
+    )
+    if unchanged and not dry_run:
+        return report
+    if stored is not None and not unchanged and not replace and not dry_run:
+        raise ParameterError(
+            f"the project differs from the one stored as submission {pid}: run again with "
+            "--replace to replace it, or give it another id with --id",
+            file=shown,
+        )
+    with _folder(out) as folder:
+        ttl = folder / f"{pid}.ttl"
+        _write_turtle(conv, ttl)
+        kept = str(ttl) if out is not None else None
+        if dry_run:
+            from cokg.ingest import provenance_graph_for
+            from cokg.validate import validate
+
+            own = [graph_iri, provenance_graph_for(pid)]
+            with _reading(store) as st:
+                # as ingest would see it: the graphs holding records of this project are
+                # left out (replaced, or the import refused), and each is named
+                held = _held_elsewhere(st, conv, own, replace=replace)
+                validation = validate(
+                    [ttl], store=st, engine=engine, progress=progress,
+                    exclude_graphs=[*own, *held, *(provenance_graph_for(g.rsplit("/", 1)[-1])
+                                                   for g in held)],
+                )  # fmt: skip
+            validation = _renamed(validation, ttl, shown)
+            validation = dataclasses.replace(
+                validation,
+                results=(*held.values(), *validation.results),
+                conforms=validation.conforms
+                and not any(r.severity == "violation" for r in held.values()),
+            )
+            return dataclasses.replace(report, validation=validation, written=kept)
+        try:
+            rep = ingest(
+                [ttl], by=by, store=store, submission=pid, replace=replace, engine=engine,
+                progress=progress, wait=wait,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            failed = _renamed(exc.report, ttl, shown)  # type: ignore[attr-defined]
+            new = ValidationFailed(exc.message, file=shown)
+            new.report = failed  # type: ignore[attr-defined]
+            raise new from None
+    validation = _renamed(rep.validation, ttl, shown)
+    return dataclasses.replace(
+        report,
+        added=rep.triples,
+        replaced=rep.replaced,
+        validation=validation,
+        ingest=rep,
+        written=kept,
+    )
+
+
+class _reading:
+    """The store to read from: the one given (left open), or one opened for reading."""
+
+    def __init__(self, store: Any) -> None:
+        self.given = store if store is not None and hasattr(store, "query") else None
+        self.spec = None if self.given is not None else store
+        self.opened: Any = None
+
+    def __enter__(self) -> Any:
+        if self.given is not None:
+            return self.given
+        from cokg.store import open_for_reading
+
+        self.opened = open_for_reading(self.spec)
+        return self.opened
+
+    def __exit__(self, *exc: object) -> None:
+        if self.opened is not None:
+            self.opened.close()
+
+
+class _folder:
+    """`out` (created), or a temporary folder removed afterwards."""
+
+    def __init__(self, out: str | Path | None) -> None:
+        self.out = Path(out) if out is not None else None
+        self.tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Path:
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            return self.out
+        self.tmp = tempfile.TemporaryDirectory(prefix="cokg-qda-")
+        return Path(self.tmp.name)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def _write_turtle(conv: Conversion, path: Path) -> None:
+    """The submission as Turtle, written by the store's serialiser (sorted, so the same
+    project gives the same bytes; rdflib's took half the import's time at 300 codings)."""
+    from cokg.store import serialize_quads
+    from cokg.terms import graph_node, triples_to_quads
+
+    quads = triples_to_quads(graph_node("urn:cokg:qda:submission"), conv.graph)
+    header = (
+        f"# cokg submission {conv.project_id}: a coded QDA project converted by "
+        "`cokg import-qdpx`.\n"
+    ).encode()
+    path.write_bytes(header + serialize_quads(quads, "ttl"))
+
+
+def _as_stored(graph: Any) -> frozenset[Any]:
+    """The triples as the store would give them back (literals in canonical form)."""
+    from cokg.store import MemoryStore
+
+    tmp = MemoryStore()
+    try:
+        tmp.replace_graphs({"urn:cokg:qda:compare": graph})
+        return _triples(tmp.export(format="nt", graph_iris=["urn:cokg:qda:compare"]))
+    finally:
+        tmp.close()
+
+
+def _stored_graph(store: Any, graph: str) -> frozenset[Any] | None:
+    if graph not in store.graphs():
+        return None
+    return _triples(store.export(format="nt", graph_iris=[graph]))
+
+
+def _triples(data: bytes) -> frozenset[Any]:
+    return frozenset(line for line in data.decode("utf-8").splitlines() if line.strip())
+
+
+def _renamed(report: Any, ttl: Path, shown: str) -> Any:
+    """Results naming the project file rather than the intermediate Turtle file."""
+    if report is None:
+        return None
+    names = {str(ttl), ttl.name}
+    from cokg.validate.reading import display_name
+
+    names.add(display_name(ttl))
+    # ingest's advice names the intermediate file: the steward runs the import again instead
+    advice = f"`cokg ingest --replace --by NAME --id {_report_id(ttl)} {ttl}`"
+    results = tuple(
+        dataclasses.replace(
+            r,
+            file=shown if r.file in names else r.file,
+            message=r.message.replace(
+                advice,
+                "`cokg import-qdpx --replace` with the same options (which replaces that "
+                "submission whole)",
+            ),
+        )
+        for r in report.results
+    )
+    return dataclasses.replace(report, results=results, files=(shown,))
+
+
+def _report_id(ttl: Path) -> str:
+    """The submission id an intermediate file is ingested under (its stem)."""
+    return ttl.stem
+
+
+def _lines(report: Any) -> list[str]:
+    from cokg.validate.report import result_line
+
+    return [result_line(r) for r in report.results] if report is not None else []
+
+
+# --- the text the command prints ---------------------------------------------------------------
+
+
+def render_import(report: ImportReport) -> str:
+    """`cokg import-qdpx`: the warnings, then what was (or would be) stored, per case."""
+    c = report.conversion
+    out = [f"warning: {w}" for w in report.warnings] + _lines(report.validation)
+    rule = f", offsets read as {report.offset_rule}" if report.offset_rule else ""
+    out.append(f"{report.file}: {report.origin or 'unknown program'}{rule}")
+    out.append(
+        f"codes: {c.codes} ({c.mapped_codes} mapped, {len(c.unmapped_codes)} unmapped); "
+        f"coded texts: {c.texts}; quotations: {c.quotations}; codings: {c.codings}; "
+        f"findings: {c.findings}; memos: {c.memos}; annotations: {c.annotations}; "
+        f"new informants: {c.informants_added}"
+    )
+    for case_id, n in sorted(c.per_case.items()):
+        out.append(
+            f"  case {case_id}: {_n(n.texts, 'text')}, {_n(n.quotations, 'quotation')}, "
+            f"{_n(n.codings, 'coding')}, {_n(n.findings, 'finding')}"
+        )
+    if report.dry_run:
+        v = report.validation
+        verdict = "conforms" if v is not None and v.conforms else "does not conform"
+        bad = len(v.violations) if v is not None else 0
+        stored = "; already stored unchanged" if report.unchanged else ""
+        out.append(
+            f"dry run: {report.triples} triples would be submitted as {report.submission_id}: "
+            f"{verdict} ({bad} violation{'s' * (bad != 1)}){stored}; nothing was written"
+        )
+    elif report.unchanged:
+        out.append(f"0 triples added: already stored (submission {report.submission_id})")
+    else:
+        verb = "replaced" if report.replaced else "added"
+        out.append(f"{report.added} triples {verb}: {report.graph}")
+    if report.written:
+        out.append(f"submission file: {report.written}")
+    return "\n".join(out) + "\n"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def _held_elsewhere(store: Any, conv: Conversion, own: list[str], *, replace: bool) -> dict:
+    """Graphs other than this project's that hold records of it (one record, one graph) ->
+    the result a dry run reports for each: a violation, or with `replace` (for a submission)
+    a warning that it would be replaced."""
+    from rdflib import Literal
+
+    from cokg.ingest import SUBMISSION_PREFIX, record_holders, record_iris
+    from cokg.models import ValidationResult
+
+    out: dict[str, Any] = {}
+    for g, records in record_holders(store, record_iris(conv.graph), exclude=own).items():
+        n = len(records)
+        submitted = g.startswith(SUBMISSION_PREFIX)
+        if not submitted:
+            what = "that graph is built from the project's files (data/): no import replaces it"
+        elif replace:
+            what = "--replace would replace that submission"
+        else:
+            what = (f"the import is refused unless --replace, which replaces submission "
+                    f"{g[len(SUBMISSION_PREFIX):]} whole")  # fmt: skip
+        out[g] = ValidationResult(
+            severity="warning" if replace and submitted else "violation",
+            focus_node=records[0] if records else Literal(conv.project_id),
+            path=None,
+            constraint_component=None,
+            source_shape=None,
+            message=f"{n} record{'s' * (n != 1)} of this project already stored in graph {g} "
+            f"(one record, one graph): {what}",
+        )
+    return out

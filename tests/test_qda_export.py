@@ -1,0 +1,174 @@
+"""Writing stored quotations, codes and cases back out as a REFI-QDA project
+(cokg.qda.exporting, `cokg export-qdpx`), and reading that project back in.
+
+The round trip is checked on the fictional study of tests/qda_projects.py written by each
+program: import -> export -> import gives the same graph (a fixed point), and the exported
+texts, passages and codes are compared with the fixture's own phrases and code names. The
+founding cases' export is compared with the quotations the paper gives (the saved query
+`quotations`, whose answers tests/test_saved_queries.py holds to the paper)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from qda_projects import CODES, ORIGINS, SOURCE
+from rdflib.compare import isomorphic
+from test_qda_import import CODED, INFORMANTS, SITES, Inputs, do_import, study, study_store
+
+from cokg.cli import cli
+from cokg.errors import ParameterError
+from cokg.qda.exporting import REBUILT, export_qdpx, stored_project
+from cokg.qda.reading import read_project
+from cokg.qda.writing import guid
+from cokg.query import run_query
+from cokg.store import MemoryStore, build
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Inputs:
+    from test_qda_import import write_inputs
+
+    return write_inputs(tmp_path / "maps")
+
+
+@pytest.mark.parametrize("origin", [pytest.param(o, id=o.split()[0]) for o in ORIGINS])
+def test_import_export_import_is_a_fixed_point(origin: str, tmp_path: Path, inputs: Inputs) -> None:
+    st = study_store()  # no founding data: the store holds this project alone
+    first = do_import(study(tmp_path, origin), st, inputs, include_text=True)
+    out = tmp_path / "exported.qdpx"
+    export_qdpx(out, store=st)
+    # no case map needed: the exported cases are named by case id
+    again = do_import(out, st, inputs, include_text=True, cases=None)
+    assert again.submission_id == first.submission_id
+    assert isomorphic(first.conversion.graph, again.conversion.graph)
+    assert again.unchanged and again.added == 0
+
+
+def test_export_holds_the_study(tmp_path: Path, inputs: Inputs) -> None:
+    st = study_store()
+    do_import(study(tmp_path), st, inputs, include_text=True)
+    out = tmp_path / "exported.qdpx"
+    report = export_qdpx(out, store=st)
+    p = read_project(out)
+    assert p.name == "Three-site programme study"
+    assert {c.name for c in p.cases} == set(SITES.values())
+    assert {s.name: s.text for s in p.sources.values()} == {
+        spec.name: spec.text for spec in SOURCE.values()
+    }
+    assert {c.name for c in p.codes.values()} == {c.name for c in CODES}
+    assert {c.name for c in p.codes.values() if not c.codable} == {
+        c.name for c in CODES if not c.codable
+    }
+    passages = {
+        s.text[sel.start : sel.end]
+        for s in p.sources.values()
+        for sel in s.selections
+        if sel.codings
+    }
+    assert passages == CODED
+    assert {u.name for u in p.users.values()} <= {f"coder-{h}" for h in _hexes(p)}
+    assert (report.cases, report.sources, report.rebuilt) == (3, 4, 0)
+
+
+def _hexes(p: object) -> set[str]:
+    return {u.name.removeprefix("coder-") for u in p.users.values()}  # type: ignore[attr-defined]
+
+
+def test_export_is_deterministic(tmp_path: Path, inputs: Inputs) -> None:
+    st = study_store()
+    do_import(study(tmp_path), st, inputs, include_text=True)
+    export_qdpx(tmp_path / "a.qdpx", store=st)
+    export_qdpx(tmp_path / "b.qdpx", store=st)
+    assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+
+
+def test_texts_not_stored_are_rebuilt_at_their_offsets(tmp_path: Path, inputs: Inputs) -> None:
+    st = study_store()
+    do_import(study(tmp_path), st, inputs)  # without --include-text
+    out = tmp_path / "exported.qdpx"
+    report = export_qdpx(out, store=st)
+    assert report.rebuilt == 4
+    p = read_project(out)
+    for spec in SOURCE.values():
+        (source,) = [s for s in p.sources.values() if s.name == spec.name]
+        assert len(source.text) == len(spec.text)
+        assert REBUILT in (source.description or "")
+        for sel in source.selections:  # each passage where it was, as it was
+            assert source.text[sel.start : sel.end] == spec.text[sel.start : sel.end]
+
+
+def test_founding_case_exports_its_quotations_and_constructs(tmp_path: Path) -> None:
+    st = MemoryStore()
+    build(st)
+    out = tmp_path / "dundee.qdpx"
+    export_qdpx(out, store=st, case="dundee-mrr")
+    p = read_project(out)
+    expected = {r.text for r in run_query("quotations", store=st, case="dundee-mrr")}
+    passages = {s.text[sel.start : sel.end] for s in p.sources.values() for sel in s.selections}
+    assert passages == expected
+    assert [c.name for c in p.cases] == ["dundee-mrr"]
+    # each quotation coded with the framework concepts of the findings it supports
+    expected_codes: dict[str, set[str]] = {}
+    for r in run_query("quotations", store=st, case="dundee-mrr"):
+        expected_codes.setdefault(guid(str(r.quotation)), set()).add(guid(str(r.construct)))
+    codes = {c.guid for c in p.codes.values()}
+    for source in p.sources.values():
+        assert REBUILT in (source.description or "")
+        for sel in source.selections:
+            assert {c.code for c in sel.codings} == expected_codes[sel.guid]
+            assert {c.code for c in sel.codings} <= codes
+    # CFIR 2022's Culture has the GUID cokg's codebooks give it
+    assert guid("https://w3id.org/cokg/framework/cfir-2022/III.D") in codes
+
+
+def test_founding_export_reads_back_in(tmp_path: Path) -> None:
+    st = MemoryStore()
+    build(st)
+    out = tmp_path / "dundee.qdpx"
+    export_qdpx(out, store=st, case="dundee-mrr")
+    report = do_import_plain(out, st)
+    assert report.validation.conforms
+    expected = {r.quotation for r in run_query("quotations", store=st, case="dundee-mrr")}
+    assert report.conversion.quotations == len(expected)
+    assert set(report.conversion.per_case) == {"dundee-mrr"}
+
+
+def do_import_plain(path: Path, st: MemoryStore):
+    from cokg.qda.importing import import_qdpx
+
+    # informants and phases come from the variables the export wrote
+    return import_qdpx(path, by="A. Steward", store=st, dry_run=True)
+
+
+def test_unknown_case_is_refused(tmp_path: Path) -> None:
+    st = MemoryStore()
+    build(st)
+    with pytest.raises(ParameterError, match=r"no case 'nowhere'.*dundee-mrr"):
+        stored_project(st, case="nowhere")
+    assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_command(tmp_path: Path) -> None:
+    from cokg.store import EmbeddedStore
+
+    d = tmp_path / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    out = tmp_path / "case2.qdpx"
+    result = CliRunner().invoke(cli, ["export-qdpx", "--case", "dundee-mrr", str(out),
+                                      "--store", str(d)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out} (")
+    assert "1 case," in result.output and "rebuilt from quotations" in result.output
+    assert read_project(out).name == "cokg case dundee-mrr"
+    missing = CliRunner().invoke(cli, ["export-qdpx", "--case", "nowhere", str(out), "--store",
+                                       str(d)])  # fmt: skip
+    assert missing.exit_code == 2
+    assert missing.output.startswith("cokg: error: no case 'nowhere'")
+
+
+def test_informant_map_names_every_fixture_source() -> None:
+    # the maps the round trip depends on cover the whole study
+    assert set(INFORMANTS) == {s.name for s in SOURCE.values()}

@@ -1,0 +1,694 @@
+"""Importing coded REFI-QDA projects (cokg.qda.converting, cokg.qda.importing, `cokg
+import-qdpx`) on the fictional three-site study of tests/qda_projects.py.
+
+Expected texts are the phrases the fixture built each selection from (never a slice the
+program under test computed); expected codes, constructs and counts are written out here by
+hand from the fixture's tables. The study's sites are stored as three fictional cases
+(FIXTURE_CASES) in a store built from the ontology and frameworks, with or without the
+founding data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from qda_projects import ORIGINS, SELECTIONS, SOURCE, build_project
+from rdflib import Graph, Literal, Namespace, URIRef
+
+from cokg.cli import cli
+from cokg.errors import InputError, ParameterError
+from cokg.ingest import ingest
+from cokg.namespaces import CFIR22, COKG, COKGID
+from cokg.qda.converting import (
+    OA,
+    StoreContext,
+    coder_pseudonym,
+    convert_project,
+    quotation_id,
+)
+from cokg.qda.importing import import_qdpx, read_map
+from cokg.qda.model import Code, Coding, Project, Selection, Source, User
+from cokg.query import run_query
+from cokg.store import MemoryStore, build
+
+# plain namespaces: pytest's collection trips over rdflib's closed ones (a warning per name)
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+
+# --- the study's cases, maps and mappings (hand-written) ----------------------------------
+
+SITES = {"Northfield clinic": "fx-northfield", "Riverside school": "fx-riverside",
+         "Hillcrest pharmacy": "fx-hillcrest"}  # fmt: skip
+INFORMANTS = {
+    "Interview 1 – Northfield clinic": "NTH-01",
+    "Interview 2 – Riverside school": "RVS-01",
+    "Interview 3 – Hillcrest pharmacy": "HLC-01",
+    "Site visit notes – Zoë": "HLC-02",
+}
+FIXTURE_CASES = "".join(
+    f"""<https://w3id.org/cokg/id/case/{cid}> a <https://w3id.org/cokg/ontology#Case> ;
+    <https://w3id.org/cokg/ontology#caseId> "{cid}" ;
+    <https://w3id.org/cokg/ontology#caseNumber> {101 + i} ;
+    <http://www.w3.org/2000/01/rdf-schema#label> "{name} (FICTIONAL)" ;
+    <https://w3id.org/cokg/ontology#studiesInnovation> <https://w3id.org/cokg/id/innovation/{cid}> .
+<https://w3id.org/cokg/id/innovation/{cid}> a <https://w3id.org/cokg/ontology#Innovation> ;
+    <http://www.w3.org/2000/01/rdf-schema#label> "Falls prevention at the {name} (FICTIONAL)" .
+"""
+    for i, (name, cid) in enumerate(SITES.items())
+)
+# Codes mapped to CFIR 2022 (the steward's SSSOM file). Funding is nested under Available
+# Resources, so its passages are evidence about III.J too; the other codes stay unmapped.
+_MANUAL = "semapv:ManualMappingCuration"
+SSSOM = """# curie_map:
+#   cfir22: https://w3id.org/cokg/framework/cfir-2022/
+#   site: https://example.org/three-site/code/
+# mapping_set_id: https://example.org/three-site/mappings
+# license: https://creativecommons.org/licenses/by/4.0/
+""" + "".join(
+    "\t".join(row) + "\n"
+    for row in (
+        ("subject_id", "subject_label", "predicate_id", "object_id", "mapping_justification",
+         "confidence", "comment"),
+        ("site:culture", "Culture", "skos:exactMatch", "cfir22:III.D", _MANUAL, "0.95",
+         "Same construct."),
+        ("site:resources", "Available Resources", "skos:exactMatch", "cfir22:III.J", _MANUAL,
+         "0.9", ""),
+        ("site:partners", "Partnerships & Connections", "skos:exactMatch", "cfir22:II.D",
+         _MANUAL, "0.9", ""),
+        ("site:planning", "Planning", "skos:closeMatch", "cfir22:V.D", _MANUAL, "0.8", ""),
+        ("site:reflecting", "Reflecting & Evaluating", "skos:relatedMatch", "cfir22:V.F",
+         _MANUAL, "0.5", ""),
+    )
+)  # fmt: skip
+MAPPED = {  # code -> constructs its findings are coded to (exact/close/broad, or inherited)
+    "Culture": {CFIR22["III.D"]},
+    "Available Resources": {CFIR22["III.J"]},
+    "Funding": {CFIR22["III.J"]},
+    "Partnerships & Connections": {CFIR22["II.D"]},
+    "Planning": {CFIR22["V.D"]},
+}
+UNMAPPED = {  # codes with no mapping, nor one above them (a related match is a mapping)
+    "Innovation", "Innovation/Innovation Adaptability", "Outer Setting", "Inner Setting",
+    "Individuals", "Individuals/Implementation Leads", "Implementation Process",
+}  # fmt: skip
+CODED = {s.phrase for s in SELECTIONS if s.codes and not all(c.startswith("case:") for c in
+         s.codes)}  # fmt: skip
+REPEATED = "the funding ran out after the pilot"  # coded twice: Funding (ana), Resources (ben)
+ANNOTATED = "Honestly"  # a comment, no code
+
+
+@dataclasses.dataclass
+class Inputs:
+    cases: Path
+    informants: Path
+    codes: Path
+
+
+def write_inputs(folder: Path) -> Inputs:
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = folder / "cases.csv"
+    cases.write_text(
+        "case_name,case_id\n" + "".join(f"{n},{c}\n" for n, c in SITES.items()), encoding="utf-8"
+    )
+    informants = folder / "informants.tsv"
+    informants.write_text(
+        "source_name\tinformant_code\n" + "".join(f"{s}\t{c}\n" for s, c in INFORMANTS.items()),
+        encoding="utf-8",
+    )
+    codes = folder / "codes.sssom.tsv"
+    codes.write_text(SSSOM, encoding="utf-8")
+    return Inputs(cases, informants, codes)
+
+
+def study_store(*, founding: bool = False) -> MemoryStore:
+    """A store with the ontology, the frameworks, the three fictional sites (and the founding
+    data when asked)."""
+    st = MemoryStore()
+    build(st, include_data=founding)
+    data = Graph().parse(data=FIXTURE_CASES, format="turtle")
+    st.replace_graphs({"https://w3id.org/cokg/graph/submission/fx-sites": data})
+    return st
+
+
+@pytest.fixture
+def store() -> Iterator[MemoryStore]:
+    st = study_store()
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Inputs:
+    return write_inputs(tmp_path / "maps")
+
+
+def study(folder: Path, origin: str = "NVivo 14") -> Path:
+    """The fictional study as `origin` writes it (tests/qda_projects.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return build_project(folder, origin).path
+
+
+def do_import(path: Path, st: MemoryStore, inputs: Inputs, **kw: object):
+    options: dict[str, object] = dict(
+        by="A. Steward", cases=inputs.cases, codes=inputs.codes, informants=inputs.informants,
+        phase="implementation", store=st,
+    )  # fmt: skip
+    options.update(kw)
+    return import_qdpx(path, **options)  # type: ignore[arg-type]
+
+
+def quotations(g: Graph) -> dict[str, URIRef]:
+    return {str(g.value(q, COKG.text)): q for q in g.subjects(RDF.type, COKG.Quotation)}
+
+
+def labels(g: Graph, nodes: object) -> set[str]:
+    return {str(g.value(n, SKOS.prefLabel)) for n in nodes}  # type: ignore[attr-defined]
+
+
+# --- the passages ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("origin", [pytest.param(o, id=o.split()[0]) for o in ORIGINS])
+def test_every_quotation_is_its_source_slice(
+    origin: str, tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    built = build_project(tmp_path, origin)
+    g = do_import(built.path, store, inputs, include_text=True, dry_run=True).conversion.graph
+    found = quotations(g)
+    assert set(found) == CODED  # one quotation per distinct coded span, no other
+    for text, q in found.items():
+        source = g.value(q, OA.hasSource)
+        full = str(g.value(source, COKG.fullText))
+        by_selector = {}
+        for sel in g.objects(q, OA.hasSelector):
+            by_selector.update({p: o for p, o in g.predicate_objects(sel)})
+        start, end = int(by_selector[OA.start]), int(by_selector[OA.end])
+        assert full[start:end] == text
+        assert str(by_selector[OA.exact]) == text
+        assert str(by_selector[OA.prefix]) == full[max(0, start - 32) : start] or start == 0
+
+
+def test_repeated_span_is_one_quotation_with_its_codings(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    q = quotations(g)[REPEATED]
+    codings = list(g.subjects(OA.hasTarget, q))
+    assert labels(g, (g.value(c, OA.hasBody) for c in codings)) == {
+        "Funding",
+        "Available Resources",
+    }
+    assert len({g.value(c, COKG.coder) for c in codings}) == 2  # ana and ben
+
+
+def _one_text_project(*codings: Coding, extra: list[Selection] | None = None) -> Project:
+    text = "We kept the rota fair. Then the grant ended."
+    import hashlib
+
+    source = Source("s1", "NTH-07 interview", text,
+                    hashlib.sha256(text.encode()).hexdigest(), "s1.txt")  # fmt: skip
+    source.selections = [Selection("sel1", "s1", 3, 21, 3, 21, codings=list(codings))]
+    source.selections += extra or []
+    p = Project("project", "Hand-made study", "cokg test", "codepoints")
+    p.users = {"u1": User("u1", "Ana Ortiz"), "u2": User("u2", "Ben Okafor")}
+    p.codes = {"k1": Code("k1", "Culture")}
+    p.sources = {"s1": source}
+    from cokg.qda.model import Case
+
+    p.cases = [Case("c1", "Northfield clinic", sources=["s1"])]
+    return p
+
+
+def _context() -> StoreContext:
+    case = COKGID["case/fx-northfield"]
+    return StoreContext(cases={"fx-northfield": case}, concepts=frozenset({CFIR22["III.D"]}))
+
+
+def _convert(p: Project, **kw: object):
+    return convert_project(p, pid="qda-hand-made-study", context=_context(),
+                           cases={"Northfield clinic": "fx-northfield"}, phase="adoption",
+                           **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_two_coders_same_code_same_span_are_two_codings() -> None:
+    p = _one_text_project(Coding("x1", "k1", "u1"), Coding("x2", "k1", "u2"))
+    g = _convert(p).graph
+    codings = list(g.subjects(RDF.type, COKG.Coding))
+    assert len(codings) == 2
+    assert len({g.value(c, COKG.coder) for c in codings}) == 2
+    assert {g.value(c, OA.hasBody) for c in codings} == {
+        COKGID[f"code/qda-hand-made-study/{_path_digest('Culture')}"]
+    }
+
+
+def _path_digest(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.encode()).hexdigest()[:16]
+
+
+def test_ids_do_not_change_when_a_passage_is_added() -> None:
+    before = _convert(_one_text_project(Coding("x1", "k1", "u1"))).graph
+    later = _one_text_project(
+        Coding("x1", "k1", "u1"),
+        extra=[Selection("sel2", "s1", 28, 43, 28, 43, codings=[Coding("x3", "k1", "u1")])],
+    )
+    after = _convert(later).graph
+    ids = {str(o) for o in before.objects(None, COKG.quotationId)}
+    assert ids < {str(o) for o in after.objects(None, COKG.quotationId)}
+    assert set(before) <= set(after)  # every triple, quotation ids included, stays
+    digest = _one_text_project().sources["s1"].sha256
+    assert ids == {quotation_id(digest, 3, 21)}
+
+
+def test_quotation_id_fits_the_shapes_pattern() -> None:
+    import re
+
+    for n in range(200):
+        assert re.fullmatch(r"Q[1-9][0-9]*", quotation_id(f"{n:064x}", n, n + 5))
+
+
+def test_guids_do_not_make_identity(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    # the same study written by two programs (other GUIDs, other offset units) is one graph
+    a = study(tmp_path / "a", "MAXQDA 2022")
+    b = study(tmp_path / "b", "QualCoder 3.5")
+    ga = do_import(a, store, inputs, dry_run=True).conversion.graph
+    gb = do_import(b, store, inputs, dry_run=True).conversion.graph
+    assert set(ga) == set(gb)
+
+
+# --- codes, mappings, findings --------------------------------------------------------------
+
+
+def test_codebook_is_a_skos_scheme(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    (scheme,) = g.subjects(RDF.type, COKG.Codebook)
+    codes = set(g.subjects(SKOS.inScheme, scheme))
+    assert len(codes) == 13
+    assert labels(g, g.subjects(RDF.type, COKG.CodeCategory)) == {
+        "Innovation", "Outer Setting", "Inner Setting", "Individuals", "Implementation Process",
+    }  # fmt: skip
+    funding = next(c for c in codes if str(g.value(c, SKOS.prefLabel)) == "Funding")
+    assert str(g.value(funding, SKOS.definition)) == "Money for the work."
+    parent = g.value(funding, SKOS.broader)
+    assert str(g.value(parent, SKOS.prefLabel)) == "Available Resources"
+    assert labels(g, g.subjects(SKOS.topConceptOf, scheme)) == {
+        "Innovation", "Outer Setting", "Inner Setting", "Individuals", "Implementation Process",
+    }  # fmt: skip
+
+
+def test_findings_are_coded_to_mapped_constructs(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    coded: dict[str, set[URIRef]] = {}
+    for f in g.subjects(RDF.type, COKG.CodedFinding):
+        name = str(g.value(g.value(f, COKG.fromCode), SKOS.prefLabel))
+        coded.setdefault(name, set()).update(g.objects(f, COKG.codedTo))  # type: ignore[arg-type]
+        assert g.value(f, COKG.inPhase) == COKG.Implementation
+        assert str(g.value(f, COKG.statement)) == (
+            f"Passages coded “{name}” in the QDA project “Three-site programme study”"
+        )
+    # every mapped code (all have passages), nothing from the related match of Reflecting
+    assert coded == MAPPED
+    staff = quotations(g)["Staff culture here is cautious"]
+    (finding,) = g.objects(staff, COKG.supports)
+    assert set(g.objects(finding, COKG.codedTo)) == {CFIR22["III.D"]}
+
+
+def test_mapping_triples_and_nodes(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    culture = next(c for c in g.subjects(RDF.type, COKG.Code)
+                   if str(g.value(c, SKOS.prefLabel)) == "Culture")  # fmt: skip
+    assert (culture, SKOS.exactMatch, CFIR22["III.D"]) in g
+    (node,) = g.subjects(COKG.subject, culture)
+    assert g.value(node, COKG.predicate) == SKOS.exactMatch
+    assert g.value(node, COKG.object) == CFIR22["III.D"]
+    assert g.value(node, COKG.confidence) == Literal(Decimal("0.95"), datatype=XSD.decimal)
+    assert str(g.value(node, COKG.mappingJustification)) == "Same construct."
+    assert len(list(g.subjects(RDF.type, COKG.ConceptMapping))) == 5
+
+
+def test_unmapped_codes_are_reported(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    report = do_import(study(tmp_path), store, inputs, dry_run=True)
+    assert set(report.conversion.unmapped_codes) == UNMAPPED
+    for path in UNMAPPED:
+        assert sum(f"code {path!r} is not mapped" in w for w in report.warnings) == 1
+    assert report.conversion.mapped_codes == 13 - len(UNMAPPED)
+
+
+def test_mapping_to_no_stored_construct_is_an_error(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    inputs.codes.write_text(SSSOM.replace("cfir22:III.D", "cfir22:III.Z"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"row Culture -> .*III\.Z is not a concept"):
+        do_import(study(tmp_path), store, inputs, dry_run=True)
+
+
+def test_ambiguous_code_name_wants_a_path(tmp_path: Path, inputs: Inputs) -> None:
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes = {  # two codes named Culture, under two categories
+        "k0": Code("k0", "Setting", codable=False, children=["k2"]),
+        "k2": Code("k2", "Culture", parent="k0"),
+        "k3": Code("k3", "Inner", codable=False, children=["k1"]),
+        "k1": Code("k1", "Culture", parent="k3"),
+    }
+
+    class Row:
+        subject_id, subject_label = "site:x", "Culture"
+        predicate_iri, object_iri = str(SKOS.exactMatch), str(CFIR22["III.D"])
+        mapping_justification, confidence, comment = "semapv:ManualMappingCuration", None, None
+
+    with pytest.raises(InputError, match="'Culture' names 2 codes"):
+        _convert(p, mappings=[Row()])
+    Row.subject_label = "Setting/Culture"
+    g = _convert(p, mappings=[Row()]).graph
+    (mapped,) = g.subjects(SKOS.exactMatch, CFIR22["III.D"])
+    assert g.value(mapped, SKOS.broader) is not None
+
+
+# --- texts, cases, informants, variables, memos ---------------------------------------------
+
+
+def test_texts_are_keyed_by_digest(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    import hashlib
+
+    for label, spec in SOURCE.items():
+        digest = hashlib.sha256(spec.text.encode()).hexdigest()
+        text = COKGID[f"coded-text/{digest[:16]}"]
+        assert str(g.value(text, COKG.textSha256)) == digest, label
+        assert str(g.value(text, DCTERMS.title)) == spec.name
+        assert g.value(text, COKG.fullText) is None  # not without --include-text
+    by_case = {str(g.value(t, DCTERMS.title)): g.value(t, COKG.ofCase)
+               for t in g.subjects(RDF.type, COKG.CodedText)}  # fmt: skip
+    assert by_case == {
+        SOURCE["A"].name: COKGID["case/fx-northfield"],
+        SOURCE["B"].name: COKGID["case/fx-riverside"],
+        SOURCE["C"].name: COKGID["case/fx-hillcrest"],
+        SOURCE["D"].name: COKGID["case/fx-hillcrest"],
+    }
+
+
+def test_informants_are_created_once_per_code(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    codes = {str(g.value(i, COKG.informantCode)): g.value(i, COKG.informantOf)
+             for i in g.subjects(RDF.type, COKG.Informant)}  # fmt: skip
+    assert codes == {
+        "NTH-01": COKGID["case/fx-northfield"],
+        "RVS-01": COKGID["case/fx-riverside"],
+        "HLC-01": COKGID["case/fx-hillcrest"],
+        "HLC-02": COKGID["case/fx-hillcrest"],
+    }
+    q = quotations(g)["Staff culture here is cautious"]
+    assert g.value(q, COKG.quotedInformant) == COKGID["informant/RVS-01"]
+
+
+def test_informant_from_a_variable_or_the_name() -> None:
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    g = _convert(p).graph  # the source is called "NTH-07 interview"
+    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/NTH-07"]}
+    p.sources["s1"].name = "Interview seven"
+    with pytest.raises(InputError, match="'Interview seven' names no informant"):
+        _convert(p)
+    from cokg.qda.model import Variable, VariableValue
+
+    p.variables = {"v1": Variable("v1", "Informant", "Text")}
+    p.sources["s1"].variables = [VariableValue("v1", "nth-08")]
+    g = _convert(p).graph
+    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/NTH-08"]}
+
+
+def test_phase_from_a_variable_else_the_option() -> None:
+    from cokg.qda.model import Variable, VariableValue
+
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    with pytest.raises(InputError, match="has no phase"):
+        convert_project(p, pid="qda-x", context=_context(),
+                        cases={"Northfield clinic": "fx-northfield"})  # fmt: skip
+    p.variables = {"v1": Variable("v1", "Phase", "Text")}
+    p.cases[0].variables = [VariableValue("v1", "Assimilation")]
+    g = _convert(p).graph  # the case's variable wins over --phase
+    assert set(g.objects(None, COKG.inPhase)) == {COKG.Assimilation}
+
+
+def test_variables_keep_their_types(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+
+    def value(owner: URIRef, name: str) -> Literal:
+        for av in g.subjects(COKG.attributeOf, owner):
+            if str(g.value(g.value(av, COKG.variable), RDFS.label)) == name:
+                return g.value(av, COKG.value)  # type: ignore[return-value]
+        raise AssertionError(f"no {name} of {owner}")
+
+    north, river = COKGID["case/fx-northfield"], COKGID["case/fx-riverside"]
+    assert value(north, "Rural") == Literal("true", datatype=XSD.boolean)
+    assert value(north, "Staff count") == Literal("42", datatype=XSD.integer)
+    assert value(river, "Budget share").toPython() == Decimal("0.125")
+    assert str(value(north, "Start date")) == "2021-03-01"
+    assert value(north, "Last visit").datatype == XSD.dateTime
+    assert value(river, "Region") == Literal("River valley")
+    import hashlib
+
+    # the nameless MAXQDA-style case's variables belong to its one source (C)
+    c = COKGID[f"coded-text/{hashlib.sha256(SOURCE['C'].text.encode()).hexdigest()[:16]}"]
+    assert value(c, "Interview length (min)") == Literal("35", datatype=XSD.integer)
+
+
+def test_annotation_and_memos(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    g = do_import(study(tmp_path), store, inputs, dry_run=True).conversion.graph
+    assert ANNOTATED not in quotations(g)
+    (note,) = g.subjects(RDF.type, COKG.TextAnnotation)
+    assert str(g.value(note, COKG.noteText)).startswith("Said with a laugh")
+    exact = [g.value(s, OA.exact) for s in g.objects(note, OA.hasSelector)]
+    assert Literal(ANNOTATED) in exact
+    memos = {str(g.value(m, DCTERMS.title)): set(g.objects(m, COKG.memoAbout))
+             for m in g.subjects(RDF.type, COKG.Memo)}  # fmt: skip
+    q = quotations(g)
+    assert q["we looked at the attendance data and changed the timetable"] in memos["Coach visits"]
+    assert q[REPEATED] in memos["Funding memo"]
+
+
+def test_coders_are_pseudonymous_unless_kept(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    built = build_project(tmp_path)
+    g = do_import(built.path, store, inputs, dry_run=True).conversion.graph
+    names = {str(g.value(a, RDFS.label)) for a in g.objects(None, COKG.coder)}
+    pid = "qda-three-site-programme-study"
+    assert names == {coder_pseudonym(pid, "Ana Ortiz"), coder_pseudonym(pid, "Ben Okafor")}
+    text = g.serialize(format="nt")
+    assert "Ana Ortiz" not in text and "Okafor" not in text
+    kept = do_import(built.path, store, inputs, dry_run=True, coder_names=True).conversion.graph
+    assert {str(kept.value(a, RDFS.label)) for a in kept.objects(None, COKG.coder)} == {
+        "Ana Ortiz",
+        "Ben Okafor",
+    }
+    # a pseudonym read back (a project exported from cokg) stays what it is
+    assert coder_pseudonym(pid, "coder-0a1b2c3d") == "coder-0a1b2c3d"
+
+
+# --- cases and maps ----------------------------------------------------------------------------
+
+
+def test_a_case_that_is_not_stored_is_an_error(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    inputs.cases.write_text("case_name,case_id\nNorthfield clinic,fx-nowhere\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        do_import(study(tmp_path), store, inputs)
+    assert "'Northfield clinic' maps to 'fx-nowhere'" in str(err.value)
+    assert "cokg template" in str(err.value)
+    problems = err.value.problems  # type: ignore[attr-defined]
+    assert any("'Interview 2 – Riverside school' belongs to no mapped case" in p for p in problems)
+
+
+def test_without_a_map_case_names_must_be_case_ids(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    with pytest.raises(InputError, match="'Northfield clinic' is not a stored case id"):
+        do_import(study(tmp_path), store, inputs, cases=None)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        pytest.param("name,id\na,b\n", "needs the columns case_name, case_id", id="header"),
+        pytest.param("case_name,case_id\na,b,c\n", "3 cells where the header has 2", id="ragged"),
+        pytest.param("case_name,case_id\na,\n", "both required", id="empty"),
+        pytest.param("case_name,case_id\na,b\na,c\n", "'a' is mapped twice", id="twice"),
+    ],
+)
+def test_bad_case_maps(tmp_path: Path, content: str, problem: str) -> None:
+    f = tmp_path / "cases.csv"
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=problem):
+        read_map(f, ("case_name", "case_id"))
+
+
+def test_maps_read_tsv_and_a_bom(tmp_path: Path) -> None:
+    f = tmp_path / "cases.txt"
+    f.write_bytes("\ufeffcase_name\tcase_id\tnote\nNorthfield clinic\tfx-northfield\t\n".encode())
+    assert read_map(f, ("case_name", "case_id")) == {"Northfield clinic": "fx-northfield"}
+
+
+# --- the import: validation, storing, re-import, dry run ------------------------------------
+
+
+def test_import_stores_the_project_once(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    built = build_project(tmp_path)
+    first = do_import(built.path, store, inputs)
+    assert first.added == first.triples > 0 and not first.unchanged
+    graph = first.graph
+    before = store.count(graph)
+    second = do_import(built.path, store, inputs)
+    assert second.unchanged and second.added == 0
+    assert store.count(graph) == before
+    # changed (here: one more mapping) -> refused without --replace, stored with it
+    inputs.codes.write_text(
+        SSSOM + "site:leads\tImplementation Leads\tskos:exactMatch\tcfir22:IV.A\t"
+        "semapv:ManualMappingCuration\t0.7\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParameterError, match="--replace"):
+        do_import(built.path, store, inputs)
+    assert store.count(graph) == before
+    third = do_import(built.path, store, inputs, replace=True)
+    assert third.replaced and store.count(graph) > before
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    graphs = store.graphs()
+    report = do_import(study(tmp_path), store, inputs, dry_run=True)
+    assert store.graphs() == graphs
+    assert report.validation.conforms
+    c = report.conversion
+    assert (c.texts, c.quotations, c.annotations) == (4, len(CODED), 1)
+    assert {k: v.quotations for k, v in c.per_case.items()} == {
+        "fx-northfield": 4,  # A1, A2, the repeated span, A4
+        "fx-riverside": 3,
+        "fx-hillcrest": 4,
+    }
+
+
+def test_a_failing_import_leaves_the_store_as_it_was(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    # the informant of Riverside's interview is stored for another case: the shapes refuse it
+    other = Graph()
+    other.add((COKGID["informant/RVS-01"], RDF.type, COKG.Informant))
+    other.add((COKGID["informant/RVS-01"], COKG.informantCode, Literal("RVS-01")))
+    other.add((COKGID["informant/RVS-01"], COKG.informantOf, COKGID["case/fx-northfield"]))
+    store.replace_graphs({"https://w3id.org/cokg/graph/submission/fx-informants": other})
+    graphs, size = store.graphs(), store.count()
+    with pytest.raises(InputError, match="informant RVS-01 belongs to another case"):
+        do_import(study(tmp_path), store, inputs)
+    assert (store.graphs(), store.count()) == (graphs, size)
+
+
+def test_imported_quotations_answer_the_saved_queries(tmp_path: Path, inputs: Inputs) -> None:
+    st = study_store(founding=True)
+    do_import(study(tmp_path), st, inputs)
+    answer = run_query("quotations-by-construct", store=st, construct="cfir22:III.D")
+    texts = {r.text for r in answer}
+    cafe = "The café corner now hosts the weekly check-in."
+    assert {"Staff culture here is cautious", cafe} < texts
+    # and across frameworks: CFIR 2009 Culture is mapped (close) to CFIR 2022 III.D
+    answer09 = run_query("quotations-by-construct", store=st, construct="cfir09:III.C")
+    assert cafe in {r.text for r in answer09}
+    rows = {(r.case_id, r.informant) for r in run_query("quotations", store=st)}
+    assert ("fx-hillcrest", "HLC-02") in rows
+    gaps = {r.item for r in run_query("evidence-gaps", store=st) if r.case_id == "fx-northfield"}
+    # the passages of unmapped codes only (Implementation Leads, Innovation Adaptability)
+    assert len(gaps) == 2
+
+
+def test_imported_quotations_appear_in_the_report(tmp_path: Path, inputs: Inputs) -> None:
+    from cokg.report import build_report
+
+    st = study_store(founding=True)
+    do_import(study(tmp_path), st, inputs)
+    result = build_report(st, tmp_path / "report")
+    md = result.markdown.read_text(encoding="utf-8")
+    assert "> Staff culture here is cautious [RVS-01]" in md
+    assert "Passages coded “Culture” in the QDA project “Three-site programme study”" in md
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def disk_store(tmp_path: Path) -> Path:
+    """An embedded store with the ontology, frameworks, founding data and the three sites."""
+    from cokg.store import EmbeddedStore
+
+    d = tmp_path / "store"
+    with EmbeddedStore(d) as st:
+        build(st)
+    cases = tmp_path / "sites.ttl"
+    cases.write_text(FIXTURE_CASES, encoding="utf-8")
+    ingest([cases], by="A. Steward", store=d, submission="fx-sites")
+    return d
+
+
+def test_command_imports_then_says_already_stored(
+    tmp_path: Path, disk_store: Path, inputs: Inputs
+) -> None:
+    built = build_project(tmp_path, "MAXQDA 2022")
+    args = ["import-qdpx", str(built.path), "--cases", str(inputs.cases), "--codes",
+            str(inputs.codes), "--informants", str(inputs.informants), "--phase",
+            "implementation", "--by", "A. Steward", "--store", str(disk_store)]  # fmt: skip
+    runner = CliRunner()
+    dry = runner.invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "quotations: 11" in dry.output and "nothing was written" in dry.output
+    assert "warning: code 'Innovation' is not mapped" in dry.output
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "triples added: https://w3id.org/cokg/graph/submission/qda-three-site" in first.output
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    assert "0 triples added: already stored" in second.output
+
+
+def test_command_errors_are_one_line(tmp_path: Path, disk_store: Path, inputs: Inputs) -> None:
+    built = build_project(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import-qdpx", str(built.path), "--by", "X", "--store",
+                                 str(disk_store)])  # fmt: skip
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("cokg: error:")]
+    assert len(lines) == 1 and "is not a stored case id" in lines[0]
+    listed = runner.invoke(cli, ["import-qdpx", str(built.path), "--dry-run", "--store",
+                                 str(disk_store)])  # fmt: skip
+    assert listed.exit_code == 2
+    assert listed.output.count("error: case ") == 3  # every problem, one line each
+
+
+def test_out_keeps_the_submission_file(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
+    report = do_import(study(tmp_path), store, inputs, dry_run=True, out=tmp_path / "kept")
+    kept = Graph().parse(tmp_path / "kept" / "qda-three-site-programme-study.ttl")
+    assert report.written is not None and len(kept) == report.triples
+    assert set(kept) == set(report.conversion.graph)
+
+
+def test_dry_run_names_the_graph_already_holding_the_records(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    path = study(tmp_path)
+    do_import(path, store, inputs)
+    other = do_import(path, store, inputs, dry_run=True, submission="qda-second-copy")
+    assert not other.validation.conforms
+    held = [r.message for r in other.validation.results if "one record, one graph" in r.message]
+    assert len(held) == 1
+    assert "submission/qda-three-site-programme-study" in held[0] and "--replace" in held[0]
