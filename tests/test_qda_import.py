@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from qda_projects import ORIGINS, SELECTIONS, SOURCE, build_project
+from qda_projects import HOSTILE, ORIGINS, SELECTIONS, SOURCE, build_project, hostile_project
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from cokg.cli import cli
@@ -692,3 +692,27 @@ def test_dry_run_names_the_graph_already_holding_the_records(
     held = [r.message for r in other.validation.results if "one record, one graph" in r.message]
     assert len(held) == 1
     assert "submission/qda-three-site-programme-study" in held[0] and "--replace" in held[0]
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_every_hostile_project_is_refused_by_the_command(
+    tmp_path: Path, disk_store: Path, inputs: Inputs, kind: str
+) -> None:
+    """As a steward meets them: one line naming the file and what is wrong, exit 2, no
+    traceback, and the store exactly as it was (its files and what it answers)."""
+    (tmp_path / "project").mkdir()
+    bad = hostile_project(tmp_path / "project", kind)
+    runner = CliRunner()
+    before = runner.invoke(cli, ["graphs", "--store", str(disk_store)]).output
+    files = sorted((p.relative_to(disk_store), p.stat().st_size) for p in disk_store.rglob("*")
+                   if p.is_file() and p.suffix == ".sst")  # fmt: skip
+    result = runner.invoke(cli, ["import-qdpx", str(bad.path), "--cases", str(inputs.cases),
+                                 "--codes", str(inputs.codes), "--informants",
+                                 str(inputs.informants), "--phase", "implementation", "--by",
+                                 "A. Steward", "--store", str(disk_store)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("cokg: error: ") and result.output.count("\n") == 1
+    assert bad.names in result.output and "Traceback" not in result.output
+    assert runner.invoke(cli, ["graphs", "--store", str(disk_store)]).output == before
+    assert sorted((p.relative_to(disk_store), p.stat().st_size) for p in disk_store.rglob("*")
+                  if p.is_file() and p.suffix == ".sst") == files  # fmt: skip
