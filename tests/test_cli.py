@@ -77,7 +77,9 @@ def _required_args(command: click.Command) -> list[str]:
     args: list[str] = []
     for p in command.params:
         if p.required:
-            args += ["x"] if isinstance(p, click.Argument) else [p.opts[0], "x"]
+            # a choice takes one of its choices; anything else takes "x"
+            value = str(p.type.choices[0]) if isinstance(p.type, click.Choice) else "x"
+            args += [value] if isinstance(p, click.Argument) else [p.opts[0], value]
     return args
 
 
