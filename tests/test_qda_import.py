@@ -613,6 +613,24 @@ def test_imported_quotations_answer_the_saved_queries(tmp_path: Path, inputs: In
     assert len(gaps) == 2
 
 
+def test_a_construct_label_still_names_the_framework_construct(
+    tmp_path: Path, inputs: Inputs
+) -> None:
+    """The project's code "Partnerships & Connections" shares its label with CFIR 2022 II.D:
+    by label the framework construct is meant; the code is named by its IRI."""
+    from cokg.query import resolve_construct
+
+    st = study_store(founding=True)
+    do_import(study(tmp_path), st, inputs)
+    label = "Partnerships & Connections"
+    names = run_query("concept-names", store=st)
+    codes = [r for r in names if str(r.terms["c"]).startswith(str(COKGID)) and r.label == label]
+    assert codes, "the imported codebook holds the code"
+    assert resolve_construct(st, label) == CFIR22["II.D"]
+    code = codes[0].terms["c"]
+    assert resolve_construct(st, f"<{code}>") == code
+
+
 def test_imported_quotations_appear_in_the_report(tmp_path: Path, inputs: Inputs) -> None:
     from cokg.report import build_report
 

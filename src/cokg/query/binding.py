@@ -19,7 +19,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from cokg.errors import ParameterError
-from cokg.namespaces import PREFIXES, curie
+from cokg.namespaces import FRAMEWORK, PREFIXES, curie
 from cokg.query.saved import QueryParameter, SavedQuery, get_query
 from cokg.vocabulary import PHASE_NAMES, PHASES
 
@@ -118,6 +118,12 @@ def resolve_construct(store: Store, value: str) -> URIRef:
     found = [c for c in concepts.values() if text in c.notations]
     if not found:
         found = [c for c in concepts.values() if any(x.casefold() == folded for x in c.labels)]
+    if len(found) > 1:
+        # A framework construct wins over codes of imported QDA codebooks with the same name
+        # ("Culture"): the frameworks are what queries compare across studies; a code is named
+        # by its IRI or prefixed name.
+        framework = [c for c in found if c.iri.startswith(str(FRAMEWORK))]
+        found = framework if len(framework) == 1 else found
     if len(found) == 1:
         return URIRef(found[0].iri)
     if found:
