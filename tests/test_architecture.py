@@ -20,6 +20,7 @@ HOMES: dict[str, set[str]] = {
     "starlette": {"cokg.serve"},
     "uvicorn": {"cokg.serve"},
     "matplotlib": {"cokg.report", "cokg.analyse"},
+    "rocrate": {"cokg.linking.rocrate"},
 }
 BASICS = {
     "cokg",
@@ -45,7 +46,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     # exchange formats (REFI-QDA projects, SSSOM mapping sets): read, convert, then ingest
     ("exchange", {"cokg.qda", "cokg.linking"}),
     ("analyse/report/export", {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats"}),
-    ("serve", {"cokg.serve"}),
+    # the documentation pages are built with the server's HTML helpers, and served by it
+    ("serve", {"cokg.serve", "cokg.docs"}),
     ("cli", {"cokg.cli", "cokg.demo", "cokg.__main__"}),
 ]
 

@@ -43,7 +43,7 @@ def _cases(endpoint: str) -> list[str]:
 
 
 def test_a_team_works_on_one_server(endpoint: str, tmp_path: Path) -> None:
-    assert "loaded 23 graphs" in _cokg("push", "--endpoint", endpoint, "--store", "memory:")
+    assert "loaded 26 graphs" in _cokg("push", "--endpoint", endpoint, "--store", "memory:")
     assert len(_cases(endpoint)) == 3
 
     sub = copy_example(tmp_path)

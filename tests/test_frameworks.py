@@ -29,6 +29,9 @@ DOI = {
     "greenhalgh-2004": "https://doi.org/10.1111/j.0887-378X.2004.00325.x",
     "lozeau-2002": "https://doi.org/10.1177/0018726702055005427",
     "study-frame": "https://w3id.org/cokg/id/source/founding-article",
+    "cfir-outcomes": "https://doi.org/10.1186/s13012-021-01181-5",
+    "proctor-2011": "https://doi.org/10.1007/s10488-010-0319-7",
+    "re-aim": "https://doi.org/10.2105/AJPH.89.9.1322",
 }
 SCHEMES = tuple(DOI)
 
@@ -40,9 +43,15 @@ COUNTS = {
     "greenhalgh-2004": {"components": 10, "sub-components": 57},
     "lozeau-2002": {"scenarios": 4},
     "study-frame": {"elements": 5},
+    # Outcome vocabularies (counts checked in tests/test_outcomes.py against the articles).
+    "cfir-outcomes": {"outcome-types": 4, "implementation-outcome-kinds": 2,
+                      "anticipated-outcomes": 3, "actual-outcomes": 3,
+                      "innovation-outcome-kinds": 3},
+    "proctor-2011": {"outcomes": 8},
+    "re-aim": {"dimensions": 5},
 }  # fmt: skip
 TOTALS = {"cfir-2009": 46, "cfir-2022": 72, "greenhalgh-2004": 67, "lozeau-2002": 4,
-          "study-frame": 5}  # fmt: skip
+          "study-frame": 5, "cfir-outcomes": 15, "proctor-2011": 8, "re-aim": 5}  # fmt: skip
 
 
 def _load(stem: str) -> rdflib.Graph:
@@ -104,6 +113,9 @@ def test_levels_follow_the_hierarchy(slug: str) -> None:
         assert len(third) == levels[2] + (2 if slug == "cfir-2009" else 0)
     elif slug == "greenhalgh-2004":
         assert (len(second), len(third)) == (57, 0)
+    elif slug == "cfir-outcomes":
+        # anticipated, actual and the three innovation outcome kinds; then 3 + 3 outcomes
+        assert (len(second), len(third)) == (5, 6)
     else:
         assert second == third == set()
     assert top == set(g.objects(scheme_iri(slug), SKOS.hasTopConcept))

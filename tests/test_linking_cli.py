@@ -29,9 +29,9 @@ def test_export_sssom_writes_every_framework_mapping(store_dir: Path, tmp_path: 
     out = tmp_path / "frameworks.sssom.tsv"
     code, output = cokg("export", "sssom", str(out), "--store", str(store_dir))
     assert code == 0, output
-    assert "wrote 74 mappings" in output
+    assert "wrote 92 mappings" in output
     mset = read_sssom(out)
-    assert len(mset.mappings) == 74
+    assert len(mset.mappings) == 92
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
 
@@ -40,7 +40,7 @@ def test_export_sssom_writes_every_framework_mapping(store_dir: Path, tmp_path: 
                         "--store", str(store_dir))  # fmt: skip
     assert code == 0, output
     subset = read_sssom(pair).mappings
-    assert 0 < len(subset) < 74
+    assert 0 < len(subset) < 92
     assert all(m.subject_id.startswith("cfir09:") for m in subset)
     assert all(m.object_id.startswith("cfir22:") for m in subset)
 
@@ -126,3 +126,25 @@ def test_export_qdc_names_the_schemes_it_knows(
                         str(store_dir))  # fmt: skip
     assert code == 2 and "cfir-2022" in output and "Traceback" not in output
     assert not (tmp_path / "x.qdc").exists()
+
+
+def test_export_ro_crate_nanopubs_and_docs_from_the_command(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    from cokg.linking.rocrate import check_rocrate
+
+    crate = tmp_path / "crate.zip"
+    code, output = cokg("export", "ro-crate", str(crate), "--zip", "--store", str(store_dir))
+    assert code == 0, output
+    assert crate.is_file() and check_rocrate(crate) == []
+    code, output = cokg("export", "nanopubs", str(tmp_path / "np"), "--case", "dundee-mrr",
+                        "--store", str(store_dir))  # fmt: skip
+    assert code == 0, output
+    written = sorted((tmp_path / "np").glob("*.trig"))
+    assert written and f"wrote {len(written)} nanopublications" in output
+    code, output = cokg("docs", str(tmp_path / "site"), "--store", str(store_dir))
+    assert code == 0, output
+    assert (tmp_path / "site" / "ontology.html").is_file()
+    assert (tmp_path / "site" / "framework" / "cfir-2022.html").is_file()
+    code, output = cokg("export", "ro-crate", "--store", str(store_dir))
+    assert code == 2 and "say where to write" in output

@@ -49,7 +49,7 @@ def store() -> Iterator[MemoryStore]:
 @pytest.fixture(scope="module")
 def exported(store: MemoryStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sssom") / "frameworks.sssom.tsv"
-    assert export_sssom(store, out) == 74
+    assert export_sssom(store, out) == 92
     return out
 
 
@@ -75,7 +75,7 @@ def table(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
 def test_export_has_one_row_per_mapping(exported: Path) -> None:
     _, header, rows = table(exported)
     assert len(rows) == len(set(mapping_part().subjects(RDF.type, URIRef(COKG + "ConceptMapping"))))
-    assert len(rows) == 74
+    assert len(rows) == 92
     assert header == [
         "record_id",
         "subject_id",
@@ -168,7 +168,7 @@ def test_a_known_row(exported: Path) -> None:
 def test_read_back_gives_the_same_mappings(store: MemoryStore, exported: Path) -> None:
     read = read_sssom(exported)
     stored = framework_mappings(store)
-    assert len(read.mappings) == 74
+    assert len(read.mappings) == 92
     assert sorted(read.mappings, key=repr) == sorted(stored.mappings, key=repr)
     assert read.mapping_set_id == stored.mapping_set_id
     assert read.curie_map == stored.curie_map
@@ -197,7 +197,7 @@ def test_pair_with_no_mappings_is_an_empty_set(store: MemoryStore) -> None:
 
 
 def test_unknown_scheme_lists_the_schemes(store: MemoryStore) -> None:
-    with pytest.raises(ParameterError, match="cfir-2022, greenhalgh-2004"):
+    with pytest.raises(ParameterError, match="cfir-2022, cfir-outcomes, greenhalgh-2004"):
         framework_mappings(store, ("cfir-2009", "cfir-2033"))
 
 

@@ -4,8 +4,9 @@ Run by hand from the repository root after editing a file in ontology/frameworks
 
     .venv/bin/python ontology/frameworks/build_frameworks.py
 
-Writes cfir-2009.ttl, cfir-2022.ttl, greenhalgh-2004.ttl, lozeau-2002.ttl, study-frame.ttl and
-mappings.ttl next to this script. Uses only the standard library, rdflib and cokg.namespaces,
+Writes cfir-2009.ttl, cfir-2022.ttl, greenhalgh-2004.ttl, lozeau-2002.ttl, study-frame.ttl, the
+outcome vocabularies cfir-outcomes.ttl, proctor-2011.ttl and re-aim.ttl, and mappings.ttl next
+to this script. Uses only the standard library, rdflib and cokg.namespaces,
 never the network, and is deterministic: the same sources give byte-identical output
 (`--check` verifies that the committed files are up to date).
 
@@ -17,6 +18,10 @@ Sources (CSV, UTF-8):
 - cfir-2009-to-2022-curated.csv: each crosswalk row resolved to concept codes and a SKOS
   predicate (or `new` / `removed`), pointing back to its row in the crosswalk.
 - cross-scheme-mappings.csv: hand-made mappings between the other schemes.
+- cfir-outcomes.csv, proctor-2011.csv, re-aim.csv: cokg's lists of the outcome vocabularies'
+  concepts (code, label, parent, collection, other label, scope and editorial notes).
+- outcome-mappings.csv: hand-made mappings between the outcome vocabularies.
+- outcome-phases.csv: the cokg phase each outcome concept gauges (cokg:outcomeOfPhase).
 """
 
 from __future__ import annotations
@@ -105,6 +110,8 @@ class Concept:
     change_notes: list[str] = field(default_factory=list)
     see_also: list[str] = field(default_factory=list)
     extra_collections: list[str] = field(default_factory=list)
+    alt_labels: list[str] = field(default_factory=list)
+    phases: list[URIRef] = field(default_factory=list)  # cokg:outcomeOfPhase
 
 
 SCHEMES = {
@@ -172,8 +179,51 @@ SCHEMES = {
             "three coproduced public service innovations.",
             "Study frame",
         ),
+        SchemeInfo(
+            "cfir-outcomes",
+            "cfirout",
+            "CFIR Outcomes Addendum (Damschroder et al. 2022)",
+            "The outcome types of the CFIR Outcomes Addendum: antecedent assessments, three "
+            "anticipated and three actual implementation outcomes, reach and innovation outcomes.",
+            "2022",
+            "10.1186/s13012-021-01181-5",
+            "Damschroder LJ, Reardon CM, Opra Widerquist MA, Lowery J. Conceptualizing outcomes "
+            "for use with the Consolidated Framework for Implementation Research (CFIR): the CFIR "
+            "Outcomes Addendum. Implementation Science 2022;17:7.",
+            "CFIR outcomes",
+        ),
+        SchemeInfo(
+            "proctor-2011",
+            "proctor",
+            "Implementation outcomes (Proctor et al. 2011)",
+            "The eight implementation outcomes of Proctor et al.'s working taxonomy.",
+            "2011",
+            "10.1007/s10488-010-0319-7",
+            "Proctor E, Silmere H, Raghavan R, Hovmand P, Aarons G, Bunger A, Griffey R, "
+            "Hensley M. Outcomes for implementation research: conceptual distinctions, "
+            "measurement challenges, and research agenda. Administration and Policy in Mental "
+            "Health and Mental Health Services Research 2011;38(2):65-76.",
+            "Proctor 2011",
+        ),
+        SchemeInfo(
+            "re-aim",
+            "reaim",
+            "RE-AIM evaluation framework (Glasgow, Vogt and Boles 1999)",
+            "The five dimensions along which RE-AIM judges the public health impact of a "
+            "programme: reach, effectiveness, adoption, implementation and maintenance.",
+            "1999",
+            "10.2105/AJPH.89.9.1322",
+            "Glasgow RE, Vogt TM, Boles SM. Evaluating the public health impact of health "
+            "promotion interventions: the RE-AIM framework. American Journal of Public Health "
+            "1999;89(9):1322-1327.",
+            "RE-AIM",
+        ),
     )
 }
+OUTCOME_SCHEMES = ("cfir-outcomes", "proctor-2011", "re-aim")
+# The phases of the ontology (phase module), by notation: the targets of cokg:outcomeOfPhase.
+PHASES = {"adoption": COKG.Adoption, "implementation": COKG.Implementation,
+          "assimilation": COKG.Assimilation}  # fmt: skip
 
 COLLECTION_LABELS = {
     "domains": ("Domains", "The top-level domains of the framework."),
@@ -196,6 +246,28 @@ COLLECTION_LABELS = {
     "sub-components": ("Sub-components", "The sub-components, each under one component."),
     "scenarios": ("Scenarios", "The assimilation scenarios."),
     "elements": ("Elements", "The elements of the coding frame."),
+    "outcome-types": (
+        "Outcome types",
+        "The top-level kinds of outcome the addendum distinguishes.",
+    ),
+    "implementation-outcome-kinds": (
+        "Implementation outcome kinds",
+        "Anticipated and actual implementation outcomes.",
+    ),
+    "anticipated-outcomes": (
+        "Anticipated implementation outcomes",
+        "The three likelihoods: of adoption, implementation and sustainment.",
+    ),
+    "actual-outcomes": (
+        "Actual implementation outcomes",
+        "The three observed extents: adoption, implementation and sustainment.",
+    ),
+    "innovation-outcome-kinds": (
+        "Innovation outcome kinds",
+        "Innovation outcomes by whom they affect: recipients, deliverers, key decision-makers.",
+    ),
+    "outcomes": ("Outcomes", "The implementation outcomes of the taxonomy."),
+    "dimensions": ("Dimensions", "The dimensions of the evaluation framework."),
 }
 
 ROMAN = ("I", "II", "III", "IV", "V")
@@ -292,6 +364,37 @@ def load_frame() -> dict[str, Concept]:
     return concepts
 
 
+def load_outcomes(slug: str) -> dict[str, Concept]:
+    """An outcome vocabulary from cokg's list of its concepts (sources/<slug>.csv)."""
+    concepts: dict[str, Concept] = {}
+    for row in read_csv(f"{slug}.csv"):
+        code = row["code"]
+        if code in concepts:
+            raise SourceError(f"{slug}.csv: duplicate code {code}")
+        c = Concept(code, row["label"], row["collection"], row["parent_code"] or None)
+        if row["alt_label"]:
+            c.alt_labels.append(row["alt_label"])
+        if row["scope_note"]:
+            c.scope_notes.append(row["scope_note"])
+        if row["editorial_note"]:
+            c.notes.append(row["editorial_note"])
+        concepts[code] = c
+    return concepts
+
+
+def load_outcome_phases(schemes: dict[str, dict[str, Concept]]) -> None:
+    """Records on each outcome concept the phase it gauges (sources/outcome-phases.csv)."""
+    for row in read_csv("outcome-phases.csv"):
+        scheme, code = row["concept"].split(":", 1)
+        if scheme not in OUTCOME_SCHEMES or code not in schemes[scheme]:
+            raise SourceError(f"outcome-phases.csv: {row['concept']} is not an outcome concept")
+        if row["phase"] not in PHASES:
+            raise SourceError(f"outcome-phases.csv: unknown phase {row['phase']!r}")
+        if not row["reason"]:
+            raise SourceError(f"outcome-phases.csv: no reason for {row['concept']}")
+        schemes[scheme][code].phases.append(PHASES[row["phase"]])
+
+
 LEVELS = {
     "cfir-2009": ("domains", "constructs", "subconstructs", "website-additions"),
     "cfir-2022": (
@@ -304,8 +407,18 @@ LEVELS = {
     "greenhalgh-2004": ("components", "sub-components"),
     "lozeau-2002": ("scenarios",),
     "study-frame": ("elements",),
+    "cfir-outcomes": (
+        "outcome-types",
+        "implementation-outcome-kinds",
+        "anticipated-outcomes",
+        "actual-outcomes",
+        "innovation-outcome-kinds",
+    ),
+    "proctor-2011": ("outcomes",),
+    "re-aim": ("dimensions",),
 }
-TOP_LEVEL = {"domains", "components", "scenarios", "elements"}
+TOP_LEVEL = {"domains", "components", "scenarios", "elements", "outcome-types", "outcomes",
+             "dimensions"}  # fmt: skip
 
 
 # ------------------------------------------------------------------ mappings
@@ -378,9 +491,9 @@ def load_crosswalk(
     return mappings
 
 
-def load_cross_scheme() -> list[Mapping]:
+def load_cross_scheme(name: str = "cross-scheme-mappings.csv") -> list[Mapping]:
     out = []
-    for row in read_csv("cross-scheme-mappings.csv"):
+    for row in read_csv(name):
         s_scheme, s_code = row["subject"].split(":", 1)
         o_scheme, o_code = row["object"].split(":", 1)
         out.append(
@@ -451,6 +564,8 @@ def build_scheme(info: SchemeInfo, concepts: dict[str, Concept], defs: dict) -> 
             raise SourceError(f"{info.slug}: no definition for {code}")
         g.add((iri, RDF.type, SKOS.Concept))
         g.add((iri, SKOS.prefLabel, Literal(c.label, lang=en)))
+        for alt in c.alt_labels:
+            g.add((iri, SKOS.altLabel, Literal(alt, lang=en)))
         g.add((iri, SKOS.notation, Literal(code)))
         g.add((iri, SKOS.definition, Literal(definition, lang=en)))
         g.add((iri, SKOS.inScheme, scheme))
@@ -463,6 +578,8 @@ def build_scheme(info: SchemeInfo, concepts: dict[str, Concept], defs: dict) -> 
             g.add((iri, SKOS.changeNote, Literal(note, lang=en)))
         for url in c.see_also:
             g.add((iri, RDFS.seeAlso, URIRef(url)))
+        for phase in c.phases:
+            g.add((iri, COKG.outcomeOfPhase, phase))
         if c.level in TOP_LEVEL:
             g.add((iri, SKOS.topConceptOf, scheme))
             g.add((scheme, SKOS.hasTopConcept, iri))
@@ -494,8 +611,10 @@ def build_mappings(mappings: list[Mapping], schemes: dict[str, dict[str, Concept
             MAPPING_SET,
             DCTERMS.description,
             Literal(
-                "Mappings between the framework schemes: the CFIR 2009 to 2022 crosswalk and "
-                "hand-made links from the study frame and Lozeau's scenarios. Each mapping is "
+                "Mappings between the framework schemes: the CFIR 2009 to 2022 crosswalk, "
+                "hand-made links from the study frame and Lozeau's scenarios, and hand-made "
+                "links between the outcome vocabularies (CFIR Outcomes Addendum, Proctor et al. "
+                "2011, RE-AIM). Each mapping is "
                 "a direct SKOS match triple plus a cokg:ConceptMapping node with confidence "
                 "(high 0.95, medium-high 0.8, medium 0.7, medium-low 0.5) and justification.",
                 lang=en,
@@ -547,8 +666,12 @@ def build_all() -> dict[str, str]:
         "greenhalgh-2004": load_greenhalgh(),
         "lozeau-2002": load_lozeau(),
         "study-frame": load_frame(),
+        **{slug: load_outcomes(slug) for slug in OUTCOME_SCHEMES},
     }
-    mappings = load_crosswalk(schemes) + load_cross_scheme()
+    load_outcome_phases(schemes)
+    mappings = (
+        load_crosswalk(schemes) + load_cross_scheme() + load_cross_scheme("outcome-mappings.csv")
+    )
     out = {
         f"{slug}.ttl": render(build_scheme(SCHEMES[slug], concepts, defs))
         for slug, concepts in schemes.items()

@@ -487,7 +487,8 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 
 
 @cli.command("export")
-@click.argument("kind", required=False, default="graph", type=click.Choice(["graph", "sssom"]))
+@click.argument("kind", required=False, default="graph",
+                type=click.Choice(["graph", "sssom", "ro-crate", "nanopubs"]))  # fmt: skip
 @click.argument("target", required=False, type=click.Path(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
               default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
@@ -496,10 +497,14 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @click.option("--pair", default=None, metavar="FROM:TO",
               help="Only the mappings from one scheme to another, e.g. cfir-2009:cfir-2022 "
               "(sssom).")  # fmt: skip
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
+@click.option("--include-text", is_flag=True,
+              help="Put the full texts of coded sources in the RO-Crate (restricted).")  # fmt: skip
+@click.option("--zip", "as_zip", is_flag=True, help="Write the RO-Crate as one .zip file.")
+@click.option("--out", type=click.Path(), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
 def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pair: str | None,
-               out: str | None, store_spec: str | None) -> None:  # fmt: skip
+               include_text: bool, as_zip: bool, out: str | None,
+               store_spec: str | None) -> None:  # fmt: skip
     """Write the whole graph or one case (JSON-LD, Turtle, N-Quads, TriG), or with `sssom` the
     framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`."""
     from pathlib import Path
@@ -508,6 +513,21 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     from cokg.store import open_for_reading
 
     out = target or out
+    if kind in ("ro-crate", "nanopubs"):
+        if not out:
+            raise ParameterError(f"say where to write: cokg export {kind} OUT")
+        with open_for_reading(store_spec) as store:
+            if kind == "ro-crate":
+                from cokg.linking.rocrate import export_rocrate
+
+                path = export_rocrate(store, Path(out), include_text=include_text, zip=as_zip)
+                click.echo(f"wrote the RO-Crate {path}", err=True)
+            else:
+                from cokg.linking.nanopubs import export_nanopubs
+
+                n = export_nanopubs(store, Path(out), case=case_id)
+                click.echo(f"wrote {n} nanopublications to {out}", err=True)
+        return
     if kind == "sssom":
         from cokg.linking.sssom import export_sssom
 
@@ -823,6 +843,21 @@ def export_qdc_cmd(out: str, scheme: str, store_spec: str | None) -> None:
 
     n = export_qdc(store_spec, scheme, Path(out))
     click.echo(f"wrote {n} codes of {scheme} to {out}", err=True)
+
+
+@cli.command("docs")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
+def docs_cmd(out: str, store_spec: str | None) -> None:
+    """Write HTML documentation of the ontology and every framework scheme into OUT/."""
+    from pathlib import Path
+
+    from cokg.docs import write_docs
+    from cokg.store import open_for_reading
+
+    with open_for_reading(store_spec) as store:
+        written = write_docs(store, Path(out))
+    click.echo(f"wrote {len(written)} pages to {out}", err=True)
 
 
 @cli.command("constructs")

@@ -17,6 +17,9 @@ CFIR22 = Namespace(BASE + "framework/cfir-2022/")
 GDOI = Namespace(BASE + "framework/greenhalgh-2004/")
 LOZEAU = Namespace(BASE + "framework/lozeau-2002/")
 FRAME = Namespace(BASE + "framework/study-frame/")
+CFIROUT = Namespace(BASE + "framework/cfir-outcomes/")
+PROCTOR = Namespace(BASE + "framework/proctor-2011/")
+REAIM = Namespace(BASE + "framework/re-aim/")
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 
@@ -31,6 +34,9 @@ PREFIXES: dict[str, str] = {
     "gdoi": str(GDOI),
     "lozeau": str(LOZEAU),
     "frame": str(FRAME),
+    "cfirout": str(CFIROUT),
+    "proctor": str(PROCTOR),
+    "reaim": str(REAIM),
     "schema": str(SCHEMA),
     "wd": str(WD),
     "prov": str(PROV),
@@ -99,6 +105,7 @@ __all__ = [
     "BASE",
     "CFIR09",
     "CFIR22",
+    "CFIROUT",
     "COKG",
     "COKGG",
     "COKGID",
@@ -110,9 +117,11 @@ __all__ = [
     "ONTOLOGY_IRI",
     "OWL",
     "PREFIXES",
+    "PROCTOR",
     "PROV",
     "RDF",
     "RDFS",
+    "REAIM",
     "SCHEMA",
     "SH",
     "SKOS",

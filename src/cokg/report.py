@@ -42,6 +42,9 @@ SCHEMES = {  # scheme IRI local name -> (name on figures, colour)
     "cfir-2022": ("CFIR 2022", "#1f78b4"),
     "cfir-2009": ("CFIR 2009", "#a6cee3"),
     "greenhalgh-2004": ("Greenhalgh 2004", "#33a02c"),
+    "cfir-outcomes": ("CFIR outcomes", "#e31a1c"),
+    "proctor-2011": ("Proctor 2011 outcome", "#ff7f00"),
+    "re-aim": ("RE-AIM dimension", "#fb9a99"),
 }
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE_ENV = "COKG_PAGE_SIZE"
 # The default page of a listing shown to people (`cokg query` as a table, the served pages).
-# The founding dataset's longest listing, `constructs` (194 rows: the frameworks), prints whole.
+# The founding dataset's longest listing, `constructs` (222 rows: the frameworks), prints whole.
 DEFAULT_PAGE_SIZE = 500
 # Rows a page reads past its offset to learn the total without a count query (`read_page`).
 # Carrying 5,000 rows across costs ~0.15 s, less than counting a long answer at a million

@@ -1,22 +1,24 @@
 """The Starlette application: its routes, and the state its handlers share.
 
 The handlers live in one module per kind of page: `endpoint` (/sparql), `pages` (/ and the
-saved queries), `cases` (/case/<id>) and `entities` (/id/..., /resource). Nothing touches the
-data directly: every query goes to the worker pool, which enforces the timeout (by killing the
-worker) and the result limit (by stopping reading, and saying so).
+saved queries), `cases` (/case/<id>) and `entities` (/id/..., /resource); the documentation
+pages (/ontology, /framework, /framework/<scheme>) are built by `cokg.docs` and framed here.
+Nothing touches the data directly: every query goes to the worker pool, which enforces the
+timeout (by killing the worker) and the result limit (by stopping reading, and saying so).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from cokg import docs
 from cokg.serve import render
 from cokg.serve.cases import case_links, case_page
 from cokg.serve.endpoint import sparql
@@ -24,6 +26,7 @@ from cokg.serve.entities import entity, resource
 from cokg.serve.pages import index, saved_query
 from cokg.serve.pool import QueryPool
 from cokg.serve.remotepool import RemotePool
+from cokg.serve.responses import error, error_for, truncation_headers
 from cokg.serve.state import Served, ServeSettings, in_thread, served
 
 __all__ = ["ServeSettings", "create_app"]
@@ -60,12 +63,43 @@ async def status(request: Request) -> Response:
     return Response(json.dumps(doc), media_type="application/json")
 
 
+async def ontology(request: Request) -> Response:
+    return await _documentation(request, docs.ontology_doc)
+
+
+async def frameworks(request: Request) -> Response:
+    return await _documentation(request, docs.index_doc)
+
+
+async def framework(request: Request) -> Response:
+    return await _documentation(request, docs.scheme_doc, request.path_params["scheme"])
+
+
+async def _documentation(request: Request, build: Callable[..., docs.Doc], *args: str) -> Response:
+    """A documentation page read from the served store, like every page, in a thread."""
+    state = served(request)
+    store = state.store()
+    try:
+        doc = await in_thread(build, store, *args, served=True, queries=state.query)
+    except docs.UnknownScheme as exc:
+        return error(True, 404, str(exc), code="not-found")
+    except Exception as exc:
+        return error_for(exc, True)
+    body = doc.body
+    if store.truncated:
+        body = render.truncation_note(state.settings.limit) + body
+    return HTMLResponse(render.page(doc.title, body), headers=truncation_headers(store.truncated))
+
+
 ROUTES = [
     Route("/", index, methods=["GET"]),
     Route("/sparql", sparql, methods=["GET", "POST"]),
     Route("/query/{name}", saved_query, methods=["GET"]),
     Route("/case/{case_id}", case_page, methods=["GET"]),
     Route("/id/{path:path}", entity, methods=["GET"]),
+    Route("/ontology", ontology, methods=["GET"]),
+    Route("/framework", frameworks, methods=["GET"]),
+    Route("/framework/{scheme}", framework, methods=["GET"]),
     Route("/resource", resource, methods=["GET"]),
     Route("/style.css", style, methods=["GET"]),
     Route("/status", status, methods=["GET"]),

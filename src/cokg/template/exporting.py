@@ -33,6 +33,7 @@ from cokg.template.converting import (
     record_iri,
 )
 from cokg.template.sheets import (
+    CODE_PREFIXES,
     COMMENTS,
     SHEETS,
     STATEMENTS,
@@ -188,7 +189,7 @@ def _ref_text(col: Column, node: Node, case_id: str | None) -> str | None:
     elif col.value == "codes" and isinstance(node, URIRef):
         candidates += [
             f"{p}:{str(node)[len(PREFIXES[p]) :]}"
-            for p in ("cfir09", "cfir22", "gdoi", "lozeau", "frame")
+            for p in CODE_PREFIXES
             if str(node).startswith(PREFIXES[p])
         ]
     elif col.value == "link" and isinstance(node, URIRef):

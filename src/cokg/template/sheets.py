@@ -46,7 +46,7 @@ __all__ = [
     "sheet_for_class",
 ]
 
-CODE_PREFIXES = ("cfir09", "cfir22", "gdoi", "lozeau", "frame")
+CODE_PREFIXES = ("cfir09", "cfir22", "gdoi", "lozeau", "frame", "cfirout", "proctor", "reaim")
 # The frameworks a study may use, by the last segment of their scheme IRI.
 FRAMEWORKS: dict[str, URIRef] = {
     PREFIXES[p].rstrip("/").rsplit("/", 1)[1]: URIRef(PREFIXES[p].rstrip("/"))
@@ -757,10 +757,10 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             ),
             Column(
                 "codes",
-                "Constructs, prefixed and separated by ';' (cfir09:, cfir22:, gdoi:, "
-                "lozeau:, frame:). The drop-down offers every code (hidden sheet codes: code "
-                "and label; or run cokg constructs TEXT); it is a hint only, so several codes "
-                "separated by ';' are accepted.",
+                "Constructs or outcomes, prefixed and separated by ';' (cfir09:, cfir22:, "
+                "gdoi:, lozeau:, frame:, cfirout:, proctor:, reaim:). The drop-down offers every "
+                "code (hidden sheet codes: code and label; or run cokg constructs TEXT); it is a "
+                "hint only, so several codes separated by ';' are accepted.",
                 COKG.codedTo,
                 "codes",
                 required=True,

@@ -1,0 +1,172 @@
+"""A VoID (and DCAT) description of the whole graph: how large it is, which classes it holds
+and how its data links to the framework schemes and to the world outside cokg.
+
+    >>> g = void_description(store)                                    # doctest: +SKIP
+    >>> g.serialize("void.ttl", format="turtle")                       # doctest: +SKIP
+
+Everything is counted by saved queries (queries/void-*.rq) over cokg's named graphs (graph IRIs
+under https://w3id.org/cokg/graph/, the graphs the remote store calls cokg's own):
+
+- void:triples counts distinct triples, so a triple stated in two graphs counts once;
+  void:distinctSubjects, void:properties and void:classes likewise. (No void:distinctObjects:
+  engines count literals differently - Oxigraph keeps "2"^^xsd:positiveInteger as
+  "2"^^xsd:integer, Virtuoso keeps both - and the description should not depend on the store.)
+- one void:classPartition per class named by an rdf:type statement, with void:entities the
+  distinct resources typed with it (as stated: no inference).
+- one void:Linkset per target and property: from the data graphs (not the ontology or framework
+  graphs) to each framework scheme (objects that are concepts of the scheme) and to each site
+  outside cokg (objects that are IRIs of another site, grouped by scheme and host). Terms of the
+  vocabularies cokg builds on (SKOS, PROV, Web Annotation...) are vocabulary, not links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, VOID, XSD
+
+from cokg.namespaces import BASE, DCTERMS, FRAMEWORK, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, curie
+from cokg.query import open_for_call, run_query
+from cokg.store import Store
+
+__all__ = ["DATASET", "LICENSE", "SOFTWARE", "TITLE", "creators", "void_description"]
+
+DATASET = URIRef(BASE + "dataset")  # the whole graph, as a dataset
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence
+SOFTWARE = URIRef(BASE + "software/cokg")  # cokg itself, as the agent that writes exports
+TITLE = "cokg: the coproduction knowledge graph"
+DESCRIPTION = (
+    "Implementation-science case studies of coproduced public-service innovations as a linked, "
+    "validated knowledge graph: studies and cases, innovations and their changes, context, "
+    "organisations and their roles, phases and timeline events, findings coded to the "
+    "constructs of implementation-science frameworks (CFIR and others, as SKOS concept "
+    "schemes), the evidence behind them and the provenance of every submission. One named "
+    "graph per source file or submission."
+)
+# Vocabularies whose terms are used as values (a SKOS mapping property as a mapping's predicate,
+# oa:classifying as a coding's motivation): not links to other data.
+_VOCABULARIES = (
+    *(PREFIXES[p] for p in ("prov", "skos", "dcterms", "rdf", "rdfs", "owl", "xsd", "time", "sh")),
+    "http://www.w3.org/ns/oa#",
+    "http://purl.org/dc/elements/1.1/",
+)
+
+
+def void_description(store: Store | str | Path | None) -> Graph:
+    """The VoID and DCAT description of the graph in `store` (a Store, a store spec, or None for
+    the default store): one void:Dataset and dcat:Dataset with its counts, class partitions and
+    linksets, licence, title and description."""
+    st, opened = open_for_call(store)
+    try:
+        return _describe(st)
+    finally:
+        if opened:
+            st.close()
+
+
+def _describe(store: Store) -> Graph:
+    g = Graph()
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS)):
+        g.bind(prefix, ns)
+    for prefix in ("cokg", "skos", "rdfs", "owl", "prov", "wd"):
+        g.bind(prefix, PREFIXES[prefix])
+    d = DATASET
+    g.add((d, RDF.type, VOID.Dataset))
+    g.add((d, RDF.type, DCAT.Dataset))
+    g.add((d, DCTERMS.title, Literal(TITLE, lang="en")))
+    g.add((d, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
+    g.add((d, DCTERMS.license, LICENSE))
+    g.add((d, VOID.uriSpace, Literal(PREFIXES["cokgid"])))
+    g.add((d, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
+    for name in creators(store):
+        g.add((d, DCTERMS.creator, Literal(name)))
+
+    counts = run_query("void-counts", store=store).rows[0]
+    for prop, column in (
+        (VOID.triples, "triples"),
+        (VOID.distinctSubjects, "subjects"),
+        (VOID.properties, "properties"),
+        (VOID.classes, "classes"),
+    ):
+        g.add((d, prop, Literal(int(counts[column]), datatype=XSD.integer)))
+
+    for row in run_query("void-classes", store=store):
+        cls = row.terms["class"]
+        if not isinstance(cls, URIRef):
+            continue  # a class that is a blank node names nothing outside this graph
+        part = URIRef(f"{DATASET}/class/{_key(curie(str(cls)))}")
+        g.add((d, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(int(row["entities"]), datatype=XSD.integer)))
+
+    for row in run_query("void-framework-links", store=store):
+        scheme = str(row["scheme"])
+        name = scheme[len(str(FRAMEWORK)) :]
+        target = URIRef(f"{DATASET}/framework/{_key(name)}")
+        g.add((target, RDF.type, VOID.Dataset))
+        g.add((target, VOID.rootResource, URIRef(scheme)))
+        g.add((target, VOID.uriSpace, Literal(scheme + "/")))
+        if row["title"]:
+            g.add((target, DCTERMS.title, Literal(row["title"])))
+        _linkset(g, target, name, URIRef(str(row["predicate"])), int(row["links"]))
+
+    external: dict[tuple[str, str], int] = defaultdict(int)
+    for row in run_query("void-external-links", store=store):
+        target_iri = str(row["target"])
+        if target_iri.startswith(_VOCABULARIES):
+            continue
+        external[(_site(target_iri), str(row["predicate"]))] += int(row["links"])
+    for (site, predicate), links in sorted(external.items()):
+        name = re.sub(r"[^A-Za-z0-9.]+", "-", site).strip("-")  # http-www.wikidata.org
+        target = URIRef(f"{DATASET}/external/{name}")
+        g.add((target, RDF.type, VOID.Dataset))
+        g.add((target, VOID.uriSpace, Literal(site)))
+        _linkset(g, target, name, URIRef(predicate), links)
+    return g
+
+
+def creators(store: Store) -> list[str]:
+    """The names of the creators the store records for its studies and source documents
+    (dcterms:creator: a name, or an agent's label), in order, each once; none for the founding
+    data, whose article's authors are not part of the supplied text."""
+    names: list[str] = []
+    for row in run_query("void-sources", store=store):
+        creator = row.terms.get("creator")
+        if creator is None:
+            continue
+        name = row["creator_name"] or (str(creator) if isinstance(creator, Literal) else None)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _linkset(g: Graph, target: URIRef, target_key: str, predicate: URIRef, links: int) -> None:
+    linkset = URIRef(f"{DATASET}/linkset/{_key(target_key)}/{_key(curie(str(predicate)))}")
+    g.add((DATASET, VOID.subset, linkset))
+    g.add((linkset, RDF.type, VOID.Linkset))
+    g.add((linkset, VOID.subjectsTarget, DATASET))
+    g.add((linkset, VOID.objectsTarget, target))
+    g.add((linkset, VOID.linkPredicate, predicate))
+    g.add((linkset, VOID.triples, Literal(links, datatype=XSD.integer)))
+    g.add((linkset, RDFS.label, Literal(f"{curie(str(predicate))} links to {target_key}")))
+
+
+def _site(iri: str) -> str:
+    """The site an IRI belongs to: scheme and host (http://www.wikidata.org/), else the scheme
+    (urn:)."""
+    parts = urlsplit(iri)
+    if parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}/"
+    return f"{parts.scheme}:"
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9._~:-]+$")
+
+
+def _key(text: str) -> str:
+    """`text` as one IRI path segment: as it is when it is already safe, else percent-encoded."""
+    return text if _SAFE.match(text) else quote(text, safe="")
