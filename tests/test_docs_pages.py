@@ -9,11 +9,6 @@ library's pages, and headless Chromium follows a domain link on the served ontol
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -22,8 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import httpx
 import pytest
+from browsers import running_browser, running_server
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
@@ -527,64 +522,16 @@ def test_ontology_page_cut_at_the_result_limit_says_so(pool: QueryPool) -> None:
 
 # --- in a browser ---------------------------------------------------------------------------------
 
-# The distribution's Chromium, found on PATH as scripts/browser-deps.sh checks for it.
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`cokg serve --store memory:` on a free loopback port; yields its base URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("docs-browser") / "serve.log"
-    cmd = [sys.executable, "-c", "from cokg.cli import main; main()", "serve"]
-    cmd += ["--store", "memory:", "--port", str(port), "--timeout", "10", "--workers", "2"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"cokg serve exited: {log.read_text(errors='replace')}")
-            try:
-                if httpx.get(base + "/status", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"cokg serve did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from running_server(tmp_path_factory.mktemp("docs-browser"), timeout=10)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.fail("Chromium is missing: run scripts/browser-deps.sh (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from running_browser()
 
 
 def _first_property_with_a_class_domain() -> tuple[str, str]:
