@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test conformance venv lint format bench clean system-deps browser-deps \
-  office-deps virtuoso-deps
+  office-deps virtuoso-deps editor-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -21,12 +21,18 @@ venv: $(STAMP)
 system-deps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
 
-demo: system-deps venv
+demo: system-deps editor-deps venv
 	$(BIN)/python -m cokg.demo
 
 # Headless Chromium drives the browser tests; installed from the distribution when missing.
 browser-deps:
 	@bash scripts/browser-deps.sh
+
+# The query editor `cokg serve` shows at /editor (YASGUI): npm installs the version pinned in
+# editor/package-lock.json and the bundle is copied into the package, from where cokg serves it.
+# Node.js and npm are installed from the distribution when missing.
+editor-deps:
+	@bash scripts/editor-deps.sh
 
 # OpenLink Virtuoso: the remote-mode tests run against it as well as Oxigraph (each test file
 # starts its own private server). Installed from the distribution when missing.
@@ -42,7 +48,7 @@ office-deps:
 # file's module-scoped fixtures and servers are set up once; the slowest files go first
 # (SLOWEST_FILES in tests/conftest.py). `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
-test: system-deps browser-deps office-deps virtuoso-deps venv
+test: system-deps browser-deps editor-deps office-deps virtuoso-deps venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The W3C RDF syntax suites (905 files) are not ours to ship: they are read from

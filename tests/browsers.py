@@ -79,3 +79,16 @@ def running_browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def record_requests(page) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Every request the page sends from now on (url, method), as Chromium's DevTools protocol
+    reports it (`Network.requestWillBeSent`): scripts, styles, fetches, images, all of them."""
+    seen: list[dict[str, str]] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: seen.append({"url": e["request"]["url"], "method": e["request"]["method"]}),
+    )
+    return seen

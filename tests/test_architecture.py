@@ -45,7 +45,10 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("ingest", {"cokg.ingest"}),
     # exchange formats (REFI-QDA projects, SSSOM mapping sets): read, convert, then ingest
     ("exchange", {"cokg.qda", "cokg.linking"}),
-    ("analyse/report/export", {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats"}),
+    (
+        "analyse/report/export",
+        {"cokg.analyse", "cokg.report", "cokg.export", "cokg.formats", "cokg.agreement"},
+    ),
     # the documentation pages are built with the server's HTML helpers, and served by it
     ("serve", {"cokg.serve", "cokg.docs"}),
     ("cli", {"cokg.cli", "cokg.demo", "cokg.__main__"}),

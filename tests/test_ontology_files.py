@@ -32,6 +32,7 @@ MODULE_NAMES = (
     "provenance",
     "mapping",
     "coding",
+    "rating",
 )
 MODULE_FILES = {name: (paths.MODULES_DIR / f"{name}.ttl").resolve() for name in MODULE_NAMES}
 ALL_FILES = [f.resolve() for f in (paths.UMBRELLA, *MODULE_FILES.values())]
@@ -192,6 +193,7 @@ CLASSES = {
     "SourceDocument SourceLocation",
     "provenance": "Submission Ingest SubmittedFile",
     "mapping": "ConceptMapping",
+    "rating": "ConstructRating CaseOutcome RatingValue OutcomeLevel",
 }
 OBJECT_PROPERTIES = _names(
     "inStudy studiesInnovation location administeredBy servesGroup hasGuidingQuestion "

@@ -28,6 +28,7 @@ MODULES = [
     "provenance",
     "mapping",
     "coding",
+    "rating",
 ]
 
 Key = tuple[str, str | None, str, str]

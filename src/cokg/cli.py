@@ -488,7 +488,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 
 @cli.command("export")
 @click.argument("kind", required=False, default="graph",
-                type=click.Choice(["graph", "sssom", "ro-crate", "nanopubs"]))  # fmt: skip
+                type=click.Choice(["graph", "sssom", "ro-crate", "nanopubs", "void"]))  # fmt: skip
 @click.argument("target", required=False, type=click.Path(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
               default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
@@ -506,7 +506,8 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
                include_text: bool, as_zip: bool, out: str | None,
                store_spec: str | None) -> None:  # fmt: skip
     """Write the whole graph or one case (JSON-LD, Turtle, N-Quads, TriG), or with `sssom` the
-    framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`."""
+    framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`; `void`
+    the VoID/DCAT description (`cokg export void OUT.ttl`, or .jsonld, .nt; stdout: Turtle)."""
     from pathlib import Path
 
     from cokg.errors import ParameterError
@@ -527,6 +528,16 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
 
                 n = export_nanopubs(store, Path(out), case=case_id)
                 click.echo(f"wrote {n} nanopublications to {out}", err=True)
+        return
+    if kind == "void":
+        from cokg.linking.void import void_bytes, write_void
+
+        with open_for_reading(store_spec) as store:
+            if out:
+                size = write_void(store, Path(out))
+                click.echo(f"wrote the VoID description ({size} bytes) to {out}", err=True)
+            else:
+                click.echo(void_bytes(store), nl=False)  # bytes: written raw
         return
     if kind == "sssom":
         from cokg.linking.sssom import export_sssom
@@ -877,6 +888,35 @@ def constructs_cmd(
 
     found = find_constructs(text, scheme=scheme, store=store_spec, limit=limit)
     click.echo(render_constructs(found, search=text), nl=False)
+
+
+# --- agreement (agreement): coders' agreement on their codes ---------------------------------
+@cli.command("agreement")
+@click.option("--coders", required=True, metavar="A,B[,C...]",
+              help="The coders to compare, separated by commas (names or coder ids).")  # fmt: skip
+@click.option("--case", "case_id", default=None, metavar="ID", help="Only this case.")
+@click.option("--source", default=None, metavar="DOC",
+              help="Only this coded text, interview or document (its name or IRI).")  # fmt: skip
+@click.option("--unit", type=click.Choice(["segment", "span", "source"]), default="segment",
+              show_default=True,
+              help="segment: passages merged where they overlap; span: each exact passage; "
+                   "source: each coded text as a whole.")  # fmt: skip
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "md", "csv", "tsv", "json"]),
+              default="table", show_default=True, help="Output format.")  # fmt: skip
+@click.option("--disagreements", "only_disagreements", is_flag=True,
+              help="Only the list of disagreements.")  # fmt: skip
+@_read_options
+def agreement_cmd(coders: str, case_id: str | None, source: str | None, unit: str, fmt: str,
+                  only_disagreements: bool, store_path: str | None,
+                  endpoint: str | None) -> None:  # fmt: skip
+    """Percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha per code and
+    overall, and the passages the coders coded differently (see docs/agreement.md)."""
+    from cokg.agreement import agreement, render_agreement
+
+    with _open_for_reading(store_path, endpoint) as store:
+        report = agreement(store, coders=coders.split(","), case=case_id, source=source,
+                           unit=unit)  # fmt: skip
+    click.echo(render_agreement(report, fmt, disagreements=only_disagreements), nl=False)
 
 
 def main() -> None:

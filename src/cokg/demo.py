@@ -187,6 +187,27 @@ def _step_report() -> StepResult:
     )
 
 
+def _step_rated_example() -> StepResult:
+    """The FICTIONAL rated example (examples/rated-sites): ingested after the founding build,
+    report and analyses, which it leaves untouched; then the rating queries on it."""
+    from cokg import paths
+    from cokg.formats import render
+    from cokg.ingest import ingest
+    from cokg.query import run_query
+
+    folder = paths.EXAMPLES_DIR / "rated-sites"
+    lines: list[str] = []
+    # the shared records first, then one submission (one graph) per site
+    for f in [folder / "fictional-pkt-shared.ttl", *sorted(folder.glob("site-*.ttl"))]:
+        result = ingest([f], by="cokg demo", store=_STORE)
+        lines.append(f"ingested {f.relative_to(paths.ROOT)} into <{result.graph}>")
+    for name in ("construct-matrix", "distinguishing-constructs"):
+        answer = run_query(name, store=_STORE, phase="adoption")
+        lines += ["", f"--- {name} phase=adoption: {len(answer)} rows"]
+        lines += render(answer, "table", width=150).splitlines()
+    return StepResult(lines)
+
+
 # The extension point: one line per step, in pipeline order.
 STEPS: list[Step] = [
     Step("version", _step_version),
@@ -198,6 +219,10 @@ STEPS: list[Step] = [
     Step("the saved queries (cokg query NAME)", _step_queries),
     Step("cross-case analysis (cokg analyse)", _step_analyse),
     Step("the cross-case report (cokg report)", _step_report),
+    Step(
+        "a FICTIONAL rated example (cokg ingest examples/rated-sites, rating queries)",
+        _step_rated_example,
+    ),
 ]
 
 

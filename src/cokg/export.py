@@ -12,20 +12,18 @@ import contextlib
 import json
 import os
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from cokg import paths
-from cokg.errors import InputError, ParameterError, StoreError
+from cokg.errors import InputError, ParameterError
+from cokg.linking.jsonld import nquads_to_jsonld
+from cokg.load import CONTEXT_FILE, CONTEXT_IRI, bundled_context
 from cokg.namespaces import COKG, PREFIXES, graph_iri
 from cokg.store import Store
 
-CONTEXT_IRI = "https://w3id.org/cokg/context.jsonld"
-CONTEXT_FILE = paths.PACKAGE_DIR / "context.jsonld"
 FORMATS = ("jsonld", "ttl", "nq", "trig")
 
 # Which declarations make a cokg: term, strongest first (a term keeps the first kind found).
@@ -109,14 +107,6 @@ def write_context(path: Path | None = None) -> Path:
     return path
 
 
-def bundled_context() -> dict[str, Any]:
-    """The inner `@context` object of the bundled file."""
-    try:
-        return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise StoreError(f"bundled JSON-LD context unreadable: {exc}", file=CONTEXT_FILE) from None
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -149,20 +139,9 @@ def export(store: Store, *, format: str, case: str | None = None) -> bytes:
 
 
 def to_jsonld(nquads: bytes, context: dict[str, Any] | None = None) -> bytes:
-    """N-Quads as JSON-LD compacted with the cokg context (given inline: nothing is fetched)."""
-    ctx = context or bundled_context()
-    ds = Dataset()
-    ds.parse(data=nquads.decode("utf-8"), format="nquads")
-    # an unknown named graph IRI is never dereferenced: rdflib only reads the data given
-    with warnings.catch_warnings():  # rdflib 7's serializer calls its own deprecated API
-        warnings.simplefilter("ignore", DeprecationWarning)
-        out = ds.serialize(
-            format="json-ld", context=ctx, auto_compact=True, sort_keys=True, indent=2
-        )
-    doc = json.loads(out)
-    if isinstance(doc, dict):
-        doc["@context"] = ctx
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """N-Quads as JSON-LD compacted with the cokg context (given inline: nothing is fetched);
+    the conversion lives in `cokg.linking.jsonld`, which the RO-Crate package shares."""
+    return nquads_to_jsonld(nquads, context)
 
 
 def export_to(store: Store, out: Path, *, format: str, case: str | None = None) -> int:

@@ -25,6 +25,8 @@ SHAPES_DIR = ROOT / "shapes"
 QUERIES_DIR = ROOT / "queries"
 CHECKS_DIR = QUERIES_DIR / "checks"
 DATA_DIR = ROOT / "data"
+# FICTIONAL example submissions, outside data/ so that the founding build never reads them
+EXAMPLES_DIR = ROOT / "examples"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 

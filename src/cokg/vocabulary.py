@@ -81,6 +81,24 @@ CONTEXT_LEVELS: dict[str, URIRef] = {
     "inner-context": COKG.InnerContext,
 }
 
+# cokg:RatingValue (rating.ttl): CFIR construct ratings, strongest positive first.
+RATING_VALUES: dict[str, URIRef] = {
+    "+2": COKG.RatingPlus2,
+    "+1": COKG.RatingPlus1,
+    "0": COKG.RatingZero,
+    "-1": COKG.RatingMinus1,
+    "-2": COKG.RatingMinus2,
+    "X": COKG.RatingMixed,
+    "missing": COKG.RatingMissing,
+}
+
+# cokg:OutcomeLevel (rating.ttl): how well a case did on an outcome.
+OUTCOME_LEVELS: dict[str, URIRef] = {
+    "high": COKG.HighOutcome,
+    "mixed": COKG.MixedOutcome,
+    "low": COKG.LowOutcome,
+}
+
 # The names alone, for listings and parameter checks.
 PHASE_NAMES: tuple[str, ...] = tuple(PHASES)
 
@@ -93,6 +111,8 @@ VALUE_SETS: dict[str, tuple[URIRef, dict[str, URIRef]]] = {
     "innovation nature": (COKG.InnovationNature, INNOVATION_NATURES),
     "change type": (COKG.ChangeType, CHANGE_TYPES),
     "context level": (COKG.ContextLevel, CONTEXT_LEVELS),
+    "rating value": (COKG.RatingValue, RATING_VALUES),
+    "outcome level": (COKG.OutcomeLevel, OUTCOME_LEVELS),
 }
 
 __all__ = [
@@ -100,8 +120,10 @@ __all__ = [
     "CONTEXT_LEVELS",
     "EVENT_TYPES",
     "INNOVATION_NATURES",
+    "OUTCOME_LEVELS",
     "PHASES",
     "PHASE_NAMES",
+    "RATING_VALUES",
     "ROLES",
     "STANCES",
     "VALUE_SETS",

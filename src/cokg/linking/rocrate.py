@@ -36,14 +36,12 @@ import json
 import os
 import re
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset
 from rocrate.model.contextentity import ContextEntity
 from rocrate.model.person import Person
 from rocrate.model.softwareapplication import SoftwareApplication
@@ -51,9 +49,9 @@ from rocrate.rocrate import ROCrate
 
 from cokg import __version__, paths
 from cokg.errors import InputError, ParameterError
+from cokg.linking.jsonld import compact_jsonld, read_nquads
 from cokg.linking.sssom import export_sssom
 from cokg.linking.void import DESCRIPTION, LICENSE, SOFTWARE, TITLE, creators, void_description
-from cokg.load import bundled_context
 from cokg.namespaces import COKG, RDFS
 from cokg.qda.archive import unsafe_name
 from cokg.query import open_for_call
@@ -170,7 +168,7 @@ def _graph_parts(store: Store, include_text: bool) -> tuple[list[_Part], int]:
     """graph.nq, graph.jsonld, void.ttl and (when asked) the full texts; how many texts the
     store holds."""
     kept, restricted = _split_full_texts(store.export(format="nq"))
-    ds = _dataset(kept)
+    ds = read_nquads(kept)
     what = "Every named graph of the knowledge graph (one per source file or submission)" + (
         ", without the full texts of coded sources" if restricted else ""
     )
@@ -180,7 +178,7 @@ def _graph_parts(store: Store, include_text: bool) -> tuple[list[_Part], int]:
         ),
         _Part(
             "graph.jsonld",
-            _jsonld(ds),
+            compact_jsonld(ds),
             {
                 "name": "The knowledge graph (JSON-LD)",
                 "description": what + "; compacted with cokg's JSON-LD context.",
@@ -196,7 +194,7 @@ def _graph_parts(store: Store, include_text: bool) -> tuple[list[_Part], int]:
             },
         ),
     ]
-    texts = _dataset(restricted) if restricted else None
+    texts = read_nquads(restricted) if restricted else None
     count = 0
     if texts is not None:
         for s, _, text, _ in texts.quads((None, COKG.fullText, None, None)):
@@ -230,38 +228,6 @@ def _split_full_texts(nquads: bytes) -> tuple[bytes, bytes]:
         terms = line.split(b" ", 2)
         (restricted if len(terms) > 1 and terms[1] == _FULL_TEXT else kept).append(line)
     return b"".join(kept), b"".join(restricted)
-
-
-class _Labels(dict[str, BNode]):
-    """Blank nodes keep the store's labels, so that the same store gives the same JSON-LD (rdflib
-    would otherwise draw new random ones on every read). rdflib's N-Quads parser looks a label
-    up with `get` and stores a fresh node when it finds none."""
-
-    def get(self, label: str, default: BNode | None = None) -> BNode:  # type: ignore[override]
-        return self.setdefault(label, BNode(label))
-
-
-def _dataset(nquads: bytes) -> Dataset:
-    ds = Dataset()
-    with warnings.catch_warnings():  # rdflib 7's parser calls its own deprecated API
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ds.parse(data=nquads.decode("utf-8"), format="nquads", bnode_context=_Labels())
-    return ds
-
-
-def _jsonld(ds: Dataset) -> bytes:
-    """The graph as JSON-LD compacted with cokg's context, given inline (nothing is fetched):
-    the conversion `cokg.export.to_jsonld` makes, which sits in a layer above this one."""
-    ctx = bundled_context()
-    with warnings.catch_warnings():  # rdflib 7's serializer calls its own deprecated API
-        warnings.simplefilter("ignore", DeprecationWarning)
-        out = ds.serialize(
-            format="json-ld", context=ctx, auto_compact=True, sort_keys=True, indent=2
-        )
-    doc = json.loads(out)
-    if isinstance(doc, dict):
-        doc["@context"] = ctx
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _project_parts() -> list[_Part]:

@@ -2,7 +2,11 @@
 and how its data links to the framework schemes and to the world outside cokg.
 
     >>> g = void_description(store)                                    # doctest: +SKIP
-    >>> g.serialize("void.ttl", format="turtle")                       # doctest: +SKIP
+    >>> write_void(store, Path("void.ttl"))                             # doctest: +SKIP
+    >>> void_bytes(store, "application/ld+json")                        # doctest: +SKIP
+
+`cokg export void OUT.ttl` writes it (`.jsonld`, `.nt` or `.rdf` for another syntax) and
+`cokg serve` answers it at /.well-known/void, Turtle unless the client asks for another.
 
 Everything is counted by saved queries (queries/void-*.rq) over cokg's named graphs (graph IRIs
 under https://w3id.org/cokg/graph/, the graphs the remote store calls cokg's own):
@@ -29,11 +33,23 @@ from urllib.parse import quote, urlsplit
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, VOID, XSD
 
+from cokg.errors import ParameterError
 from cokg.namespaces import BASE, DCTERMS, FRAMEWORK, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, curie
 from cokg.query import open_for_call, run_query
 from cokg.store import Store
 
-__all__ = ["DATASET", "LICENSE", "SOFTWARE", "TITLE", "creators", "void_description"]
+__all__ = [
+    "DATASET",
+    "LICENSE",
+    "MEDIA_TYPES",
+    "SOFTWARE",
+    "TITLE",
+    "creators",
+    "serialize_void",
+    "void_bytes",
+    "void_description",
+    "write_void",
+]
 
 DATASET = URIRef(BASE + "dataset")  # the whole graph, as a dataset
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence
@@ -66,6 +82,62 @@ def void_description(store: Store | str | Path | None) -> Graph:
     finally:
         if opened:
             st.close()
+
+
+# The syntaxes the description is written in: media type -> rdflib format, and file suffixes.
+MEDIA_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+}
+SUFFIXES = {
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".json": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".rdf": "application/rdf+xml",
+}
+
+
+def serialize_void(graph: Graph, media_type: str = "text/turtle") -> bytes:
+    """A description (`void_description`) as `media_type` (one of MEDIA_TYPES), UTF-8."""
+    fmt = MEDIA_TYPES.get(media_type)
+    if fmt is None:
+        raise ParameterError(
+            f"cannot write the description as {media_type!r}; use {', '.join(MEDIA_TYPES)}"
+        )
+    if fmt == "json-ld":  # compacted with the bound prefixes the terms use: nothing to fetch
+        used = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+        context = {
+            p: str(ns)
+            for p, ns in sorted(graph.namespaces())
+            if p and any(iri.startswith(str(ns)) for iri in used)
+        }
+        return graph.serialize(format=fmt, context=context, indent=2, encoding="utf-8")
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+def void_bytes(store: Store | str | Path | None, media_type: str = "text/turtle") -> bytes:
+    """The description of the graph in `store`, written as `media_type` (Turtle by default)."""
+    if media_type not in MEDIA_TYPES:  # refused before any query runs
+        serialize_void(Graph(), media_type)
+    return serialize_void(void_description(store), media_type)
+
+
+def write_void(store: Store | str | Path | None, out: Path) -> int:
+    """Write the description of the graph in `store` to `out`, in the syntax its suffix names
+    (.ttl Turtle, .jsonld JSON-LD, .nt N-Triples, .rdf RDF/XML); returns the bytes written."""
+    out = Path(out)
+    media_type = SUFFIXES.get(out.suffix.lower())
+    if media_type is None:
+        raise ParameterError(
+            f"{out.name}: name the file .ttl, .jsonld, .nt or .rdf to say which syntax to write"
+        )
+    data = void_bytes(store, media_type)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return len(data)
 
 
 def _describe(store: Store) -> Graph:

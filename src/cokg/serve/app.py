@@ -1,8 +1,10 @@
 """The Starlette application: its routes, and the state its handlers share.
 
 The handlers live in one module per kind of page: `endpoint` (/sparql), `pages` (/ and the
-saved queries), `cases` (/case/<id>) and `entities` (/id/..., /resource); the documentation
-pages (/ontology, /framework, /framework/<scheme>) are built by `cokg.docs` and framed here.
+saved queries), `editor` (/editor, the YASGUI query editor), `cases` (/case/<id>) and
+`entities` (/id/..., /resource); the documentation pages (/ontology, /framework,
+/framework/<scheme>) are built by `cokg.docs` and framed here.
+/.well-known/void (`void`) describes the served data (VoID and DCAT).
 Nothing touches the data directly: every query goes to the worker pool, which enforces the
 timeout (by killing the worker) and the result limit (by stopping reading, and saying so).
 """
@@ -21,6 +23,7 @@ from starlette.routing import Route
 from cokg import docs
 from cokg.serve import render
 from cokg.serve.cases import case_links, case_page
+from cokg.serve.editor import editor_asset, editor_page, editor_prefixes
 from cokg.serve.endpoint import sparql
 from cokg.serve.entities import entity, resource
 from cokg.serve.pages import index, saved_query
@@ -28,6 +31,7 @@ from cokg.serve.pool import QueryPool
 from cokg.serve.remotepool import RemotePool
 from cokg.serve.responses import error, error_for, truncation_headers
 from cokg.serve.state import Served, ServeSettings, in_thread, served
+from cokg.serve.void import well_known_void
 
 __all__ = ["ServeSettings", "create_app"]
 
@@ -94,6 +98,9 @@ async def _documentation(request: Request, build: Callable[..., docs.Doc], *args
 ROUTES = [
     Route("/", index, methods=["GET"]),
     Route("/sparql", sparql, methods=["GET", "POST"]),
+    Route("/editor", editor_page, methods=["GET"]),
+    Route("/editor/prefixes.json", editor_prefixes, methods=["GET"]),
+    Route("/editor/assets/{name}", editor_asset, methods=["GET"]),
     Route("/query/{name}", saved_query, methods=["GET"]),
     Route("/case/{case_id}", case_page, methods=["GET"]),
     Route("/id/{path:path}", entity, methods=["GET"]),
@@ -103,6 +110,7 @@ ROUTES = [
     Route("/resource", resource, methods=["GET"]),
     Route("/style.css", style, methods=["GET"]),
     Route("/status", status, methods=["GET"]),
+    Route("/.well-known/void", well_known_void, methods=["GET"]),
 ]
 
 

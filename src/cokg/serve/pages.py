@@ -30,7 +30,8 @@ TRIPLE_COLUMNS = ("subject", "predicate", "object")
 INTRO = (
     "<p>Saved queries answer the study's competency questions. Choose parameters and run "
     "one to see its result as a table; every table can also be fetched as CSV or JSON. "
-    'Or write your own on the <a href="/sparql">SPARQL endpoint</a>.</p>'
+    'Or write your own in the <a href="/editor">query editor</a> or on the '
+    '<a href="/sparql">SPARQL endpoint</a>.</p>'
 )
 
 

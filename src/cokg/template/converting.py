@@ -23,7 +23,7 @@ from rdflib.term import Node
 
 from cokg.errors import InputError
 from cokg.models import ValidationResult
-from cokg.namespaces import COKGID, PREFIXES, RDF, RDFS, XSD
+from cokg.namespaces import COKGID, PREFIXES, PROV, RDF, RDFS, XSD
 from cokg.template.cells import Row, read_rows
 from cokg.template.sheets import (
     CODE,
@@ -238,7 +238,40 @@ def parse_value(column: Column, text: str, case_id: str | None) -> Node | Proble
     if kind == "link":
         iri = expand_name(v)
         return iri if iri is not None else Problem(f"{v!r} is not an IRI or a name such as wd:Q42")
+    if kind == "coder":
+        return coder_iri(v, case_id)
     raise ValueError(f"unknown column value kind {kind!r}")  # a bug in SHEETS
+
+
+def coder_iri(text: str, case_id: str | None) -> URIRef | Problem:
+    """The coder a coder cell names: a short id is the case's coder cokgid:coder/<case_id>/<id>
+    (the row also states that it is a prov:Agent labelled with the id: `coder_statements`);
+    a path under cokgid: (coder/1a2b3c4d, an imported QDA project's coder) or a full http(s)
+    IRI names a coder stored elsewhere."""
+    v = text.strip()
+    if ABSOLUTE.fullmatch(v):
+        return URIRef(v)
+    if "/" in v:
+        if PATH.fullmatch(v):
+            return COKGID[v]
+        return Problem(f"{v!r} is neither a coder id nor a path such as coder/1a2b3c4d")
+    ident = v.lower()
+    if not SLUG.fullmatch(ident):
+        return Problem(
+            f"{v!r} is not a coder id: lower-case words joined by hyphens, such as coder-a "
+            "(never a person's name)"
+        )
+    if not case_id:
+        return Problem(f"{v!r} needs the row's case_id")
+    return COKGID[f"coder/{_q(case_id)}/{_q(ident)}"]
+
+
+def coder_statements(text: str, coder: URIRef) -> list[Triple]:
+    """What a coder cell holding a short id states about the coder besides naming it."""
+    v = text.strip()
+    if "/" in v or ABSOLUTE.fullmatch(v):
+        return []
+    return [(coder, RDF.type, PROV.Agent), (coder, RDFS.label, Literal(v.lower()))]
 
 
 class _Converter:
@@ -373,6 +406,8 @@ class _Converter:
                     continue
                 if record is not None:
                     triples.append((record, col.predicate, node))
+                    if col.value == "coder" and isinstance(node, URIRef):
+                        triples += coder_statements(v, node)
                     if col.inverse is not None:
                         triples.append((node, col.inverse, record))
         return record, label, triples, columns

@@ -192,6 +192,8 @@ def _ref_text(col: Column, node: Node, case_id: str | None) -> str | None:
             for p in CODE_PREFIXES
             if str(node).startswith(PREFIXES[p])
         ]
+    elif col.value == "coder" and isinstance(node, URIRef):
+        candidates += [str(node).rsplit("/", 1)[-1], iri_text(node), str(node)]
     elif col.value == "link" and isinstance(node, URIRef):
         text = str(node)
         candidates += [f"{p}:{text[len(ns) :]}" for p, ns in PREFIXES.items()

@@ -80,8 +80,8 @@ class Column:
 
     value: text, integer, positive, nonnegative, boolean, year, year-month, date (YYYY,
     YYYY-MM or YYYY-MM-DD), ref (a record of sheet `target`), choice (a word of TABLES
-    [target]), codes (framework construct codes such as cfir22:II.D) or link (any IRI, or a
-    prefixed name such as wd:Q22)."""
+    [target]), codes (framework construct codes such as cfir22:II.D), link (any IRI, or a
+    prefixed name such as wd:Q22) or coder (a coder id: cokgid:coder/<case_id>/<id>)."""
 
     name: str
     help: str
@@ -791,6 +791,16 @@ _SHEET_LIST: tuple[Sheet, ...] = (
                 "ref",
                 "source_locations",
                 required=True,
+            ),
+            Column(
+                "coder",
+                "Who coded it, when coders' agreement is measured (cokg agreement): a short id "
+                f"such as coder-a ({_SLUG_HELP}; never a person's name). One row per finding "
+                "per coder: each coder's finding has its own finding_id, and the quotations "
+                "they coded support each coder's finding.",
+                COKG.coder,
+                "coder",
+                example="coder-a",
             ),
             _LABEL,
             _COMMENT,

@@ -65,7 +65,12 @@ def record_label(node: Node, g: Readable) -> str:
     if ident is None and isinstance(node, URIRef) and node.startswith(COKGID):
         ident = str(node)[len(COKGID) :].rsplit("/", 1)[-1]
     label = f"{word or 'record'} {ident if ident is not None else short(node)}"
-    case = g.value(node, COKG.aboutCase) or g.value(node, COKG.inCase)
+    case = (
+        g.value(node, COKG.aboutCase)
+        or g.value(node, COKG.inCase)
+        or g.value(node, COKG.ratedCase)
+        or g.value(node, COKG.outcomeOfCase)
+    )
     if case is not None and COKG.Case not in types:
         cid: Node | str | None = g.value(case, COKG.caseId)
         if cid is None and isinstance(case, URIRef):
