@@ -328,6 +328,24 @@ def post_update(url: str, sparql: str) -> None:
         resp.read()
 
 
+def remote_store(
+    server: OxigraphServer | VirtuosoServer,
+    graphs: dict[str, Path] | None = None,
+    *,
+    data: bool = True,
+) -> Any:
+    """A RemoteStore on `server`, emptied, then built (the founding data too when `data`) and
+    given `graphs` (graph IRI -> file): what the cross-store tests compare with embedded."""
+    from cokg.store import RemoteStore, build
+
+    server.clear()
+    st = RemoteStore(server.query_url)
+    build(st, include_data=data)
+    if graphs:
+        st.load_files(graphs)
+    return st
+
+
 def running_virtuoso() -> Iterator[VirtuosoServer]:
     """The body of a test module's `virtuoso_server` fixture (module scope: one server per
     file). Fails (never skips) when Virtuoso is missing: a skip must not pass for a pass."""

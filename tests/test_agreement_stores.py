@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from agreement_projects import CASE_TTL, project
-from servers import VirtuosoServer, running_virtuoso
+from servers import VirtuosoServer, remote_store, running_virtuoso
 
 from cokg.agreement import agreement
 from cokg.namespaces import graph_iri
@@ -69,11 +69,7 @@ def virtuoso_server() -> Iterator[VirtuosoServer]:
 @pytest.fixture(scope="module", params=[pytest.param(k, id=k) for k in ("oxigraph", "virtuoso")])
 def remote(request: pytest.FixtureRequest, fixture_files: dict[str, Path]) -> RemoteStore:
     server = request.getfixturevalue(f"{request.param}_server")
-    server.clear()
-    st = RemoteStore(server.query_url)
-    build(st, include_data=False)
-    st.load_files(fixture_files)
-    return st
+    return remote_store(server, fixture_files, data=False)
 
 
 def _normal(answer: QueryAnswer) -> Counter:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from servers import VirtuosoServer, running_virtuoso
+from servers import VirtuosoServer, remote_store, running_virtuoso
 
 from cokg.errors import ParameterError
 from cokg.namespaces import graph_iri
@@ -288,11 +288,7 @@ def virtuoso_server() -> Iterator[VirtuosoServer]:
 @pytest.fixture(scope="module", params=[pytest.param(k, id=k) for k in ("oxigraph", "virtuoso")])
 def remote(request: pytest.FixtureRequest) -> RemoteStore:
     server = request.getfixturevalue(f"{request.param}_server")
-    server.clear()
-    st = RemoteStore(server.query_url)
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
-    return st
+    return remote_store(server, {graph_iri("fixture-ratings-small"): SMALL}, data=False)
 
 
 def _normal(answer: QueryAnswer) -> Counter:

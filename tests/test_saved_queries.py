@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import VirtuosoServer, running_virtuoso
+from servers import VirtuosoServer, remote_store, running_virtuoso
 
 from cokg.errors import ParameterError
 from cokg.namespaces import PREFIXES
@@ -640,10 +640,7 @@ def virtuoso_server() -> Iterator[VirtuosoServer]:
 def remote(request: pytest.FixtureRequest) -> RemoteStore:
     """Each real server in turn, holding the founding dataset."""
     server = request.getfixturevalue(f"{request.param}_server")
-    server.clear()
-    st = RemoteStore(server.query_url)
-    build(st)  # the founding dataset, pushed once per server
-    return st
+    return remote_store(server)  # the founding dataset, pushed once per server
 
 
 # The founding cases are unrated, so the rating queries answer nothing here; they are compared

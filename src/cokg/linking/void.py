@@ -170,7 +170,7 @@ def _describe(store: Store) -> Graph:
         cls = row.terms["class"]
         if not isinstance(cls, URIRef):
             continue  # a class that is a blank node names nothing outside this graph
-        part = URIRef(f"{DATASET}/class/{_key(curie(str(cls)))}")
+        part = URIRef(f"{DATASET}/class/{_key(_name(str(cls)))}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(int(row["entities"]), datatype=XSD.integer)))
@@ -217,7 +217,7 @@ def creators(store: Store) -> list[str]:
 
 
 def _linkset(g: Graph, target: URIRef, target_key: str, predicate: URIRef, links: int) -> None:
-    linkset = URIRef(f"{DATASET}/linkset/{_key(target_key)}/{_key(curie(str(predicate)))}")
+    linkset = URIRef(f"{DATASET}/linkset/{_key(target_key)}/{_key(_name(str(predicate)))}")
     g.add((DATASET, VOID.subset, linkset))
     g.add((linkset, RDF.type, VOID.Linkset))
     g.add((linkset, VOID.subjectsTarget, DATASET))
@@ -237,6 +237,13 @@ def _site(iri: str) -> str:
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9._~:-]+$")
+
+
+def _name(iri: str) -> str:
+    """The prefixed name of an IRI with one of the project's prefixes, else the IRI itself
+    (never `<...>`, which would be percent-encoded brackets in a partition's IRI)."""
+    name = curie(iri)
+    return iri if name.startswith("<") else name
 
 
 def _key(text: str) -> str:
