@@ -4,6 +4,7 @@
     python bench/bench_queries.py --cases 100          # ~100k triples, quicker
     python bench/bench_queries.py --no-rdflib          # cokg's stores only
     python bench/bench_queries.py --growth 95,945,2835 # one-case cost at 100k, 1M, 3M triples
+    python bench/bench_queries.py --growth 95,945 --only outcomes-by-phase  # one query's growth
     python bench/bench_queries.py --profile dense --cases 150    # a densely coded study
     python bench/bench_queries.py --profile sparse --cases 1700  # a sparsely coded survey
 
@@ -259,9 +260,16 @@ def scale(
     return head + _table(mem_runs, disk_runs, naive, timeout)
 
 
-def growth(work: Path, sizes: list[int], repeat: int) -> str:
-    """One-case queries at several store sizes, on disk: the growth exponent of each."""
-    one = [q.name for q in list_queries() if any(p.name == "case" for p in q.params)]
+def growth(work: Path, sizes: list[int], repeat: int, only: set[str] | None = None) -> str:
+    """One-case queries (those named in `only`, else all) at several store sizes, on disk: the
+    growth exponent of each."""
+    one = [
+        q.name
+        for q in list_queries()
+        if any(p.name == "case" for p in q.params) and (only is None or q.name in only)
+    ]
+    if not one:
+        raise SystemExit(f"no one-case query among {sorted(only or ())}")
     times: dict[str, list[float]] = {n: [] for n in one}
     triples: list[int] = []
     for cases in sizes:
@@ -295,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rdflib", action="store_true", help="time cokg's stores only")
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--growth", default=None, help="case counts, e.g. 95,945,2835")
+    ap.add_argument("--only", default=None, help="with --growth: these queries only, e.g. "
+                    "outcomes-by-phase,timeline")  # fmt: skip
     ap.add_argument("--profile", choices=sorted(synthetic.PROFILES), default="founding",
                     help="how densely each case is coded (bench/synthetic.py)")  # fmt: skip
     args = ap.parse_args(argv)
@@ -302,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         if args.growth:
             sizes = [int(s) for s in args.growth.split(",")]
-            print(growth(work, sizes, args.repeat))
+            only = set(args.only.split(",")) if args.only else None
+            print(growth(work, sizes, args.repeat, only))
             return 0
         naive = not args.no_rdflib
         print(scale(work, args.cases, args.repeat, naive, args.rdflib_timeout, args.profile))

@@ -7,7 +7,15 @@ Each case has an innovation with states and a change, a health system and place,
 with role assignments (including external change agents acting before adoption), three phase
 episodes, dated events, findings coded to the real framework concepts, quotations from anonymised
 informants supporting findings, and source locations. Terms are the contract's. Output is
-deterministic for a given --seed. With --format nq each case goes into its own named graph
+deterministic for a given --seed.
+
+Rated profiles also give each case CFIR 2022 construct ratings and an implementation outcome
+(high, mixed or low; cfirout:implementation). "all" rates every construct (48) in each of the
+three phases, "few" five constructs in one phase each; each rating cites one to three of the
+case's findings of its phase. Three constructs (III.D, IV.A, V.D) follow the outcome - rated up
+where it was high, down where it was low - so distinguishing-constructs has something to find;
+the others are drawn at random. The ratings come from their own random stream, so the rest of a
+case is the same with or without them. With --format nq each case goes into its own named graph
 (graph/synthetic-case-<n>) and the shared records (study, source, organisations) into
 graph/synthetic-shared, like data/cases/<id>.ttl and data/organisations.ttl.
 
@@ -25,11 +33,14 @@ from pathlib import Path
 
 from cokg.namespaces import (
     CFIR22,
+    CFIROUT,
     COKG,
     COKGID,
+    DCTERMS,
     FRAME,
     GDOI,
     LOZEAU,
+    PROV,
     RDF,
     RDFS,
     SKOS,
@@ -51,6 +62,22 @@ FRAME_ELEMENTS = ["external-context", "internal-context", "individual-characteri
 LOZEAU_SCENARIOS = ["transformation", "customization", "loose-coupling", "co-optation"]
 CFIR22_CODES = ["I.A", "I.B", "II.A", "II.B", "II.D", "III.A", "III.B", "IV.A", "V.A", "V.B"]
 GDOI_CODES = ["10.1", "10.2", "10.3", "3.1", "3.2", "4.1", "5.2", "6.1"]
+# CFIR 2022's 48 constructs (its five domains I-V; subconstructs such as III.D.1 left out)
+CFIR22_DOMAINS = [("I", 8), ("II", 7), ("III", 11), ("IV", 13), ("V", 9)]  # constructs in each
+CFIR22_CONSTRUCTS = [f"{domain}.{chr(65 + i)}" for domain, n in CFIR22_DOMAINS for i in range(n)]
+# Constructs whose rating follows the case's outcome (what distinguishing-constructs finds).
+SIGNAL_CONSTRUCTS = ["III.D", "IV.A", "V.D"]
+RATING_VALUES = [(COKG.RatingPlus2, "+2"), (COKG.RatingPlus1, "+1"), (COKG.RatingZero, "0"),
+                 (COKG.RatingMinus1, "-1"), (COKG.RatingMinus2, "-2"), (COKG.RatingMixed, "X"),
+                 (COKG.RatingMissing, "missing")]  # fmt: skip
+# middling values commoner, X and missing rare; leaning positive (mean +0.47), so that a
+# construct drawn at random does not land on opposite sides of 0 in the two outcome groups
+RATING_WEIGHTS = [3, 5, 4, 2, 1, 1, 1]
+OUTCOME_LEVELS = [("high", COKG.HighOutcome), ("mixed", COKG.MixedOutcome),
+                  ("low", COKG.LowOutcome)]  # fmt: skip
+# the value indices a signal construct draws from, by outcome level
+SIGNAL_VALUES = {"high": [0, 1], "mixed": [1, 2, 3], "low": [3, 4]}
+RATING_SETS = ("none", "few", "all")
 CHANGE_TYPES = [COKG.Renaming, COKG.FormChange, COKG.TargetGroupChange, COKG.ScopeChange]
 WORDS = [
     "coproduction", "recovery", "peer", "support", "network", "learning", "centre", "community",
@@ -73,16 +100,20 @@ class Profile:
     informants: int
     findings: int
     quotes: int
+    ratings: str = "none"  # one of RATING_SETS: which constructs each case has rated
 
 
-# "founding": shaped like the three founding cases (~1,058 triples a case). "dense": a study
-# coding ~400 quotations a site (~5,000 triples; 150 sites ~0.75M triples). "sparse": a light
-# multi-site survey (~770 triples; 1,700 sites ~1.3M triples). Construct ratings per site are
-# not generated: cokg has no rating model yet.
+# "founding": shaped like the three founding cases (~1,058 triples a case), unrated. "dense": a
+# study coding ~400 quotations a site and rating every construct in every phase (~5,000 triples
+# and 144 ratings, ~1,450 triples; 150 sites ~0.97M triples). "sparse": a light multi-site
+# survey rating five constructs (~770 + ~50 triples; 1,700 sites ~1.4M triples). "rated":
+# founding-shaped cases rated like dense ones (~2,500 triples; 1,000 cases ~2.5M triples), the
+# tier of bench/bench_ratings.py.
 PROFILES = {
     "founding": Profile(informants=6, findings=40, quotes=25),
-    "dense": Profile(informants=12, findings=100, quotes=400),
-    "sparse": Profile(informants=3, findings=30, quotes=10),
+    "dense": Profile(informants=12, findings=100, quotes=400, ratings="all"),
+    "sparse": Profile(informants=3, findings=30, quotes=10, ratings="few"),
+    "rated": Profile(informants=6, findings=40, quotes=25, ratings="all"),
 }
 
 
@@ -105,8 +136,11 @@ def _sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def iter_quads(cases: int, seed: int = 42, profile: str = "founding") -> Iterator[Quad]:
-    """Yield (subject, predicate, object, graph) in N-Triples term syntax; graph None = default."""
+def iter_quads(
+    cases: int, seed: int = 42, profile: str = "founding", ratings: str | None = None
+) -> Iterator[Quad]:
+    """Yield (subject, predicate, object, graph) in N-Triples term syntax; graph None = default.
+    `ratings` (one of RATING_SETS) overrides the profile's."""
     rng = random.Random(seed)
     shared = _iri(graph_iri("synthetic-shared"))
     a = _iri(RDF.type)
@@ -124,8 +158,18 @@ def iter_quads(cases: int, seed: int = 42, profile: str = "founding") -> Iterato
         yield country, _iri(COKG.placeType), _lit("country"), shared
 
     shape = PROFILES[profile]
+    rated = shape.ratings if ratings is None else ratings
+    if rated not in RATING_SETS:
+        raise ValueError(f"ratings must be one of {', '.join(RATING_SETS)}, not {rated!r}")
+    raters = [_iri(COKGID[f"coder/synthetic-rater-{i}"]) for i in (1, 2)]
+    if rated != "none":
+        for i, rater in enumerate(raters, 1):
+            yield rater, a, _iri(PROV.Agent), shared
+            yield rater, _iri(RDFS.label), _lit(f"Synthetic rater {i}"), shared
     for c in range(1, cases + 1):
         yield from _case(rng, c, study, source, shared, shape)
+        if rated != "none":
+            yield from _ratings(random.Random(f"{seed}-ratings-{c}"), c, shape, rated, raters)
 
 
 def _case(
@@ -345,14 +389,74 @@ def _case(
         yield t(q, COKG.supports, findings[(i * 7) % (shape.findings - 5)])
 
 
+def _ratings(
+    rng: random.Random, c: int, shape: Profile, rated: str, raters: list[str]
+) -> Iterator[Quad]:
+    """The case's outcome on implementation and its construct ratings, in the case's graph.
+    "all": every construct in each phase; "few": five constructs (the signal ones first), each
+    in one phase. Case c % 10 == 0 has a second rater on its first signal rating."""
+    cid = f"synthetic-{c:05d}"
+    g = _iri(graph_iri(f"synthetic-case-{c}"))
+    case = _iri(COKGID[f"case/{cid}"])
+
+    def t(s: str, p: object, o: str) -> Quad:
+        return s, _iri(p), o, g
+
+    level, level_iri = rng.choice(OUTCOME_LEVELS)
+    outcome = _iri(COKGID[f"outcome/{cid}/implementation"])
+    yield t(outcome, RDF.type, _iri(COKG.CaseOutcome))
+    yield t(outcome, COKG.outcomeOfCase, case)
+    yield t(outcome, COKG.outcomeAspect, _iri(CFIROUT.implementation))
+    yield t(outcome, COKG.outcomeLevel, _iri(level_iri))
+    yield t(outcome, COKG.rater, raters[0])
+    yield t(outcome, DCTERMS.created, _lit("2021-06-01", XSD.date))
+
+    if rated == "all":
+        plan = [(k, phase) for k in CFIR22_CONSTRUCTS for phase in PHASES]
+    else:
+        others = [k for k in CFIR22_CONSTRUCTS if k not in SIGNAL_CONSTRUCTS]
+        chosen = SIGNAL_CONSTRUCTS + rng.sample(others, 5 - len(SIGNAL_CONSTRUCTS))
+        plan = [(k, rng.choice(PHASES)) for k in chosen]
+    first_signal = True
+    for k, (phase_name, phase) in plan:
+        signal = k in SIGNAL_CONSTRUCTS
+        extra = signal and first_signal and c % 10 == 0
+        first_signal = first_signal and not signal
+        for r, rater in enumerate(raters[: 2 if extra else 1], 1):
+            if signal:
+                value, notation = RATING_VALUES[rng.choice(SIGNAL_VALUES[level])]
+            else:
+                value, notation = rng.choices(RATING_VALUES, RATING_WEIGHTS)[0]
+            rating = _iri(COKGID[f"rating/{cid}/{k}-{phase_name}-{r}"])
+            yield t(rating, RDF.type, _iri(COKG.ConstructRating))
+            yield t(rating, COKG.ratedCase, case)
+            yield t(rating, COKG.ratedConstruct, _iri(CFIR22[k]))
+            yield t(rating, COKG.ratedPhase, _iri(phase))
+            yield t(rating, COKG.ratingValue, _iri(value))
+            yield t(rating, COKG.rater, rater)
+            yield t(rating, DCTERMS.created, _lit("2021-05-01", XSD.date))
+            yield t(rating, COKG.rationale, _lit(f"Rated {k} {notation} in {phase_name}."))
+            # findings of the rating's phase (finding i is in phase PHASES[i % 3], see _case)
+            same_phase = [i for i in range(1, shape.findings + 1) if PHASES[i % 3][1] == phase]
+            for i in rng.sample(same_phase, rng.randint(1, 3)):
+                yield t(rating, COKG.justifiedBy, _iri(COKGID[f"finding/{cid}/f{i}"]))
+
+
 def write(
-    out: Path, *, cases: int, seed: int = 42, fmt: str = "nt", profile: str = "founding"
+    out: Path,
+    *,
+    cases: int,
+    seed: int = 42,
+    fmt: str = "nt",
+    profile: str = "founding",
+    ratings: str | None = None,
 ) -> int:
-    """Write the synthetic data to `out` (N-Triples or N-Quads); return the number of lines."""
+    """Write the synthetic data to `out` (N-Triples or N-Quads); return the number of lines.
+    `ratings` (one of RATING_SETS) overrides the profile's."""
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with out.open("w", encoding="utf-8") as fh:
-        for s, p, o, g in iter_quads(cases, seed, profile):
+        for s, p, o, g in iter_quads(cases, seed, profile, ratings):
             if fmt == "nq" and g is not None:
                 fh.write(f"{s} {p} {o} {g} .\n")
             else:
@@ -367,12 +471,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="founding",
                         help="how densely each case is coded")  # fmt: skip
+    parser.add_argument("--ratings", choices=RATING_SETS, default=None,
+                        help="rated constructs per case (default: the profile's)")  # fmt: skip
     parser.add_argument("--format", choices=["nt", "nq"], default=None,
                         help="default: from the --out suffix (.nq -> nq), else nt")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench/out/synthetic.nt"))
     args = parser.parse_args(argv)
     fmt = args.format or ("nq" if args.out.suffix == ".nq" else "nt")
-    n = write(args.out, cases=args.cases, seed=args.seed, fmt=fmt, profile=args.profile)
+    n = write(args.out, cases=args.cases, seed=args.seed, fmt=fmt, profile=args.profile,
+              ratings=args.ratings)  # fmt: skip
     print(f"wrote {n} statements for {args.cases} cases to {args.out}", file=sys.stderr)
     return 0
 

@@ -16,6 +16,10 @@ upper case, plainTextPath as internal://, relative:// against basePath, a bare m
 (in a lower-case `sources/` folder) and inline PlainTextContent, an annotation and notes.
 
 `hostile_project(tmp_path, kind)` writes one broken or hostile variant (see HOSTILE).
+
+`build_small_project(tmp_path, sources=..., cases=..., codings=...)` writes a small project
+from tables the test gives (the construct-rating tests: codes named with a rating, rating codes
+under a construct's code, case variables).
 """
 
 from __future__ import annotations
@@ -942,3 +946,102 @@ def hostile_project(tmp_path: Path, kind: str) -> Hostile:
         path.write_bytes(data[: len(data) // 2])
         names = "study.qdpx"
     return Hostile(path, names)
+
+
+# --- small projects for the construct-rating tests ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmallCoding:
+    """One code applied to one phrase by one user, at one time (a selection of its own)."""
+
+    source: str  # the source's name
+    phrase: str  # the text coded: found in the source's text
+    code: str  # the code's path of names, "/" between them ("Relative Advantage/+2")
+    user: str  # the user's name
+    when: str = "2023-03-01T10:00:00Z"  # Coding@creationDateTime
+
+
+def build_small_project(
+    tmp_path: Path,
+    *,
+    sources: dict[str, str],
+    cases: dict[str, tuple[str, ...]],
+    codings: tuple[SmallCoding, ...] = (),
+    codes: tuple[str, ...] = (),
+    case_values: dict[str, tuple[tuple[str, str, str], ...]] | None = None,
+    name: str = "Rated sites study",
+    filename: str = "rated.qdpx",
+) -> Path:
+    """A small .qdpx as QualCoder 3.5 writes it (offsets in code points, texts as internal
+    files): `sources` (name -> text, LF line ends), `cases` (case name -> source names), the
+    codes of `codes` and of `codings` (paths; each parent made once, before its children, in
+    the order first named), and `case_values` (case name -> (variable, REFI-QDA type, value as
+    written)). GUIDs are gid("small:" + what they name)."""
+    root = ET.Element(
+        "Project",
+        {"name": name, "origin": "QualCoder 3.5", "creationDateTime": "2023-01-10T08:00:00Z"},
+    )
+    users = _sub(root, "Users")
+    for user in dict.fromkeys(c.user for c in codings):
+        _sub(users, "User", guid=gid(f"small:user:{user}"), name=user)
+    book = _sub(_sub(root, "CodeBook"), "Codes")
+    made: dict[str, ET.Element] = {}
+    for path in (*codes, *(c.code for c in codings)):
+        parts = path.split("/")
+        for i in range(len(parts)):
+            sub = "/".join(parts[: i + 1])
+            if sub not in made:
+                parent = made["/".join(parts[:i])] if i else book
+                made[sub] = _sub(
+                    parent, "Code", guid=gid(f"small:code:{sub}"), name=parts[i], isCodable="true"
+                )
+    values = case_values or {}
+    kinds = {v: k for pairs in values.values() for v, k, _ in pairs}
+    variables = _sub(root, "Variables")
+    for variable, kind in kinds.items():
+        _sub(
+            variables,
+            "Variable",
+            guid=gid(f"small:var:{variable}"),
+            name=variable,
+            typeOfVariable=kind,
+        )
+    cases_el = _sub(root, "Cases")
+    for case, members in cases.items():
+        el = _sub(cases_el, "Case", guid=gid(f"small:case:{case}"), name=case)
+        for variable, kind, value in values.get(case, ()):
+            vv = _sub(el, "VariableValue")
+            _sub(vv, "VariableRef", targetGUID=gid(f"small:var:{variable}"))
+            _sub(vv, _VALUE_ELEMENT[kind], value)
+        for source in members:
+            _sub(el, "SourceRef", targetGUID=gid(f"small:source:{source}"))
+    sources_el = _sub(root, "Sources")
+    members_out: dict[str, bytes] = {}
+    for source, text in sources.items():
+        guid = gid(f"small:source:{source}")
+        el = _sub(
+            sources_el, "TextSource", guid=guid, name=source, plainTextPath=f"internal://{guid}.txt"
+        )
+        members_out[f"Sources/{guid}.txt"] = text.encode("utf-8")
+        for i, c in enumerate(x for x in codings if x.source == source):
+            start = text.index(c.phrase)
+            sel = _sub(
+                el,
+                "PlainTextSelection",
+                guid=gid(f"small:sel:{source}:{i}"),
+                name=c.phrase,
+                startPosition=str(start),
+                endPosition=str(start + len(c.phrase)),
+                creatingUser=gid(f"small:user:{c.user}"),
+                creationDateTime=c.when,
+            )
+            coding = _sub(
+                sel,
+                "Coding",
+                guid=gid(f"small:coding:{source}:{i}"),
+                creatingUser=gid(f"small:user:{c.user}"),
+                creationDateTime=c.when,
+            )
+            _sub(coding, "CodeRef", targetGUID=gid(f"small:code:{c.code}"))
+    return write_qdpx(tmp_path / filename, "project.qde", serialise(root, PROJECT_NS), members_out)

@@ -23,3 +23,25 @@ def rewrite(csv_file: Path, row: int, column: str, value: str) -> None:
     rows[row - 1][rows[0].index(column)] = value
     with csv_file.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
+
+
+def write_book(path: Path, sheets: dict[str, list[dict[str, object]]]) -> Path:
+    """An .xlsx workbook filled as a steward fills the template: each sheet's header is its
+    columns in template order, each row a dict of cells (a missing column is a blank cell; a
+    value is written as given, so a number stays a number cell, as a spreadsheet makes it)."""
+    from openpyxl import Workbook
+
+    from cokg.template import SHEETS
+
+    wb = Workbook()
+    wb.active.title = "README"
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        columns = [c.name for c in SHEETS[name].columns]
+        ws.append(columns)
+        for row in rows:
+            unknown = set(row) - set(columns)
+            assert not unknown, f"no such column on sheet {name}: {unknown}"
+            ws.append([row.get(c) for c in columns])
+    wb.save(path)
+    return path

@@ -22,8 +22,11 @@ from cokg.store import MemoryStore, build, source_files
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import synthetic
 
-BY_CASE = [q.name for q in list_queries() if q.page_by]
-TOTALS = [q.name for q in list_queries() if q.total]
+# paged by rows, case by case; a pivoted listing paged by case pages by whole cases (its
+# columns) instead: tests/test_construct_matrix_paging.py
+BY_CASE = [q.name for q in list_queries() if q.page_by and q.pivot is None]
+WHOLE_CASES = [q.name for q in list_queries() if q.page_by and q.pivot is not None]
+TOTALS = [q.name for q in list_queries() if q.total and q.pivot is None]
 CASES = 40
 
 
@@ -32,6 +35,13 @@ def test_the_dense_listings_page_by_case() -> None:
     # whole than a case at a time
     assert set(BY_CASE) == {"quotations", "evidence-gaps", "timeline", "organisation-roles"}
     assert set(TOTALS) == set(BY_CASE)
+    # the case-by-construct matrix, whose columns are cases: a page is a set of whole cases,
+    # counted per case by its total query
+    assert WHOLE_CASES == ["construct-matrix"]
+    for name in WHOLE_CASES:
+        query = get_query(name)
+        assert query.paged and query.total is not None
+        assert get_query(query.total).returns == ("case_id", "total")
     for name in BY_CASE:
         order = get_query(name).body.split("ORDER BY", 1)[1].split()
         assert order[0] == "?case_number", f"{name}: rows must come in case-number order"

@@ -93,6 +93,8 @@ def test_type_a_query_run_it_see_the_table_nothing_leaves_the_machine(  # type: 
     page.add_init_script(CSP_WATCH)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
 
     page.goto(server + "/editor")
     assert page.title() == "Query editor · cokg"
@@ -147,4 +149,12 @@ def test_type_a_query_run_it_see_the_table_nothing_leaves_the_machine(  # type: 
     assert ("GET", "/editor/prefixes.json") in sent
     assert page.evaluate("window.__cspViolations") == []
     assert errors == []
+    # nor does any visible link lead away (YASGUI's help button points at its maker's site)
+    visible_away = page.evaluate(
+        """() => [...document.querySelectorAll('a[href]')]
+            .filter(a => a.offsetParent !== null && new URL(a.href).origin !== location.origin)
+            .map(a => a.href)"""
+    )
+    assert visible_away == []
+    assert missing == []  # not even the favicon
     page.close()

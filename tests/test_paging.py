@@ -172,8 +172,10 @@ def test_bad_limit_or_offset(founding: MemoryStore, limit: Any, offset: Any) -> 
 
 
 def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
-    pivoted = [q.name for q in list_queries() if q.pivot is not None]
-    assert pivoted and all(not q.paged for q in list_queries() if q.pivot is not None)
+    # a pivoted query pages only by whole cases (`page_by: case`); the others need every row
+    pivoted = [q for q in list_queries() if q.pivot is not None]
+    assert pivoted and all(q.paged is (q.page_by is not None) for q in pivoted)
+    assert {q.name for q in pivoted if q.paged} == {"construct-matrix"}
     with pytest.raises(ParameterError, match=r"cross-case is not paged .*pivoted"):
         run_query("cross-case", store=founding, limit=5)
     with pytest.raises(ParameterError, match="not paged"):
@@ -190,6 +192,12 @@ HEADER = "#+ summary: A test query\n"
         pytest.param("", True, id="default"),
         pytest.param("#+ page: false\n", False, id="page-false"),
         pytest.param("#+ pivot: row=s col=s value=s\n", False, id="pivot"),
+        pytest.param(
+            "#+ params:\n#+   - name: case\n#+     type: case\n#+     var: s\n"
+            "#+ pivot: row=s col=s value=s\n#+ page_by: case\n",
+            True,
+            id="pivot-by-case",
+        ),
     ],
 )
 def test_page_header(tmp_path: Path, header: str, paged: bool) -> None:

@@ -149,3 +149,30 @@ def test_the_demo_step_ingests_and_shows_the_example(
     assert text.count("ingested examples/rated-sites/") == 6
     assert "--- construct-matrix phase=adoption: 45 rows" in text
     assert "--- distinguishing-constructs phase=adoption: 4 rows" in text
+    # Agreement of the two analysts over the ten quotations (one unit each), by hand:
+    # culture A 5, B 6 (B adds Cedar Q2): p_o 9/10, p_e .5*.6 + .5*.4 = .5, kappa .8;
+    #   alpha 1 - (n-1) o01 / (n0 n1) = 1 - 19*1/(9*11) = 80/99 = .808
+    # leaders A 5, B 3 (B leaves Cedar Q2, Elder Q2): p_o 8/10, p_e .5*.3 + .5*.7 = .5, kappa .6;
+    #   alpha 1 - 19*2/(12*8) = .604
+    # planning A 0, B 1 (Elder Q2): p_o 9/10, p_e 0*.1 + 1*.9 = .9, kappa 0
+    # overall 26/30 = 86.7%; pooled kappa (26/30 - 1.9/3) / (1 - 1.9/3) = 7/11 = .636
+    assert "--- cokg agreement --coders 'analyst A (FICTIONAL),analyst B (FICTIONAL)'" in text
+    assert "2 disagreements:" in text
+    # the numbers, from the store the step filled (the printed table wraps with the terminal)
+    from cokg.agreement import agreement
+    from cokg.store import open_for_reading
+
+    with open_for_reading(store) as st:
+        report = agreement(st, coders=["analyst A (FICTIONAL)", "analyst B (FICTIONAL)"])
+    got = {c.label: (c.agreement, c.kappa.value, c.alpha.value) for c in report.codes if c.kappa}
+    want = {
+        "Welcoming culture": (90.0, 0.8, 80 / 99),  # per cent
+        "Leadership backing": (80.0, 0.6, 1 - 38 / 96),
+        "Planning the tables": (90.0, 0.0, 1 - 19 * 1 / (19 * 1)),  # n0 19, n1 1: alpha 0
+    }
+    assert set(got) == set(want)
+    for label, values in want.items():
+        for g, w in zip(got[label], values, strict=True):
+            assert (g is None) if w is None else abs(g - w) < 1e-9, (label, got[label])
+    assert report.agreement is not None and abs(report.agreement - 2600 / 30) < 1e-9
+    assert report.kappa is not None and abs(report.kappa.value - 7 / 11) < 1e-9

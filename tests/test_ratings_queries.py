@@ -129,6 +129,17 @@ def test_matrix_of_another_scheme_is_empty(rated: MemoryStore) -> None:
         run_query("construct-matrix", store=rated, scheme="cfir-2030")
 
 
+def test_matrix_of_one_case_is_its_column(rated: MemoryStore) -> None:
+    answer = run_query("construct-matrix", store=rated, case="91", phase="adoption")
+    # A's adoption ratings, only III.D citing findings (fa1, fa2: Q1, Q2 and Q1, Q3)
+    assert [(r["notation"], r["cell"]) for r in answer] == [
+        ("III.D", "+2 (2 f, 3 q)"), ("III.E", "+1 (0 f, 0 q)"), ("III.F", "+1 (0 f, 0 q)"),
+        ("III.G", "0 (0 f, 0 q)"), ("IV.A", "-1 (0 f, 0 q)"), ("V.D", "+2 (0 f, 0 q)"),
+    ]  # fmt: skip
+    # without a phase, A's implementation (III.D, V.A) and unphased (II.B) ratings too
+    assert len(run_query("construct-matrix", store=rated, case="fx-site-a")) == 6 + 2 + 1
+
+
 # --- distinguishing-constructs -------------------------------------------------------------------
 
 
@@ -264,6 +275,9 @@ RUNS = [
     ("distinguishing-constructs", {"phase": "adoption"}),
     ("distinguishing-constructs", {}),
     ("rating-evidence", {"construct": "cfir22:III.D"}),
+    ("case-ratings", {}),  # internal: the rating networks (cokg.analyse)
+    ("case-outcomes", {}),
+    ("construct-matrix-total", {}),  # internal: construct-matrix's page totals
 ]
 # Known limitation: on Virtuoso 7 distinguishing-constructs loses rows (III.G and IV.A of the
 # adoption answer above) - its engine evaluates the means of the aggregated subquery wrongly -

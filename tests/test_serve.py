@@ -616,6 +616,15 @@ def test_stylesheet(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
 
 
+def test_favicon_is_served_and_linked(client: TestClient) -> None:
+    # browsers ask for /favicon.ico whatever the page says; both answer with the same icon
+    for path in ("/favicon.svg", "/favicon.ico"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
+        assert r.text.startswith("<svg") and "<script" not in r.text
+    assert '<link rel="icon" href="/favicon.svg"' in client.get("/").text
+
+
 def test_status(client: TestClient) -> None:
     doc = client.get("/status").json()
     assert doc["workers"] == 2 and doc["timeout_s"] == TIMEOUT and doc["result_limit"] == 5000

@@ -14,7 +14,8 @@ Stores: `open_store`, `open_for_reading`, `build`, `Store`. Queries: `list_queri
 `get_query`, `run_query`, `run_sparql`, `run_checks`. Stewards: `validate_files` (the
 function `cokg.validate.validate`: the package attribute `validate` is its module),
 `validate_store`, `ingest`, `retract`, `list_graphs`. Linking: `export`, `export_to`.
-Analysis: `networks`, `timeline`, `paths_to_adoption`, `build_report`. Errors: `CokgError`
+Analysis: `networks`, `rating_network`, `timeline`, `paths_to_adoption`, `agreement` (coder
+agreement), `build_report`. Errors: `CokgError`
 and its subclasses.
 """
 
@@ -55,6 +56,8 @@ _LAZY: dict[str, str] = {
     "networks": "cokg.analyse",
     "timeline": "cokg.analyse",
     "paths_to_adoption": "cokg.analyse",
+    "rating_network": "cokg.analyse",
+    "agreement": "cokg.agreement",
     "build_report": "cokg.report",
     # errors
     "CokgError": "cokg.errors",
@@ -78,6 +81,7 @@ __all__ = [
     "StoreError",
     "ValidationFailed",
     "__version__",
+    "agreement",
     "build",
     "build_report",
     "export",
@@ -90,6 +94,7 @@ __all__ = [
     "open_for_reading",
     "open_store",
     "paths_to_adoption",
+    "rating_network",
     "retract",
     "run_checks",
     "run_query",
@@ -100,7 +105,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at run time
-    from cokg.analyse import networks, paths_to_adoption, timeline
+    from cokg.agreement import agreement
+    from cokg.analyse import networks, paths_to_adoption, rating_network, timeline
     from cokg.errors import (
         CokgError,
         InputError,

@@ -136,6 +136,76 @@ def case_construct_graph(
     return g
 
 
+def _score(term: object) -> int | None:
+    return None if term is None else int(str(term))
+
+
+def rating_network(
+    store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
+) -> nx.Graph:
+    """Bipartite case–construct graph of the construct ratings (CFIR's +2 … -2, X, missing).
+
+    One edge per rated (case, construct): `valence` is the mean score of its numeric ratings
+    (every rater, and every phase unless `phase` narrows them), `weight` its magnitude, so
+    that layouts pull strongly rated constructs close whichever way they bore; `sign` is +1,
+    -1 or 0; `ratings` lists every rating as "phase: value (rater)"; `mixed` counts X ratings,
+    `findings` the findings cited. A pair rated only X gets an edge of weight 0 (a mixed
+    influence is an influence); a pair rated only "missing" gets none (the data said nothing).
+    Case nodes carry their outcome levels (`outcome`, e.g. "implementation: high")."""
+    _check_phase(phase)
+    wanted = set(schemes) if schemes is not None else None
+    g = nx.Graph(name=f"case-construct ratings ({phase or 'all phases'})")
+    pairs: dict[tuple[str, str], list[Mapping[str, Node | None]]] = defaultdict(list)
+    for row in _select(store, "case-ratings"):
+        if phase is not None and _s(row.get("phase")) != phase:
+            continue
+        if wanted is not None and _s(row.get("scheme")) not in wanted:
+            continue
+        case, concept = str(row["case"]), str(row["concept"])
+        if case not in g:
+            g.add_node(
+                case,
+                kind="case",
+                label=_s(row.get("case_label")) or str(row["case_id"]),
+                case_id=str(row["case_id"]),
+                bipartite=0,
+            )
+        if concept not in g:
+            g.add_node(concept, bipartite=1, **_concept_attrs(row))
+        pairs[case, concept].append(row)
+    for (case, concept), rows in pairs.items():
+        values = [str(r["rating"]) for r in rows]
+        if all(v == "missing" for v in values):
+            continue
+        scores = [s for s in (_score(r.get("score")) for r in rows) if s is not None]
+        mean = sum(scores) / len(scores) if scores else 0.0
+        g.add_edge(
+            case,
+            concept,
+            valence=mean,
+            weight=abs(mean),
+            sign=(mean > 0) - (mean < 0),
+            ratings="; ".join(
+                f"{_s(r.get('phase')) or 'case'}: {r['rating']}"
+                + (f" ({r['rater']})" if r.get("rater") is not None else "")
+                for r in rows
+            ),
+            mixed=values.count("X"),
+            findings=sum(int(str(r["findings"])) for r in rows),
+        )
+    # nodes of pairs rated only "missing" stay out, like their edges
+    g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])
+    # dict keys, not a list: two judges giving the same level are said once
+    levels: dict[str, dict[str, None]] = defaultdict(dict)
+    for row in _select(store, "case-outcomes"):
+        name = _s(row.get("outcome_notation")) or _s(row.get("outcome_label")) or "outcome"
+        levels[str(row["case"])][f"{name}: {row['level']}"] = None
+    for case, named in levels.items():
+        if case in g:
+            g.nodes[case]["outcome"] = "; ".join(named)
+    return g
+
+
 def construct_cooccurrence(
     store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
 ) -> nx.Graph:
@@ -407,6 +477,14 @@ def networks(store: Store) -> dict[str, nx.Graph]:
         "construct-cooccurrence": construct_cooccurrence(store),
         "organisation-roles": organisation_role_network(store),
     }
+    # rating networks only where there are ratings (the founding dataset has none)
+    rated = rating_network(store)
+    if rated.number_of_edges():
+        out["case-construct-ratings"] = rated
+        for phase in PHASE_NAMES:
+            by_phase = rating_network(store, phase=phase)
+            if by_phase.number_of_edges():
+                out[f"case-construct-ratings-{phase}"] = by_phase
     for case in cases(store):
         out[f"events-{case.case_id}"] = event_precedence(store, case.case_id)
     return out

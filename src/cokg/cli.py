@@ -190,15 +190,24 @@ def _limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-_format_option = click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(_QUERY_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+def _format_choice(
+    formats: list[str], *, default: str | None = "table", help: str = "Output format."
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format / -f over the given formats (`query` adds xlsx, which `sparql` does not write)."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(formats),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+_format_option = _format_choice(_QUERY_FORMATS)
+# A file's suffix names its format when --format is not given (`--out matrix.xlsx`).
+_FORMAT_BY_SUFFIX = {".xlsx": "xlsx", ".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "md"}
 
 
 @cli.command("queries")
@@ -228,7 +237,22 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
     metavar="KEY=VALUE",
     help="A query parameter (repeatable), e.g. --param phase=implementation.",
 )
-@_format_option
+@_format_choice(
+    [*_QUERY_FORMATS, "xlsx"],
+    default=None,
+    help="Output format (default: from the --out file's suffix, else table). xlsx writes a "
+    "workbook (matrix, rows, about sheets) and needs --out.",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Write to FILE instead of standard output, every row unless --limit is given "
+    "(required for xlsx).",
+)
 @click.option("--long", "long_format", is_flag=True, help="Long format even for pivoted queries.")
 @_read_options
 @_limit_options
@@ -244,7 +268,8 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 def query_cmd(
     name: str,
     params: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
+    out: str | None,
     long_format: bool,
     store_path: str | None,
     endpoint: str | None,
@@ -257,10 +282,16 @@ def query_cmd(
     """Run the saved query NAME (see `cokg queries`).
 
     A long listing shown as a table (or md) prints one page, with a line under it saying which
-    rows of how many and how to get the next page; csv, tsv and json print every row unless
-    --limit or --offset is given (the page line then goes to stderr)."""
+    rows of how many and how to get the next page; csv, tsv, json and xlsx give every row unless
+    --limit or --offset is given (the page line then goes to stderr).
+
+    `--format xlsx --out FILE.xlsx` writes a workbook to annotate: the pivoted table (sheet
+    matrix), the long rows (rows), and what was asked (about). A workbook is never written to
+    standard output, even a redirected one: give --out."""
+    from pathlib import Path
+
     from cokg.errors import ParameterError
-    from cokg.formats import render, render_page_note
+    from cokg.formats import render, render_answer_written, render_page_note
     from cokg.query import get_query, page_size, run_query
 
     given: dict[str, str] = {}
@@ -269,10 +300,15 @@ def query_cmd(
         if not sep or not key.strip():
             raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
         given[key.strip()] = value
+    fmt = fmt or (out and _FORMAT_BY_SUFFIX.get(Path(out).suffix.lower())) or "table"
+    if fmt == "xlsx" and not out:
+        # Checked before the query runs: a workbook's bytes on a terminal are no use to anyone.
+        raise ParameterError("--format xlsx writes a workbook file: give --out FILE.xlsx")
     limit, offset = _page_options(limit_text, offset_text, all_rows)
     query = get_query(name)
     asked = limit is not None  # a page size given, not the default one
-    if limit is None and not all_rows and fmt in _PAGED_FORMATS and query.paged:
+    # A page by default only for people at a terminal; a file gets every row unless asked.
+    if limit is None and not all_rows and fmt in _PAGED_FORMATS and query.paged and not out:
         limit = page_size() or None
     answer = run_query(
         query,
@@ -283,8 +319,24 @@ def query_cmd(
         offset=offset,
         **given,
     )
-    click.echo(render(answer, fmt, long=long_format), nl=False)
-    _page_note(render_page_note(answer, limit if asked else None), fmt)
+    note = render_page_note(answer, limit if asked else None)
+    if out is None:
+        click.echo(render(answer, fmt, long=long_format), nl=False)
+        _page_note(note, fmt)
+        return
+    if fmt == "xlsx":
+        from cokg.query import write_workbook
+
+        source = endpoint or store_path or "the default store (.cokg/store, or $COKG_STORE)"
+        write_workbook(answer, Path(out), long=long_format, source=source)
+    else:
+        try:
+            Path(out).write_text(render(answer, fmt, long=long_format), encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"cannot write: {exc.strerror or exc}", file=out) from None
+    click.echo(render_answer_written(answer, out), nl=False, err=True)
+    if note:  # stdout holds nothing here, so the page line joins the written line on stderr
+        click.echo(note, err=True)
 
 
 # Formats for people, paged by default; csv, tsv and json go to programs and print every row.

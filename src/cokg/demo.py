@@ -191,6 +191,7 @@ def _step_rated_example() -> StepResult:
     """The FICTIONAL rated example (examples/rated-sites): ingested after the founding build,
     report and analyses, which it leaves untouched; then the rating queries on it."""
     from cokg import paths
+    from cokg.agreement import agreement, render_agreement
     from cokg.formats import render
     from cokg.ingest import ingest
     from cokg.query import run_query
@@ -205,6 +206,11 @@ def _step_rated_example() -> StepResult:
         answer = run_query(name, store=_STORE, phase="adoption")
         lines += ["", f"--- {name} phase=adoption: {len(answer)} rows"]
         lines += render(answer, "table", width=150).splitlines()
+    # the two fictional analysts coded the same quotations: how far do they agree?
+    coders = ["analyst A (FICTIONAL)", "analyst B (FICTIONAL)"]
+    report = agreement(_STORE, coders=coders)
+    lines += ["", f"--- cokg agreement --coders '{','.join(coders)}'"]
+    lines += render_agreement(report, "table").splitlines()
     return StepResult(lines)
 
 
@@ -220,7 +226,7 @@ STEPS: list[Step] = [
     Step("cross-case analysis (cokg analyse)", _step_analyse),
     Step("the cross-case report (cokg report)", _step_report),
     Step(
-        "a FICTIONAL rated example (cokg ingest examples/rated-sites, rating queries)",
+        "a FICTIONAL rated example (cokg ingest examples/rated-sites, rating queries, agreement)",
         _step_rated_example,
     ),
 ]

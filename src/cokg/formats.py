@@ -363,8 +363,12 @@ def render_analysis(summary: AnalysisSummary) -> str:
 
 
 def render_report(result: ReportResult) -> str:
-    """`cokg report`: where the report was written."""
-    return _lines([f"report: {result.html}", f"markdown: {result.markdown}"])
+    """`cokg report`: where the report was written (and, when the store holds construct
+    ratings, how many rating heatmaps it has)."""
+    out = [f"report: {result.html}", f"markdown: {result.markdown}"]
+    if result.heatmaps:
+        out.append(f"rating heatmaps: {len(result.heatmaps)} (section Construct ratings)")
+    return _lines(out)
 
 
 def render_ingest(report: IngestReport) -> str:
@@ -411,6 +415,16 @@ def render_graphs(infos: Sequence[GraphInfo]) -> str:
 def render_written(files: Iterable[str | Path]) -> str:
     """Files a command wrote (`cokg template`, `cokg queries --write-catalog`), one a line."""
     return _lines(f"wrote {f}" for f in files)
+
+
+def render_answer_written(answer: QueryAnswer, out: str | Path) -> str:
+    """`cokg query --out FILE`: the file written and how many rows (triples) it holds."""
+    if answer.kind == "ask":
+        return _lines([f"wrote {out} (a boolean: {'true' if answer.boolean else 'false'})"])
+    n, what = (
+        (len(answer.triples), "triple") if answer.kind == "graph" else (len(answer.rows), "row")
+    )
+    return _lines([f"wrote {out} ({n:,} {what}{'' if n == 1 else 's'})"])
 
 
 def render_case_export(export: Any) -> str:
@@ -460,6 +474,7 @@ __all__ = [
     "ntriples",
     "render",
     "render_analysis",
+    "render_answer_written",
     "render_build",
     "render_constructs",
     "render_exported",

@@ -5,22 +5,25 @@ summary that `cokg analyse` and `make demo` print (`summarise`, rendered by
 Tables come from the saved queries (so the report shows exactly what a researcher gets from
 `cokg query`), networks from `cokg.analyse`, figures from matplotlib (SVG inlined into the
 HTML, PNG and SVG written beside it). matplotlib is imported when the first figure is drawn,
-so the summary does not pay for it.
+so the summary does not pay for it. A store with construct ratings also gets a ratings
+section (heatmaps from construct-matrix, distinguishing-constructs tables); one without, none.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cokg import __version__, analyse
-from cokg.query import QueryAnswer, pivot, run_query
+from cokg.namespaces import CFIROUT
+from cokg.query import QueryAnswer, get_query, pivot, run_query
 from cokg.store import Store
-from cokg.vocabulary import PHASE_NAMES
+from cokg.vocabulary import OUTCOME_LEVELS, PHASE_NAMES
 
 Progress = Callable[[str], None]
 
@@ -87,6 +90,7 @@ class ReportResult:
     markdown: Path
     figures: list[Figure] = field(default_factory=list)
     networks: list[Path] = field(default_factory=list)
+    heatmaps: list[Figure] = field(default_factory=list)  # the rating heatmaps (also in figures)
 
 
 # --- the cross-case summary ------------------------------------------------------------
@@ -271,6 +275,373 @@ def construct_network_figure(store: Store, out_dir: Path, *, phase: str | None =
     return Figure(stem, title, svg, png, tuple(labels))
 
 
+# --- construct ratings ------------------------------------------------------------------
+
+
+# A diverging scale for the scored ratings, strong red through a neutral grey to strong green;
+# a mean between two scores (several raters) is interpolated between its neighbours.
+VALENCE_COLOURS: dict[int, str] = {
+    -2: "#b2182b",
+    -1: "#f09a9a",
+    0: "#e6e6e6",
+    1: "#9fd49a",
+    2: "#1b7837",
+}
+MIXED_COLOUR = "#8c6bb1"  # X: purple, off the red-grey-green scale - an influence with no valence
+MISSING_HATCH = "///"  # missing: hatched white - the data said nothing, which a 0 does not mean
+NOT_RATED_COLOUR = "#ffffff"
+INK, INK_LIGHT = "#1d2733", "#ffffff"
+GRID, HATCH_EDGE = "#cfcfcf", "#7a7a7a"
+# The band above the columns: each case's level on the outcome distinguishing-constructs
+# compares by default (CFIR outcomes addendum, actual implementation), in blues so that it is
+# not read as a rating.
+HEATMAP_OUTCOME = str(CFIROUT.implementation)
+HEATMAP_OUTCOME_NAME = "implementation outcome"
+OUTCOME_COLOURS = dict(zip(OUTCOME_LEVELS, ("#08519c", "#6baed6", "#deebf7"), strict=True))
+DISAGREED_COLOUR = "#bdbdbd"  # judges naming different levels
+# Columns per heatmap: beyond this a figure is split (cells stay about an inch wide, legible
+# in the PNG and SVG).
+MAX_HEATMAP_CASES = 30
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """How one heatmap cell is drawn."""
+
+    kind: str  # "scored", "mixed", "missing", "none" (not rated) or "other"
+    face: str
+    hatch: str = ""
+    ink: str = INK  # the annotation's colour
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def valence_colour(score: float) -> str:
+    """The colour of a score, or a mean of scores, on the diverging scale (clamped to ±2)."""
+    x = min(2.0, max(-2.0, float(score)))
+    lo = min(1, math.floor(x))  # the anchors lo and lo + 1 around x (2 lies in [1, 2])
+    t = x - lo
+    a, b = _rgb(VALENCE_COLOURS[lo]), _rgb(VALENCE_COLOURS[lo + 1])
+    return "#" + "".join(f"{round(p + (q - p) * t):02x}" for p, q in zip(a, b, strict=True))
+
+
+def _score(notation: str) -> int | None:
+    # the scored values' notations are the signed numbers themselves, "+2" ... "-2" (rating.ttl)
+    try:
+        return int(notation)
+    except ValueError:
+        return None
+
+
+def rating_style(ratings: Sequence[str]) -> CellStyle:
+    """The style of a cell holding these ratings (value notations, one per rater).
+
+    Several raters: the colour is the mean of their scored ratings - the raters' scores are
+    averaged as distinguishing-constructs averages them - and the annotation lists every value
+    ("+1/+2"), so a disagreement stays visible. An X or missing beside a score leaves the colour
+    to the score; only X is mixed, only missing is hatched, no rating is a blank cell."""
+    if not ratings:
+        return CellStyle("none", NOT_RATED_COLOUR)
+    scores = [s for s in map(_score, ratings) if s is not None]
+    if scores:
+        mean = sum(scores) / len(scores)
+        return CellStyle("scored", valence_colour(mean), ink=INK_LIGHT if abs(mean) >= 1.5 else INK)
+    if "X" in ratings:
+        return CellStyle("mixed", MIXED_COLOUR, ink=INK_LIGHT)
+    if all(r == "missing" for r in ratings):
+        return CellStyle("missing", NOT_RATED_COLOUR, hatch=MISSING_HATCH)
+    return CellStyle("other", NOT_RATED_COLOUR, hatch="..")  # a value cokg does not know yet
+
+
+@dataclass(frozen=True)
+class RatingCell:
+    """The ratings of one construct in one case (one per rating, by rater), with the number
+    of findings each cites and of quotations supporting those findings."""
+
+    ratings: tuple[str, ...] = ()
+    findings: tuple[int, ...] = ()
+    quotations: tuple[int, ...] = ()
+
+    @property
+    def style(self) -> CellStyle:
+        return rating_style(self.ratings)
+
+    def _parts(self) -> tuple[str, str]:
+        def joined(items: Sequence[object]) -> str:
+            return "/".join(str(i) for i in items)
+
+        return joined(self.ratings), f"{joined(self.findings)} f, {joined(self.quotations)} q"
+
+    def annotation(self) -> str:
+        """As drawn in the cell: "+2\\n3 f, 2 q"; two raters "+1/+2\\n1/0 f, 0/0 q"."""
+        return "\n".join(self._parts()) if self.ratings else ""
+
+    def text(self) -> str:
+        """As in the tables, like construct-matrix's cells: "+2 (3 f, 2 q)"."""
+        value, counts = self._parts()
+        return f"{value} ({counts})" if self.ratings else ""
+
+
+@dataclass(frozen=True)
+class RatedCase:
+    """A column of a rating matrix."""
+
+    case_id: str
+    label: str
+    number: int | None = None
+    outcome: str | None = None  # level on HEATMAP_OUTCOME; "high/low" when the judges disagree
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.outcome})" if self.outcome else self.label
+
+
+@dataclass(frozen=True)
+class RatingMatrix:
+    """The construct ratings of one framework and phase, construct by case (construct-matrix)."""
+
+    scheme: str  # as construct-matrix's scheme parameter names it, e.g. "cfir-2022"
+    phase: str | None  # None: the ratings of a case as a whole
+    constructs: tuple[str, ...]  # "III.D Culture", in notation order
+    cases: tuple[RatedCase, ...]  # by case number, then case id
+    cells: Mapping[tuple[str, str], RatingCell]  # (construct, case id); absent: not rated
+
+    @property
+    def stem(self) -> str:
+        return f"ratings-{self.scheme}-{self.phase or 'whole-case'}"
+
+    @property
+    def title(self) -> str:
+        name = SCHEMES.get(self.scheme, (self.scheme, ""))[0]
+        return f"{name}, {self.phase or 'the case as a whole (no phase)'}"
+
+    def cell(self, construct: str, case_id: str) -> RatingCell:
+        return self.cells.get((construct, case_id), RatingCell())
+
+    def chunks(self, size: int = MAX_HEATMAP_CASES) -> list[tuple[RatedCase, ...]]:
+        """The cases in runs of at most `size`, one per figure."""
+        return [self.cases[i : i + size] for i in range(0, len(self.cases), size)] or [()]
+
+    def table(self, cases: Sequence[RatedCase] | None = None) -> list[list[str]]:
+        """The matrix as table rows (header first), cells as construct-matrix writes them."""
+        cols = self.cases if cases is None else cases
+        rows = [["Construct", *(c.heading for c in cols)]]
+        for k in self.constructs:
+            rows.append([k, *(self.cell(k, c.case_id).text() for c in cols)])
+        return rows
+
+
+def _outcome_levels(store: Store) -> dict[str, str]:
+    """Case id -> its level(s) on HEATMAP_OUTCOME, best first ("high", or "high/low")."""
+    levels: dict[str, dict[str, int]] = {}
+    for row in run_query("case-outcomes", store=store):
+        if row.data.get("outcome") != HEATMAP_OUTCOME:
+            continue
+        order = row.data.get("level_order")
+        levels.setdefault(row.data["case_id"], {})[row.data["level"]] = (
+            order if isinstance(order, int) else len(OUTCOME_LEVELS)
+        )
+    return {case: "/".join(sorted(ls, key=lambda k: ls[k])) for case, ls in levels.items()}
+
+
+def _phase_order(phase: str | None) -> tuple[int, str]:
+    if phase is None:  # the ratings of a case as a whole come last
+        return len(PHASE_NAMES) + 1, ""
+    return (PHASE_NAMES.index(phase) if phase in PHASE_NAMES else len(PHASE_NAMES)), phase
+
+
+def _matrix(
+    scheme: str, phase: str | None, rows: Sequence[Any], outcomes: Mapping[str, str]
+) -> RatingMatrix:
+    constructs: dict[str, None] = {}  # in the query's order: by notation
+    cases: dict[str, RatedCase] = {}
+    found: dict[tuple[str, str], list[Any]] = {}
+    seen: set[str] = set()
+    for row in rows:
+        d = row.data
+        if d["rating_iri"] in seen:  # a construct with two labels gives a rating two rows
+            continue
+        seen.add(d["rating_iri"])
+        construct, case_id = str(d["construct"]).strip(), str(d["case_id"])
+        constructs.setdefault(construct, None)
+        number = d.get("case_number")
+        cases.setdefault(
+            case_id,
+            RatedCase(
+                case_id,
+                str(d.get("case") or case_id),
+                number if isinstance(number, int) else None,
+                outcomes.get(case_id),
+            ),
+        )
+        found.setdefault((construct, case_id), []).append(d)
+    cells = {
+        key: RatingCell(
+            tuple(str(d["rating"]) for d in ds),
+            tuple(int(d.get("findings") or 0) for d in ds),
+            tuple(int(d.get("quotations") or 0) for d in ds),
+        )
+        for key, ds in found.items()
+    }
+    ordered = sorted(cases.values(), key=lambda c: (c.number is None, c.number or 0, c.case_id))
+    return RatingMatrix(scheme, phase, tuple(constructs), tuple(ordered), cells)
+
+
+def rating_matrices(store: Store) -> list[RatingMatrix]:
+    """The store's construct ratings as matrices (from construct-matrix): one per framework
+    and phase that has ratings, phases in order, then the ratings of a case as a whole.
+    Empty when the store holds no ratings (the founding dataset)."""
+    out: list[RatingMatrix] = []
+    outcomes: dict[str, str] | None = None
+    for scheme in get_query("construct-matrix").param("scheme").allowed:
+        answer = run_query("construct-matrix", store=store, scheme=scheme)
+        if not answer.rows:
+            continue
+        if outcomes is None:
+            outcomes = _outcome_levels(store)
+        by_phase: dict[str | None, list[Any]] = {}
+        for row in answer.rows:
+            by_phase.setdefault(row.data.get("phase"), []).append(row)
+        for phase in sorted(by_phase, key=_phase_order):
+            out.append(_matrix(scheme, phase, by_phase[phase], outcomes))
+    return out
+
+
+def _heatmap_legend(band: bool) -> list[Any]:
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=VALENCE_COLOURS[s], edgecolor=GRID, label=f"{s:+d}" if s else "0")
+        for s in (2, 1, 0, -1, -2)
+    ]
+    handles += [
+        Patch(facecolor=MIXED_COLOUR, edgecolor=GRID, label="X (mixed)"),
+        Patch(facecolor=NOT_RATED_COLOUR, edgecolor=HATCH_EDGE, hatch=MISSING_HATCH,
+              label="missing (no data)"),
+        Patch(facecolor=NOT_RATED_COLOUR, edgecolor=GRID, label="not rated"),
+    ]  # fmt: skip
+    if band:
+        handles += [
+            Patch(facecolor=c, edgecolor=GRID, label=f"{level} {HEATMAP_OUTCOME_NAME}")
+            for level, c in OUTCOME_COLOURS.items()
+        ]
+    return handles
+
+
+def rating_heatmap_figure(
+    matrix: RatingMatrix,
+    out_dir: Path,
+    *,
+    cases: Sequence[RatedCase] | None = None,
+    stem: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A heatmap of `matrix` (or of some of its `cases`): a row per rated construct, a column
+    per case, the cell coloured by `rating_style` and annotated with the rating(s) and the
+    findings and quotations behind them; a band above the columns gives the cases' outcome."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    plt = _pyplot()
+    cols = list(matrix.cases if cases is None else cases)
+    rows = list(matrix.constructs)
+    band = any(c.outcome for c in cols)
+    top = -1 if band else 0
+    fig, ax = plt.subplots(
+        figsize=(max(7.0, 3.4 + 1.05 * len(cols)), max(3.0, 2.6 + 0.5 * (len(rows) - top)))
+    )
+    # the plain cells as one collection: a large store draws thousands of them
+    plain: list[Any] = []
+    faces: list[str] = []
+    for i, construct in enumerate(rows):
+        for j, case in enumerate(cols):
+            cell = matrix.cell(construct, case.case_id)
+            style = cell.style
+            if style.hatch:
+                ax.add_patch(
+                    Rectangle((j, i), 1, 1, facecolor=style.face, hatch=style.hatch,
+                              edgecolor=HATCH_EDGE, lw=0.8)
+                )  # fmt: skip
+            else:
+                plain.append(Rectangle((j, i), 1, 1))
+                faces.append(style.face)
+            if cell.ratings:
+                # on a hatched cell the text gets a white ground, to stay readable
+                ground = {"facecolor": "white", "edgecolor": "none", "pad": 1}
+                ax.text(
+                    j + 0.5, i + 0.5, cell.annotation(), ha="center", va="center",
+                    fontsize=7.5, color=style.ink, bbox=ground if style.hatch else None,
+                )  # fmt: skip
+    ax.add_collection(PatchCollection(plain, facecolors=faces, edgecolors=GRID, linewidths=0.8))
+    if band:
+        for j, case in enumerate(cols):
+            level = case.outcome or ""
+            colour = OUTCOME_COLOURS.get(level, DISAGREED_COLOUR if level else NOT_RATED_COLOUR)
+            ax.add_patch(Rectangle((j, -1), 1, 0.8, facecolor=colour, edgecolor=GRID, lw=0.8))
+            ink = INK_LIGHT if level == "high" else INK
+            ax.text(j + 0.5, -0.6, level or "not judged", ha="center", va="center",
+                    fontsize=7.5, color=ink)  # fmt: skip
+    ax.set_xlim(0, max(1, len(cols)))
+    ax.set_ylim(max(1, len(rows)), top)  # inverted: the first construct on top
+    ax.set_yticks(
+        [*([-0.6] if band else []), *(i + 0.5 for i in range(len(rows)))],
+        [*([HEATMAP_OUTCOME_NAME] if band else []), *rows],
+        fontsize=9,
+    )
+    ax.xaxis.tick_top()
+    ax.set_xticks(
+        [j + 0.5 for j in range(len(cols))],
+        [textwrap.fill(c.label, 16) for c in cols],
+        fontsize=8,
+    )
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    legend = ax.legend(
+        handles=_heatmap_legend(band),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.02),
+        ncol=4 if band else 8,
+        fontsize=8,
+        frameon=False,
+        title="cell: rating(s), then findings (f) and quotations (q) cited; "
+        "several raters: values by rater, colour their mean",
+        title_fontsize=8,
+    )
+    legend.set_gid("rating-legend")  # an id in the SVG: the cells are what comes before it
+    title = title or f"Construct ratings: {matrix.title}"
+    ax.set_title(title, loc="left", fontsize=11)
+    stem = stem or matrix.stem
+    # text as SVG text, not outlines: a large matrix's SVG, inlined in the HTML, stays small
+    with plt.rc_context({"svg.fonttype": "none"}):
+        svg, png = _save(fig, out_dir, stem)
+    return Figure(stem, title, svg, png, (*rows, *(c.label for c in cols)))
+
+
+def rating_heatmap_figures(
+    matrix: RatingMatrix, out_dir: Path, *, max_cases: int = MAX_HEATMAP_CASES
+) -> list[Figure]:
+    """The heatmaps of `matrix`: one, or one per run of at most `max_cases` cases."""
+    chunks = matrix.chunks(max_cases)
+    if len(chunks) == 1:
+        return [rating_heatmap_figure(matrix, out_dir)]
+    out = []
+    for n, cases in enumerate(chunks, 1):
+        first = sum(len(c) for c in chunks[: n - 1]) + 1
+        title = (
+            f"Construct ratings: {matrix.title} "
+            f"(cases {first}–{first + len(cases) - 1} of {len(matrix.cases)})"
+        )
+        out.append(
+            rating_heatmap_figure(
+                matrix, out_dir, cases=cases, stem=f"{matrix.stem}-part{n}", title=title
+            )
+        )
+    return out
+
+
 # --- rendering ------------------------------------------------------------------------
 
 
@@ -396,13 +767,106 @@ def _findings_with_quotations(doc: _Doc, store: Store) -> int:
     return count
 
 
-def build_report(store: Store, out_dir: Path, *, progress: Progress | None = None) -> ReportResult:
-    """Write `index.html`, `report.md`, figures and network exports into `out_dir`."""
+DISTINGUISHING_COLUMNS = (
+    "construct", "high_mean", "low_mean", "difference", "high_cases", "low_cases",
+    "distinction", "direction",
+)  # fmt: skip
+
+
+def _distinguishing(doc: _Doc, store: Store, scheme: str, phase: str | None) -> None:
+    where = f"in {phase}" if phase else "over all phases, each case and phase counted once"
+    name = SCHEMES.get(scheme, (scheme, ""))[0]
+    doc.heading(f"Distinguishing constructs: {name}, {where}", level=4)
+    doc.para(
+        "A construct distinguishes the cases judged high on implementation from those judged "
+        "low when both groups have a scored rating and their mean scores (a case's raters "
+        "averaged; X, missing and cases judged mixed left out) differ by at least 2 points "
+        "(strong) or lie on opposite sides of 0 (weak) - saved query distinguishing-constructs."
+    )
+    params: dict[str, Any] = {"scheme": scheme, **({"phase": phase} if phase else {})}
+    answer = run_query("distinguishing-constructs", store=store, **params)
+    if answer.rows:
+        doc.table(_answer_table(answer, DISTINGUISHING_COLUMNS))
+    else:
+        doc.para(f"No construct of {name} distinguishes high from low cases {where}.")
+
+
+def _ratings_section(
+    doc: _Doc,
+    store: Store,
+    matrices: Sequence[RatingMatrix],
+    out_dir: Path,
+    say: Progress,
+    max_cases: int,
+) -> list[Figure]:
+    doc.heading("Construct ratings", anchor="ratings")
+    doc.para(
+        "One heatmap per framework and phase with ratings: a row per rated construct, a column "
+        "per case (by case number). Colour gives the rating's valence, -2 red through 0 grey to "
+        "+2 green; X (mixed) is purple, missing is hatched white, a blank cell was not rated. "
+        "Each cell gives the rating and the findings (f) and quotations (q) it rests on; where "
+        "several raters rated it, their values are given in turn (+1/+2) and the colour is "
+        f"their mean. The band above the columns gives each case's {HEATMAP_OUTCOME_NAME} "
+        "(CFIR outcomes addendum) where it was judged."
+    )
+    split = [m for m in matrices if len(m.cases) > max_cases]
+    if split:
+        doc.para(
+            f"At most {max_cases} cases are drawn per figure, so "
+            + "; ".join(
+                f"the {len(m.cases)} cases of {m.title} are drawn in "
+                f"{len(m.chunks(max_cases))} figures"
+                for m in split
+            )
+            + ", in case-number order; the tables under the figures hold every case."
+        )
+    figures: list[Figure] = []
+    for m in matrices:
+        say(f"rating heatmap: {m.title}")
+        doc.heading(m.title, level=3)
+        for fig in rating_heatmap_figures(m, out_dir, max_cases=max_cases):
+            figures.append(fig)
+            doc.figure(fig)
+        table = m.table()
+        levels = (
+            f", each case's {HEATMAP_OUTCOME_NAME} in brackets"
+            if any(c.outcome for c in m.cases)
+            else ""
+        )
+        # the matrix as a table too, so that it reads without the figure (folded in the HTML)
+        doc.md.append(f"*Ratings, {m.title}: the matrix drawn above{levels}*\n")
+        doc.md.append(_md_table(table) + "\n")
+        doc.details(
+            f"The matrix drawn above ({len(m.constructs)} constructs, {len(m.cases)} cases)", table
+        )
+        if m.phase is not None:
+            _distinguishing(doc, store, m.scheme, m.phase)
+    for scheme in dict.fromkeys(m.scheme for m in matrices):
+        # the query cannot single out the ratings of a case as a whole: they count here only
+        doc.heading(f"{SCHEMES.get(scheme, (scheme, ''))[0]}, all phases together", level=3)
+        _distinguishing(doc, store, scheme, None)
+    return figures
+
+
+def build_report(
+    store: Store,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    max_heatmap_cases: int = MAX_HEATMAP_CASES,
+) -> ReportResult:
+    """Write `index.html`, `report.md`, figures and network exports into `out_dir`. A rating
+    heatmap draws at most `max_heatmap_cases` cases; more are split over several figures."""
     say = progress or (lambda _msg: None)
+    if max_heatmap_cases < 1:
+        raise ValueError(f"max_heatmap_cases must be at least 1, not {max_heatmap_cases}")
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = _Doc()
     cases = analyse.cases(store)
     figures: list[Figure] = []
+    # the ratings section, and its entry in the contents, only where there are ratings: the
+    # founding dataset has none, and its report stays as it was
+    matrices = rating_matrices(store)
 
     doc.html.append(f"<h1>cokg cross-case report</h1><p class='meta'>cokg {__version__}</p>")
     doc.md.append(f"# cokg cross-case report\n\n*cokg {__version__}*\n")
@@ -413,6 +877,7 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
         *((phase, phase.capitalize()) for phase in PHASE_NAMES),
         ("timelines", "Timelines"),
         ("constructs", "Constructs"),
+        *([("ratings", "Construct ratings")] if matrices else []),
         ("evidence", "Evidence"),
     ]
     doc.html.append(
@@ -466,6 +931,12 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
             sim_rows.append([summary.phase, f"{a} / {b}", f"{value:.2f}"])
     doc.table(sim_rows, caption="Case similarity per phase")
 
+    heatmaps: list[Figure] = []
+    if matrices:
+        say("construct ratings")
+        heatmaps = _ratings_section(doc, store, matrices, out_dir, say, max_heatmap_cases)
+        figures.extend(heatmaps)
+
     say("evidence")
     doc.heading("Evidence", anchor="evidence")
     doc.table(_answer_table(run_query("dataset-summary", store=store)), caption="Dataset summary")
@@ -501,4 +972,6 @@ def build_report(store: Store, out_dir: Path, *, progress: Progress | None = Non
     )
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(doc.md), encoding="utf-8")
-    return ReportResult(html=html_path, markdown=md_path, figures=figures, networks=exported)
+    return ReportResult(
+        html=html_path, markdown=md_path, figures=figures, networks=exported, heatmaps=heatmaps
+    )

@@ -21,6 +21,11 @@ support one cokg:CodedFinding coded to the framework constructs that code (or th
 above it) is mapped to with an exact, close or broad match: the existing saved queries, the
 report and the evidence gaps then see imported quotations like any others. Codes with no such
 mapping are reported; their passages are stored, coded, and support no finding.
+
+Codes and case variables that carry a rating (cokg.qda.ratings: "Leadership engagement (+2)",
+a "+2" nested under a construct's code, a case variable named after a construct) become one
+cokg:ConstructRating per case, construct, phase and coder, justified by the findings of the
+rating codes; one coder giving one construct two values in one case and phase is an error.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ from typing import Any, Protocol
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from cokg.errors import InputError
-from cokg.namespaces import COKG, COKGID, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from cokg.namespaces import COKG, COKGID, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, curie
 from cokg.qda.model import Project, Selection, Source, VariableValueType
-from cokg.vocabulary import PHASES
+from cokg.qda.ratings import RATED_SCHEMES, split_valence, valence_only, variable_rating
+from cokg.vocabulary import PHASES, RATING_VALUES
 
 __all__ = [
     "OA",
@@ -63,6 +69,9 @@ SKOS_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMa
 # construct (exact, close) or a part of it (broad: the construct is broader than the code).
 # A narrow or related match is stored, but coding a finding to it would claim too much.
 CODING_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)
+# The matches that let a code's rating rate the construct: a rating of a part (broad match) is
+# not a rating of the whole, and two parts rated apart would clash.
+RATING_MATCHES = (SKOS.exactMatch, SKOS.closeMatch)
 CONTEXT = 32  # characters of text kept on each side of a passage (TextQuoteSelector)
 INFORMANT_CODE = re.compile(r"[A-Z]{3}(-[A-Z]{2})?-[0-9]{2}")
 _LEADING_CODE = re.compile(r"^\s*([A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2})(?![A-Za-z0-9])")
@@ -133,6 +142,7 @@ class StoreContext:
     informants: Mapping[str, StoredInformant] = field(default_factory=dict)  # code -> informant
     location_codes: frozenset[str] = frozenset()
     concepts: frozenset[URIRef] = frozenset()  # concepts of the framework schemes
+    schemes: Mapping[URIRef, frozenset[str]] = field(default_factory=dict)  # concept -> schemes
 
 
 def store_context(store: Any) -> StoreContext:
@@ -145,6 +155,7 @@ def store_context(store: Any) -> StoreContext:
     informants: dict[str, tuple[URIRef, URIRef | None, set[str]]] = {}
     codes: set[str] = set()
     concepts: set[URIRef] = set()
+    schemes: dict[URIRef, set[str]] = {}
     for row in rows:
         kind, record, key = str(row["kind"]), row["record"], str(row["key"])
         if not isinstance(record, URIRef):
@@ -160,11 +171,13 @@ def store_context(store: Any) -> StoreContext:
             codes.add(key)
         elif kind == "concept":
             concepts.add(record)
+            schemes.setdefault(record, set()).add(key)
     return StoreContext(
         cases=cases,
         informants={k: StoredInformant(i, c, frozenset(g)) for k, (i, c, g) in informants.items()},
         location_codes=frozenset(codes),
         concepts=frozenset(concepts),
+        schemes={c: frozenset(s) for c, s in schemes.items()},
     )
 
 
@@ -177,6 +190,7 @@ class CaseCounts:
     quotations: int = 0
     codings: int = 0
     findings: int = 0
+    ratings: int = 0
 
 
 @dataclass
@@ -192,6 +206,7 @@ class Conversion:
     quotations: int = 0
     codings: int = 0
     findings: int = 0
+    ratings: int = 0
     memos: int = 0
     annotations: int = 0
     informants_added: int = 0
@@ -237,6 +252,27 @@ class _Span:
     start: int
     end: int
     selections: list[Selection]
+
+
+@dataclass(frozen=True)
+class _Vote:
+    """One thing that rates a construct in a case: a rating code applied to a passage (`name`
+    its code's path), or a case variable (`name` the variable, `value` as written)."""
+
+    notation: str
+    name: str
+    value: str | None = None
+    when: dt.datetime | None = None
+    finding: URIRef | None = None
+    quotation: URIRef | None = None
+
+    @property
+    def shown(self) -> str:
+        return f"variable “{self.name}”" if self.value is not None else f"code “{self.name}”"
+
+
+# (case id, construct, phase, coder's user guid): one rating each
+_Cell = tuple[str, URIRef, str | None, str | None]
 
 
 def convert_project(
@@ -292,6 +328,11 @@ class _Converter:
         self.paths: dict[str, str] = {}  # code guid -> path
         self.code_iris: dict[str, URIRef] = {}
         self.constructs: dict[str, list[URIRef]] = {}  # code guid -> constructs coded to
+        self.base_paths: dict[str, str] = {}  # code guid -> path, a rating suffix taken off
+        self.rating_constructs: dict[str, list[URIRef]] = {}  # code guid -> its own to rate
+        self.variable_matches: dict[str, set[URIRef]] = {}  # variable name -> constructs
+        self.rated: dict[str, tuple[str, list[URIRef]]] = {}  # code guid -> rating, constructs
+        self.votes: dict[_Cell, list[_Vote]] = {}
         self.agents: dict[str, URIRef] = {}
 
     def add(self, s: URIRef, p: URIRef, o: Any) -> None:
@@ -337,6 +378,7 @@ class _Converter:
             )
         self._attributes(source_cases, case_of_qda, texts)
         self._memos(texts, anchors)
+        self._ratings(case_of_qda)
         if self.problems:
             first, rest = self.problems[0], len(self.problems) - 1
             more = f" (and {rest} more problem{'s' * (rest != 1)}: --dry-run lists them)"
@@ -374,6 +416,14 @@ class _Converter:
                 )
                 path = f"{path} ({n})"
             self.paths[guid] = path
+            # "Culture (+2)" sits where "Culture" would; under a code "Culture", in its place
+            split = split_valence(code.name)
+            if split is None:
+                self.base_paths[guid] = path
+            elif code.parent in codes and codes[code.parent].name.strip() == split[0]:
+                self.base_paths[guid] = parent or split[0]
+            else:
+                self.base_paths[guid] = f"{parent}/{split[0]}" if parent else split[0]
             iri = COKGID[f"code/{self.pid}/{digest(path)}"]
             self.code_iris[guid] = iri
             self.add(iri, RDF.type, COKG.Code)
@@ -392,36 +442,53 @@ class _Converter:
                 self.add(iri, SKOS.topConceptOf, self.codebook)
         self.out.codes = len(codes)
 
-    def _find_code(self, row: MappingRow) -> str | None:
-        """The code a mapping row is about: by GUID (the local part of subject_id), by path,
-        or by a name no other code has. None (with a problem) when it names none, or several."""
+    def _codes_named(self, label: str) -> tuple[list[str], list[str]]:
+        """The codes `label` names, by path or by name: the code itself and the codes named
+        like it with a rating ("Culture (+2)", "Culture [-1]": the rating is not part of the
+        construct's name). Else no codes and the places, when it names codes at several."""
+        rated = [g for g in self.p.codes if self.base_paths[g] != self.paths[g]]
+        by_path = [g for g, path in self.paths.items() if path == label]
+        family = [g for g in rated if self.base_paths[g] == label]
+        if by_path or family:
+            return by_path[:1] + [g for g in family if g not in by_path[:1]], []
+        named = [g for g, c in self.p.codes.items() if c.name == label]
+        family = [g for g in rated if (split_valence(self.p.codes[g].name) or ("",))[0] == label]
+        places = sorted({self.paths[g] for g in named} | {self.base_paths[g] for g in family})
+        if len(places) > 1:
+            return [], places
+        return named + family, []
+
+    def _variable_named(self, label: str) -> str | None:
+        return next((v.name for v in self.p.variables.values() if v.name.strip() == label), None)
+
+    def _find_codes(self, row: MappingRow) -> list[str]:
+        """The codes a mapping row is about: by GUID (the local part of subject_id), by path,
+        or by a name no code elsewhere has (with the codes named like it plus a rating). No
+        codes, with a problem, when it names codes at several places; with a warning when it
+        names no code, unless it names a variable (a case variable holding ratings)."""
         local = re.split(r"[/#:]", (row.subject_id or "").strip())[-1].strip("{}").lower()
         if local in self.p.codes:
-            return local
+            return [local]
         label = (row.subject_label or "").strip()
-        by_path = [g for g, path in self.paths.items() if path == label]
-        if by_path:
-            return by_path[0]
-        named = [g for g, c in self.p.codes.items() if c.name == label]
-        if len(named) > 1:
-            shown = ", ".join(repr(self.paths[g]) for g in named)
+        found, places = self._codes_named(label)
+        if places:
+            shown = ", ".join(repr(p) for p in places)
             self.problem(
-                f"{self.mapping_file}: {_row(row)}: {label!r} names {len(named)} codes "
+                f"{self.mapping_file}: {_row(row)}: {label!r} names {len(places)} codes "
                 f"({shown}): give the code's path as subject_label"
             )
-            return None
-        if named:
-            return named[0]
-        self.out.warnings.append(
-            f"{self.mapping_file}: {_row(row)}: no code {label or row.subject_id!r} in this "
-            "project: row not used"
-        )
-        return None
+            return []
+        if not found and not (label and self._variable_named(label)):
+            self.out.warnings.append(
+                f"{self.mapping_file}: {_row(row)}: no code {label or row.subject_id!r} in this "
+                "project: row not used"
+            )
+        return found
 
     def _mappings(self, rows: Sequence[MappingRow]) -> None:
         mapped: dict[str, set[tuple[URIRef, URIRef]]] = {}
         for row in rows:
-            guid = self._find_code(row)
+            guids = self._find_codes(row)
             predicate, obj = URIRef(str(row.predicate_iri)), URIRef(str(row.object_iri))
             if predicate not in SKOS_MATCHES:
                 self.problem(
@@ -436,24 +503,19 @@ class _Converter:
                     "stored framework (see `cokg constructs`)"
                 )
                 continue
-            if guid is None:
-                continue
-            code = self.code_iris[guid]
-            if (predicate, obj) in mapped.setdefault(guid, set()):
-                continue
-            mapped[guid].add((predicate, obj))
-            self.add(code, predicate, obj)
-            node = COKGID[f"mapping/{self.pid}/{digest(self.paths[guid], predicate, obj)}"]
-            self.add(node, RDF.type, COKG.ConceptMapping)
-            self.add(node, COKG.subject, code)
-            self.add(node, COKG.predicate, predicate)
-            self.add(node, COKG.object, obj)
-            if row.confidence is not None and str(row.confidence).strip():
-                self.add(node, COKG.confidence, Literal(_decimal(Decimal(str(row.confidence))),
-                                                         datatype=XSD.decimal))  # fmt: skip
-            why = _justification(row)
-            if why:
-                self.add(node, COKG.mappingJustification, Literal(why))
+            variable = self._variable_named((row.subject_label or "").strip())
+            if not guids and variable is not None:
+                if predicate in RATING_MATCHES:
+                    # not stored: it only says which construct the variable's values rate
+                    self.variable_matches.setdefault(variable, set()).add(obj)
+                else:
+                    self.out.warnings.append(
+                        f"{self.mapping_file}: {_row(row)}: names the variable {variable!r}, "
+                        "which only an exact or close match can map to the construct its "
+                        "values rate: row not used"
+                    )
+            for guid in guids:
+                self._mapping(guid, row, predicate, obj, mapped)
         # what each code's passages are evidence about: its own exact/close/broad matches, else
         # those of the nearest code above it (a code nested under one mapped to a construct is
         # part of that construct)
@@ -478,6 +540,162 @@ class _Converter:
                 f"code {path!r} is not mapped to a framework construct (nor is any code above "
                 "it): its passages are imported but support no finding"
             )
+        self._rating_codes(mapped)
+
+    def _mapping(
+        self,
+        guid: str,
+        row: MappingRow,
+        predicate: URIRef,
+        obj: URIRef,
+        mapped: dict[str, set[tuple[URIRef, URIRef]]],
+    ) -> None:
+        code = self.code_iris[guid]
+        if (predicate, obj) in mapped.setdefault(guid, set()):
+            return
+        mapped[guid].add((predicate, obj))
+        self.add(code, predicate, obj)
+        node = COKGID[f"mapping/{self.pid}/{digest(self.paths[guid], predicate, obj)}"]
+        self.add(node, RDF.type, COKG.ConceptMapping)
+        self.add(node, COKG.subject, code)
+        self.add(node, COKG.predicate, predicate)
+        self.add(node, COKG.object, obj)
+        if row.confidence is not None and str(row.confidence).strip():
+            self.add(node, COKG.confidence, Literal(_decimal(Decimal(str(row.confidence))),
+                                                     datatype=XSD.decimal))  # fmt: skip
+        why = _justification(row)
+        if why:
+            self.add(node, COKG.mappingJustification, Literal(why))
+
+    # ---------------------------------------------------------------- ratings
+    def _rateable(self, concept: URIRef) -> bool:
+        """A construct of a framework that is rated (not an outcome): by its stored scheme,
+        else (a context built by hand) by the scheme its IRI sits under."""
+        schemes = self.ctx.schemes.get(concept) or {str(concept).rsplit("/", 1)[0]}
+        return bool(schemes & RATED_SCHEMES)
+
+    def _rating_codes(self, mapped: Mapping[str, set[tuple[URIRef, URIRef]]]) -> None:
+        """Which codes rate which constructs: form (a), a code mapped itself and named with a
+        rating; form (b), a code named only by a rating, under a code mapped itself."""
+        for guid in self.p.codes:
+            self.rating_constructs[guid] = sorted(
+                o for p, o in mapped.get(guid, ()) if p in RATING_MATCHES and self._rateable(o)
+            )
+        for guid, code in self.p.codes.items():
+            own = self.rating_constructs[guid]
+            split = split_valence(code.name)
+            bare = valence_only(code.name) if code.parent in self.p.codes else None
+            if split and own:
+                self.rated[guid] = (split[1], own)
+            elif bare and (own or self.rating_constructs[code.parent or ""]):
+                self.rated[guid] = (bare, own or self.rating_constructs[code.parent or ""])
+            elif (split or bare) and self.constructs.get(guid):
+                what = f"{split[0]!r}" if split else "the code above it"
+                self.out.warnings.append(
+                    f"code {self.paths[guid]!r} reads as a rating ({split[1] if split else bare})"
+                    f" but {what} has no exact or close match to a construct of CFIR 2022, CFIR "
+                    "2009, Greenhalgh 2004 or the study frame: no rating is derived from it"
+                )
+
+    def _variable_constructs(self, name: str) -> list[URIRef]:
+        """The constructs a case variable rates: those its name's codes (or a mapping row
+        naming the variable) have an exact or close match to."""
+        found, _places = self._codes_named(name.strip())
+        out = set(self.variable_matches.get(name, set()))
+        for guid in found:
+            out.update(self.rating_constructs[guid])
+        return sorted(c for c in out if self._rateable(c))
+
+    def _ratings(self, case_of_qda: Mapping[str, str]) -> None:
+        cells: dict[_Cell, list[_Vote]] = {k: list(v) for k, v in self.votes.items()}
+        for case in self.p.cases:
+            cid = case_of_qda.get(case.guid)
+            if cid is None:
+                continue
+            for vv in case.variables:
+                var = self.p.variables.get(vv.variable)
+                constructs = self._variable_constructs(var.name) if var is not None else []
+                if var is None or not constructs:
+                    continue
+                notation = variable_rating(vv.value)
+                if notation is None:
+                    self.out.warnings.append(
+                        f"case {case.name!r}: variable {var.name!r} rates "
+                        f"{', '.join(curie(str(c)) for c in constructs)} but {str(vv.value)!r} "
+                        "is not a rating (+2, +1, 0, -1, -2, X or missing): no rating derived"
+                    )
+                    continue
+                for c in constructs:
+                    vote = _Vote(notation, var.name, str(vv.value))
+                    cells.setdefault((cid, c, None, None), []).append(vote)
+        order = list(RATING_VALUES)
+        for cell in sorted(cells, key=lambda k: tuple(str(x) for x in k)):
+            votes = cells[cell]
+            values = sorted({v.notation for v in votes}, key=order.index)
+            if len(values) > 1:
+                self._conflict(cell, values, votes)
+            else:
+                self._rating(cell, values[0], votes)
+
+    def _conflict(self, cell: _Cell, values: list[str], votes: list[_Vote]) -> None:
+        case_id, construct, phase, coder = cell
+        if coder is not None:
+            user = self.p.users.get(coder)
+            who = f"coder {(user.name if user else coder)!r}"
+        elif all(v.value is not None for v in votes):
+            who = "the case's variables"
+        else:
+            who = "codings with no coder"
+        given = ", ".join(
+            f"{value} ({', '.join(sorted({v.shown for v in votes if v.notation == value}))})"
+            for value in values
+        )
+        where = f" in {phase}" if phase else ""
+        self.problem(
+            f"case {case_id}: {who} gave {curie(str(construct))}{where} {len(values)} ratings, "
+            f"{given}: one rater gives a construct one rating per case and phase — recode in the "
+            "QDA program (X is the rating for a mixed influence)"
+        )
+
+    def _rating(self, cell: _Cell, notation: str, votes: list[_Vote]) -> None:
+        case_id, construct, phase, coder = cell
+        case = self.ctx.cases[case_id]
+        agent = self._agent(coder)
+        key = digest(self.pid, str(construct), phase or "", str(agent or ""))
+        r = COKGID[f"rating/{case_id}/qda-{key}"]
+        self.out.ratings += 1
+        self.out.per_case.setdefault(case_id, CaseCounts()).ratings += 1
+        self.add(r, RDF.type, COKG.ConstructRating)
+        self.add(r, COKG.ratedCase, case)
+        self.add(r, COKG.ratedConstruct, construct)
+        if phase is not None:
+            self.add(r, COKG.ratedPhase, PHASES[phase])
+        self.add(r, COKG.ratingValue, RATING_VALUES[notation])
+        if agent is not None:
+            self.add(r, COKG.rater, agent)
+        times = [v.when for v in votes if v.when is not None]
+        if times:  # the latest coding: when the rating was last given
+            latest = max(times, key=lambda t: t if t.tzinfo else t.replace(tzinfo=dt.UTC))
+            self.add(r, DCTERMS.created, _datetime(latest))
+        findings = {v.finding for v in votes if v.finding is not None}
+        if all(v.quotation is None for v in votes):
+            # a case variable names no passages: the case's findings about the construct
+            findings = {
+                f
+                for f in self.g.subjects(COKG.codedTo, construct)
+                if isinstance(f, URIRef) and (f, COKG.aboutCase, case) in self.g
+            }
+        for f in sorted(findings):
+            self.add(r, COKG.justifiedBy, f)
+        project = self.p.name or self.pid
+        passages = len({v.quotation for v in votes if v.quotation is not None})
+        if passages:
+            codes = ", ".join(sorted({f"“{v.name}”" for v in votes}))
+            by = f" by {self.g.value(agent, RDFS.label)}" if agent is not None else ""
+            why = f"{passages} passage{'s' * (passages != 1)} coded {codes}{by}"
+        else:
+            why = "; ".join(sorted({f"the case variable “{v.name}” is “{v.value}”" for v in votes}))
+        self.add(r, COKG.rationale, Literal(f"From the QDA project “{project}”: {why}."))
 
     # ---------------------------------------------------------------- cases
     def _cases(self, case_map: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -837,10 +1055,20 @@ class _Converter:
                 self.add(coding, COKG.coder, agent)
             if when is not None:
                 self.add(coding, DCTERMS.created, _datetime(when))
+        findings: dict[str, URIRef] = {}
         for code_guid in sorted({c for c, _ in codings}):
             constructs = self.constructs.get(code_guid, [])
             if constructs and phase is not None:
-                self.add(q, COKG.supports, self._finding(code_guid, case_id, phase, constructs))
+                findings[code_guid] = self._finding(code_guid, case_id, phase, constructs)
+                self.add(q, COKG.supports, findings[code_guid])
+        for (code_guid, coder), when in codings.items():
+            rated = self.rated.get(code_guid)
+            if rated is None or phase is None or code_guid not in findings:
+                continue
+            notation, constructs = rated
+            vote = _Vote(notation, self.paths[code_guid], None, when, findings[code_guid], q)
+            for construct in constructs:
+                self.votes.setdefault((case_id, construct, phase, coder), []).append(vote)
         return q
 
     def _finding(

@@ -382,12 +382,12 @@ def render_import(report: ImportReport) -> str:
         f"codes: {c.codes} ({c.mapped_codes} mapped, {len(c.unmapped_codes)} unmapped); "
         f"coded texts: {c.texts}; quotations: {c.quotations}; codings: {c.codings}; "
         f"findings: {c.findings}; memos: {c.memos}; annotations: {c.annotations}; "
-        f"new informants: {c.informants_added}"
+        f"new informants: {c.informants_added}; construct ratings: {c.ratings}"
     )
     for case_id, n in sorted(c.per_case.items()):
         out.append(
             f"  case {case_id}: {_n(n.texts, 'text')}, {_n(n.quotations, 'quotation')}, "
-            f"{_n(n.codings, 'coding')}, {_n(n.findings, 'finding')}"
+            f"{_n(n.codings, 'coding')}, {_n(n.findings, 'finding')}, {_n(n.ratings, 'rating')}"
         )
     if report.dry_run:
         v = report.validation

@@ -5,6 +5,7 @@ answers  rows of plain Python values, the page they lie on, check findings, pivo
 binding  parameters checked against their types and bound as RDF terms, never pasted as text
 paging   LIMIT/OFFSET on the outermost SELECT, the answer's total, the default page size
 running  run_query, run_sparql and run_checks on a given store or one opened for the call
+workbook write_workbook: an answer as an .xlsx (matrix, rows, about) to read and annotate
 
     >>> from cokg.query import run_query                                    # doctest: +SKIP
     >>> answer = run_query("sampling-frame", store="memory:")               # doctest: +SKIP
@@ -48,10 +49,12 @@ from cokg.query.saved import (
     write_catalog,
     write_verdicts,
 )
+from cokg.query.workbook import RATING_FILLS, write_workbook
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "PAGE_SIZE_ENV",
+    "RATING_FILLS",
     "CheckViolation",
     "Page",
     "Pivot",
@@ -82,4 +85,5 @@ __all__ = [
     "verdicts_json",
     "write_catalog",
     "write_verdicts",
+    "write_workbook",
 ]

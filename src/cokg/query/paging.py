@@ -13,9 +13,11 @@ from rdflib import Literal
 from cokg.errors import ParameterError, QueryError
 from cokg.models import QueryResult
 from cokg.query.answers import Page, to_python
-from cokg.sparql import FORMS, Screened, _tokens, derive, inject_rows, screen
+from cokg.sparql import FORMS, Screened, _tokens, bind, derive, inject_rows, screen
 
 if TYPE_CHECKING:
+    from rdflib.term import Node
+
     from cokg.store import Store
 
 PAGE_SIZE_ENV = "COKG_PAGE_SIZE"
@@ -95,6 +97,15 @@ class _Outer:
         return (
             f"{inner[: self.select]}SELECT (COUNT(*) AS ?{_TOTAL}) WHERE {{\n"
             f"{inner[self.select :]}\n}}\n"
+        )
+
+    def count_by(self, var: str) -> str:
+        """A query counting the rows of this one per value of ?var (?var, ?cokg_page_total)."""
+        free = self.limit is None and self.offset == 0
+        inner = self._without([self.order] if free and self.order else [])
+        return (
+            f"{inner[: self.select]}SELECT ?{var} (COUNT(*) AS ?{_TOTAL}) WHERE {{\n"
+            f"{inner[self.select :]}\n}}\nGROUP BY ?{var}\n"
         )
 
 
@@ -275,3 +286,80 @@ def read_case_page(
     page_rows = rows[offset : offset + limit]
     result = QueryResult(kind="select", variables=variables, rows=page_rows)
     return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=total)
+
+
+def _rows_per_case(
+    st: Store,
+    base: Screened,
+    *,
+    var: str,
+    bindings: dict[str, Node],
+    rows_query: str | None,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> dict[str, int]:
+    """The rows of the listing per case id: by `rows_query` (a saved query giving ?case_id and
+    ?total, run with the listing's parameters bound), else by counting the listing per case in
+    the engine (its whole answer, grouped)."""
+    if rows_query is not None:
+        from cokg.query.saved import get_query
+
+        counter = screen(get_query(rows_query).body)
+        text = derive(counter, bind(counter, bindings)).text if bindings else counter.text
+        got, column = "case_id", "total"
+    else:
+        outer = _outer_select(base.text)
+        assert outer is not None
+        text, got, column = derive(base, outer.count_by(var)).text, var, _TOTAL
+    counted = st.query(text, timeout=timeout, memory_mb=memory_mb)
+    out: dict[str, int] = {}
+    for row in counted.rows:
+        case_id = row.get(got)
+        if case_id is not None:
+            out[str(case_id)] = out.get(str(case_id), 0) + int(to_python(row.get(column)) or 0)
+    return out
+
+
+def read_whole_cases(
+    st: Store,
+    base: Screened,
+    *,
+    var: str,
+    bindings: dict[str, Node],
+    rows_query: str | None,
+    limit: int,
+    offset: int,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> tuple[QueryResult, Page]:
+    """One page of a pivoted listing paged by case: whole cases (the pivot's columns), never a
+    cut through one. The rows per case are counted first (`rows_query`, cheap, see
+    `_rows_per_case`); the page takes cases in case order from the one holding row `offset`
+    while they fit in `limit` rows (at least one case), and asks for them in one VALUES block
+    on `var`, so the query's own ORDER BY sorts the page (a pivot takes its row order from the
+    rows). The page starts at its first case's first row, which is `offset` when `offset` came
+    from the page before."""
+    groups = _case_groups(st)
+    counts = _rows_per_case(
+        st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
+        memory_mb=memory_mb,
+    )  # fmt: skip
+    sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
+    total = sum(sizes)
+    i = start = 0
+    while i < len(groups) and start + sizes[i] <= offset:
+        start += sizes[i]
+        i += 1
+    chosen: list[Literal] = []
+    held = 0
+    while i < len(groups) and limit > 0 and (not held or held + sizes[i] <= limit):
+        if sizes[i]:
+            chosen.extend(groups[i])
+            held += sizes[i]
+        i += 1
+    # past the end (or no room): no case, an empty VALUES block, which answers at once with the
+    # query's variables (a LIMIT 0 would still evaluate the whole answer)
+    text = derive(base, inject_rows(base.text, base.form, var, chosen)).text
+    result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+    first = start if chosen else offset
+    return result, Page(offset=first, limit=limit, rows=len(result.rows), total=total)

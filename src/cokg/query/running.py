@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cokg.errors import CokgError, ParameterError, QueryError
 from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_python
 from cokg.query.binding import bind_parameters
-from cokg.query.paging import check_page, read_case_page, read_page
+from cokg.query.paging import check_page, read_case_page, read_page, read_whole_cases
 from cokg.query.saved import SavedQuery, get_query, list_checks
 from cokg.sparql import bind, derive, screen
 
@@ -48,8 +48,10 @@ def run_query(
 
     `limit` and `offset` ask for one page: rows `offset + 1` to `offset + limit` (`limit`
     None: to the end; 0: none, only the total), and `answer.page` says where they lie in the
-    whole answer (the total, whether more follow). A query that is not paged (its header says
-    `page: false`, or it declares a pivot) refuses them with a ParameterError."""
+    whole answer (the total, whether more follow). A pivoted query paged by case (`#+ page_by:
+    case`) gives whole cases, as many as fit in `limit` rows (at least one), from the case
+    holding row `offset`. A query that is not paged (its header says `page: false`, or it
+    declares a pivot and no `page_by`) refuses them with a ParameterError."""
     query = name if isinstance(name, SavedQuery) else get_query(name)
     check_page(limit, offset)
     paging = limit is not None or offset > 0
@@ -69,7 +71,12 @@ def run_query(
             parent = screen(query.body)
             base = derive(parent, bind(parent, bindings)) if bindings else parent
             by = query.param(query.page_by).var if query.page_by else None
-            if by is not None and by not in bindings and limit is not None:
+            if by is not None and by not in bindings and limit is not None and query.pivot:
+                result, page = read_whole_cases(
+                    st, base, var=by, bindings=bindings, rows_query=query.total, limit=limit,
+                    offset=offset, timeout=timeout, memory_mb=memory_mb,
+                )  # fmt: skip
+            elif by is not None and by not in bindings and limit is not None:
                 result, page = read_case_page(
                     st, base, var=by, total_query=None if bindings else query.total,
                     limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb,

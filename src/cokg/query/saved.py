@@ -77,14 +77,18 @@ class SavedQuery:
     severity: str = "violation"
     covered_by_shapes: bool = False
     # whether the answer may be shown a page at a time (`#+ page: false` says no; a query that
-    # declares a pivot is never paged: its cells need every row)
+    # declares a pivot is paged only when it pages by case: its cells need every row of a case)
     paged: bool = True
     # `#+ page_by: case`: the rows come case by case in case-number order (ORDER BY starts with
     # ?case_number) and the `case` parameter restricts them to one case, so a page reads only
-    # the cases it shows (`cokg.query.paging.read_case_page`)
+    # the cases it shows (`cokg.query.paging.read_case_page`). A pivoted query (one column per
+    # case) pages by whole cases instead, whatever order its rows come in
+    # (`cokg.query.paging.read_whole_cases`)
     page_by: str | None = None
     # `#+ total: NAME`: an internal saved query counting this query's rows (?total) with no
-    # parameter bound, cheaper than counting the listing itself (tests hold the two equal)
+    # parameter bound, cheaper than counting the listing itself (tests hold the two equal). For
+    # a pivoted query paged by case: the rows per case (?case_id, ?total), run with the
+    # listing's other parameters bound
     total: str | None = None
 
     @property
@@ -262,12 +266,18 @@ def load_query(path: str | Path) -> SavedQuery:
         if p.name in PAGE_WORDS:
             raise QueryError(f"parameter name {p.name!r} is reserved for paging", file=path)
     pivot_spec = _parse_pivot(header.get("pivot"), header.get("pivot_title"), path)
-    paged = header.get("page", pivot_spec is None)
+    page_by = header.get("page_by")
+    # a pivoted query is paged only by whole cases (its columns): a page cut through a case
+    # would show part of a column
+    paged = header.get("page", pivot_spec is None or page_by is not None)
     if not isinstance(paged, bool):
         raise QueryError(f"page must be true or false, not {paged!r}", file=path)
-    if paged and pivot_spec is not None:
-        raise QueryError("a pivoted query is not paged: its table needs every row", file=path)
-    page_by = header.get("page_by")
+    if paged and pivot_spec is not None and page_by is None:
+        raise QueryError(
+            "a pivoted query is not paged: its table needs every row (unless it pages by"
+            " whole cases, `page_by: case`)",
+            file=path,
+        )
     if page_by is not None:
         by = next((p for p in params if p.name == page_by), None)
         if by is None or by.type != "case" or not paged:

@@ -44,6 +44,15 @@ async def style(request: Request) -> Response:
     )
 
 
+async def favicon(request: Request) -> Response:
+    # also at /favicon.ico, which browsers ask for whatever the page links: no 404 in the logs
+    return Response(
+        render.template_text("favicon.svg"),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "max-age=86400"},
+    )
+
+
 async def status(request: Request) -> Response:
     state = served(request)
     pool = state.pool
@@ -109,6 +118,8 @@ ROUTES = [
     Route("/framework/{scheme}", framework, methods=["GET"]),
     Route("/resource", resource, methods=["GET"]),
     Route("/style.css", style, methods=["GET"]),
+    Route("/favicon.svg", favicon, methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/status", status, methods=["GET"]),
     Route("/.well-known/void", well_known_void, methods=["GET"]),
 ]

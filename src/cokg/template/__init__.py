@@ -2,6 +2,7 @@
 
 sheets      what the template holds: one sheet per kind of record, one column per property
 cells       reading a workbook or a CSV folder into rows, safely, dates at their precision
+concepts    the framework construct or outcome a cell names, by code or label
 converting  rows -> RDF, one row at a time, with cell-level problems
 writing     the blank template (or one filled with rows), with drop-downs and a README
 exporting   a stored case -> rows -> a template that reads back to exactly that case

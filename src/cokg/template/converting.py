@@ -5,7 +5,9 @@ Conversion is deterministic and builds IRIs only from cell values that match an 
 at all: a cell that cannot be converted (an id that is not an id, an unknown phase, stance,
 role or construct prefix, a required cell left blank) is a violation naming sheet, row and
 column, and the row adds nothing, so no half-record causes follow-on errors. Values the shapes
-can judge (dates, numbers) are converted as typed and left to the shapes.
+can judge (dates, numbers) are converted as typed and left to the shapes. A sheet that holds
+one record per combination of values (ratings: case, construct, phase and rater) refuses a
+second row with the same values, naming both rows; its blank ids are made from those values.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from rdflib.term import Node
 
 from cokg.errors import InputError
 from cokg.models import ValidationResult
-from cokg.namespaces import COKGID, PREFIXES, PROV, RDF, RDFS, XSD
+from cokg.namespaces import COKGID, PREFIXES, PROV, RDF, RDFS, XSD, curie
 from cokg.template.cells import Row, read_rows
 from cokg.template.sheets import (
     CODE,
     CODE_PREFIXES,
     COMMENTS,
+    CONCEPT_SCHEMES,
+    MIXED,
     QUOTATION,
     SHEETS,
     SLUG,
@@ -38,6 +42,7 @@ from cokg.template.sheets import (
     Kind,
     Sheet,
 )
+from cokg.vocabulary import RATING_VALUES
 
 __all__ = ["Conversion", "Origin", "convert_rows", "read_template", "reference", "split"]
 
@@ -49,6 +54,7 @@ _HINTS = {
     SLUG.pattern: "lower-case words joined by hyphens",
     CODE.pattern: "ABC-01 (the code as printed in the study)",
     QUOTATION.pattern: "Q1, Q2, ...",
+    MIXED.pattern: "letters and digits joined by hyphens or dots (IV.A-adoption-a)",
 }
 Triple = tuple[Node, Node, Node]
 T = TypeVar("T")
@@ -138,6 +144,8 @@ def record_iri(sheet: Sheet, kind: Kind, case_id: str | None, ident: str) -> URI
 def normalise_id(sheet: Sheet, text: str) -> str:
     """A plain id as stored: ids differing only by case are one id."""
     v = text.strip()
+    if sheet.keeps_case:
+        return v
     return v.upper() if sheet.upper else v.lower()
 
 
@@ -207,6 +215,26 @@ TYPED = {
 }
 _BOOLEANS = {"true": "true", "yes": "true", "1": "true", "false": "false", "no": "false",
              "0": "false"}  # fmt: skip
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+# Dashes a spreadsheet program or a word processor puts for the minus of -2.
+_MINUS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
+# What else stewards write for a rating: an unsigned 2 (a spreadsheet drops the +, reading +2 as
+# a number), x, the words mixed and missing in any case.
+_RATING_WORDS = {"2": "+2", "1": "+1", "+0": "0", "-0": "0", "x": "X", "mixed": "X",
+                 "missing": "missing"}  # fmt: skip
+
+
+def rating_value(text: str) -> URIRef | Problem:
+    """The rating value a cell names: +2 +1 0 -1 -2 X missing, also written 2, −2 (a Unicode
+    minus), x, mixed, or with the value's label ("+2 (strong positive)")."""
+    v = text.strip().translate(_MINUS).split("(", 1)[0].replace(" ", "")
+    v = _RATING_WORDS.get(v.casefold(), v)
+    if v in RATING_VALUES:
+        return RATING_VALUES[v]
+    return Problem(f"{text.strip()!r} is not a rating: +2, +1, 0, -1, -2, X (mixed) or missing")
 
 
 def parse_value(column: Column, text: str, case_id: str | None) -> Node | Problem:
@@ -219,6 +247,21 @@ def parse_value(column: Column, text: str, case_id: str | None) -> Node | Proble
         return Literal(v, datatype=TYPED[kind])
     if kind == "date":
         return date_literal(v)
+    if kind == "day":
+        if _DAY.fullmatch(v):
+            return Literal(v, datatype=XSD.date)
+        if _DATE_TIME.fullmatch(v):
+            return Literal(v, datatype=XSD.dateTime)
+        return Problem(f"{v!r} is not a day (YYYY-MM-DD) or a date and time (YYYY-MM-DDThh:mm)")
+    if kind == "rating":
+        return rating_value(v)
+    if kind == "concept":
+        from cokg.template.concepts import Unresolved, resolve_concept
+
+        try:
+            return resolve_concept(v, CONCEPT_SCHEMES[column.target])
+        except Unresolved as exc:
+            return Problem(str(exc))
     if kind == "boolean":
         b = _BOOLEANS.get(v.lower())
         return Literal(b, datatype=XSD.boolean) if b else Problem(f"{v!r} is not yes or no")
@@ -274,6 +317,38 @@ def coder_statements(text: str, coder: URIRef) -> list[Triple]:
     return [(coder, RDF.type, PROV.Agent), (coder, RDFS.label, Literal(v.lower()))]
 
 
+def _shown(node: Node) -> str:
+    """A value as a message shows it: a phase or rating by its word, a concept by its code."""
+    for table in TABLES.values():
+        for word, iri in table.items():
+            if iri == node:
+                return word
+    if isinstance(node, URIRef):
+        text = str(node)
+        if text.startswith(str(COKGID)):
+            return text[len(str(COKGID)) :]
+        return curie(text)
+    return str(node)
+
+
+def _minted_id(sheet: Sheet, values: list[tuple[Column, str, Node]]) -> str:
+    """The id a row with a blank id cell gets, from the values of the sheet's `mint` columns:
+    a concept by prefix and code (cfir22-IV.A), a controlled value by its word (adoption), a
+    coder by its id (rater-a): cfir22-IV.A-adoption-rater-a."""
+    parts: list[str] = []
+    for name in sheet.mint:
+        for col, _v, node in values:
+            if col.name != name:
+                continue
+            text = _shown(node)
+            if col.value == "coder":
+                text = text.rsplit("/", 1)[-1]
+            # only what an id may hold: an IRI outside the project's prefixes gives its words
+            parts.append(re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-."))
+            break
+    return "-".join(p for p in parts if p)
+
+
 class _Converter:
     def __init__(self, max_triples: int | None = None, source: Path | None = None) -> None:
         self.max_triples = max_triples
@@ -281,6 +356,10 @@ class _Converter:
         self.graph = Graph()
         self.origins: dict[Node, Origin] = {}
         self.problems: list[ValidationResult] = []
+        # the row that first gave each one-per-case combination, and each record (sheets
+        # with `unique` columns)
+        self.keys: dict[tuple[object, ...], int] = {}
+        self.records: dict[tuple[str, URIRef], int] = {}
 
     def add(self, triple: Triple) -> None:
         self.graph.add(triple)
@@ -345,13 +424,44 @@ class _Converter:
             else:
                 kind = chosen
         raw_id = cells.get(sheet.id_column, "").strip()
+        # Every value first: a sheet that makes blank ids makes them from values.
+        values: list[tuple[Column, str, Node]] = []
+        columns: dict[str, str] = {}
+        for col in sheet.columns:
+            if col.value in ("id", "kind"):
+                continue
+            text = cells.get(col.name, "")
+            if not text.strip() and col.default:
+                text = col.default
+            texts = split(text) if col.several else ([text.strip()] if text.strip() else [])
+            if not texts:
+                if col.required:
+                    problems.append((col.name, f"{col.name} is required"))
+                continue
+            if col.predicate is None:
+                continue
+            columns.setdefault(str(col.predicate), col.name)
+            if col.name == "case_id" and case_iri is None:
+                continue  # reported above
+            for v in texts:
+                node = case_iri if col.name == "case_id" else parse_value(col, v, case_id)
+                if isinstance(node, Problem) or node is None:
+                    problems.append((col.name, node or f"{col.name} {v!r} is not a case id"))
+                    continue
+                values.append((col, v, node))
+        if not raw_id and sheet.mint and not problems:
+            raw_id = _minted_id(sheet, values)
         shown = normalise_id(sheet, raw_id) if raw_id and "/" not in raw_id else raw_id
-        label = f"{sheet.noun} {shown or '(no ' + sheet.id_column + ')'}"
+        if shown:
+            label = f"{sheet.noun} {shown}"
+        else:  # an id a sheet makes is not missing
+            label = sheet.noun if sheet.mint else f"{sheet.noun} (no {sheet.id_column})"
         if sheet.scoped:
             label += f" of case {case_id or raw_case or '(no case_id)'}"
         record: URIRef | None = None
         if not raw_id:
-            problems.append((sheet.id_column, f"{sheet.id_column} is required"))
+            if not sheet.mint:
+                problems.append((sheet.id_column, f"{sheet.id_column} is required"))
         elif sheet.scoped and not case_id and "/" not in raw_id and not ABSOLUTE.match(raw_id):
             pass  # no case to scope the id by: reported for the case_id cell
         else:
@@ -369,48 +479,74 @@ class _Converter:
             else:
                 record = found
         triples: list[Triple] = []
-        columns: dict[str, str] = {}
-        if record is not None:
-            triples.append((record, RDF.type, kind.rdf_class))
-            if sheet.id_literal is not None:
-                triples.append((record, sheet.id_literal, Literal(shown)))
-                columns[str(sheet.id_literal)] = sheet.id_column
-            if sheet.id_choice is not None:
-                predicate, table = sheet.id_choice
-                value = choose(TABLES[table], raw_id)
-                if isinstance(value, Problem):
-                    problems.append((sheet.id_column, value))
-                else:
-                    triples.append((record, predicate, value))
-                    columns[str(predicate)] = sheet.id_column
-            if kind.case_link is not None and case_iri is not None:
-                triples.append((case_iri, kind.case_link, record))
-        for col in sheet.columns:
-            if col.value in ("id", "kind"):
-                continue
-            text = cells.get(col.name, "")
-            values = split(text) if col.several else ([text.strip()] if text.strip() else [])
-            if not values:
-                if col.required:
-                    problems.append((col.name, f"{col.name} is required"))
-                continue
-            if col.predicate is None:
-                continue
-            columns.setdefault(str(col.predicate), col.name)
-            if col.name == "case_id" and case_iri is None:
-                continue  # reported above
-            for v in values:
-                node = case_iri if col.name == "case_id" else parse_value(col, v, case_id)
-                if isinstance(node, Problem) or node is None:
-                    problems.append((col.name, node or f"{col.name} {v!r} is not a case id"))
-                    continue
-                if record is not None:
-                    triples.append((record, col.predicate, node))
-                    if col.value == "coder" and isinstance(node, URIRef):
-                        triples += coder_statements(v, node)
-                    if col.inverse is not None:
-                        triples.append((node, col.inverse, record))
+        if record is None:
+            return record, label, triples, columns
+        if sheet.unique and not problems:
+            self._check_unique(r, sheet, record, case_iri, values, problems)
+        triples.append((record, RDF.type, kind.rdf_class))
+        if sheet.id_literal is not None:
+            triples.append((record, sheet.id_literal, Literal(shown)))
+            columns[str(sheet.id_literal)] = sheet.id_column
+        if sheet.id_choice is not None:
+            predicate, table = sheet.id_choice
+            value = choose(TABLES[table], raw_id)
+            if isinstance(value, Problem):
+                problems.append((sheet.id_column, value))
+            else:
+                triples.append((record, predicate, value))
+                columns[str(predicate)] = sheet.id_column
+        if kind.case_link is not None and case_iri is not None:
+            triples.append((case_iri, kind.case_link, record))
+        for col, v, node in values:
+            assert col.predicate is not None  # values are only read for columns with one
+            triples.append((record, col.predicate, node))
+            if col.value == "coder" and isinstance(node, URIRef):
+                triples += coder_statements(v, node)
+            if col.inverse is not None:
+                triples.append((node, col.inverse, record))
         return record, label, triples, columns
+
+    def _check_unique(
+        self,
+        r: Row,
+        sheet: Sheet,
+        record: URIRef,
+        case_iri: URIRef | None,
+        values: list[tuple[Column, str, Node]],
+        problems: list[tuple[str, str]],
+    ) -> None:
+        """One row per case and combination of the sheet's `unique` columns, and per record:
+        a second row is an error naming both rows (the first one stands)."""
+        given = {col.name: node for col, _v, node in values}
+        # a coder as typed; a concept or controlled value by its code or word
+        shown = {col.name: v if col.value == "coder" else _shown(node) for col, v, node in values}
+        key = (sheet.name, case_iri, *(given.get(name) for name in sheet.unique))
+        first = self.keys.get(key)
+        if first is not None:
+            what = ", ".join(f"{name} {shown.get(name, '(none)')}" for name in sheet.unique)
+            names = ["case", *sheet.unique]
+            per = ", ".join(names[:-1]) + " and " + names[-1]
+            problems.append(
+                (
+                    sheet.unique[0],
+                    f"rows {first} and {r.row} both give the {sheet.noun} of this case for "
+                    f"{what}: keep one {sheet.noun} per {per} (merge the two rows, or correct "
+                    "one)",
+                )
+            )
+            return
+        other = self.records.get((sheet.name, record))
+        if other is not None:
+            problems.append(
+                (
+                    sheet.id_column,
+                    f"{sheet.noun} {_shown(record)} is also made by row {other}: give this "
+                    f"row another {sheet.id_column}",
+                )
+            )
+            return
+        self.keys[key] = r.row
+        self.records[(sheet.name, record)] = r.row
 
     def _statement(
         self, r: Row, sheet: Sheet, problems: list[tuple[str, str]]

@@ -184,9 +184,9 @@ def _ref_text(col: Column, node: Node, case_id: str | None) -> str | None:
         if "/" not in ident and (not target.scoped or node_case == case_id):
             candidates.append(ident)
         candidates.append(iri_text(node))
-    elif col.value == "choice" and isinstance(node, URIRef):
+    elif col.value in ("choice", "rating") and isinstance(node, URIRef):
         candidates += [k for k, v in TABLES[col.target].items() if v == node]
-    elif col.value == "codes" and isinstance(node, URIRef):
+    elif col.codes and isinstance(node, URIRef):
         candidates += [
             f"{p}:{str(node)[len(PREFIXES[p]) :]}"
             for p in CODE_PREFIXES

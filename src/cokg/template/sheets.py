@@ -29,7 +29,9 @@ from cokg.vocabulary import (
     CONTEXT_LEVELS,
     EVENT_TYPES,
     INNOVATION_NATURES,
+    OUTCOME_LEVELS,
     PHASES,
+    RATING_VALUES,
     ROLES,
     STANCES,
 )
@@ -37,6 +39,7 @@ from cokg.vocabulary import (
 __all__ = [
     "CODE_PREFIXES",
     "COMMENTS",
+    "CONCEPT_SCHEMES",
     "SHEETS",
     "STATEMENTS",
     "TABLES",
@@ -63,6 +66,16 @@ TABLES: dict[str, Mapping[str, URIRef]] = {
     "change type": CHANGE_TYPES,
     "context level": CONTEXT_LEVELS,
     "framework": FRAMEWORKS,
+    "rating value": RATING_VALUES,
+    "outcome level": OUTCOME_LEVELS,
+}
+
+# The schemes a construct or outcome cell names its concept in (by the last segment of the
+# scheme IRI), as shapes/rating.ttl admits them: ratings rate determinants, outcomes are judged
+# on an outcome vocabulary.
+CONCEPT_SCHEMES: dict[str, tuple[str, ...]] = {
+    "determinant": ("cfir-2022", "cfir-2009", "greenhalgh-2004", "study-frame"),
+    "outcome": ("cfir-outcomes", "proctor-2011", "re-aim"),
 }
 
 # How the plain ids of a sheet are written: most are lower-case slugs; codes printed in the
@@ -70,6 +83,8 @@ TABLES: dict[str, Mapping[str, URIRef]] = {
 SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 CODE = re.compile(r"[A-Z0-9]+(?:[-_.][A-Z0-9]+)*")
 QUOTATION = re.compile(r"Q[1-9][0-9]*")
+# Ids of ratings and outcomes keep their case: they are made of construct codes (III.D-adoption).
+MIXED = re.compile(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*")
 
 DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD, at the precision the source gives"
 
@@ -79,9 +94,12 @@ class Column:
     """One column: the property it states and what kind of value its cells hold.
 
     value: text, integer, positive, nonnegative, boolean, year, year-month, date (YYYY,
-    YYYY-MM or YYYY-MM-DD), ref (a record of sheet `target`), choice (a word of TABLES
-    [target]), codes (framework construct codes such as cfir22:II.D), link (any IRI, or a
-    prefixed name such as wd:Q22) or coder (a coder id: cokgid:coder/<case_id>/<id>)."""
+    YYYY-MM or YYYY-MM-DD), day (YYYY-MM-DD, or a date and time), ref (a record of sheet
+    `target`), choice (a word of TABLES[target]), rating (a rating value, read leniently:
+    2, −2, x, mixed), codes (framework construct codes such as cfir22:II.D), concept (one
+    concept of the schemes CONCEPT_SCHEMES[target], by prefixed code, bare code or label), link
+    (any IRI, or a prefixed name such as wd:Q22) or coder (a coder id:
+    cokgid:coder/<case_id>/<id>). `default` is read when the cell is blank."""
 
     name: str
     help: str
@@ -92,18 +110,20 @@ class Column:
     several: bool = False  # several values separated by ';'
     inverse: URIRef | None = None  # the row also states (value, inverse, record)
     example: str = ""
+    default: str = ""
 
     @property
     def date(self) -> bool:
-        return self.value in ("year", "year-month", "date")
+        return self.value in ("year", "year-month", "date", "day")
 
     @property
     def codes(self) -> bool:
-        return self.value == "codes"
+        """Takes framework codes: the drop-down offers every code (hidden sheet codes)."""
+        return self.value in ("codes", "concept")
 
     @property
     def allowed(self) -> tuple[str, ...]:
-        return tuple(TABLES[self.target]) if self.value == "choice" else ()
+        return tuple(TABLES[self.target]) if self.value in ("choice", "rating") else ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +151,10 @@ class Sheet:
     id_choice: tuple[URIRef, str] | None = None  # the id is a controlled value: cokg:ofPhase
     id_example: str = ""
     id_help: str = ""
+    # One row per combination of these columns' values (with the case): a second is an error.
+    unique: tuple[str, ...] = ()
+    # A blank id cell is made from these columns' values (the id column is then optional).
+    mint: tuple[str, ...] = ()
 
     @property
     def kind_column(self) -> str | None:
@@ -148,7 +172,11 @@ class Sheet:
 
     @property
     def upper(self) -> bool:
-        return self.ids is not SLUG
+        return self.ids in (CODE, QUOTATION)
+
+    @property
+    def keeps_case(self) -> bool:
+        return self.ids is MIXED
 
 
 def _case(predicate: URIRef | None = None, *, required: bool = True) -> Column:
@@ -180,6 +208,25 @@ _LOCATED = Column(
     COKG.locatedIn,
     "ref",
     "source_locations",
+)
+
+# Columns of both kinds of judgement: ratings and case outcomes.
+_RATIONALE = Column("rationale", "Why it was judged so, in the judge's words.", COKG.rationale)
+_DAY = Column(
+    "date",
+    "When it was judged: YYYY-MM-DD (or a date and time, YYYY-MM-DDThh:mm:ss).",
+    DCTERMS.created,
+    "day",
+    example="2026-03-02",
+)
+_JUSTIFIED = Column(
+    "findings",
+    "The findings of the same case it rests on: finding_id values (of sheet findings, or "
+    "already stored), separated by ';'.",
+    COKG.justifiedBy,
+    "ref",
+    "findings",
+    several=True,
 )
 
 
@@ -221,11 +268,13 @@ def _sheet(
     id_example: str = "",
     kind_help: str = "",
     kind_example: str = "",
+    unique: tuple[str, ...] = (),
+    mint: tuple[str, ...] = (),
 ) -> Sheet:
     head: list[Column] = []
     if case is not None:
         head.append(case)
-    head.append(Column(id_column, id_help, value="id", required=True, example=id_example))
+    head.append(Column(id_column, id_help, value="id", required=not mint, example=id_example))
     if len(kinds) > 1:
         head.append(_kind(kinds, kind_help, kind_example))
     return Sheet(
@@ -241,6 +290,8 @@ def _sheet(
         id_choice=id_choice,
         id_example=id_example,
         id_help=id_help,
+        unique=unique,
+        mint=mint,
     )
 
 
@@ -931,6 +982,120 @@ _SHEET_LIST: tuple[Sheet, ...] = (
         ),
         scoped=True,
         case=_case(COKG.aboutCase),
+    ),
+    _sheet(
+        "ratings",
+        "One row per construct rating: how one framework construct bore on one case (in one "
+        "phase), +2, +1, 0, -1, -2, X (mixed) or missing, by one rater.",
+        "rating",
+        "rating_id",
+        "Short id, unique in the case; leave it blank and it is made from construct, phase "
+        "and rater (cfir22-IV.A-adoption-rater-a).",
+        (Kind("rating", COKG.ConstructRating, "rating"),),
+        (
+            Column(
+                "construct",
+                "The construct rated: its code (cfir22:IV.A), or its bare code or label "
+                "(High-level Leaders) when only one construct of CFIR 2022, CFIR 2009, "
+                "Greenhalgh 2004 or the study frame has it: a bare code both CFIR versions use "
+                "(III.D) must be prefixed. The drop-down offers every code, as a hint.",
+                COKG.ratedConstruct,
+                "concept",
+                "determinant",
+                required=True,
+                example="cfir22:IV.A",
+            ),
+            Column(
+                "phase",
+                "The phase the rating is confined to; blank rates the case as a whole.",
+                COKG.ratedPhase,
+                "choice",
+                "phase",
+                example="adoption",
+            ),
+            Column(
+                "rating",
+                "The rating: +2, +1, 0, -1, -2, X (mixed: helped and hindered, cannot be "
+                "netted out) or missing (the data say too little). 2, −2 and mixed are read "
+                "as +2, -2 and X.",
+                COKG.ratingValue,
+                "rating",
+                "rating value",
+                required=True,
+                example="+2",
+            ),
+            _RATIONALE,
+            Column(
+                "rater",
+                "Who rated it: a short id such as rater-a "
+                f"({_SLUG_HELP}; never a person's name), or coder/ID for a stored coder. One "
+                "rating per case, construct, phase and rater.",
+                COKG.rater,
+                "coder",
+                example="rater-a",
+            ),
+            _DAY,
+            _JUSTIFIED,
+            _COMMENT,
+        ),
+        scoped=True,
+        case=_case(COKG.ratedCase),
+        ids=MIXED,
+        id_example="IV.A-adoption-a",
+        unique=("construct", "phase", "rater"),
+        mint=("construct", "phase", "rater"),
+    ),
+    _sheet(
+        "outcomes",
+        "One row per case outcome: how well one case did on one outcome (high, mixed or low), "
+        "as one judge saw it.",
+        "outcome",
+        "outcome_id",
+        "Short id, unique in the case; leave it blank and it is made from outcome and judge "
+        "(cfirout-implementation-rater-a).",
+        (Kind("outcome", COKG.CaseOutcome, "outcome"),),
+        (
+            Column(
+                "outcome",
+                "The outcome judged: its code (cfirout:implementation, proctor:fidelity, "
+                "reaim:reach), or its bare code or label when only one outcome of the CFIR "
+                "outcomes addendum, Proctor et al. 2011 or RE-AIM has it. An outcome is "
+                "required: a blank cell is read as cfirout:implementation (actual "
+                "implementation).",
+                COKG.outcomeAspect,
+                "concept",
+                "outcome",
+                example="cfirout:implementation",
+                default="cfirout:implementation",
+            ),
+            Column(
+                "level",
+                "How well the case did on it.",
+                COKG.outcomeLevel,
+                "choice",
+                "outcome level",
+                required=True,
+                example="high",
+            ),
+            Column(
+                "judged_by",
+                f"Who judged it: a short id such as rater-a ({_SLUG_HELP}; never a person's "
+                "name), or coder/ID for a stored coder. One outcome per case, outcome and judge.",
+                COKG.rater,
+                "coder",
+                example="rater-a",
+            ),
+            _RATIONALE,
+            _DAY,
+            _JUSTIFIED,
+            _COMMENT,
+        ),
+        scoped=True,
+        case=_case(COKG.outcomeOfCase),
+        ids=MIXED,
+        id_example="implementation",
+        unique=("outcome", "judged_by"),
+        mint=("outcome", "judged_by"),
     ),
     _sheet(
         "studies",

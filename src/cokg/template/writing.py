@@ -68,6 +68,11 @@ def readme_rows() -> list[list[str]]:
             "hidden sheet codes; or run cokg constructs TEXT)."
         ],
         ["Lists inside a cell are separated by ';'."],
+        [
+            "Ratings (sheet ratings) are +2, +1, 0, -1, -2, X (mixed) or missing; the construct "
+            "rated, and the outcome of a case outcome (sheet outcomes), is a code such as "
+            "cfir22:IV.A, or a bare code or label only one construct has."
+        ],
         ["Never write names of people: informants are known only by their codes."],
         ["Check your work with: cokg validate <this file>"],
         [],
@@ -96,25 +101,9 @@ def framework_codes(store: Store | str | Path | None = None) -> list[tuple[str, 
     `store` when given (framework additions included), else from the framework files under
     ontology/frameworks/, loaded with the project's loader into a memory store, so the codes
     come from the same saved query (`constructs`) either way and no project store is needed."""
-    from cokg.constructs import find_constructs
+    from cokg.template.concepts import framework_constructs
 
-    if store is not None:
-        return [(c.code, c.label) for c in find_constructs(store=store)]
-    from cokg import paths
-    from cokg.namespaces import graph_iri
-    from cokg.store import MemoryStore
-
-    files = {
-        graph_iri(f"framework/{f.stem}"): f for f in sorted(paths.FRAMEWORKS_DIR.glob("*.ttl"))
-    }
-    if not files:
-        raise InputError("no framework files (*.ttl)", file=paths.FRAMEWORKS_DIR)
-    mem = MemoryStore()
-    try:
-        mem.load_files(files)
-        return [(c.code, c.label) for c in find_constructs(store=mem)]
-    finally:
-        mem.close()
+    return [(c.code, c.label) for c in framework_constructs(store)]
 
 
 def _lists(
@@ -182,6 +171,12 @@ def _write_workbook(out: Path, rows: Rows, store: Store | str | Path | None) -> 
                 dv.showInputMessage = True
                 dv.promptTitle = col.name
                 dv.prompt = "Pick one, or type several separated by ';'."[:255]
+            elif col.codes:
+                # A construct is also named by its label: the codes are a hint, not a rule.
+                dv.showErrorMessage = False
+                dv.showInputMessage = True
+                dv.promptTitle = col.name
+                dv.prompt = "Pick a code, or type a code or a label."
             else:
                 dv.showErrorMessage = True
                 dv.errorTitle = col.name

@@ -1,0 +1,163 @@
+"""construct-matrix on a store with more rated cases than one page (bench/synthetic.py's "rated"
+profile, 10 cases): a batch of cases asked for at once (a VALUES block on ?case_id, as a page
+of a listing paged by case asks) gives exactly those cases' whole columns, and the default
+listing gives one page of whole cases with the right total.
+
+Expected counts from the generator's plan: every case rates CFIR 2022's 48 constructs
+(I.A-I.H 8, II.A-II.G 7, III.A-III.K 11, IV.A-IV.M 13, V.A-V.I 9) in each of the 3 phases,
+144 ratings; case 10 (c % 10 == 0) has a second rater on its first signal rating (III.D in
+adoption), 145. Each rating is one row.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+from rdflib.term import Node
+
+from cokg.namespaces import graph_iri
+from cokg.query import get_query, run_query
+from cokg.sparql import inject_rows, screen
+from cokg.store import MemoryStore, build, source_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import synthetic
+
+CASES = 10
+PER_CASE = 48 * 3
+ROWS = CASES * PER_CASE + 1  # case 10's second rater
+
+
+@pytest.fixture(scope="module")
+def rated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemoryStore]:
+    data = tmp_path_factory.mktemp("rated") / "rated.nt"
+    synthetic.write(data, cases=CASES, profile="rated")
+    files = source_files(include_data=False)
+    files[graph_iri("synthetic")] = data
+    st = MemoryStore()
+    st.rebuild(files)
+    yield st
+    st.close()
+
+
+def _key(terms: Mapping[str, Node | None]) -> tuple[tuple[str, str], ...]:
+    """A row as its bound RDF terms, comparable whatever the store left out of unbound ones."""
+    return tuple(sorted((k, v.n3()) for k, v in terms.items() if v is not None))
+
+
+def test_the_whole_matrix_has_every_rating(rated: MemoryStore) -> None:
+    answer = run_query("construct-matrix", store=rated)
+    per_case = Counter(r["case_id"] for r in answer)
+    assert len(answer) == ROWS
+    assert per_case["synthetic-00001"] == PER_CASE
+    assert per_case["synthetic-00010"] == PER_CASE + 1
+    assert len(per_case) == CASES
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pytest.param(["synthetic-00001"], id="one"),
+        pytest.param(["synthetic-00001", "synthetic-00002", "synthetic-00003"], id="first-three"),
+        pytest.param(["synthetic-00009", "synthetic-00010"], id="with-two-raters"),
+    ],
+)
+def test_a_batch_of_cases_is_their_whole_columns(rated: MemoryStore, ids: list[str]) -> None:
+    whole = run_query("construct-matrix", store=rated)
+    body = screen(get_query("construct-matrix").body)
+    text = inject_rows(body.text, body.form, "case_id", [Literal(i) for i in ids])
+    batch = rated.query(text).rows
+    expected = [r for r in whole if r["case_id"] in ids]
+    assert len(batch) == len(expected) == PER_CASE * len(ids) + ("synthetic-00010" in ids)
+    assert Counter(_key(r) for r in batch) == Counter(_key(r.terms) for r in expected)
+
+
+def test_the_case_parameter_gives_one_column(rated: MemoryStore) -> None:
+    answer = run_query("construct-matrix", store=rated, case="10", phase="adoption")
+    assert {r["case_id"] for r in answer} == {"synthetic-00010"}
+    assert len(answer) == 48 + 1  # 48 constructs in adoption, III.D by two raters
+
+
+def test_the_default_listing_is_one_page_of_whole_cases(rated: MemoryStore) -> None:
+    assert get_query("construct-matrix").paged
+    answer = run_query("construct-matrix", store=rated, limit=300)
+    shown = Counter(r["case_id"] for r in answer)
+    assert 0 < len(shown) < CASES
+    assert all(n == PER_CASE for n in shown.values())  # whole columns only
+    assert answer.page is not None and answer.page.total == ROWS
+    assert answer.page.next_offset == len(answer)
+
+
+SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[MemoryStore]:
+    # the hand-made fixture of tests/test_ratings_queries.py: several raters, phases, schemes
+    st = MemoryStore()
+    build(st, include_data=False)
+    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    yield st
+    st.close()
+
+
+@pytest.mark.parametrize("phase", [None, "adoption", "implementation"])
+@pytest.mark.parametrize("scheme", [None, "cfir-2009"])
+def test_the_rows_per_case_count_the_small_fixture(
+    small: MemoryStore, phase: str | None, scheme: str | None
+) -> None:
+    whole = run_query("construct-matrix", store=small, phase=phase, scheme=scheme)
+    answer = run_query("construct-matrix", store=small, phase=phase, scheme=scheme, limit=1)
+    assert answer.page is not None and answer.page.total == len(whole)
+    for size in (1, 10, 1000):
+        offset, seen = 0, []
+        while True:
+            page = run_query("construct-matrix", store=small, phase=phase, scheme=scheme,
+                             limit=size, offset=offset)  # fmt: skip
+            assert page.page is not None and page.page.offset == offset
+            seen.extend(_key(r.terms) for r in page)
+            if page.page.next_offset is None:
+                break
+            offset = page.page.next_offset
+        assert Counter(seen) == Counter(_key(r.terms) for r in whole)
+
+
+@pytest.mark.parametrize("params", [{}, {"phase": "adoption"}, {"scheme": "cfir-2009"}])
+def test_the_rows_per_case_count_the_listing(rated: MemoryStore, params: dict[str, str]) -> None:
+    whole = run_query("construct-matrix", store=rated, **params)
+    total = get_query("construct-matrix").total
+    assert total is not None
+    query = get_query(total)
+    assert query.paged is False
+    answer = run_query("construct-matrix", store=rated, limit=len(whole) or 1, **params)
+    assert answer.page is not None and answer.page.total == len(whole)
+    assert Counter(r["case_id"] for r in answer) == Counter(r["case_id"] for r in whole)
+    counts = {str(r["case_id"]): r["total"] for r in run_query(total, store=rated)}
+    if not params:  # run alone: every framework's ratings, here CFIR 2022's only
+        assert counts == dict(Counter(str(r["case_id"]) for r in whole))
+
+
+def test_every_page_is_whole_cases_in_order(rated: MemoryStore) -> None:
+    whole = run_query("construct-matrix", store=rated, phase="implementation")
+    ids = list(dict.fromkeys(r["case_id"] for r in sorted(whole, key=lambda r: r["case_number"])))
+    offset, seen = 0, []
+    while True:
+        answer = run_query("construct-matrix", store=rated, phase="implementation", limit=100,
+                           offset=offset)  # fmt: skip
+        assert answer.page is not None and answer.page.offset == offset
+        assert answer.page.total == len(whole)
+        shown = list(dict.fromkeys(r["case_id"] for r in answer))
+        assert len(shown) == 2  # 48 rows a case: two fit in 100
+        seen.extend(shown)
+        if answer.page.next_offset is None:
+            break
+        offset = answer.page.next_offset
+    assert seen == ids
+    past = run_query("construct-matrix", store=rated, limit=100, offset=len(whole) + 1,
+                     phase="implementation")  # fmt: skip
+    assert len(past) == 0 and past.page is not None and past.page.total == len(whole)
