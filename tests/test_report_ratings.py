@@ -130,6 +130,17 @@ def test_split_figures_say_which_cases_they_hold(built: Built) -> None:
     assert "the 5 cases of CFIR 2022, adoption are drawn in 2 figures" in md
 
 
+def test_a_large_matrix_draws_at_most_four_figures(built: Built, tmp_path: Path) -> None:
+    from cokg.report import MAX_HEATMAP_PARTS, rating_heatmap_figures
+
+    # one case per figure: adoption's five cases would need five figures; four are drawn
+    figs = rating_heatmap_figures(built.matrix("adoption"), tmp_path, max_cases=1)
+    assert MAX_HEATMAP_PARTS == 4 and len(figs) == 4
+    assert [f.title.rsplit("(", 1)[1] for f in figs] == [
+        f"cases {n}–{n} of 5)" for n in range(1, 5)
+    ]
+
+
 def test_cell_annotations_give_ratings_and_evidence(built: Built) -> None:
     m = built.matrix("adoption")
     # A cites fa1 and fa2; their quotations Q1, Q2 and Q1, Q3 are 3 distinct ones

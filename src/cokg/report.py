@@ -302,6 +302,9 @@ DISAGREED_COLOUR = "#bdbdbd"  # judges naming different levels
 # Columns per heatmap: beyond this a figure is split (cells stay about an inch wide, legible
 # in the PNG and SVG).
 MAX_HEATMAP_CASES = 30
+# Figures per matrix: a consortium of 1,000 rated cases would otherwise get ~100 figures (minutes
+# of drawing, pages nobody scrolls); past this the tables and the XLSX workbook hold the rest.
+MAX_HEATMAP_PARTS = 4
 
 
 @dataclass(frozen=True)
@@ -624,7 +627,7 @@ def rating_heatmap_figures(
     matrix: RatingMatrix, out_dir: Path, *, max_cases: int = MAX_HEATMAP_CASES
 ) -> list[Figure]:
     """The heatmaps of `matrix`: one, or one per run of at most `max_cases` cases."""
-    chunks = matrix.chunks(max_cases)
+    chunks = matrix.chunks(max_cases)[:MAX_HEATMAP_PARTS]
     if len(chunks) == 1:
         return [rating_heatmap_figure(matrix, out_dir)]
     out = []
@@ -815,10 +818,16 @@ def _ratings_section(
             f"At most {max_cases} cases are drawn per figure, so "
             + "; ".join(
                 f"the {len(m.cases)} cases of {m.title} are drawn in "
-                f"{len(m.chunks(max_cases))} figures"
+                f"{min(len(m.chunks(max_cases)), MAX_HEATMAP_PARTS)} figures"
+                + (
+                    f" (the first {MAX_HEATMAP_PARTS * max_cases} cases)"
+                    if len(m.chunks(max_cases)) > MAX_HEATMAP_PARTS
+                    else ""
+                )
                 for m in split
             )
-            + ", in case-number order; the tables under the figures hold every case."
+            + ", in case-number order; the tables under the figures hold every case, and "
+            "`cokg query construct-matrix --format xlsx --out FILE` writes them as a workbook."
         )
     figures: list[Figure] = []
     for m in matrices:
