@@ -11,13 +11,12 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from rated import rated_store
 
 from cokg import analyse
 from cokg.errors import ParameterError
-from cokg.namespaces import graph_iri
 from cokg.store import MemoryStore, build
 
-SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
 CASE = "https://w3id.org/cokg/id/case/fx-site-{}"
 K = "https://w3id.org/cokg/framework/cfir-2022/{}"
 
@@ -38,9 +37,7 @@ ADOPTION = {
 
 @pytest.fixture(scope="module")
 def rated() -> Iterator[MemoryStore]:
-    st = MemoryStore()
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    st = rated_store()
     yield st
     st.close()
 

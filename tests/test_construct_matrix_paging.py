@@ -17,13 +17,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from rated import rated_store
 from rdflib import Literal
 from rdflib.term import Node
 
 from cokg.namespaces import graph_iri
 from cokg.query import get_query, run_query
 from cokg.sparql import inject_rows, screen
-from cokg.store import MemoryStore, build, source_files
+from cokg.store import MemoryStore, source_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import synthetic
@@ -93,15 +94,10 @@ def test_the_default_listing_is_one_page_of_whole_cases(rated: MemoryStore) -> N
     assert answer.page.next_offset == len(answer)
 
 
-SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
-
-
 @pytest.fixture(scope="module")
 def small() -> Iterator[MemoryStore]:
     # the hand-made fixture of tests/test_ratings_queries.py: several raters, phases, schemes
-    st = MemoryStore()
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    st = rated_store()
     yield st
     st.close()
 

@@ -27,6 +27,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
+from rated import SMALL, rated_store
 from rdflib import Literal, URIRef
 
 from cokg import paths
@@ -45,7 +46,6 @@ from cokg.query import (
 from cokg.store import EmbeddedStore, MemoryStore, build
 from cokg.vocabulary import RATING_VALUES
 
-SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
 SITES = [f"Site {s} (FICTIONAL)" for s in "ABCDE"]
 CONSTRUCTS = [  # the rated constructs, in notation order
     "I.B Innovation Evidence-Base", "III.D Culture", "III.E Tension for Change",
@@ -66,9 +66,7 @@ def _xsd(name: str) -> URIRef:
 
 @pytest.fixture(scope="module")
 def rated() -> Iterator[MemoryStore]:
-    st = MemoryStore()
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    st = rated_store()
     yield st
     st.close()
 

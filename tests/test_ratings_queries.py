@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from rated import SMALL, rated_store
 from servers import VirtuosoServer, remote_store, running_virtuoso
 
 from cokg.errors import ParameterError
@@ -35,15 +35,12 @@ from cokg.namespaces import graph_iri
 from cokg.query import QueryAnswer, pivot, run_query
 from cokg.store import EmbeddedStore, MemoryStore, RemoteStore, build
 
-SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
 SITE = {s: f"Site {s.upper()} (FICTIONAL)" for s in "abcde"}
 
 
 @pytest.fixture(scope="module")
 def rated() -> Iterator[MemoryStore]:
-    st = MemoryStore()
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    st = rated_store()
     yield st
     st.close()
 

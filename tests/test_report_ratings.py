@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rated import SMALL, rated_store
 
 from cokg.formats import render_report
 from cokg.namespaces import graph_iri
@@ -34,7 +35,6 @@ from cokg.report import (
 )
 from cokg.store import MemoryStore, build
 
-SMALL = Path(__file__).parent / "fixtures" / "ratings" / "ratings-small.ttl"
 SITE = {s: f"Site {s.upper()} (FICTIONAL)" for s in "abcde"}
 ADOPTION = (
     "I.B Innovation Evidence-Base", "III.D Culture", "III.E Tension for Change",
@@ -55,9 +55,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    st = MemoryStore()
-    build(st, include_data=False)
-    st.load_files({graph_iri("fixture-ratings-small"): SMALL})
+    st = rated_store()
     steps: list[str] = []
     out = tmp_path_factory.mktemp("report-ratings")
     result = build_report(st, out, progress=steps.append, max_heatmap_cases=4)

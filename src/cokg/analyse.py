@@ -153,10 +153,34 @@ def rating_network(
     influence is an influence); a pair rated only "missing" gets none (the data said nothing).
     Case nodes carry their outcome levels (`outcome`, e.g. "implementation: high")."""
     _check_phase(phase)
+    return _rating_graph(
+        _select(store, "case-ratings"), _outcome_levels(store), phase=phase, schemes=schemes
+    )
+
+
+def _outcome_levels(store: Store) -> dict[str, str]:
+    """Each case's outcome levels in words, e.g. "implementation: high"."""
+    # dict keys, not a list: two judges giving the same level are said once
+    levels: dict[str, dict[str, None]] = defaultdict(dict)
+    for row in _select(store, "case-outcomes"):
+        name = _s(row.get("outcome_notation")) or _s(row.get("outcome_label")) or "outcome"
+        levels[str(row["case"])][f"{name}: {row['level']}"] = None
+    return {case: "; ".join(named) for case, named in levels.items()}
+
+
+def _rating_graph(
+    ratings: list[Mapping[str, Node | None]],
+    levels: Mapping[str, str],
+    *,
+    phase: str | None,
+    schemes: Iterable[str] | None,
+) -> nx.Graph:
+    """`rating_network` from the rows already read (`networks` reads them once for every
+    phase)."""
     wanted = set(schemes) if schemes is not None else None
     g = nx.Graph(name=f"case-construct ratings ({phase or 'all phases'})")
     pairs: dict[tuple[str, str], list[Mapping[str, Node | None]]] = defaultdict(list)
-    for row in _select(store, "case-ratings"):
+    for row in ratings:
         if phase is not None and _s(row.get("phase")) != phase:
             continue
         if wanted is not None and _s(row.get("scheme")) not in wanted:
@@ -195,14 +219,9 @@ def rating_network(
         )
     # nodes of pairs rated only "missing" stay out, like their edges
     g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])
-    # dict keys, not a list: two judges giving the same level are said once
-    levels: dict[str, dict[str, None]] = defaultdict(dict)
-    for row in _select(store, "case-outcomes"):
-        name = _s(row.get("outcome_notation")) or _s(row.get("outcome_label")) or "outcome"
-        levels[str(row["case"])][f"{name}: {row['level']}"] = None
     for case, named in levels.items():
         if case in g:
-            g.nodes[case]["outcome"] = "; ".join(named)
+            g.nodes[case]["outcome"] = named
     return g
 
 
@@ -478,13 +497,13 @@ def networks(store: Store) -> dict[str, nx.Graph]:
         "organisation-roles": organisation_role_network(store),
     }
     # rating networks only where there are ratings (the founding dataset has none)
-    rated = rating_network(store)
-    if rated.number_of_edges():
-        out["case-construct-ratings"] = rated
-        for phase in PHASE_NAMES:
-            by_phase = rating_network(store, phase=phase)
-            if by_phase.number_of_edges():
-                out[f"case-construct-ratings-{phase}"] = by_phase
+    ratings = _select(store, "case-ratings")
+    if ratings:
+        levels = _outcome_levels(store)
+        for phase in (None, *PHASE_NAMES):
+            g = _rating_graph(ratings, levels, phase=phase, schemes=None)
+            if g.number_of_edges():
+                out["case-construct-ratings" + (f"-{phase}" if phase else "")] = g
     for case in cases(store):
         out[f"events-{case.case_id}"] = event_precedence(store, case.case_id)
     return out

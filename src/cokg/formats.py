@@ -315,10 +315,8 @@ def render_page_note(answer: QueryAnswer, limit: int | None = None) -> str:
     page = answer.page
     if page is None or page.whole:
         return ""
-    if not page.rows:
-        return f"no rows at offset {page.offset:,} ({page.total:,} in all)"
-    note = f"rows {page.offset + 1:,}–{page.offset + page.rows:,} of {page.total:,}"
-    if page.next_offset is not None:
+    note = page.span
+    if page.rows and page.next_offset is not None:
         note += f"; next: --offset {page.next_offset}" + (f" --limit {limit}" if limit else "")
     return note
 

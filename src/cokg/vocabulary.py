@@ -92,6 +92,27 @@ RATING_VALUES: dict[str, URIRef] = {
     "missing": COKG.RatingMissing,
 }
 
+# Dashes a spreadsheet program, word processor or QDA program puts for the minus of -2.
+MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
+_RATING_WORDS = {"+0": "0", "-0": "0", "x": "X", "mixed": "X"}
+
+
+def rating_notation(text: str, *, unsigned: bool = False, missing: bool = False) -> str | None:
+    """The rating value's notation (a key of RATING_VALUES) `text` spells, else None: +2 … -2
+    with any minus sign, X, x or mixed; `unsigned` also reads 1 and 2 as +1 and +2 (a
+    spreadsheet drops the +; but "Culture (2)" in a QDA code name is a second code of one
+    name); `missing` also reads the word missing."""
+    t = text.strip().translate(MINUS_SIGNS).casefold()
+    t = _RATING_WORDS.get(t, t)
+    if t in ("+2", "+1", "0", "-1", "-2", "X"):
+        return t
+    if unsigned and t in ("1", "2"):
+        return "+" + t
+    if missing and t == "missing":
+        return "missing"
+    return None
+
+
 # cokg:OutcomeLevel (rating.ttl): how well a case did on an outcome.
 OUTCOME_LEVELS: dict[str, URIRef] = {
     "high": COKG.HighOutcome,

@@ -21,6 +21,7 @@ import re
 from decimal import Decimal
 
 from cokg.qda.model import VariableValueType
+from cokg.vocabulary import rating_notation
 
 __all__ = ["RATED_SCHEMES", "rating_token", "split_valence", "valence_only", "variable_rating"]
 
@@ -31,9 +32,6 @@ RATED_SCHEMES = frozenset(
     for s in ("cfir-2022", "cfir-2009", "greenhalgh-2004", "study-frame")
 )
 
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
-_SIGNED = {"+2": "+2", "+1": "+1", "0": "0", "+0": "0", "-0": "0", "-1": "-1", "-2": "-2"}
-_MIXED = {"x": "X", "mixed": "X"}
 _BRACKETED = re.compile(r"(?P<base>.*?\S)\s*(?:\((?P<round>[^()]*)\)|\[(?P<square>[^\[\]]*)\])")
 _SUFFIX = re.compile(r"(?P<base>.*\S)\s+(?P<token>[+\-\u2212\u2013][12])")
 
@@ -42,14 +40,7 @@ def rating_token(text: str, *, unsigned: bool = False) -> str | None:
     """The rating notation ("+2", "+1", "0", "-1", "-2", "X") `text` stands for, else None.
     `unsigned`: also read "1" and "2" as +1 and +2 (safe for a variable's value, not for a code
     name, where "Culture (2)" is how programs tell apart two codes of one name)."""
-    t = text.strip().translate(_MINUS).casefold()
-    if t in _SIGNED:
-        return _SIGNED[t]
-    if t in _MIXED:
-        return _MIXED[t]
-    if unsigned and t in ("1", "2"):
-        return "+" + t
-    return None
+    return rating_notation(text, unsigned=unsigned)
 
 
 def split_valence(name: str) -> tuple[str, str] | None:

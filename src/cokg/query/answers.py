@@ -80,6 +80,13 @@ class Page:
         """Whether this page holds the whole answer (nothing skipped, nothing follows)."""
         return self.offset == 0 and not self.more
 
+    @property
+    def span(self) -> str:
+        """Where the page lies, in words: "rows 1–100 of 4,231" (or "no rows at offset …")."""
+        if not self.rows:
+            return f"no rows at offset {self.offset:,} ({self.total:,} in all)"
+        return f"rows {self.offset + 1:,}–{self.offset + self.rows:,} of {self.total:,}"
+
 
 @dataclass(frozen=True)
 class QueryAnswer:

@@ -386,10 +386,8 @@ def _page_note(answer: QueryAnswer) -> str:
     page = answer.page
     if page is None or page.whole:
         return ""
-    if not page.rows:
-        return f"no rows at offset {page.offset:,} ({page.total:,} in all)"
-    note = f"rows {page.offset + 1:,}–{page.offset + page.rows:,} of {page.total:,}"
-    if page.next_offset is not None:
+    note = page.span
+    if page.rows and page.next_offset is not None:
         note += f"; the next page starts at --offset {page.next_offset}"
     return note
 

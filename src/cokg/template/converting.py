@@ -42,7 +42,7 @@ from cokg.template.sheets import (
     Kind,
     Sheet,
 )
-from cokg.vocabulary import RATING_VALUES
+from cokg.vocabulary import RATING_VALUES, rating_notation
 
 __all__ = ["Conversion", "Origin", "convert_rows", "read_template", "reference", "split"]
 
@@ -219,21 +219,15 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_TIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
-# Dashes a spreadsheet program or a word processor puts for the minus of -2.
-_MINUS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
-# What else stewards write for a rating: an unsigned 2 (a spreadsheet drops the +, reading +2 as
-# a number), x, the words mixed and missing in any case.
-_RATING_WORDS = {"2": "+2", "1": "+1", "+0": "0", "-0": "0", "x": "X", "mixed": "X",
-                 "missing": "missing"}  # fmt: skip
 
 
 def rating_value(text: str) -> URIRef | Problem:
     """The rating value a cell names: +2 +1 0 -1 -2 X missing, also written 2, −2 (a Unicode
     minus), x, mixed, or with the value's label ("+2 (strong positive)")."""
-    v = text.strip().translate(_MINUS).split("(", 1)[0].replace(" ", "")
-    v = _RATING_WORDS.get(v.casefold(), v)
-    if v in RATING_VALUES:
-        return RATING_VALUES[v]
+    v = text.split("(", 1)[0].replace(" ", "")
+    notation = rating_notation(v, unsigned=True, missing=True)
+    if notation is not None:
+        return RATING_VALUES[notation]
     return Problem(f"{text.strip()!r} is not a rating: +2, +1, 0, -1, -2, X (mixed) or missing")
 
 
