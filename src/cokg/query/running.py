@@ -73,8 +73,9 @@ def run_query(
             by = query.param(query.page_by).var if query.page_by else None
             if by is not None and by not in bindings and limit is not None and query.pivot:
                 result, page = read_whole_cases(
-                    st, base, var=by, bindings=bindings, rows_query=query.total, limit=limit,
-                    offset=offset, timeout=timeout, memory_mb=memory_mb,
+                    st, base, var=by, bindings=bindings, rows_query=query.total,
+                    count_query=query.count, limit=limit, offset=offset, timeout=timeout,
+                    memory_mb=memory_mb,
                 )  # fmt: skip
             elif by is not None and by not in bindings and limit is not None:
                 result, page = read_case_page(

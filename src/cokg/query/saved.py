@@ -90,6 +90,10 @@ class SavedQuery:
     # a pivoted query paged by case: the rows per case (?case_id, ?total), run with the
     # listing's other parameters bound
     total: str | None = None
+    # `#+ count: NAME`: for a pivoted query paged by case, an internal saved query counting all
+    # its rows (?total), run with its parameters bound: the first page then needs no count per
+    # case (`cokg.query.paging.read_whole_cases`)
+    count: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -288,6 +292,13 @@ def load_query(path: str | Path) -> SavedQuery:
     total = header.get("total")
     if total is not None and not _NAME_RE.match(str(total)):
         raise QueryError(f"total must name a saved query, not {total!r}", file=path)
+    count = header.get("count")
+    if count is not None and (not _NAME_RE.match(str(count)) or pivot_spec is None or not page_by):
+        raise QueryError(
+            f"count must name a saved query, and only a pivoted query paged by case has one,"
+            f" not {count!r}",
+            file=path,
+        )
     return SavedQuery(
         name=name,
         path=path,
@@ -305,6 +316,7 @@ def load_query(path: str | Path) -> SavedQuery:
         paged=paged,
         page_by=None if page_by is None else str(page_by),
         total=None if total is None else str(total),
+        count=None if count is None else str(count),
     )
 
 
