@@ -194,6 +194,40 @@ def test_replace_graphs_and_drop_others_in_one_write(filled: Store) -> None:
     assert filled.count() == 7 + 2 + 2
 
 
+@pytest.mark.server
+@pytest.mark.parametrize("server_fixture", ["oxigraph_server", "virtuoso_server"])
+@pytest.mark.parametrize("batch_size", [50_000, 3])
+def test_an_update_submission_is_one_request(
+    request: pytest.FixtureRequest, server_fixture: str, batch_size: int
+) -> None:
+    # several graphs replaced and one dropped: one request (one transaction) while it fits in
+    # batch_size triples, so a failure cannot leave some graphs replaced and others not; past
+    # that, graph by graph in batches (the documented limit)
+    server = request.getfixturevalue(server_fixture)
+    server.clear()
+    st = RemoteStore(server.query_url, method="update", batch_size=batch_size)
+    st.replace_graphs({G_DUNDEE: DUNDEE, G_JKG: JKG, G_ORGS: ORGS})
+    sent: list[str] = []
+    real = st._update
+
+    def spy(update: str) -> None:
+        sent.append(update)
+        real(update)
+
+    st._update = spy  # type: ignore[method-assign]
+    new = [(CASE2, RDF.type, COKG.Case), (CASE2, COKG.caseId, Literal("dundee-mrr-2"))]
+    sub = graph_iri("submission/two")
+    st.replace_graphs({G_DUNDEE: new, sub: JKG}, drop=[G_JKG])
+    assert st.graphs() == sorted([G_DUNDEE, G_ORGS, sub])
+    assert _triples(st, G_DUNDEE) == set(new) and _triples(st, sub) == set(JKG)
+    if batch_size >= len(new) + len(JKG):
+        assert len(sent) == 1
+        assert sent[0].count("DROP SILENT GRAPH") == 3 and sent[0].count("INSERT") == 1
+    else:
+        assert len(sent) == 2  # a request per graph (each within 3 triples)
+    st.close()
+
+
 def test_drop_alone_and_drop_of_a_replaced_graph(filled: Store) -> None:
     filled.replace_graphs({}, drop=[G_JKG])
     assert filled.graphs() == sorted([G_DUNDEE, G_ORGS])

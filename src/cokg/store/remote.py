@@ -264,9 +264,9 @@ class RemoteStore:
         *,
         drop: Iterable[str] = (),
     ) -> None:
-        """Replace each graph by its triples and drop the `drop` graphs. SPARQL Update: the
-        drops go in the same request as the first graph's first batch (one transaction while
-        that fits in batch_size triples). GSP: one request per graph, atomic per graph."""
+        """Replace each graph by its triples and drop the `drop` graphs. SPARQL Update: one
+        request (one transaction) while everything fits in batch_size triples. GSP: one request
+        per graph, atomic per graph."""
         by_graph = {g: triples_to_quads(graph_node(g), triples) for g, triples in graphs.items()}
         drops = [graph_node(g).value for g in drop if g not in by_graph]
         self._put(by_graph, progress, drops)
@@ -292,9 +292,23 @@ class RemoteStore:
         drops: list[str] | None = None,
     ) -> None:
         """Graph by graph. GSP: one PUT per graph (atomic per graph), then the DELETEs of
-        `drops` (a failed PUT drops nothing). Update: the drops, the first graph's drop and its
-        first batch in one request; a graph over batch_size triples takes several requests."""
+        `drops` (a failed PUT drops nothing). Update: everything in one request while it fits in
+        batch_size triples; past that, the drops, the first graph's drop and its first batch in
+        one request, and a graph over batch_size triples in several requests."""
         extra = list(drops or ())
+        size = sum(len(quads) for quads in by_graph.values())
+        if self.method == "update" and by_graph and size <= self.batch_size:
+            # A submission (a case is about a thousand triples) in one request: every drop and
+            # one INSERT DATA of all its graphs, so a failure or a kill leaves the endpoint as
+            # it was (one transaction on Oxigraph server), never some graphs replaced and not
+            # others. One operation, not one per graph: blank node labels are scoped to it.
+            if progress:
+                progress(f"{len(by_graph)} graph(s), {size} triples, in one request")
+            targets = [*extra, *(graph_node(g).value for g in by_graph)]
+            ops = [f"DROP SILENT GRAPH <{g}>" for g in targets]
+            quads = [q for graph_quads in by_graph.values() for q in graph_quads]
+            self._update(";\n".join([*ops, _insert(quads)] if quads else ops))
+            return
         gsp_drops: list[str] = []
         if self.method == "gsp":
             gsp_drops, extra = extra, []
