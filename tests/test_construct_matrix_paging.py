@@ -196,12 +196,15 @@ def test_the_rows_per_case_count_the_listing(rated: MemoryStore, params: dict[st
 def test_every_page_is_whole_cases_in_order(rated: MemoryStore) -> None:
     whole = run_query("construct-matrix", store=rated, phase="implementation")
     ids = list(dict.fromkeys(r["case_id"] for r in sorted(whole, key=lambda r: r["case_number"])))
-    offset, seen = 0, []
+    offset, seen, before = 0, [], None
     while True:
         answer = run_query("construct-matrix", store=rated, phase="implementation", limit=100,
                            offset=offset)  # fmt: skip
         assert answer.page is not None and answer.page.offset == offset
         assert answer.page.total == len(whole)
+        # "previous" returns to the very page before (pages of 96 rows, not cut every 100)
+        assert answer.page.previous_offset == before
+        before = offset
         shown = list(dict.fromkeys(r["case_id"] for r in answer))
         assert len(shown) == 2  # 48 rows a case: two fit in 100
         seen.extend(shown)

@@ -57,6 +57,9 @@ class Page:
     limit: int | None  # rows asked for (None: to the end)
     rows: int  # rows on this page
     total: int  # rows in the whole answer
+    # where the page before starts, when pages are not cut every `limit` rows (pages of whole
+    # cases: `cokg.query.paging.read_whole_cases`); None: `offset - limit`
+    previous: int | None = None
 
     @property
     def more(self) -> bool:
@@ -73,6 +76,8 @@ class Page:
         """The offset of the page before, or None on the first one."""
         if self.offset == 0:
             return None
+        if self.previous is not None:
+            return self.previous
         return max(0, self.offset - self.limit) if self.limit else 0
 
     @property

@@ -453,4 +453,26 @@ def read_whole_cases(
     text = derive(base, inject_rows(base.text, base.form, var, chosen)).text
     result = st.query(text, timeout=timeout, memory_mb=memory_mb)
     first = start if chosen else offset
-    return result, Page(offset=first, limit=limit, rows=len(result.rows), total=total)
+    page = Page(offset=first, limit=limit, rows=len(result.rows), total=total)
+    return result, dataclasses.replace(page, previous=_previous_start(sizes, first, limit))
+
+
+def _previous_start(sizes: list[int], first: int, limit: int) -> int | None:
+    """Where the page before the one starting at row `first` starts, paging from the first row
+    by whole cases of `sizes` rows as `read_whole_cases` does (so "previous" returns to the very
+    page the reader came from); None on the first page."""
+    if first <= 0 or limit <= 0:
+        return None
+    start = at = 0
+    i = 0
+    while i < len(sizes):
+        held = 0
+        page_start = at
+        while i < len(sizes) and (not held or held + sizes[i] <= limit):
+            held += sizes[i]
+            i += 1
+        at += held
+        if at >= first:  # the page holding row `first` - 1 started at page_start
+            return page_start
+        start = page_start
+    return start
