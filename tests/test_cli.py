@@ -261,3 +261,17 @@ def test_sparql_reads_the_query_from_stdin() -> None:
     result = CliRunner().invoke(cli, ["sparql", "--store", "memory:", "-"], input="ASK {}\n")
     assert result.exit_code == 0, result.output
     assert result.output == "true\n"
+
+
+def test_the_memory_cap_has_one_name_everywhere() -> None:
+    # `cokg serve` said --memory-mb and the query commands --memory: both take both
+    for command in (["serve"], ["query", "x"], ["sparql", "x"]):
+        found = cli.get_command(click.Context(cli), command[0])
+        assert found is not None
+        names = {n for p in found.params if p.name == "memory_mb" for n in p.opts}
+        assert names == {"--memory", "--memory-mb"}, command
+    result = CliRunner().invoke(
+        cli, ["query", "sampling-frame", "--store", "memory:", "--memory-mb", "1024"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Jönköping" in result.output or "jonkoping" in result.output.lower()

@@ -112,6 +112,8 @@ def check(data: bool, files: tuple[str, ...]) -> None:
               help="Query worker processes (with --endpoint: requests at once).")  # fmt: skip
 @click.option(
     "--memory-mb",
+    "--memory",
+    "memory_mb",
     default=4096,
     show_default=True,
     type=int,
@@ -175,6 +177,7 @@ def _limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
     either limit (see cokg.sandbox); a remote endpoint gets the timeout."""
     func = click.option(
         "--memory",
+        "--memory-mb",
         "memory_mb",
         type=click.IntRange(min=0),
         default=None,
