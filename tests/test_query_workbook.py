@@ -600,3 +600,34 @@ def test_an_unwritable_out_is_one_error_line(rated_dir: Path, tmp_path: Path) ->
     lines = res.stderr.splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 1 and "Traceback" not in res.output  # type: ignore[attr-defined]
     assert lines[0].startswith(f"cokg: error: {out}: cannot write the workbook")
+
+
+def test_cli_sparql_writes_a_workbook_with_its_query(built_store: Path, tmp_path: Path) -> None:
+    # an ad-hoc query as a file: its rows, and the query text on the about sheet to redo it
+    query = tmp_path / "numbers.rq"
+    query.write_text(
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#>\n"
+        "SELECT ?id ?n WHERE { ?c cokg:caseId ?id ; cokg:caseNumber ?n } ORDER BY ?n\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "numbers.xlsx"
+    res = _cokg("sparql", str(query), "--store", str(built_store), "--out", str(out))
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert res.stdout == ""  # type: ignore[attr-defined]
+    assert res.stderr == f"wrote {out} (3 rows)\n"  # type: ignore[attr-defined]
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["rows", "about"]
+    assert _cells(wb["rows"]) == [
+        ["id", "n", "notes"],
+        ["jonkoping-esther", 1, None], ["dundee-mrr", 2, None],
+        ["manitoba-learning-centres", 3, None],
+    ]  # fmt: skip
+    assert _about(wb)["SPARQL"] == query.read_text(encoding="utf-8")
+    assert _about(wb)["query"] == "numbers"
+
+
+def test_cli_sparql_xlsx_needs_a_file(built_store: Path) -> None:
+    res = _cokg("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--store", str(built_store),
+                "-f", "xlsx")  # fmt: skip
+    assert res.exit_code == 2  # type: ignore[attr-defined]
+    assert "give --out FILE.xlsx" in res.output  # type: ignore[attr-defined]

@@ -291,10 +291,9 @@ def query_cmd(
     `--format xlsx --out FILE.xlsx` writes a workbook to annotate: the pivoted table (sheet
     matrix), the long rows (rows), and what was asked (about). A workbook is never written to
     standard output, even a redirected one: give --out."""
-    from pathlib import Path
 
     from cokg.errors import ParameterError
-    from cokg.formats import render, render_answer_written, render_page_note
+    from cokg.formats import render_page_note
     from cokg.query import get_query, page_size, run_query
 
     given: dict[str, str] = {}
@@ -303,10 +302,7 @@ def query_cmd(
         if not sep or not key.strip():
             raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
         given[key.strip()] = value
-    fmt = fmt or (out and _FORMAT_BY_SUFFIX.get(Path(out).suffix.lower())) or "table"
-    if fmt == "xlsx" and not out:
-        # Checked before the query runs: a workbook's bytes on a terminal are no use to anyone.
-        raise ParameterError("--format xlsx writes a workbook file: give --out FILE.xlsx")
+    fmt = _out_format(fmt, out)
     limit, offset = _page_options(limit_text, offset_text, all_rows)
     query = get_query(name)
     asked = limit is not None  # a page size given, not the default one
@@ -323,6 +319,39 @@ def query_cmd(
         **given,
     )
     note = render_page_note(answer, limit if asked else None)
+    _emit(answer, fmt, out, note, long_format=long_format, source=endpoint or store_path)
+
+
+def _out_format(fmt: str | None, out: str | None) -> str:
+    """--format, else the --out file's suffix, else table; xlsx only into a file."""
+    from pathlib import Path
+
+    from cokg.errors import ParameterError
+
+    fmt = fmt or (out and _FORMAT_BY_SUFFIX.get(Path(out).suffix.lower())) or "table"
+    if fmt == "xlsx" and not out:
+        # Checked before the query runs: a workbook's bytes on a terminal are no use to anyone.
+        raise ParameterError("--format xlsx writes a workbook file: give --out FILE.xlsx")
+    return fmt
+
+
+def _emit(
+    answer: Any,
+    fmt: str,
+    out: str | None,
+    note: str,
+    *,
+    long_format: bool = False,
+    source: str | None = None,
+    sparql: str | None = None,
+) -> None:
+    """Print the answer with its page line, or write it to `out` (xlsx: a workbook) and say
+    so on stderr."""
+    from pathlib import Path
+
+    from cokg.errors import ParameterError
+    from cokg.formats import render, render_answer_written
+
     if out is None:
         click.echo(render(answer, fmt, long=long_format), nl=False)
         _page_note(note, fmt)
@@ -330,8 +359,8 @@ def query_cmd(
     if fmt == "xlsx":
         from cokg.query import write_workbook
 
-        source = endpoint or store_path or "the default store (.cokg/store, or $COKG_STORE)"
-        write_workbook(answer, Path(out), long=long_format, source=source)
+        where = source or "the default store (.cokg/store, or $COKG_STORE)"
+        write_workbook(answer, Path(out), long=long_format, source=where, sparql=sparql)
     else:
         try:
             Path(out).write_text(render(answer, fmt, long=long_format), encoding="utf-8")
@@ -374,7 +403,14 @@ def _page_note(note: str, fmt: str) -> None:
 
 @cli.command("sparql")
 @click.argument("query_text", metavar="FILE-OR-TEXT")
-@_format_option
+@_format_choice(
+    [*_QUERY_FORMATS, "xlsx"],
+    default=None,
+    help="Output format (default: from the --out file's suffix, else table). xlsx writes a "
+    "workbook (rows and about sheets, the query on the about sheet) and needs --out.",
+)
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Write to FILE instead of standard output.")  # fmt: skip
 @_read_options
 @_limit_options
 @click.option("--limit", "limit_text", default=None, metavar="N",
@@ -382,7 +418,8 @@ def _page_note(note: str, fmt: str) -> None:
 @click.option("--offset", "offset_text", default=None, metavar="M", help="Skip the first M rows.")
 def sparql_cmd(
     query_text: str,
-    fmt: str,
+    fmt: str | None,
+    out: str | None,
     store_path: str | None,
     endpoint: str | None,
     timeout: float | None,
@@ -392,10 +429,12 @@ def sparql_cmd(
 ) -> None:
     """Run an ad-hoc SPARQL query given as a .rq file or as text ("-" reads stdin).
 
-    Every row is printed unless --limit or --offset asks for a page."""
-    from cokg.formats import render, render_page_note
-    from cokg.query import run_sparql
+    Every row is printed unless --limit or --offset asks for a page. `--out FILE.xlsx` writes
+    a workbook (the rows, and the query and store on the about sheet)."""
+    from cokg.formats import render_page_note
+    from cokg.query.running import read_sparql, run_sparql
 
+    fmt = _out_format(fmt, out)
     limit, offset = _page_options(limit_text, offset_text, False)
     if query_text == "-":
         with click.open_file("-") as stdin:  # standard input, as text; left open
@@ -408,8 +447,8 @@ def sparql_cmd(
         limit=limit or None,
         offset=offset,
     )
-    click.echo(render(answer, fmt), nl=False)
-    _page_note(render_page_note(answer, limit or None), fmt)
+    note = render_page_note(answer, limit or None)
+    _emit(answer, fmt, out, note, source=endpoint or store_path, sparql=read_sparql(query_text)[0])
 
 
 # --- analyse / report (analysis): networks, measures, the cross-case report ----------------

@@ -110,6 +110,19 @@ def run_query(
     )
 
 
+def read_sparql(text_or_file: str | Path) -> tuple[str, str | None]:
+    """(the SPARQL text, the file's stem or None) of an ad-hoc query given as text or as a
+    path to a `.rq`/`.sparql` file. QueryError when the file cannot be read."""
+    text = str(text_or_file)
+    candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
+    if candidate is not None and (candidate.is_file() or candidate.suffix in (".rq", ".sparql")):
+        try:
+            return candidate.read_text(encoding="utf-8"), candidate.stem
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read query file: {exc}", file=candidate) from None
+    return text, None
+
+
 def run_sparql(
     text_or_file: str | Path,
     *,
@@ -123,15 +136,7 @@ def run_sparql(
     under the same screen and limits as `run_query`. `limit` and `offset` page a SELECT
     answer as in `run_query` (within the query's own LIMIT/OFFSET); other forms refuse them."""
     check_page(limit, offset)
-    text = str(text_or_file)
-    name = None
-    candidate = Path(text) if len(text) < 1024 and "\n" not in text and "{" not in text else None
-    if candidate is not None and (candidate.is_file() or candidate.suffix in (".rq", ".sparql")):
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QueryError(f"cannot read query file: {exc}", file=candidate) from None
-        name = candidate.stem
+    text, name = read_sparql(text_or_file)
     st, opened = open_for_call(store)
     page = None
     try:

@@ -405,7 +405,7 @@ def _summary(name: str | None) -> str:
 
 def _about_sheet(
     ws: Any, answer: QueryAnswer, *, matrix: bool, source: str | None, fills: bool,
-    styles: _Styles,
+    styles: _Styles, sparql: str | None = None,
 ) -> None:  # fmt: skip
     from cokg import __version__
 
@@ -428,6 +428,8 @@ def _about_sheet(
         ("page", _page_note(answer) or "every row of the answer"),
         ("sheets", sheets),
     ]
+    if sparql is not None:  # an ad-hoc query: its text, so the answer can be redone (a text
+        facts.insert(1, ("SPARQL", sparql))  # too long for a cell is cut, and marked, by _put)
     _header(ws, ["about", "value"], styles)
     for i, (key, value) in enumerate(facts, start=2):
         _put(ws, i, 1, key).font = styles.bold
@@ -462,11 +464,13 @@ def write_workbook(
     long: bool = False,
     source: str | None = None,
     protect: bool = True,
+    sparql: str | None = None,
 ) -> Path:
     """Write `answer` as an .xlsx workbook at `path` and return the path. Pivoted queries get a
     `matrix` sheet unless `long` is set. Every answer gets a `rows` sheet and an `about` sheet
     (see the module docstring). `source` describes the store or endpoint for the about sheet;
     credentials in an endpoint URL are left out. `protect=False` leaves the sheets unprotected.
+    `sparql`, the text of an ad-hoc query, goes on the about sheet so the answer can be redone.
 
     The file is written whole or not at all: a temporary file beside it is renamed into place.
     Raises ParameterError when the file cannot be written or the answer does not fit a sheet."""
@@ -486,8 +490,9 @@ def write_workbook(
         ws.title = ROWS
     fills = _rows_sheet(ws, answer, styles) or fills
     _about_sheet(
-        wb.create_sheet(ABOUT), answer, matrix=matrix, source=source, fills=fills, styles=styles
-    )
+        wb.create_sheet(ABOUT), answer, matrix=matrix, source=source, fills=fills,
+        styles=styles, sparql=sparql,
+    )  # fmt: skip
     if protect:
         for sheet in (MATRIX, ROWS):
             if sheet in wb.sheetnames:
