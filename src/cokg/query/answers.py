@@ -59,7 +59,7 @@ class Page:
     total: int  # rows in the whole answer
     # where the page before starts, when pages are not cut every `limit` rows (pages of whole
     # cases: `cokg.query.paging.read_whole_cases`); None: `offset - limit`
-    previous: int | None = None
+    previous: int | None = field(default=None, repr=False)
 
     @property
     def more(self) -> bool:
