@@ -222,7 +222,7 @@ def test_an_update_submission_is_one_request(
     assert _triples(st, G_DUNDEE) == set(new) and _triples(st, sub) == set(JKG)
     if batch_size >= len(new) + len(JKG):
         assert len(sent) == 1
-        assert sent[0].count("DROP SILENT GRAPH") == 3 and sent[0].count("INSERT") == 1
+        assert sent[0].count("DROP SILENT GRAPH") == 3 and sent[0].count("INSERT") == 2
     else:
         assert len(sent) == 2  # a request per graph (each within 3 triples)
     st.close()

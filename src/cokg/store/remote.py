@@ -66,6 +66,19 @@ def _has_blank_node(quads: Iterable[ox.Quad]) -> bool:
     )
 
 
+def _own_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """`quads` with their blank nodes renamed to fresh ones, so that a blank node label shared
+    with another graph's quads does not join the two in one INSERT."""
+    if not _has_blank_node(quads):
+        return quads
+    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def term(t: Any) -> Any:
+        return fresh.setdefault(t, ox.BlankNode()) if isinstance(t, ox.BlankNode) else t
+
+    return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
+
+
 def _insert(quads: list[ox.Quad]) -> str:
     """INSERT DATA; with blank nodes the same triples as INSERT { } WHERE { }, which means the
     same (fresh blank nodes, one per label) and which Virtuoso accepts: it refuses blank nodes in
@@ -299,15 +312,17 @@ class RemoteStore:
         size = sum(len(quads) for quads in by_graph.values())
         if self.method == "update" and by_graph and size <= self.batch_size:
             # A submission (a case is about a thousand triples) in one request: every drop and
-            # one INSERT DATA of all its graphs, so a failure or a kill leaves the endpoint as
-            # it was (one transaction on Oxigraph server), never some graphs replaced and not
-            # others. One operation, not one per graph: blank node labels are scoped to it.
+            # the inserts, so a failure or a kill leaves the endpoint as it was (one
+            # transaction on Oxigraph server), never some graphs replaced and not others.
             if progress:
                 progress(f"{len(by_graph)} graph(s), {size} triples, in one request")
             targets = [*extra, *(graph_node(g).value for g in by_graph)]
             ops = [f"DROP SILENT GRAPH <{g}>" for g in targets]
-            quads = [q for graph_quads in by_graph.values() for q in graph_quads]
-            self._update(";\n".join([*ops, _insert(quads)] if quads else ops))
+            # one INSERT per graph, each graph's blank nodes its own (a label names one node
+            # across a request's operations; Virtuoso 7 fails on one INSERT { } WHERE { } of
+            # several graphs)
+            inserts = [_insert(_own_blank_nodes(q)) for q in by_graph.values() if q]
+            self._update(";\n".join([*ops, *inserts]))
             return
         gsp_drops: list[str] = []
         if self.method == "gsp":
