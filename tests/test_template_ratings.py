@@ -28,7 +28,6 @@ from cokg.ingest import ingest
 from cokg.query import run_query
 from cokg.store import MemoryStore, build
 from cokg.template import export_case, read_template, readme_rows, write_template
-from cokg.template.cells import unescape
 
 ID = "https://w3id.org/cokg/id/"
 O = "https://w3id.org/cokg/ontology#"  # noqa: E741
@@ -502,12 +501,16 @@ def test_the_blank_template_offers_both_sheets(tmp_path: Path) -> None:
         (dv,) = [d for d in ws.data_validations.dataValidation if str(d.sqref).startswith(letter)]
         src_sheet, rng = dv.formula1.split("!")
         cells = wb[src_sheet.strip("'")][rng.replace("$", "")]
-        return [unescape(str(row[0].value)) for row in cells], bool(dv.showErrorMessage)
+        return [str(row[0].value) for row in cells], bool(dv.showErrorMessage)
 
+    # the dropdown shows the values themselves ("+2", not an escaped "'+2"), as text cells
     assert listed("ratings", "rating") == (
         ["+2", "+1", "0", "-1", "-2", "X", "missing"],
         True,
     )
+    values = wb["values"]
+    signed = [c for row in values.iter_rows() for c in row if str(c.value)[:1] in "+-"]
+    assert signed and all(c.data_type == "s" and c.quotePrefix for c in signed)
     assert listed("ratings", "phase") == (["adoption", "implementation", "assimilation"], True)
     assert listed("outcomes", "level") == (["high", "mixed", "low"], True)
     codes, strict = listed("ratings", "construct")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from cokg.errors import InputError
 from cokg.namespaces import PREFIXES
-from cokg.template.cells import CODES_SHEET, VALUES_SHEET, escape
+from cokg.template.cells import CODES_SHEET, FORMULA_START, VALUES_SHEET, escape
 from cokg.template.sheets import CODE_PREFIXES, SHEETS, TABLES, Column, Sheet
 
 if TYPE_CHECKING:
@@ -134,6 +134,17 @@ def _put(ws: object, row: int, column: int, text: str) -> None:
     cell.data_type = "s"  # a string, even when it starts with '=': never a formula
 
 
+def _put_listed(ws: object, row: int, column: int, text: str) -> None:
+    """A value a dropdown offers: the text itself, so the list shows "+2" and picking it
+    writes "+2" (an escaped "'+2" showed its apostrophe in the list). A text cell marked
+    quote-prefixed, never a formula; these values are cokg's own, not a submitter's."""
+    cell = ws.cell(row=row, column=column)  # type: ignore[attr-defined]
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
 def _write_workbook(out: Path, rows: Rows, store: Store | str | Path | None) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -193,7 +204,7 @@ def _write_workbook(out: Path, rows: Rows, store: Store | str | Path | None) -> 
     ws = wb.create_sheet(VALUES_SHEET)
     for j, values in enumerate(value_columns, start=1):
         for i, v in enumerate(values, start=1):
-            _put(ws, i, j, v)
+            _put_listed(ws, i, j, v)
     ws.sheet_state = "hidden"
     tmp = out.with_name(out.name + ".part")
     wb.save(tmp)
