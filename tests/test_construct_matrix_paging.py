@@ -149,6 +149,32 @@ def test_a_first_page_holding_every_case_is_counted_from_its_rows(rated: MemoryS
     assert not any(count in t for t in spy.texts)
 
 
+def test_a_sparse_matrix_counts_the_rows_per_case_instead(tmp_path: Path) -> None:
+    # five ratings a case: a 100-row page would take many batches of cases, so after
+    # FIRST_BATCHES the rows per case are counted (one query) and the page asked for at once
+    from cokg.query.paging import FIRST_BATCHES
+
+    data = tmp_path / "few.nt"
+    synthetic.write(data, cases=40, profile="rated", ratings="few")
+    files = source_files(include_data=False)
+    files[graph_iri("synthetic")] = data
+    st = MemoryStore()
+    st.rebuild(files)
+    whole = run_query("construct-matrix", store=st)
+    per_case = Counter(r["case_id"] for r in whole)
+    assert len(per_case) == 40 and max(per_case.values()) * 4 * FIRST_BATCHES < 100 * 2
+    spy = Spy(st)
+    answer = run_query("construct-matrix", store=spy, limit=100)
+    assert answer.page is not None and answer.page.total == len(whole)
+    assert any(_where("total") in t for t in spy.texts)  # counted per case
+    shown = {r["case_id"] for r in answer}  # the first cases in case order, whole
+    ids = list(dict.fromkeys(r["case_id"] for r in sorted(whole, key=lambda r: r["case_number"])))
+    assert shown == set(ids[: len(shown)]) and len(answer) <= 100
+    assert len(answer) == sum(per_case[c] for c in shown)
+    assert sum(per_case[c] for c in ids[: len(shown) + 1]) > 100  # the next case did not fit
+    st.close()
+
+
 @pytest.fixture(scope="module")
 def small() -> Iterator[MemoryStore]:
     # the hand-made fixture of tests/test_ratings_queries.py: several raters, phases, schemes
