@@ -138,3 +138,44 @@ def test_a_bound_parameter_counts_the_listing_itself(consortium: MemoryStore) ->
     answer = run_query("quotations", store=spy, informant="DND-02", limit=2)
     assert answer.page is not None and answer.page.total == len(whole) > 2
     assert not any(get_query("quotations-total").body.strip() in t for t in spy.texts)
+
+
+# Listings paged by rows whose page total comes from a count query (`#+ count:`), with the
+# parameters to hold the two equal under: a broad construct, narrow ones, one reached by a
+# framework mapping.
+COUNTED = {
+    "quotations-by-construct": [
+        {"construct": c}
+        for c in ("frame:external-context", "cfir22:V", "gdoi:10.1", "cfir09:II.B", "cfir09:V.B.4")
+    ],
+}
+
+
+def test_the_counted_listings() -> None:
+    assert set(COUNTED) == {q.name for q in list_queries() if q.count and q.page_by is None}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTED))
+def test_count_queries_count_the_listing(
+    consortium: MemoryStore, founding: MemoryStore, name: str
+) -> None:
+    count = get_query(name).count
+    assert count is not None
+    for st in (founding, consortium):
+        for params in COUNTED[name]:
+            counted = run_query(count, store=st, **params)
+            assert list(counted.variables) == ["total"] and len(counted) == 1
+            assert counted[0]["total"] == len(run_query(name, store=st, **params)), (params, st)
+
+
+@pytest.mark.parametrize("name", sorted(COUNTED))
+def test_a_page_takes_its_total_from_the_count_query(consortium: MemoryStore, name: str) -> None:
+    params = COUNTED[name][0]
+    whole = rows(run_query(name, store=consortium, **params))
+    assert len(whole) > 20
+    for offset in (0, 7, len(whole) - 3, len(whole) + 5):
+        spy = Spy(consortium)
+        answer = run_query(name, store=spy, limit=10, offset=offset, **params)
+        assert answer.page is not None and answer.page.total == len(whole)
+        assert rows(answer) == whole[offset : offset + 10]
+        assert not any("cokg_page_total" in t for t in spy.texts)  # not counted in the engine

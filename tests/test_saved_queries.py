@@ -664,7 +664,10 @@ def test_same_rows_on_every_store(founding, embedded, remote, name: str, params:
 
 # The internal queries (cokg's own pages and analyses) answer the same on every store too.
 CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
-INTERNAL_VALUES = {"case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr"}  # by parameter name
+# by parameter name; cfir09:V.B.4 reaches a finding coded in CFIR 2022 through a mapping
+INTERNAL_VALUES = {
+    "case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr", "construct": "cfir09:V.B.4",
+}  # fmt: skip
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
 INTERNAL_RATED = {"case-ratings", "case-outcomes", "construct-matrix-total"}
 INTERNAL_CASES = [

@@ -170,6 +170,8 @@ def read_page(
     offset: int,
     timeout: float | None,
     memory_mb: int | None,
+    count_query: str | None = None,
+    bindings: dict[str, Node] | None = None,
 ) -> tuple[QueryResult, Page]:
     """One page of a SELECT query whose parameters are bound in `text`, and where it lies.
 
@@ -178,14 +180,21 @@ def read_page(
     (from a remote endpoint, which may cap the rows of an answer, one more than the page): when
     the answer ends within them, the total is known from this one query. Otherwise (or on a
     page past the end, or when the store cut the answer at its result limit) a second query
-    counts the rows in the engine, which carries one row across instead of all of them."""
+    counts the rows in the engine, which carries one row across instead of all of them.
+
+    A saved query's `count_query` (its rows in all, ?total, run with `bindings`) stands in for
+    that count, and the page then reads one row past itself instead of READ_AHEAD (for
+    quotations-by-construct at a million triples on disk, 8,000 rows: 0.3 s for the first page
+    against 0.4 s reading ahead, 0.6 s counting in the engine)."""
     from cokg.store import RemoteStore
 
     outer = _outer_select(text)
     if outer is None:
         form = screen(text, allow_network=True, allow_dataset=True).form  # syntax errors first
         raise ParameterError(f"{what}: only SELECT answers are paged, not {form.upper()}")
-    ahead = 0 if isinstance(st, RemoteStore) else READ_AHEAD
+    if outer.limit is not None or outer.offset:
+        count_query = None  # it counts the whole answer, not the query's own window of it
+    ahead = 0 if isinstance(st, RemoteStore) or count_query is not None else READ_AHEAD
     probe = None if limit is None else max(limit + 1, ahead)
     base = screen(text)  # the page and the count are derived from it: screened once
     paged = derive(base, outer.paged(probe, offset)).text
@@ -198,6 +207,8 @@ def read_page(
     cut = bool(getattr(st, "truncated", False))  # the served store's result limit
     if ended and not cut and (read or offset == 0):
         total = offset + read
+    elif count_query is not None:
+        total = _count_all(st, count_query, bindings or {}, timeout=timeout, memory_mb=memory_mb)
     else:
         counted = st.query(derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb)
         value = to_python(counted.rows[0].get(_TOTAL)) if counted.rows else 0

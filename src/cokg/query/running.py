@@ -85,7 +85,8 @@ def run_query(
             else:
                 result, page = read_page(
                     st, base.text, what=f"query {query.name}", limit=limit, offset=offset,
-                    timeout=timeout, memory_mb=memory_mb,
+                    timeout=timeout, memory_mb=memory_mb, count_query=query.count,
+                    bindings=bindings,
                 )  # fmt: skip
         else:
             result = st.query(

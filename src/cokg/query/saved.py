@@ -90,9 +90,11 @@ class SavedQuery:
     # a pivoted query paged by case: the rows per case (?case_id, ?total), run with the
     # listing's other parameters bound
     total: str | None = None
-    # `#+ count: NAME`: for a pivoted query paged by case, an internal saved query counting all
-    # its rows (?total), run with its parameters bound: the first page then needs no count per
-    # case (`cokg.query.paging.read_whole_cases`)
+    # `#+ count: NAME`: an internal saved query counting all the rows (?total), run with the
+    # query's parameters bound. For a listing paged by rows: the page reads one row past itself
+    # and takes its total from this query instead of counting the listing in the engine
+    # (`cokg.query.paging.read_page`). For a pivoted query paged by case: the first page then
+    # needs no count per case (`cokg.query.paging.read_whole_cases`)
     count: str | None = None
 
     @property
@@ -293,10 +295,14 @@ def load_query(path: str | Path) -> SavedQuery:
     if total is not None and not _NAME_RE.match(str(total)):
         raise QueryError(f"total must name a saved query, not {total!r}", file=path)
     count = header.get("count")
-    if count is not None and (not _NAME_RE.match(str(count)) or pivot_spec is None or not page_by):
+    # a listing paged by case counts its rows by case (`total`), and an unpaged one not at all
+    by_rows = paged and pivot_spec is None and page_by is None
+    if count is not None and (
+        not _NAME_RE.match(str(count)) or not (by_rows or (pivot_spec is not None and page_by))
+    ):
         raise QueryError(
-            f"count must name a saved query, and only a pivoted query paged by case has one,"
-            f" not {count!r}",
+            f"count must name a saved query, and only a listing paged by rows or a pivoted query"
+            f" paged by case has one, not {count!r}",
             file=path,
         )
     return SavedQuery(
