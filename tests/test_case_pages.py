@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spying import Spy
 
 from cokg.namespaces import graph_iri
 from cokg.query import QueryAnswer, get_query, list_queries, run_query
@@ -69,16 +70,6 @@ def founding() -> MemoryStore:
     st = MemoryStore()
     build(st)
     return st
-
-
-class Spy:
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.texts: list[str] = []
-
-    def query(self, sparql: str, **kw: Any) -> Any:
-        self.texts.append(sparql)
-        return self.store.query(sparql, **kw)
 
 
 def rows(answer: QueryAnswer) -> list[tuple[tuple[str, Any], ...]]:

@@ -15,12 +15,12 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rated import rated_store
 from rdflib import Literal
 from rdflib.term import Node
+from spying import Spy
 
 from cokg.namespaces import graph_iri
 from cokg.query import get_query, run_query
@@ -93,18 +93,6 @@ def test_the_default_listing_is_one_page_of_whole_cases(rated: MemoryStore) -> N
     assert all(n == PER_CASE for n in shown.values())  # whole columns only
     assert answer.page is not None and answer.page.total == ROWS
     assert answer.page.next_offset == len(answer)
-
-
-class Spy:
-    """A store that records the queries asked of it."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.texts: list[str] = []
-
-    def query(self, sparql: str, **kw: Any) -> Any:
-        self.texts.append(sparql)
-        return self.store.query(sparql, **kw)
 
 
 def _where(which: str) -> str:

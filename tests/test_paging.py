@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from spying import Spy
 
 from cokg.cli import cli
 from cokg.errors import ParameterError, QueryError
@@ -62,21 +63,6 @@ def total_by(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         # the module that reads it, by name: `cokg.query` may name a function on the package
         monkeypatch.setattr(importlib.import_module("cokg.query.paging"), "READ_AHEAD", 0)
     return str(request.param)
-
-
-class Spy:
-    """A store that records the query texts it is given."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.texts: list[str] = []
-
-    def query(self, sparql: str, **kw: Any) -> Any:
-        self.texts.append(sparql)
-        return self.store.query(sparql, **kw)
-
-    def counts(self) -> int:
-        return sum("cokg_page_total" in t for t in self.texts)
 
 
 def rows(answer: QueryAnswer) -> list[tuple[tuple[str, Any], ...]]:

@@ -288,10 +288,7 @@ def read_case_page(
     if done >= len(groups):
         total = len(rows)
     elif total_query is not None:
-        from cokg.query.saved import get_query
-
-        counted = st.query(get_query(total_query).body, timeout=timeout, memory_mb=memory_mb)
-        total = int(to_python(counted.rows[0].get("total")) or 0) if counted.rows else 0
+        total = _count_all(st, total_query, {}, timeout=timeout, memory_mb=memory_mb)
     else:
         outer = _outer_select(base.text)
         assert outer is not None
@@ -316,11 +313,7 @@ def _rows_per_case(
     ?total, run with the listing's parameters bound), else by counting the listing per case in
     the engine (its whole answer, grouped)."""
     if rows_query is not None:
-        from cokg.query.saved import get_query
-
-        counter = screen(get_query(rows_query).body)
-        text = derive(counter, bind(counter, bindings)).text if bindings else counter.text
-        got, column = "case_id", "total"
+        text, got, column = _bound(rows_query, bindings), "case_id", "total"
     else:
         outer = _outer_select(base.text)
         assert outer is not None
@@ -344,12 +337,16 @@ def _count_all(
 ) -> int:
     """The rows of a listing in all, by `count_query` (a saved query giving ?total, run with the
     listing's parameters bound)."""
+    counted = st.query(_bound(count_query, bindings), timeout=timeout, memory_mb=memory_mb)
+    return int(to_python(counted.rows[0].get("total")) or 0) if counted.rows else 0
+
+
+def _bound(name: str, bindings: dict[str, Node]) -> str:
+    """The text of the saved counting query `name` with the listing's parameters bound."""
     from cokg.query.saved import get_query
 
-    counter = screen(get_query(count_query).body)
-    text = derive(counter, bind(counter, bindings)).text if bindings else counter.text
-    counted = st.query(text, timeout=timeout, memory_mb=memory_mb)
-    return int(to_python(counted.rows[0].get("total")) or 0) if counted.rows else 0
+    counter = screen(get_query(name).body)
+    return derive(counter, bind(counter, bindings)).text if bindings else counter.text
 
 
 def _first_whole_cases(
