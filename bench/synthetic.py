@@ -5,8 +5,9 @@
 
 Each case has an innovation with states and a change, a health system and place, organisations
 with role assignments (including external change agents acting before adoption), three phase
-episodes, dated events, findings coded to the real framework concepts, quotations from anonymised
-informants supporting findings, and source locations. Terms are the contract's. Output is
+episodes, dated events, findings coded to the real framework concepts (every tenth also to an
+implementation outcome), quotations from anonymised informants supporting findings, and source
+locations. Terms are the contract's. Output is
 deterministic for a given --seed.
 
 Rated profiles also give each case CFIR 2022 construct ratings and an implementation outcome
@@ -40,9 +41,11 @@ from cokg.namespaces import (
     FRAME,
     GDOI,
     LOZEAU,
+    PROCTOR,
     PROV,
     RDF,
     RDFS,
+    REAIM,
     SKOS,
     XSD,
     graph_iri,
@@ -62,6 +65,10 @@ FRAME_ELEMENTS = ["external-context", "internal-context", "individual-characteri
 LOZEAU_SCENARIOS = ["transformation", "customization", "loose-coupling", "co-optation"]
 CFIR22_CODES = ["I.A", "I.B", "II.A", "II.B", "II.D", "III.A", "III.B", "IV.A", "V.A", "V.B"]
 GDOI_CODES = ["10.1", "10.2", "10.3", "3.1", "3.2", "4.1", "5.2", "6.1"]
+# Every tenth finding is also coded to an implementation outcome (outcomes-by-phase): some are
+# reached through the outcome vocabularies' mappings, adoptability by none.
+OUTCOME_CODES = [PROCTOR.adoption, PROCTOR.fidelity, REAIM.reach, REAIM.maintenance,
+                 CFIROUT.adoptability]  # fmt: skip
 # CFIR 2022's 48 constructs (its five domains I-V; subconstructs such as III.D.1 left out)
 CFIR22_DOMAINS = [("I", 8), ("II", 7), ("III", 11), ("IV", 13), ("V", 9)]  # constructs in each
 CFIR22_CONSTRUCTS = [f"{domain}.{chr(65 + i)}" for domain, n in CFIR22_DOMAINS for i in range(n)]
@@ -370,6 +377,8 @@ def _case(
             yield t(f, COKG.codedTo, _iri(GDOI[rng.choice(GDOI_CODES)]))
         else:
             yield t(f, COKG.codedTo, _iri(LOZEAU[rng.choice(LOZEAU_SCENARIOS)]))
+        if i % 10 == 0:  # not drawn: the random stream stays as it was
+            yield t(f, COKG.codedTo, _iri(OUTCOME_CODES[(c + i // 10) % len(OUTCOME_CODES)]))
         yield t(f, COKG.stance, _iri(rng.choice(STANCES)))
         yield t(f, COKG.position, _int(1 + i % 5, XSD.positiveInteger))
         yield t(f, COKG.locatedIn, srcs[i % N_SOURCES])

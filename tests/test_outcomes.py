@@ -374,6 +374,26 @@ def test_outcomes_by_phase_filters(vocabulary: MemoryStore) -> None:
     assert len(_rows(vocabulary, case="fx-quiet")) == 3
 
 
+def test_a_pair_linked_twice_is_one_row(tmp_path: Path) -> None:
+    # A mapping also declared the other way round (reach exactMatch reach, both directions) and
+    # a second kind (a close match beside the exact one) still give one row per finding and
+    # outcome, with the closest match.
+    extra = tmp_path / "extra-mappings.ttl"
+    extra.write_text(
+        f"<{CFIROUT.reach}> <{SKOS.exactMatch}> <{REAIM.reach}> .\n"
+        f"<{REAIM.reach}> <{SKOS.closeMatch}> <{CFIROUT.reach}> .\n",
+        encoding="utf-8",
+    )
+    st = MemoryStore()
+    build(st, include_data=False)
+    st.load_files({graph_iri("fixture-outcome-findings"): OUTCOME_FINDINGS,
+                   graph_iri("fixture-extra-mappings"): extra})  # fmt: skip
+    try:
+        assert _rows(st) == EXPECTED_ROWS
+    finally:
+        st.close()
+
+
 def test_outcomes_by_phase_on_the_founding_data_shows_only_gaps(founding: MemoryStore) -> None:
     # The founding study codes no finding to an outcome: 3 cases x 3 phases, all empty.
     rows = _rows(founding)
