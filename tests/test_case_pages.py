@@ -135,6 +135,12 @@ def test_a_bound_parameter_counts_the_listing_itself(consortium: MemoryStore) ->
 # parameters to hold the two equal under: a broad construct, narrow ones, one reached by a
 # framework mapping.
 COUNTED = {
+    "outcomes-by-phase": [
+        {},
+        {"phase": "implementation"},
+        {"case": "dundee-mrr"},
+        {"phase": "adoption"},
+    ],
     "quotations-by-construct": [
         {"construct": c}
         for c in ("frame:external-context", "cfir22:V", "gdoi:10.1", "cfir09:II.B", "cfir09:V.B.4")

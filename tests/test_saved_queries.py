@@ -667,6 +667,7 @@ CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
 # by parameter name; cfir09:V.B.4 reaches a finding coded in CFIR 2022 through a mapping
 INTERNAL_VALUES = {
     "case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr", "construct": "cfir09:V.B.4",
+    "case": "dundee-mrr", "phase": "implementation",
 }  # fmt: skip
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
 INTERNAL_RATED = {"case-ratings", "case-outcomes", "construct-matrix-total"}
