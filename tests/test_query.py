@@ -12,11 +12,13 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from rdflib import Literal, URIRef
+from servers import VirtuosoServer, remote_store, running_virtuoso
 
 from cokg import paths
 from cokg.cli import cli
@@ -593,3 +595,67 @@ def test_cli_sparql_text() -> None:
 def test_run_checks_opens_a_store_from_its_spec() -> None:
     # like run_query: a spec is opened (and built) for the caller; the founding data is clean
     assert run_checks("memory:") == []
+
+
+ESTABLISHED = Path(__file__).parent / "fixtures" / "change-agents" / "established.ttl"
+
+
+@pytest.fixture(scope="module")
+def established() -> Iterator[MemoryStore]:
+    st = MemoryStore()
+    build(st)
+    st.load_files({"https://w3id.org/cokg/graph/fixture-established": ESTABLISHED})
+    yield st
+    st.close()
+
+
+def test_an_establishment_before_adoption_is_a_row(established: MemoryStore) -> None:
+    # The FICTIONAL fixture's agents: established in 2008 with no event (a row of its own),
+    # in 2010 with a dated event that year (the event's row only), in 2015 (after adoption).
+    answer = run_query(
+        "external-change-agents-before-adoption", store=established, case="fx-established"
+    )
+    rows = [(r["agent_label"], r["activity"], str(r["date"]), r["role"]) for r in answer]
+    assert rows == [
+        ("Fixture old agency", "established", "2008", "external-change-agent"),
+        ("Fixture dated agency", "Fixture dated agency founded", "2010", "external-change-agent"),
+    ]
+
+
+def test_establishments_do_not_change_the_founding_answer(
+    established: MemoryStore, store: MemoryStore
+) -> None:
+    # SRN's 2004 establishment is also a dated event of the Dundee case: one row, the event's.
+    a = run_query("external-change-agents-before-adoption", store=established)
+    b = run_query("external-change-agents-before-adoption", store=store)
+    assert [r for r in a.rows if r["case_id"] != "fx-established"] == list(b.rows)
+    assert any(r["agent_label"] == "Scottish Recovery Network" for r in b.rows)
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server() -> Iterator[VirtuosoServer]:
+    yield from running_virtuoso()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("server", ["oxigraph_server", "virtuoso_server"])
+def test_an_establishment_row_on_every_store(
+    request: pytest.FixtureRequest, established: MemoryStore, server: str
+) -> None:
+    # The establishment branch's filter and the founding SRN row (an event and an
+    # establishment on one date: one row) on Oxigraph server and Virtuoso 7.
+    st = remote_store(
+        request.getfixturevalue(server),
+        {"https://w3id.org/cokg/graph/fixture-established": ESTABLISHED},
+    )
+    name = "external-change-agents-before-adoption"
+    assert run_query(name, store=st).rows == run_query(name, store=established).rows
+
+
+def test_the_total_counts_establishment_rows(established: MemoryStore) -> None:
+    name = "external-change-agents-before-adoption"
+    whole = run_query(name, store=established)
+    assert any(r["activity"] == "established" for r in whole)
+    assert run_query(f"{name}-total", store=established)[0]["total"] == len(whole)
+    page = run_query(name, store=established, limit=2)
+    assert page.page is not None and page.page.total == len(whole)
