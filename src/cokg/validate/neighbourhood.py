@@ -21,6 +21,9 @@ def _values(var: str, terms: Iterable[Node]) -> str:
     return f"VALUES ?{var} {{ {' '.join(t.n3() for t in terms)} }}"
 
 
+# Lists of predicates are FILTER IN, not VALUES blocks: the engine starts from the smallest
+# VALUES block, and a VALUES of predicates (two to six rows) made it read every triple of those
+# predicates in the store (a one-case submission against 1M triples: 1.5 s instead of 0.1 s).
 def store_neighbourhood(
     store: Store,
     submission: Graph,
@@ -74,7 +77,7 @@ def store_neighbourhood(
         run(
             "SELECT ?s ?p ?o WHERE { " + _values("agent", part)
             + " GRAPH ?g { ?s cokg:involves ?agent . ?s ?p ?o } "
-            + "VALUES ?p { rdf:type cokg:involves cokg:inCase cokg:date cokg:startDate } "
+            + "FILTER (?p IN (rdf:type, cokg:involves, cokg:inCase, cokg:date, cokg:startDate)) "
             + excl + " }"
         )  # fmt: skip
     # Second hop, types and labels only: the records the fetched store triples point to.
@@ -86,19 +89,19 @@ def store_neighbourhood(
     for i in range(0, len(linked), chunk):
         run(
             "SELECT ?s ?p ?o WHERE { " + _values("s", linked[i : i + chunk])
-            + " VALUES ?p { rdf:type rdfs:label } GRAPH ?g { ?s ?p ?o } " + excl + " }"
+            + " GRAPH ?g { ?s ?p ?o } FILTER (?p IN (rdf:type, rdfs:label)) " + excl + " }"
         )  # fmt: skip
     ids = sorted(
         {o for p in (COKG.caseId, COKG.informantCode) for o in submission.objects(None, p)}, key=str
     )
-    keep = ("VALUES ?p { rdf:type cokg:caseId cokg:quotationId cokg:informantCode "
-            "cokg:aboutCase cokg:informantOf } ")  # fmt: skip
+    keep = ("FILTER (?p IN (rdf:type, cokg:caseId, cokg:quotationId, cokg:informantCode, "
+            "cokg:aboutCase, cokg:informantOf)) ")  # fmt: skip
     for i in range(0, len(ids), chunk):
         id_part: list[Node] = ids[i : i + chunk]
         run(
             "SELECT ?s ?p ?o WHERE { " + _values("id", id_part)
             + " GRAPH ?g { ?s ?idp ?id . ?s ?p ?o } "
-            + "VALUES ?idp { cokg:caseId cokg:informantCode } " + keep + excl + " }"
+            + "FILTER (?idp IN (cokg:caseId, cokg:informantCode)) " + keep + excl + " }"
         )  # fmt: skip
     # Quotation ids repeat across cases (every case has a Q1): fetch the quotations of the
     # cases the submission's quotations are about (a case-indexed lookup), keep matching ids.
