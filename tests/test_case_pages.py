@@ -117,9 +117,14 @@ def test_total_queries_count_the_listing(
     total = get_query(name).total
     assert total is not None
     for st in (founding, consortium):
-        counted = run_query(total, store=st)
-        assert list(counted.variables) == ["total"] and len(counted) == 1
-        assert counted[0]["total"] == len(run_query(name, store=st)), (name, st)
+        _counts_the_listing(total, name, st)
+
+
+def _counts_the_listing(counter: str, name: str, st: MemoryStore, **params: str) -> None:
+    """The counting query `counter` gives one ?total, the row count of listing `name`."""
+    counted = run_query(counter, store=st, **params)
+    assert list(counted.variables) == ["total"] and len(counted) == 1
+    assert counted[0]["total"] == len(run_query(name, store=st, **params)), (name, params, st)
 
 
 def test_a_bound_parameter_counts_the_listing_itself(consortium: MemoryStore) -> None:
@@ -160,9 +165,7 @@ def test_count_queries_count_the_listing(
     assert count is not None
     for st in (founding, consortium):
         for params in COUNTED[name]:
-            counted = run_query(count, store=st, **params)
-            assert list(counted.variables) == ["total"] and len(counted) == 1
-            assert counted[0]["total"] == len(run_query(name, store=st, **params)), (params, st)
+            _counts_the_listing(count, name, st, **params)
 
 
 @pytest.mark.parametrize("name", sorted(COUNTED))
