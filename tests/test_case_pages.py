@@ -42,9 +42,9 @@ def test_the_dense_listings_page_by_case() -> None:
         "external-change-agents-before-adoption",
     }
     assert set(TOTALS) == set(BY_CASE)
-    # the case-by-construct matrix, whose columns are cases: a page is a set of whole cases,
-    # counted per case by its total query
-    assert WHOLE_CASES == ["construct-matrix"]
+    # the pivots whose columns are cases: a page is a set of whole cases, counted per case by
+    # its total query
+    assert set(WHOLE_CASES) == {"construct-matrix", "case-features", "health-system-features"}
     for name in WHOLE_CASES:
         query = get_query(name)
         assert query.paged and query.total is not None
@@ -179,3 +179,75 @@ def test_a_page_takes_its_total_from_the_count_query(consortium: MemoryStore, na
         assert answer.page is not None and answer.page.total == len(whole)
         assert rows(answer) == whole[offset : offset + 10]
         assert not any("cokg_page_total" in t for t in spy.texts)  # not counted in the engine
+
+
+# --- pivots paged by whole cases ------------------------------------------------------------------
+# construct-matrix on rated data: tests/test_construct_matrix_paging.py
+
+
+def _terms(answer: QueryAnswer) -> list[tuple[tuple[str, str], ...]]:
+    """The rows as their bound terms, comparable across pages whatever order they come in."""
+    return sorted(
+        tuple(sorted((k, v.n3()) for k, v in r.terms.items() if v is not None)) for r in answer
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+def test_the_rows_per_case_count_the_pivot(
+    consortium: MemoryStore, founding: MemoryStore, name: str
+) -> None:
+    total = get_query(name).total
+    assert total is not None and get_query(total).internal
+    for st in (founding, consortium):
+        whole = run_query(name, store=st)
+        per_case: dict[str, int] = {}
+        for r in whole:
+            per_case[str(r["case_id"])] = per_case.get(str(r["case_id"]), 0) + 1
+        counted = {str(r["case_id"]): r["total"] for r in run_query(total, store=st)}
+        assert counted == per_case and sum(counted.values()) == len(whole) > 0, (name, st)
+
+
+@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+@pytest.mark.parametrize("size", [1, 25, 120])
+def test_pages_of_whole_cases_make_up_the_pivot(
+    consortium: MemoryStore, name: str, size: int
+) -> None:
+    # a page holds whole case numbers (two cases share each of numbers 1-3 here, and their rows
+    # interleave), as many as fit in `size` rows (at least one), the next one not
+    whole = run_query(name, store=consortium)
+    per_number: dict[int, int] = {}
+    for r in whole:
+        per_number[r["case_number"]] = per_number.get(r["case_number"], 0) + 1
+    numbers = sorted(per_number)
+    offset, seen, shown = 0, [], []
+    while True:
+        answer = run_query(name, store=consortium, limit=size, offset=offset)
+        assert answer.page is not None and answer.page.offset == offset
+        assert answer.page.total == len(whole)
+        on_page = sorted({r["case_number"] for r in answer})
+        assert on_page == numbers[len(shown) : len(shown) + len(on_page)]
+        assert len(answer) == sum(per_number[n] for n in on_page)
+        assert len(answer) <= size or len(on_page) == 1
+        after = numbers[len(shown) + len(on_page) :]
+        assert not after or len(answer) + per_number[after[0]] > size
+        shown.extend(on_page)
+        seen.extend(answer)
+        if answer.page.next_offset is None:
+            break
+        offset = answer.page.next_offset
+    assert shown == numbers and len(numbers) == CASES
+    assert _terms(seen) == _terms(whole)
+
+
+@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+def test_the_first_page_of_a_pivot_asks_for_its_cases_only(
+    consortium: MemoryStore, name: str
+) -> None:
+    spy = Spy(consortium)
+    answer = run_query(name, store=spy, limit=30)
+    shown = {str(r["case_id"]) for r in answer}
+    asked = [t for t in spy.texts if "VALUES ?case_id" in t]
+    assert len(asked) == 1 and 0 < len(shown) < CASES
+    ids = {i for i in asked[0].split('"') if i.startswith(("synthetic-", "dundee-", "jonkoping-",
+                                                            "manitoba-"))}  # fmt: skip
+    assert ids == shown

@@ -161,11 +161,15 @@ def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
     # a pivoted query pages only by whole cases (`page_by: case`); the others need every row
     pivoted = [q for q in list_queries() if q.pivot is not None]
     assert pivoted and all(q.paged is (q.page_by is not None) for q in pivoted)
-    assert {q.name for q in pivoted if q.paged} == {"construct-matrix"}
+    assert {q.name for q in pivoted if q.paged} == {
+        "construct-matrix",
+        "case-features",
+        "health-system-features",
+    }
     with pytest.raises(ParameterError, match=r"cross-case is not paged .*pivoted"):
         run_query("cross-case", store=founding, limit=5)
     with pytest.raises(ParameterError, match="not paged"):
-        run_query("case-features", store=founding, offset=3)
+        run_query("assimilation-scenarios", store=founding, offset=3)
     assert len(run_query("cross-case", store=founding)) > 5  # and whole, as before
 
 

@@ -235,12 +235,15 @@ def _case_groups(st: Store) -> list[list[Literal]]:
     from cokg.query.saved import get_query
 
     by_number: dict[Any, list[Literal]] = {}
-    for row in st.query(get_query("cases").body).rows:
+    for row in st.query(get_query("case-order").body).rows:
         number = to_python(row.get("case_number"))
         case_id = row["case_id"]
         assert isinstance(case_id, Literal)
         by_number.setdefault(number, []).append(case_id)
-    return [by_number[n] for n in sorted(by_number, key=lambda n: (n is not None, n))]
+    # within a number, in case id order (the query gives them in no order)
+    return [
+        sorted(by_number[n], key=str) for n in sorted(by_number, key=lambda n: (n is not None, n))
+    ]
 
 
 def read_case_page(
