@@ -10,14 +10,17 @@ and on the founding data alone.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rdflib import Literal
 from spying import Spy
 
 from cokg.namespaces import graph_iri
-from cokg.query import QueryAnswer, get_query, list_queries, run_query
+from cokg.query import QueryAnswer, bind_parameters, get_query, list_queries, run_query
+from cokg.sparql import inject_rows, inject_values, screen
 from cokg.store import MemoryStore, build, source_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -44,7 +47,12 @@ def test_the_dense_listings_page_by_case() -> None:
     assert set(TOTALS) == set(BY_CASE)
     # the pivots whose columns are cases: a page is a set of whole cases, counted per case by
     # its total query
-    assert set(WHOLE_CASES) == {"construct-matrix", "case-features", "health-system-features"}
+    assert set(WHOLE_CASES) == {
+        "construct-matrix",
+        "case-features",
+        "health-system-features",
+        "cross-case",
+    }
     for name in WHOLE_CASES:
         query = get_query(name)
         assert query.paged and query.total is not None
@@ -183,45 +191,56 @@ def test_a_page_takes_its_total_from_the_count_query(consortium: MemoryStore, na
 
 # --- pivots paged by whole cases ------------------------------------------------------------------
 # construct-matrix on rated data: tests/test_construct_matrix_paging.py
+PIVOTS = [n for n in WHOLE_CASES if n != "construct-matrix"]
+# the parameters each pivot is tried with
+PIVOT_PARAMS: dict[str, list[dict[str, str]]] = {
+    "cross-case": [{"phase": "adoption"}, {"phase": "implementation"}],
+}
+BY_CASE_FORMS = [q.name for q in list_queries() if q.by_case]
 
 
-def _terms(answer: QueryAnswer) -> list[tuple[tuple[str, str], ...]]:
+def _terms(answer: Iterable[Any]) -> list[tuple[tuple[str, str], ...]]:
     """The rows as their bound terms, comparable across pages whatever order they come in."""
     return sorted(
         tuple(sorted((k, v.n3()) for k, v in r.terms.items() if v is not None)) for r in answer
     )
 
 
-@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+@pytest.mark.parametrize("name", PIVOTS)
 def test_the_rows_per_case_count_the_pivot(
     consortium: MemoryStore, founding: MemoryStore, name: str
 ) -> None:
     total = get_query(name).total
     assert total is not None and get_query(total).internal
     for st in (founding, consortium):
-        whole = run_query(name, store=st)
-        per_case: dict[str, int] = {}
-        for r in whole:
-            per_case[str(r["case_id"])] = per_case.get(str(r["case_id"]), 0) + 1
-        counted = {str(r["case_id"]): r["total"] for r in run_query(total, store=st)}
-        assert counted == per_case and sum(counted.values()) == len(whole) > 0, (name, st)
+        for params in PIVOT_PARAMS.get(name, [{}]):
+            whole = run_query(name, store=st, **params)
+            per_case: dict[str, int] = {}
+            for r in whole:
+                per_case[str(r["case_id"])] = per_case.get(str(r["case_id"]), 0) + 1
+            bound = {k: v for k, v in params.items()
+                     if any(p.name == k for p in get_query(total).params)}  # fmt: skip
+            counted = {str(r["case_id"]): r["total"]
+                       for r in run_query(total, store=st, **bound)}  # fmt: skip
+            assert counted == per_case and sum(counted.values()) == len(whole) > 0, (name, st)
 
 
-@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+@pytest.mark.parametrize("name", PIVOTS)
 @pytest.mark.parametrize("size", [1, 25, 120])
 def test_pages_of_whole_cases_make_up_the_pivot(
     consortium: MemoryStore, name: str, size: int
 ) -> None:
     # a page holds whole case numbers (two cases share each of numbers 1-3 here, and their rows
     # interleave), as many as fit in `size` rows (at least one), the next one not
-    whole = run_query(name, store=consortium)
+    params = PIVOT_PARAMS.get(name, [{}])[-1]
+    whole = run_query(name, store=consortium, **params)
     per_number: dict[int, int] = {}
     for r in whole:
         per_number[r["case_number"]] = per_number.get(r["case_number"], 0) + 1
     numbers = sorted(per_number)
     offset, seen, shown = 0, [], []
     while True:
-        answer = run_query(name, store=consortium, limit=size, offset=offset)
+        answer = run_query(name, store=consortium, limit=size, offset=offset, **params)
         assert answer.page is not None and answer.page.offset == offset
         assert answer.page.total == len(whole)
         on_page = sorted({r["case_number"] for r in answer})
@@ -239,15 +258,45 @@ def test_pages_of_whole_cases_make_up_the_pivot(
     assert _terms(seen) == _terms(whole)
 
 
-@pytest.mark.parametrize("name", [n for n in WHOLE_CASES if n != "construct-matrix"])
+@pytest.mark.parametrize("name", PIVOTS)
 def test_the_first_page_of_a_pivot_asks_for_its_cases_only(
     consortium: MemoryStore, name: str
 ) -> None:
     spy = Spy(consortium)
-    answer = run_query(name, store=spy, limit=30)
+    answer = run_query(name, store=spy, limit=30, **PIVOT_PARAMS.get(name, [{}])[0])
     shown = {str(r["case_id"]) for r in answer}
     asked = [t for t in spy.texts if "VALUES ?case_id" in t]
     assert len(asked) == 1 and 0 < len(shown) < CASES
     ids = {i for i in asked[0].split('"') if i.startswith(("synthetic-", "dundee-", "jonkoping-",
                                                             "manitoba-"))}  # fmt: skip
     assert ids == shown
+
+
+@pytest.mark.parametrize("name", BY_CASE_FORMS)
+def test_the_case_by_case_form_gives_the_listing_rows(
+    consortium: MemoryStore, founding: MemoryStore, name: str
+) -> None:
+    # for one case, a few, and every case (ids bound as a page binds them), under every
+    # parameter value the pivot is tried with; and as the case parameter
+    query = get_query(name)
+    assert query.by_case is not None and get_query(query.by_case).internal
+    form = screen(get_query(query.by_case).body)
+    var = query.param(query.page_by or "").var
+    for st in (founding, consortium):
+        ids = [r["case_id"] for r in run_query("cases", store=st)]
+        for params in PIVOT_PARAMS.get(name, [{}]):
+            whole = run_query(name, store=st, **params)
+            bindings, _ = bind_parameters(query, params, st)
+            for chosen in (ids[:1], ids[1:5], ids):
+                text = inject_rows(form.text, form.form, var, [Literal(i) for i in chosen])
+                text = inject_values(text, form.form, bindings)
+                got = st.query(text).rows
+                expected = [r.terms for r in whole if r["case_id"] in chosen]
+                assert _bound_terms(got) == _bound_terms(expected), (name, params, len(chosen))
+                assert len(got) == len(expected) > 0
+            one = run_query(name, store=st, case=ids[-1], **params)
+            assert _terms(one) == _terms([r for r in whole if r["case_id"] == ids[-1]])
+
+
+def _bound_terms(rows: Iterable[Mapping[str, Any]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted((k, v.n3()) for k, v in r.items() if v is not None)) for r in rows)

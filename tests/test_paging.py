@@ -165,12 +165,13 @@ def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
         "construct-matrix",
         "case-features",
         "health-system-features",
+        "cross-case",
     }
-    with pytest.raises(ParameterError, match=r"cross-case is not paged .*pivoted"):
-        run_query("cross-case", store=founding, limit=5)
+    with pytest.raises(ParameterError, match=r"assimilation-scenarios is not paged .*pivoted"):
+        run_query("assimilation-scenarios", store=founding, limit=5)
     with pytest.raises(ParameterError, match="not paged"):
         run_query("assimilation-scenarios", store=founding, offset=3)
-    assert len(run_query("cross-case", store=founding)) > 5  # and whole, as before
+    assert len(run_query("assimilation-scenarios", store=founding)) > 5  # and whole
 
 
 HEADER = "#+ summary: A test query\n"
@@ -209,6 +210,17 @@ def test_page_header_and_reserved_names_are_checked(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(QueryError, match="reserved for paging"):
+        load_query(f)
+    # a case-by-case form belongs to a query paged by case
+    f.write_text(HEADER + "#+ by_case: q-by-case\nSELECT * { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="only a query paged by case has one"):
+        load_query(f)
+    f.write_text(
+        HEADER + "#+ params:\n#+   - name: case\n#+     type: case\n#+     var: s\n"
+        "#+ page_by: case\n#+ by_case: Not A Name\nSELECT * { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(QueryError, match="by_case must name a saved query"):
         load_query(f)
 
 
@@ -362,7 +374,9 @@ def test_cli_default_page_and_all(built_store: Path) -> None:
         assert res.exit_code == 0 and not res.stdout.splitlines()[-1].startswith("rows")
         assert res.stdout == cokg("query", "quotations", "--store", str(built_store)).stdout
     # a pivoted query is not paged by default, whatever the page size
-    res = cokg("query", "cross-case", "--store", str(built_store), env={PAGE_SIZE_ENV: "1"})
+    res = cokg(
+        "query", "assimilation-scenarios", "--store", str(built_store), env={PAGE_SIZE_ENV: "1"}
+    )
     assert res.exit_code == 0 and "rows 1" not in res.stdout
 
 
@@ -400,9 +414,9 @@ def test_cli_bad_page_options_are_one_line(
 
 
 def test_cli_pivoted_query_with_a_page_is_one_line(built_store: Path) -> None:
-    res = cokg("query", "cross-case", "--store", str(built_store), "--limit", "5")
+    res = cokg("query", "assimilation-scenarios", "--store", str(built_store), "--limit", "5")
     assert res.exit_code == 2
-    assert res.stderr.startswith("cokg: error: query cross-case is not paged")
+    assert res.stderr.startswith("cokg: error: query assimilation-scenarios is not paged")
     assert len(res.stderr.splitlines()) == 1
 
 
@@ -460,3 +474,20 @@ def test_remote_pages_concatenate_and_are_counted(
     assert sum("cokg_page_total" in t for t in texts) == len(pages) - 1
     beyond = run_sparql(ORDERED + " LIMIT 23", store=remote, limit=4, offset=30)
     assert len(beyond) == 0 and beyond.page is not None and beyond.page.total == 23
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("cross-case", {"phase": "implementation"}),
+        ("case-features", {}),
+        ("health-system-features", {}),
+    ],
+)
+def test_remote_pivots_page_by_whole_cases(remote: Any, name: str, params: dict[str, str]) -> None:
+    # a page of one case at a time (the founding cases have more than 5 rows each): on a
+    # server too, the pages hold exactly the whole answer's rows, case by case
+    whole = run_query(name, store=remote, **params)
+    got, pages = walk(lambda **page: run_query(name, store=remote, **params, **page), 5)
+    assert len(pages) == 3 and all(p.total == len(whole) for p in pages)
+    assert sorted(got) == sorted(rows(whole))

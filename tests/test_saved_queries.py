@@ -583,7 +583,13 @@ def test_framework_mappings_filtered(founding: MemoryStore) -> None:
 
 # Parameters to run each query with in the cross-store comparison (default: none).
 PARAMS: dict[str, list[dict[str, str]]] = {
-    "cross-case": [{"phase": "adoption"}, {"phase": "implementation"}],
+    "cross-case": [
+        {"phase": "adoption"},
+        {"phase": "implementation"},
+        {"phase": "implementation", "case": "dundee-mrr"},
+    ],
+    "case-features": [{}, {"case": "dundee-mrr"}],
+    "health-system-features": [{}, {"case": "dundee-mrr"}],
     "constructs-in-all-cases": [{"phase": "assimilation"}],
     # cfir09:V.B.4: a finding coded in CFIR 2022, reached through a mapping
     "quotations-by-construct": [

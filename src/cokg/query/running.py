@@ -65,12 +65,18 @@ def run_query(
         start = time.perf_counter()
         # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
         # the first keyword-like word outside comments and misread header prose.
+        by = query.param(query.page_by).var if query.page_by else None
+        # the case-by-case form, for a page's cases or the one case asked for
+        by_case = (
+            get_query(query.by_case).body
+            if query.by_case and by is not None and (by in bindings or limit is not None)
+            else None
+        )
         if paging:
             # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
             # count query counts the same rows
-            parent = screen(query.body)
+            parent = screen(by_case or query.body)
             base = derive(parent, bind(parent, bindings)) if bindings else parent
-            by = query.param(query.page_by).var if query.page_by else None
             if by is not None and by not in bindings and limit is not None and query.pivot:
                 result, page = read_whole_cases(
                     st, base, var=by, bindings=bindings, rows_query=query.total,
@@ -90,7 +96,10 @@ def run_query(
                 )  # fmt: skip
         else:
             result = st.query(
-                query.body, bindings=bindings or None, timeout=timeout, memory_mb=memory_mb
+                by_case or query.body,
+                bindings=bindings or None,
+                timeout=timeout,
+                memory_mb=memory_mb,
             )
         seconds = time.perf_counter() - start
     except CokgError as exc:

@@ -96,6 +96,12 @@ class SavedQuery:
     # (`cokg.query.paging.read_page`). For a pivoted query paged by case: the first page then
     # needs no count per case (`cokg.query.paging.read_whole_cases`)
     count: str | None = None
+    # `#+ by_case: NAME`: an internal saved query giving this query's rows for the cases bound to
+    # the `page_by` parameter's variable (a VALUES block of case ids), written to look each
+    # case's records up one by one, where this query reads each predicate whole and joins by
+    # hashing (cheaper for every case, dearer for a few). Run for a page's cases and when the
+    # case parameter is given; tests hold its rows equal to this query's for those cases.
+    by_case: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -305,6 +311,13 @@ def load_query(path: str | Path) -> SavedQuery:
             f" paged by case has one, not {count!r}",
             file=path,
         )
+    by_case = header.get("by_case")
+    if by_case is not None and (not _NAME_RE.match(str(by_case)) or page_by is None):
+        raise QueryError(
+            f"by_case must name a saved query, and only a query paged by case has one, not"
+            f" {by_case!r}",
+            file=path,
+        )
     return SavedQuery(
         name=name,
         path=path,
@@ -323,6 +336,7 @@ def load_query(path: str | Path) -> SavedQuery:
         page_by=None if page_by is None else str(page_by),
         total=None if total is None else str(total),
         count=None if count is None else str(count),
+        by_case=None if by_case is None else str(by_case),
     )
 
 
