@@ -195,6 +195,7 @@ PIVOTS = [n for n in WHOLE_CASES if n != "construct-matrix"]
 # the parameters each pivot is tried with
 PIVOT_PARAMS: dict[str, list[dict[str, str]]] = {
     "cross-case": [{"phase": "adoption"}, {"phase": "implementation"}],
+    "outcomes-by-phase": [{}, {"phase": "implementation"}],
 }
 BY_CASE_FORMS = [q.name for q in list_queries() if q.by_case]
 
@@ -281,7 +282,8 @@ def test_the_case_by_case_form_gives_the_listing_rows(
     query = get_query(name)
     assert query.by_case is not None and get_query(query.by_case).internal
     form = screen(get_query(query.by_case).body)
-    var = query.param(query.page_by or "").var
+    var = query.case_var
+    assert var is not None
     for st in (founding, consortium):
         ids = [r["case_id"] for r in run_query("cases", store=st)]
         for params in PIVOT_PARAMS.get(name, [{}]):

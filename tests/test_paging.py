@@ -211,9 +211,9 @@ def test_page_header_and_reserved_names_are_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(QueryError, match="reserved for paging"):
         load_query(f)
-    # a case-by-case form belongs to a query paged by case
+    # a case-by-case form belongs to a query with a case parameter
     f.write_text(HEADER + "#+ by_case: q-by-case\nSELECT * { ?s ?p ?o }\n", encoding="utf-8")
-    with pytest.raises(QueryError, match="only a query paged by case has one"):
+    with pytest.raises(QueryError, match="only a query with a parameter of type case has one"):
         load_query(f)
     f.write_text(
         HEADER + "#+ params:\n#+   - name: case\n#+     type: case\n#+     var: s\n"

@@ -659,3 +659,38 @@ def test_the_total_counts_establishment_rows(established: MemoryStore) -> None:
     assert run_query(f"{name}-total", store=established)[0]["total"] == len(whole)
     page = run_query(name, store=established, limit=2)
     assert page.page is not None and page.page.total == len(whole)
+
+
+# --- placeholders: VALUES ?var { UNDEF } given the outer binding too -----------------------------
+
+PLACEHOLDER = """SELECT ?c ?n WHERE {
+  ?c <https://example.org/id> ?case_id .
+  OPTIONAL { VALUES ?case_id { UNDEF } ?c <https://example.org/n> ?n }
+  # VALUES ?case_id { UNDEF } in a comment stays
+  FILTER (?n != "VALUES ?case_id { UNDEF }")
+}"""
+
+
+def test_a_placeholder_takes_the_bound_value() -> None:
+    from cokg.sparql import inject_rows, inject_values
+
+    one = inject_values(PLACEHOLDER, "select", {"case_id": Literal("a")})
+    assert 'OPTIONAL { VALUES ?case_id { "a" } ?c' in one
+    assert one.count("{ UNDEF }") == 2  # the comment and the string are left alone
+    rows = inject_rows(PLACEHOLDER, "select", "case_id", [Literal("a"), Literal("b")])
+    assert 'OPTIONAL { VALUES ?case_id { "a" "b" } ?c' in rows
+    # a placeholder of another variable, or of none bound, is left as it is
+    other = inject_values(PLACEHOLDER, "select", {"n": Literal("x")})
+    assert other.count("VALUES ?case_id { UNDEF }") == 3
+
+
+def test_a_placeholder_changes_no_answer(store: MemoryStore) -> None:
+    # outcomes-by-phase-by-case restricts its OPTIONAL group to the cases by a placeholder:
+    # unfilled (one row binding nothing) it answers for every case, as the listing does
+    from cokg.sparql import screen
+
+    unfilled = store.query(screen(get_query("outcomes-by-phase-by-case").body).text).rows
+    listing = run_query("outcomes-by-phase", store=store)
+    assert len(unfilled) == len(listing) > 3
+    one = run_query("outcomes-by-phase", store=store, case="dundee-mrr")
+    assert len(one) == sum(r["case_id"] == "dundee-mrr" for r in listing) > 0

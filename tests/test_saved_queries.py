@@ -589,6 +589,11 @@ PARAMS: dict[str, list[dict[str, str]]] = {
         {"phase": "implementation", "case": "dundee-mrr"},
     ],
     "case-features": [{}, {"case": "dundee-mrr"}],
+    "outcomes-by-phase": [
+        {},
+        {"case": "dundee-mrr"},
+        {"case": "jonkoping-esther", "phase": "adoption"},
+    ],
     "health-system-features": [{}, {"case": "dundee-mrr"}],
     "constructs-in-all-cases": [{"phase": "assimilation"}],
     # cfir09:V.B.4: a finding coded in CFIR 2022, reached through a mapping

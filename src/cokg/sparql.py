@@ -314,14 +314,39 @@ def _values_rows(name: str, terms: Sequence[Node]) -> str:
 def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables by a VALUES block of validated terms at the start of the outermost WHERE
     group, so the binding applies before grouping and aggregation. Terms are written with
-    `.n3()` after validation, never pasted from user text."""
-    return _inject(sparql, form, _values_block(bindings))
+    `.n3()` after validation, never pasted from user text. A placeholder `VALUES ?name
+    { UNDEF }` of a bound variable is given its value too (see `fill_placeholders`)."""
+    text = _inject(sparql, form, _values_block(bindings))
+    return fill_placeholders(text, {name: [term] for name, term in bindings.items()})
 
 
 def inject_rows(sparql: str, form: str, name: str, terms: Sequence[Node]) -> str:
     """Like `inject_values`, for one variable taking each of `terms` in turn (a VALUES block
     with one row per term): a page of a listing asks for the cases on it at once."""
-    return _inject(sparql, form, _values_rows(name, terms))
+    return fill_placeholders(_inject(sparql, form, _values_rows(name, terms)), {name: terms})
+
+
+def fill_placeholders(sparql: str, rows: Mapping[str, Sequence[Node]]) -> str:
+    """The text with each placeholder `VALUES ?name { UNDEF }` of a variable in `rows` holding
+    those terms instead. A placeholder is one row binding nothing, so it changes no answer;
+    a query puts one where the engine should also see the outer binding of ?name, in a group
+    it evaluates on its own (an OPTIONAL group or a sub-SELECT, which the embedded engine
+    evaluates for the whole store): there it is a restriction the outer binding makes
+    anyway. Only variables that are bound outside too may be given rows."""
+    if not rows or "UNDEF" not in sparql.upper():
+        return sparql
+    tokens = list(_tokens(sparql))
+    cuts: list[tuple[int, int, str]] = []
+    for i in range(len(tokens) - 4):
+        (at, word), (vat, var), (_, open_), (_, undef), (end, close) = tokens[i : i + 5]
+        if word.upper() != "VALUES" or var not in ("?", "$") or open_ != "{" or close != "}":
+            continue
+        name = re.match(r"[?$](\w+)", sparql[vat:])
+        if undef.upper() == "UNDEF" and name and name.group(1) in rows:
+            cuts.append((at, end + 1, _values_rows(name.group(1), rows[name.group(1)])))
+    for start, stop, block in reversed(cuts):
+        sparql = sparql[:start] + block.strip() + sparql[stop:]
+    return sparql
 
 
 def _inject(sparql: str, form: str, block: str) -> str:

@@ -66,10 +66,13 @@ def run_query(
         # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
         # the first keyword-like word outside comments and misread header prose.
         by = query.param(query.page_by).var if query.page_by else None
-        # the case-by-case form, for a page's cases or the one case asked for
+        # the case-by-case form, for the case asked for or a page's cases
+        cases = query.case_var
         by_case = (
             get_query(query.by_case).body
-            if query.by_case and by is not None and (by in bindings or limit is not None)
+            if query.by_case
+            and cases is not None
+            and (cases in bindings or (by is not None and limit is not None))
             else None
         )
         if paging:

@@ -97,11 +97,18 @@ class SavedQuery:
     # needs no count per case (`cokg.query.paging.read_whole_cases`)
     count: str | None = None
     # `#+ by_case: NAME`: an internal saved query giving this query's rows for the cases bound to
-    # the `page_by` parameter's variable (a VALUES block of case ids), written to look each
-    # case's records up one by one, where this query reads each predicate whole and joins by
-    # hashing (cheaper for every case, dearer for a few). Run for a page's cases and when the
-    # case parameter is given; tests hold its rows equal to this query's for those cases.
+    # its case parameter's variable, written to read only those cases' records, where this
+    # query reads each predicate whole and joins by hashing (cheaper for every case, dearer
+    # for a few). Run when the case parameter is given and, for a query paged by case, for a
+    # page's cases; tests hold its rows equal to this query's for those cases.
     by_case: str | None = None
+
+    @property
+    def case_var(self) -> str | None:
+        """The variable of the parameter naming cases: `page_by`'s, else the first of type case."""
+        if self.page_by is not None:
+            return self.param(self.page_by).var
+        return next((p.var for p in self.params if p.type == "case"), None)
 
     @property
     def internal(self) -> bool:
@@ -312,10 +319,12 @@ def load_query(path: str | Path) -> SavedQuery:
             file=path,
         )
     by_case = header.get("by_case")
-    if by_case is not None and (not _NAME_RE.match(str(by_case)) or page_by is None):
+    if by_case is not None and (
+        not _NAME_RE.match(str(by_case)) or not any(p.type == "case" for p in params)
+    ):
         raise QueryError(
-            f"by_case must name a saved query, and only a query paged by case has one, not"
-            f" {by_case!r}",
+            f"by_case must name a saved query, and only a query with a parameter of type case"
+            f" has one, not {by_case!r}",
             file=path,
         )
     return SavedQuery(
