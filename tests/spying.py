@@ -17,6 +17,9 @@ class Spy:
         self.texts.append(sparql)
         return self.store.query(sparql, **kw)
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)  # what the store is (its engine, say)
+
     def counts(self) -> int:
         """How many queries counted a whole answer in the engine (`read_page`'s count)."""
         return sum("cokg_page_total" in t for t in self.texts)

@@ -52,6 +52,7 @@ def test_the_dense_listings_page_by_case() -> None:
         "case-features",
         "health-system-features",
         "cross-case",
+        "assimilation-scenarios",
     }
     for name in WHOLE_CASES:
         query = get_query(name)

@@ -157,8 +157,8 @@ def test_bad_limit_or_offset(founding: MemoryStore, limit: Any, offset: Any) -> 
         run_query("quotations", store=founding, limit=limit, offset=offset)
 
 
-def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
-    # a pivoted query pages only by whole cases (`page_by: case`); the others need every row
+def test_pivoted_queries_page_by_whole_cases(founding: MemoryStore) -> None:
+    # a pivoted query pages only by whole cases (`page_by: case`); every saved pivot does
     pivoted = [q for q in list_queries() if q.pivot is not None]
     assert pivoted and all(q.paged is (q.page_by is not None) for q in pivoted)
     assert {q.name for q in pivoted if q.paged} == {
@@ -166,12 +166,11 @@ def test_pivoted_queries_are_not_paged(founding: MemoryStore) -> None:
         "case-features",
         "health-system-features",
         "cross-case",
+        "assimilation-scenarios",
     }
-    with pytest.raises(ParameterError, match=r"assimilation-scenarios is not paged .*pivoted"):
-        run_query("assimilation-scenarios", store=founding, limit=5)
-    with pytest.raises(ParameterError, match="not paged"):
-        run_query("assimilation-scenarios", store=founding, offset=3)
-    assert len(run_query("assimilation-scenarios", store=founding)) > 5  # and whole
+    answer = run_query("cross-case", store=founding, limit=5)  # one case at least, whole
+    assert answer.page is not None and len({r["case_id"] for r in answer}) == 1
+    assert len(answer) > 5
 
 
 HEADER = "#+ summary: A test query\n"
@@ -373,11 +372,14 @@ def test_cli_default_page_and_all(built_store: Path) -> None:
         res = cokg("query", "quotations", "--store", str(built_store), *every, env=env)
         assert res.exit_code == 0 and not res.stdout.splitlines()[-1].startswith("rows")
         assert res.stdout == cokg("query", "quotations", "--store", str(built_store)).stdout
-    # a pivoted query is not paged by default, whatever the page size
-    res = cokg(
-        "query", "assimilation-scenarios", "--store", str(built_store), env={PAGE_SIZE_ENV: "1"}
+    # a pivoted query pages by whole cases: at a page size of 1, one case (its column) a page
+    res = cokg("query", "cross-case", "--store", str(built_store), env={PAGE_SIZE_ENV: "1"})
+    whole = run_query("cross-case", store=built_store)
+    first = sum(r["case_id"] == "jonkoping-esther" for r in whole)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[-1] == (
+        f"rows 1–{first} of {len(whole)}; next: --offset {first}"
     )
-    assert res.exit_code == 0 and "rows 1" not in res.stdout
 
 
 def test_cli_default_prints_the_founding_answers_whole(built_store: Path) -> None:
@@ -413,11 +415,10 @@ def test_cli_bad_page_options_are_one_line(
     assert "Traceback" not in res.output
 
 
-def test_cli_pivoted_query_with_a_page_is_one_line(built_store: Path) -> None:
-    res = cokg("query", "assimilation-scenarios", "--store", str(built_store), "--limit", "5")
+def test_cli_unpaged_query_with_a_page_is_one_line(built_store: Path) -> None:
+    res = cokg("query", "case-features-total", "--store", str(built_store), "--limit", "5")
     assert res.exit_code == 2
-    assert res.stderr.startswith("cokg: error: query assimilation-scenarios is not paged")
-    assert len(res.stderr.splitlines()) == 1
+    assert res.stderr == "cokg: error: query case-features-total is not paged (page: false)\n"
 
 
 def test_cli_sparql_pages_only_when_asked(built_store: Path) -> None:
@@ -482,12 +483,19 @@ def test_remote_pages_concatenate_and_are_counted(
         ("cross-case", {"phase": "implementation"}),
         ("case-features", {}),
         ("health-system-features", {}),
+        ("assimilation-scenarios", {}),
     ],
 )
 def test_remote_pivots_page_by_whole_cases(remote: Any, name: str, params: dict[str, str]) -> None:
     # a page of one case at a time (the founding cases have more than 5 rows each): on a
     # server too, the pages hold exactly the whole answer's rows, case by case
     whole = run_query(name, store=remote, **params)
-    got, pages = walk(lambda **page: run_query(name, store=remote, **params, **page), 5)
+    spy = Spy(remote)
+    got, pages = walk(lambda **page: run_query(name, store=spy, **params, **page), 5)
     assert len(pages) == 3 and all(p.total == len(whole) for p in pages)
     assert sorted(got) == sorted(rows(whole))
+    # an endpoint is sent the query itself, not the embedded engine's case-by-case form
+    by_case = get_query(name).by_case
+    if by_case is not None:
+        head = get_query(by_case).body.split("WHERE", 1)[0]
+        assert spy.texts and not any(t.startswith(head) for t in spy.texts)

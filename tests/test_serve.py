@@ -229,12 +229,12 @@ def test_saved_query_page_past_the_end_and_every_row(paged: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "-1"}, {"offset": "x"}, {"limit": "5", "pivot": "yes"}],
-    ids=["negative-limit", "offset-not-a-number", "pivoted-query"],
+    [{"limit": "-1"}, {"offset": "x"}, {"limit": "5", "phase": "nonsense"}],
+    ids=["negative-limit", "offset-not-a-number", "paged-pivot-bad-phase"],
 )
 def test_saved_query_page_errors(paged: TestClient, params: dict[str, str]) -> None:
-    # assimilation-scenarios: a pivot that is not paged (the other pivots page by whole cases)
-    name = "assimilation-scenarios" if params.pop("pivot", None) else "quotations"
+    # cross-case: a pivot paged by whole cases, whose parameters are checked as ever
+    name = "cross-case" if "phase" in params else "quotations"
     r = paged.get(f"/query/{name}", params=params)
     assert r.status_code == 400 and r.headers["x-cokg-error"] == "parameter"
 

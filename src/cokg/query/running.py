@@ -66,11 +66,14 @@ def run_query(
         # The body without the `#+` header: some clients (SPARQLWrapper) guess the query form from
         # the first keyword-like word outside comments and misread header prose.
         by = query.param(query.page_by).var if query.page_by else None
-        # the case-by-case form, for the case asked for or a page's cases
+        # the case-by-case form, for the case asked for or a page's cases: a plan for the
+        # embedded engine (a remote endpoint is sent the query itself, which it plans its own
+        # way; Virtuoso 7 fails to compile some of these forms or answers them wrongly)
         cases = query.case_var
         by_case = (
             get_query(query.by_case).body
             if query.by_case
+            and getattr(st, "embedded_engine", False)
             and cases is not None
             and (cases in bindings or (by is not None and limit is not None))
             else None

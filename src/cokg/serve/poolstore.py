@@ -32,6 +32,8 @@ class PoolStore:
 
     def __init__(self, pool: QueryPool | RemotePool, *, timeout: float, limit: int) -> None:
         self.pool = pool
+        # the local workers run the embedded engine; an endpoint runs its own
+        self.embedded_engine = not isinstance(pool, RemotePool)
         self.timeout = timeout  # seconds at most, whatever a caller asks for
         self.limit = limit  # rows (or triples) read at most from one answer
         self.truncated = False

@@ -60,6 +60,9 @@ class OxigraphStore:
     """What the embedded and in-memory stores share: a pyoxigraph Store underneath."""
 
     allow_network: bool = False
+    # queries run on the embedded engine, whose plans the case-by-case forms of saved queries
+    # are written for (`cokg.query.running.run_query`)
+    embedded_engine = True
     read_only: bool = False
     _ox: ox.Store | None
 
