@@ -203,9 +203,7 @@ BY_CASE_FORMS = [q.name for q in list_queries() if q.by_case]
 
 def _terms(answer: Iterable[Any]) -> list[tuple[tuple[str, str], ...]]:
     """The rows as their bound terms, comparable across pages whatever order they come in."""
-    return sorted(
-        tuple(sorted((k, v.n3()) for k, v in r.terms.items() if v is not None)) for r in answer
-    )
+    return _bound_terms(r.terms for r in answer)
 
 
 @pytest.mark.parametrize("name", PIVOTS)
@@ -302,4 +300,5 @@ def test_the_case_by_case_form_gives_the_listing_rows(
 
 
 def _bound_terms(rows: Iterable[Mapping[str, Any]]) -> list[tuple[tuple[str, str], ...]]:
+    """Rows (variable -> term) as their bound terms, sorted: compared whatever their order."""
     return sorted(tuple(sorted((k, v.n3()) for k, v in r.items() if v is not None)) for r in rows)
