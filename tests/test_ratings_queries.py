@@ -272,6 +272,10 @@ RUNS = [
     ("distinguishing-constructs", {"phase": "adoption"}),
     ("distinguishing-constructs", {}),
     ("rating-evidence", {"construct": "cfir22:III.D"}),
+    ("rating-evidence", {}),
+    ("rating-evidence", {"phase": "adoption"}),
+    ("rating-evidence-total", {}),  # internal: its rows per case, for its pages
+    ("rating-evidence-total", {"construct": "cfir22:III.D", "phase": "adoption"}),
     ("case-ratings", {}),  # internal: the rating networks (cokg.analyse)
     ("case-outcomes", {}),
     ("construct-matrix-total", {}),  # internal: construct-matrix's page totals
@@ -341,3 +345,19 @@ def test_the_first_page_and_its_total_on_every_store(embedded, remote, phase) ->
 
 def _normal_rows(rows: list) -> Counter:
     return Counter(tuple(sorted((k, str(v)) for k, v in r.items())) for r in rows)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("params", [{}, {"construct": "cfir22:III.D"}], ids=["all", "III.D"])
+def test_rating_evidence_pages_on_every_store(embedded, remote, params: dict) -> None:
+    # paged by case from its rows per case: the embedded store asks its case-by-case form, an
+    # endpoint the listing itself; the same slices and totals either way
+    whole = [tuple(sorted((k, str(v)) for k, v in r.items())) for r in
+             run_query("rating-evidence", store=embedded, **params)]  # fmt: skip
+    assert len(whole) > 4
+    for st in (embedded, remote):
+        for offset in (0, 3, len(whole) - 2):
+            page = run_query("rating-evidence", store=st, limit=3, offset=offset, **params)
+            assert page.page is not None and page.page.total == len(whole), repr(st)
+            got = [tuple(sorted((k, str(v)) for k, v in r.items())) for r in page]
+            assert Counter(got) == Counter(whole[offset : offset + 3]), (repr(st), offset)

@@ -682,7 +682,10 @@ INTERNAL_VALUES = {
     "case": "dundee-mrr", "phase": "implementation",
 }  # fmt: skip
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
-INTERNAL_RATED = {"case-ratings", "case-outcomes", "construct-matrix-total"}
+INTERNAL_RATED = {
+    "case-ratings", "case-outcomes", "construct-matrix-total", "rating-evidence-total",
+    "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
+}  # fmt: skip
 INTERNAL_CASES = [
     pytest.param(sq.name, {p.name: INTERNAL_VALUES[p.name] for p in sq.params}, id=sq.name)
     for sq in list_queries(internal=True)

@@ -252,6 +252,7 @@ def read_case_page(
     *,
     var: str,
     total_query: str | None,
+    bindings: dict[str, Node] | None = None,
     limit: int,
     offset: int,
     timeout: float | None,
@@ -261,8 +262,9 @@ def read_case_page(
     for a few cases at a time (a VALUES block on the case parameter's variable `var`), in case
     order, until the page is full, so the first page of a 1,000-case listing reads about as
     many cases as it shows instead of all of them. The total is counted when the cases run out
-    first, else by `total_query` (a saved query giving ?total; only with no other parameter
-    bound), else by counting the whole answer in the engine."""
+    first, else by `total_query` (a saved query giving ?total, run with the listing's
+    parameters `bindings`, which it must take), else by counting the whole answer in the
+    engine."""
     groups = _case_groups(st)
     want = offset + limit + 1  # one more than the page: whether more rows follow
     rows: list[dict[str, Any]] = []
@@ -291,7 +293,7 @@ def read_case_page(
     if done >= len(groups):
         total = len(rows)
     elif total_query is not None:
-        total = _count_all(st, total_query, {}, timeout=timeout, memory_mb=memory_mb)
+        total = _count_all(st, total_query, bindings or {}, timeout=timeout, memory_mb=memory_mb)
     else:
         outer = _outer_select(base.text)
         assert outer is not None
@@ -300,6 +302,62 @@ def read_case_page(
     page_rows = rows[offset : offset + limit]
     result = QueryResult(kind="select", variables=variables, rows=page_rows)
     return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=total)
+
+
+def read_counted_cases(
+    st: Store,
+    base: Screened,
+    *,
+    var: str,
+    bindings: dict[str, Node],
+    rows_query: str,
+    limit: int,
+    offset: int,
+    one_block: bool,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> tuple[QueryResult, Page]:
+    """One page of a listing paged by case whose rows per case a saved query counts
+    (`rows_query`, giving ?case_id and ?total with the listing's parameters `bindings`): the
+    counts say which cases hold rows `offset + 1` to `offset + limit`, and only those are asked
+    for, so any page, the first or the thousandth, costs the count and one page of cases, and a
+    listing with rows in few cases (ratings of a construct hardly rated) does not walk every
+    case to fill a page. The cases go in one VALUES block when `one_block` (a case-by-case
+    form, planned for many cases), else MAX_CASES at a time (a listing's plan can flip past a
+    few; see MAX_CASES); either way in case order, so the query's own ORDER BY keeps the
+    rows in order."""
+    groups = _case_groups(st)
+    counts = _rows_per_case(
+        st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
+        memory_mb=memory_mb,
+    )  # fmt: skip
+    sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
+    i = start = 0
+    while i < len(groups) and start + sizes[i] <= offset:
+        start += sizes[i]
+        i += 1
+    chosen: list[list[Literal]] = []
+    end = start
+    while i < len(groups) and end < offset + limit:
+        if sizes[i]:
+            chosen.append(groups[i])
+            end += sizes[i]
+        i += 1
+    batches: list[list[Literal]] = [[]]  # no case: an empty VALUES block gives the variables
+    for group in chosen:
+        if batches[-1] and not one_block and len(batches[-1]) + len(group) > MAX_CASES:
+            batches.append([])
+        batches[-1].extend(group)
+    rows: list[dict[str, Any]] = []
+    variables: list[str] = []
+    for batch in batches:
+        text = derive(base, inject_rows(base.text, base.form, var, batch)).text
+        result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        variables = variables or list(result.variables)
+        rows.extend(result.rows)
+    page_rows = rows[offset - start : offset - start + limit]
+    result = QueryResult(kind="select", variables=variables, rows=page_rows)
+    return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=sum(sizes))
 
 
 def _rows_per_case(

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from cokg.errors import CokgError, ParameterError, QueryError
 from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_python
 from cokg.query.binding import bind_parameters
-from cokg.query.paging import check_page, read_case_page, read_page, read_whole_cases
+from cokg.query.paging import (
+    check_page,
+    read_case_page,
+    read_counted_cases,
+    read_page,
+    read_whole_cases,
+)
 from cokg.query.saved import SavedQuery, get_query, list_checks
 from cokg.sparql import bind, derive, screen
 
@@ -89,10 +95,23 @@ def run_query(
                     count_query=query.count, limit=limit, offset=offset, timeout=timeout,
                     memory_mb=memory_mb,
                 )  # fmt: skip
+            elif (
+                by is not None
+                and by not in bindings
+                and limit is not None
+                and (counter := _total_for(query, bindings)) is not None
+                and "case_id" in get_query(counter).returns
+            ):
+                result, page = read_counted_cases(
+                    st, base, var=by, bindings=bindings, rows_query=counter, limit=limit,
+                    offset=offset, one_block=by_case is not None, timeout=timeout,
+                    memory_mb=memory_mb,
+                )  # fmt: skip
             elif by is not None and by not in bindings and limit is not None:
                 result, page = read_case_page(
-                    st, base, var=by, total_query=None if bindings else query.total,
-                    limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb,
+                    st, base, var=by, total_query=_total_for(query, bindings),
+                    bindings=bindings, limit=limit, offset=offset, timeout=timeout,
+                    memory_mb=memory_mb,
                 )  # fmt: skip
             else:
                 result, page = read_page(
@@ -124,6 +143,16 @@ def run_query(
         display=query.display,
         page=page,
     )
+
+
+def _total_for(query: SavedQuery, bindings: dict[str, Node]) -> str | None:
+    """The saved query counting the rows of `query` paged by case with `bindings`: its `total`
+    when that takes every parameter bound (a total that knows nothing of a filter would count
+    rows the page leaves out), else None (the listing is counted in the engine)."""
+    if query.total is None:
+        return None
+    takes = {p.var for p in get_query(query.total).params}
+    return query.total if set(bindings) <= takes else None
 
 
 def read_sparql(text_or_file: str | Path) -> tuple[str, str | None]:
