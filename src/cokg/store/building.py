@@ -14,7 +14,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cokg.errors import StoreError
+from cokg import paths
+from cokg.errors import CokgError, StoreError
 from cokg.store.oxigraph import EmbeddedStore, MemoryStore, OxigraphStore
 from cokg.store.protocol import Progress, Store
 from cokg.store.remote import RemoteStore
@@ -160,7 +161,7 @@ def _manifest_path(store: EmbeddedStore) -> Path:
     return store.path.with_name(store.path.name + ".sources.json")
 
 
-def _read_manifest(store: EmbeddedStore) -> dict[str, Any]:
+def _read_manifest_file(store: EmbeddedStore) -> dict[str, Any]:
     try:
         data = json.loads(_manifest_path(store).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -168,21 +169,48 @@ def _read_manifest(store: EmbeddedStore) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _read_manifest(store: EmbeddedStore) -> dict[str, Any]:
+    """Graph -> entry of the files the store was built from ({} when none is recorded)."""
+    data = _read_manifest_file(store)
+    if "graphs" in data:  # {"project": ..., "graphs": {...}}; older manifests were the graphs
+        graphs = data["graphs"]
+        return graphs if isinstance(graphs, dict) else {}
+    return data
+
+
 def _write_manifest(store: EmbeddedStore, fingerprint: Mapping[str, Any]) -> None:
     # temp file + os.replace: a crash leaves the old manifest or the new one, never half
     path = _manifest_path(store)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(fingerprint, indent=1, sort_keys=True), encoding="utf-8")
+    data = {"project": str(paths.ROOT), "graphs": dict(fingerprint)}
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
 
 def is_stale(store: Store) -> bool:
-    """True when an embedded store was built from project files that have changed since
-    (ontology, frameworks or data/ edited, added or removed). Other stores are never stale."""
-    if not isinstance(store, EmbeddedStore):
+    """True when an embedded store was built from this project's files and they have changed
+    since (ontology, frameworks or data/ edited, added or removed). Other stores are never
+    stale: a store another project built, or one filled by other means (a push, a copy, a
+    benchmark), is read as it is, never rebuilt from this project's files by a reading command."""
+    if not isinstance(store, EmbeddedStore) or not _ours(store):
         return False
     manifest = _read_manifest(store)
     return _digests(manifest) != _digests(_fingerprint(source_files(), known=manifest))
+
+
+def _ours(store: EmbeddedStore) -> bool:
+    """Whether `store` is this project's to rebuild: its default store, or one `build` filled
+    from this project's files (its manifest names the project; a manifest from before
+    manifests named one counts as this project's)."""
+    try:
+        if store.path.resolve() == paths.default_store_dir().resolve():
+            return True
+    except CokgError:  # outside any project, no default store
+        pass
+    data = _read_manifest_file(store)
+    if "graphs" in data:
+        return data.get("project") == str(paths.ROOT)
+    return bool(data)
 
 
 def ensure_built(store: Store) -> Store:
