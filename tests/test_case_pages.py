@@ -133,6 +133,34 @@ def test_total_queries_count_the_listing(
             _counts_the_listing(total, name, st)
 
 
+# Listings paged by case with a case-by-case form: the listing itself finds its rows by hashing,
+# so a page that would span many cases reads it whole instead of case by case.
+WHOLE_WHEN_WIDE = [
+    q.name for q in list_queries() if q.page_by and q.by_case and q.pivot is None and q.total
+    and "case_id" not in get_query(q.total).returns
+]  # fmt: skip
+
+
+def test_the_listings_read_whole_when_a_page_is_wide() -> None:
+    assert WHOLE_WHEN_WIDE == ["evidence-gaps"]
+
+
+@pytest.mark.parametrize("name", WHOLE_WHEN_WIDE)
+def test_a_wide_page_reads_the_listing_whole(consortium: MemoryStore, name: str) -> None:
+    whole = rows(run_query(name, store=consortium))
+    listing = get_query(name).body.strip().split("ORDER BY")[0]
+    for size, offset, wide in ((10, 0, False), (1500, 0, True), (20, len(whole) - 30, True)):
+        spy = Spy(consortium)
+        answer = run_query(name, store=spy, limit=size, offset=offset)
+        assert rows(answer) == whole[offset : offset + size], (size, offset)
+        assert answer.page is not None and answer.page.total == len(whole)
+        read_whole = [t for t in spy.texts if listing in t and "VALUES ?case_id" not in t]
+        assert bool(read_whole) is wide, (size, offset)
+        # the case-by-case form asked for the first cases only, to learn the rows per case
+        asked = sum(t.count('"synthetic-') for t in spy.texts if "VALUES ?case_id" in t)
+        assert asked < 20 if wide else asked > 0
+
+
 # Listings paged by case whose total counts the rows of each case, and the parameters they are
 # tried with: a page takes just the cases holding its rows.
 PER_CASE = {

@@ -226,6 +226,9 @@ MAX_CASES = 6
 # Batches the first page of whole cases tries before counting the rows per case instead
 # (`read_whole_cases`): a dense matrix fills a page in one, a sparse one would take many.
 FIRST_BATCHES = 3
+# Cases past which a page of a listing with a case-by-case form reads the listing whole
+# instead (`read_case_page`): its few rows per case cost more case by case than by hashing.
+WHOLE_AFTER = 24
 
 
 def _case_groups(st: Store) -> list[list[Literal]]:
@@ -253,6 +256,7 @@ def read_case_page(
     var: str,
     total_query: str | None,
     bindings: dict[str, Node] | None = None,
+    whole: str | None = None,
     limit: int,
     offset: int,
     timeout: float | None,
@@ -264,7 +268,12 @@ def read_case_page(
     many cases as it shows instead of all of them. The total is counted when the cases run out
     first, else by `total_query` (a saved query giving ?total, run with the listing's
     parameters `bindings`, which it must take), else by counting the whole answer in the
-    engine."""
+    engine.
+
+    `whole` is the listing itself (parameters bound) when `base` is its case-by-case form: when
+    the cases read so far say the page would take more than WHOLE_AFTER cases (few rows per
+    case, or a page deep in the answer), the listing is read whole by rows instead (`read_page`),
+    which finds its rows by hashing at a cost that does not grow with the cases a page spans."""
     groups = _case_groups(st)
     want = offset + limit + 1  # one more than the page: whether more rows follow
     rows: list[dict[str, Any]] = []
@@ -272,6 +281,13 @@ def read_case_page(
     done = 0  # groups read
     cases_read = 0
     while done < len(groups) and len(rows) < want:
+        if whole is not None and cases_read:
+            per_case = len(rows) / cases_read
+            if not per_case or (want - len(rows)) / per_case > WHOLE_AFTER:
+                return read_page(
+                    st, whole, what="listing", limit=limit, offset=offset, timeout=timeout,
+                    memory_mb=memory_mb, count_query=total_query, bindings=bindings,
+                )  # fmt: skip
         if cases_read and rows:
             per_case = len(rows) / cases_read
             n = min(MAX_CASES, max(1, int((want - len(rows)) / per_case) + 1))

@@ -108,10 +108,16 @@ def run_query(
                     memory_mb=memory_mb,
                 )  # fmt: skip
             elif by is not None and by not in bindings and limit is not None:
+                listing = screen(query.body)
                 result, page = read_case_page(
                     st, base, var=by, total_query=_total_for(query, bindings),
                     bindings=bindings, limit=limit, offset=offset, timeout=timeout,
                     memory_mb=memory_mb,
+                    # the listing, read whole when a page spans many cases (it finds its rows
+                    # by hashing; its case-by-case form looks each case up)
+                    whole=(bind(listing, bindings) if bindings else listing.text)
+                    if by_case is not None
+                    else None,
                 )  # fmt: skip
             else:
                 result, page = read_page(
