@@ -366,10 +366,7 @@ def read_counted_cases(
         memory_mb=memory_mb,
     )  # fmt: skip
     sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
-    i = start = 0
-    while i < len(groups) and start + sizes[i] <= offset:
-        start += sizes[i]
-        i += 1
+    i, start = _group_at(sizes, offset)
     chosen: list[list[Literal]] = []
     end = start
     while i < len(groups) and end < offset + limit:
@@ -392,6 +389,16 @@ def read_counted_cases(
     page_rows = rows[offset - start : offset - start + limit]
     result = QueryResult(kind="select", variables=variables, rows=page_rows)
     return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=sum(sizes))
+
+
+def _group_at(sizes: list[int], offset: int) -> tuple[int, int]:
+    """(index, first row) of the case group holding row `offset` of an answer whose groups
+    have `sizes` rows in turn (past the end: the number of groups and the total)."""
+    i = start = 0
+    while i < len(sizes) and start + sizes[i] <= offset:
+        start += sizes[i]
+        i += 1
+    return i, start
 
 
 def _rows_per_case(
@@ -550,10 +557,7 @@ def read_whole_cases(
     )  # fmt: skip
     sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
     total = sum(sizes)
-    i = start = 0
-    while i < len(groups) and start + sizes[i] <= offset:
-        start += sizes[i]
-        i += 1
+    i, start = _group_at(sizes, offset)
     chosen: list[Literal] = []
     held = 0
     while i < len(groups) and limit > 0 and (not held or held + sizes[i] <= limit):

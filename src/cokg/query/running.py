@@ -24,6 +24,9 @@ from cokg.sparql import bind, derive, screen
 if TYPE_CHECKING:
     from rdflib.term import Node
 
+    from cokg.models import QueryResult
+    from cokg.query.answers import Page
+    from cokg.sparql import Screened
     from cokg.store import Store
 
 
@@ -89,35 +92,10 @@ def run_query(
             # count query counts the same rows
             parent = screen(by_case or query.body)
             base = derive(parent, bind(parent, bindings)) if bindings else parent
-            if by is not None and by not in bindings and limit is not None and query.pivot:
-                result, page = read_whole_cases(
-                    st, base, var=by, bindings=bindings, rows_query=query.total,
-                    count_query=query.count, limit=limit, offset=offset, timeout=timeout,
-                    memory_mb=memory_mb,
-                )  # fmt: skip
-            elif (
-                by is not None
-                and by not in bindings
-                and limit is not None
-                and (counter := _total_for(query, bindings)) is not None
-                and "case_id" in get_query(counter).returns
-            ):
-                result, page = read_counted_cases(
-                    st, base, var=by, bindings=bindings, rows_query=counter, limit=limit,
-                    offset=offset, one_block=by_case is not None, timeout=timeout,
-                    memory_mb=memory_mb,
-                )  # fmt: skip
-            elif by is not None and by not in bindings and limit is not None:
-                listing = screen(query.body)
-                result, page = read_case_page(
-                    st, base, var=by, total_query=_total_for(query, bindings),
-                    bindings=bindings, limit=limit, offset=offset, timeout=timeout,
-                    memory_mb=memory_mb,
-                    # the listing, read whole when a page spans many cases (it finds its rows
-                    # by hashing; its case-by-case form looks each case up)
-                    whole=(bind(listing, bindings) if bindings else listing.text)
-                    if by_case is not None
-                    else None,
+            if by is not None and by not in bindings and limit is not None:
+                result, page = _read_by_case(
+                    st, query, base, var=by, by_case=by_case is not None, bindings=bindings,
+                    limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb,
                 )  # fmt: skip
             else:
                 result, page = read_page(
@@ -149,6 +127,46 @@ def run_query(
         display=query.display,
         page=page,
     )
+
+
+def _read_by_case(
+    st: Store,
+    query: SavedQuery,
+    base: Screened,
+    *,
+    var: str,
+    by_case: bool,
+    bindings: dict[str, Node],
+    limit: int,
+    offset: int,
+    timeout: float | None,
+    memory_mb: int | None,
+) -> tuple[QueryResult, Page]:
+    """A page of a query paged by case (`base`: the query or its case-by-case form, when
+    `by_case`, parameters bound): whole cases for a pivot; the cases holding the page's rows
+    when its total counts rows per case; else a few cases at a time."""
+    total = _total_for(query, bindings)
+    if query.pivot:
+        return read_whole_cases(
+            st, base, var=var, bindings=bindings, rows_query=query.total,
+            count_query=query.count, limit=limit, offset=offset, timeout=timeout,
+            memory_mb=memory_mb,
+        )  # fmt: skip
+    if total is not None and "case_id" in get_query(total).returns:
+        return read_counted_cases(
+            st, base, var=var, bindings=bindings, rows_query=total, limit=limit, offset=offset,
+            one_block=by_case, timeout=timeout, memory_mb=memory_mb,
+        )  # fmt: skip
+    # the listing, read whole when a page spans many cases (it finds its rows by hashing; its
+    # case-by-case form looks each case up)
+    whole = None
+    if by_case:
+        listing = screen(query.body)
+        whole = bind(listing, bindings) if bindings else listing.text
+    return read_case_page(
+        st, base, var=var, total_query=total, bindings=bindings, whole=whole, limit=limit,
+        offset=offset, timeout=timeout, memory_mb=memory_mb,
+    )  # fmt: skip
 
 
 def _total_for(query: SavedQuery, bindings: dict[str, Node]) -> str | None:
