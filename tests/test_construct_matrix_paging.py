@@ -11,6 +11,7 @@ adoption), 145. Each rating is one row.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,8 @@ from spying import Spy
 
 from cokg.namespaces import graph_iri
 from cokg.query import get_query, run_query
+from cokg.query.binding import bind_parameters
+from cokg.query.paging import _bound
 from cokg.sparql import inject_rows, screen
 from cokg.store import MemoryStore, source_files
 
@@ -95,11 +98,14 @@ def test_the_default_listing_is_one_page_of_whole_cases(rated: MemoryStore) -> N
     assert answer.page.next_offset == len(answer)
 
 
-def _where(which: str) -> str:
-    """The WHERE group of construct-matrix's `total` or `count` query, as it reads bound (the
-    parameters' VALUES block goes at its start)."""
-    name = getattr(get_query("construct-matrix"), which)
-    return get_query(name).body.split("WHERE {", 1)[1].strip()
+def _where(which: str, **params: str) -> str:
+    """The WHERE group of construct-matrix's `total` or `count` query for `params` (default:
+    the framework's default), as it reads bound and sent to the store."""
+    matrix = get_query("construct-matrix")
+    bindings, _ = bind_parameters(matrix, params, MemoryStore())
+    name = getattr(matrix, f"{which}_for")(bindings)
+    sent = _bound(name, bindings)
+    return sent.split("WHERE {", 1)[1].strip()
 
 
 @pytest.mark.parametrize(
@@ -128,38 +134,51 @@ def test_the_first_page_needs_no_count_per_case(rated: MemoryStore, limit: int, 
     assert asked <= 2 * cases + 4  # the page's cases (twice over two batches), a batch more
 
 
-def test_a_first_page_holding_every_case_is_counted_from_its_rows(rated: MemoryStore) -> None:
+def test_a_first_page_holding_every_case_reads_them_in_one_batch(rated: MemoryStore) -> None:
+    # the total, counted first, says every case fits: they are asked for at once (the batch
+    # is capped at COUNTED_CASES), not a few at a time and then again together
+    from cokg.query.paging import COUNTED_CASES
+
     spy = Spy(rated)
     answer = run_query("construct-matrix", store=spy, limit=ROWS)
     assert len(answer) == ROWS and answer.page is not None and answer.page.total == ROWS
     assert answer.page.next_offset is None
-    count = _where("count")
-    assert not any(count in t for t in spy.texts)
+    assert sum(_where("count") in t for t in spy.texts) == 1
+    listing = [t for t in spy.texts if "VALUES ?case_id" in t]
+    assert len(listing) == math.ceil(ROWS / PER_CASE / COUNTED_CASES)
 
 
-def test_a_sparse_matrix_counts_the_rows_per_case_instead(tmp_path: Path) -> None:
-    # five ratings a case: a 100-row page would take many batches of cases, so after
-    # FIRST_BATCHES the rows per case are counted (one query) and the page asked for at once
-    from cokg.query.paging import FIRST_BATCHES
+def test_a_sparse_matrix_fills_its_first_page_in_one_batch_or_counts_per_case(
+    tmp_path: Path,
+) -> None:
+    # five ratings a case (six for every tenth, two raters): the total says 19 cases fill a
+    # 100-row page, asked for at once (and the next case, which does not fit); a 200-row page
+    # needs 39, more than one batch takes (COUNTED_CASES), and after FIRST_BATCHES the rows per
+    # case are counted (one query) and the page asked for at once
+    from cokg.query.paging import COUNTED_CASES, FIRST_BATCHES, MAX_CASES
 
     data = tmp_path / "few.nt"
-    synthetic.write(data, cases=40, profile="rated", ratings="few")
+    synthetic.write(data, cases=60, profile="rated", ratings="few")
     files = source_files(include_data=False)
     files[graph_iri("synthetic")] = data
     st = MemoryStore()
     st.rebuild(files)
     whole = run_query("construct-matrix", store=st)
     per_case = Counter(r["case_id"] for r in whole)
-    assert len(per_case) == 40 and max(per_case.values()) * 4 * FIRST_BATCHES < 100 * 2
-    spy = Spy(st)
-    answer = run_query("construct-matrix", store=spy, limit=100)
-    assert answer.page is not None and answer.page.total == len(whole)
-    assert any(_where("total") in t for t in spy.texts)  # counted per case
-    shown = {r["case_id"] for r in answer}  # the first cases in case order, whole
+    assert len(per_case) == 60 and set(per_case.values()) == {5, 6}
+    assert COUNTED_CASES + (FIRST_BATCHES - 1) * MAX_CASES < 200 / 5 < len(per_case)
     ids = list(dict.fromkeys(r["case_id"] for r in sorted(whole, key=lambda r: r["case_number"])))
-    assert shown == set(ids[: len(shown)]) and len(answer) <= 100
-    assert len(answer) == sum(per_case[c] for c in shown)
-    assert sum(per_case[c] for c in ids[: len(shown) + 1]) > 100  # the next case did not fit
+    for limit, per_case_counted in ((100, False), (200, True)):
+        spy = Spy(st)
+        answer = run_query("construct-matrix", store=spy, limit=limit)
+        assert answer.page is not None and answer.page.total == len(whole)
+        assert any(_where("total") in t for t in spy.texts) is per_case_counted
+        batches = [t for t in spy.texts if "VALUES ?case_id" in t]
+        assert len(batches) == (FIRST_BATCHES + 1 if per_case_counted else 2)
+        shown = {r["case_id"] for r in answer}  # the first cases in case order, whole
+        assert shown == set(ids[: len(shown)]) and len(answer) <= limit
+        assert len(answer) == sum(per_case[c] for c in shown)
+        assert sum(per_case[c] for c in ids[: len(shown) + 1]) > limit  # the next did not fit
     st.close()
 
 
@@ -192,19 +211,29 @@ def test_the_rows_per_case_count_the_small_fixture(
         assert Counter(seen) == Counter(_key(r.terms) for r in whole)
 
 
-@pytest.mark.parametrize("params", [{}, {"phase": "adoption"}, {"scheme": "cfir-2009"}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"phase": "adoption"}, {"phase": "implementation"}, {"scheme": "cfir-2009"},
+     {"scheme": "cfir-2009", "phase": "adoption"}],
+)  # fmt: skip
 def test_the_rows_per_case_count_the_listing(rated: MemoryStore, params: dict[str, str]) -> None:
     whole = run_query("construct-matrix", store=rated, **params)
-    total = get_query("construct-matrix").total
-    assert total is not None
+    matrix = get_query("construct-matrix")
+    bindings, used = bind_parameters(matrix, params, rated)
+    # the total written for the parameters bound: with a phase, the one reading its index
+    total = matrix.total_for(bindings)
+    assert total == ("construct-matrix-total-phase" if "phase" in params else matrix.total)
     query = get_query(total)
     assert query.paged is False
     answer = run_query("construct-matrix", store=rated, limit=len(whole) or 1, **params)
     assert answer.page is not None and answer.page.total == len(whole)
     assert Counter(r["case_id"] for r in answer) == Counter(r["case_id"] for r in whole)
-    counts = {str(r["case_id"]): r["total"] for r in run_query(total, store=rated)}
-    if not params:  # run alone: every framework's ratings, here CFIR 2022's only
-        assert counts == dict(Counter(str(r["case_id"]) for r in whole))
+    counts = {str(r["case_id"]): r["total"] for r in run_query(total, store=rated, **used)}
+    assert counts == dict(Counter(str(r["case_id"]) for r in whole))
+    count = matrix.count_for(bindings)
+    assert count == ("construct-matrix-count-phase" if "phase" in params else matrix.count)
+    assert count is not None
+    assert run_query(count, store=rated, **used).rows[0]["total"] == len(whole)
 
 
 def test_every_page_is_whole_cases_in_order(rated: MemoryStore) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Literal
 from spying import Spy
 
 from cokg.cli import cli
@@ -31,6 +32,7 @@ from cokg.query import (
     run_query,
     run_sparql,
 )
+from cokg.query.saved import QueryParameter, SavedQuery
 from cokg.store import MemoryStore, build
 
 # Listings of the founding dataset longer than a page of 5, with the parameters they run with:
@@ -221,6 +223,43 @@ def test_page_header_and_reserved_names_are_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(QueryError, match="by_case must name a saved query"):
         load_query(f)
+
+
+def test_totals_and_counts_may_be_several_and_each_is_a_name(tmp_path: Path) -> None:
+    f = tmp_path / "q.rq"
+    f.write_text(
+        HEADER + "#+ total: [q-total-phase, q-total]\n#+ count: [q-count-phase, q-count]\n"
+        "SELECT * { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    q = load_query(f)
+    assert q.totals == ("q-total-phase", "q-total") and q.total == "q-total"
+    assert q.counts == ("q-count-phase", "q-count") and q.count == "q-count"
+    f.write_text(HEADER + "#+ total: [q-total, Not A Name]\nSELECT * { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="total must name saved queries"):
+        load_query(f)
+    f.write_text(HEADER + "#+ count: [q-count]\n#+ page: false\nSELECT * { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="only a listing paged by rows"):
+        load_query(f)
+
+
+def test_a_count_fits_when_it_takes_every_bound_parameter_and_has_those_it_needs() -> None:
+    from cokg.query.saved import fits
+
+    def counter(*params: tuple[str, bool]) -> SavedQuery:
+        return SavedQuery(
+            name="c", path=Path("c.rq"), sparql="", summary="c",
+            params=tuple(QueryParameter(name=v, type="string", var=v, required=r)
+                         for v, r in params),
+        )  # fmt: skip
+
+    phase = Literal("adoption")
+    assert fits(counter(), {})
+    assert not fits(counter(), {"phase_iri": phase})  # knows nothing of the phase
+    assert fits(counter(("phase_iri", False)), {"phase_iri": phase})
+    assert fits(counter(("phase_iri", False)), {})
+    assert fits(counter(("phase_iri", True)), {"phase_iri": phase})
+    assert not fits(counter(("phase_iri", True)), {})  # written for a phase: none given
 
 
 def test_a_not_paged_header_refuses_a_page(tmp_path: Path, founding: MemoryStore) -> None:

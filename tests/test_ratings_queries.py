@@ -278,8 +278,13 @@ RUNS = [
     ("rating-evidence-total", {"construct": "cfir22:III.D", "phase": "adoption"}),
     ("case-ratings", {}),  # internal: the rating networks (cokg.analyse)
     ("case-outcomes", {}),
-    ("construct-matrix-total", {}),  # internal: construct-matrix's page totals
-    ("construct-matrix-count", {}),  # internal: the total of its first page
+    # internal: construct-matrix's page totals and the totals of its first page, with and
+    # without a phase
+    ("construct-matrix-total", {"scheme": "cfir-2022"}),
+    ("construct-matrix-total-phase", {"scheme": "cfir-2022", "phase": "adoption"}),
+    ("construct-matrix-count", {}),
+    ("construct-matrix-count", {"scheme": "cfir-2022", "phase": "adoption"}),
+    ("construct-matrix-count-phase", {"scheme": "cfir-2022", "phase": "implementation"}),
 ]
 # Known limitation: on Virtuoso 7 distinguishing-constructs loses rows (III.G and IV.A of the
 # adoption answer above) - its engine evaluates the means of the aggregated subquery wrongly -
@@ -341,6 +346,16 @@ def test_the_first_page_and_its_total_on_every_store(embedded, remote, phase) ->
         # one whole case, however many rows it has (none in a phase nothing was rated in)
         assert len(shown) == min(1, len(whole)), repr(st)
         assert _normal(first) == _normal_rows([r for r in whole if r["case_id"] in shown])
+        if first.page.next_offset is None:
+            continue
+        # a later page counts the rows per case (construct-matrix-total, or -total-phase)
+        second = run_query(
+            "construct-matrix", store=st, phase=phase, limit=1, offset=first.page.next_offset
+        )
+        assert second.page is not None and second.page.total == len(whole), repr(st)
+        later = {r["case_id"] for r in second}
+        assert len(later) == 1 and not later & shown, repr(st)
+        assert _normal(second) == _normal_rows([r for r in whole if r["case_id"] in later])
 
 
 def _normal_rows(rows: list) -> Counter:

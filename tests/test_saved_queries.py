@@ -679,11 +679,12 @@ CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
 # by parameter name; cfir09:V.B.4 reaches a finding coded in CFIR 2022 through a mapping
 INTERNAL_VALUES = {
     "case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr", "construct": "cfir09:V.B.4",
-    "case": "dundee-mrr", "phase": "implementation",
+    "case": "dundee-mrr", "phase": "implementation", "scheme": "cfir-2022",
 }  # fmt: skip
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
 INTERNAL_RATED = {
-    "case-ratings", "case-outcomes", "construct-matrix-total", "rating-evidence-total",
+    "case-ratings", "case-outcomes", "construct-matrix-total", "construct-matrix-total-phase",
+    "rating-evidence-total",
     "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
 }  # fmt: skip
 INTERNAL_CASES = [

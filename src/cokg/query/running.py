@@ -100,7 +100,7 @@ def run_query(
             else:
                 result, page = read_page(
                     st, base.text, what=f"query {query.name}", limit=limit, offset=offset,
-                    timeout=timeout, memory_mb=memory_mb, count_query=query.count,
+                    timeout=timeout, memory_mb=memory_mb, count_query=query.count_for(bindings),
                     bindings=bindings,
                 )  # fmt: skip
         else:
@@ -145,11 +145,11 @@ def _read_by_case(
     """A page of a query paged by case (`base`: the query or its case-by-case form, when
     `by_case`, parameters bound): whole cases for a pivot; the cases holding the page's rows
     when its total counts rows per case; else a few cases at a time."""
-    total = _total_for(query, bindings)
+    total = query.total_for(bindings)
     if query.pivot:
         return read_whole_cases(
-            st, base, var=var, bindings=bindings, rows_query=query.total,
-            count_query=query.count, limit=limit, offset=offset, timeout=timeout,
+            st, base, var=var, bindings=bindings, rows_query=total,
+            count_query=query.count_for(bindings), limit=limit, offset=offset, timeout=timeout,
             memory_mb=memory_mb,
         )  # fmt: skip
     if total is not None and "case_id" in get_query(total).returns:
@@ -167,16 +167,6 @@ def _read_by_case(
         st, base, var=var, total_query=total, bindings=bindings, whole=whole, limit=limit,
         offset=offset, timeout=timeout, memory_mb=memory_mb,
     )  # fmt: skip
-
-
-def _total_for(query: SavedQuery, bindings: dict[str, Node]) -> str | None:
-    """The saved query counting the rows of `query` paged by case with `bindings`: its `total`
-    when that takes every parameter bound (a total that knows nothing of a filter would count
-    rows the page leaves out), else None (the listing is counted in the engine)."""
-    if query.total is None:
-        return None
-    takes = {p.var for p in get_query(query.total).params}
-    return query.total if set(bindings) <= takes else None
 
 
 def read_sparql(text_or_file: str | Path) -> tuple[str, str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,20 @@ class SavedQuery:
     # `#+ total: NAME`: an internal saved query counting this query's rows (?total) with no
     # parameter bound, cheaper than counting the listing itself (tests hold the two equal). For
     # a pivoted query paged by case: the rows per case (?case_id, ?total), run with the
-    # listing's other parameters bound
+    # listing's other parameters bound. `#+ total: [NAME, ...]` names several, each run only
+    # when its parameters fit those bound (`total_for`); `total` is then the last, the general
+    # one, and `totals` all of them in order
     total: str | None = None
+    totals: tuple[str, ...] = ()
     # `#+ count: NAME`: an internal saved query counting all the rows (?total), run with the
     # query's parameters bound. For a listing paged by rows: the page reads one row past itself
     # and takes its total from this query instead of counting the listing in the engine
     # (`cokg.query.paging.read_page`). For a pivoted query paged by case: the first page then
-    # needs no count per case (`cokg.query.paging.read_whole_cases`)
+    # needs no count per case (`cokg.query.paging.read_whole_cases`). Several, as for totals
+    # (`count_for`): a count written for one parameter (the ratings of one phase read from
+    # that phase's index) beside the general one (which tests the phase per rating)
     count: str | None = None
+    counts: tuple[str, ...] = ()
     # `#+ by_case: NAME`: an internal saved query giving this query's rows for the cases bound to
     # its case parameter's variable, written to read only those cases' records, where this
     # query reads each predicate whole and joins by hashing (cheaper for every case, dearer
@@ -124,6 +131,14 @@ class SavedQuery:
             i += 1
         return "\n".join(lines[i:]).strip() + "\n"
 
+    def total_for(self, bindings: Mapping[str, Any]) -> str | None:
+        """The first of `totals` that fits the parameters bound (`fits`), else None."""
+        return next((n for n in self.totals if fits(get_query(n), bindings)), None)
+
+    def count_for(self, bindings: Mapping[str, Any]) -> str | None:
+        """The first of `counts` that fits the parameters bound (`fits`), else None."""
+        return next((n for n in self.counts if fits(get_query(n), bindings)), None)
+
     def param(self, name: str) -> QueryParameter:
         for p in self.params:
             if p.name == name:
@@ -132,6 +147,15 @@ class SavedQuery:
         raise ParameterError(
             f"query {self.name} has no parameter {name!r}; its parameters: {known}"
         )
+
+
+def fits(counter: SavedQuery, bindings: Mapping[str, Any]) -> bool:
+    """Whether the counting query `counter` may count a listing run with `bindings` (values by
+    variable): it takes every parameter bound (one that knows nothing of a filter would count
+    rows the listing leaves out) and each parameter it requires is bound."""
+    takes = {p.var for p in counter.params}
+    needs = {p.var for p in counter.params if p.required}
+    return set(bindings) <= takes and needs <= set(bindings)
 
 
 # --------------------------------------------------------------------------- header
@@ -304,18 +328,19 @@ def load_query(path: str | Path) -> SavedQuery:
                 f"page_by: {page_by!r} must name a parameter of type case of a paged query",
                 file=path,
             )
-    total = header.get("total")
-    if total is not None and not _NAME_RE.match(str(total)):
-        raise QueryError(f"total must name a saved query, not {total!r}", file=path)
-    count = header.get("count")
+    totals = _as_tuple(header.get("total"))
+    if any(not _NAME_RE.match(n) for n in totals):
+        raise QueryError(f"total must name saved queries, not {header.get('total')!r}", file=path)
+    counts = _as_tuple(header.get("count"))
     # a listing paged by case counts its rows by case (`total`), and an unpaged one not at all
     by_rows = paged and pivot_spec is None and page_by is None
-    if count is not None and (
-        not _NAME_RE.match(str(count)) or not (by_rows or (pivot_spec is not None and page_by))
+    if counts and (
+        any(not _NAME_RE.match(n) for n in counts)
+        or not (by_rows or (pivot_spec is not None and page_by))
     ):
         raise QueryError(
-            f"count must name a saved query, and only a listing paged by rows or a pivoted query"
-            f" paged by case has one, not {count!r}",
+            f"count must name saved queries, and only a listing paged by rows or a pivoted query"
+            f" paged by case has one, not {header.get('count')!r}",
             file=path,
         )
     by_case = header.get("by_case")
@@ -343,8 +368,10 @@ def load_query(path: str | Path) -> SavedQuery:
         covered_by_shapes=covered,
         paged=paged,
         page_by=None if page_by is None else str(page_by),
-        total=None if total is None else str(total),
-        count=None if count is None else str(count),
+        total=totals[-1] if totals else None,
+        totals=totals,
+        count=counts[-1] if counts else None,
+        counts=counts,
         by_case=None if by_case is None else str(by_case),
     )
 

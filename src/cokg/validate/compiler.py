@@ -70,6 +70,9 @@ class CompiledConstraint:
     variants: Mapping[tuple[Node | None, Node | None], CompiledConstraint] = field(
         default_factory=dict
     )
+    # a SPARQL constraint on every typed record (`sh:targetSubjectsOf rdf:type`): it reads the
+    # whole store, so a whole-store validation starts it first (`_job_cost`)
+    every_record: bool = False
 
     def result(self, row: Mapping[str, Node | None]) -> ValidationResult:
         if self.variants:
@@ -503,6 +506,7 @@ def _compile_sparql(
             path=None,
             message=_lit_str(shapes.value(sc, SH.message)),
             source_constraint=sc if isinstance(sc, URIRef) else None,
+            every_record=(shape, SH.targetSubjectsOf, RDF.type) in shapes,
         )
         for q in queries
     ]
