@@ -688,6 +688,20 @@ def test_a_placeholder_takes_the_bound_value() -> None:
     assert other.count("VALUES ?case_id { UNDEF }") == 3
 
 
+def test_a_placeholder_is_found_by_its_variable() -> None:
+    from cokg.sparql import has_placeholder
+
+    assert has_placeholder(PLACEHOLDER, "case_id")
+    assert not has_placeholder(PLACEHOLDER, "n")
+    # one in a comment or a string is not one
+    assert not has_placeholder(
+        'SELECT ?x { ?x ?p "VALUES ?y { UNDEF }" } # VALUES ?y { UNDEF }', "y"
+    )
+    # the case-by-case forms planned from their cases have one; evidence-gaps-by-case not
+    assert has_placeholder(get_query("rating-evidence-by-case").body, "case_id")
+    assert not has_placeholder(get_query("evidence-gaps-by-case").body, "case_id")
+
+
 def test_a_placeholder_changes_no_answer(store: MemoryStore) -> None:
     # outcomes-by-phase-by-case restricts its OPTIONAL group to the cases by a placeholder:
     # unfilled (one row binding nothing) it answers for every case, as the listing does

@@ -335,18 +335,34 @@ def fill_placeholders(sparql: str, rows: Mapping[str, Sequence[Node]]) -> str:
     anyway. Only variables that are bound outside too may be given rows."""
     if not rows or "UNDEF" not in sparql.upper():
         return sparql
+    cuts = [
+        (start, stop, _values_rows(name, rows[name]))
+        for start, stop, name in _placeholders(sparql)
+        if name in rows
+    ]
+    for start, stop, block in reversed(cuts):
+        sparql = sparql[:start] + block.strip() + sparql[stop:]
+    return sparql
+
+
+def has_placeholder(sparql: str, name: str) -> bool:
+    """Whether the text holds a placeholder `VALUES ?name { UNDEF }` (see `fill_placeholders`)."""
+    return "UNDEF" in sparql.upper() and any(n == name for _, _, n in _placeholders(sparql))
+
+
+def _placeholders(sparql: str) -> list[tuple[int, int, str]]:
+    """(start, end, variable) of each placeholder `VALUES ?name { UNDEF }` outside strings and
+    comments."""
     tokens = list(_tokens(sparql))
-    cuts: list[tuple[int, int, str]] = []
+    out: list[tuple[int, int, str]] = []
     for i in range(len(tokens) - 4):
         (at, word), (vat, var), (_, open_), (_, undef), (end, close) = tokens[i : i + 5]
         if word.upper() != "VALUES" or var not in ("?", "$") or open_ != "{" or close != "}":
             continue
         name = re.match(r"[?$](\w+)", sparql[vat:])
-        if undef.upper() == "UNDEF" and name and name.group(1) in rows:
-            cuts.append((at, end + 1, _values_rows(name.group(1), rows[name.group(1)])))
-    for start, stop, block in reversed(cuts):
-        sparql = sparql[:start] + block.strip() + sparql[stop:]
-    return sparql
+        if undef.upper() == "UNDEF" and name:
+            out.append((at, end + 1, name.group(1)))
+    return out
 
 
 def _inject(sparql: str, form: str, block: str) -> str:

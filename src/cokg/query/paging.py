@@ -236,9 +236,13 @@ COUNTED_CASES = 24
 # Batches the first page of whole cases tries before counting the rows per case instead
 # (`read_whole_cases`): a dense matrix fills a page in one, a sparse one would take many.
 FIRST_BATCHES = 3
-# Cases past which a page of a listing with a case-by-case form reads the listing whole
-# instead (`read_case_page`): its few rows per case cost more case by case than by hashing.
-WHOLE_AFTER = 24
+# What one case of a case-by-case form costs, in rows of the listing read whole (which finds
+# its rows by hashing, then looks each up): a page that spans many cases of an answer with few
+# rows reads the listing whole instead (`read_counted_cases`). On disk a case of
+# `evidence-gaps-by-case` costs 3-25 ms (a few dozen records to 800), a gap of the whole
+# listing about 50 us: 150 dense sites, 750 gaps, a page of 100 sites: 2.5 s case by case,
+# 0.25 s whole; 1,700 sparse sites, 34,000 gaps, 25 sites: 0.1 s against 1.8 s.
+CASE_COST_IN_ROWS = 200
 
 
 def _case_groups(st: Store) -> list[list[Literal]]:
@@ -266,7 +270,6 @@ def read_case_page(
     var: str,
     total_query: str | None,
     bindings: dict[str, Node] | None = None,
-    whole: str | None = None,
     limit: int,
     offset: int,
     timeout: float | None,
@@ -278,12 +281,7 @@ def read_case_page(
     many cases as it shows instead of all of them. The total comes from `total_query` (a saved
     query giving ?total, run with the listing's parameters `bindings`, which it must take),
     run first, whose rows per case size the batches; else it is counted when the cases run
-    out, or by counting the whole answer in the engine.
-
-    `whole` is the listing itself (parameters bound) when `base` is its case-by-case form: when
-    the cases read so far say the page would take more than WHOLE_AFTER cases (few rows per
-    case, or a page deep in the answer), the listing is read whole by rows instead (`read_page`),
-    which finds its rows by hashing at a cost that does not grow with the cases a page spans."""
+    out, or by counting the whole answer in the engine."""
     groups = _case_groups(st)
     want = offset + limit + 1  # one more than the page: whether more rows follow
     rows: list[dict[str, Any]] = []
@@ -291,8 +289,7 @@ def read_case_page(
     done = 0  # groups read
     cases_read = 0
     # The total first, when the cases will hardly run out: it is needed then anyway, and the
-    # rows per case it implies size the first batch (837 quotations a site: one case, not four)
-    # and tell a listing with few rows per case to read its whole form at once.
+    # rows per case it implies size the first batch (837 quotations a site: one case, not four).
     cases = sum(map(len, groups))
     known = None
     if total_query is not None and cases > FIRST_CASES:
@@ -300,15 +297,6 @@ def read_case_page(
     while done < len(groups) and len(rows) < want:
         seen = len(rows) / cases_read if cases_read else None
         per_case = seen if seen is not None else known / cases if known is not None else None
-        wide = per_case is not None and (
-            not per_case or (want - len(rows)) / per_case > WHOLE_AFTER
-        )
-        if whole is not None and wide:
-            return read_page(
-                st, whole, what="listing", limit=limit, offset=offset, timeout=timeout,
-                memory_mb=memory_mb, count_query=total_query, bindings=bindings,
-                known_total=known,
-            )  # fmt: skip
         if per_case:
             n = min(MAX_CASES, max(1, math.ceil((want - len(rows)) / per_case)))
         else:
@@ -352,6 +340,7 @@ def read_counted_cases(
     limit: int,
     offset: int,
     one_block: bool,
+    whole: str | None = None,
     timeout: float | None,
     memory_mb: int | None,
 ) -> tuple[QueryResult, Page]:
@@ -378,6 +367,12 @@ def read_counted_cases(
             chosen.append(groups[i])
             end += sizes[i]
         i += 1
+    total = sum(sizes)
+    if whole is not None and total < CASE_COST_IN_ROWS * sum(map(len, chosen)):
+        return read_page(
+            st, whole, what="listing", limit=limit, offset=offset, timeout=timeout,
+            memory_mb=memory_mb, known_total=total,
+        )  # fmt: skip
     batches: list[list[Literal]] = [[]]  # no case: an empty VALUES block gives the variables
     for group in chosen:
         if batches[-1] and not one_block and len(batches[-1]) + len(group) > MAX_CASES:
@@ -392,7 +387,7 @@ def read_counted_cases(
         rows.extend(result.rows)
     page_rows = rows[offset - start : offset - start + limit]
     result = QueryResult(kind="select", variables=variables, rows=page_rows)
-    return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=sum(sizes))
+    return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=total)
 
 
 def _group_at(sizes: list[int], offset: int) -> tuple[int, int]:
