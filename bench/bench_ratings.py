@@ -12,7 +12,9 @@ opened read-only: construct-matrix whole, as `cokg query` runs it (the first pag
 cases, asked for a few cases at a time, and its total: `cokg.query.paging.read_whole_cases`),
 the first page of cases alone (one VALUES block of their case ids), each for one phase too,
 and for one case; distinguishing-constructs (all cases, by outcome group; it is not paged) with and
-without a phase; rating-evidence for one construct in one case. Last, `cokg query
+without a phase; rating-evidence for one construct in one case; a page deep in the matrix, with
+and without a phase (its rows per case counted first; the engine and rdflib columns then run
+the first page's cases, a page of the same size). Last, `cokg query
 construct-matrix` as a fresh process on the on-disk store (start-up and printing included).
 
 Each cokg figure is split into the engine (pyoxigraph evaluating the bound text and writing its
@@ -57,6 +59,7 @@ class Job:
     # as `cokg query` runs it by default: the first page (whole cases, asked for a few at a
     # time) and its total; the engine column and rdflib then run the first page of cases
     as_cli: bool = False
+    offset: int = 0  # as `cokg query --offset` runs it: a later page (rows per case counted)
 
 
 def _jobs(case_id: str) -> list[Job]:
@@ -70,6 +73,10 @@ def _jobs(case_id: str) -> list[Job]:
         Job("construct-matrix phase=adoption, whole", matrix, {"phase": "adoption"}),
         Job("construct-matrix phase=adoption, page", matrix, {"phase": "adoption"}, True),
         Job("construct-matrix phase=adoption, as `cokg query`", matrix, adoption, as_cli=True),
+        Job("construct-matrix, a page at row 50,000", matrix, {}, as_cli=True, offset=50_000),
+        Job(
+            "construct-matrix phase=adoption, at row 20,000", matrix, adoption, False, True, 20_000
+        ),
         Job("construct-matrix, one case", matrix, {"case": case_id}),
         Job(dist, dist, {}),
         Job(f"{dist} phase=adoption", dist, {"phase": "adoption"}),
@@ -91,8 +98,10 @@ def _text(store: Any, job: Job, page: list[Any]) -> str:
 def _cokg(store: Any, job: Job, text: str) -> int:
     """Rows of the job as cokg answers it (the sandboxed child, rows of Python values)."""
     if job.as_cli:
-        limit = page_size()
-        return len(run_query(job.query, store=store, timeout=0, limit=limit, **job.params))
+        limit, offset = page_size(), job.offset
+        return len(
+            run_query(job.query, store=store, timeout=0, limit=limit, offset=offset, **job.params)
+        )
     if job.page_cases:
         return len(store.query(screen(text).text, timeout=0).rows)
     return len(run_query(job.query, store=store, timeout=0, **job.params))
