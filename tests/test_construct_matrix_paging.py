@@ -258,3 +258,19 @@ def test_every_page_is_whole_cases_in_order(rated: MemoryStore) -> None:
     past = run_query("construct-matrix", store=rated, limit=100, offset=len(whole) + 1,
                      phase="implementation")  # fmt: skip
     assert len(past) == 0 and past.page is not None and past.page.total == len(whole)
+
+
+def test_an_empty_matrix_answers_from_its_count() -> None:
+    # nothing rated: the count says so, and no case is asked for (nor the cases ordered)
+    from cokg.store import build
+
+    st = MemoryStore()
+    build(st)
+    spy = Spy(st)
+    answer = run_query("construct-matrix", store=spy, limit=100)
+    assert len(answer) == 0 and answer.page is not None and answer.page.total == 0
+    assert list(answer.variables) == list(get_query("construct-matrix").returns)
+    assert sum(_where("count") in t for t in spy.texts) == 1
+    assert not any('"jonkoping-esther"' in t or '"dundee-mrr"' in t for t in spy.texts)
+    assert not any(get_query("case-order").body.strip() in t for t in spy.texts)
+    st.close()

@@ -546,10 +546,17 @@ def read_whole_cases(
     The first page (`offset` 0) with a `count_query` (all the rows, ?total) needs no count per
     case: cases are asked for a few at a time until the page is full, and the total is counted
     apart (at 1,000 rated cases on disk, 0.04 s against 4.7 s for the rows per case)."""
-    groups = _case_groups(st)
-    if offset == 0 and limit > 0 and count_query is not None and groups:
-        # counted first: the rows per case it implies size the first batch
+    total = None
+    if offset == 0 and limit > 0 and count_query is not None:
+        # counted first: the rows per case it implies size the first batch, and an empty
+        # answer (a matrix of a store nobody rated) needs no case at all
         total = _count_all(st, count_query, bindings, timeout=timeout, memory_mb=memory_mb)
+        if not total:
+            text = derive(base, inject_rows(base.text, base.form, var, [])).text
+            result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+            return result, Page(offset=0, limit=limit, rows=len(result.rows), total=0)
+    groups = _case_groups(st)
+    if total is not None and groups:
         cases = sum(map(len, groups))
         quick = _first_whole_cases(
             st, base, groups, var=var, limit=limit, per_case=total / cases, timeout=timeout,
