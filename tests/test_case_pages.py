@@ -143,10 +143,7 @@ def test_total_queries_count_the_listing(
     total = get_query(name).total
     assert total is not None
     for st in (founding, consortium):
-        if "case_id" in get_query(total).returns:
-            _counts_each_case(total, name, st)
-        else:
-            _counts_the_listing(total, name, st)
+        _counts_each_case(total, name, st)
 
 
 # Listings paged by case with a case-by-case form: the listing itself finds its rows by hashing,

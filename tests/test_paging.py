@@ -232,8 +232,10 @@ def test_page_header_and_reserved_names_are_checked(tmp_path: Path) -> None:
 def test_totals_and_counts_may_be_several_and_each_is_a_name(tmp_path: Path) -> None:
     f = tmp_path / "q.rq"
     f.write_text(
-        HEADER + "#+ total: [q-total-phase, q-total]\n#+ count: [q-count-phase, q-count]\n"
-        "SELECT * { ?s ?p ?o }\n",
+        HEADER + "#+ params:\n#+   - name: case\n#+     type: case\n#+     var: s\n"
+        "#+ pivot: row=p col=s value=o\n#+ page_by: case\n"
+        "#+ total: [q-total-phase, q-total]\n#+ count: [q-count-phase, q-count]\n"
+        "SELECT * { ?s ?p ?o } ORDER BY ?s\n",
         encoding="utf-8",
     )
     q = load_query(f)
@@ -241,6 +243,10 @@ def test_totals_and_counts_may_be_several_and_each_is_a_name(tmp_path: Path) -> 
     assert q.counts == ("q-count-phase", "q-count") and q.count == "q-count"
     f.write_text(HEADER + "#+ total: [q-total, Not A Name]\nSELECT * { ?s ?p ?o }\n")
     with pytest.raises(QueryError, match="total must name saved queries"):
+        load_query(f)
+    # rows per case belong to a query paged by case
+    f.write_text(HEADER + "#+ total: q-total\nSELECT * { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="only a query paged by case has one"):
         load_query(f)
     f.write_text(HEADER + "#+ count: [q-count]\n#+ page: false\nSELECT * { ?s ?p ?o }\n")
     with pytest.raises(QueryError, match="only a listing paged by rows"):

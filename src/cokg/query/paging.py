@@ -268,8 +268,6 @@ def read_case_page(
     base: Screened,
     *,
     var: str,
-    total_query: str | None,
-    bindings: dict[str, Node] | None = None,
     limit: int,
     offset: int,
     timeout: float | None,
@@ -278,25 +276,17 @@ def read_case_page(
     """One page of a listing whose rows come case by case (`#+ page_by: case`): the query runs
     for a few cases at a time (a VALUES block on the case parameter's variable `var`), in case
     order, until the page is full, so the first page of a 1,000-case listing reads about as
-    many cases as it shows instead of all of them. The total comes from `total_query` (a saved
-    query giving ?total, run with the listing's parameters `bindings`, which it must take),
-    run first, whose rows per case size the batches; else it is counted when the cases run
-    out, or by counting the whole answer in the engine."""
+    many cases as it shows instead of all of them. For a listing whose rows per case no saved
+    query counts (`read_counted_cases` is used when one does): the total is counted when the
+    cases run out, else by counting the whole answer in the engine."""
     groups = _case_groups(st)
     want = offset + limit + 1  # one more than the page: whether more rows follow
     rows: list[dict[str, Any]] = []
     variables: list[str] = []
     done = 0  # groups read
     cases_read = 0
-    # The total first, when the cases will hardly run out: it is needed then anyway, and the
-    # rows per case it implies size the first batch (837 quotations a site: one case, not four).
-    cases = sum(map(len, groups))
-    known = None
-    if total_query is not None and cases > FIRST_CASES:
-        known = _count_all(st, total_query, bindings or {}, timeout=timeout, memory_mb=memory_mb)
     while done < len(groups) and len(rows) < want:
-        seen = len(rows) / cases_read if cases_read else None
-        per_case = seen if seen is not None else known / cases if known is not None else None
+        per_case = len(rows) / cases_read if cases_read else None
         if per_case:
             n = min(MAX_CASES, max(1, math.ceil((want - len(rows)) / per_case)))
         else:
@@ -316,10 +306,6 @@ def read_case_page(
         done = len(groups)
     if done >= len(groups):
         total = len(rows)
-    elif known is not None:
-        total = known
-    elif total_query is not None:
-        total = _count_all(st, total_query, bindings or {}, timeout=timeout, memory_mb=memory_mb)
     else:
         outer = _outer_select(base.text)
         assert outer is not None

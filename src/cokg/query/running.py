@@ -144,7 +144,7 @@ def _read_by_case(
 ) -> tuple[QueryResult, Page]:
     """A page of a query paged by case (`base`: the query or its case-by-case form, when
     `by_case`, parameters bound): whole cases for a pivot; the cases holding the page's rows
-    when its total counts rows per case; else a few cases at a time."""
+    when a total fitting the parameters counts its rows per case; else a few cases at a time."""
     total = query.total_for(bindings)
     if query.pivot:
         return read_whole_cases(
@@ -152,13 +152,13 @@ def _read_by_case(
             count_query=query.count_for(bindings), limit=limit, offset=offset, timeout=timeout,
             memory_mb=memory_mb,
         )  # fmt: skip
-    # the listing, read whole when a page spans many cases of few rows (it finds its rows by
-    # hashing; its case-by-case form looks each case up)
-    whole = None
-    if by_case:
-        listing = screen(query.body)
-        whole = bind(listing, bindings) if bindings else listing.text
-    if total is not None and "case_id" in get_query(total).returns:
+    if total is not None:
+        # the listing, read whole when a page spans many cases of few rows (it finds its rows
+        # by hashing; its case-by-case form looks each case up)
+        whole = None
+        if by_case:
+            listing = screen(query.body)
+            whole = bind(listing, bindings) if bindings else listing.text
         # a case-by-case form whose groups start from a placeholder of the cases is planned
         # from them however many there are; another takes a few at a time (see MAX_CASES:
         # evidence-gaps-by-case for 25 sparse sites at once 4.6 s, six at a time 0.1 s)
@@ -168,9 +168,8 @@ def _read_by_case(
             one_block=one_block, whole=whole, timeout=timeout, memory_mb=memory_mb,
         )  # fmt: skip
     return read_case_page(
-        st, base, var=var, total_query=total, bindings=bindings, limit=limit, offset=offset,
-        timeout=timeout, memory_mb=memory_mb,
-    )  # fmt: skip
+        st, base, var=var, limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb
+    )
 
 
 def read_sparql(text_or_file: str | Path) -> tuple[str, str | None]:

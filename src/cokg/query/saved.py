@@ -86,13 +86,11 @@ class SavedQuery:
     # case) pages by whole cases instead, whatever order its rows come in
     # (`cokg.query.paging.read_whole_cases`)
     page_by: str | None = None
-    # `#+ total: NAME`: an internal saved query counting this query's rows (?total) with no
-    # parameter bound, cheaper than counting the listing itself (tests hold the two equal). For
-    # a pivoted query paged by case: the rows per case (?case_id, ?total), run with the
-    # listing's other parameters bound. `#+ total: [NAME, ...]` names several, each run only
-    # when its parameters fit those bound (`total_for`); `total` is then the last, the general
-    # one, and `totals` all of them in order
-    total: str | None = None
+    # `#+ total: NAME`: an internal saved query counting the rows of this query, paged by case,
+    # per case (?case_id, ?total), run with the listing's parameters bound: a page asks only for
+    # the cases holding its rows (tests hold the counts equal to the listing's). `#+ total:
+    # [NAME, ...]` names several, each run only when its parameters fit those bound
+    # (`total_for`)
     totals: tuple[str, ...] = ()
     # `#+ count: NAME`: an internal saved query counting all the rows (?total), run with the
     # query's parameters bound. For a listing paged by rows: the page reads one row past itself
@@ -101,7 +99,6 @@ class SavedQuery:
     # needs no count per case (`cokg.query.paging.read_whole_cases`). Several, as for totals
     # (`count_for`): a count written for one parameter (the ratings of one phase read from
     # that phase's index) beside the general one (which tests the phase per rating)
-    count: str | None = None
     counts: tuple[str, ...] = ()
     # `#+ by_case: NAME`: an internal saved query giving this query's rows for the cases bound to
     # its case parameter's variable, written to read only those cases' records, where this
@@ -109,6 +106,16 @@ class SavedQuery:
     # for a few). Run when the case parameter is given and, for a query paged by case, for a
     # page's cases; tests hold its rows equal to this query's for those cases.
     by_case: str | None = None
+
+    @property
+    def total(self) -> str | None:
+        """The general counting query of `totals` (the last named), if any."""
+        return self.totals[-1] if self.totals else None
+
+    @property
+    def count(self) -> str | None:
+        """The general counting query of `counts` (the last named), if any."""
+        return self.counts[-1] if self.counts else None
 
     @property
     def case_var(self) -> str | None:
@@ -329,8 +336,13 @@ def load_query(path: str | Path) -> SavedQuery:
                 file=path,
             )
     totals = _as_tuple(header.get("total"))
-    if any(not _NAME_RE.match(n) for n in totals):
-        raise QueryError(f"total must name saved queries, not {header.get('total')!r}", file=path)
+    # the rows per case say which cases hold a page: only a query paged by case has them
+    if totals and (any(not _NAME_RE.match(n) for n in totals) or page_by is None):
+        raise QueryError(
+            f"total must name saved queries, and only a query paged by case has one, not"
+            f" {header.get('total')!r}",
+            file=path,
+        )
     counts = _as_tuple(header.get("count"))
     # a listing paged by case counts its rows by case (`total`), and an unpaged one not at all
     by_rows = paged and pivot_spec is None and page_by is None
@@ -368,9 +380,7 @@ def load_query(path: str | Path) -> SavedQuery:
         covered_by_shapes=covered,
         paged=paged,
         page_by=None if page_by is None else str(page_by),
-        total=totals[-1] if totals else None,
         totals=totals,
-        count=counts[-1] if counts else None,
         counts=counts,
         by_case=None if by_case is None else str(by_case),
     )
