@@ -5,6 +5,7 @@
     python bench/bench_queries.py --no-rdflib          # cokg's stores only
     python bench/bench_queries.py --growth 95,945,2835 # one-case cost at 100k, 1M, 3M triples
     python bench/bench_queries.py --growth 95,945 --only outcomes-by-phase  # one query's growth
+    python bench/bench_queries.py --only outcomes-by-phase,timeline  # these queries only
     python bench/bench_queries.py --profile dense --cases 150    # a densely coded study
     python bench/bench_queries.py --profile sparse --cases 1700  # a sparsely coded survey
 
@@ -221,7 +222,13 @@ def _middle_case(store: Any) -> str:
 
 
 def scale(
-    work: Path, cases: int, repeat: int, rdflib: bool, timeout: float, profile: str = "founding"
+    work: Path,
+    cases: int,
+    repeat: int,
+    rdflib: bool,
+    timeout: float,
+    profile: str = "founding",
+    only: set[str] | None = None,
 ) -> str:
     data = work / f"synthetic-{cases}.nt"
     synthetic.write(data, cases=cases, profile=profile)
@@ -231,7 +238,9 @@ def scale(
     mem.rebuild(files)
     triples = mem.count()
     case_id = _middle_case(mem)
-    jobs = _jobs(case_id)
+    jobs = [j for j in _jobs(case_id) if only is None or j[1] in only]
+    if not jobs:
+        raise SystemExit(f"no saved query among {sorted(only or ())}")
     print(f"memory store, {triples:,} triples", file=sys.stderr)
     mem_runs = _time_store(mem, jobs, repeat)
     naive: dict = {}
@@ -303,20 +312,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rdflib", action="store_true", help="time cokg's stores only")
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--growth", default=None, help="case counts, e.g. 95,945,2835")
-    ap.add_argument("--only", default=None, help="with --growth: these queries only, e.g. "
+    ap.add_argument("--only", default=None, help="these queries only, e.g. "
                     "outcomes-by-phase,timeline")  # fmt: skip
     ap.add_argument("--profile", choices=sorted(synthetic.PROFILES), default="founding",
                     help="how densely each case is coded (bench/synthetic.py)")  # fmt: skip
     args = ap.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="cokg-bench-q-") as tmp:
         work = Path(tmp)
         if args.growth:
             sizes = [int(s) for s in args.growth.split(",")]
-            only = set(args.only.split(",")) if args.only else None
             print(growth(work, sizes, args.repeat, only))
             return 0
         naive = not args.no_rdflib
-        print(scale(work, args.cases, args.repeat, naive, args.rdflib_timeout, args.profile))
+        print(scale(work, args.cases, args.repeat, naive, args.rdflib_timeout, args.profile, only))
     return 0
 
 

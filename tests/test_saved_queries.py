@@ -688,7 +688,10 @@ INTERNAL_RATED = {
     "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
 }  # fmt: skip
 # where the case above has no rows: the founding data's one innovation change is ESTHER's
-INTERNAL_OVERRIDES = {"innovation-evolution-by-case": {"case": "jonkoping-esther"}}
+INTERNAL_OVERRIDES = {
+    "innovation-evolution-by-case": {"case": "jonkoping-esther"},
+    "concept-lookup": {"iri": "https://w3id.org/cokg/framework/cfir-2009/V.B.4"},
+}
 INTERNAL_CASES = [
     pytest.param(
         sq.name,

@@ -107,13 +107,14 @@ def resolve_construct(store: Store, value: str) -> URIRef:
     prefixed name (cfir09:V.B.4) or an IRI. Unknown or ambiguous values raise ParameterError;
     the ambiguous message lists the candidates as prefixed names."""
     text = value.strip()
-    concepts = _concepts(store)
     iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
-    if re.match(r"^https?://", iri) or expand(iri):
-        full = iri if re.match(r"^https?://", iri) else expand(iri)
-        if full in concepts:
+    full = iri if re.match(r"^https?://", iri) else expand(iri)
+    if full is not None:
+        found_iri = store.query(get_query("concept-lookup").body, bindings={"c": URIRef(full)})
+        if found_iri.rows:
             return URIRef(full)
         raise ParameterError(f"parameter construct: no concept {curie(str(full))} in the store")
+    concepts = _concepts(store)
     folded = text.casefold()
     found = [c for c in concepts.values() if text in c.notations]
     if not found:

@@ -77,14 +77,18 @@ def run_query(
         by = query.param(query.page_by).var if query.page_by else None
         # the case-by-case form, for the case asked for or a page's cases: a plan for the
         # embedded engine (a remote endpoint is sent the query itself, which it plans its own
-        # way; Virtuoso 7 fails to compile some of these forms or answers them wrongly)
+        # way; Virtuoso 7 fails to compile some of these forms or answers them wrongly). A
+        # listing that starts from a placeholder of its cases reads its own pages.
         cases = query.case_var
         by_case = (
             get_query(query.by_case).body
             if query.by_case
             and getattr(st, "embedded_engine", False)
             and cases is not None
-            and (cases in bindings or (by is not None and limit is not None))
+            and (
+                cases in bindings
+                or (by is not None and limit is not None and not has_placeholder(query.body, by))
+            )
             else None
         )
         if paging:
@@ -159,10 +163,11 @@ def _read_by_case(
         if by_case:
             listing = screen(query.body)
             whole = bind(listing, bindings) if bindings else listing.text
-        # a case-by-case form whose groups start from a placeholder of the cases is planned
-        # from them however many there are; another takes a few at a time (see MAX_CASES:
-        # evidence-gaps-by-case for 25 sparse sites at once 4.6 s, six at a time 0.1 s)
-        one_block = by_case and has_placeholder(base.text, var)
+        # a form (case-by-case, or the listing itself) whose groups start from a placeholder
+        # of the cases is planned from them however many there are; a case-by-case form
+        # without one takes a few at a time (see MAX_CASES: evidence-gaps-by-case for 25
+        # sparse sites at once 4.6 s, six at a time 0.1 s)
+        one_block = has_placeholder(base.text, var)
         return read_counted_cases(
             st, base, var=var, bindings=bindings, rows_query=total, limit=limit, offset=offset,
             one_block=one_block, whole=whole, timeout=timeout, memory_mb=memory_mb,
