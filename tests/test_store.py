@@ -955,6 +955,79 @@ def test_rebuild_bulk_path_syntax_error(
     assert local_store.graphs() == [G_JKG]
 
 
+def _many_triples(n: int, *, bnode_at: int | None = None) -> str:
+    lines = [
+        f'<https://w3id.org/cokg/id/t{i}> {LABEL} "label {i} ä" .\n'
+        if i != bnode_at
+        else f'_:shared {LABEL} "first" .\n'
+        for i in range(n)
+    ]
+    if bnode_at is not None:
+        lines.append(f'_:shared {LABEL} "second" .\n')  # in the last piece: the same node
+    return "".join(lines)
+
+
+def test_a_big_ntriples_file_loads_in_pieces_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cokg.store.oxigraph as oxi
+
+    monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+    f = tmp_path / "big.nt"
+    f.write_text(_many_triples(3_000), encoding="utf-8")
+    data = f.read_bytes()
+    pieces = oxi._pieces(data, ox.RdfFormat.N_TRIPLES)
+    if (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1) > 1:
+        assert len(pieces) > 1
+    assert b"".join(pieces) == data and all(p.endswith(b"\n") for p in pieces)
+    assert len(oxi._pieces(data, ox.RdfFormat.TURTLE)) == 1  # Turtle cannot be cut by lines
+    st = EmbeddedStore(tmp_path / "store")
+    st.rebuild({G_DUNDEE: f})
+    assert st.count(G_DUNDEE) == 3_000
+    got = st.query(f"SELECT ?s WHERE {{ ?s {LABEL} ?l }}", bindings={"l": Literal("label 2999 ä")})
+    assert [str(r["s"]) for r in got.rows] == ["https://w3id.org/cokg/id/t2999"]
+    st.close()
+
+
+def test_a_file_with_blank_nodes_loads_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a label names one node within one load: cut in two, _:shared would become two nodes
+    import cokg.store.oxigraph as oxi
+
+    monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+    f = tmp_path / "bnodes.nt"
+    f.write_text(_many_triples(3_000, bnode_at=0), encoding="utf-8")
+    assert len(oxi._pieces(f.read_bytes(), ox.RdfFormat.N_TRIPLES)) == 1
+    st = EmbeddedStore(tmp_path / "store")
+    st.rebuild({G_DUNDEE: f})
+    got = st.query(f'SELECT ?s WHERE {{ ?s {LABEL} "first" ; {LABEL} "second" }}')
+    assert len(got.rows) == 1
+    st.close()
+
+
+def test_an_error_in_a_later_piece_names_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cokg.store.oxigraph as oxi
+
+    monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+    st = EmbeddedStore(tmp_path / "store")
+    st.replace_graphs({G_JKG: JKG})
+    text = _many_triples(3_000).splitlines(keepends=True)
+    text[2_500] = "<https://w3id.org/cokg/id/a> <https://w3id.org/cokg/id/b> .\n"
+    f = tmp_path / "bad.nt"
+    f.write_text("".join(text), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        st.rebuild({G_DUNDEE: f})
+    assert err.value.line == 2_501
+    assert st.graphs() == [G_JKG]
+    st.close()
+
+
 # --- remote: credentials, timeouts, truncated answers (a scripted loopback server) ---------------
 
 
