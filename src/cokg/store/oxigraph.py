@@ -500,6 +500,13 @@ class EmbeddedStore(OxigraphStore):
             fresh = ox.Store(str(building))
             _bulk_fill(fresh, files, progress, side_by_side=True)
             fresh.flush()
+            # Compacted before it is swapped in: the bulk loader's files overlap (pieces
+            # loaded side by side, then the small files), and every read looks into each.
+            # 1M triples on disk: 1.6 s, after which the saved queries read 1.3-2.4x faster
+            # (timeline 265 -> 109 ms; against one piece, uncompacted, 138 ms).
+            if progress:
+                progress("compacting the store")
+            fresh.optimize()
             del fresh
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
