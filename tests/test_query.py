@@ -383,6 +383,11 @@ def test_construct_resolution(store: MemoryStore) -> None:
         resolve_construct(store, "cfir22:ZZ.9")
     with pytest.raises(ParameterError, match="no concept"):
         resolve_construct(store, "definitely not a construct")
+    # an IRI of something that is not a concept, and one that is no IRI at all
+    with pytest.raises(ParameterError, match="no concept"):
+        resolve_construct(store, "https://w3id.org/cokg/id/case/dundee-mrr")
+    with pytest.raises(ParameterError, match="no concept"):
+        resolve_construct(store, "<http://x y>")
 
 
 # --- answers as Python values ---------------------------------------------------------------

@@ -16,6 +16,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -967,19 +968,24 @@ def _many_triples(n: int, *, bnode_at: int | None = None) -> str:
     return "".join(lines)
 
 
-def test_a_big_ntriples_file_loads_in_pieces_side_by_side(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """cokg.store.oxigraph with every file big and cut into pieces of 1 kB on two cores."""
     import cokg.store.oxigraph as oxi
 
     monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
     monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+    monkeypatch.setattr(oxi, "_cores", lambda: 2)
+    return oxi
+
+
+def test_a_big_ntriples_file_loads_in_pieces(tmp_path: Path, small_pieces: Any) -> None:
+    oxi = small_pieces
     f = tmp_path / "big.nt"
     f.write_text(_many_triples(3_000), encoding="utf-8")
     data = f.read_bytes()
     pieces = oxi._pieces(data, ox.RdfFormat.N_TRIPLES)
-    if oxi._cores() > 1:
-        assert len(pieces) > 1
+    assert len(pieces) == 12  # six a core, at least 1 kB each
     assert b"".join(pieces) == data and all(p.endswith(b"\n") for p in pieces)
     assert len(oxi._pieces(data, ox.RdfFormat.TURTLE)) == 1  # Turtle cannot be cut by lines
     st = EmbeddedStore(tmp_path / "store")
@@ -990,14 +996,9 @@ def test_a_big_ntriples_file_loads_in_pieces_side_by_side(
     st.close()
 
 
-def test_a_file_with_blank_nodes_loads_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_file_with_blank_nodes_loads_whole(tmp_path: Path, small_pieces: Any) -> None:
     # a label names one node within one load: cut in two, _:shared would become two nodes
-    import cokg.store.oxigraph as oxi
-
-    monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
-    monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+    oxi = small_pieces
     f = tmp_path / "bnodes.nt"
     f.write_text(_many_triples(3_000, bnode_at=0), encoding="utf-8")
     assert len(oxi._pieces(f.read_bytes(), ox.RdfFormat.N_TRIPLES)) == 1
@@ -1008,13 +1009,7 @@ def test_a_file_with_blank_nodes_loads_whole(
     st.close()
 
 
-def test_an_error_in_a_later_piece_names_its_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cokg.store.oxigraph as oxi
-
-    monkeypatch.setattr(oxi, "_FAST_MIN_BYTES", 0)
-    monkeypatch.setattr(oxi, "_PIECE_MIN_BYTES", 1_000)
+def test_an_error_in_a_later_piece_names_its_line(tmp_path: Path, small_pieces: Any) -> None:
     st = EmbeddedStore(tmp_path / "store")
     st.replace_graphs({G_JKG: JKG})
     text = _many_triples(3_000).splitlines(keepends=True)

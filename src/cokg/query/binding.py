@@ -110,8 +110,11 @@ def resolve_construct(store: Store, value: str) -> URIRef:
     iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
     full = iri if re.match(r"^https?://", iri) else expand(iri)
     if full is not None:
-        found_iri = store.query(get_query("concept-lookup").body, bindings={"c": URIRef(full)})
-        if found_iri.rows:
+        # looked up, not listed with every concept's names; an IRI that is not one is no concept
+        if (
+            _ABSOLUTE_IRI.fullmatch(full)
+            and store.query(get_query("concept-lookup").body, bindings={"c": URIRef(full)}).rows
+        ):
             return URIRef(full)
         raise ParameterError(f"parameter construct: no concept {curie(str(full))} in the store")
     concepts = _concepts(store)

@@ -683,7 +683,8 @@ def _pieces(data: bytes, fmt: ox.RdfFormat) -> list[bytes]:
             break
         out.append(data[start : cut + 1])
         start = cut + 1
-    out.append(data[start:])
+    if start < len(data):
+        out.append(data[start:])
     return out
 
 
