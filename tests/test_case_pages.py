@@ -138,7 +138,8 @@ def test_the_first_page_reads_only_its_cases(consortium: MemoryStore, name: str)
               + t.count('"manitoba-') for t in asked)  # fmt: skip
     assert ids < 20, f"{name}: the first page asked for {ids} of {CASES + 3} cases"
     # the total ran (its parameters bound in a VALUES block after its first WHERE)
-    counted = get_query(get_query(name).total or "").body.split("WHERE {", 1)[1].strip()
+    total = _total_for(name, consortium, NEEDS.get(name, {}))
+    counted = get_query(total).body.split("WHERE {", 1)[1].strip()
     assert any(counted in t for t in spy.texts)
 
 
@@ -146,10 +147,9 @@ def test_the_first_page_reads_only_its_cases(consortium: MemoryStore, name: str)
 def test_total_queries_count_the_listing(
     consortium: MemoryStore, founding: MemoryStore, name: str
 ) -> None:
-    total = get_query(name).total
-    assert total is not None
+    params = NEEDS.get(name, {})
     for st in (founding, consortium):
-        _counts_each_case(total, name, st, **NEEDS.get(name, {}))
+        _counts_each_case(_total_for(name, st, params), name, st, **params)
 
 
 # Listings paged by case with a case-by-case form: the listing itself finds its rows by hashing,
@@ -238,11 +238,30 @@ def _counts_each_case(counter: str, name: str, st: MemoryStore, **params: str) -
 
 @pytest.mark.parametrize("name", sorted(PER_CASE))
 def test_rows_per_case_under_every_parameter(consortium: MemoryStore, name: str) -> None:
-    total = get_query(name).total
-    assert total is not None
     for params in PER_CASE[name]:
         assert run_query(name, store=consortium, **params), params  # rows to count
-        _counts_each_case(total, name, consortium, **params)
+        _counts_each_case(_total_for(name, consortium, params), name, consortium, **params)
+
+
+def _total_for(name: str, st: MemoryStore, params: Mapping[str, str]) -> str:
+    """The total query a page of `name` run with `params` takes (`#+ total:` names several,
+    each for the parameters it fits)."""
+    query = get_query(name)
+    bindings, _ = bind_parameters(query, dict(params), st)
+    total = query.total_for(bindings)
+    assert total is not None, (name, params)
+    return total
+
+
+def test_every_total_is_taken_for_some_parameters() -> None:
+    # each total named is the one some parameters of the tests here take, so each is tested
+    taken = {
+        get_query(name).total_for({get_query(name).param(k).var: v for k, v in params.items()})
+        for name, tried in PER_CASE.items()
+        for params in tried
+    } | {get_query(name).total_for({}) for name in TOTALS if name not in NEEDS}
+    named = {t for name in TOTALS for t in get_query(name).totals}
+    assert named <= taken, named - taken
 
 
 @pytest.mark.parametrize("name", sorted(PER_CASE))
@@ -450,3 +469,54 @@ def test_the_case_by_case_form_gives_the_listing_rows(
 def _bound_terms(rows: Iterable[Mapping[str, Any]]) -> list[tuple[tuple[str, str], ...]]:
     """Rows (variable -> term) as their bound terms, sorted: compared whatever their order."""
     return sorted(tuple(sorted((k, v.n3()) for k, v in r.items() if v is not None)) for r in rows)
+
+
+# --- a listing empty without a predicate (`#+ empty_without:`) ------------------------------------
+EMPTY_WITHOUT = [q.name for q in list_queries() if q.empty_without]
+
+
+def test_the_listings_empty_without_a_predicate_use_it() -> None:
+    assert EMPTY_WITHOUT == ["rating-evidence"]
+    for name in EMPTY_WITHOUT:
+        query = get_query(name)
+        local = (query.empty_without or "").rsplit("#", 1)[1]
+        assert f"cokg:{local}" in query.body and "cokg:" in query.body
+
+
+@pytest.mark.parametrize("name", EMPTY_WITHOUT)
+def test_a_store_without_the_predicate_answers_after_one_ask(
+    founding: MemoryStore, consortium: MemoryStore, name: str
+) -> None:
+    for limit in (None, 10):
+        spy = Spy(founding)
+        answer = run_query(name, store=spy, limit=limit, **NEEDS.get(name, {}))
+        assert len(answer) == 0 and spy.texts == [
+            f"ASK {{ ?s <{get_query(name).empty_without}> ?o }}"
+        ]
+        assert list(answer.variables) == list(get_query(name).returns)
+        assert (answer.page is None) is (limit is None)
+        if answer.page is not None:
+            assert answer.page.total == 0 and not answer.page.more
+        # the same columns as the query itself gives on a store with rows
+        assert list(run_query(name, store=consortium, limit=1).variables) == list(answer.variables)
+    # a store with the predicate asks once, then runs the query as ever
+    spy = Spy(consortium)
+    answer = run_query(name, store=spy, limit=10, **NEEDS.get(name, {}))
+    assert len(answer) == 10 and spy.texts[0].startswith("ASK") and len(spy.texts) > 1
+
+
+def test_empty_without_must_be_an_iri(tmp_path: Path) -> None:
+    from cokg.errors import QueryError
+    from cokg.query.saved import load_query
+
+    head = "#+ summary: s\n#+ returns: [a]\n"
+    for bad in ("cokg:ratedCase", "<not an iri>", "<>"):
+        path = tmp_path / "q.rq"
+        path.write_text(f"{head}#+ empty_without: {bad}\nSELECT ?a WHERE {{ ?a ?b ?c }}\n")
+        with pytest.raises(QueryError, match="empty_without"):
+            load_query(path)
+    path.write_text("#+ summary: s\n#+ empty_without: <urn:x:p>\nSELECT ?a WHERE { ?a ?b ?c }\n")
+    with pytest.raises(QueryError, match="declares what it returns"):
+        load_query(path)
+    path.write_text(f"{head}#+ empty_without: <urn:x:p>\nSELECT ?a WHERE {{ ?a <urn:x:p> ?c }}\n")
+    assert load_query(path).empty_without == "urn:x:p"

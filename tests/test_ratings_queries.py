@@ -276,6 +276,9 @@ RUNS = [
     ("rating-evidence", {"phase": "adoption"}),
     ("rating-evidence-total", {}),  # internal: its rows per case, for its pages
     ("rating-evidence-total", {"construct": "cfir22:III.D", "phase": "adoption"}),
+    ("rating-evidence-total", {"construct": "cfir22:III.D"}),
+    ("rating-evidence-total-all", {}),
+    ("rating-evidence-total-phase", {"phase": "adoption"}),
     ("case-ratings", {}),  # internal: the rating networks (cokg.analyse)
     ("case-outcomes", {}),
     # internal: construct-matrix's page totals and the totals of its first page, with and

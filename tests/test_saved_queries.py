@@ -684,7 +684,7 @@ INTERNAL_VALUES = {
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
 INTERNAL_RATED = {
     "case-ratings", "case-outcomes", "construct-matrix-total", "construct-matrix-total-phase",
-    "rating-evidence-total",
+    "rating-evidence-total", "rating-evidence-total-all", "rating-evidence-total-phase",
     "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
 }  # fmt: skip
 # where the case above has no rows: the founding data's one innovation change is ESTHER's

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cokg.errors import CokgError, ParameterError, QueryError
-from cokg.query.answers import CheckViolation, QueryAnswer, answer_from, to_python
+from cokg.models import QueryResult
+from cokg.query.answers import CheckViolation, Page, QueryAnswer, answer_from, to_python
 from cokg.query.binding import bind_parameters
 from cokg.query.paging import (
     check_page,
@@ -24,8 +25,6 @@ from cokg.sparql import bind, derive, has_placeholder, screen
 if TYPE_CHECKING:
     from rdflib.term import Node
 
-    from cokg.models import QueryResult
-    from cokg.query.answers import Page
     from cokg.sparql import Screened
     from cokg.store import Store
 
@@ -91,7 +90,12 @@ def run_query(
             )
             else None
         )
-        if paging:
+        if query.empty_without is not None and not _holds_predicate(
+            st, query.empty_without, timeout=timeout, memory_mb=memory_mb
+        ):
+            result = QueryResult(kind="select", variables=list(query.returns), rows=[])
+            page = Page(offset=offset, limit=limit, rows=0, total=0) if paging else None
+        elif paging:
             # bound here, as every store binds (a VALUES block in the outer WHERE), so that the
             # count query counts the same rows
             parent = screen(by_case or query.body)
@@ -131,6 +135,12 @@ def run_query(
         display=query.display,
         page=page,
     )
+
+
+def _holds_predicate(st: Store, iri: str, *, timeout: float | None, memory_mb: int | None) -> bool:
+    """Whether the store holds a triple with predicate `iri` (`#+ empty_without:`)."""
+    asked = st.query(f"ASK {{ ?s <{iri}> ?o }}", timeout=timeout, memory_mb=memory_mb)
+    return bool(asked.boolean)
 
 
 def _read_by_case(

@@ -106,6 +106,11 @@ class SavedQuery:
     # for a few). Run when the case parameter is given and, for a query paged by case, for a
     # page's cases; tests hold its rows equal to this query's for those cases.
     by_case: str | None = None
+    # `#+ empty_without: <IRI>`: a predicate every row needs (in a required pattern): a store
+    # holding no triple with it answers no row, and `run_query` says so after one ASK instead
+    # of running the query and its total (rating-evidence on an unrated store: its total
+    # hashes every quotation's finding before it finds no rating to join them to)
+    empty_without: str | None = None
 
     @property
     def total(self) -> str | None:
@@ -364,6 +369,17 @@ def load_query(path: str | Path) -> SavedQuery:
             f" has one, not {by_case!r}",
             file=path,
         )
+    empty_without = header.get("empty_without")
+    if empty_without is not None:
+        iri = str(empty_without)
+        if not re.fullmatch(r"<[a-z][a-z0-9+.-]*:[^<>\"{}|^`\\\s]+>", iri):
+            raise QueryError(
+                f"empty_without must be a predicate's IRI in angle brackets, not {empty_without!r}",
+                file=path,
+            )
+        if not _as_tuple(header.get("returns")):
+            raise QueryError("a query with empty_without declares what it returns", file=path)
+        empty_without = iri[1:-1]
     return SavedQuery(
         name=name,
         path=path,
@@ -383,6 +399,7 @@ def load_query(path: str | Path) -> SavedQuery:
         totals=totals,
         counts=counts,
         by_case=None if by_case is None else str(by_case),
+        empty_without=empty_without,
     )
 
 
