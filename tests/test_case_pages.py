@@ -114,14 +114,15 @@ def _read_whole(st: MemoryStore, name: str, total: int, page_cases: set[str]) ->
     """Whether a page of listing `name` holding rows of `page_cases`, of an answer of `total`
     rows, reads the listing whole: it has a case-by-case form for its pages (not one that
     starts from a placeholder of its cases), and fewer rows than the cases it would ask for
-    cost (CASE_COST_IN_ROWS rows a case; the cases sharing a case number with one of the
+    cost (`#+ case_cost:` rows a case, else CASE_COST_IN_ROWS; the cases sharing a case number with one of the
     page's are asked for with it)."""
     from cokg.query.paging import CASE_COST_IN_ROWS
 
     number = {str(r["case_id"]): r["case_number"] for r in run_query("cases", store=st)}
     numbers = {number[c] for c in page_cases}
     spanned = sum(n in numbers for n in number.values())
-    return name in WHOLE_WHEN_WIDE and total < CASE_COST_IN_ROWS * spanned
+    cost = get_query(name).case_cost or CASE_COST_IN_ROWS
+    return name in WHOLE_WHEN_WIDE and total < cost * spanned
 
 
 @pytest.mark.parametrize("name", BY_CASE)
@@ -524,3 +525,44 @@ def test_empty_without_must_be_an_iri(tmp_path: Path) -> None:
         load_query(path)
     path.write_text(f"{head}#+ empty_without: <urn:x:p>\nSELECT ?a WHERE {{ ?a <urn:x:p> ?c }}\n")
     assert load_query(path).empty_without == "urn:x:p"
+
+
+def test_case_cost_is_a_number_of_rows_for_a_case_by_case_form(tmp_path: Path) -> None:
+    from cokg.errors import QueryError
+    from cokg.query.saved import load_query
+
+    head = "#+ summary: s\n#+ params:\n#+   - name: case\n#+     type: case\n#+     var: case_id\n"
+    body = "SELECT ?a WHERE { ?a ?b ?case_id }\n"
+    path = tmp_path / "q.rq"
+    for bad in ("0", "-3", "many", "2.5"):
+        path.write_text(f"{head}#+ by_case: q-by-case\n#+ case_cost: {bad}\n{body}")
+        with pytest.raises(QueryError, match="case_cost"):
+            load_query(path)
+    path.write_text(f"{head}#+ case_cost: 5\n{body}")  # no case-by-case form to weigh
+    with pytest.raises(QueryError, match="case_cost"):
+        load_query(path)
+    path.write_text(f"{head}#+ by_case: q-by-case\n#+ case_cost: 5\n{body}")
+    assert load_query(path).case_cost == 5
+    assert (
+        get_query("rating-evidence").case_cost == 5 and get_query("evidence-gaps").case_cost is None
+    )
+
+
+def test_a_page_of_rating_evidence_weighs_its_cases_at_five_rows(consortium: MemoryStore) -> None:
+    # one construct: a row or two a case. A page spanning more cases than a fifth of the rows
+    # reads the listing whole; a narrower one asks for its cases (at 200 rows a case, the
+    # default, every page here would read the listing whole)
+    params = {"construct": "cfir22:III.D"}
+    whole = rows(run_query("rating-evidence", store=consortium, **params))
+    cases = [str(r["case_id"]) for r in run_query("rating-evidence", store=consortium, **params)]
+    seen = set()
+    for size in (3, len(whole)):
+        spy = Spy(consortium)
+        answer = run_query("rating-evidence", store=spy, limit=size, **params)
+        assert rows(answer) == whole[:size]
+        spanned = len(set(cases[:size]))
+        # the case-by-case form is asked for the page's cases; the listing read whole is not
+        read_whole = not any(f'"{c}"' in t for t in spy.texts for c in cases[:size])
+        assert read_whole is (len(whole) < 5 * spanned), size
+        seen.add(read_whole)
+    assert seen == {True, False}

@@ -115,7 +115,8 @@ def test_pages_concatenate_to_the_whole_answer(
     # case costs (CASE_COST_IN_ROWS).
     by_case = get_query(name).page_by is not None and "case" not in params
     assert spy.counts() == (0 if total_by == "read-ahead" or by_case else len(pages) - 1)
-    whole_read = get_query(name).by_case is not None and len(whole) < CASE_COST_IN_ROWS
+    cost = get_query(name).case_cost or CASE_COST_IN_ROWS
+    whole_read = get_query(name).by_case is not None and len(whole) < cost
     assert (by_case and not whole_read) == any("VALUES ?case_id" in t for t in spy.texts)
 
 

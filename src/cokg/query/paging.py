@@ -327,6 +327,7 @@ def read_counted_cases(
     offset: int,
     one_block: bool,
     whole: str | None = None,
+    case_cost: int | None = None,
     timeout: float | None,
     memory_mb: int | None,
 ) -> tuple[QueryResult, Page]:
@@ -354,7 +355,7 @@ def read_counted_cases(
             end += sizes[i]
         i += 1
     total = sum(sizes)
-    if whole is not None and total < CASE_COST_IN_ROWS * sum(map(len, chosen)):
+    if whole is not None and total < (case_cost or CASE_COST_IN_ROWS) * sum(map(len, chosen)):
         return read_page(
             st, whole, what="listing", limit=limit, offset=offset, timeout=timeout,
             memory_mb=memory_mb, known_total=total,

@@ -180,7 +180,8 @@ def _read_by_case(
         one_block = has_placeholder(base.text, var)
         return read_counted_cases(
             st, base, var=var, bindings=bindings, rows_query=total, limit=limit, offset=offset,
-            one_block=one_block, whole=whole, timeout=timeout, memory_mb=memory_mb,
+            one_block=one_block, whole=whole, case_cost=query.case_cost, timeout=timeout,
+            memory_mb=memory_mb,
         )  # fmt: skip
     return read_case_page(
         st, base, var=var, limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb

@@ -111,6 +111,10 @@ class SavedQuery:
     # of running the query and its total (rating-evidence on an unrated store: its total
     # hashes every quotation's finding before it finds no rating to join them to)
     empty_without: str | None = None
+    # `#+ case_cost: N`: what one case of the case-by-case form costs, in rows of the listing
+    # read whole (`cokg.query.paging.CASE_COST_IN_ROWS` when not said): a page spanning more
+    # cases than its answer's rows allow reads the listing whole
+    case_cost: int | None = None
 
     @property
     def total(self) -> str | None:
@@ -380,6 +384,15 @@ def load_query(path: str | Path) -> SavedQuery:
         if not _as_tuple(header.get("returns")):
             raise QueryError("a query with empty_without declares what it returns", file=path)
         empty_without = iri[1:-1]
+    case_cost = header.get("case_cost")
+    if case_cost is not None:
+        if not str(case_cost).isdigit() or int(case_cost) < 1 or by_case is None:
+            raise QueryError(
+                f"case_cost must be a number of rows (1 or more), for a query with a by_case"
+                f" form, not {case_cost!r}",
+                file=path,
+            )
+        case_cost = int(case_cost)
     return SavedQuery(
         name=name,
         path=path,
@@ -400,6 +413,7 @@ def load_query(path: str | Path) -> SavedQuery:
         counts=counts,
         by_case=None if by_case is None else str(by_case),
         empty_without=empty_without,
+        case_cost=case_cost,
     )
 
 
