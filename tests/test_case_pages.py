@@ -114,8 +114,8 @@ def _read_whole(st: MemoryStore, name: str, total: int, page_cases: set[str]) ->
     """Whether a page of listing `name` holding rows of `page_cases`, of an answer of `total`
     rows, reads the listing whole: it has a case-by-case form for its pages (not one that
     starts from a placeholder of its cases), and fewer rows than the cases it would ask for
-    cost (`#+ case_cost:` rows a case, else CASE_COST_IN_ROWS; the cases sharing a case number with one of the
-    page's are asked for with it)."""
+    cost (`#+ case_cost:` rows a case, else CASE_COST_IN_ROWS; the cases sharing a case
+    number with one of the page's are asked for with it)."""
     from cokg.query.paging import CASE_COST_IN_ROWS
 
     number = {str(r["case_id"]): r["case_number"] for r in run_query("cases", store=st)}
