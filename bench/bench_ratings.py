@@ -12,9 +12,11 @@ opened read-only: construct-matrix whole, as `cokg query` runs it (the first pag
 cases, asked for a few cases at a time, and its total: `cokg.query.paging.read_whole_cases`),
 the first page of cases alone (one VALUES block of their case ids), each for one phase too,
 and for one case; distinguishing-constructs (all cases, by outcome group; it is not paged) with and
-without a phase; rating-evidence for one construct in one case; a page deep in the matrix, with
-and without a phase (its rows per case counted first; the engine and rdflib columns then run
-the first page's cases, a page of the same size). Last, `cokg query
+without a phase; rating-evidence for one construct in one case, and as `cokg query` runs it
+(its first page and total) by default, for a phase and for one construct; a page deep in the
+matrix, with and without a phase (its rows per case counted first). For the rows run as `cokg
+query` runs them the engine and rdflib columns run the query for the first page's cases of the
+matrix, a page of about the same size. Last, `cokg query
 construct-matrix` as a fresh process on the on-disk store (start-up and printing included).
 
 Each cokg figure is split into the engine (pyoxigraph evaluating the bound text and writing its
@@ -66,6 +68,7 @@ def _jobs(case_id: str) -> list[Job]:
     matrix, dist = "construct-matrix", "distinguishing-constructs"
     adoption = {"phase": "adoption"}
     evidence = {"construct": "cfir22:III.D", "case": case_id}
+    construct = {"construct": "cfir22:III.D"}
     return [
         Job("construct-matrix, whole", matrix, {}),
         Job("construct-matrix, as `cokg query` runs it", matrix, {}, as_cli=True),
@@ -81,6 +84,14 @@ def _jobs(case_id: str) -> list[Job]:
         Job(dist, dist, {}),
         Job(f"{dist} phase=adoption", dist, {"phase": "adoption"}),
         Job("rating-evidence III.D, one case", "rating-evidence", evidence),
+        Job("rating-evidence, as `cokg query` runs it", "rating-evidence", {}, as_cli=True),
+        Job(
+            "rating-evidence phase=adoption, as `cokg query`",
+            "rating-evidence",
+            adoption,
+            as_cli=True,
+        ),
+        Job("rating-evidence III.D, as `cokg query`", "rating-evidence", construct, as_cli=True),
     ]
 
 
