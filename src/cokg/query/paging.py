@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -251,12 +252,20 @@ def _case_groups(st: Store) -> list[list[Literal]]:
     group: their rows interleave under the query's later sort keys."""
     from cokg.query.saved import get_query
 
+    return _grouped(st.query(get_query("case-order").body).rows)
+
+
+def _grouped(rows: Iterable[Mapping[str, Any]]) -> list[list[Literal]]:
+    """The case groups (`_case_groups`) of rows holding ?case_id and ?case_number."""
     by_number: dict[Any, list[Literal]] = {}
-    for row in st.query(get_query("case-order").body).rows:
-        number = to_python(row.get("case_number"))
+    seen: set[str] = set()
+    for row in rows:
         case_id = row["case_id"]
         assert isinstance(case_id, Literal)
-        by_number.setdefault(number, []).append(case_id)
+        if str(case_id) in seen:  # a case with two numbers (invalid): the first row's
+            continue
+        seen.add(str(case_id))
+        by_number.setdefault(to_python(row.get("case_number")), []).append(case_id)
     # within a number, in case id order (the query gives them in no order)
     return [
         sorted(by_number[n], key=str) for n in sorted(by_number, key=lambda n: (n is not None, n))
@@ -340,11 +349,11 @@ def read_counted_cases(
     form, planned for many cases), else MAX_CASES at a time (a listing's plan can flip past a
     few; see MAX_CASES); either way in case order, so the query's own ORDER BY keeps the
     rows in order."""
-    groups = _case_groups(st)
-    counts = _rows_per_case(
+    counts, groups = _rows_per_case(
         st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
         memory_mb=memory_mb,
     )  # fmt: skip
+    groups = groups if groups is not None else _case_groups(st)
     sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
     i, start = _group_at(sizes, offset)
     chosen: list[list[Literal]] = []
@@ -396,10 +405,13 @@ def _rows_per_case(
     rows_query: str | None,
     timeout: float | None,
     memory_mb: int | None,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[list[Literal]] | None]:
     """The rows of the listing per case id: by `rows_query` (a saved query giving ?case_id and
     ?total, run with the listing's parameters bound), else by counting the listing per case in
-    the engine (its whole answer, grouped)."""
+    the engine (its whole answer, grouped). And the case groups in case order
+    (`_case_groups`) of the cases with rows, when `rows_query` gives their ?case_number too:
+    the page then needs no query for the order of every case (a case without rows is on no
+    page)."""
     if rows_query is not None:
         text, got, column = _bound(rows_query, bindings), "case_id", "total"
     else:
@@ -412,7 +424,9 @@ def _rows_per_case(
         case_id = row.get(got)
         if case_id is not None:
             out[str(case_id)] = out.get(str(case_id), 0) + int(to_python(row.get(column)) or 0)
-    return out
+    numbered = rows_query is not None and "case_number" in counted.variables
+    groups = _grouped(r for r in counted.rows if r.get("case_id") is not None) if numbered else None
+    return out, groups
 
 
 def _count_all(
@@ -542,7 +556,7 @@ def read_whole_cases(
             text = derive(base, inject_rows(base.text, base.form, var, [])).text
             result = st.query(text, timeout=timeout, memory_mb=memory_mb)
             return result, Page(offset=0, limit=limit, rows=len(result.rows), total=0)
-    groups = _case_groups(st)
+    groups = _case_groups(st) if total is not None else None
     if total is not None and groups:
         cases = sum(map(len, groups))
         quick = _first_whole_cases(
@@ -553,10 +567,12 @@ def read_whole_cases(
             result, whole = quick
             total = len(result.rows) if whole else total
             return result, Page(offset=0, limit=limit, rows=len(result.rows), total=total)
-    counts = _rows_per_case(
+    counts, numbered = _rows_per_case(
         st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
         memory_mb=memory_mb,
     )  # fmt: skip
+    groups = groups if groups is not None else numbered
+    groups = groups if groups is not None else _case_groups(st)
     sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
     total = sum(sizes)
     i, start = _group_at(sizes, offset)
