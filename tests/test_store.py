@@ -249,6 +249,36 @@ def test_union_default_graph(filled: Store) -> None:
     assert [r["id"] for r in res.rows] == [Literal("dundee-mrr"), Literal("jonkoping-esther")]
 
 
+def test_keep_converts_the_first_rows_and_counts_the_others(filled: Store) -> None:
+    # a page reading ahead to learn its total converts only its own rows (`keep`); an endpoint
+    # answers in full and converts all
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    whole = filled.query(query).rows
+    assert len(whole) > 5 and filled.query(query).unread == 0
+    for keep in (0, 2, len(whole), len(whole) + 5):
+        got = filled.query(query, keep=keep)
+        if isinstance(filled, RemoteStore):
+            assert got.rows == whole and got.unread == 0
+        else:
+            assert got.rows == whole[:keep] and got.unread == len(whole) - len(got.rows)
+    assert filled.query("ASK { ?s ?p ?o }", keep=0).boolean is True
+
+
+def test_a_reader_keeps_the_first_rows_too(tmp_path: Path) -> None:
+    # a reader's queries run in its child; the rows past `keep` are counted from its answer
+    writer = EmbeddedStore(tmp_path / "store")
+    writer.replace_graphs({G_DUNDEE: DUNDEE, G_JKG: JKG, G_ORGS: ORGS})
+    writer.close()
+    reader = EmbeddedStore(tmp_path / "store", read_only=True)
+    try:
+        query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+        whole = reader.query(query).rows
+        got = reader.query(query, keep=3)
+        assert got.rows == whole[:3] and got.unread == len(whole) - 3 > 0
+    finally:
+        reader.close()
+
+
 def test_unbound_variable_is_none(filled: Store) -> None:
     rows = filled.query(CASES_QUERY).rows
     assert rows[0]["label"] == Literal("Making Recovery Real", lang="en")

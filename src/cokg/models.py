@@ -24,6 +24,8 @@ class QueryResult:
     rows: list[dict[str, Node | None]] = field(default_factory=list)
     boolean: bool | None = None  # ask only
     triples: list[tuple[Node, Node, Node]] | None = None  # construct/describe only
+    # select: rows of the answer after `rows`, counted but not converted (a store's `keep`)
+    unread: int = 0
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class PoolStore:
         timeout: float | None = None,
         memory_mb: int | None = None,  # the pool's workers have their own cap
         internal: bool = False,  # every query runs in a worker here
+        keep: int | None = None,  # the rows come as wire terms: all are converted
     ) -> QueryResult:
         task = {"op": "rows", "query": self.bound(sparql, bindings), "limit": self.limit}
         run_timeout = self.timeout if timeout is None else min(timeout, self.timeout)

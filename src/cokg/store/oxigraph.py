@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -38,22 +39,36 @@ EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
 # --- embedded and in-memory ------------------------------------------------------------------
 
 
-def _result(answer: tuple[str, Any]) -> QueryResult:
-    """A QueryResult of rdflib terms from `OxigraphStore._run`'s answer."""
+def _result(answer: tuple[str, Any], keep: int | None = None) -> QueryResult:
+    """A QueryResult of rdflib terms from `OxigraphStore._run`'s answer (of a SELECT, the first
+    `keep` rows, the others counted: `QueryResult.unread`)."""
     kind, payload = answer
-    conv = TermMemo().__getitem__
     if kind == "ask":
         return QueryResult(kind="ask", boolean=payload)
     if kind == "select":
         solutions = ox.parse_query_results(payload, format=ox.QueryResultsFormat.TSV)
         assert isinstance(solutions, ox.QuerySolutions)
-        variables = [v.value for v in solutions.variables]
-        rows = [dict(zip(variables, map(conv, sol), strict=True)) for sol in solutions]
-        return QueryResult(kind="select", variables=variables, rows=rows)
+        return _select(solutions, keep)
+    conv = TermMemo().__getitem__
     parsed = ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)
     return QueryResult(
         kind="graph", triples=[(conv(t.subject), conv(t.predicate), conv(t.object)) for t in parsed]
     )
+
+
+def _select(solutions: ox.QuerySolutions, keep: int | None) -> QueryResult:
+    """The rows of a SELECT answer as rdflib terms: the first `keep` (None: all), the others
+    only counted, since converting a term costs a few microseconds (a page reading ahead to
+    learn its total: `cokg.query.paging.read_page`)."""
+    conv = TermMemo().__getitem__
+    variables = [v.value for v in solutions.variables]
+    each = iter(solutions)
+    rows = [
+        dict(zip(variables, map(conv, sol), strict=True))
+        for sol in (each if keep is None else itertools.islice(each, keep))
+    ]
+    unread = sum(1 for _ in each)
+    return QueryResult(kind="select", variables=variables, rows=rows, unread=unread)
 
 
 class OxigraphStore:
@@ -96,19 +111,21 @@ class OxigraphStore:
         timeout: float | None = None,
         memory_mb: int | None = None,
         internal: bool = False,
+        keep: int | None = None,
     ) -> QueryResult:
         """Run a query screened by `cokg.sparql.screen` in an isolated child process
         (`cokg.sandbox`): `timeout` seconds and `memory_mb` more megabytes at most (None: the
-        defaults; 0: no limit), and no network unless the store allows it.
+        defaults; 0: no limit), and no network unless the store allows it. Of a SELECT answer
+        only the first `keep` rows are converted (None: all), the others counted (`unread`).
 
         `internal=True` is for text cokg writes itself from its own files (compiled shapes,
         QC checks, provenance lookups): it runs in this process, so validation can overlap
         many such queries on threads without a fork per query."""
         if internal:
-            return self._direct(sparql if not bindings else bind(screen(sparql), bindings))
+            return self._direct(sparql if not bindings else bind(screen(sparql), bindings), keep)
         screened = screen(sparql, allow_network=self.allow_network)
         if not self._forks_safely():
-            return self._direct(bind(screened, bindings))
+            return self._direct(bind(screened, bindings), keep)
         # Bound parameters are a VALUES block of validated terms at the start of the outer
         # WHERE, as on a remote endpoint: the same rows everywhere, and pyoxigraph's
         # `substitutions` (projected variables only) applied the value late: 350 ms vs 15 ms.
@@ -118,14 +135,14 @@ class OxigraphStore:
         worker = self._worker(megabytes)
         if worker is not None and worker.try_acquire():
             try:
-                return _result(worker.call(text, timeout=seconds))
+                return _result(worker.call(text, timeout=seconds), keep)
             finally:
                 worker.release()
         kind_payload = run_isolated(
             lambda: self._run(text), timeout=seconds, memory_mb=megabytes,
             network=self.allow_network,
         )  # fmt: skip
-        return _result(kind_payload)
+        return _result(kind_payload, keep)
 
     def _worker(self, memory_mb: int | None) -> Worker | None:
         """The child that answers this store's queries one after another while the data
@@ -160,20 +177,18 @@ class OxigraphStore:
             worker.stop()
             self._query_worker = None
 
-    def _direct(self, text: str) -> QueryResult:
+    def _direct(self, text: str, keep: int | None = None) -> QueryResult:
         try:
             result = self._store().query(text, use_default_graph_as_union=True)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult(kind="ask", boolean=bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                return _select(result, keep)  # evaluated as it is iterated: errors here too
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult(kind="ask", boolean=bool(result))
         conv = TermMemo().__getitem__
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = [dict(zip(variables, map(conv, sol), strict=True)) for sol in result]
-            return QueryResult(kind="select", variables=variables, rows=rows)
         triples = [(conv(t.subject), conv(t.predicate), conv(t.object)) for t in result]
         return QueryResult(kind="graph", triples=triples)
 

@@ -31,6 +31,7 @@ class Store(Protocol):
         timeout: float | None = None,
         memory_mb: int | None = None,
         internal: bool = False,
+        keep: int | None = None,  # a hint: convert the first rows only, count the others
     ) -> QueryResult: ...
 
     def graphs(self) -> list[str]: ...

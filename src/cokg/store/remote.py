@@ -149,6 +149,7 @@ class RemoteStore:
         timeout: float | None = None,
         memory_mb: int | None = None,  # the server's own limits apply
         internal: bool = False,
+        keep: int | None = None,  # every row arrives parsed (JSON): all are converted
     ) -> QueryResult:
         from SPARQLWrapper import JSON, TURTLE
 
