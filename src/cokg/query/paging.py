@@ -573,8 +573,8 @@ def read_whole_cases(
         st, base, var=var, bindings=bindings, rows_query=rows_query, timeout=timeout,
         memory_mb=memory_mb,
     )  # fmt: skip
-    groups = groups if groups is not None else numbered
-    groups = groups if groups is not None else _case_groups(st)
+    if groups is None:  # the case order from the rows per case, when they give the numbers
+        groups = numbered if numbered is not None else _case_groups(st)
     sizes = [sum(counts.get(str(c), 0) for c in group) for group in groups]
     total = sum(sizes)
     i, start = _group_at(sizes, offset)
