@@ -143,12 +143,17 @@ def _unescape(sparql: str) -> str:
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", repl, sparql)
 
 
-def fetching_keywords(sparql: str) -> set[str]:
+# Both lexer passes below are pure functions of the text, and a page's window, its total and
+# a served page's query repeat the same texts: each is lexed once (0.13 ms a pass for a
+# 1.6 kB query, five passes a page). Their answers are immutable.
+@functools.lru_cache(maxsize=128)
+def fetching_keywords(sparql: str) -> frozenset[str]:
     """The keywords in a text that can make an engine fetch from the network (SERVICE, LOAD,
     FROM), found outside strings, comments, IRIs and names, after \\u escapes."""
-    return {w for _, tok in _tokens(_unescape(sparql)) if (w := tok.upper()) in _FETCHING}
+    return frozenset(w for _, tok in _tokens(_unescape(sparql)) if (w := tok.upper()) in _FETCHING)
 
 
+@functools.lru_cache(maxsize=128)
 def nesting_depth(sparql: str) -> int:
     """The deepest nesting of ( { [ outside strings, comments and IRIs."""
     depth = deepest = 0

@@ -24,7 +24,7 @@ from cokg.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Worker, run_isolate
 from cokg.sparql import bind, screen
 from cokg.store.protocol import Progress, Triple
 from cokg.store.snapshots import current_snapshot, hold_current
-from cokg.terms import TermMemo, graph_node, triples_to_quads
+from cokg.terms import TermMemo, TsvMemo, graph_node, triples_to_quads
 
 # export format name -> (pyoxigraph format, holds named graphs)
 EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
@@ -46,6 +46,9 @@ def _result(answer: tuple[str, Any], keep: int | None = None) -> QueryResult:
     if kind == "ask":
         return QueryResult(kind="ask", boolean=payload)
     if kind == "select":
+        read = _select_tsv(payload, keep)
+        if read is not None:
+            return read
         solutions = ox.parse_query_results(payload, format=ox.QueryResultsFormat.TSV)
         assert isinstance(solutions, ox.QuerySolutions)
         return _select(solutions, keep)
@@ -54,6 +57,28 @@ def _result(answer: tuple[str, Any], keep: int | None = None) -> QueryResult:
     return QueryResult(
         kind="graph", triples=[(conv(t.subject), conv(t.predicate), conv(t.object)) for t in parsed]
     )
+
+
+def _select_tsv(payload: bytes, keep: int | None) -> QueryResult | None:
+    """A SELECT answer read from the TSV text `_run` sends (`TsvMemo`: a line is a row, a tab
+    ends a cell, since the format escapes both in literals); None for an answer without
+    variables, whose rows the text cannot tell apart, which pyoxigraph's parser then reads."""
+    lines = payload.decode("utf-8").split("\n")
+    if not lines[0]:
+        return None
+    variables = [v[1:] for v in lines[0].split("\t")]
+    if lines[-1] == "":
+        lines.pop()
+    body = lines[1:] if keep is None else lines[1 : keep + 1]
+    term = TsvMemo().__getitem__
+    rows = []
+    for line in body:
+        cells = line.split("\t")
+        if len(cells) != len(variables):
+            return None
+        rows.append(dict(zip(variables, map(term, cells), strict=True)))
+    unread = max(0, len(lines) - 1 - len(body))
+    return QueryResult(kind="select", variables=variables, rows=rows, unread=unread)
 
 
 def _select(solutions: ox.QuerySolutions, keep: int | None) -> QueryResult:
