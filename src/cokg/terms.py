@@ -138,7 +138,8 @@ def from_ox(term: Any, *, as_written: bool = False) -> Node:
     `as_written=True` is for input being checked (a submission, the shapes): a typed literal
     keeps its text exactly as written (rdflib would turn "yes"^^xsd:boolean into "false" and
     drop a time zone), so what is checked is what was submitted; a term rdflib cannot hold (an
-    RDF 1.2 triple term) is then an InputError rather than a StoreError."""
+    RDF 1.2 triple term) is then an InputError rather than a StoreError. rdflib's literals have
+    no base direction: "x"@en--ltr becomes "x"@en."""
     kind = type(term)  # pyoxigraph term classes cannot be subclassed: exact type checks
     if kind is ox.NamedNode:
         return _iri(term.value) if _FAST_LITERALS else URIRef(term.value)
@@ -223,8 +224,9 @@ def _tsv_cell(cell: str) -> Node:
                 text, rest = cell[1:end], cell[end + 1 :]
                 if not rest:
                     return _plain_literal(text)
-                if rest[0] == "@":
-                    return _language_literal(text, rest[1:])
+                # a tag rdflib takes; not one with a base direction ("x"@en--ltr)
+                if rest[0] == "@" and _RDFLIB_LANGUAGE.fullmatch(rest, 1):
+                    return _lang_literal(text, rest[1:])
                 if rest.startswith("^^<") and rest[-1] == ">":
                     return _typed_literal(text, rest[3:-1])
         elif cell.startswith("_:"):
