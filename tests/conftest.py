@@ -9,8 +9,12 @@ sockets opened by Rust code inside pyoxigraph: those are screened by cokg itself
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +99,13 @@ def no_sockets() -> Iterator[list[str]]:
     finally:
         _GUARD.strict = False
         _GUARD.recorders.remove(seen)
+
+
+# --- core: cokg's cache folder --------------------------------------------------------------
+# The compiled shapes are cached between commands (cokg.validate.compiled_cache); the suite
+# and the commands it starts keep theirs in a folder of this test process, not the user's.
+os.environ["COKG_CACHE"] = tempfile.mkdtemp(prefix="cokg-test-cache-")
+atexit.register(shutil.rmtree, os.environ["COKG_CACHE"], ignore_errors=True)
 
 
 # --- core: the order `make test` hands test files to its workers ----------------------------

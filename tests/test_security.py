@@ -203,6 +203,42 @@ def test_lookalikes_pass_the_screen(query: str, small_store: MemoryStore) -> Non
     small_store.query(query)  # and run
 
 
+def test_non_ascii_names_are_lexed_whole() -> None:
+    # a text that is not ASCII is lexed with the name classes whole: its names hide no keyword
+    # and hide none that is there
+    for query in (
+        f"PREFIX é: <{EX}> SELECT * WHERE {{ ?s é:from ?o }}",
+        f"PREFIX p: <{EX}> SELECT * WHERE {{ ?s p:é·SERVICE ?o }}",
+    ):
+        assert screen(query).form == "select"
+    with pytest.raises(NetworkRefused, match="SERVICE"):
+        screen(f"PREFIX é: <{EX}> SELECT * WHERE {{ SERVICE <{EX}> {{ ?s é:p ?o }} }}")
+
+
+def test_the_lexers_ascii_classes_match_as_the_whole_classes_do() -> None:
+    # an ASCII query is lexed with the classes' ASCII part: on ASCII text it must match exactly
+    # what the whole classes match (any difference would let a keyword hide in a name)
+    import random
+
+    from cokg.namespaces import _local_name
+    from cokg.sparql import _pname_re
+
+    rng = random.Random(7)
+    alphabet = "aZ09_-.:%A1f\\~!/#@ ?<>\"'{}"
+    whole, ascii_part = _pname_re(False), _pname_re(True)
+    compared = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
+        for i in range(len(text)):
+            a, b = whole.match(text, i), ascii_part.match(text, i)
+            assert (a and a.group(0)) == (b and b.group(0)), (text, i)
+            compared += 1
+        for slashes in (False, True):
+            a_full = _local_name(slashes, False).fullmatch(text)
+            assert bool(a_full) == bool(_local_name(slashes, True).fullmatch(text)), text
+    assert compared > 20000
+
+
 def test_updates_are_refused_never_run(small_store: MemoryStore) -> None:
     with pytest.raises(UpdateRefused):
         small_store.query(f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}")

@@ -58,3 +58,14 @@ def default_store_dir() -> Path:
             "COKG_STORE, or make this folder a project with `mkdir .cokg`"
         )
     return project / ".cokg" / "store"
+
+
+def cache_dir() -> Path:
+    """Where cokg keeps what it can compute again (the compiled shapes): $COKG_CACHE, else
+    $XDG_CACHE_HOME/cokg, else ~/.cache/cokg. Nothing there is needed: a cache that cannot
+    be read or written is recomputed."""
+    env = os.environ.get("COKG_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "cokg"

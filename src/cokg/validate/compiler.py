@@ -23,6 +23,7 @@ from rdflib.term import Node
 from cokg.errors import InputError
 from cokg.models import ValidationResult
 from cokg.namespaces import RDF, SH, XSD, sparql_prologue
+from cokg.validate import compiled_cache
 from cokg.validate.locate import short
 from cokg.validate.shapes import (
     SEVERITY,
@@ -227,11 +228,18 @@ def _subclasses(cls: Node) -> list[Node]:
 
 @lru_cache(maxsize=4)
 def _compile(version: str, ontology: tuple) -> tuple[CompiledConstraint, ...]:
+    # once per process here, once per version of the shapes, ontology and compiler on disk
+    key = compiled_cache.cache_key(version, ontology)
+    saved = compiled_cache.read(key)
+    if saved is not None:
+        return saved
     token = _ONTOLOGY.set(ontology)
     try:
-        return _compile_all()
+        compiled = _compile_all()
     finally:
         _ONTOLOGY.reset(token)
+    compiled_cache.write(key, compiled)
+    return compiled
 
 
 def _compile_all() -> tuple[CompiledConstraint, ...]:
