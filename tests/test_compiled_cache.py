@@ -108,6 +108,22 @@ def test_an_unwritable_cache_changes_nothing_but_time(
         compiler._compile.cache_clear()
 
 
+def test_no_home_folder_changes_nothing_but_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a service account without a home: Path.home() raises RuntimeError
+    monkeypatch.delenv("COKG_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    try:
+        assert _compile_afresh()
+        assert compiled_cache.read(_key()) is None
+    finally:
+        compiler._compile.cache_clear()
+
+
 def test_an_edit_to_the_compiler_or_shapes_names_another_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -107,16 +107,17 @@ def read(key: str) -> tuple[Any, ...] | None:
         if doc.get("format") != FORMAT or doc.get("key") != key:
             return None
         return tuple(_load(d) for d in doc["constraints"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    # RuntimeError: no home folder to find the cache in
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 
 
 def write(key: str, constraints: tuple[Any, ...]) -> None:
     """Save the compiled constraints under `key` (atomically; silently not when the folder
     cannot be written) and drop all but the newest few other versions."""
-    folder = paths.cache_dir()
     doc = {"format": FORMAT, "key": key, "constraints": [_dump(c) for c in constraints]}
     try:
+        folder = paths.cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".shapes-", suffix=".tmp", dir=folder)
         try:
@@ -131,5 +132,5 @@ def write(key: str, constraints: tuple[Any, ...]) -> None:
         for old in others[:-_KEEP]:
             with contextlib.suppress(OSError):
                 old.unlink()
-    except OSError:
+    except (OSError, RuntimeError):
         return
