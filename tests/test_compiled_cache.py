@@ -134,7 +134,10 @@ def test_an_edit_to_the_compiler_or_shapes_names_another_cache(
     assert compiled_cache.cache_key("sha256:b", ("ontology",)) != before
     assert compiled_cache.cache_key("sha256:a", ("ontology", "edited")) != before
     source.write_text("x = 2\n", encoding="utf-8")
-    assert compiled_cache.cache_key("sha256:a", ("ontology",)) != before
+    edited = compiled_cache.cache_key("sha256:a", ("ontology",))
+    assert edited != before
+    monkeypatch.setattr(compiled_cache.rdflib, "__version__", "0.0-other")
+    assert compiled_cache.cache_key("sha256:a", ("ontology",)) != edited
 
 
 def test_old_versions_are_dropped(cache: Path) -> None:

@@ -4,10 +4,10 @@ the compiler.
 Compiling the shapes reads them and the ontology and writes some 180 queries: 0.1-0.2 CPU-s,
 which every `cokg validate` and `cokg ingest` paid again. The result is written as JSON (never
 pickle: a file is read as data, not run) to `paths.cache_dir()`, named by a hash of everything
-the compilation reads: the shapes' bytes, the ontology files' names, sizes and times, and the
-source of the compiler itself, so an edit to any of them compiles afresh. A file that is
-missing, unreadable, of another format or malformed is ignored and written anew; a cache
-folder that cannot be written leaves the command as it was, only slower.
+the compilation reads: the shapes' bytes, the ontology files' names, sizes and times, the
+source of the compiler itself and rdflib's version, so a change to any of them compiles
+afresh. A file that is missing, unreadable, of another format or malformed is ignored and
+written anew; a cache folder that cannot be written leaves the command as it was, only slower.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
@@ -32,7 +33,8 @@ _SOURCES = (Path(__file__).parent, paths.PACKAGE_DIR / "namespaces.py")
 
 def cache_key(shapes_version: str, ontology: tuple) -> str:
     """A name for one compilation: the shapes, the ontology and the compiler's own source."""
-    h = hashlib.sha256(f"{FORMAT}\0{shapes_version}\0{ontology!r}\0".encode())
+    # rdflib writes the terms into the queries (n3()): its version is part of the result
+    h = hashlib.sha256(f"{FORMAT}\0{rdflib.__version__}\0{shapes_version}\0{ontology!r}\0".encode())
     for src in _SOURCES:
         for f in sorted(src.glob("*.py")) if src.is_dir() else [src]:
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
