@@ -83,13 +83,9 @@ def _table(title: str, store: Path, case_id: str, submission: Path, repeat: int)
         lines.append(f"| {label} | {code} | {wall * 1000:.0f} | {cpu * 1000:.0f} |")
         print(f"  {label}: {cpu * 1000:.0f} CPU-ms", file=sys.stderr, flush=True)
     load1 = os.getloadavg()[0]
-    bytecode = (
-        ""
-        if not os.environ.get("PYTHONDONTWRITEBYTECODE")
-        else (
-            " PYTHONDONTWRITEBYTECODE is set: cokg's modules run from the bytecode `make` compiled."
-        )
-    )
+    bytecode = ""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        bytecode = " PYTHONDONTWRITEBYTECODE is set: cokg loads the bytecode `make` wrote."
     lines += [
         "",
         f"Load average {load0:.2f} at the start, {load1:.2f} at the end (1-minute; "
@@ -134,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cokg-bench-c-") as tmp:
         work = Path(tmp)
+        # the commands' cache of compiled shapes, filled by the warm-up, gone afterwards
+        os.environ.setdefault("COKG_CACHE", str(work / "cache"))
         print(_founding(work, args.repeat))
         if args.cases:
             print(_synthetic(work, args.cases, args.repeat))
