@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_queries
 import synthetic
 
 from cokg.namespaces import graph_iri
@@ -37,25 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 COKG = str(Path(sys.executable).with_name("cokg"))
 
 
-def _children_cpu() -> float:
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return kids.ru_utime + kids.ru_stime
-
-
 def _time(argv: list[str], repeat: int) -> tuple[float, float, int]:
-    """(wall, cpu) medians of `repeat` runs after a warm-up, and the exit code."""
+    """(wall, cpu) medians of `repeat` runs after a warm-up, as bench_queries times a query
+    (CPU of this process and the ones it started), and the exit code."""
+    codes: list[int] = []
 
-    def once() -> int:
-        return subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
+    def once() -> None:
+        codes.append(subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL).returncode)
 
-    code = once()
-    walls, cpus = [], []
-    for _ in range(repeat):
-        c0, t0 = _children_cpu(), time.perf_counter()
-        once()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(_children_cpu() - c0)
-    return statistics.median(walls), statistics.median(cpus), code
+    wall, cpu = bench_queries._median(once, repeat)
+    return wall, cpu, codes[0]
 
 
 def _commands(store: Path, case_id: str, submission: Path) -> list[tuple[str, list[str]]]:

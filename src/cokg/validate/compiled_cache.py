@@ -18,13 +18,15 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from cokg import paths
+from cokg.terms import from_wire, to_wire
+
+if TYPE_CHECKING:
+    from cokg.validate.compiler import CompiledConstraint
 
 FORMAT = 1
 _KEEP = 8  # compiled versions kept in the folder (a developer switching branches)
@@ -45,64 +47,38 @@ def _file(key: str) -> Path:
     return paths.cache_dir() / f"shapes-{key}.json"
 
 
-def _term(t: Node | None) -> list[str | None] | None:
-    if t is None:
-        return None
-    if isinstance(t, URIRef):
-        return ["u", str(t)]
-    if isinstance(t, BNode):
-        return ["b", str(t)]
-    if isinstance(t, Literal):
-        dt = str(t.datatype) if t.datatype is not None else None
-        return ["l", str(t), dt, t.language]
-    raise TypeError(f"unexpected term in a compiled shape: {t!r}")
-
-
-def _node(x: Any) -> Node | None:
-    if x is None:
-        return None
-    kind, value = x[0], x[1]
-    if kind == "u":
-        return URIRef(value)
-    if kind == "b":
-        return BNode(value)
-    if kind == "l":
-        dt, lang = x[2], x[3]
-        return Literal(value, lang=lang, datatype=URIRef(dt) if dt else None)
-    raise ValueError(f"unknown term kind {kind!r}")
-
-
-def _dump(c: Any) -> dict[str, Any]:
+# terms are written as the served endpoint's wire tuples (JSON lists here)
+def _dump(c: CompiledConstraint) -> dict[str, Any]:
     return {
         "query": c.query,
         "severity": c.severity,
-        "component": _term(c.component),
-        "source_shape": _term(c.source_shape),
-        "path": _term(c.path),
+        "component": to_wire(c.component),
+        "source_shape": to_wire(c.source_shape),
+        "path": to_wire(c.path),
         "message": c.message,
-        "source_constraint": _term(c.source_constraint),
+        "source_constraint": to_wire(c.source_constraint),
         "every_record": c.every_record,
-        "variants": [[_term(a), _term(b), _dump(v)] for (a, b), v in c.variants.items()],
+        "variants": [[to_wire(a), to_wire(b), _dump(v)] for (a, b), v in c.variants.items()],
     }
 
 
-def _load(d: dict[str, Any]) -> Any:
+def _load(d: dict[str, Any]) -> CompiledConstraint:
     from cokg.validate.compiler import CompiledConstraint
 
     return CompiledConstraint(
         query=str(d["query"]),
         severity=str(d["severity"]),
-        component=_node(d["component"]),  # type: ignore[arg-type]
-        source_shape=_node(d["source_shape"]),  # type: ignore[arg-type]
-        path=_node(d["path"]),
+        component=from_wire(d["component"]),  # type: ignore[arg-type]
+        source_shape=from_wire(d["source_shape"]),  # type: ignore[arg-type]
+        path=from_wire(d["path"]),
         message=str(d["message"]),
-        source_constraint=_node(d["source_constraint"]),
-        variants={(_node(a), _node(b)): _load(v) for a, b, v in d["variants"]},
+        source_constraint=from_wire(d["source_constraint"]),
+        variants={(from_wire(a), from_wire(b)): _load(v) for a, b, v in d["variants"]},
         every_record=bool(d["every_record"]),
     )
 
 
-def read(key: str) -> tuple[Any, ...] | None:
+def read(key: str) -> tuple[CompiledConstraint, ...] | None:
     """The compiled constraints saved under `key`, or None (absent, unreadable, malformed)."""
     try:
         doc = json.loads(_file(key).read_text(encoding="utf-8"))
@@ -114,7 +90,7 @@ def read(key: str) -> tuple[Any, ...] | None:
         return None
 
 
-def write(key: str, constraints: tuple[Any, ...]) -> None:
+def write(key: str, constraints: tuple[CompiledConstraint, ...]) -> None:
     """Save the compiled constraints under `key` (atomically; silently not when the folder
     cannot be written) and drop all but the newest few other versions."""
     doc = {"format": FORMAT, "key": key, "constraints": [_dump(c) for c in constraints]}
