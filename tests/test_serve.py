@@ -750,6 +750,44 @@ def test_memory_cap_stops_query_and_worker_is_replaced(tiny_source) -> None:  # 
             assert r.json()["results"]["bindings"][0]["n"]["value"] == "3000"
 
 
+# RDF 1.2 base directions beside a plain language tag, a typed and a plain literal: the
+# endpoint's answers, read back by pyoxigraph's own results parser, are the terms stored.
+DIRECTED = [
+    ox.Literal("مرحبا", language="ar", direction=ox.BaseDirection.RTL),
+    ox.Literal("hello", language="en-gb", direction=ox.BaseDirection.LTR),
+    ox.Literal("hello", language="en"),
+    ox.Literal("7", datatype=ox.NamedNode(XSD + "integer")),
+    ox.Literal("plain"),
+]
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        pytest.param("application/sparql-results+json", ox.QueryResultsFormat.JSON, id="json"),
+        pytest.param("application/sparql-results+xml", ox.QueryResultsFormat.XML, id="xml"),
+        pytest.param("text/tab-separated-values", ox.QueryResultsFormat.TSV, id="tsv"),
+    ],
+)
+def test_sparql_answers_keep_base_directions(tmp_path: Path, accept: str, fmt) -> None:  # type: ignore[no-untyped-def]
+    from cokg.serve import DataSource
+
+    path = tmp_path / "directed.nq"
+    graph, subject = ox.NamedNode("urn:g"), ox.NamedNode("urn:s")
+    quads = [ox.Quad(subject, ox.NamedNode(f"urn:p{i}"), v, graph) for i, v in enumerate(DIRECTED)]
+    ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
+    query = "SELECT ?v WHERE { ?s ?p ?v } ORDER BY ?p"
+    pool = QueryPool(DataSource(snapshot=path), workers=1, timeout=30)
+    with pool, TestClient(create_app(pool, ServeSettings(timeout=30, limit=10))) as c:
+        r = c.get("/sparql", params={"query": query}, headers={"accept": accept})
+    assert r.status_code == 200, r.text
+    served = [s["v"] for s in ox.parse_query_results(r.content, format=fmt)]
+    assert served == DIRECTED
+    assert [v.direction for v in served] == [
+        ox.BaseDirection.RTL, ox.BaseDirection.LTR, None, None, None,
+    ]  # fmt: skip
+
+
 def test_busy_pool_refuses_instead_of_queueing_forever(tiny_source) -> None:  # type: ignore[no-untyped-def]
     import threading
 

@@ -463,6 +463,9 @@ def _encode(ox: Any, term: Any) -> Term | None:
         return None
     kind = type(term)  # pyoxigraph term classes cannot be subclassed: exact type checks
     if kind is ox.Literal:
+        direction = getattr(term, "direction", None)  # RDF 1.2 (pyoxigraph 0.5): kept
+        if direction is not None:
+            return ("literal", term.value, term.datatype.value, term.language, direction.value)
         return ("literal", term.value, term.datatype.value, term.language)
     if kind is ox.NamedNode:
         return ("uri", term.value)

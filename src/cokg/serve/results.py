@@ -6,9 +6,10 @@ and the saved-query pages write their downloads with it. It therefore imports on
 library, like everything a worker loads.
 
 Terms arrive encoded as plain tuples (the form that crosses the worker's socket):
-`("uri", iri)`, `("bnode", id)`, `("literal", lexical, datatype IRI | None, language | None)`,
-or `("triple", text)` for an RDF-star triple term, which is written as a literal holding its
-N-Triples text (and as that text in TSV); None is an unbound variable.
+`("uri", iri)`, `("bnode", id)`, `("literal", lexical, datatype IRI | None, language | None)`
+(an RDF 1.2 literal with a base direction has it fifth: "ltr" or "rtl"), or `("triple", text)`
+for an RDF-star triple term, which is written as a literal holding its N-Triples text (and as
+that text in TSV); None is an unbound variable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ Row = Sequence[Term | None]  # one solution: a term (or None) per variable, in o
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 SRX_NS = "http://www.w3.org/2005/sparql-results#"
+ITS_NS = "http://www.w3.org/2005/11/its"  # SPARQL 1.2 results: a base direction is its:dir
 
 # Media types written here, by the name of their writer.
 RESULT_FORMATS = {
@@ -71,6 +73,11 @@ def _annotation(t: Term) -> tuple[str | None, str | None]:
     return None, (t[2] if t[2] and t[2] != XSD_STRING else None)
 
 
+def _direction(t: Term) -> str | None:
+    """The base direction of a language-tagged literal ("ltr", "rtl"), or None."""
+    return t[4] if t[0] == "literal" and len(t) > 4 and t[3] else None
+
+
 def json_term(t: Term) -> dict[str, str]:
     """A term as SPARQL 1.1 JSON writes it (a triple term as a literal of its text)."""
     if t[0] in ("uri", "bnode"):
@@ -79,6 +86,8 @@ def json_term(t: Term) -> dict[str, str]:
     lang, datatype = _annotation(t)
     if lang:
         out["xml:lang"] = lang
+        if direction := _direction(t):
+            out["its:dir"] = direction
     elif datatype:
         out["datatype"] = datatype
     return out
@@ -98,6 +107,8 @@ def _xml_term(t: Term) -> str:
         return f"<{t[0]}>{escape(t[1])}</{t[0]}>"
     lang, datatype = _annotation(t)
     attr = f" xml:lang={quoteattr(lang)}" if lang else ""
+    if direction := _direction(t):
+        attr += f' its:dir={quoteattr(direction)} xmlns:its="{ITS_NS}" its:version="2.0"'
     attr += f" datatype={quoteattr(datatype)}" if datatype else ""
     return f"<literal{attr}>{escape(t[1])}</literal>"
 
@@ -158,4 +169,6 @@ def ntriples(t: Term) -> str:
         return t[1]
     lang, datatype = _annotation(t)
     text = '"' + t[1].translate(_ESCAPE_TABLE) + '"'
-    return text + (f"@{lang}" if lang else "") + (f"^^<{datatype}>" if datatype else "")
+    direction = _direction(t)
+    tag = f"@{lang}--{direction}" if direction else f"@{lang}" if lang else ""
+    return text + tag + (f"^^<{datatype}>" if datatype else "")
