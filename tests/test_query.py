@@ -570,6 +570,24 @@ def test_cli_query_md_and_bad_param() -> None:
     assert len(res.output.strip().splitlines()) == 1
 
 
+def test_cli_query_takes_parameters_as_cokg_queries_lists_them() -> None:
+    # `cokg queries` shows "cross-case [phase=adoption|implementation] [case=CASE]": typed so,
+    # the parameters are the same as with --param
+    runner = CliRunner()
+    base = ["query", "cross-case", "--format", "csv", "--store", "memory:"]
+    listed = runner.invoke(cli, [*base[:2], "phase=adoption", "case=dundee-mrr", *base[2:]])
+    flagged = runner.invoke(cli, [*base, "-p", "phase=adoption", "--param", "case=dundee-mrr"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output == flagged.output
+    rows = list(csv.DictReader(io.StringIO(listed.output)))
+    assert rows and {r["case_id"] for r in rows} == {"dundee-mrr"}
+    res = runner.invoke(cli, [*base[:2], "dundee-mrr", *base[2:]])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "cokg: error: a query parameter is KEY=VALUE (e.g. case=dundee-mrr), got 'dundee-mrr'"
+    ]
+
+
 def test_cli_sparql_text() -> None:
     res = CliRunner().invoke(
         cli,

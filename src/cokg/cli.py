@@ -232,6 +232,7 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 
 @cli.command("query")
 @click.argument("name")
+@click.argument("pairs", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option(
     "--param",
     "-p",
@@ -270,6 +271,7 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
 @click.option("--all", "all_rows", is_flag=True, help="Every row, not a page (= --limit 0).")
 def query_cmd(
     name: str,
+    pairs: tuple[str, ...],
     params: tuple[str, ...],
     fmt: str | None,
     out: str | None,
@@ -282,7 +284,8 @@ def query_cmd(
     offset_text: str | None,
     all_rows: bool,
 ) -> None:
-    """Run the saved query NAME (see `cokg queries`).
+    """Run the saved query NAME (see `cokg queries`) with its parameters as KEY=VALUE, e.g.
+    `cokg query quotations case=dundee-mrr` (or --param case=dundee-mrr).
 
     A long listing shown as a table (or md) prints one page, with a line under it saying which
     rows of how many and how to get the next page; csv, tsv, json and xlsx give every row unless
@@ -297,10 +300,12 @@ def query_cmd(
     from cokg.query import get_query, page_size, run_query
 
     given: dict[str, str] = {}
-    for item in params:
+    for item in (*pairs, *params):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"--param wants KEY=VALUE, got {item!r}")
+            raise ParameterError(
+                f"a query parameter is KEY=VALUE (e.g. case=dundee-mrr), got {item!r}"
+            )
         given[key.strip()] = value
     fmt = _out_format(fmt, out)
     limit, offset = _page_options(limit_text, offset_text, all_rows)
