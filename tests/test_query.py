@@ -615,6 +615,73 @@ def test_cli_sparql_text() -> None:
     assert res.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "SELECT ?c WHERE { ?c a cokg:Case }",
+            "cokg: error: prefix 'cokg:' is not declared (line 1, column 24): add PREFIX cokg: "
+            "<https://w3id.org/cokg/ontology#> before the query",
+            id="a-cokg-prefix",
+        ),
+        pytest.param(
+            "PREFIX cokg: <https://w3id.org/cokg/ontology#>\n"
+            "SELECT ?c WHERE {\n  ?c a cokg:Case ; rdfs:label ?l }",
+            "cokg: error: prefix 'rdfs:' is not declared (line 3, column 20): add PREFIX rdfs: "
+            "<http://www.w3.org/2000/01/rdf-schema#> before the query",
+            id="the-second-of-two",
+        ),
+        pytest.param(
+            "SELECT ?c WHERE { ?c a ex:Case }",
+            "cokg: error: prefix 'ex:' is not declared (line 1, column 24): add PREFIX ex: "
+            "<its namespace IRI> before the query",
+            id="an-unknown-prefix",
+        ),
+        pytest.param(
+            "SELECT ?c WHERE { ?c a :Case }",
+            "cokg: error: prefix ':' is not declared (line 1, column 24): add PREFIX : "
+            "<its namespace IRI> before the query",
+            id="the-empty-prefix",
+        ),
+    ],
+)
+def test_cli_sparql_undeclared_prefix_is_one_line(text: str, message: str) -> None:
+    # the engine's own error lists every character a name may hold, over many lines
+    res = CliRunner().invoke(cli, ["sparql", text, "--store", "memory:"])
+    assert res.exit_code == 2
+    assert res.output.splitlines() == [message]
+
+
+def test_prefixes_in_strings_iris_and_comments_are_not_names() -> None:
+    from cokg.sparql import undeclared_prefix
+
+    declared = (
+        "PREFIX : <urn:x#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        'SELECT ?s WHERE { ?s :p "cokg:Case" ; skos:note <urn:rdfs:x> ; :q _:b1 } # ex:y\n'
+    )
+    assert undeclared_prefix(declared) is None
+    assert undeclared_prefix("SELECT ?s WHERE { ?s a <urn:a> ; skos:note 'x' }") == ("skos", 33)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("SELECT (COUNT(*) AS ?n) ?s WHERE { ?s ?p ?o }", id="unbound-in-select"),
+        pytest.param("SELECT ?x WHERE { BIND(1 AS ?x) BIND(2 AS ?x) }", id="bound-twice"),
+    ],
+)
+def test_engine_syntax_errors_are_one_line(text: str) -> None:
+    # rdflib's parser (the screen) takes these; the engine refuses them with a list of the
+    # characters it expected, which cokg cuts down to where it stopped and why
+    res = CliRunner().invoke(cli, ["sparql", text, "--store", "memory:"])
+    assert res.exit_code == 2
+    [line] = res.output.splitlines()
+    assert line.startswith("cokg: error: invalid SPARQL at line 1, column ")
+    assert "['" not in line and "\\u{" not in line
+    if "unbound" in text or "COUNT" in text:
+        assert line.endswith(": The SELECT contains a variable that is unbound")
+
+
 def test_run_checks_opens_a_store_from_its_spec() -> None:
     # like run_query: a spec is opened (and built) for the caller; the founding data is clean
     assert run_checks("memory:") == []

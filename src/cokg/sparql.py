@@ -216,6 +216,7 @@ def _screen(sparql: str, allow_network: bool, allow_dataset: bool) -> Screened:
     form = next((f for f in FORMS if f"{f.capitalize()}Query" in names), "")
     if not form:
         raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    _check_prefixes(text.replace("\r", "\n"))
     if allow_network:
         return Screened(sparql, form.lower(), "datasetClause" in names)
     found = fetching_keywords(text)
@@ -232,6 +233,42 @@ def _screen(sparql: str, allow_network: bool, allow_dataset: bool) -> Screened:
             "GRAPH clauses to pick graphs)"
         )
     return Screened(sparql, form.lower(), dataset)
+
+
+def undeclared_prefix(sparql: str) -> tuple[str, int] | None:
+    """The first prefix the query's names use without a PREFIX declaration, with the offset
+    of that name; None when every prefix is declared. (rdflib's parser leaves prefixes to a
+    later step, and the engine's error lists every character a name may hold.)"""
+    declared: set[str] = set()
+    used: list[tuple[int, str]] = []
+    after_prefix = False
+    for i, tok in _tokens(sparql):
+        if after_prefix:
+            declared.add(tok.split(":", 1)[0])
+            after_prefix = False
+        elif tok.upper() == "PREFIX":
+            after_prefix = True
+        elif ":" in tok:  # only the prefixed-name terminal holds a colon here
+            used.append((i, tok.split(":", 1)[0]))
+    return next(((p, i) for i, p in used if p not in declared), None)
+
+
+def _check_prefixes(text: str) -> None:
+    found = undeclared_prefix(text)
+    if found is None:
+        return
+    prefix, offset = found
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    from cokg.namespaces import PREFIXES
+
+    iri = PREFIXES.get(prefix)
+    fix = f"PREFIX {prefix}: <{iri}>" if iri else f"PREFIX {prefix}: <its namespace IRI>"
+    raise QueryError(
+        f"prefix '{prefix}:' is not declared (line {line}, column {column}): "
+        f"add {fix} before the query",
+        line=line,
+    )
 
 
 def _parse(text: str) -> object:
@@ -482,6 +519,7 @@ def _screen_parsed(sparql: str) -> Screened:
     form = next((f for f in FORMS if f"{f.capitalize()}Query" in names), "")
     if not form:
         raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    _check_prefixes(text.replace("\r", "\n"))
     found = fetching_keywords(text)
     if "ServiceGraphPattern" in names or "datasetClause" in names or found:
         raise NetworkRefused("a saved query may not fetch (SERVICE, LOAD, FROM)")

@@ -8,6 +8,7 @@ import fcntl
 import itertools
 import json
 import os
+import re
 import shutil
 import time
 import unicodedata
@@ -94,6 +95,27 @@ def _select(solutions: ox.QuerySolutions, keep: int | None) -> QueryResult:
     ]
     unread = sum(1 for _ in each)
     return QueryResult(kind="select", variables=variables, rows=rows, unread=unread)
+
+
+# pyoxigraph's parse errors: "error at LINE:COL: expected one of A, B, ..." where the list
+# mixes the grammar's character classes (many lines of them) with the parser's own sentences.
+_ENGINE_ERROR_RE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.DOTALL)
+_SENTENCE_RE = re.compile(r"(?:^|, )([A-Z][a-z]+(?: [^,\[\]'\"]+)+?)(?=, |$)")
+
+
+def _syntax_error(exc: SyntaxError) -> QueryError:
+    """One line for the engine's parse error: where it stopped and, when the parser says it,
+    why (the SELECT's unbound variable, say), instead of its list of expected characters."""
+    text = str(exc)
+    m = _ENGINE_ERROR_RE.match(text)
+    if m is None:
+        return QueryError("invalid SPARQL: " + " ".join(text.split())[:200])
+    line, column = int(m.group(1)), int(m.group(2))
+    reasons = _SENTENCE_RE.findall(" ".join(m.group(3).split()))
+    why = "; ".join(dict.fromkeys(reasons))
+    where = f"invalid SPARQL at line {line}, column {column}"
+    why = why or "the engine cannot read it from there"
+    return QueryError(f"{where}: {why}", line=line)
 
 
 class OxigraphStore:
@@ -210,7 +232,7 @@ class OxigraphStore:
             if isinstance(result, ox.QuerySolutions):
                 return _select(result, keep)  # evaluated as it is iterated: errors here too
         except SyntaxError as exc:
-            raise QueryError(f"invalid SPARQL: {exc}") from None
+            raise _syntax_error(exc) from None
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
         conv = TermMemo().__getitem__
@@ -233,7 +255,7 @@ class OxigraphStore:
                 return "select", result.serialize(format=ox.QueryResultsFormat.TSV)
             return "graph", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
-            raise QueryError(f"invalid SPARQL: {exc}") from None
+            raise _syntax_error(exc) from None
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
 
