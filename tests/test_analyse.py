@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from cokg import analyse
 from cokg.errors import ParameterError
+from cokg.formats import render_analysis
 from cokg.namespaces import COKGID, FRAME, LOZEAU
+from cokg.report import summarise
 from cokg.store import MemoryStore, build
 
 FRAME_ELEMENTS = {
@@ -153,3 +156,30 @@ def test_role_network_exports_as_graphml(store, tmp_path) -> None:
     path = analyse.export_graph(analyse.organisation_role_network(store), tmp_path / "r.graphml")
     back = nx.read_graphml(path)
     assert str(COKGID["case/dundee-mrr"]) in back
+
+
+UNDATED = Path(__file__).parent / "fixtures" / "analyse" / "undated-adoption.ttl"
+
+
+@pytest.fixture(scope="module")
+def with_undated():
+    s = MemoryStore()
+    build(s)
+    s.load_files({"https://w3id.org/cokg/graph/fixture-undated-adoption": UNDATED})
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("case_id", ["fx-no-episode", "fx-undated-episode"])
+def test_a_case_without_a_dated_adoption_has_no_paths_to_it(with_undated, case_id) -> None:
+    with pytest.raises(analyse.NoDatedAdoption, match=f"case {case_id} has no dated adoption"):
+        analyse.paths_to_adoption(with_undated, case_id)
+
+
+def test_the_summary_goes_on_past_a_case_without_a_dated_adoption(with_undated) -> None:
+    # a submission need not date its adoption: the other cases are still summarised
+    before = dict(summarise(with_undated).before_adoption)
+    assert before["fx-no-episode"] is None and before["fx-undated-episode"] is None
+    assert any("Scottish Recovery Network" in a for a in before["dundee-mrr"] or ())
+    lines = render_analysis(summarise(with_undated)).splitlines()
+    assert "before adoption in fx-no-episode: - (no dated adoption episode)" in lines

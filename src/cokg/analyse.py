@@ -28,6 +28,10 @@ from cokg.store import Store
 from cokg.vocabulary import PHASE_NAMES
 
 
+class NoDatedAdoption(InputError):
+    """A case whose adoption has no dated start, so nothing can be placed before it."""
+
+
 @dataclass(frozen=True)
 class CaseRef:
     """A case as the analyses name it."""
@@ -433,8 +437,8 @@ def paths_to_adoption(store: Store, case_id: str) -> dict[str, list[str]]:
     case = case_by_id(store, case_id)
     g = event_precedence(store, case_id)
     target = f"{case.iri}#adoption-begins"
-    if target not in g:
-        raise InputError(f"case {case_id} has no dated adoption episode")
+    if target not in g or "time" not in g.nodes[target]:
+        raise NoDatedAdoption(f"case {case_id} has no dated adoption episode")
     before = nx.ancestors(g, target)
     events = sorted(
         (n for n in before if g.nodes[n]["kind"] == "event"),

@@ -354,7 +354,8 @@ def render_analysis(summary: AnalysisSummary) -> str:
         out.append(f"in every case, {phase.phase}: {', '.join(phase.in_every_case) or 'none'}")
         out += [f"  similarity {a} / {b}: {value:.2f}" for a, b, value in phase.similarity]
     for case_id, agents in summary.before_adoption:
-        out.append(f"before adoption in {case_id}: {', '.join(agents) or '-'}")
+        said = "- (no dated adoption episode)" if agents is None else ", ".join(agents) or "-"
+        out.append(f"before adoption in {case_id}: {said}")
     if summary.network_dir is not None:
         out.append(f"wrote {len(summary.networks)} network files to {summary.network_dir}")
     return _lines(out)

@@ -76,8 +76,9 @@ class AnalysisSummary:
     """The cross-case measures `cokg analyse` prints (see `summarise`)."""
 
     phases: tuple[PhaseSummary, ...]
-    # (case id, the agents on paths to the start of its adoption), per case
-    before_adoption: tuple[tuple[str, tuple[str, ...]], ...]
+    # (case id, the agents on paths to the start of its adoption), per case; None for a case
+    # whose adoption has no dated start (nothing can be placed before it)
+    before_adoption: tuple[tuple[str, tuple[str, ...] | None], ...]
     network_dir: str | None = None  # where the networks were exported, as given
     networks: tuple[Path, ...] = ()  # the files written there
 
@@ -117,14 +118,21 @@ def summarise(store: Store, *, export_dir: str | Path | None = None) -> Analysis
     """The cross-case summary; with `export_dir`, the networks are also exported there
     (GraphML, GEXF and node-link JSON, see `cokg.analyse.export_all`)."""
     phases = phase_summaries(store)
-    before = tuple(
-        (case.case_id, tuple(analyse.paths_to_adoption(store, case.case_id)["agents"]))
-        for case in analyse.cases(store)
-    )
+    before = tuple((case.case_id, _agents_before_adoption(store, case.case_id))
+                   for case in analyse.cases(store))  # fmt: skip
     if export_dir is None:
         return AnalysisSummary(phases, before)
     written = analyse.export_all(store, Path(export_dir))
     return AnalysisSummary(phases, before, network_dir=str(export_dir), networks=tuple(written))
+
+
+def _agents_before_adoption(store: Store, case_id: str) -> tuple[str, ...] | None:
+    """The agents on paths to the start of a case's adoption; None when that start is not
+    dated (a case may give no adoption date: the other cases are still summarised)."""
+    try:
+        return tuple(analyse.paths_to_adoption(store, case_id)["agents"])
+    except analyse.NoDatedAdoption:
+        return None
 
 
 # --- figures --------------------------------------------------------------------------
