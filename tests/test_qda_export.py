@@ -14,11 +14,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from qda_projects import CODES, ORIGINS, SOURCE
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from test_qda_import import CODED, INFORMANTS, SITES, Inputs, do_import, study, study_store
+from test_qda_import import (
+    CODED,
+    INFORMANTS,
+    SITES,
+    Inputs,
+    do_import,
+    quotations,
+    study,
+    study_store,
+)
 
 from cokg.cli import cli
 from cokg.errors import ParameterError
+from cokg.namespaces import COKG
 from cokg.qda.exporting import REBUILT, export_qdpx, stored_project
 from cokg.qda.reading import read_project
 from cokg.qda.writing import guid
@@ -135,6 +146,93 @@ def test_founding_export_reads_back_in(tmp_path: Path) -> None:
     assert set(report.conversion.per_case) == {"dundee-mrr"}
 
 
+def _constructs_by_text(g: Graph) -> dict[str, set[URIRef]]:
+    """Each imported quotation's text with the constructs of the findings it supports."""
+    out: dict[str, set[URIRef]] = {}
+    for text, q in quotations(g).items():
+        found = {c for f in g.objects(q, COKG.supports) for c in g.objects(f, COKG.codedTo)}
+        out[text] = {c for c in found if isinstance(c, URIRef)}
+    return out
+
+
+def _stored_constructs(st: MemoryStore, case: str) -> dict[str, set[URIRef]]:
+    out: dict[str, set[URIRef]] = {}
+    for r in run_query("quotations", store=st, case=case):
+        out.setdefault(r.text, set()).add(URIRef(r.construct))
+    return out
+
+
+def _new_code_guids(path: Path, out: Path, rename: dict[str, str] | None = None) -> Path:
+    """The project at `path` as a program that gives every code a GUID of its own on export
+    writes it (and, with `rename`, with categories renamed): the same project otherwise."""
+    import re
+    import uuid
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    for old in set(re.findall(r'<Code guid="([0-9a-f-]{36})"', qde)):
+        qde = qde.replace(old, str(uuid.uuid4()))
+    for old_name, new_name in (rename or {}).items():
+        qde = qde.replace(f'name="{old_name}"', f'name="{new_name}"')
+    members["project.qde"] = qde.encode("utf-8")
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out
+
+
+def test_founding_export_comes_back_coded_to_its_constructs(tmp_path: Path) -> None:
+    # its codes carry the GUIDs cokg's codebooks give the framework concepts: no mapping file
+    # is needed for its passages to support findings coded to the same constructs again
+    st = MemoryStore()
+    build(st)
+    out = tmp_path / "dundee.qdpx"
+    export_qdpx(out, store=st, case="dundee-mrr")
+    report = do_import_plain(out, st)
+    assert report.validation.conforms
+    conv = report.conversion
+    categories = sum(1 for c in read_project(out).codes.values() if not c.codable)
+    assert conv.unmapped_codes and len(conv.unmapped_codes) == categories
+    assert conv.recognised_codes == conv.mapped_codes == conv.codes - categories
+    assert _constructs_by_text(conv.graph) == _stored_constructs(st, "dundee-mrr")
+    assert not [w for w in report.warnings if "is not mapped" in w]
+
+
+def test_framework_codes_with_new_guids_are_recognised_by_name(tmp_path: Path) -> None:
+    # a program that writes GUIDs of its own: "IV.M Motivation" still names one construct, and
+    # "Transformation" (Lozeau's, named by its label only) is recognised because its code is
+    # filed under the category named after its framework
+    st = MemoryStore()
+    build(st)
+    first = tmp_path / "dundee.qdpx"
+    export_qdpx(first, store=st, case="dundee-mrr")
+    renamed = _new_code_guids(first, tmp_path / "renamed.qdpx")
+    assert not set(read_project(renamed).codes) & set(read_project(first).codes)
+    report = do_import_plain(renamed, st)
+    assert _constructs_by_text(report.conversion.graph) == _stored_constructs(st, "dundee-mrr")
+
+
+def test_a_label_alone_outside_its_framework_is_not_a_construct(tmp_path: Path) -> None:
+    # the same codes under categories a team named itself: the numbered names still name one
+    # construct each; "Transformation" or "External context" could be a team's own code
+    st = MemoryStore()
+    build(st)
+    first = tmp_path / "dundee.qdpx"
+    export_qdpx(first, store=st, case="dundee-mrr")
+    roots = [c.name for c in read_project(first).codes.values() if c.parent is None]
+    renamed = _new_code_guids(
+        first, tmp_path / "own.qdpx", {name: f"Our codes {i}" for i, name in enumerate(roots)}
+    )
+    conv = do_import_plain(renamed, st).conversion
+    unmapped = {path.rsplit("/", 1)[-1] for path in conv.unmapped_codes}
+    assert {"Transformation", "External context", "Process"} <= unmapped
+    assert "IV.M Motivation" not in unmapped
+    motivation = {c for cs in _constructs_by_text(conv.graph).values() for c in cs}
+    assert URIRef("https://w3id.org/cokg/framework/cfir-2022/IV.M") in motivation
+
+
 def do_import_plain(path: Path, st: MemoryStore):
     from cokg.qda.importing import import_qdpx
 
@@ -172,3 +270,22 @@ def test_command(tmp_path: Path) -> None:
 def test_informant_map_names_every_fixture_source() -> None:
     # the maps the round trip depends on cover the whole study
     assert set(INFORMANTS) == {s.name for s in SOURCE.values()}
+
+
+def test_a_recognised_code_named_with_a_rating_rates_its_construct(tmp_path: Path) -> None:
+    # "IV.M Motivation (+2)": CFIR 2.0's Motivation by its name, and a rating of it
+    st = MemoryStore()
+    build(st)
+    first = tmp_path / "dundee.qdpx"
+    export_qdpx(first, store=st, case="dundee-mrr")
+    rated = _new_code_guids(
+        first, tmp_path / "rated.qdpx", {"IV.M Motivation": "IV.M Motivation (+2)"}
+    )
+    conv = do_import_plain(rated, st).conversion
+    g = conv.graph
+    assert conv.ratings == 1
+    (rating,) = g.subjects(COKG.ratedConstruct, None)
+    assert g.value(rating, COKG.ratedConstruct) == URIRef(
+        "https://w3id.org/cokg/framework/cfir-2022/IV.M"
+    )
+    assert g.value(rating, COKG.ratingValue) == COKG.RatingPlus2

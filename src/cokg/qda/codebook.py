@@ -23,7 +23,7 @@ from cokg.qda.writing import guid, write_qdc
 from cokg.query import run_query
 from cokg.store import Store
 
-__all__ = ["export_qdc", "framework_codebook"]
+__all__ = ["code_name", "export_qdc", "framework_codebook"]
 
 
 @dataclass
@@ -139,16 +139,20 @@ def _resolve(name: str, schemes: dict[str, _Scheme]) -> _Scheme:
 
 
 def _code_name(c: _Concept) -> str:
+    return code_name(c.iri, c.notation, c.label)
+
+
+def code_name(iri: str, notation: str | None, label: str | None) -> str:
     """What a QDA user sees in the code tree: the notation then the label ("II.A Innovation
     Source") where the notation is a code of its own - programs list codes by name, so the
     framework's numbering keeps them in the paper's order and matches the codes people cite -
     and the label alone where the notation only spells the label ("co-optation")."""
-    label = c.label or c.notation or c.iri.rsplit("/", 1)[-1]
-    if not c.notation or not c.label:
+    label = label or notation or iri.rsplit("/", 1)[-1]
+    if not notation or label == notation:
         return label
-    if c.notation.casefold().replace("-", " ") == c.label.casefold().replace("-", " "):
+    if notation.casefold().replace("-", " ") == label.casefold().replace("-", " "):
         return label
-    return f"{c.notation} {label}"
+    return f"{notation} {label}"
 
 
 def _natural(notation: str) -> tuple[tuple[int, int | str], ...]:

@@ -44,6 +44,7 @@ from cokg.errors import InputError
 from cokg.namespaces import COKG, COKGID, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, curie
 from cokg.qda.model import Project, Selection, Source, VariableValueType
 from cokg.qda.ratings import RATED_SCHEMES, split_valence, valence_only, variable_rating
+from cokg.qda.writing import guid as concept_guid
 from cokg.vocabulary import PHASES, RATING_VALUES
 
 __all__ = [
@@ -143,6 +144,17 @@ class StoreContext:
     location_codes: frozenset[str] = frozenset()
     concepts: frozenset[URIRef] = frozenset()  # concepts of the framework schemes
     schemes: Mapping[URIRef, frozenset[str]] = field(default_factory=dict)  # concept -> schemes
+    # framework concepts by the name cokg's codebooks give their codes (`cokg export-qdc`)
+    concept_names: Mapping[str, tuple[ConceptName, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConceptName:
+    """A framework concept as a code of cokg's codebooks is named after it."""
+
+    concept: URIRef
+    frameworks: frozenset[str]  # its framework's title and short name (cfir-2022)
+    numbered: bool  # the name starts with the concept's notation ("II.A Innovation Source")
 
 
 def store_context(store: Any) -> StoreContext:
@@ -178,7 +190,44 @@ def store_context(store: Any) -> StoreContext:
         location_codes=frozenset(codes),
         concepts=frozenset(concepts),
         schemes={c: frozenset(s) for c, s in schemes.items()},
+        concept_names=_concept_names(store, frozenset(concepts)),
     )
+
+
+def _concept_names(store: Any, concepts: frozenset[URIRef]) -> dict[str, tuple[ConceptName, ...]]:
+    """The framework concepts by their code names in cokg's codebooks (`scheme-concepts`)."""
+    from cokg.namespaces import FRAMEWORK
+    from cokg.qda.codebook import code_name
+    from cokg.query import get_query
+
+    seen: dict[URIRef, tuple[str | None, str | None, set[str]]] = {}
+    for row in store.query(get_query("scheme-concepts").body, internal=True).rows:
+        concept, scheme = row["concept"], str(row["scheme"])
+        if concept not in concepts or not scheme.startswith(str(FRAMEWORK)):
+            continue
+        assert isinstance(concept, URIRef)
+        notation, label, names = seen.get(concept, (None, None, set()))
+        names.add(scheme[len(str(FRAMEWORK)) :])
+        if row.get("scheme_title") is not None:
+            names.add(str(row["scheme_title"]))
+        seen[concept] = (
+            notation or _text(row.get("notation")), label or _text(row.get("label")), names
+        )  # fmt: skip
+    out: dict[str, list[ConceptName]] = {}
+    for concept, (notation, label, names) in seen.items():
+        name = code_name(str(concept), notation, label)
+        numbered = bool(notation) and name.startswith(f"{notation} ")
+        out.setdefault(_name_key(name), []).append(ConceptName(concept, frozenset(names), numbered))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _text(term: object) -> str | None:
+    return None if term is None else str(term)
+
+
+def _name_key(name: str) -> str:
+    """A code name as matched: spacing folded (programs may trim or double a space)."""
+    return " ".join(name.split())
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -201,6 +250,7 @@ class Conversion:
     graph: Graph
     codes: int = 0
     mapped_codes: int = 0
+    recognised_codes: int = 0  # mapped as framework concepts by GUID or name, with no row
     unmapped_codes: tuple[str, ...] = ()  # code paths
     texts: int = 0
     quotations: int = 0
@@ -516,6 +566,7 @@ class _Converter:
                     )
             for guid in guids:
                 self._mapping(guid, row, predicate, obj, mapped)
+        self._recognised(mapped)
         # what each code's passages are evidence about: its own exact/close/broad matches, else
         # those of the nearest code above it (a code nested under one mapped to a construct is
         # part of that construct)
@@ -535,12 +586,53 @@ class _Converter:
                 unmapped.append(self.paths[guid])
         self.out.unmapped_codes = tuple(unmapped)
         self.out.mapped_codes = len(self.p.codes) - len(unmapped)
-        for path in unmapped:
+        # a category (isCodable false) holds no passages: nothing of it goes unused
+        categories = {self.paths[g] for g, c in self.p.codes.items() if not c.codable}
+        for path in (p for p in unmapped if p not in categories):
             self.out.warnings.append(
                 f"code {path!r} is not mapped to a framework construct (nor is any code above "
                 "it): its passages are imported but support no finding"
             )
         self._rating_codes(mapped)
+
+    def _recognised(self, mapped: dict[str, set[tuple[URIRef, URIRef]]]) -> None:
+        """Codes that are framework concepts, each an exact match unless a mapping row maps it:
+        a code with the GUID cokg's codebooks give the concept (`cokg export-qdc`, `cokg
+        export-qdpx`), else one named as they name it, when the name holds the concept's
+        notation ("II.A Innovation Source") or a code above it is named after the framework
+        (its title or short name, as `cokg export-qdpx` files them). A name several concepts
+        share is left to a mapping row."""
+        by_guid = {concept_guid(str(c)): c for c in self.ctx.concepts}
+        for code_guid, code in self.p.codes.items():
+            if code_guid in mapped:
+                continue
+            concept = by_guid.get(code_guid.lower())
+            how = "its GUID is the one cokg's codebooks give that concept"
+            if concept is None:
+                concept = self._concept_named(code_guid)
+                how = "its name is the one cokg's codebooks give that concept"
+            if concept is None:
+                continue
+            row = _Recognised(code_guid, code.name, str(concept), how)
+            self._mapping(code_guid, row, SKOS.exactMatch, concept, mapped)
+            self.out.recognised_codes += 1
+
+    def _concept_named(self, code_guid: str) -> URIRef | None:
+        name = self.p.codes[code_guid].name
+        rated = split_valence(name)  # "IV.M Motivation (+2)": the construct, rated
+        candidates = self.ctx.concept_names.get(_name_key(name), ()) or (
+            self.ctx.concept_names.get(_name_key(rated[0]), ()) if rated else ()
+        )
+        above: set[str] = set()
+        up = self.p.codes[code_guid].parent
+        while up is not None and up in self.p.codes and len(above) < 64:
+            above.add(_name_key(self.p.codes[up].name))
+            up = self.p.codes[up].parent
+        above.add(_name_key(self.p.name or ""))
+        filed = [c for c in candidates if c.frameworks & above]
+        numbered = [c for c in candidates if c.numbered]
+        chosen = filed or numbered
+        return chosen[0].concept if len(chosen) == 1 else None
 
     def _mapping(
         self,
@@ -1167,6 +1259,19 @@ def _justification(row: MappingRow) -> str:
     if term and (term != "ManualMappingCuration" or not text):
         text = f"{text} Justification: semapv:{term}.".strip()
     return text
+
+
+@dataclass
+class _Recognised:
+    """A code recognised as a framework concept, as a mapping row (see `_recognised`)."""
+
+    subject_id: str
+    subject_label: str | None
+    object_iri: str
+    comment: str | None
+    predicate_iri: str = str(SKOS.exactMatch)
+    mapping_justification: str | None = "semapv:UnspecifiedMatching"
+    confidence: Any = None
 
 
 def _row(row: MappingRow) -> str:

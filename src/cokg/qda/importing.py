@@ -377,9 +377,15 @@ def render_import(report: ImportReport) -> str:
     c = report.conversion
     out = [f"warning: {w}" for w in report.warnings] + _lines(report.validation)
     rule = f", offsets read as {report.offset_rule}" if report.offset_rule else ""
+    recognised = (
+        f", {c.recognised_codes} of them framework concepts by their GUID or name"
+        if c.recognised_codes
+        else ""
+    )
     out.append(f"{report.file}: {report.origin or 'unknown program'}{rule}")
     out.append(
-        f"codes: {c.codes} ({c.mapped_codes} mapped, {len(c.unmapped_codes)} unmapped); "
+        f"codes: {c.codes} ({c.mapped_codes} mapped{recognised}, "
+        f"{len(c.unmapped_codes)} unmapped); "
         f"coded texts: {c.texts}; quotations: {c.quotations}; codings: {c.codings}; "
         f"findings: {c.findings}; memos: {c.memos}; annotations: {c.annotations}; "
         f"new informants: {c.informants_added}; construct ratings: {c.ratings}"
