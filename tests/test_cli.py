@@ -275,3 +275,16 @@ def test_the_memory_cap_has_one_name_everywhere() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Jönköping" in result.output or "jonkoping" in result.output.lower()
+
+
+def test_every_out_and_format_option_has_its_short_form() -> None:
+    # `cokg query -o x.csv` and `cokg export -o x.ttl` alike: one habit for every command
+    options = [
+        (f"cokg {name} {opt}", short in param.opts)
+        for name, command in cli.commands.items()
+        for param in command.params
+        for opt, short in (("--out", "-o"), ("--format", "-f"))
+        if opt in param.opts
+    ]
+    assert len(options) >= 10  # query, sparql, export, report, analyse, import-qdpx ...
+    assert [name for name, has_short in options if not has_short] == []

@@ -458,7 +458,7 @@ def sparql_cmd(
 
 # --- analyse / report (analysis): networks, measures, the cross-case report ----------------
 @cli.command("analyse")
-@click.option("--out", "out_dir", default="networks", show_default=True, type=click.Path(),
+@click.option("--out", "-o", "out_dir", default="networks", show_default=True, type=click.Path(),
               help="Folder for the GraphML, GEXF and node-link JSON exports.")  # fmt: skip
 @_read_options
 def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
@@ -472,7 +472,7 @@ def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> N
 
 
 @cli.command("report")
-@click.option("--out", "out_dir", default="report", show_default=True, type=click.Path(),
+@click.option("--out", "-o", "out_dir", default="report", show_default=True, type=click.Path(),
               help="Folder for index.html, report.md, figures and network exports.")  # fmt: skip
 @_read_options
 def report_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
@@ -599,7 +599,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @click.option("--include-text", is_flag=True,
               help="Put the full texts of coded sources in the RO-Crate (restricted).")  # fmt: skip
 @click.option("--zip", "as_zip", is_flag=True, help="Write the RO-Crate as one .zip file.")
-@click.option("--out", type=click.Path(), default=None, help="File (default stdout).")
+@click.option("--out", "-o", type=click.Path(), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
 def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pair: str | None,
                include_text: bool, as_zip: bool, out: str | None,
@@ -880,6 +880,7 @@ def template_cmd(
 @click.option("--id", "sid", default=None, help="Submission id (default: qda-<project name>).")
 @click.option(
     "--out",
+    "-o",
     "out_dir",
     default=None,
     type=click.Path(file_okay=False),
