@@ -144,6 +144,28 @@ def test_saved_query_json(client: TestClient) -> None:
     assert any(s.startswith(TABLE7_ESTHER) for s in statements)
 
 
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        pytest.param("text/csv", "csv", id="csv"),
+        pytest.param("application/sparql-results+json", "json", id="sparql-json"),
+        pytest.param("application/json", "json", id="json"),
+        pytest.param("text/csv;q=0.9, text/html;q=0.5", "csv", id="csv-preferred"),
+        pytest.param(BROWSER, "html", id="browser"),
+        pytest.param("*/*", "html", id="anything"),
+    ],
+)
+def test_saved_query_download_by_accept(client: TestClient, accept: str, fmt: str) -> None:
+    # without format=, the Accept header chooses: the same bytes as format=csv / format=json
+    url, params = "/query/cross-case", {"phase": "implementation"}
+    r = client.get(url, params=params, headers={"accept": accept})
+    assert r.status_code == 200, r.text
+    if fmt == "html":
+        assert r.headers["content-type"].startswith("text/html") and "<table" in r.text
+    else:
+        assert r.content == client.get(url, params={**params, "format": fmt}).content
+
 @pytest.mark.parametrize(
     ("url", "status"),
     [

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from cokg.errors import CokgError, ParameterError
 from cokg.query import Page, QueryAnswer, QueryParameter, SavedQuery, pivot, run_query
 from cokg.serve import render, results
+from cokg.serve.protocol import negotiate
 from cokg.serve.render import esc, page, table
 from cokg.serve.responses import error, error_for, truncation_headers
 from cokg.serve.state import in_thread, served
@@ -40,11 +41,21 @@ async def index(request: Request) -> Response:
     return HTMLResponse(page("Saved queries", INTRO + "".join(map(query_section, saved))))
 
 
+# Without format=, the Accept header picks a download (curl -H "Accept: text/csv"); HTML is
+# offered first, so a browser's list and "*/*" get the page.
+_NEGOTIATED = {"text/html": "html", "text/csv": "csv", "application/sparql-results+json": "json",
+               "application/json": "json"}  # fmt: skip
+
+
+def _negotiated(accept: str | None) -> str | None:
+    return _NEGOTIATED.get(negotiate(accept, list(_NEGOTIATED)) or "") if accept else None
+
+
 async def saved_query(request: Request) -> Response:
     state = served(request)
     name = request.path_params["name"]
     q = {q.name: q for q in await in_thread(state.saved_queries)}.get(name)
-    fmt = request.query_params.get("format")
+    fmt = request.query_params.get("format") or _negotiated(request.headers.get("accept"))
     wants_html = fmt in (None, "", "html")
     if q is None:
         return error(wants_html, 404, f"no saved query named {name!r}", code="not-found")
