@@ -144,7 +144,6 @@ def test_saved_query_json(client: TestClient) -> None:
     assert any(s.startswith(TABLE7_ESTHER) for s in statements)
 
 
-
 @pytest.mark.parametrize(
     ("accept", "fmt"),
     [
@@ -165,6 +164,7 @@ def test_saved_query_download_by_accept(client: TestClient, accept: str, fmt: st
         assert r.headers["content-type"].startswith("text/html") and "<table" in r.text
     else:
         assert r.content == client.get(url, params={**params, "format": fmt}).content
+
 
 @pytest.mark.parametrize(
     ("url", "status"),
