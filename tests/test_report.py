@@ -47,6 +47,17 @@ def test_html_and_markdown_carry_the_papers_text(report, text) -> None:
     assert text in result.markdown.read_text("utf-8")
 
 
+def test_each_finding_is_labelled_with_its_own_phase(report) -> None:
+    # Table 8 (assimilation scenarios), Case 1: an assimilation finding, though the quotation
+    # behind it was said about implementation; the label is the finding's phase
+    result, _ = report
+    md = result.markdown.read_text("utf-8")
+    (line,) = [x for x in md.splitlines() if x.startswith("**Co-optation resisted at a number")]
+    assert line.endswith("** (jonkoping-esther, assimilation)")
+    phases = re.findall(r"^\*\*.+\*\* \([a-z-]+, (\w+)\)$", md, flags=re.MULTILINE)
+    assert phases and set(phases) <= {"adoption", "implementation", "assimilation"}
+
+
 def test_sampling_frame_totals_in_report(report) -> None:
     # Table 5's Total row: 14 informant interviews (2 + 4 + 8), 32 documents (6 + 8 + 18).
     html = report[0].html.read_text("utf-8")

@@ -754,17 +754,21 @@ def _findings_with_quotations(doc: _Doc, store: Store) -> int:
     by_finding: dict[str, list[Any]] = {}
     for row in answer.rows:
         by_finding.setdefault(str(row.data.get("finding")), []).append(row)
+    # the finding's own phase: a quotation's (the query's ?phase) may be another, as when an
+    # informant recalls the adoption to explain an implementation finding
+    phases = {str(r.data["finding"]): r.data.get("phase") for r in run_query("coded-findings",
+              store=store)}  # fmt: skip
     count = 0
-    for rows in by_finding.values():
+    for finding, rows in by_finding.items():
         first = rows[0].data
         case = first.get("case_id") or ""
+        meta = ", ".join(_cell(x) for x in (case, phases.get(finding)) if x)
         doc.html.append("<div class='finding'>")
         doc.html.append(
             f"<p><strong>{html.escape(_cell(first.get('statement')))}</strong> "
-            f"<span class='meta'>({html.escape(_cell(case))}, "
-            f"{html.escape(_cell(first.get('phase')))})</span></p>"
+            f"<span class='meta'>({html.escape(meta)})</span></p>"
         )
-        doc.md.append(f"**{_cell(first.get('statement'))}** ({case}, {first.get('phase')})\n")
+        doc.md.append(f"**{_cell(first.get('statement'))}** ({meta})\n")
         seen = set()
         for r in rows:
             text, code = _cell(r.data.get("text")), _cell(r.data.get("informant"))
