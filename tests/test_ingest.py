@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -158,6 +159,11 @@ def test_cli_walkthrough(store_dir: Path) -> None:
     r = _run("ingest", str(EXAMPLE), "--by", "Test Steward", "--store", str(store_dir))
     assert r.exit_code == 0, r.output
     assert "added" in r.output and "submission/fictional-riverside" in r.output
+    # a template folder is named with its number of files, not file by file
+    sheets = sum(1 for f in EXAMPLE.iterdir() if f.suffix == ".csv" and f.name != "README.csv")
+    m = re.search(r" triples from (\d+) files in (.+)/\); provenance in ", r.output)
+    assert m is not None, r.output
+    assert int(m.group(1)) == sheets and Path(m.group(2)).resolve() == EXAMPLE.resolve()
     r = _run("graphs", "--store", str(store_dir))
     assert r.exit_code == 0
     line = next(x for x in r.output.splitlines() if x.startswith("submission/fictional-riverside"))
@@ -178,6 +184,20 @@ def test_violation_writes_nothing(store_dir: Path) -> None:
         ingest([SUB / "year-twenty.ttl"], by="A", store=store_dir)
     assert not exc.value.report.conforms  # type: ignore[attr-defined]
     assert not any("submission/" in i.graph for i in list_graphs(store_dir))
+
+
+def test_a_refused_folder_is_named_as_given(store_dir: Path, tmp_path: Path) -> None:
+    # the error line names the folder the steward gave, not each of its files
+    folder = tmp_path / "bad-template"
+    shutil.copytree(EXAMPLE, folder)
+    cases = folder / "cases.csv"
+    cases.write_text(
+        cases.read_text("utf-8").replace("fictional-riverside", "Not An Id", 1), "utf-8"
+    )
+    r = _run("ingest", str(folder), "--by", "A", "--store", str(store_dir))
+    assert r.exit_code == 1
+    last = r.output.strip().splitlines()[-1]
+    assert last.startswith(f"cokg: error: {folder}: ") and last.endswith(": nothing was written")
 
 
 BAD = [

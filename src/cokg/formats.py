@@ -370,9 +370,19 @@ def render_report(result: ReportResult) -> str:
     return _lines(out)
 
 
+def _file_names(files: Sequence[str]) -> str:
+    """Files as a line names them: a few by name, many (a template's CSV folder) by count."""
+    names = [f.replace("\\", "/").rsplit("/", 1)[-1] for f in files]
+    if len(names) <= 4:
+        return ", ".join(names)
+    folders = {f.replace("\\", "/").rsplit("/", 1)[0] for f in files if "/" in f.replace("\\", "/")}
+    where = f" in {folders.pop()}/" if len(folders) == 1 else ""
+    return f"{len(names)} files{where}"
+
+
 def render_ingest(report: IngestReport) -> str:
     """`cokg ingest`: what was stored where, then the warnings the submission passed with."""
-    names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in report.files)
+    names = _file_names(report.files)
     verb = "replaced" if report.replaced else "added"
     out = [
         f"{verb} {report.graph} ({report.triples} triples from {names}); "

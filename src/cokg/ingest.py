@@ -218,7 +218,8 @@ def ingest(
             n = sum(r.severity == "violation" for r in report.results)
             exc = ValidationFailed(
                 f"{n} violation{'s' * (n != 1)}: nothing was written",
-                file=", ".join(report.files) or None,
+                # what the steward named (a template folder, not its 25 files)
+                file=", ".join(str(p) for p in paths) or None,
             )
             exc.report = report  # type: ignore[attr-defined]
             raise exc
