@@ -624,8 +624,10 @@ class _Converter:
             self.ctx.concept_names.get(_name_key(rated[0]), ()) if rated else ()
         )
         above: set[str] = set()
+        seen = {code_guid}
         up = self.p.codes[code_guid].parent
-        while up is not None and up in self.p.codes and len(above) < 64:
+        while up is not None and up in self.p.codes and up not in seen:
+            seen.add(up)
             above.add(_name_key(self.p.codes[up].name))
             up = self.p.codes[up].parent
         above.add(_name_key(self.p.name or ""))
