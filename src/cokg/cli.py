@@ -956,6 +956,37 @@ def export_qdc_cmd(out: str, scheme: str, store_spec: str | None) -> None:
     click.echo(f"wrote {n} codes of {scheme} to {out}", err=True)
 
 
+@cli.command("suggest-mappings")
+@click.argument("project", type=click.Path())
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--scheme", default=None, metavar="SCHEME",
+              help="Only constructs of this framework, e.g. cfir-2022 (default: all).")  # fmt: skip
+@click.option("--cutoff", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="How near a name must be to a construct's (1.0: label or code).")  # fmt: skip
+@click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
+def suggest_mappings_cmd(
+    project: str, out: str, scheme: str | None, cutoff: float, store_spec: str | None
+) -> None:
+    """Write OUT.sssom.tsv to start mapping a QDA project's codes (PROJECT.qdpx or a .qdc
+    codebook) to framework constructs: one row per code, with the construct its name matches
+    best. Check every row, then import with `cokg import-qdpx PROJECT --codes OUT`."""
+    from pathlib import Path
+
+    from cokg.qda.suggesting import suggest_mappings, write_suggestions
+
+    found = suggest_mappings(project, store=store_spec, scheme=scheme, cutoff=cutoff)
+    write_suggestions(found, Path(out))
+    click.echo(
+        f"wrote {len(found.mapping_set.mappings)} suggested mappings to {out}: check each row; "
+        f"{len(found.recognised)} codes are framework constructs already (no row needed), "
+        f"{len(found.ratings)} are ratings of the code above them, "
+        f"{len(found.unmatched)} match no construct",
+        err=True,
+    )
+    for path in found.unmatched:
+        click.echo(f"  no suggestion: {path}", err=True)
+
+
 @cli.command("docs")
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")

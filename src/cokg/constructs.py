@@ -9,7 +9,7 @@ CFIR 2009's External Change Agents.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from cokg.namespaces import curie
 from cokg.query import run_query
 from cokg.store import Store
 
-__all__ = ["Construct", "find_constructs"]
+__all__ = ["Construct", "find_constructs", "rank"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,14 @@ def find_constructs(
         found = [c for c in found if c.scheme == scheme]
     if not text:
         return found
-    scored = [(s, c) for c in found if (s := _score(text, c)) >= cutoff]
+    return rank(text, found, limit=limit, cutoff=cutoff)
+
+
+def rank(
+    text: str, constructs: Sequence[Construct], *, limit: int = 10, cutoff: float = 0.6
+) -> list[Construct]:
+    """The constructs `text` names best, best first, each with its score (`find_constructs`'s
+    search over a list already read: many texts against one reading of the store)."""
+    scored = [(s, c) for c in constructs if (s := _score(text, c)) >= cutoff]
     scored.sort(key=lambda sc: (-sc[0], sc[1].scheme, sc[1].notation))
     return [Construct(**{**c.__dict__, "score": round(s, 3)}) for s, c in scored[: max(limit, 1)]]

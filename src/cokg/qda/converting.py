@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -58,6 +58,7 @@ __all__ = [
     "digest",
     "project_id",
     "quotation_id",
+    "recognise_codes",
     "store_context",
 ]
 
@@ -228,6 +229,53 @@ def _text(term: object) -> str | None:
 def _name_key(name: str) -> str:
     """A code name as matched: spacing folded (programs may trim or double a space)."""
     return " ".join(name.split())
+
+
+def recognise_codes(
+    project: Project, ctx: StoreContext, *, skip: Container[str] = ()
+) -> dict[str, tuple[URIRef, str]]:
+    """The codes of `project` that are framework concepts, by GUID: (the concept, why). A code
+    with the GUID cokg's codebooks give a concept (`cokg export-qdc`, `cokg export-qdpx`) is
+    that concept; so is a code named as they name it, when the name holds the concept's
+    notation ("II.A Innovation Source", a rating after it too: "IV.M Motivation (+2)") or a
+    code above it is named after the framework (its title or short name, as `cokg
+    export-qdpx` files them). A name several concepts share is left to a mapping row; codes in
+    `skip` (those a mapping row maps) are passed over."""
+    by_guid = {concept_guid(str(c)): c for c in ctx.concepts}
+    out: dict[str, tuple[URIRef, str]] = {}
+    for code_guid in project.codes:
+        if code_guid in skip:
+            continue
+        concept = by_guid.get(code_guid.lower())
+        if concept is not None:
+            out[code_guid] = (concept, "its GUID is the one cokg's codebooks give that concept")
+            continue
+        concept = _concept_named(project, ctx, code_guid)
+        if concept is not None:
+            out[code_guid] = (concept, "its name is the one cokg's codebooks give that concept")
+    return out
+
+
+def _concept_named(project: Project, ctx: StoreContext, code_guid: str) -> URIRef | None:
+    name = project.codes[code_guid].name
+    rated = split_valence(name)  # "IV.M Motivation (+2)": the construct, rated
+    candidates = ctx.concept_names.get(_name_key(name), ()) or (
+        ctx.concept_names.get(_name_key(rated[0]), ()) if rated else ()
+    )
+    if not candidates:
+        return None
+    above: set[str] = set()
+    seen = {code_guid}
+    up = project.codes[code_guid].parent
+    while up is not None and up in project.codes and up not in seen:
+        seen.add(up)
+        above.add(_name_key(project.codes[up].name))
+        up = project.codes[up].parent
+    above.add(_name_key(project.name or ""))
+    filed = [c for c in candidates if c.frameworks & above]
+    numbered = [c for c in candidates if c.numbered]
+    chosen = filed or numbered
+    return chosen[0].concept if len(chosen) == 1 else None
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -596,45 +644,12 @@ class _Converter:
         self._rating_codes(mapped)
 
     def _recognised(self, mapped: dict[str, set[tuple[URIRef, URIRef]]]) -> None:
-        """Codes that are framework concepts, each an exact match unless a mapping row maps it:
-        a code with the GUID cokg's codebooks give the concept (`cokg export-qdc`, `cokg
-        export-qdpx`), else one named as they name it, when the name holds the concept's
-        notation ("II.A Innovation Source") or a code above it is named after the framework
-        (its title or short name, as `cokg export-qdpx` files them). A name several concepts
-        share is left to a mapping row."""
-        by_guid = {concept_guid(str(c)): c for c in self.ctx.concepts}
-        for code_guid, code in self.p.codes.items():
-            if code_guid in mapped:
-                continue
-            concept = by_guid.get(code_guid.lower())
-            how = "its GUID is the one cokg's codebooks give that concept"
-            if concept is None:
-                concept = self._concept_named(code_guid)
-                how = "its name is the one cokg's codebooks give that concept"
-            if concept is None:
-                continue
-            row = _Recognised(code_guid, code.name, str(concept), how)
+        """Codes that are framework concepts (`recognise_codes`), each an exact match unless
+        a mapping row maps it."""
+        for code_guid, (concept, how) in recognise_codes(self.p, self.ctx, skip=mapped).items():
+            row = _Recognised(code_guid, self.p.codes[code_guid].name, str(concept), how)
             self._mapping(code_guid, row, SKOS.exactMatch, concept, mapped)
             self.out.recognised_codes += 1
-
-    def _concept_named(self, code_guid: str) -> URIRef | None:
-        name = self.p.codes[code_guid].name
-        rated = split_valence(name)  # "IV.M Motivation (+2)": the construct, rated
-        candidates = self.ctx.concept_names.get(_name_key(name), ()) or (
-            self.ctx.concept_names.get(_name_key(rated[0]), ()) if rated else ()
-        )
-        above: set[str] = set()
-        seen = {code_guid}
-        up = self.p.codes[code_guid].parent
-        while up is not None and up in self.p.codes and up not in seen:
-            seen.add(up)
-            above.add(_name_key(self.p.codes[up].name))
-            up = self.p.codes[up].parent
-        above.add(_name_key(self.p.name or ""))
-        filed = [c for c in candidates if c.frameworks & above]
-        numbered = [c for c in candidates if c.numbered]
-        chosen = filed or numbered
-        return chosen[0].concept if len(chosen) == 1 else None
 
     def _mapping(
         self,

@@ -1,0 +1,139 @@
+"""A mapping set to start from, for the codes of a QDA project (`cokg suggest-mappings`).
+
+Which framework construct a team's code stands for is the steward's judgement (`cokg
+import-qdpx --codes`); this writes the file that judgement starts from: one SSSOM row per code
+cokg does not already recognise as a framework concept (`recognise_codes`), with the construct
+its name matches best by `cokg constructs`' search, the match score as the confidence and
+semapv:LexicalMatching as the justification. A code nothing matches gets no row (an SSSOM row
+needs an object) and is listed instead, as are codes that are only a rating ("+2", under the
+construct they rate). Each row names the code by its GUID and its path, so it finds the code
+whatever the program did to the names, and says it is a suggestion: keep, change or delete it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cokg.constructs import find_constructs, rank
+from cokg.linking.sssom import Mapping, MappingSet, write_sssom
+from cokg.namespaces import PREFIXES, SKOS, curie
+from cokg.qda.converting import recognise_codes, store_context
+from cokg.qda.model import Project
+from cokg.qda.ratings import split_valence, valence_only
+
+__all__ = ["Suggestions", "suggest_mappings", "write_suggestions"]
+
+CODE_PREFIX = "qdacode"  # the codes' GUIDs as CURIEs: qdacode:<guid> is urn:uuid:<guid>
+LICENSE_UNSPECIFIED = "https://w3id.org/sssom/license/unspecified"  # the steward's to choose
+COMMENT = "Suggested by cokg from the code's name: keep, change or delete this row."
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The mapping set, and the codes it has no row for (paths from the codebook's root)."""
+
+    mapping_set: MappingSet
+    recognised: tuple[str, ...]  # framework concepts already: mapped without a row
+    ratings: tuple[str, ...]  # a rating only ("+2"): part of the code above it
+    unmatched: tuple[str, ...]  # no construct's name comes close enough
+
+
+def suggest_mappings(
+    project: str | Path,
+    *,
+    store: Any = None,
+    scheme: str | None = None,
+    cutoff: float = 0.7,
+) -> Suggestions:
+    """Suggested mappings for the codes of a `.qdpx` project or a `.qdc` codebook: each code's
+    best match among the constructs of `scheme` (cokg's short name, e.g. "cfir-2022"; None:
+    every framework) scoring at least `cutoff` (1.0: the code's name is a construct's label or
+    code). Raises InputError for an unreadable project, ParameterError for an unknown scheme."""
+    from cokg.qda.reading import read_project
+    from cokg.query.running import open_for_call
+
+    proj = read_project(project)
+    st, opened = open_for_call(store)
+    try:
+        constructs = find_constructs(store=st, scheme=scheme)
+        known = recognise_codes(proj, store_context(st))
+    finally:
+        if opened:
+            st.close()
+    paths = _paths(proj)
+    rows: list[Mapping] = []
+    recognised, ratings, unmatched = [], [], []
+    for guid, code in proj.codes.items():
+        if guid in known:
+            recognised.append(paths[guid])
+            continue
+        if valence_only(code.name):
+            ratings.append(paths[guid])
+            continue
+        rated = split_valence(code.name)
+        best = rank(rated[0] if rated else code.name, constructs, limit=1, cutoff=cutoff)
+        if not best:
+            unmatched.append(paths[guid])
+            continue
+        c = best[0]
+        rows.append(
+            Mapping(
+                subject_id=f"{CODE_PREFIX}:{guid}",
+                subject_label=paths[guid],
+                predicate_id="skos:exactMatch",
+                object_id=curie(c.iri),
+                object_label=f"{c.notation} {c.label}".strip(),
+                mapping_justification="semapv:LexicalMatching",
+                confidence=c.score,
+                comment=COMMENT,
+                subject_iri=f"urn:uuid:{guid}",
+                predicate_iri=str(SKOS.exactMatch),
+                object_iri=c.iri,
+            )
+        )
+    prefixes = {CODE_PREFIX: "urn:uuid:", **PREFIXES}
+    used = sorted({value.partition(":")[0] for m in rows for value in m.curies()})
+    name = proj.name or Path(project).stem
+    mset = MappingSet(
+        mapping_set_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'cokg-suggested:' + name)}",
+        license=LICENSE_UNSPECIFIED,
+        curie_map={p: prefixes[p] for p in used if p in prefixes},
+        metadata={
+            "mapping_set_title": f"Suggested mappings of the codes of {name}",
+            "mapping_set_description": (
+                "Written by cokg suggest-mappings: each code's best match by name among the "
+                "framework constructs, to be checked by the steward before cokg import-qdpx "
+                "--codes. Choose a license for the set once it is yours."
+            ),
+        },
+        mappings=rows,
+    )
+    return Suggestions(mset, tuple(recognised), tuple(ratings), tuple(unmatched))
+
+
+def write_suggestions(suggestions: Suggestions, out: Path) -> None:
+    """Write the suggested mapping set as SSSOM/TSV."""
+    write_sssom(suggestions.mapping_set, out)
+
+
+def _paths(project: Project) -> dict[str, str]:
+    """Each code's path of names from the codebook's root ("Inner Setting/Culture"), the form
+    `cokg import-qdpx` reads in a subject_label."""
+    out: dict[str, str] = {}
+
+    def path(guid: str, seen: frozenset[str] = frozenset()) -> str:
+        if guid not in out:
+            code = project.codes[guid]
+            up = code.parent
+            if up is None or up not in project.codes or up in seen:
+                out[guid] = code.name
+            else:
+                out[guid] = f"{path(up, seen | {guid})}/{code.name}"
+        return out[guid]
+
+    for guid in project.codes:
+        path(guid)
+    return out
