@@ -378,3 +378,21 @@ def test_whole_store_cli(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--whole-store", "--store", str(d)])
     assert result.exit_code == 0, result.output
     assert "conforms" in result.output
+
+
+def test_a_missing_record_says_where_it_was_looked_for(tmp_path: Path) -> None:
+    # quotation Q2 of the example names informant RVS-09, which nothing holds: with --no-store
+    # the submission alone was searched, and the message does not claim a store was
+    import shutil
+
+    folder = tmp_path / "template"
+    shutil.copytree(SUB / "example-template", folder)
+    quotes = folder / "quotations.csv"
+    quotes.write_text(quotes.read_text("utf-8").replace(",Q2,RVS-02,", ",Q2,RVS-09,"), "utf-8")
+    alone = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    stored = CliRunner().invoke(cli, ["validate", "--store", "memory:", str(folder)])
+    for res, where in ((alone, "in this submission (checked without a store)"),
+                       (stored, "in this submission or in the store")):  # fmt: skip
+        assert res.exit_code == 1, res.output
+        (line,) = [x for x in res.output.splitlines() if "RVS-09" in x]
+        assert f"'informant/RVS-09' does not exist {where} — did you mean" in line

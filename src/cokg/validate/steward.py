@@ -39,6 +39,20 @@ def is_missing_record(r: ValidationResult) -> bool:
     )
 
 
+_IN_STORE = " or in the store"
+
+
+def without_store(results: Sequence[ValidationResult]) -> list[ValidationResult]:
+    """The results of a validation with no store to ask (`cokg validate --no-store`): a
+    missing record was looked for in the submission only, and its message says so."""
+    return [
+        replace(r, message=r.message.replace(_IN_STORE, " (checked without a store)", 1))
+        if is_missing_record(r) and _IN_STORE in r.message
+        else r
+        for r in results
+    ]
+
+
 _GRAVITY = {"violation": 0, "warning": 1, "info": 2}
 
 

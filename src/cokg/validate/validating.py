@@ -41,7 +41,7 @@ from cokg.validate.reading import (
 from cokg.validate.shapes import cokg_classes, ontology_context, ontology_index, shapes_version
 from cokg.validate.sparql_engine import ScratchStore, run_checks, run_shapes
 from cokg.validate.steward import merge as merge_results
-from cokg.validate.steward import suggest
+from cokg.validate.steward import suggest, without_store
 
 if TYPE_CHECKING:
     from cokg.store import Store
@@ -144,6 +144,8 @@ def validate_submission(
     results = suggest(
         results, (s for s, p, _ in itertools.chain(sub.graph, union) if p == RDF.type)
     )
+    if store is None:
+        results = without_store(results)
     if results:  # labels for the records named in the report
         data = label_graph(results, sub.graph, union)
         results = [locate(r, sub, data) for r in results]
