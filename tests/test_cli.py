@@ -288,3 +288,27 @@ def test_every_out_and_format_option_has_its_short_form() -> None:
     ]
     assert len(options) >= 10  # query, sparql, export, report, analyse, import-qdpx ...
     assert [name for name, has_short in options if not has_short] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["export-qdc", "--scheme", "cfir-2009", "{out}/x.qdc"], id="export-qdc"),
+        pytest.param(["export", "sssom", "{out}/x.sssom.tsv"], id="export-sssom"),
+        pytest.param(["export-qdpx", "{out}/x.qdpx"], id="export-qdpx"),
+        pytest.param(["template", "{out}/x.xlsx"], id="template"),
+        pytest.param(["query", "cases", "-o", "{out}/cases.csv"], id="query"),
+        pytest.param(["sparql", "ASK {}", "--out", "{out}/ask.csv"], id="sparql"),
+    ],
+)
+def test_an_output_in_a_missing_folder_is_refused_first(tmp_path: Path, args: list[str]) -> None:
+    # a usage error before any work (was an internal error once the file came to be written)
+    missing = tmp_path / "no-such-folder"
+    argv = [a.replace("{out}", str(missing)) for a in args]
+    res = CliRunner().invoke(cli, [*argv, "--store", "memory:"])
+    assert res.exit_code == 2, res.output
+    out = next(a for a in argv if str(missing) in a)
+    assert res.output.splitlines() == [
+        f"cokg: error: {out}: cannot write: the folder {missing} does not exist (create it first)"
+    ]
+    assert not missing.exists()

@@ -599,7 +599,11 @@ def test_an_unwritable_out_is_one_error_line(rated_dir: Path, tmp_path: Path) ->
     assert res.exit_code == 2  # type: ignore[attr-defined]
     lines = res.stderr.splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 1 and "Traceback" not in res.output  # type: ignore[attr-defined]
-    assert lines[0].startswith(f"cokg: error: {out}: cannot write the workbook")
+    # refused before the query runs: the folder is checked first
+    assert lines[0] == (
+        f"cokg: error: {out}: cannot write: the folder {out.parent} does not exist (create it "
+        "first)"
+    )
 
 
 def test_cli_sparql_writes_a_workbook_with_its_query(built_store: Path, tmp_path: Path) -> None:

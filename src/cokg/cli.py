@@ -50,6 +50,25 @@ class CokgGroup(click.Group):
             ctx.exit(3)
 
 
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An output path whose folder exists and is writable: checked before any work is done
+    (one line, exit 2), so a mistyped folder is not found only when the file is written."""
+    import os
+    from pathlib import Path
+
+    from cokg.errors import ParameterError
+
+    if value is not None and value != "-":
+        folder = Path(value).expanduser().parent
+        if not folder.is_dir():
+            raise ParameterError(
+                f"cannot write: the folder {folder} does not exist (create it first)", file=value
+            )
+        if not os.access(folder, os.W_OK):
+            raise ParameterError(f"cannot write: the folder {folder} is not writable", file=value)
+    return value
+
+
 @click.group(cls=CokgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cokg")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors.")
@@ -253,6 +272,7 @@ def queries_cmd(catalog: bool, write_catalog: bool) -> None:
     "out",
     type=click.Path(dir_okay=False),
     default=None,
+    callback=_output_path,
     metavar="FILE",
     help="Write to FILE instead of standard output, every row unless --limit is given "
     "(required for xlsx).",
@@ -415,6 +435,7 @@ def _page_note(note: str, fmt: str) -> None:
     "workbook (rows and about sheets, the query on the about sheet) and needs --out.",
 )
 @click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default=None,
+              callback=_output_path,
               metavar="FILE", help="Write to FILE instead of standard output.")  # fmt: skip
 @_read_options
 @_limit_options
@@ -588,7 +609,8 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @cli.command("export")
 @click.argument("kind", required=False, default="graph",
                 type=click.Choice(["graph", "sssom", "ro-crate", "nanopubs", "void"]))  # fmt: skip
-@click.argument("target", required=False, type=click.Path(dir_okay=False))
+@click.argument("target", required=False, type=click.Path(dir_okay=False),
+                callback=_output_path)  # fmt: skip
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
               default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
 @click.option("--case", "case_id", default=None, metavar="CASE-ID",
@@ -820,7 +842,7 @@ def graphs_cmd(store_spec: str | None) -> None:
 
 
 @cli.command("template")
-@click.argument("out", type=click.Path())
+@click.argument("out", type=click.Path(), callback=_output_path)
 @click.option("--case", "case_id", default=None, metavar="ID",
               help="Export this stored case, to correct and resubmit.")  # fmt: skip
 @click.option("--without-shared", is_flag=True,
@@ -926,7 +948,7 @@ def import_qdpx_cmd(project: str, cases: str | None, codes: str | None, informan
 
 
 @cli.command("export-qdpx")
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), callback=_output_path)
 @click.option("--case", "case_id", default=None, metavar="CASE-ID",
               help="Only this case's quotations, e.g. dundee-mrr.")  # fmt: skip
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
@@ -941,7 +963,7 @@ def export_qdpx_cmd(out: str, case_id: str | None, store_spec: str | None) -> No
 
 
 @cli.command("export-qdc")
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), callback=_output_path)
 @click.option("--scheme", required=True, metavar="SCHEME",
               help="The framework, e.g. cfir-2022 or greenhalgh-2004.")  # fmt: skip
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
@@ -958,7 +980,7 @@ def export_qdc_cmd(out: str, scheme: str, store_spec: str | None) -> None:
 
 @cli.command("suggest-mappings")
 @click.argument("project", type=click.Path())
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), callback=_output_path)
 @click.option("--scheme", default=None, metavar="SCHEME",
               help="Only constructs of this framework, e.g. cfir-2022 (default: all).")  # fmt: skip
 @click.option("--cutoff", type=click.FloatRange(0, 1), default=0.7, show_default=True,
