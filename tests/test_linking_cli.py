@@ -100,6 +100,58 @@ def test_import_sssom_refuses_a_mapping_to_an_unknown_concept(
     assert code == 1, output
     assert "II.Z" in output
     assert cokg("graphs", "--store", str(store_dir))[1] == before
+    # named as the steward wrote it: the set's file, the row's line, the mapping, the column
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if "cfir22:II.D\t" in x)
+    (said,) = [x for x in output.splitlines() if "II.Z" in x and " row " in x][:1]
+    assert said.startswith(f"{bad} row {line} (mapping ") and ": column object_id: " in said
+    assert output.splitlines()[-1] == f"cokg: error: {bad}: 1 violation: nothing was written"
+    assert "cokg-sssom-" not in output  # never the temporary Turtle it is checked as
+
+
+def test_cokgs_own_framework_mappings_import_cleanly(store_dir: Path, tmp_path: Path) -> None:
+    # every mapping cokg holds, Proctor's outcomes and the study frame included, as a set of
+    # its own: a concept's vocabulary statements (cokg:outcomeOfPhase cokg:Adoption, the
+    # study frame's source) are context, known, not the set's mistakes
+    out = tmp_path / "all.sssom.tsv"
+    assert cokg("export", "sssom", str(out), "--store", str(store_dir))[0] == 0
+    text = out.read_text(encoding="utf-8").replace(
+        "mapping_set_id: https://w3id.org/cokg/mappings/frameworks",
+        "mapping_set_id: https://example.org/all-again",
+    )
+    out.write_text(text, encoding="utf-8")
+    code, output = cokg("import", "sssom", str(out), "--dry-run", "--store", str(store_dir))
+    assert code == 0, output
+    assert output.splitlines()[-1].endswith(": conforms (0 violations, 0 warnings)")
+
+
+def test_import_sssom_points_a_set_of_qda_codes_to_import_qdpx(tmp_path: Path) -> None:
+    text = (FIXTURES / "valid.sssom.tsv").read_text(encoding="utf-8")
+    rows = [x for x in text.splitlines() if not x.startswith("#")]
+    codes = tmp_path / "codes.sssom.tsv"
+    codes.write_text(
+        "#curie_map:\n#  qdacode: urn:uuid:\n#  cfir22: https://w3id.org/cokg/framework/cfir-2022/\n"
+        "#mapping_set_id: https://example.org/codes\n#license: https://example.org/l\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\n"
+        "qdacode:0b7e1a52-4c1e-4a53-9d53-2f3f6a2b1c9d\tskos:exactMatch\tcfir22:III.D\t"
+        "semapv:LexicalMatching\n",
+        encoding="utf-8",
+    )
+    assert rows  # the fixture has a table
+    code, output = cokg("import", "sssom", str(codes), "--dry-run", "--store", "memory:")
+    assert code == 2
+    assert output.splitlines() == [
+        f"cokg: error: {codes}: this mapping set maps the codes of a QDA project (subjects "
+        "urn:uuid:<GUID>), not framework constructs: give it to `cokg import-qdpx PROJECT "
+        "--codes FILE`"
+    ]
+    empty = tmp_path / "empty.sssom.tsv"
+    head = "".join(f"{x}\n" for x in text.splitlines() if x.startswith("#"))
+    empty.write_text(head + rows[0] + "\n", encoding="utf-8")
+    code, output = cokg("import", "sssom", str(empty), "--dry-run", "--store", "memory:")
+    assert code == 2
+    assert output.splitlines() == [
+        f"cokg: error: {empty}: the mapping set has no rows: nothing to import"
+    ]
 
 
 def test_export_qdc_writes_a_framework_as_a_codebook(store_dir: Path, tmp_path: Path) -> None:

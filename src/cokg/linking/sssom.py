@@ -52,6 +52,7 @@ __all__ = [
     "export_sssom",
     "framework_mappings",
     "import_sssom",
+    "mapping_nodes",
     "mappings_graph",
     "read_sssom",
     "write_sssom",
@@ -169,6 +170,7 @@ class Mapping:
     subject_source: str | None = None
     object_source: str | None = None
     comment: str | None = None
+    line: int | None = field(default=None, compare=False)  # where read_sssom found the row
 
     def curies(self) -> list[str]:
         """Every CURIE of the row (for the prefixes a file must declare)."""
@@ -381,6 +383,7 @@ def _mapping(row: dict[str, str | None], curie_map: dict[str, str], where: _Wher
         subject_iri=iris["subject_id"],
         predicate_iri=iris["predicate_id"],
         object_iri=iris["object_id"],
+        line=where.line,
     )
 
 
@@ -813,17 +816,9 @@ def mappings_graph(mset: MappingSet) -> Graph:
     g.bind("skos", SKOS)
     for prefix, ns in mset.curie_map.items():
         g.bind(prefix, ns, replace=True)
-    nodes: set[URIRef] = set()
-    for m in mset.mappings:
+    for m, node in zip(mset.mappings, mapping_nodes(mset), strict=True):
         s, p, o = URIRef(m.subject_iri), URIRef(m.predicate_iri), URIRef(m.object_iri)
         g.add((s, p, o))
-        if m.record_id:
-            node = URIRef(mset.expand(m.record_id))
-        else:
-            node = URIRef(MAPPINGS_NS + f"{_slug(m.subject_iri)}--{_slug(m.object_iri)}")
-            if node in nodes:  # two predicates between the same pair of concepts
-                node = URIRef(f"{node}--{m.predicate_iri.rsplit('#', 1)[-1]}")
-        nodes.add(node)
         g.add((node, RDF.type, COKG.ConceptMapping))
         g.add((node, COKG.subject, s))
         g.add((node, COKG.predicate, p))
@@ -835,6 +830,23 @@ def mappings_graph(mset: MappingSet) -> Graph:
         if text:
             g.add((node, COKG.mappingJustification, Literal(text)))
     return g
+
+
+def mapping_nodes(mset: MappingSet) -> list[URIRef]:
+    """The cokg:ConceptMapping node of each row, in order (its record_id, else
+    mapping:<subject>--<object>, with the predicate after it for a second row between them)."""
+    nodes: list[URIRef] = []
+    seen: set[URIRef] = set()
+    for m in mset.mappings:
+        if m.record_id:
+            node = URIRef(mset.expand(m.record_id))
+        else:
+            node = URIRef(MAPPINGS_NS + f"{_slug(m.subject_iri)}--{_slug(m.object_iri)}")
+            if node in seen:  # two predicates between the same pair of concepts
+                node = URIRef(f"{node}--{m.predicate_iri.rsplit('#', 1)[-1]}")
+        nodes.append(node)
+        seen.add(node)
+    return nodes
 
 
 def _slug(iri: str) -> str:

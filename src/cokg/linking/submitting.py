@@ -4,15 +4,18 @@ all or nothing (`cokg import sssom`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.ingest import IngestReport, ingest
-from cokg.linking.sssom import mappings_graph, read_sssom
-from cokg.models import ValidationReport
+from cokg.linking.sssom import MappingSet, mapping_nodes, mappings_graph, read_sssom
+from cokg.models import ValidationReport, ValidationResult
+from cokg.namespaces import COKG
 from cokg.store import Store
 
 
@@ -39,23 +42,72 @@ def submit_sssom(
     InputError for an unusable file (one line naming the row), ValidationFailed when a mapping
     does not conform (a subject or object that is no stored concept, say)."""
     mset = read_sssom(path)
+    if not mset.mappings:
+        raise InputError("the mapping set has no rows: nothing to import", file=path)
+    codes = [m for m in mset.mappings if m.subject_iri.startswith("urn:uuid:")]
+    if codes and len(codes) == len(mset.mappings):
+        raise ParameterError(
+            "this mapping set maps the codes of a QDA project (subjects urn:uuid:<GUID>), not "
+            "framework constructs: give it to `cokg import-qdpx PROJECT --codes FILE`",
+            file=path,
+        )
     graph = mappings_graph(mset)
     sid = submission or submission_id_for(mset.mapping_set_id)
     with tempfile.TemporaryDirectory(prefix="cokg-sssom-") as tmp:
         # named after the set: the submission's provenance records this file name
         turtle = Path(tmp) / f"{Path(path).stem.removesuffix('.sssom')}.ttl"
         graph.serialize(turtle, format="turtle", encoding="utf-8")
+        where = _RowFinder(mset, Path(path), turtle)
         if dry_run:
             from cokg.query import open_for_call
             from cokg.validate import validate
 
             st, opened = open_for_call(store)
             try:
-                return validate([turtle], store=st, progress=progress)
+                return where.report(validate([turtle], store=st, progress=progress))
             finally:
                 if opened:
                     st.close()
-        return ingest(
-            [turtle], by=by, store=store, submission=sid, replace=replace, wait=wait,
-            progress=progress,
-        )  # fmt: skip
+        try:
+            return ingest(
+                [turtle], by=by, store=store, submission=sid, replace=replace, wait=wait,
+                progress=progress,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            report = where.report(exc.report)  # type: ignore[attr-defined]
+            failed = ValidationFailed(str(exc).split(": ", 1)[-1], file=str(path))
+            failed.report = report  # type: ignore[attr-defined]
+            raise failed from None
+
+
+# the ConceptMapping property a result is about -> the SSSOM column that gave it
+_COLUMNS = {COKG.subject: "subject_id", COKG.predicate: "predicate_id", COKG.object: "object_id",
+            COKG.confidence: "confidence", COKG.mappingJustification: "comment"}  # fmt: skip
+
+
+class _RowFinder:
+    """Validation results about the Turtle a set is checked as, put back on the set's file:
+    its path, the row's line and the mapping (subject, predicate, object) by its CURIEs."""
+
+    def __init__(self, mset: MappingSet, path: Path, turtle: Path) -> None:
+        self.rows = dict(zip(mapping_nodes(mset), mset.mappings, strict=True))
+        self.path, self.turtle = str(path), turtle
+
+    def result(self, r: ValidationResult) -> ValidationResult:
+        m = self.rows.get(r.focus_node)  # type: ignore[call-overload]
+        if r.file is not None and Path(r.file).name != self.turtle.name and m is None:
+            return r
+        if m is None:
+            return dataclasses.replace(r, file=self.path)
+        return dataclasses.replace(
+            r,
+            file=self.path,
+            row=m.line,
+            record_label=f"mapping {m.subject_id} {m.predicate_id} {m.object_id}",
+            column=_COLUMNS.get(r.path),  # type: ignore[call-overload]
+        )
+
+    def report(self, report: ValidationReport) -> ValidationReport:
+        return dataclasses.replace(
+            report, results=tuple(map(self.result, report.results)), files=(self.path,)
+        )

@@ -101,6 +101,7 @@ def ontology_context(triples: Iterable[Triple]) -> list[Triple]:
     out: list[Triple] = []
     seen: set[Node] = set()
     todo = [t for trip in triples for t in trip if isinstance(t, URIRef)]
+    typed: set[Node] = set()
     while todo:
         term = todo.pop()
         if term in seen:
@@ -110,6 +111,13 @@ def ontology_context(triples: Iterable[Triple]) -> list[Triple]:
             out.append(t)
             if t[1] == RDFS.subClassOf and isinstance(t[2], URIRef):
                 todo.append(t[2])
+            # a framework concept's own statements name ontology terms (cokg:outcomeOfPhase
+            # cokg:Adoption): their types come along, so that a concept a submission maps is
+            # checked against a vocabulary that knows what it says
+            if not str(term).startswith(str(COKG)):
+                typed.update(x for x in t[1:] if isinstance(x, URIRef) and x.startswith(COKG))
+    for named in sorted(typed - seen, key=str):
+        out.extend(t for t in by_subject.get(named, ()) if t[1] == RDF.type)
     return out
 
 

@@ -115,7 +115,21 @@ def validate_submission(
             store_neighbourhood(store, sub.graph, exclude_graphs=exclude_graphs, progress=say)
         )
     stored = _typed_records(union)
-    union.extend(ontology_context(itertools.chain(sub.graph, union)))
+    context = ontology_context(itertools.chain(sub.graph, union))
+    if store is not None:
+        # the stored records the vocabulary's own statements point to (the study frame's
+        # concepts cite the founding article), looked up as the submission's are
+        known = {t[0] for t in itertools.chain(sub.graph, union)}
+        cited = [t for t in context if isinstance(t[2], URIRef) and t[2].startswith(COKGID)
+                 and t[2] not in known]  # fmt: skip
+        if cited:
+            from rdflib import Graph
+
+            refs = Graph()
+            for t in cited:
+                refs.add(t)
+            union.extend(store_neighbourhood(store, refs, exclude_graphs=exclude_graphs))
+    union.extend(context)
     focus = sorted(sub.subjects, key=str)
     local = None
     if engine == "sparql" or checks:  # one scratch store for the shapes and the checks
