@@ -101,9 +101,12 @@ def test_import_sssom_refuses_a_mapping_to_an_unknown_concept(
     assert "II.Z" in output
     assert cokg("graphs", "--store", str(store_dir))[1] == before
     # named as the steward wrote it: the set's file, the row's line, the mapping, the column
-    line = next(n for n, x in enumerate(text.splitlines(), 1) if "cfir22:II.D\t" in x)
-    (said,) = [x for x in output.splitlines() if "II.Z" in x and " row " in x][:1]
-    assert said.startswith(f"{bad} row {line} (mapping ") and ": column object_id: " in said
+    lines = text.splitlines()
+    line = next(n for n, x in enumerate(lines, 1) if "cfir22:II.D\t" in x)
+    header = next(n for n, x in enumerate(lines, 1) if not x.startswith("#"))
+    said = next(x for x in output.splitlines() if "II.Z" in x and " row " in x)
+    assert said.startswith(f"{bad} row {line - header} (mapping ")
+    assert f"cfir22:II.Z, line {line}): column object_id: " in said
     assert output.splitlines()[-1] == f"cokg: error: {bad}: 1 violation: nothing was written"
     assert "cokg-sssom-" not in output  # never the temporary Turtle it is checked as
 

@@ -361,7 +361,8 @@ def test_mapping_to_no_stored_construct_is_an_error(
     tmp_path: Path, store: MemoryStore, inputs: Inputs
 ) -> None:
     inputs.codes.write_text(SSSOM.replace("cfir22:III.D", "cfir22:III.Z"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"row Culture -> .*III\.Z is not a concept"):
+    # the fixture's first row (line 7, below five lines of metadata and the header)
+    with pytest.raises(InputError, match=r"codes\.sssom\.tsv: row 1 \(line 7\): .*III\.Z is not a"):
         do_import(study(tmp_path), store, inputs, dry_run=True)
 
 

@@ -170,7 +170,8 @@ class Mapping:
     subject_source: str | None = None
     object_source: str | None = None
     comment: str | None = None
-    line: int | None = field(default=None, compare=False)  # where read_sssom found the row
+    row: int | None = field(default=None, compare=False)  # its place in the table (1: first)
+    line: int | None = field(default=None, compare=False)  # and in the file, as read
 
     def curies(self) -> list[str]:
         """Every CURIE of the row (for the prefixes a file must declare)."""
@@ -383,6 +384,7 @@ def _mapping(row: dict[str, str | None], curie_map: dict[str, str], where: _Wher
         subject_iri=iris["subject_id"],
         predicate_iri=iris["predicate_id"],
         object_iri=iris["object_id"],
+        row=where.row,
         line=where.line,
     )
 

@@ -87,7 +87,7 @@ _COLUMNS = {COKG.subject: "subject_id", COKG.predicate: "predicate_id", COKG.obj
 
 class _RowFinder:
     """Validation results about the Turtle a set is checked as, put back on the set's file:
-    its path, the row's line and the mapping (subject, predicate, object) by its CURIEs."""
+    its path, the row (and its line) and the mapping (subject, predicate, object) by CURIEs."""
 
     def __init__(self, mset: MappingSet, path: Path, turtle: Path) -> None:
         self.rows = dict(zip(mapping_nodes(mset), mset.mappings, strict=True))
@@ -102,8 +102,8 @@ class _RowFinder:
         return dataclasses.replace(
             r,
             file=self.path,
-            row=m.line,
-            record_label=f"mapping {m.subject_id} {m.predicate_id} {m.object_id}",
+            row=m.row,
+            record_label=f"mapping {m.subject_id} {m.predicate_id} {m.object_id}, line {m.line}",
             column=_COLUMNS.get(r.path),  # type: ignore[call-overload]
         )
 

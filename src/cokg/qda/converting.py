@@ -1292,8 +1292,9 @@ class _Recognised:
 
 
 def _row(row: MappingRow) -> str:
-    """A mapping row as a message names it: its line when known, else subject -> object."""
-    line = getattr(row, "line", None) or getattr(row, "row", None)
-    if line:
-        return f"row {line}"
+    """A mapping row as a message names it: its number (and line in the file) when known,
+    else subject -> object."""
+    number, line = getattr(row, "row", None), getattr(row, "line", None)
+    if number:
+        return f"row {number} (line {line})" if line else f"row {number}"
     return f"row {row.subject_label or row.subject_id} -> {row.object_iri}"
