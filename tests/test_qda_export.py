@@ -9,6 +9,7 @@ founding cases' export is compared with the quotations the paper gives (the save
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,22 @@ def inputs(tmp_path: Path) -> Inputs:
     from test_qda_import import write_inputs
 
     return write_inputs(tmp_path / "maps")
+
+
+@pytest.fixture(scope="module")
+def founding() -> Iterator[MemoryStore]:
+    """The founding store: read only here (the exports, and imports as dry runs)."""
+    st = MemoryStore()
+    build(st)
+    yield st
+    st.close()
+
+
+def dundee_export(folder: Path, st: MemoryStore) -> Path:
+    """Case 2's quotations exported as a REFI-QDA project."""
+    out = folder / "dundee.qdpx"
+    export_qdpx(out, store=st, case="dundee-mrr")
+    return out
 
 
 @pytest.mark.parametrize("origin", [pytest.param(o, id=o.split()[0]) for o in ORIGINS])
@@ -110,11 +127,11 @@ def test_texts_not_stored_are_rebuilt_at_their_offsets(tmp_path: Path, inputs: I
             assert source.text[sel.start : sel.end] == spec.text[sel.start : sel.end]
 
 
-def test_founding_case_exports_its_quotations_and_constructs(tmp_path: Path) -> None:
-    st = MemoryStore()
-    build(st)
-    out = tmp_path / "dundee.qdpx"
-    export_qdpx(out, store=st, case="dundee-mrr")
+def test_founding_case_exports_its_quotations_and_constructs(
+    tmp_path: Path, founding: MemoryStore
+) -> None:
+    st = founding
+    out = dundee_export(tmp_path, st)
     p = read_project(out)
     expected = {r.text for r in run_query("quotations", store=st, case="dundee-mrr")}
     passages = {s.text[sel.start : sel.end] for s in p.sources.values() for sel in s.selections}
@@ -134,11 +151,9 @@ def test_founding_case_exports_its_quotations_and_constructs(tmp_path: Path) -> 
     assert guid("https://w3id.org/cokg/framework/cfir-2022/III.D") in codes
 
 
-def test_founding_export_reads_back_in(tmp_path: Path) -> None:
-    st = MemoryStore()
-    build(st)
-    out = tmp_path / "dundee.qdpx"
-    export_qdpx(out, store=st, case="dundee-mrr")
+def test_founding_export_reads_back_in(tmp_path: Path, founding: MemoryStore) -> None:
+    st = founding
+    out = dundee_export(tmp_path, st)
     report = do_import_plain(out, st)
     assert report.validation.conforms
     expected = {r.quotation for r in run_query("quotations", store=st, case="dundee-mrr")}
@@ -183,13 +198,13 @@ def _new_code_guids(path: Path, out: Path, rename: dict[str, str] | None = None)
     return out
 
 
-def test_founding_export_comes_back_coded_to_its_constructs(tmp_path: Path) -> None:
+def test_founding_export_comes_back_coded_to_its_constructs(
+    tmp_path: Path, founding: MemoryStore
+) -> None:
     # its codes carry the GUIDs cokg's codebooks give the framework concepts: no mapping file
     # is needed for its passages to support findings coded to the same constructs again
-    st = MemoryStore()
-    build(st)
-    out = tmp_path / "dundee.qdpx"
-    export_qdpx(out, store=st, case="dundee-mrr")
+    st = founding
+    out = dundee_export(tmp_path, st)
     report = do_import_plain(out, st)
     assert report.validation.conforms
     conv = report.conversion
@@ -200,27 +215,27 @@ def test_founding_export_comes_back_coded_to_its_constructs(tmp_path: Path) -> N
     assert not [w for w in report.warnings if "is not mapped" in w]
 
 
-def test_framework_codes_with_new_guids_are_recognised_by_name(tmp_path: Path) -> None:
+def test_framework_codes_with_new_guids_are_recognised_by_name(
+    tmp_path: Path, founding: MemoryStore
+) -> None:
     # a program that writes GUIDs of its own: "IV.M Motivation" still names one construct, and
     # "Transformation" (Lozeau's, named by its label only) is recognised because its code is
     # filed under the category named after its framework
-    st = MemoryStore()
-    build(st)
-    first = tmp_path / "dundee.qdpx"
-    export_qdpx(first, store=st, case="dundee-mrr")
+    st = founding
+    first = dundee_export(tmp_path, st)
     renamed = _new_code_guids(first, tmp_path / "renamed.qdpx")
     assert not set(read_project(renamed).codes) & set(read_project(first).codes)
     report = do_import_plain(renamed, st)
     assert _constructs_by_text(report.conversion.graph) == _stored_constructs(st, "dundee-mrr")
 
 
-def test_a_label_alone_outside_its_framework_is_not_a_construct(tmp_path: Path) -> None:
+def test_a_label_alone_outside_its_framework_is_not_a_construct(
+    tmp_path: Path, founding: MemoryStore
+) -> None:
     # the same codes under categories a team named itself: the numbered names still name one
     # construct each; "Transformation" or "External context" could be a team's own code
-    st = MemoryStore()
-    build(st)
-    first = tmp_path / "dundee.qdpx"
-    export_qdpx(first, store=st, case="dundee-mrr")
+    st = founding
+    first = dundee_export(tmp_path, st)
     roots = [c.name for c in read_project(first).codes.values() if c.parent is None]
     renamed = _new_code_guids(
         first, tmp_path / "own.qdpx", {name: f"Our codes {i}" for i, name in enumerate(roots)}
@@ -272,12 +287,12 @@ def test_informant_map_names_every_fixture_source() -> None:
     assert set(INFORMANTS) == {s.name for s in SOURCE.values()}
 
 
-def test_a_recognised_code_named_with_a_rating_rates_its_construct(tmp_path: Path) -> None:
+def test_a_recognised_code_named_with_a_rating_rates_its_construct(
+    tmp_path: Path, founding: MemoryStore
+) -> None:
     # "IV.M Motivation (+2)": CFIR 2.0's Motivation by its name, and a rating of it
-    st = MemoryStore()
-    build(st)
-    first = tmp_path / "dundee.qdpx"
-    export_qdpx(first, store=st, case="dundee-mrr")
+    st = founding
+    first = dundee_export(tmp_path, st)
     rated = _new_code_guids(
         first, tmp_path / "rated.qdpx", {"IV.M Motivation": "IV.M Motivation (+2)"}
     )

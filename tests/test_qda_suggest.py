@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from qda_projects import build_project
+from test_qda_export import dundee_export
 from test_qda_import import Inputs, do_import, study_store, write_inputs
 
 from cokg.cli import cli
 from cokg.errors import ParameterError
 from cokg.linking.sssom import read_sssom
 from cokg.namespaces import CFIR22
-from cokg.qda.exporting import export_qdpx
 from cokg.qda.reading import read_project
 from cokg.qda.suggesting import suggest_mappings, write_suggestions
-from cokg.store import MemoryStore
+from cokg.store import MemoryStore, build
 
 # code path -> the CFIR 2.0 construct it names (Damschroder et al. 2022)
 EXPECTED = {
@@ -101,11 +101,8 @@ def test_ratings_and_names_nothing_matches_get_no_row(tmp_path: Path, store: Mem
 def test_codes_that_are_constructs_already_need_no_row(tmp_path: Path) -> None:
     # a project from cokg's own codebooks: every construct code is recognised on import
     st = MemoryStore()
-    from cokg.store import build
-
     build(st)
-    out = tmp_path / "dundee.qdpx"
-    export_qdpx(out, store=st, case="dundee-mrr")
+    out = dundee_export(tmp_path, st)
     found = suggest_mappings(out, store=st)
     categories = {c.name for c in read_project(out).codes.values() if not c.codable}
     assert len(found.recognised) == len(read_project(out).codes) - len(categories)

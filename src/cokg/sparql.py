@@ -37,6 +37,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from cokg.errors import NetworkRefused, ParameterError, QueryError
+from cokg.namespaces import PREFIXES
 
 __all__ = [
     "MAX_NESTING",
@@ -260,8 +261,6 @@ def _check_prefixes(text: str) -> None:
     prefix, offset = found
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    from cokg.namespaces import PREFIXES
-
     iri = PREFIXES.get(prefix)
     fix = f"PREFIX {prefix}: <{iri}>" if iri else f"PREFIX {prefix}: <its namespace IRI>"
     raise QueryError(

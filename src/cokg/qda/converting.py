@@ -41,7 +41,18 @@ from typing import Any, Protocol
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from cokg.errors import InputError
-from cokg.namespaces import COKG, COKGID, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, curie
+from cokg.namespaces import (
+    COKG,
+    COKGID,
+    DCTERMS,
+    FRAMEWORK,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    curie,
+)
 from cokg.qda.model import Project, Selection, Source, VariableValueType
 from cokg.qda.ratings import RATED_SCHEMES, split_valence, valence_only, variable_rating
 from cokg.qda.writing import guid as concept_guid
@@ -53,6 +64,7 @@ __all__ = [
     "Conversion",
     "MappingRow",
     "StoreContext",
+    "code_paths",
     "coder_pseudonym",
     "convert_project",
     "digest",
@@ -197,7 +209,6 @@ def store_context(store: Any) -> StoreContext:
 
 def _concept_names(store: Any, concepts: frozenset[URIRef]) -> dict[str, tuple[ConceptName, ...]]:
     """The framework concepts by their code names in cokg's codebooks (`scheme-concepts`)."""
-    from cokg.namespaces import FRAMEWORK
     from cokg.qda.codebook import code_name
     from cokg.query import get_query
 
@@ -229,6 +240,29 @@ def _text(term: object) -> str | None:
 def _name_key(name: str) -> str:
     """A code name as matched: spacing folded (programs may trim or double a space)."""
     return " ".join(name.split())
+
+
+def code_paths(project: Project) -> tuple[dict[str, str], list[str]]:
+    """Each code's path of names from the codebook's root ("Inner Setting/Culture"), by GUID
+    (the codes come parents first), and a warning for each second sibling of one name, told
+    apart by order ("Culture (2)"). A mapping row's subject_label names a code so."""
+    paths: dict[str, str] = {}
+    taken: set[str] = set()
+    warnings: list[str] = []
+    for guid, code in project.codes.items():
+        parent = paths.get(code.parent) if code.parent else None
+        path = f"{parent}/{code.name}" if parent else code.name
+        if path in taken:
+            n = 2
+            while f"{path} ({n})" in taken:
+                n += 1
+            warnings.append(
+                f"code {path!r} appears twice in the codebook: the second is “{path} ({n})”"
+            )
+            path = f"{path} ({n})"
+        paths[guid] = path
+        taken.add(path)
+    return paths, warnings
 
 
 def recognise_codes(
@@ -502,18 +536,11 @@ class _Converter:
 
     def _codes(self) -> None:
         codes = self.p.codes
-        for guid, code in codes.items():  # parents first
+        self.paths, warnings = code_paths(self.p)
+        self.out.warnings.extend(warnings)
+        for guid, code in codes.items():
+            path = self.paths[guid]
             parent = self.paths.get(code.parent) if code.parent else None
-            path = f"{parent}/{code.name}" if parent else code.name
-            if path in self.paths.values():  # two siblings of one name: told apart by order
-                n = 2
-                while f"{path} ({n})" in self.paths.values():
-                    n += 1
-                self.out.warnings.append(
-                    f"code {path!r} appears twice in the codebook: the second is “{path} ({n})”"
-                )
-                path = f"{path} ({n})"
-            self.paths[guid] = path
             # "Culture (+2)" sits where "Culture" would; under a code "Culture", in its place
             split = split_valence(code.name)
             if split is None:

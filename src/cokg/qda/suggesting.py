@@ -20,8 +20,7 @@ from typing import Any
 from cokg.constructs import find_constructs, rank
 from cokg.linking.sssom import Mapping, MappingSet, write_sssom
 from cokg.namespaces import PREFIXES, SKOS, curie
-from cokg.qda.converting import recognise_codes, store_context
-from cokg.qda.model import Project
+from cokg.qda.converting import code_paths, recognise_codes, store_context
 from cokg.qda.ratings import split_valence, valence_only
 
 __all__ = ["Suggestions", "suggest_mappings", "write_suggestions"]
@@ -63,7 +62,7 @@ def suggest_mappings(
     finally:
         if opened:
             st.close()
-    paths = _paths(proj)
+    paths, _ = code_paths(proj)
     rows: list[Mapping] = []
     recognised, ratings, unmatched = [], [], []
     for guid, code in proj.codes.items():
@@ -117,23 +116,3 @@ def suggest_mappings(
 def write_suggestions(suggestions: Suggestions, out: Path) -> None:
     """Write the suggested mapping set as SSSOM/TSV."""
     write_sssom(suggestions.mapping_set, out)
-
-
-def _paths(project: Project) -> dict[str, str]:
-    """Each code's path of names from the codebook's root ("Inner Setting/Culture"), the form
-    `cokg import-qdpx` reads in a subject_label."""
-    out: dict[str, str] = {}
-
-    def path(guid: str, seen: frozenset[str] = frozenset()) -> str:
-        if guid not in out:
-            code = project.codes[guid]
-            up = code.parent
-            if up is None or up not in project.codes or up in seen:
-                out[guid] = code.name
-            else:
-                out[guid] = f"{path(up, seen | {guid})}/{code.name}"
-        return out[guid]
-
-    for guid in project.codes:
-        path(guid)
-    return out

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from cokg.errors import ParameterError
@@ -123,8 +123,6 @@ def validate_submission(
         cited = [t for t in context if isinstance(t[2], URIRef) and t[2].startswith(COKGID)
                  and t[2] not in known]  # fmt: skip
         if cited:
-            from rdflib import Graph
-
             refs = Graph()
             for t in cited:
                 refs.add(t)
