@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from cokg.cli import cli
-from cokg.linking.sssom import read_sssom
+from cokg.linking.sssom import mapping_nodes, read_sssom, set_slug
 from cokg.qda.reading import read_project
 from cokg.query import run_query
 
@@ -125,6 +125,96 @@ def test_cokgs_own_framework_mappings_import_cleanly(store_dir: Path, tmp_path: 
     code, output = cokg("import", "sssom", str(out), "--dry-run", "--store", str(store_dir))
     assert code == 0, output
     assert output.splitlines()[-1].endswith(": conforms (0 violations, 0 warnings)")
+
+
+def test_cokgs_own_mappings_imported_again_store_no_second_record(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    # the rows keep the record_ids of the framework mappings, unchanged: the mappings are
+    # left where they are (one record, one graph), not stored twice
+    out = tmp_path / "cfir.sssom.tsv"
+    assert cokg("export", "sssom", str(out), "--pair", "cfir-2009:cfir-2022",
+                "--store", str(store_dir))[0] == 0  # fmt: skip
+    code, output = cokg("import", "sssom", str(out), "--by", "A. Linker", "--store",
+                        str(store_dir))  # fmt: skip
+    assert code == 0, output
+    sid = "mappings-cfir-2009-cfir-2022"
+    held = run_query(
+        "record-graphs",
+        store=store_dir,
+        iri="https://w3id.org/cokg/framework/mappings/cfir-2009-I.A--cfir-2022-I.A",
+    )
+    graphs = {str(r["graph"]).rsplit("/graph/", 1)[-1] for r in held}
+    assert graphs == {"framework/mappings"}, graphs
+    assert sid in cokg("graphs", "--store", str(store_dir))[1]
+
+
+def test_an_edited_framework_mapping_is_one_message_naming_the_row(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    # a curator changes a row of cokg's export (predicate and confidence) and keeps its
+    # record_id: that id is the frameworks' record, which a submission cannot change
+    out = tmp_path / "cfir.sssom.tsv"
+    assert cokg("export", "sssom", str(out), "--pair", "cfir-2009:cfir-2022",
+                "--store", str(store_dir))[0] == 0  # fmt: skip
+    lines = out.read_text(encoding="utf-8").split("\n")
+    n = next(i for i, x in enumerate(lines) if x.startswith("mapping:cfir-2009-I.B--"))
+    cells = lines[n].split("\t")
+    cells[3], cells[7] = "skos:closeMatch", "0.8"
+    lines[n] = "\t".join(cells)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    before = cokg("graphs", "--store", str(store_dir))[1]
+    code, output = cokg("import", "sssom", str(out), "--by", "A. Linker", "--store",
+                        str(store_dir))  # fmt: skip
+    assert code == 1, output
+    said = output.splitlines()
+    assert len(said) == 3, output  # the row, the summary, the error
+    header = next(i for i, x in enumerate(lines) if not x.startswith("#"))
+    assert said[0].startswith(
+        f"{out} row {n - header} (mapping cfir09:I.B skos:closeMatch cfir22:I.B, line {n + 1}): "
+        "1 record of this submission (mapping:cfir-2009-I.B--cfir-2022-I.B) is already stored "
+        "in graph https://w3id.org/cokg/graph/framework/mappings"
+    ), said[0]
+    assert "its own record_id" in said[0]
+    assert said[-1] == f"cokg: error: {out}: 1 violation: nothing was written"
+    assert cokg("graphs", "--store", str(store_dir))[1] == before
+
+    # with an id of its own the row is the curator's mapping, stored beside the frameworks'
+    lines[n] = "\t".join(["team:I.B-close", *cells[1:]])
+    lines.insert(1, "#  team: https://example.org/team/mappings/")
+    out.write_text("\n".join(lines), encoding="utf-8")
+    code, output = cokg("import", "sssom", str(out), "--by", "A. Linker", "--store",
+                        str(store_dir))  # fmt: skip
+    assert code == 0, output
+    rows = run_query("framework-mappings", store=store_dir, construct="cfir09:I.B")
+    kinds = {r["predicate"] for r in rows if r["object_notation"] == "I.B"}
+    assert kinds == {"skos:exactMatch", "skos:closeMatch"}, kinds
+
+
+def test_a_row_without_record_id_is_the_sets_own_mapping(store_dir: Path, tmp_path: Path) -> None:
+    # no record_id, between two concepts the frameworks already map (cfir09:I.A exactMatch
+    # cfir22:I.A): the set's own record, named under the set, not the frameworks' record
+    text = (FIXTURES / "valid.sssom.tsv").read_text(encoding="utf-8")
+    src = tmp_path / "team.sssom.tsv"
+    src.write_text(text.replace("mapping:t1\t", "\t"), encoding="utf-8")
+    mset = read_sssom(src)
+    assert not mset.mappings[0].record_id
+    node = mapping_nodes(mset)[0]
+    assert str(node) == (
+        "https://w3id.org/cokg/framework/mappings/"
+        f"{set_slug('https://example.org/cokg-tests/valid')}/cfir-2009-I.A--cfir-2022-I.A"
+    )
+    assert set_slug("https://example.org/cokg-tests/valid").startswith("valid-")
+    code, output = cokg("import", "sssom", str(src), "--by", "A. Linker", "--store",
+                        str(store_dir))  # fmt: skip
+    assert code == 0, output
+    for record, graph in [
+        (node, "submission/mappings-valid"),
+        ("https://w3id.org/cokg/framework/mappings/cfir-2009-I.A--cfir-2022-I.A",
+         "framework/mappings"),
+    ]:  # fmt: skip
+        found = run_query("record-graphs", store=store_dir, iri=str(record))
+        assert {str(r["graph"]).rsplit("/graph/", 1)[-1] for r in found} == {graph}
 
 
 def test_import_sssom_points_a_set_of_qda_codes_to_import_qdpx(tmp_path: Path) -> None:

@@ -221,7 +221,8 @@ def test_justification_terms_survive_import_and_export(tmp_path: Path) -> None:
     st.close()
 
 
-def test_a_row_without_record_id_gets_the_generators_node_name() -> None:
+def test_a_row_without_record_id_is_named_under_its_set() -> None:
+    # the set's part keeps it apart from the frameworks' own node for the same pair
     mset = MappingSet(
         mapping_set_id="https://example.org/s",
         license="https://creativecommons.org/licenses/by/4.0/",
@@ -239,8 +240,10 @@ def test_a_row_without_record_id_gets_the_generators_node_name() -> None:
             )
         ],
     )
-    node = URIRef(FRAMEWORK + "mappings/cfir-2009-I.A--cfir-2022-I.A")
+    node = URIRef(FRAMEWORK + "mappings/s-6b850ff4/cfir-2009-I.A--cfir-2022-I.A")
     assert (node, RDF.type, URIRef(COKG + "ConceptMapping")) in mappings_graph(mset)
+    frameworks = URIRef(FRAMEWORK + "mappings/cfir-2009-I.A--cfir-2022-I.A")
+    assert (frameworks, None, None) not in mappings_graph(mset)
 
 
 # --------------------------------------------------------------------------- reading

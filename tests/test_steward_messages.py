@@ -205,3 +205,29 @@ def test_ingest_prints_warnings_before_added(tmp_path: Path, built_store: Path) 
     warned = [i for i, line in enumerate(lines) if "warning:" in line]
     assert warned and max(warned) < added, result.output
     assert not any("cokg:" in lines[i] for i in warned), result.output
+
+
+def test_a_second_value_where_one_is_allowed_names_both_values(
+    tmp_path: Path, founding_store
+) -> None:
+    # FICTIONAL: a team's mapping typed with two confidences. The shape's message speaks of
+    # a bad value ("..., not '{$value}'"), which a count has not: it names the two instead.
+    f = tmp_path / "two.ttl"
+    f.write_text(
+        "@prefix cokg: <https://w3id.org/cokg/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix m: <https://w3id.org/cokg/framework/mappings/team-x/> .\n"
+        "@prefix cfir09: <https://w3id.org/cokg/framework/cfir-2009/> .\n"
+        "@prefix cfir22: <https://w3id.org/cokg/framework/cfir-2022/> .\n"
+        "cfir09:I.B skos:closeMatch cfir22:I.B .\n"
+        "m:one a cokg:ConceptMapping ; cokg:subject cfir09:I.B ; cokg:predicate"
+        " skos:closeMatch ; cokg:object cfir22:I.B ; cokg:confidence 0.5, 0.8 ;"
+        ' cokg:mappingJustification "Team view." .\n',
+        encoding="utf-8",
+    )
+    report = validate([f], store=founding_store)
+    (r,) = report.results
+    assert r.message == (
+        "2 values of cokg:confidence ('0.5', '0.8'): a mapping's confidence is one number "
+        "from 0 to 1"
+    ), r.message

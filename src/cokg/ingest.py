@@ -28,7 +28,18 @@ from rdflib import Graph, Literal, URIRef
 
 from cokg.errors import ParameterError, StoreError, ValidationFailed
 from cokg.models import ValidationResult
-from cokg.namespaces import COKG, COKGG, COKGID, DCTERMS, PROV, RDF, RDFS, XSD, graph_iri
+from cokg.namespaces import (
+    COKG,
+    COKGG,
+    COKGID,
+    DCTERMS,
+    FRAMEWORK,
+    PROV,
+    RDF,
+    RDFS,
+    XSD,
+    graph_iri,
+)
 from cokg.store import Store
 from cokg.template.sheets import RECORD_SHEETS
 from cokg.validate import (
@@ -211,9 +222,16 @@ def ingest(
             paths, holders, replace=replace, given_id=submission, origins=sub.origins
         )
         if conflicts:
-            report = dataclasses.replace(
-                report, conforms=False, results=(*conflicts, *report.results)
-            )
+            # what the shapes say of a record held twice is about the two copies read as one
+            # (two confidences, say): the conflict is the one thing to say about it
+            held = {
+                r
+                for g, rs in holders.items()
+                if not (replace and g.startswith(SUBMISSION_PREFIX))
+                for r in rs
+            }
+            rest = tuple(r for r in report.results if r.focus_node not in held)
+            report = dataclasses.replace(report, conforms=False, results=(*conflicts, *rest))
         if not report.conforms:
             n = sum(r.severity == "violation" for r in report.results)
             exc = ValidationFailed(
@@ -305,17 +323,31 @@ _SAFE_IRI = re.compile(r'[^<>"{}|^`\\\s]+')
 _BATCH = 2000
 
 
+# The cokg:ConceptMapping nodes of the framework mappings and of imported mapping sets: a
+# mapping is a record too (a set restating one with other values is a conflict, not a merge).
+MAPPINGS = str(FRAMEWORK) + "mappings/"
+
+
 def record_iris(graph: Graph) -> set[URIRef]:
-    """The records a submission holds: subject IRIs under cokgid: that it types (rdf:type) or
-    identifies (cokg:caseId, cokg:quotationId). Statements about a record without either (a
-    supplement adding to a stored case) do not make it the submission's record."""
-    base = str(COKGID)
+    """The records a submission holds: subject IRIs under cokgid: (or mapping nodes under
+    MAPPINGS) that it types (rdf:type) or identifies (cokg:caseId, cokg:quotationId).
+    Statements about a record without either (a supplement adding to a stored case) do not make
+    it the submission's record."""
     return {
         s
         for p in RECORD_PREDICATES
         for s in graph.subjects(p, None)
-        if isinstance(s, URIRef) and str(s).startswith(base) and _SAFE_IRI.fullmatch(str(s))
+        if isinstance(s, URIRef)
+        and str(s).startswith((str(COKGID), MAPPINGS))
+        and _SAFE_IRI.fullmatch(str(s))
     }
+
+
+def _shared(record: URIRef) -> bool:
+    """Whether an unchanged copy of `record` in a submission is no conflict (SHARED_KINDS)."""
+    if str(record).startswith(MAPPINGS):
+        return True  # a set repeating a stored mapping as it is
+    return str(record)[len(str(COKGID)) :].split("/", 1)[0] in SHARED_KINDS
 
 
 def record_holders(
@@ -374,7 +406,7 @@ def unchanged_copies(
         if replace and g.startswith(SUBMISSION_PREFIX):
             continue  # replaced anyway
         for r in recs:
-            if str(r)[len(str(COKGID)) :].split("/", 1)[0] not in SHARED_KINDS:
+            if not _shared(r):
                 continue  # a case and what belongs to it: one record, one graph, always
             rows = store.query(body, bindings={"record": r}, internal=True).rows
             stored = {
@@ -406,6 +438,8 @@ def _provenance_of(graph: str) -> str | None:
 
 
 def _short(iri: URIRef) -> str:
+    if str(iri).startswith(MAPPINGS):
+        return "mapping:" + str(iri)[len(MAPPINGS) :]
     return "cokgid:" + str(iri)[len(str(COKGID)) :]
 
 
@@ -438,6 +472,12 @@ def _conflicts(
             how = (
                 f"to replace submission {other!r} by this one, run `cokg ingest --replace "
                 f"--by NAME {args}`; or remove it first with `cokg retract {other}`"
+            )
+        elif g.startswith(graph_iri("framework/")):
+            how = (
+                "that graph is built from the framework files (ontology/frameworks/), so a "
+                "submission cannot change it: give this submission's records ids of their own "
+                "(a mapping row its own record_id) to store them beside it"
             )
         else:
             how = (

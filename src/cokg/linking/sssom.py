@@ -27,6 +27,7 @@ How cokg's mappings and SSSOM columns meet:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -55,6 +56,7 @@ __all__ = [
     "mapping_nodes",
     "mappings_graph",
     "read_sssom",
+    "set_slug",
     "write_sssom",
 ]
 
@@ -811,7 +813,7 @@ def _justification_text(mset: MappingSet, m: Mapping) -> str | None:
 def mappings_graph(mset: MappingSet) -> Graph:
     """The set as the triples cokg stores for a mapping (as in ontology/frameworks/mappings.ttl):
     the SKOS match itself, and a cokg:ConceptMapping node (the record_id; a row without one gets
-    mapping:<subject>--<object>) with subject, predicate, object, confidence (xsd:decimal) and
+    mapping:<set>/<subject>--<object>: `mapping_nodes`) with subject, predicate, object, confidence (xsd:decimal) and
     the written justification."""
     g = Graph()
     g.bind("cokg", COKG)
@@ -835,20 +837,32 @@ def mappings_graph(mset: MappingSet) -> Graph:
 
 
 def mapping_nodes(mset: MappingSet) -> list[URIRef]:
-    """The cokg:ConceptMapping node of each row, in order (its record_id, else
-    mapping:<subject>--<object>, with the predicate after it for a second row between them)."""
+    """The cokg:ConceptMapping node of each row, in order: its record_id, else
+    mapping:<set>/<subject>--<object> (with the predicate after it for a second row between
+    them). The set's part (`set_slug`) keeps a set's own mappings apart from the frameworks'
+    (mapping:<subject>--<object>) and from other sets' between the same concepts: each is its
+    curators' record."""
     nodes: list[URIRef] = []
     seen: set[URIRef] = set()
+    own = MAPPINGS_NS + set_slug(mset.mapping_set_id) + "/"
     for m in mset.mappings:
         if m.record_id:
             node = URIRef(mset.expand(m.record_id))
         else:
-            node = URIRef(MAPPINGS_NS + f"{_slug(m.subject_iri)}--{_slug(m.object_iri)}")
+            node = URIRef(own + f"{_slug(m.subject_iri)}--{_slug(m.object_iri)}")
             if node in seen:  # two predicates between the same pair of concepts
                 node = URIRef(f"{node}--{m.predicate_iri.rsplit('#', 1)[-1]}")
         nodes.append(node)
         seen.add(node)
     return nodes
+
+
+def set_slug(mapping_set_id: str) -> str:
+    """A mapping set's part of its rows' node IRIs: the last segment of its id, slugged, and 8
+    hex digits of the id's SHA-256 (two sets may both end in `v1`)."""
+    tail = mapping_set_id.rstrip("/#").rsplit("/", 1)[-1]
+    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")[:48].strip("-") or "set"
+    return f"{slug}-{hashlib.sha256(mapping_set_id.encode()).hexdigest()[:8]}"
 
 
 def _slug(iri: str) -> str:

@@ -94,13 +94,14 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     value = short(r.value) if r.value is not None else None
     if value is not None:
         msg = msg.replace("{$value}", value)
-    else:
+    else:  # "..., not '{$value}'" says nothing without a value
+        msg = re.sub(r",? not '\{\$value\}'", "", msg)
         msg = msg.replace(" '{$value}'", "").replace("'{$value}' ", "").replace("{$value}", "")
     msg = msg.replace("{$this}", short(r.focus_node))
     if r.path is not None:
         msg = msg.replace("{$path}", short(r.path))
     if not msg.startswith("missing "):
-        msg = _cardinality_prefix(r) + msg
+        msg = _cardinality_prefix(r, g) + msg
     column = None
     if origin is not None and r.path is not None:
         column = origin.columns.get(str(r.path))
@@ -115,9 +116,15 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     )
 
 
-def _cardinality_prefix(r: ValidationResult) -> str:
+def _cardinality_prefix(r: ValidationResult, g: Readable) -> str:
     if r.constraint_component == SH.MinCountConstraintComponent:
         return f"missing {short(r.path)}: " if r.path is not None else "missing value: "
+    if r.constraint_component == SH.MaxCountConstraintComponent and isinstance(r.path, URIRef):
+        values = sorted({short(v) for v in g.objects(r.focus_node, r.path)})
+        if len(values) > 1:  # which values, so the steward knows which to keep
+            shown = ", ".join(f"'{v}'" for v in values[:5])
+            more = f" and {len(values) - 5} more" if len(values) > 5 else ""
+            return f"{len(values)} values of {short(r.path)} ({shown}{more}): "
     return ""
 
 
