@@ -45,3 +45,33 @@ def write_book(path: Path, sheets: dict[str, list[dict[str, object]]]) -> Path:
             ws.append([row.get(c) for c in columns])
     wb.save(path)
     return path
+
+
+def two_cases(tmp_path: Path) -> Path:
+    """The example submission with a second FICTIONAL case beside its own, as one submission
+    (a study's workbook holds all its cases): `fictional-hillside`, case 10, a copy of
+    fictional-riverside's case-scoped rows with its own informants (HLS-01, HLS-02) and
+    location code, sharing the study, organisations, places and sources."""
+    dst = tmp_path / "two-cases"
+    shutil.copytree(EXAMPLE, dst)
+    for f in sorted(dst.glob("*.csv")):
+        with f.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        if not rows or rows[0][:1] != ["case_id"]:
+            continue
+        header = rows[0]
+        extra = []
+        for row in rows[1:]:
+            new = [cell.replace("RVS-", "HLS-") for cell in row]
+            new[0] = "fictional-hillside"
+            if "location_code" in header:
+                new[header.index("location_code")] = "HLS"
+            if f.name == "cases.csv":
+                new[header.index("label")] = "FICTIONAL Case 10 – Hillside Peer Café"
+                new[header.index("case_number")] = "10"
+            extra.append(new)
+        with f.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([*rows, *extra])
+    with (dst / "location_codes.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["HLS", "Hillside (FICTIONAL)", "fictional-hillside", ""])
+    return dst

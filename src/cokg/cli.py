@@ -614,7 +614,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
               default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
 @click.option("--case", "case_id", default=None, metavar="CASE-ID",
-              help="Only this case's graph(s), e.g. dundee-mrr (graph).")  # fmt: skip
+              help="Only this case (its own part of a submission of several), e.g. dundee-mrr.")  # fmt: skip
 @click.option("--pair", default=None, metavar="FROM:TO",
               help="Only the mappings from one scheme to another, e.g. cfir-2009:cfir-2022 "
               "(sssom).")  # fmt: skip

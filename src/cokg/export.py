@@ -133,9 +133,42 @@ def export(store: Store, *, format: str, case: str | None = None) -> bytes:
     if format not in FORMATS:
         raise ParameterError(f"unknown export format {format!r}; use {', '.join(FORMATS)}")
     graphs = case_graphs(store, case) if case else None
+    source = store
+    if case and graphs:
+        source = _case_parts(store, case, graphs)
     if format != "jsonld":
-        return store.export(format=format, graph_iris=graphs)
-    return to_jsonld(store.export(format="nq", graph_iris=graphs))
+        return source.export(format=format, graph_iris=graphs)
+    return to_jsonld(source.export(format="nq", graph_iris=graphs))
+
+
+def _case_parts(store: Store, case_id: str, graphs: list[str]) -> Store:
+    """`store`, or, when a graph of the case holds other cases too (one submission of several
+    cases), a store in memory holding only the case's part of each graph
+    (`cokg.slicing.case_part`): one case's export never carries another's records."""
+    from rdflib import Graph, URIRef
+
+    from cokg.namespaces import COKGID
+    from cokg.slicing import case_part
+    from cokg.store import MemoryStore
+
+    text = (
+        "SELECT ?g (COUNT(DISTINCT ?c) AS ?n) "
+        f"WHERE {{ GRAPH ?g {{ ?c a <{COKG.Case}> }} }} GROUP BY ?g"
+    )
+    counts = {str(r["g"]): int(r["n"]) for r in store.query(text).rows}
+    if all(counts.get(g, 0) <= 1 for g in graphs):
+        return store
+    case = URIRef(f"{COKGID}case/{case_id}")
+    parts = {}
+    for g in graphs:
+        whole = Graph()
+        rows = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}").rows
+        for row in rows:
+            whole.add((row["s"], row["p"], row["o"]))
+        parts[g] = case_part(whole, case) if counts.get(g, 0) > 1 else whole
+    mem = MemoryStore()
+    mem.replace_graphs(parts)
+    return mem
 
 
 def to_jsonld(nquads: bytes, context: dict[str, Any] | None = None) -> bytes:

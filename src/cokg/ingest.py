@@ -221,6 +221,8 @@ def ingest(
         conflicts = _conflicts(
             paths, holders, replace=replace, given_id=submission, origins=sub.origins
         )
+        if not conflicts:  # what the write would replace: never a case left out of it
+            conflicts = _lost_cases(st, [graph, *drops], sub.graph, paths)
         if conflicts:
             # what the shapes say of a record held twice is about the two copies read as one
             # (two confidences, say): the conflict is the one thing to say about it
@@ -497,6 +499,49 @@ def _conflicts(
                 record_label=getattr(origin, "label", None),
                 file=getattr(origin, "file", None),
                 row=getattr(origin, "row", None),
+            )
+        )
+    return out
+
+
+def _lost_cases(
+    st: Any, replaced: list[str], graph: Graph, paths: list[str | Path]
+) -> list[ValidationResult]:
+    """One violation per stored case that the graphs this ingest replaces hold and the
+    submission does not: `--replace` puts a new version of records in place, it never removes
+    a case nobody resubmitted (that is `cokg retract`, asked for by name)."""
+    from cokg.namespaces import sparql_prologue
+
+    graphs = [g for g in replaced if g.startswith(SUBMISSION_PREFIX)]
+    if not graphs:
+        return []
+    values = " ".join(f"<{g}>" for g in graphs)
+    text = (
+        sparql_prologue() + f"SELECT ?g ?case ?id WHERE {{ VALUES ?g {{ {values} }} "
+        "GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } }"
+    )
+    kept = set(graph.subjects(RDF.type, COKG.Case))
+    out = []
+    for row in st.query(text, internal=True).rows:
+        if row["case"] in kept:
+            continue
+        other = str(row["g"])[len(SUBMISSION_PREFIX) :]
+        out.append(
+            ValidationResult(
+                severity="violation",
+                focus_node=row["case"],
+                path=None,
+                constraint_component=None,
+                source_shape=None,
+                message=(
+                    f"submission {other!r}, which this one replaces, also holds case "
+                    f"{row['id']}, which this submission does not: replacing it would remove "
+                    "that case; include the case in this submission (`cokg template --case "
+                    f"{row['id']}` gives it as it is stored), or remove it on purpose first "
+                    f"with `cokg retract {other}`"
+                ),
+                record_label=f"case {row['id']}",
+                file=", ".join(str(p) for p in paths) or None,
             )
         )
     return out

@@ -813,8 +813,8 @@ def _justification_text(mset: MappingSet, m: Mapping) -> str | None:
 def mappings_graph(mset: MappingSet) -> Graph:
     """The set as the triples cokg stores for a mapping (as in ontology/frameworks/mappings.ttl):
     the SKOS match itself, and a cokg:ConceptMapping node (the record_id; a row without one gets
-    mapping:<set>/<subject>--<object>: `mapping_nodes`) with subject, predicate, object, confidence (xsd:decimal) and
-    the written justification."""
+    mapping:<set>/<subject>--<object>: `mapping_nodes`) with subject, predicate, object,
+    confidence (xsd:decimal) and the written justification."""
     g = Graph()
     g.bind("cokg", COKG)
     g.bind("skos", SKOS)

@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from cokg.errors import CokgError, InputError, ParameterError
 from cokg.namespaces import COKGID, PREFIXES, RDF, RDFS, XSD, graph_iri
+from cokg.slicing import case_part
 from cokg.template.cells import Row
 from cokg.template.converting import (
     ABSOLUTE,
@@ -72,7 +73,8 @@ class CaseExport:
 
 
 def case_graph(case_id: str, store: Store, *, shared: bool = True) -> tuple[Graph, list[URIRef]]:
-    """The statements of the graph holding case `case_id` and, with `shared`, of the shared
+    """The statements of case `case_id` in the graph holding it (`cokg.slicing.case_part`:
+    its own part of a submission of several cases) and, with `shared`, of the shared
     records it refers to (transitively, outside other cases' graphs). Returns the graph and the
     shared records. Raises ParameterError naming the stored cases when there is no such case."""
     from cokg.query import run_query
@@ -82,6 +84,7 @@ def case_graph(case_id: str, store: Store, *, shared: bool = True) -> tuple[Grap
     for row in run_query("case-graph", store=store, case_iri=str(case)):
         t = row.terms
         graph.add((t["subject"], t["predicate"], t["object"]))  # type: ignore[arg-type]
+    graph = case_part(graph, case)  # a submission of several cases: this one's part
     if not len(graph):
         from cokg.query import case_ids
 

@@ -1,0 +1,101 @@
+"""One case of a submission that holds several (a study's workbook): `cokg export --case` and
+`cokg template --case` give that case's part only, and `cokg ingest --replace` never removes a
+case the new submission leaves out. FICTIONAL data: the example template with a second case
+(`submissions.two_cases`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset, Graph, URIRef
+from submissions import two_cases
+
+from cokg.cli import cli
+from cokg.export import export
+from cokg.store import open_store
+
+ID = "https://w3id.org/cokg/id/"
+RIVERSIDE, HILLSIDE = "fictional-riverside", "fictional-hillside"
+
+
+def cokg(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def both(store_dir: Path, tmp_path: Path) -> Path:
+    """The store with the two cases ingested as one submission."""
+    code, output = cokg("ingest", str(two_cases(tmp_path)), "--by", "A. Steward",
+                        "--store", str(store_dir))  # fmt: skip
+    assert code == 0, output
+    return store_dir
+
+
+def _triples(nquads: bytes) -> Graph:
+    d = Dataset()
+    d.parse(data=nquads, format="nquads")
+    g = Graph()
+    for s, p, o, _ in d.quads():
+        g.add((s, p, o))
+    return g
+
+
+def _mentions(g: Graph, case_id: str) -> set[str]:
+    return {str(t) for triple in g for t in triple if case_id in str(t)}
+
+
+def test_export_of_one_case_leaves_the_other_out(both: Path) -> None:
+    with open_store(both, read_only=True) as st:
+        river = _triples(export(st, format="nq", case=RIVERSIDE))
+        hill = _triples(export(st, format="nq", case=HILLSIDE))
+        graphs = [g for g in st.graphs() if "/submission/" in g]
+        (graph,) = graphs
+        whole = Graph()
+        for row in st.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows:
+            whole.add((row["s"], row["p"], row["o"]))
+    assert not _mentions(river, HILLSIDE) and not _mentions(hill, RIVERSIDE)
+    assert not any("HLS-" in str(o) for o in river.objects())  # nor the other's informants
+    for g, case in ((river, RIVERSIDE), (hill, HILLSIDE)):
+        assert (URIRef(f"{ID}quotation/{case}/Q1"), None, None) in g
+        assert (URIRef(f"{ID}org/riverside-peer-network"), None, None) in g  # shared: in both
+    # together the two parts are the submission: nothing lost between them
+    assert len(whole - (river + hill)) == 0
+    assert len(river) < len(whole) and len(hill) < len(whole)
+
+
+def test_template_of_one_case_is_that_case_and_stands_alone(
+    both: Path, store_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "river"
+    code, output = cokg("template", "--case", RIVERSIDE, str(out), "--store", str(both))
+    assert code == 0, output
+    assert "as rows: 1 cases," in output and " 2 informants," in output, output
+    assert HILLSIDE not in "".join(p.read_text(encoding="utf-8") for p in out.glob("*.csv"))
+
+
+def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> None:
+    out = tmp_path / "river"
+    assert cokg("template", "--case", RIVERSIDE, str(out), "--store", str(both))[0] == 0
+    before = cokg("graphs", "--store", str(both))[1]
+    code, output = cokg("ingest", str(out), "--by", "A. Steward", "--store", str(both))
+    assert code == 1 and "--replace" in output  # one record, one graph, as before
+    code, output = cokg("ingest", str(out), "--replace", "--by", "A. Steward",
+                        "--store", str(both))  # fmt: skip
+    assert code == 1, output
+    said = [x for x in output.splitlines() if "would remove" in x]
+    assert len(said) == 1, output
+    assert said[0].startswith(f"{out} (case {HILLSIDE}): submission '")
+    assert f"also holds case {HILLSIDE}, which this submission does not" in said[0]
+    assert f"`cokg template --case {HILLSIDE}`" in said[0] and "`cokg retract " in said[0]
+    assert cokg("graphs", "--store", str(both))[1] == before
+    # both cases resubmitted, one of them changed: replaced, nothing lost
+    hill = tmp_path / "hill"
+    assert cokg("template", "--case", HILLSIDE, str(hill), "--store", str(both))[0] == 0
+    code, output = cokg("ingest", str(out), str(hill), "--replace", "--by", "A. Steward",
+                        "--store", str(both))  # fmt: skip
+    assert code == 0, output
+    code, output = cokg("query", "sampling-frame", "--format", "csv", "--store", str(both))
+    assert RIVERSIDE in output and HILLSIDE in output
