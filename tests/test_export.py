@@ -200,3 +200,33 @@ def test_cli_export_unknown_case() -> None:
     result = CliRunner().invoke(cli, ["export", "--case", "nope", "--store", "memory:"])
     assert result.exit_code == 2
     assert "no such case" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "parse_as"),
+    [("g.jsonld", "json-ld"), ("g.ttl", "turtle"), ("g.nq", "n-quads"), ("g.trig", "trig")],
+)
+def test_cli_export_format_follows_the_file_name(tmp_path: Path, name: str, parse_as: str) -> None:
+    # a file named .jsonld holds JSON-LD (it held TriG whatever its name)
+    from cokg.cli import cli
+
+    out = tmp_path / name
+    result = CliRunner().invoke(
+        cli, ["export", "--case", "dundee-mrr", "--out", str(out), "--store", "memory:"]
+    )
+    assert result.exit_code == 0, result.output
+    quads = parse_bytes(out.read_bytes(), parse_as).quads
+    assert str(CASE2) in {q.subject.value for q in quads}
+
+
+def test_cli_export_refuses_a_name_it_cannot_read_or_that_contradicts(tmp_path: Path) -> None:
+    from cokg.cli import cli
+
+    for args, said in [
+        (["--out", str(tmp_path / "g.rdf")], "cannot tell the format from the file name"),
+        (["-f", "ttl", "--out", str(tmp_path / "g.jsonld")], "--format ttl does not fit"),
+    ]:
+        result = CliRunner().invoke(cli, ["export", *args, "--store", "memory:"])
+        assert result.exit_code == 2, result.output
+        assert said in result.output and result.output.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

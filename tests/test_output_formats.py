@@ -585,3 +585,36 @@ def test_saved_query_download_writes_blank_nodes_as_the_endpoint_does() -> None:
             "n": {"type": "literal", "value": "3", "datatype": XSD + "integer"},
         }
     ]
+
+
+# A CONSTRUCT's answer is a graph: a triple several solutions make comes once. The engine
+# repeats one whose subject is a blank node of the data (the ontology's owl:AllDifferent
+# nodes, once per statement about them).
+REPEATS = "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t . ?s ?p ?o . FILTER(isBlank(?s)) }"
+
+
+@pytest.mark.parametrize(("name", "parse_as"), [
+    ("g.nt", ox.RdfFormat.N_TRIPLES), ("g.ttl", ox.RdfFormat.TURTLE),
+    ("g.jsonld", ox.RdfFormat.JSON_LD),
+])  # fmt: skip
+def test_cli_sparql_writes_a_graph_in_the_files_format(
+    tmp_path: Any, name: str, parse_as: Any
+) -> None:
+    out = tmp_path / name
+    res = CliRunner().invoke(cli, ["sparql", REPEATS, "-o", str(out), "--store", "memory:"])
+    assert res.exit_code == 0, res.output
+    got = list(ox.parse(out.read_bytes(), format=parse_as))
+    assert len(got) > 10 and all(t.predicate.value.endswith("#type") for t in got)
+    if name == "g.nt":  # each triple once (blank nodes keep their labels in N-Triples)
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == len(set(lines))
+        assert f"({len(lines)} triples)" in res.output
+
+
+def test_cli_sparql_refuses_a_table_in_a_graph_file(tmp_path: Any) -> None:
+    out = tmp_path / "rows.ttl"
+    res = CliRunner().invoke(
+        cli, ["sparql", "SELECT * WHERE { }", "-o", str(out), "--store", "memory:"]
+    )
+    assert res.exit_code == 2, res.output
+    assert "only CONSTRUCT and DESCRIBE give" in res.output and not out.exists()

@@ -128,3 +128,15 @@ def test_an_unreachable_endpoint_fails_at_start() -> None:
     assert out.exit_code != 0 and "cannot reach" in out.output
     assert "Traceback" not in out.output
     assert DataSource().snapshot is None  # nothing was copied for it
+
+
+def test_a_construct_is_a_graph_each_triple_once(local: TestClient) -> None:
+    # the engine repeats a triple whose subject is a blank node of the data once per solution
+    # (the ontology's owl:AllDifferent nodes); the endpoint answers the graph, and its limit
+    # and count are of triples
+    q = "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t . ?s ?p ?o . FILTER(isBlank(?s)) }"
+    r = local.get("/sparql", params={"query": q}, headers={"accept": "application/n-triples"})
+    assert r.status_code == 200, r.text
+    lines = r.text.splitlines()
+    assert len(lines) > 10 and len(lines) == len(set(lines))
+    assert r.headers["x-cokg-result-count"] == str(len(lines))

@@ -229,7 +229,8 @@ def _format_choice(
 
 _format_option = _format_choice(_QUERY_FORMATS)
 # A file's suffix names its format when --format is not given (`--out matrix.xlsx`).
-_FORMAT_BY_SUFFIX = {".xlsx": "xlsx", ".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "md"}
+_FORMAT_BY_SUFFIX = {".xlsx": "xlsx", ".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "md",
+                     ".nt": "nt", ".ttl": "ttl", ".jsonld": "jsonld"}  # fmt: skip
 
 
 @cli.command("queries")
@@ -429,10 +430,11 @@ def _page_note(note: str, fmt: str) -> None:
 @cli.command("sparql")
 @click.argument("query_text", metavar="FILE-OR-TEXT")
 @_format_choice(
-    [*_QUERY_FORMATS, "xlsx"],
+    [*_QUERY_FORMATS, "xlsx", "nt", "ttl", "jsonld"],
     default=None,
     help="Output format (default: from the --out file's suffix, else table). xlsx writes a "
-    "workbook (rows and about sheets, the query on the about sheet) and needs --out.",
+    "workbook (rows and about sheets, the query on the about sheet) and needs --out; nt, ttl "
+    "and jsonld write the graph of a CONSTRUCT or DESCRIBE.",
 )
 @click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default=None,
               callback=_output_path,
@@ -612,9 +614,10 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @click.argument("target", required=False, type=click.Path(dir_okay=False),
                 callback=_output_path)  # fmt: skip
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
-              default="trig", show_default=True, help="Output format (graph).")  # fmt: skip
+              default=None, help="Output format (graph; default: from the file's suffix, "
+              ".jsonld, .ttl, .nq or .trig; TriG on standard output).")  # fmt: skip
 @click.option("--case", "case_id", default=None, metavar="CASE-ID",
-              help="Only this case (its own part of a submission of several), e.g. dundee-mrr.")  # fmt: skip
+              help="Only this case (its own part of a submission of several cases).")  # fmt: skip
 @click.option("--pair", default=None, metavar="FROM:TO",
               help="Only the mappings from one scheme to another, e.g. cfir-2009:cfir-2022 "
               "(sssom).")  # fmt: skip
@@ -675,12 +678,43 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     from cokg.export import export, export_to
     from cokg.formats import render_exported
 
+    fmt = _export_format(fmt, out)
     with open_for_reading(store_spec) as store:
         if out:
             size = export_to(store, Path(out), format=fmt, case=case_id)
             click.echo(render_exported(size, out), nl=False, err=True)
         else:
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
+
+
+_EXPORT_BY_SUFFIX = {".jsonld": "jsonld", ".json": "jsonld", ".ttl": "ttl", ".nq": "nq",
+                     ".trig": "trig"}  # fmt: skip
+
+
+def _export_format(fmt: str | None, out: str | None) -> str:
+    """--format, else the file's suffix (a file named .jsonld never holds TriG), else TriG on
+    standard output; a suffix that names another format than --format is refused."""
+    from pathlib import Path
+
+    from cokg.errors import ParameterError
+
+    suffix = Path(out).suffix.lower() if out else ""
+    named = _EXPORT_BY_SUFFIX.get(suffix)
+    if fmt and named and fmt != named:
+        raise ParameterError(
+            f"--format {fmt} does not fit a file named {suffix}: give --format {named} or name "
+            "the file for its format",
+            file=out,
+        )
+    if fmt or not out:
+        return fmt or "trig"
+    if named is None:
+        raise ParameterError(
+            f"cannot tell the format from the file name: give --format (jsonld, ttl, nq or "
+            "trig) or name the file .jsonld, .ttl, .nq or .trig",
+            file=out,
+        )
+    return named
 
 
 @cli.command("import")

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from cokg.store import BuildReport
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
+# for the graph a CONSTRUCT or DESCRIBE gives (`cokg sparql`): N-Triples, Turtle, JSON-LD
+GRAPH_FORMATS = ("nt", "ttl", "jsonld")
 TRIPLE_COLUMNS = ("subject", "predicate", "object")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -132,6 +134,32 @@ def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return "".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} .\n" for s, p, o in triples)
 
 
+def _graph_text(answer: QueryAnswer, fmt: str) -> str:
+    """A CONSTRUCT or DESCRIBE answer as N-Triples, Turtle (cokg's prefixes) or JSON-LD (cokg's
+    context, inline); anything else is refused: rows are not a graph."""
+    if answer.kind != "graph":
+        raise ParameterError(
+            f"--format {fmt} writes a graph, which only CONSTRUCT and DESCRIBE give; this "
+            "answer is a table: use table, csv, tsv, json, md or xlsx"
+        )
+    if fmt == "nt":
+        return ntriples(answer.triples)
+    if fmt == "jsonld":
+        from cokg.export import to_jsonld
+
+        return to_jsonld(ntriples(answer.triples).encode("utf-8")).decode("utf-8")
+    from rdflib import Graph
+
+    from cokg.namespaces import PREFIXES
+
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True)
+    for t in answer.triples:
+        g.add(t)
+    return g.serialize(format="turtle")
+
+
 def _graph_rows(answer: QueryAnswer) -> QueryAnswer:
     """A graph answer as a table answer: one row per triple, columns subject/predicate/object."""
     rows = tuple(
@@ -152,6 +180,8 @@ def render(
     answer: QueryAnswer, fmt: str = "table", *, long: bool = False, width: int | None = None
 ) -> str:
     """The answer as text in one of FORMATS. `long` turns the pivot off for table/md."""
+    if fmt in GRAPH_FORMATS:
+        return _graph_text(answer, fmt)
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if answer.kind == "ask":
@@ -480,6 +510,7 @@ def render_constructs(found: Sequence[Any], *, search: str | None = None) -> str
 
 __all__ = [
     "FORMATS",
+    "GRAPH_FORMATS",
     "ntriples",
     "render",
     "render_analysis",

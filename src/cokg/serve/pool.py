@@ -523,7 +523,7 @@ def _run_task(
             out["rows"] = [tuple(_encode(ox, t) for t in row) for row in rows]
             out["truncated"] = truncated
         else:
-            triples, truncated = _take(result, limit)
+            triples, truncated = _take(result, limit, distinct=True)
             out["triples"] = [
                 (_encode(ox, t.subject), _encode(ox, t.predicate), _encode(ox, t.object))
                 for t in triples
@@ -569,7 +569,7 @@ def _protocol_body(
             "truncated": truncated,
             "count": len(rows),
         }
-    triples, truncated = _take(result, limit)
+    triples, truncated = _take(result, limit, distinct=True)
     body = ox.serialize(
         triples, format=getattr(ox.RdfFormat, name), prefixes=task.get("prefixes") or None
     )
@@ -580,10 +580,17 @@ def _protocol_body(
     }
 
 
-def _take(results: Any, limit: int) -> tuple[list[Any], bool]:
-    """The first `limit` items (all when limit is 0) and whether more were left behind."""
+def _take(results: Any, limit: int, *, distinct: bool = False) -> tuple[list[Any], bool]:
+    """The first `limit` items (all when limit is 0) and whether more were left behind.
+    `distinct` for a graph: the engine gives a CONSTRUCT's triple once per solution that makes
+    it, but a graph holds it once, and the limit counts triples, not repeats."""
     items: list[Any] = []
+    seen: set[Any] = set()
     for item in results:
+        if distinct:
+            if item in seen:
+                continue
+            seen.add(item)
         if limit and len(items) >= limit:
             return items, True
         items.append(item)

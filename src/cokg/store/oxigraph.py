@@ -54,7 +54,8 @@ def _result(answer: tuple[str, Any], keep: int | None = None) -> QueryResult:
         assert isinstance(solutions, ox.QuerySolutions)
         return _select(solutions, keep)
     conv = TermMemo().__getitem__
-    parsed = ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)
+    # a graph: each triple once (the engine repeats one per solution that constructs it)
+    parsed = dict.fromkeys(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))
     return QueryResult(
         kind="graph", triples=[(conv(t.subject), conv(t.predicate), conv(t.object)) for t in parsed]
     )
@@ -236,7 +237,9 @@ class OxigraphStore:
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
         conv = TermMemo().__getitem__
-        triples = [(conv(t.subject), conv(t.predicate), conv(t.object)) for t in result]
+        triples = [
+            (conv(t.subject), conv(t.predicate), conv(t.object)) for t in dict.fromkeys(result)
+        ]
         return QueryResult(kind="graph", triples=triples)
 
     def _forks_safely(self) -> bool:

@@ -167,7 +167,8 @@ class RemoteStore:
             try:
                 parsed = ox.parse(input=body, format=ox.RdfFormat.TURTLE)
                 triples = [
-                    (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in parsed
+                    (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+                    for t in dict.fromkeys(parsed)  # a graph: each triple once
                 ]
             except SyntaxError as exc:
                 raise QueryError(f"truncated or invalid answer from the endpoint: {exc}") from None
