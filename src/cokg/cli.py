@@ -710,7 +710,7 @@ def _export_format(fmt: str | None, out: str | None) -> str:
         return fmt or "trig"
     if named is None:
         raise ParameterError(
-            f"cannot tell the format from the file name: give --format (jsonld, ttl, nq or "
+            "cannot tell the format from the file name: give --format (jsonld, ttl, nq or "
             "trig) or name the file .jsonld, .ttl, .nq or .trig",
             file=out,
         )
