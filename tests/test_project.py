@@ -12,6 +12,7 @@ from rdflib import Literal, URIRef
 from cokg.cli import cli
 from cokg.errors import StoreMissing
 from cokg.paths import default_store_dir, find_project
+from cokg.query import run_query
 from cokg.store import open_store
 
 EX = "http://example.org/"
@@ -46,7 +47,7 @@ def test_outside_any_project_is_a_clear_error_and_creates_nothing(
     outside: Path, args: list[str]
 ) -> None:
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 2, result.output
     assert "is not inside a cokg project" in result.output
     assert "Traceback" not in result.output
     assert _listing(outside) == ["x.ttl"]  # no .cokg/, no lock file
@@ -83,3 +84,31 @@ def test_cokg_store_overrides(outside: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_default_store_dir_raises_outside(outside: Path) -> None:
     with pytest.raises(StoreMissing, match=r"mkdir \.cokg"):
         default_store_dir()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["query", "dataset-summary"], id="query"),
+        pytest.param(["sparql", "ASK { ?s ?p ?o }"], id="sparql"),
+        pytest.param(["report", "--out", "report"], id="report"),
+        pytest.param(["export", "--out", "x.trig"], id="export"),
+    ],
+)
+def test_a_store_path_that_holds_no_store_is_an_error_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    # a mistyped --store must not be built from the project's files and answer as if it were
+    # the team's store (it answered 3 cases where the real store held 8)
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "consortium-stor"
+    result = CliRunner().invoke(cli, [*args, "--store", str(typo)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"cokg: error: no store at {typo}: build one there with `cokg build --store {typo}` "
+        "(a reading command creates a store only where the default one belongs)\n"
+    )
+    assert _listing(tmp_path) == []
+    with pytest.raises(StoreMissing, match="no store at"):
+        run_query("sampling-frame", store=typo)
+    assert _listing(tmp_path) == []

@@ -70,7 +70,10 @@ class StoreError(CokgError):
 
 
 class StoreMissing(StoreError):
-    """There is no store at the place given (nothing built there yet)."""
+    """There is no store at the place given (nothing built there yet, a mistyped path, a
+    folder outside any project): the user's to fix, so exit 2 like other usage errors."""
+
+    exit_code = 2
 
 
 class ReasonerError(CokgError):

@@ -52,13 +52,19 @@ def open_store(
 
 def open_for_reading(spec: str | Path | None = None, *, allow_network: bool = False) -> Store:
     """A store to read from. An embedded store is opened read-only, which writes nothing to its
-    directory and lets readers share it; when it is missing, empty or built from project files
-    that have changed, it is (re)built first under the writer lock and then reopened read-only.
+    directory and lets readers share it; when it is empty or built from project files that
+    have changed, it is (re)built first under the writer lock and then reopened read-only, and
+    so is the default store when it is missing. A store named by a path that holds none is an
+    error (StoreMissing): a mistyped --store must not quietly answer from a new store.
     An in-memory store is built; a remote endpoint is never written to from here."""
     try:
         store = open_store(spec, read_only=True, allow_network=allow_network)
     except StoreMissing:
-        pass
+        if spec is not None:  # a store named by path: a typo must not become a new store
+            raise StoreMissing(
+                f"no store at {spec}: build one there with `cokg build --store {spec}` (a "
+                "reading command creates a store only where the default one belongs)"
+            ) from None
     else:
         if isinstance(store, RemoteStore):
             return store
