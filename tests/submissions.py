@@ -75,3 +75,26 @@ def two_cases(tmp_path: Path) -> Path:
     with (dst / "location_codes.csv").open("a", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerow(["HLS", "Hillside (FICTIONAL)", "fictional-hillside", ""])
     return dst
+
+
+def split_example(tmp_path: Path) -> tuple[Path, Path]:
+    """The example submission as two: its shared records (study, sources, organisations,
+    places, innovation) first, then its case pointing to them, as a consortium's steward
+    submits the shared records once and each site's case after."""
+    shared, case = tmp_path / "shared", tmp_path / "case"
+    for dst in (shared, case):
+        shutil.copytree(EXAMPLE, dst)
+    shared_sheets = {"studies.csv", "sources.csv", "source_locations.csv", "organisations.csv",
+                     "places.csv", "innovations.csv"}  # fmt: skip
+    for dst, keep in ((shared, shared_sheets), (case, None)):
+        for f in dst.glob("*.csv"):
+            if f.name in ("README.csv",) or (
+                f.name in keep if keep else f.name not in shared_sheets
+            ):
+                continue
+            with f.open(encoding="utf-8", newline="") as fh:
+                header = next(csv.reader(fh), None)
+            if header is not None:
+                with f.open("w", encoding="utf-8", newline="") as fh:
+                    csv.writer(fh).writerow(header)
+    return shared, case

@@ -32,6 +32,7 @@ BASICS = {
     "cokg.sparql",
     "cokg.sandbox",
     "cokg.vocabulary",
+    "cokg.slicing",  # one case of a graph: rdflib alone
 }
 
 # The pipeline, bottom up. A module may import its own layer and the layers below, never above.

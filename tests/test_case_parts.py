@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, URIRef
-from submissions import two_cases
+from submissions import rewrite, split_example, two_cases
 
 from cokg.cli import cli
 from cokg.export import export
@@ -99,3 +99,63 @@ def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> No
     assert code == 0, output
     code, output = cokg("query", "sampling-frame", "--format", "csv", "--store", str(both))
     assert RIVERSIDE in output and HILLSIDE in output
+
+
+def test_retract_refuses_to_leave_other_submissions_pointing_at_nothing(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    shared, case = split_example(tmp_path)
+    s = str(store_dir)
+    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
+    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+    before = cokg("graphs", "--store", s)[1]
+    code, output = cokg("retract", "shared-records", "--store", s)
+    assert code == 2, output
+    assert (
+        output.startswith(
+            "cokg: error: submission 'shared-records' holds records that other graphs refer to: "
+            f"submission {RIVERSIDE} ("
+        )
+        and output.count("\n") == 1
+    )
+    assert "--force" in output
+    assert cokg("graphs", "--store", s)[1] == before
+    # the case first, then the shared records: nothing refers to them any more
+    assert cokg("retract", RIVERSIDE, "--store", s)[0] == 0
+    code, output = cokg("retract", "shared-records", "--store", s)
+    assert code == 0, output
+
+
+def test_retract_force_retracts_anyway(store_dir: Path, tmp_path: Path) -> None:
+    shared, case = split_example(tmp_path)
+    s = str(store_dir)
+    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
+    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+    code, output = cokg("retract", "shared-records", "--force", "--store", s)
+    assert code == 0, output
+    assert "submission/shared-records" not in cokg("graphs", "--store", s)[1]
+
+
+def test_validate_against_the_store_says_what_ingest_would(both: Path, tmp_path: Path) -> None:
+    # validate conformed where ingest then refused: it now meets one record, one graph too
+    out = tmp_path / "river"
+    assert cokg("template", "--case", RIVERSIDE, str(out), "--store", str(both))[0] == 0
+    code, output = cokg("validate", str(out), "--store", str(both))
+    assert code == 1, output
+    (line,) = [x for x in output.splitlines() if "one record, one graph" in x]
+    assert f"also holds case {HILLSIDE}, which this one leaves out" in line
+    assert "--no-store" not in output
+
+
+def test_a_dropped_case_row_is_not_merged_with_its_stored_copy(both: Path, tmp_path: Path) -> None:
+    # the two cases again, one case's label blanked: the row is dropped, the submission's id
+    # changes, and the stored version was validated with it (a finding "with two statements")
+    sub = two_cases(tmp_path / "again")
+    rewrite(sub / "findings.csv", 2, "statement", "A corrected statement (FICTIONAL).")
+    rewrite(sub / "cases.csv", 3, "label", "")
+    code, output = cokg("validate", str(sub), "--store", str(both))
+    assert code == 1, output
+    lines = output.splitlines()[:-1]
+    assert len(lines) == 2, output
+    assert any(x.endswith("column label: label is required") for x in lines)
+    assert any("one record, one graph" in x for x in lines)

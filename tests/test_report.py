@@ -86,11 +86,9 @@ def test_progress_reported_for_each_step(report) -> None:
     assert any("timeline" in s for s in steps) and any("network" in s for s in steps)
 
 
-def test_report_command_writes_index(tmp_path) -> None:
+def test_report_command_writes_index(tmp_path, store_dir) -> None:
     out = tmp_path / "r"
-    result = CliRunner().invoke(
-        cli, ["report", "--out", str(out), "--store", str(tmp_path / "store")]
-    )
+    result = CliRunner().invoke(cli, ["report", "--out", str(out), "--store", str(store_dir)])
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file()
     assert (out / "networks" / "case-construct.graphml").is_file()

@@ -231,3 +231,35 @@ def test_a_second_value_where_one_is_allowed_names_both_values(
         "2 values of cokg:confidence ('0.5', '0.8'): a mapping's confidence is one number "
         "from 0 to 1"
     ), r.message
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "noun", "first"),
+    [
+        ("events.csv", "event_id", "event", "first-cafe"),
+        ("quotations.csv", "quotation_id", "quotation", "Q1"),
+        ("organisations.csv", "org_id", "organisation", None),
+    ],
+)
+def test_an_id_used_twice_in_a_sheet_is_one_message_on_the_second_row(
+    tmp_path: Path, sheet: str, column: str, noun: str, first: str | None
+) -> None:
+    # A copied row whose id was not changed: one message on the copy, naming the first row,
+    # not a flood about the first row's record holding two names, two dates, two phases ...
+    sub = copy_example(tmp_path)
+    import csv
+
+    with (sub / sheet).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    ident = first or rows[1][rows[0].index(column)]
+    rewrite(sub / sheet, 3, column, ident)
+    report = validate([sub])
+    # (the record the copied row was meant to be is gone: references to it are reported)
+    (r,) = [r for r in report.results if r.file == sheet]
+    assert all("does not exist" in x.message for x in report.results if x is not r)
+    assert (r.file, r.row, r.column) == (sheet, 3, column)
+    scope = " of case fictional-riverside" if noun != "organisation" else ""
+    assert r.message == (
+        f"{column} '{ident}' is already used in row 2{scope}: give each {noun} its own "
+        f"{column} (or delete the repeated row)"
+    ), r.message

@@ -258,11 +258,13 @@ def test_xlsx_formula_cells_are_not_evaluated(tmp_path: Path) -> None:
     wb = load_workbook(book)
     column = [c.name for c in SHEETS["organisations"].columns].index("organisation_type") + 1
     wb["organisations"].cell(row=2, column=column).value = '=HYPERLINK("http://example.org","x")'
-    wb.save(book)  # no cached value: read as empty, never evaluated
+    wb.save(book)  # no cached value: never evaluated (nor fetched), and refused, not dropped
     conv = read_template(book)
     org = COKGID["org/riverside-peer-network"]  # row 2; row 3 keeps its typed value
-    assert (org, RDF.type, COKG.Organisation) in conv.graph
-    assert not list(conv.graph.objects(org, COKG.organisationType))
+    assert (org, RDF.type, COKG.Organisation) not in conv.graph  # the row adds nothing
+    (p,) = conv.problems
+    assert (p.row, p.column) == (2, "organisation_type")
+    assert p.message.startswith('this cell holds the formula =HYPERLINK("http://example.org"')
     assert list(conv.graph.objects(None, COKG.organisationType)) == [Literal("local authority")]
 
 

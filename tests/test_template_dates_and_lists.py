@@ -471,3 +471,23 @@ def test_template_can_take_its_codes_from_a_store(tmp_path: Path) -> None:
     write_template(out, store=mem)
     codes = [r[0] for r in load_workbook(out)["codes"].iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == sorted(c for c in _framework_concepts() if c.startswith("frame:"))
+
+
+# --- formulas ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["date", "label"])
+def test_a_formula_without_a_stored_value_is_refused_not_dropped(
+    tmp_path: Path, column: str
+) -> None:
+    """A workbook written by a script (openpyxl, pandas) stores a formula without its value:
+    read as an empty cell, the year vanished and the submission conformed (a required cell
+    was "required" though it visibly held something). It is refused, naming the formula."""
+    formula = "=2018+1" if column == "date" else '=CONCATENATE("An ","event")'
+    book = _events_book(tmp_path, formula, column=column)
+    conv = read_template(book)
+    assert not list(conv.graph.triples((EVENT, None, None)))  # the row adds nothing
+    (p,) = conv.problems
+    assert (p.file, p.row, p.column) == ("book.xlsx, sheet events", 2, column)
+    assert p.message.startswith(f"this cell holds the formula {formula} but the file stores no")
+    assert "type the value" in p.message

@@ -803,8 +803,14 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
         store = _steward_store(store_spec, no_store)
         try:
             with _Progress() as progress:
-                report = validate(list(paths), store=store, engine=engine,
-                                  merge=not technical, progress=progress)  # fmt: skip
+                if store is None:
+                    report = validate(list(paths), store=None, engine=engine,
+                                      merge=not technical, progress=progress)  # fmt: skip
+                else:  # what `cokg ingest` would say, one record, one graph included
+                    from cokg.ingest import preview
+
+                    report = preview(list(paths), store=store, engine=engine,
+                                     merge=not technical, progress=progress)  # fmt: skip
         finally:
             if store is not None:
                 store.close()
@@ -857,12 +863,15 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
 @click.argument("graph")
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
 @_wait_option
-def retract_cmd(graph: str, store_spec: str | None, wait: float | None) -> None:
-    """Remove one submission (id, submission/<id> or graph IRI) and its provenance record."""
+@click.option("--force", is_flag=True,
+              help="Retract even when other submissions refer to its records.")  # fmt: skip
+def retract_cmd(graph: str, store_spec: str | None, wait: float | None, force: bool) -> None:
+    """Remove one submission (id, submission/<id> or graph IRI) and its provenance record.
+    Refused when other graphs refer to records only it holds, unless --force."""
     from cokg.formats import render_retracted
     from cokg.ingest import retract
 
-    click.echo(render_retracted(retract(graph, store=store_spec, wait=wait)), nl=False)
+    click.echo(render_retracted(retract(graph, store=store_spec, wait=wait, force=force)), nl=False)
 
 
 @cli.command("graphs")

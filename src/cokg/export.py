@@ -155,7 +155,7 @@ def _case_parts(store: Store, case_id: str, graphs: list[str]) -> Store:
         "SELECT ?g (COUNT(DISTINCT ?c) AS ?n) "
         f"WHERE {{ GRAPH ?g {{ ?c a <{COKG.Case}> }} }} GROUP BY ?g"
     )
-    counts = {str(r["g"]): int(r["n"]) for r in store.query(text).rows}
+    counts = {str(r["g"]): int(str(r["n"])) for r in store.query(text).rows}
     if all(counts.get(g, 0) <= 1 for g in graphs):
         return store
     case = URIRef(f"{COKGID}case/{case_id}")
@@ -164,7 +164,7 @@ def _case_parts(store: Store, case_id: str, graphs: list[str]) -> Store:
         whole = Graph()
         rows = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}").rows
         for row in rows:
-            whole.add((row["s"], row["p"], row["o"]))
+            whole.add((row["s"], row["p"], row["o"]))  # type: ignore[arg-type]
         parts[g] = case_part(whole, case) if counts.get(g, 0) > 1 else whole
     mem = MemoryStore()
     mem.replace_graphs(parts)

@@ -59,6 +59,7 @@ __all__ = [
     "IngestReport",
     "ingest",
     "list_graphs",
+    "preview",
     "provenance_graph_for",
     "retract",
     "submission_graph",
@@ -208,32 +209,12 @@ def ingest(
     copies: set[URIRef] = set()
 
     def check(st: Any) -> tuple[ValidationReport, list[str]]:
-        holders = record_holders(st, records, exclude=own)
+        report, drops, found = _check(
+            st, sub, paths, own, records, replace=replace, submission=submission,
+            engine=engine, progress=progress,
+        )  # fmt: skip
         copies.clear()
-        copies.update(unchanged_copies(st, sub.graph, holders, replace=replace))
-        holders = {g: [r for r in rs if r not in copies] for g, rs in holders.items()}
-        holders = {g: rs for g, rs in holders.items() if rs}
-        others = [g for g in holders if g not in own]
-        drops = [d for g in others for d in (g, _provenance_of(g)) if d]
-        report = validate_submission(
-            sub, store=st, engine=engine, exclude_graphs=(*own, *drops), progress=progress
-        )
-        conflicts = _conflicts(
-            paths, holders, replace=replace, given_id=submission, origins=sub.origins
-        )
-        if not conflicts:  # what the write would replace: never a case left out of it
-            conflicts = _lost_cases(st, [graph, *drops], sub.graph, paths)
-        if conflicts:
-            # what the shapes say of a record held twice is about the two copies read as one
-            # (two confidences, say): the conflict is the one thing to say about it
-            held = {
-                r
-                for g, rs in holders.items()
-                if not (replace and g.startswith(SUBMISSION_PREFIX))
-                for r in rs
-            }
-            rest = tuple(r for r in report.results if r.focus_node not in held)
-            report = dataclasses.replace(report, conforms=False, results=(*conflicts, *rest))
+        copies.update(found)
         if not report.conforms:
             n = sum(r.severity == "violation" for r in report.results)
             exc = ValidationFailed(
@@ -284,6 +265,82 @@ def ingest(
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
         unchanged=tuple(sorted(str(r) for r in copies)),
     )
+
+
+def _check(
+    st: Any,
+    sub: Submission,
+    paths: list[str | Path],
+    own: tuple[str, ...],
+    records: set[URIRef],
+    *,
+    replace: bool,
+    submission: str | None,
+    engine: str,
+    merge: bool = True,
+    progress: Callable[..., None] | None = None,
+) -> tuple[ValidationReport, list[str], set[URIRef]]:
+    """What ingesting `sub` into `st` would meet: the validation report with the conflicts of
+    one record, one graph (and the cases a replace would remove) put first, the graphs a
+    replace drops, and the records left out as unchanged copies."""
+    holders = record_holders(st, records, exclude=own)
+    copies = unchanged_copies(st, sub.graph, holders, replace=replace)
+    holders = {g: [r for r in rs if r not in copies] for g, rs in holders.items()}
+    holders = {g: rs for g, rs in holders.items() if rs}
+    others = [g for g in holders if g not in own]
+    drops = [d for g in others for d in (g, _provenance_of(g)) if d]
+    report = validate_submission(
+        sub, store=st, engine=engine, exclude_graphs=(*own, *drops), merge=merge,
+        progress=progress,
+    )  # fmt: skip
+    left_out = _cases_left_out(st, [own[0], *drops], sub.graph)
+    conflicts = _conflicts(
+        paths, holders, replace=replace, given_id=submission, origins=sub.origins,
+        left_out=left_out,
+    )  # fmt: skip
+    if not conflicts:  # what the write would replace: never a case left out of it
+        conflicts = _lost_cases(left_out, paths)
+    if conflicts:
+        # what the shapes say of a record held twice is about the two copies read as one
+        # (two confidences, say): the conflict is the one thing to say about it
+        held = {
+            r
+            for g, rs in holders.items()
+            if not (replace and g.startswith(SUBMISSION_PREFIX))
+            for r in rs
+        }
+        rest = tuple(r for r in report.results if r.focus_node not in held)
+        report = dataclasses.replace(report, conforms=False, results=(*conflicts, *rest))
+    return report, drops, copies
+
+
+def preview(
+    paths: list[str | Path],
+    *,
+    store: Store,
+    submission: str | None = None,
+    replace: bool = False,
+    engine: str = "sparql",
+    merge: bool = True,
+    progress: Callable[..., None] | None = None,
+) -> ValidationReport:
+    """The report `ingest` would give for these inputs against the open `store`, written
+    nowhere (`cokg validate` with a store): the shapes and checks, and what only ingesting
+    meets, a record another graph holds (one record, one graph) and a case a replace would
+    remove. Files under data/ are compared with the store as a rebuild would: their own graphs
+    left out."""
+    from cokg.validate.reading import replaced_graphs
+
+    sid = check_submission_id(submission) if submission is not None else None
+    sub = read_submission(paths, progress=progress)
+    sid = sid or submission_id(list(paths), sub.graph)
+    pair = (submission_graph(sid), provenance_graph_for(sid))
+    own = (*pair, *(g for g in replaced_graphs(paths, sub) if g not in pair))
+    report, _drops, _copies = _check(
+        store, sub, paths, own, record_iris(sub.graph), replace=replace, submission=submission,
+        engine=engine, merge=merge, progress=progress,
+    )  # fmt: skip
+    return report
 
 
 def _is_local(spec: Any) -> bool:
@@ -452,6 +509,7 @@ def _conflicts(
     replace: bool,
     given_id: str | None = None,
     origins: dict[Any, Any] | None = None,
+    left_out: dict[str, list[tuple[Any, str]]] | None = None,
 ) -> list[ValidationResult]:
     """One violation per other graph holding records of this submission: refused unless
     `replace`, and never for a graph cokg builds from the project's own files."""
@@ -469,7 +527,18 @@ def _conflicts(
         held = (
             f"{n} record{'s' * (n != 1)} of this submission ({shown}) {'are' if n != 1 else 'is'}"
         )
-        if g.startswith(SUBMISSION_PREFIX):
+        if g.startswith(SUBMISSION_PREFIX) and (left_out or {}).get(g):
+            other = g[len(SUBMISSION_PREFIX) :]
+            ids = [case_id for _case, case_id in (left_out or {})[g]]
+            many = len(ids) != 1
+            how = (
+                f"that submission also holds case{'s' * many} {', '.join(ids)}, which this one "
+                f"leaves out: resubmit {'them' if many else 'it'} with this one (`cokg template "
+                f"--case {ids[0]}` gives {'each' if many else 'it'} as stored) and ingest with "
+                f"--replace; or remove submission {other!r} first with `cokg retract {other}` "
+                f"if removing {'them' if many else 'it'} is meant"
+            )
+        elif g.startswith(SUBMISSION_PREFIX):
             other = g[len(SUBMISSION_PREFIX) :]
             how = (
                 f"to replace submission {other!r} by this one, run `cokg ingest --replace "
@@ -504,46 +573,54 @@ def _conflicts(
     return out
 
 
-def _lost_cases(
-    st: Any, replaced: list[str], graph: Graph, paths: list[str | Path]
-) -> list[ValidationResult]:
-    """One violation per stored case that the graphs this ingest replaces hold and the
-    submission does not: `--replace` puts a new version of records in place, it never removes
-    a case nobody resubmitted (that is `cokg retract`, asked for by name)."""
+def _cases_left_out(st: Any, replaced: list[str], graph: Graph) -> dict[str, list[tuple[Any, str]]]:
+    """Submission graph -> the (case, case id) it holds that `graph` does not."""
     from cokg.namespaces import sparql_prologue
 
     graphs = [g for g in replaced if g.startswith(SUBMISSION_PREFIX)]
     if not graphs:
-        return []
+        return {}
     values = " ".join(f"<{g}>" for g in graphs)
     text = (
         sparql_prologue() + f"SELECT ?g ?case ?id WHERE {{ VALUES ?g {{ {values} }} "
-        "GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } }"
+        "GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } } ORDER BY ?g ?id"
     )
     kept = set(graph.subjects(RDF.type, COKG.Case))
-    out = []
+    out: dict[str, list[tuple[Any, str]]] = {}
     for row in st.query(text, internal=True).rows:
-        if row["case"] in kept:
-            continue
-        other = str(row["g"])[len(SUBMISSION_PREFIX) :]
-        out.append(
-            ValidationResult(
-                severity="violation",
-                focus_node=row["case"],
-                path=None,
-                constraint_component=None,
-                source_shape=None,
-                message=(
-                    f"submission {other!r}, which this one replaces, also holds case "
-                    f"{row['id']}, which this submission does not: replacing it would remove "
-                    "that case; include the case in this submission (`cokg template --case "
-                    f"{row['id']}` gives it as it is stored), or remove it on purpose first "
-                    f"with `cokg retract {other}`"
-                ),
-                record_label=f"case {row['id']}",
-                file=", ".join(str(p) for p in paths) or None,
+        if row["case"] not in kept:
+            out.setdefault(str(row["g"]), []).append((row["case"], str(row["id"])))
+    return out
+
+
+def _lost_cases(
+    left_out: dict[str, list[tuple[Any, str]]], paths: list[str | Path]
+) -> list[ValidationResult]:
+    """One violation per stored case that the graphs this ingest replaces hold and the
+    submission does not: `--replace` puts a new version of records in place, it never removes
+    a case nobody resubmitted (that is `cokg retract`, asked for by name)."""
+    out = []
+    for g, cases in left_out.items():
+        other = g[len(SUBMISSION_PREFIX) :]
+        for case, case_id in cases:
+            out.append(
+                ValidationResult(
+                    severity="violation",
+                    focus_node=case,
+                    path=None,
+                    constraint_component=None,
+                    source_shape=None,
+                    message=(
+                        f"submission {other!r}, which this one replaces, also holds case "
+                        f"{case_id}, which this submission does not: replacing it would remove "
+                        "that case; include the case in this submission (`cokg template "
+                        f"--case {case_id}` gives it as it is stored), or remove it on purpose "
+                        f"first with `cokg retract {other}`"
+                    ),
+                    record_label=f"case {case_id}",
+                    file=", ".join(str(p) for p in paths) or None,
+                )
             )
-        )
     return out
 
 
@@ -551,15 +628,24 @@ def _lost_cases(
 
 
 def retract(
-    graph: str, *, store: Store | str | Path | None = None, wait: float | None = None
+    graph: str,
+    *,
+    store: Store | str | Path | None = None,
+    wait: float | None = None,
+    force: bool = False,
 ) -> str:
     """Remove one submission graph and its provenance record, in one transaction.
-    Returns the graph IRI removed. Raises ParameterError when there is no such submission."""
+    Returns the graph IRI removed. Raises ParameterError when there is no such submission,
+    and, unless `force`, when other graphs refer to records only it holds (a submission of
+    shared organisations that later cases point to): removing it would leave them pointing at
+    nothing, so it is refused, naming them."""
     sid, iri = _graph_from_arg(graph)
 
     def run(st: Any) -> str:
         if iri not in st.graphs():
             raise ParameterError(f"no submission {sid!r} in the store (see `cokg graphs`)")
+        if not force:
+            _refuse_if_needed(st, sid, iri)
         st.drop_graphs([iri, provenance_graph_for(sid)])
         return iri
 
@@ -571,8 +657,45 @@ def retract(
         with open_store(store, read_only=True) as ro:
             if iri not in ro.graphs():
                 raise ParameterError(f"no submission {sid!r} in the store (see `cokg graphs`)")
+            if not force:  # refused without touching the store's files
+                _refuse_if_needed(ro, sid, iri)
     with open_store(store, wait=wait) as rw:
         return run(rw)
+
+
+def _refuse_if_needed(st: Any, sid: str, iri: str) -> None:
+    """ParameterError naming the graphs that refer to records only `iri` holds."""
+    from cokg.namespaces import sparql_prologue
+
+    preds = " ".join(p.n3() for p in RECORD_PREDICATES)
+    text = sparql_prologue() + (
+        f"SELECT ?g (COUNT(DISTINCT ?r) AS ?n) (SAMPLE(?r) AS ?one) WHERE {{ "
+        f"VALUES ?kind {{ {preds} }} GRAPH <{iri}> {{ ?r ?kind ?any }} "
+        f"GRAPH ?g {{ ?x ?p ?r }} FILTER(?g != <{iri}>) "
+        "FILTER NOT EXISTS { VALUES ?kind2 { " + preds + " } GRAPH ?g { ?r ?kind2 ?other } } "
+        "} GROUP BY ?g ORDER BY ?g"
+    )
+    users = [
+        (str(r["g"]), int(r["n"]), r["one"])
+        for r in st.query(text, internal=True).rows
+        if not str(r["g"]).startswith(PROVENANCE_PREFIX)
+    ]
+    if not users:
+        return
+    shown = "; ".join(
+        f"{_graph_name(g)} ({n} record{'s' * (n != 1)}, e.g. {_short(one)})" for g, n, one in users
+    )
+    raise ParameterError(
+        f"submission {sid!r} holds records that other graphs refer to: {shown}; retracting it "
+        "would leave those pointing at nothing. Retract or correct them first, or give --force "
+        "to retract it anyway (the store will then not conform)"
+    )
+
+
+def _graph_name(g: str) -> str:
+    if g.startswith(SUBMISSION_PREFIX):
+        return "submission " + g[len(SUBMISSION_PREFIX) :]
+    return g[len(str(COKGG)) :] if g.startswith(str(COKGG)) else g
 
 
 _PROV_QUERY = """

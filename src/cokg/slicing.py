@@ -44,7 +44,7 @@ def case_part(graph: Graph, case: URIRef) -> Graph:
     subjects = set(graph.subjects())
 
     def reach(c: Node, seeds: set[Node]) -> set[Node]:
-        cid = _case_id(c)  # type: ignore[arg-type]
+        cid = _case_id(c)
         keep = seeds | {c} | {s for s in subjects if scope(s) == cid}
         # one step back: records pointing at the case or its scoped records (an informant)
         keep |= {s for s, _p, o in graph if o in keep and s not in cases and scope(s) is None}
@@ -72,7 +72,7 @@ def case_part(graph: Graph, case: URIRef) -> Graph:
     return part
 
 
-def _case_id(case: URIRef) -> str | None:
+def _case_id(case: Node) -> str | None:
     rest = str(case)[len(str(COKGID)) :] if str(case).startswith(str(COKGID)) else ""
     parts = rest.split("/")
     return unquote(parts[1]) if len(parts) == 2 and parts[0] == "case" else None

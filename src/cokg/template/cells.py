@@ -179,23 +179,31 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
             raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
 
-def _scan_xlsx(f: Path) -> None:
-    """Pre-scan every XML member of a workbook (see the module docstring)."""
+def _scan_xlsx(f: Path) -> bool:
+    """Pre-scan every XML member of a workbook (see the module docstring); whether a sheet
+    holds a formula (`<f>`), whose value may not be stored."""
     import zipfile
 
     from cokg import load
 
     budget = XLSX_EXPANSION * load.max_submission_bytes()
+    formulas = False
     try:
         with zipfile.ZipFile(f) as z:
             for info in z.infolist():
                 if info.is_dir():
                     continue
+                sheet = info.filename.lower().startswith("xl/worksheets/")
                 with z.open(info) as member:
 
-                    def chunks(member=member, name=info.filename) -> Iterator[bytes]:
-                        nonlocal budget
+                    def chunks(member=member, name=info.filename, sheet=sheet) -> Iterator[bytes]:
+                        nonlocal budget, formulas
+                        tail = b""
                         for block in iter(lambda: member.read(1 << 20), b""):
+                            if sheet and not formulas:
+                                seen = tail + block
+                                formulas = b"<f>" in seen or b"<f " in seen
+                                tail = block[-2:]
                             budget -= len(block)
                             if budget < 0:
                                 raise InputError(
@@ -215,6 +223,24 @@ def _scan_xlsx(f: Path) -> None:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
+    return formulas
+
+
+def _formulas(f: Path) -> dict[tuple[str, int, int], str]:
+    """(sheet, row, column) -> formula, for every formula cell of a workbook."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(f, read_only=True, data_only=False)
+    try:
+        return {
+            (ws.title.strip(), c.row, c.column): c.value
+            for ws in wb.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"
+        }
+    finally:
+        wb.close()
 
 
 def _read_xlsx(f: Path) -> Iterator[Row]:
@@ -222,8 +248,11 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
         raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
     from openpyxl import load_workbook
 
-    _scan_xlsx(f)
+    has_formulas = _scan_xlsx(f)
     try:
+        # a formula's value as the program that saved the file calculated it; a program that
+        # never calculates (a script writing the workbook) stores none, which is refused below
+        formulas = _formulas(f) if has_formulas else {}
         wb = load_workbook(f, read_only=True, data_only=True)
     except InputError:
         raise
@@ -252,6 +281,10 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
             names = _check_header(header_cells, title, where)
             for i, row in enumerate(it, start=2):
                 read = [_cell_text(c) for c in row]
+                for j, c in enumerate(row):
+                    formula = formulas.get((title, i, j + 1)) if formulas else None
+                    if formula is not None and getattr(c, "value", None) is None:
+                        read[j] = ("", _NOT_CALCULATED.format(formula=formula))
                 dates = {c.name for c in SHEETS[title].columns if c.date}
                 for j, c in enumerate(row):
                     if j < len(names) and names[j] not in dates and _is_date(c) and read[j][0]:
@@ -276,6 +309,12 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
     finally:
         wb.close()
 
+
+_NOT_CALCULATED = (
+    "this cell holds the formula {formula} but the file stores no value for it (it was "
+    "written by a program that does not calculate formulas); type the value, or open and save "
+    "the workbook in a spreadsheet program"
+)
 
 _WORDING_LOST = (
     "this cell was turned into a date by the spreadsheet program, which loses the wording "

@@ -429,7 +429,7 @@ class _Converter:
                 text = col.default
             texts = split(text) if col.several else ([text.strip()] if text.strip() else [])
             if not texts:
-                if col.required:
+                if col.required and col.name not in r.refused:  # refused: said already
                     problems.append((col.name, f"{col.name} is required"))
                 continue
             if col.predicate is None:
@@ -476,7 +476,21 @@ class _Converter:
         if record is None:
             return record, label, triples, columns
         if sheet.unique and not problems:
-            self._check_unique(r, sheet, record, case_iri, values, problems)
+            self._check_unique(r, sheet, values, case_iri, problems)
+        if not problems:  # one row per record: a second is refused, naming the first
+            other = self.records.get((sheet.name, record))
+            if other is not None:
+                given = f"{sheet.id_column} {shown!r}" if raw_id else f"{sheet.noun} {label!r}"
+                where = f" of case {case_id}" if sheet.scoped and case_id else ""
+                problems.append(
+                    (
+                        sheet.id_column,
+                        f"{given} is already used in row {other}{where}: give each "
+                        f"{sheet.noun} its own {sheet.id_column} (or delete the repeated row)",
+                    )
+                )
+            else:
+                self.records[(sheet.name, record)] = r.row
         triples.append((record, RDF.type, kind.rdf_class))
         if sheet.id_literal is not None:
             triples.append((record, sheet.id_literal, Literal(shown)))
@@ -504,13 +518,12 @@ class _Converter:
         self,
         r: Row,
         sheet: Sheet,
-        record: URIRef,
-        case_iri: URIRef | None,
         values: list[tuple[Column, str, Node]],
+        case_iri: URIRef | None,
         problems: list[tuple[str, str]],
     ) -> None:
-        """One row per case and combination of the sheet's `unique` columns, and per record:
-        a second row is an error naming both rows (the first one stands)."""
+        """One row per case and combination of the sheet's `unique` columns: a second row is
+        an error naming both rows (the first one stands)."""
         given = {col.name: node for col, _v, node in values}
         # a coder as typed; a concept or controlled value by its code or word
         shown = {col.name: v if col.value == "coder" else _shown(node) for col, v, node in values}
@@ -529,18 +542,7 @@ class _Converter:
                 )
             )
             return
-        other = self.records.get((sheet.name, record))
-        if other is not None:
-            problems.append(
-                (
-                    sheet.id_column,
-                    f"{sheet.noun} {_shown(record)} is also made by row {other}: give this "
-                    f"row another {sheet.id_column}",
-                )
-            )
-            return
         self.keys[key] = r.row
-        self.records[(sheet.name, record)] = r.row
 
     def _statement(
         self, r: Row, sheet: Sheet, problems: list[tuple[str, str]]

@@ -152,7 +152,10 @@ def validate_submission(
     if merge:
         dropped = {p.focus_node for p in sub.problems if isinstance(p.focus_node, URIRef)}
         same_as = {c.name: same_as_shapes(c) for c in checks_to_run()}
-        results = merge_results(results, dropped - sub.subjects, same_as)
+        # a dropped record may still be a subject (a case's links to its findings come from
+        # the findings' rows): gone unless another row made it (typed it)
+        typed = set(sub.graph.subjects(RDF.type, None))
+        results = merge_results(results, dropped - typed, same_as)
     results = suggest(
         results, (s for s, p, _ in itertools.chain(sub.graph, union) if p == RDF.type)
     )
