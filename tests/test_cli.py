@@ -139,15 +139,20 @@ def test_analyse_and_demo_print_the_same_summary(monkeypatch) -> None:
             return None
 
     summary = AnalysisSummary(
-        phases=(PhaseSummary("adoption", ("Process",), (("case-a", "case-b", 0.5),)),),
+        phases=(
+            PhaseSummary("adoption", ("Process",), (("case-a", "case-b", 0.5),), 2),
+            PhaseSummary("assimilation", (), (("case-a", "case-b", None),), 0),
+        ),
         before_adoption=(("case-a", ("Agency",)), ("case-b", ())),
     )
     monkeypatch.setattr(cokg.store, "open_store", lambda *a, **k: NoStore())
     monkeypatch.setattr(cokg.store, "open_for_reading", lambda *a, **k: NoStore())
     monkeypatch.setattr(cokg.report, "summarise", lambda store, **_kw: summary)
     expected = [
-        "in every case, adoption: Process",
+        "in every case coded for adoption (2 cases): Process",
         "  similarity case-a / case-b: 0.50",
+        "in every case coded for assimilation (0 cases): none",
+        "  similarity case-a / case-b: n/a (no coded construct)",
         "before adoption in case-a: Agency",
         "before adoption in case-b: -",
     ]

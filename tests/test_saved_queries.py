@@ -24,6 +24,7 @@ from cokg.query import QueryAnswer, list_queries, pivot, run_query
 from cokg.store import EmbeddedStore, MemoryStore, RemoteStore, build
 
 FIX = Path(__file__).parent / "fixtures" / "queries"
+EXAMPLE = Path(__file__).parent / "fixtures" / "submissions" / "example-template"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -717,3 +718,67 @@ def test_internal_queries_same_rows_on_every_store(
         got = run_query(name, store=other, **params)
         assert got.variables == expected.variables
         assert _normal(got) == _normal(expected), repr(other)
+
+
+# --- a case coded for some phases only -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_riverside(founding: MemoryStore) -> MemoryStore:
+    """The founding cases and the FICTIONAL example case, coded for adoption (individual
+    characteristics, III.A) and implementation (external context) only: never for
+    assimilation."""
+    from cokg.ingest import ingest
+
+    st = MemoryStore()
+    build(st)
+    ingest([EXAMPLE], by="A. Steward", store=st)
+    return st
+
+
+def test_a_case_never_coded_for_assimilation_is_not_assessed_not_na(
+    founding: MemoryStore, with_riverside: MemoryStore
+) -> None:
+    for answer in (
+        q(with_riverside, "assimilation-scenarios"),
+        q(with_riverside, "assimilation-scenarios", case="fictional-riverside"),
+    ):
+        river = [r for r in answer if r["case_id"] == "fictional-riverside"]
+        assert [r["scenario_order"] for r in river] == [1, 2, 3, 4]
+        assert {(r["outcome"], r["cell"], r["statement"]) for r in river} == {
+            ("not-assessed", "(not assessed)", "")
+        }
+
+    # the founding cases' cells are as they were, their NA cells included
+    def cells(st: MemoryStore) -> list:
+        return sorted((r["case_id"], r["scenario_order"], r["cell"])
+                      for r in q(st, "assimilation-scenarios")
+                      if r["case_id"] != "fictional-riverside")  # fmt: skip
+
+    assert cells(with_riverside) == cells(founding)
+    assert any(cell == "NA (not observed)" for _c, _o, cell in cells(founding))
+
+
+def test_every_case_means_every_case_coded_for_the_phase(
+    founding: MemoryStore, with_riverside: MemoryStore
+) -> None:
+    def shared(st: MemoryStore, phase: str) -> set:
+        return {r["construct"] for r in q(st, "constructs-in-all-cases", phase=phase)}
+
+    # never coded for assimilation: no evidence either way, the founding answer stands
+    assert shared(with_riverside, "assimilation") == shared(founding, "assimilation")
+    assert shared(founding, "assimilation")
+    # coded for adoption with individual characteristics (and III.A): only what all four share
+    frame = _iri("frame:individual-characteristics")
+    assert frame in shared(founding, "adoption")
+    assert shared(with_riverside, "adoption") == shared(founding, "adoption") & {
+        frame,
+        _iri("cfir22:III.A"),
+    }
+    # the analysis says the same, over the same cases
+    from cokg import analyse
+
+    for phase in ("adoption", "assimilation"):
+        assert analyse.constructs_in_all_cases(with_riverside, phase=phase) == {
+            str(c) for c in shared(with_riverside, phase)
+        }

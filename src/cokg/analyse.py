@@ -257,14 +257,21 @@ def construct_cooccurrence(
 def constructs_in_all_cases(
     store: Store, *, phase: str, schemes: Iterable[str] | None = None
 ) -> set[str]:
-    """IRIs of constructs coded in every case for a phase (the overarching patterns)."""
+    """IRIs of constructs coded in every case coded for a phase (the overarching patterns):
+    a case with no coded finding in the phase (a site with ratings alone) is no evidence that
+    a construct was absent there, as in the saved query `constructs-in-all-cases`."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
-    all_cases = {c.iri for c in cases(store)}
+    coded = coded_cases(g)
     return {
         n
         for n, d in g.nodes(data=True)
-        if d["kind"] == "construct" and all_cases <= set(g.neighbors(n))
+        if coded and d["kind"] == "construct" and coded <= set(g.neighbors(n))
     }
+
+
+def coded_cases(g: nx.Graph) -> set[str]:
+    """The case nodes of a case-construct graph (`case_construct_graph`): the cases coded."""
+    return {n for n, d in g.nodes(data=True) if d["kind"] == "case"}
 
 
 def construct_centrality(
@@ -280,15 +287,16 @@ def construct_centrality(
 
 def case_similarity(
     store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
-) -> dict[tuple[str, str], float]:
-    """Jaccard similarity of the construct sets of each pair of cases (keys: case ids)."""
+) -> dict[tuple[str, str], float | None]:
+    """Jaccard similarity of the construct sets of each pair of cases (keys: case ids); None
+    for two cases neither of which has a coded construct (nothing to compare, not 0)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
     refs = cases(store)
     sets = {c.case_id: set(g.neighbors(c.iri)) if c.iri in g else set() for c in refs}
-    out: dict[tuple[str, str], float] = {}
+    out: dict[tuple[str, str], float | None] = {}
     for a, b in itertools.combinations(sorted(sets), 2):
         union = sets[a] | sets[b]
-        out[(a, b)] = len(sets[a] & sets[b]) / len(union) if union else 0.0
+        out[(a, b)] = len(sets[a] & sets[b]) / len(union) if union else None
     return out
 
 

@@ -381,8 +381,16 @@ def render_analysis(summary: AnalysisSummary) -> str:
     """`cokg analyse` and `make demo`: the cross-case summary (see `cokg.report.summarise`)."""
     out = []
     for phase in summary.phases:
-        out.append(f"in every case, {phase.phase}: {', '.join(phase.in_every_case) or 'none'}")
-        out += [f"  similarity {a} / {b}: {value:.2f}" for a, b, value in phase.similarity]
+        n = phase.coded_cases
+        out.append(
+            f"in every case coded for {phase.phase} ({n} case{'s' * (n != 1)}): "
+            f"{', '.join(phase.in_every_case) or 'none'}"
+        )
+        out += [
+            f"  similarity {a} / {b}: "
+            + ("n/a (no coded construct)" if value is None else f"{value:.2f}")
+            for a, b, value in phase.similarity
+        ]
     for case_id, agents in summary.before_adoption:
         said = "- (no dated adoption episode)" if agents is None else ", ".join(agents) or "-"
         out.append(f"before adoption in {case_id}: {said}")

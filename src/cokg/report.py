@@ -67,8 +67,10 @@ class PhaseSummary:
     """What the cases have in common in one phase."""
 
     phase: str
-    in_every_case: tuple[str, ...]  # labels of the constructs every case codes, sorted
-    similarity: tuple[tuple[str, str, float], ...]  # (case id, case id, Jaccard) per pair
+    in_every_case: tuple[str, ...]  # labels of the constructs every coded case codes, sorted
+    # (case id, case id, Jaccard) per pair; None when neither case has a coded construct
+    similarity: tuple[tuple[str, str, float | None], ...]
+    coded_cases: int = 0  # the cases with a coded finding in the phase ("every case" above)
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,13 @@ def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
     for phase in PHASE_NAMES:
         shared = analyse.constructs_in_all_cases(store, phase=phase)
         similarity = analyse.case_similarity(store, phase=phase)
+        coded = analyse.coded_cases(analyse.case_construct_graph(store, phase=phase))
         out.append(
             PhaseSummary(
                 phase=phase,
                 in_every_case=tuple(sorted(nodes[n]["label"] for n in shared)),
                 similarity=tuple((a, b, value) for (a, b), value in similarity.items()),
+                coded_cases=len(coded),
             )
         )
     return tuple(out)
@@ -926,7 +930,11 @@ def build_report(
             continue
         doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
         shared = ", ".join(summary.in_every_case) or "none"
-        doc.para(f"Coded in every case for {phase}: {shared}.")
+        n = summary.coded_cases
+        doc.para(
+            f"Coded in every case coded for {phase} ({n} case{'s' * (n != 1)}, with findings "
+            f"of any kind): {shared}."
+        )
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")
     for case in cases:
@@ -949,7 +957,8 @@ def build_report(
     sim_rows = [["phase", "case pair", "Jaccard similarity of coded constructs"]]
     for summary in summaries:
         for a, b, value in summary.similarity:
-            sim_rows.append([summary.phase, f"{a} / {b}", f"{value:.2f}"])
+            shown = "n/a (no coded construct)" if value is None else f"{value:.2f}"
+            sim_rows.append([summary.phase, f"{a} / {b}", shown])
     doc.table(sim_rows, caption="Case similarity per phase")
 
     heatmaps: list[Figure] = []
