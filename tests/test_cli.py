@@ -317,3 +317,45 @@ def test_an_output_in_a_missing_folder_is_refused_first(tmp_path: Path, args: li
         f"cokg: error: {out}: cannot write: the folder {missing} does not exist (create it first)"
     ]
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["report", "--out", "afile"], "'afile' is a file"),
+        (["analyse", "--out", "afile"], "'afile' is a file"),
+        (["export", "ro-crate", "afile"], "afile is a file: cokg export ro-crate writes a folder"),
+        (["export", "nanopubs", "afile"], "afile is a file: cokg export nanopubs writes a folder"),
+        (["serve", "--port", "99999"], "--port must be from 0 to 65535, not 99999"),
+    ],
+)
+def test_a_users_mistake_is_exit_2_not_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    # each was "cokg: internal error: FileExistsError ..." (exit 3), one with uvicorn's traceback
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a steward's notes\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, [*args, "--store", "memory:"])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert "internal error" not in result.output
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "a steward's notes\n"
+
+
+def test_serve_says_a_port_in_use_in_one_line() -> None:
+    import socket
+
+    from cokg.errors import ParameterError
+    from cokg.serve import listen
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(ParameterError, match=f"port {port} on 127.0.0.1 is in use"):
+            listen("127.0.0.1", port)
+    sock = listen("127.0.0.1", 0)  # and a free one is bound and listening
+    try:
+        assert sock.getsockname()[1] > 0
+    finally:
+        sock.close()

@@ -481,7 +481,8 @@ def sparql_cmd(
 
 # --- analyse / report (analysis): networks, measures, the cross-case report ----------------
 @cli.command("analyse")
-@click.option("--out", "-o", "out_dir", default="networks", show_default=True, type=click.Path(),
+@click.option("--out", "-o", "out_dir", default="networks", show_default=True,
+              type=click.Path(file_okay=False),
               help="Folder for the GraphML, GEXF and node-link JSON exports.")  # fmt: skip
 @_read_options
 def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
@@ -495,7 +496,8 @@ def analyse_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> N
 
 
 @cli.command("report")
-@click.option("--out", "-o", "out_dir", default="report", show_default=True, type=click.Path(),
+@click.option("--out", "-o", "out_dir", default="report", show_default=True,
+              type=click.Path(file_okay=False),
               help="Folder for index.html, report.md, figures and network exports.")  # fmt: skip
 @_read_options
 def report_cmd(out_dir: str, store_path: str | None, endpoint: str | None) -> None:
@@ -641,6 +643,11 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     if kind in ("ro-crate", "nanopubs"):
         if not out:
             raise ParameterError(f"say where to write: cokg export {kind} OUT")
+        folder = not (kind == "ro-crate" and as_zip)
+        if folder and Path(out).is_file():
+            raise ParameterError(f"{out} is a file: cokg export {kind} writes a folder")
+        if not folder and Path(out).is_dir():
+            raise ParameterError(f"{out} is a folder: --zip writes one file, e.g. crate.zip")
         with open_for_reading(store_spec) as store:
             if kind == "ro-crate":
                 from cokg.linking.rocrate import export_rocrate

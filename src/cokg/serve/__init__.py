@@ -18,18 +18,21 @@ and flagged (`X-Cokg-Truncated: true`, a note on HTML pages).
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
+import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cokg.errors import InputError
+from cokg.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from cokg.serve.pool import DataSource
 
-__all__ = ["DataSource", "QueryPool", "ServeSettings", "create_app", "serve", "snapshot"]
+__all__ = ["DataSource", "QueryPool", "ServeSettings", "create_app", "listen", "serve", "snapshot"]
 
 # Imported on first use: a query worker (`python -m cokg.serve.pool`) needs none of the web stack.
 _LAZY = {
@@ -78,6 +81,32 @@ def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
         yield DataSource(snapshot=path)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port and listening, or ParameterError saying why not (a
+    port out of range or in use, a host that is not one of this machine's)."""
+    if not 0 <= port <= 65535:
+        raise ParameterError(f"--port must be from 0 to 65535, not {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ParameterError(f"--host {host!r} is not a name or address this machine has "
+                             f"({getattr(exc, 'strerror', None) or exc})") from None  # fmt: skip
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ParameterError(
+                f"port {port} on {host} is in use (another server?): stop it, or give --port"
+            ) from None
+        raise ParameterError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
 def serve(
     *,
     host: str = "127.0.0.1",
@@ -106,6 +135,18 @@ def serve(
     if workers < 1:
         raise InputError("--workers must be at least 1")
     settings = ServeSettings(timeout=timeout, limit=limit)
+    # the socket first: a port in use or a host that is none is one line, before the store
+    # is read, and the server then serves on this very socket (no race for the port)
+    sock = listen(host, port)
+
+    def run(app: Any) -> None:
+        server = uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=False))
+        bound = sock.getsockname()
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        # uvicorn names no address for a socket it is given: say where to point a browser
+        print(f"serving on http://{shown}:{bound[1]}/ (Ctrl+C to stop)", file=sys.stderr)
+        server.run(sockets=[sock])
+
     if endpoint is None and store is not None and re.match(r"https?://", str(store)):
         endpoint, store = str(store), None
     if endpoint is not None:
@@ -114,12 +155,10 @@ def serve(
         from cokg.serve.remotepool import RemotePool
 
         with RemotePool(endpoint, workers=workers, timeout=timeout) as remote:
-            app = create_app(remote, settings)
-            uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+            run(create_app(remote, settings))
         return
     with (
         snapshot(store) as source,
         QueryPool(source, workers=workers, timeout=timeout, memory_mb=memory_mb) as pool,
     ):
-        app = create_app(pool, settings)
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        run(create_app(pool, settings))
