@@ -181,6 +181,20 @@ def test_saved_query_errors(client: TestClient, url: str, status: int) -> None:
     assert r.status_code == status, r.text
 
 
+def test_a_query_that_needs_a_value_shows_its_form(client: TestClient) -> None:
+    # the index links every query's page; for one that needs a value the page was a 400
+    index = client.get("/").text
+    section = index[index.index('id="quotations-by-construct"') :]
+    section = section[: section.index("</section>")]
+    assert "format=csv" not in section and "give construct to download" in section
+    r = client.get("/query/quotations-by-construct")
+    assert r.status_code == 200 and "Give construct and press Run." in r.text
+    assert '<form class="params"' in r.text
+    r = client.get("/query/quotations-by-construct", params={"format": "csv"})
+    assert r.status_code == 400
+    assert "needs a value for construct" in r.text and "--param" not in r.text
+
+
 # --- paged saved-query pages ------------------------------------------------------------------
 
 
@@ -244,7 +258,9 @@ def test_saved_query_page_links_keep_the_parameters(paged: TestClient) -> None:
 def test_saved_query_page_past_the_end_and_every_row(paged: TestClient) -> None:
     r = paged.get("/query/quotations", params={"offset": "1000"})
     assert r.status_code == 200 and "No rows from row 1,001: the answer has 54" in r.text
-    assert 'rel="prev"' in r.text
+    m = re.search(r'<a rel="prev" href="([^"]+)"', r.text)
+    assert m and "offset=50" in html.unescape(m.group(1))  # the last page with rows
+    assert "Rows 51–54 of 54" in paged.get(html.unescape(m.group(1))).text
     r = paged.get("/query/quotations", params={"limit": "0"})  # every row
     assert len(result_rows(r.text)) == 54 and 'class="pager"' not in r.text
 
@@ -261,9 +277,22 @@ def test_saved_query_page_errors(paged: TestClient, params: dict[str, str]) -> N
     assert r.status_code == 400 and r.headers["x-cokg-error"] == "parameter"
 
 
-def test_pivoted_and_downloaded_answers_are_whole(paged: TestClient) -> None:
+def test_pivoted_pages_go_by_whole_cases_with_their_way_on(paged: TestClient) -> None:
+    # a pivot pages by whole cases; its page said where it lay nowhere and led nowhere
     r = paged.get("/query/cross-case", params={"phase": "implementation"})
-    assert r.status_code == 200 and TABLE7_ESTHER in r.text and 'class="pager"' not in r.text
+    assert r.status_code == 200 and TABLE7_ESTHER in r.text
+    assert re.search(r"Rows 1–\d+ of \d+", r.text) and 'rel="prev"' not in r.text
+    cases, url = [], "/query/cross-case?phase=implementation"
+    while url:
+        page = paged.get(url).text
+        cases += re.findall(r"<th[^>]*>(Case \d) - ", page)
+        m = NEXT_LINK.search(page)
+        url = html.unescape(m.group(1)) if m else ""
+    assert sorted(set(cases)) == ["Case 1", "Case 2", "Case 3"]
+    assert 'rel="prev"' in page
+
+
+def test_downloaded_answers_are_whole(paged: TestClient) -> None:
     r = paged.get("/query/quotations", params={"format": "csv"})
     whole = list(csv.DictReader(io.StringIO(r.text)))
     assert len(whole) == 54

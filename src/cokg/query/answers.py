@@ -78,6 +78,9 @@ class Page:
             return None
         if self.previous is not None:
             return self.previous
+        if self.offset >= self.total and self.limit and self.total:
+            # past the end: the last page that has rows, not another empty one
+            return (self.total - 1) // self.limit * self.limit
         return max(0, self.offset - self.limit) if self.limit else 0
 
     @property

@@ -161,8 +161,9 @@ def bind_parameters(
         raw = given.get(p.name, p.default)
         if raw is None:
             if p.required:
-                raise ParameterError(
-                    f"query {query.name} needs --param {p.name}=VALUE ({p.description or p.type})"
+                raise ParameterError(  # words for the command line, Python and the web
+                    f"query {query.name} needs a value for {p.name} ({p.description or p.type})"
+                    f": give {p.name}=VALUE"
                 )
             continue
         value = str(raw).strip()

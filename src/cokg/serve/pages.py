@@ -68,6 +68,11 @@ async def saved_query(request: Request) -> Response:
             f"unknown parameter(s) for {name}: {', '.join(unknown)}",
             code="parameter",
         )
+    missing = missing_values(q, params)
+    if missing and wants_html:  # the form to fill in, not an error: the index links here
+        body = query_section(q, values=params, heading=False)
+        body += f'<p class="muted">Give {esc(" and ".join(missing))} and press Run.</p>'
+        return HTMLResponse(page(q.summary or q.name, body))
     store = state.store()
     try:
         limit, offset = page_request(request, q, state.settings.page_size, whole=not wants_html)
@@ -86,8 +91,8 @@ async def saved_query(request: Request) -> Response:
     display = [v for v in answer.display if v in answer.variables]
     pager = pager_html(q, params, answer.page)
     count = pager or None  # a page says where it lies instead of "N rows"
-    if pivoted:
-        body += (render.truncation_note(limit) if cut else "") + pivoted
+    if pivoted:  # whole cases a page: where the page lies and the way on, as for listings
+        body += (render.truncation_note(limit) if cut else "") + pivoted + pager
         body += _details("All columns (one row per result)", render.result_html(answer))
     elif 0 < len(display) < len(answer.variables):
         body += render.result_html(answer, truncated_at=cut, columns=display, count=count)
@@ -207,6 +212,11 @@ def _control(q: SavedQuery, p: QueryParameter, current: str) -> str:
     return f'<select id="{esc(pid)}" name="{esc(p.name)}">{"".join(opts)}</select>'
 
 
+def missing_values(q: SavedQuery, values: Mapping[str, str]) -> list[str]:
+    """The names of the parameters the query cannot run without and `values` lacks."""
+    return [p.name for p in q.params if p.required and p.default is None and not values.get(p.name)]
+
+
 def query_section(
     q: SavedQuery, *, values: Mapping[str, str] | None = None, heading: bool = True
 ) -> str:
@@ -222,10 +232,14 @@ def query_section(
     action = f"/query/{quote(q.name)}"
     query_string = urlencode({k: v for k, v in values.items() if v})
     sep = "&amp;" if query_string else ""
-    links = (
-        f'<a href="{esc(action)}?{esc(query_string)}{sep}format=csv">CSV</a> · '
-        f'<a href="{esc(action)}?{esc(query_string)}{sep}format=json">JSON</a>'
-    )
+    missing = missing_values(q, values)
+    if missing:  # a download without them is an error page, not a file
+        links = f"give {' and '.join(missing)} to download CSV or JSON"
+    else:
+        links = (
+            f'<a href="{esc(action)}?{esc(query_string)}{sep}format=csv">CSV</a> · '
+            f'<a href="{esc(action)}?{esc(query_string)}{sep}format=json">JSON</a>'
+        )
     form = (
         f'<form class="params" method="get" action="{esc(action)}" '
         f'aria-label="Run {esc(q.name)}">{"".join(controls)}'
