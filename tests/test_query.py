@@ -24,7 +24,7 @@ from cokg import paths
 from cokg.cli import cli
 from cokg.errors import ParameterError, QueryError
 from cokg.formats import render
-from cokg.namespaces import CFIR09, COKG, FRAME
+from cokg.namespaces import CFIR09, CFIR22, COKG, FRAME
 from cokg.query import (
     bind_parameters,
     catalog_path,
@@ -369,6 +369,17 @@ def test_injection_in_a_checked_parameter_is_rejected(store: MemoryStore, value:
 def test_injection_in_a_free_string_returns_no_rows(store: MemoryStore, value: str) -> None:
     assert len(run_query("quotations", store=store)) > 0
     assert len(run_query("quotations", store=store, informant=value)) == 0
+
+
+def test_a_construct_as_cokg_prints_it_resolves(store: MemoryStore) -> None:
+    # `cokg constructs` and the mappings column print "cfir-2022:IV.A": it names the construct
+    assert resolve_construct(store, "cfir-2022:IV.A") == URIRef(CFIR22["IV.A"])
+    assert resolve_construct(store, "cfir-2009:II.B") == URIRef(CFIR09["II.B"])
+    with pytest.raises(ParameterError, match=r"^parameter outcome: no concept with notation"):
+        resolve_construct(store, "nonsense", "outcome")  # the parameter's own name
+    answer = run_query("quotations-by-construct", store=store, construct="cfir-2022:IV.A")
+    assert answer.rows == run_query("quotations-by-construct", store=store,
+                                    construct="cfir22:IV.A").rows  # fmt: skip
 
 
 def test_construct_resolution(store: MemoryStore) -> None:

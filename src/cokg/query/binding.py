@@ -60,6 +60,9 @@ def case_ids(store: Store) -> dict[str, str]:
     return out
 
 
+_SCHEME_NOTATION = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*):(\S+)")
+
+
 def find_case(store: Store, value: str) -> str | None:
     """The id of the case `value` names (its id, else its number), as `case_ids` maps it. An
     id is looked up directly: listing every case of a consortium costs 50 ms at a million
@@ -102,13 +105,24 @@ def _describe(c: _Concept) -> str:
     return f"{curie(c.iri)} ({label})" if label else curie(c.iri)
 
 
-def resolve_construct(store: Store, value: str) -> URIRef:
+def resolve_construct(store: Store, value: str, name: str = "construct") -> URIRef:
     """One concept IRI for a notation ("V.B.4"), a label ("External Change Agents"), a
-    prefixed name (cfir09:V.B.4) or an IRI. Unknown or ambiguous values raise ParameterError;
+    prefixed name (cfir09:V.B.4), a scheme and notation as cokg prints them (cfir-2022:IV.A)
+    or an IRI. Unknown or ambiguous values raise ParameterError naming the parameter `name`;
     the ambiguous message lists the candidates as prefixed names."""
     text = value.strip()
     iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
     full = iri if re.match(r"^https?://", iri) else expand(iri)
+    scheme = _SCHEME_NOTATION.fullmatch(text) if full is None else None
+    if scheme is not None:  # "cfir-2022:IV.A", as `cokg constructs` and the mappings show it
+        base = f"{FRAMEWORK}{scheme[1]}/"
+        hits = [
+            c.iri
+            for c in _concepts(store).values()
+            if c.iri.startswith(base) and scheme[2] in c.notations
+        ]
+        if len(hits) == 1:
+            return URIRef(hits[0])
     if full is not None:
         # looked up, not listed with every concept's names; an IRI that is not one is no concept
         if (
@@ -116,7 +130,7 @@ def resolve_construct(store: Store, value: str) -> URIRef:
             and store.query(get_query("concept-lookup").body, bindings={"c": URIRef(full)}).rows
         ):
             return URIRef(full)
-        raise ParameterError(f"parameter construct: no concept {curie(str(full))} in the store")
+        raise ParameterError(f"parameter {name}: no concept {curie(str(full))} in the store")
     concepts = _concepts(store)
     folded = text.casefold()
     found = [c for c in concepts.values() if text in c.notations]
@@ -133,16 +147,18 @@ def resolve_construct(store: Store, value: str) -> URIRef:
     if found:
         cands = sorted(_describe(c) for c in found)
         raise ParameterError(
-            f"parameter construct: {text!r} is ambiguous; say which: {'; '.join(cands)}"
+            f"parameter {name}: {text!r} is ambiguous; say which: {'; '.join(cands)}"
         )
+    key = scheme[2].casefold() if scheme is not None else folded
     near = sorted(
         _describe(c)
         for c in concepts.values()
-        if any(folded in x.casefold() for x in c.labels + c.notations)
+        if any(key in x.casefold() for x in c.labels + c.notations)
+        and (scheme is None or c.iri.startswith(f"{FRAMEWORK}{scheme[1]}/"))
     )
     hint = f"; did you mean: {'; '.join(near[:_MAX_LISTED])}" if near else ""
     raise ParameterError(
-        f"parameter construct: no concept with notation or label {text!r} "
+        f"parameter {name}: no concept with notation or label {text!r} "
         f"(give a notation, a label, a prefixed name or an IRI){hint}"
     )
 
@@ -201,7 +217,7 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
         target = mapping[value]
         return URIRef(expand(target) or target)
     if p.type == "construct":
-        return resolve_construct(store, value)
+        return resolve_construct(store, value, p.name)
     if p.type == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", value):
             raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an integer")
