@@ -272,3 +272,48 @@ def test_single_csv_file_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--no-store", str(EXAMPLE / "cases.csv")])
     assert result.exit_code == 2
     assert "cases.csv" in result.output and "folder" in result.output
+
+
+def _shape_datatypes() -> dict[tuple[URIRef, URIRef], set[URIRef]]:
+    """(target class, path) -> the datatypes the shapes allow there (sh:datatype, sh:or)."""
+    from rdflib import Graph
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    g = Graph()
+    for f in sorted((Path(__file__).resolve().parents[1] / "shapes").glob("*.ttl")):
+        g.parse(f, format="turtle")
+    out: dict[tuple[URIRef, URIRef], set[URIRef]] = {}
+    for node, cls in g.subject_objects(SH.targetClass):
+        for ps in g.objects(node, SH.property):
+            path = g.value(ps, SH.path)
+            types = set(g.objects(ps, SH.datatype))
+            for alternatives in g.objects(ps, SH["or"]):
+                for alt in Collection(g, alternatives):
+                    types |= set(g.objects(alt, SH.datatype))
+            if isinstance(path, URIRef) and types:
+                out.setdefault((cls, path), set()).update(types)  # type: ignore[arg-type]
+    return out
+
+
+def test_the_readme_promises_the_dates_the_shapes_take() -> None:
+    # the README sheet offered "YYYY, YYYY-MM or YYYY-MM-DD" for a study's start and an
+    # organisation's year established, which the shapes take as a year only
+    gyear = URIRef("http://www.w3.org/2001/XMLSchema#gYear")
+    allowed = _shape_datatypes()
+    checked = 0
+    for sheet in SHEETS.values():
+        for col in sheet.columns:
+            if not col.date or col.predicate is None:
+                continue
+            for kind in sheet.kinds:
+                types = allowed.get((kind.rdf_class, col.predicate))
+                if types is None:
+                    continue
+                checked += 1
+                if types == {gyear}:
+                    assert col.value == "year", (sheet.name, col.name)
+                    assert "YYYY-MM" not in col.help, (sheet.name, col.name, col.help)
+                else:
+                    assert col.value != "year" or types >= {gyear}, (sheet.name, col.name)
+    assert checked >= 10

@@ -733,9 +733,9 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             ),
             Column(
                 "established",
-                f"When it was established: {DATE_HELP}.",
+                "The year it was established: YYYY (the shapes take a year, not a month).",
                 COKG.establishedDate,
-                "date",
+                "year",
             ),
             Column("description", "What it is or did.", COKG.description),
             Column(
@@ -1107,8 +1107,8 @@ _SHEET_LIST: tuple[Sheet, ...] = (
         (
             _LABEL,
             Column("design", "The study design.", COKG.studyDesign),
-            Column("start", f"Start: {DATE_HELP}.", COKG.startDate, "date"),
-            Column("end", f"End: {DATE_HELP}.", COKG.endDate, "date"),
+            Column("start", "The year it started: YYYY.", COKG.startDate, "year"),
+            Column("end", "The year it ended: YYYY.", COKG.endDate, "year"),
             Column(
                 "frameworks",
                 "Frameworks it codes with, separated by ';'.",
