@@ -317,3 +317,75 @@ def test_the_readme_promises_the_dates_the_shapes_take() -> None:
                 else:
                     assert col.value != "year" or types >= {gyear}, (sheet.name, col.name)
     assert checked >= 10
+
+
+def _rewrite_whole(path: Path, rows: list[list[str]], **kw: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, **kw).writerows(rows)  # type: ignore[arg-type]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_a_semicolon_csv_is_named_as_such(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    _rewrite_whole(sub / "cases.csv", _rows(sub / "cases.csv"), delimiter=";")
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert str(exc.value) == (
+        f"{sub / 'cases.csv'}:1: the header is one cell with semicolons in it: the file "
+        "separates its cells with semicolons (a spreadsheet program set to a language that "
+        "writes decimal commas does); save it as comma-separated CSV UTF-8"
+    )
+
+
+def test_an_unknown_column_names_the_folder_and_the_nearest_column(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    rows = _rows(sub / "events.csv")
+    rows[0][rows[0].index("event_type")] = "even_type"
+    _rewrite_whole(sub / "events.csv", rows)
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert str(exc.value).startswith(f"{sub / 'events.csv'}:1: unknown column 'even_type' (column ")
+    assert "did you mean 'event_type'?" in str(exc.value)
+
+
+def test_line_breaks_in_a_cell_are_the_same_from_windows_and_from_a_workbook(
+    tmp_path: Path,
+) -> None:
+    # a CSV saved on Windows breaks a multi-line quotation with CRLF: stored as LF, the same
+    # quotation as from a workbook or a LF file (it was stored with CR LF)
+    sub = copy_example(tmp_path)
+    rows = _rows(sub / "quotations.csv")
+    col = rows[0].index("text")
+    rows[1][col] = "First line.\r\nSecond line.\rThird line."
+    _rewrite_whole(sub / "quotations.csv", rows, lineterminator="\r\n")
+    conv = read_template(sub)
+    texts = {str(o) for o in conv.graph.objects(None, COKG.text)}
+    assert "First line.\nSecond line.\nThird line." in texts
+    assert not any("\r" in t for t in texts)
+
+
+def test_a_long_cell_reads_from_csv_as_from_a_workbook(tmp_path: Path) -> None:
+    # Python's CSV reader stops at 131,072 characters a cell; a workbook has no such limit
+    sub = copy_example(tmp_path)
+    rows = _rows(sub / "quotations.csv")
+    long = "FICTIONAL transcript. " * 7000  # 154,000 characters
+    rows[1][rows[0].index("text")] = long
+    _rewrite_whole(sub / "quotations.csv", rows)
+    conv = read_template(sub)
+    assert long.strip() in {str(o) for o in conv.graph.objects(None, COKG.text)}
+
+
+def test_a_folder_holding_a_workbook_says_to_give_the_workbook(tmp_path: Path) -> None:
+    folder = tmp_path / "site-a"
+    folder.mkdir()
+    _to_xlsx(EXAMPLE, folder / "example.xlsx")
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"cokg: error: {folder}: no RDF files or template CSV sheets in folder; it holds the "
+        f"workbook example.xlsx: give the workbook itself ({folder / 'example.xlsx'})\n"
+    )

@@ -393,7 +393,7 @@ def test_one_id_for_two_ratings_is_refused(tmp_path: Path) -> None:
     rows = [_rating(rating_id="r1"), _rating(rating_id="r1", construct="cfir22:IV.B")]
     _, problems = _convert(tmp_path, rows)
     assert [(p.row, p.column) for p in problems] == [(3, "rating_id")]
-    assert "also made by row 2" in problems[0].message
+    assert "is already used in row 2 of case" in problems[0].message
 
 
 def test_the_command_names_the_cell_without_a_traceback(tmp_path: Path) -> None:

@@ -226,6 +226,13 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             if not found:
+                books = sorted(f.name for f in p.glob("*.xlsx") if not f.name.startswith("~$"))
+                if books:  # a folder is read as CSV sheets or RDF files, a workbook by name
+                    raise InputError(
+                        f"no RDF files or template CSV sheets in folder; it holds the workbook "
+                        f"{books[0]}: give the workbook itself ({p / books[0]})",
+                        file=p,
+                    )
                 raise InputError("no RDF files in folder", file=p)
             out.extend(found)
         elif p.exists():

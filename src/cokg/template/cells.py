@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as _dt
+import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,6 +59,13 @@ def escape(text: str) -> str:
     if text.startswith(FORMULA_START) or (text[:1] == "'" and text[1:2] in ("'", *FORMULA_START)):
         return "'" + text
     return text
+
+
+def _line_ends(text: str) -> str:
+    """A cell's line breaks as LF: a CSV saved on Windows breaks a multi-line quotation with
+    CRLF, which would store the same words differently by platform (and tell one quotation
+    from itself on resubmission). A workbook's cells are LF already."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def unescape(text: str) -> str:
@@ -94,10 +102,22 @@ def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
 def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
     cols = {c.name for c in SHEETS[sheet].columns}
     names = [h.strip() for h in header]
+    if len(names) == 1 and names[0] not in cols:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in names[0] and names[0].split(sep)[0].strip() in cols:
+                raise InputError(
+                    f"the header is one cell with {what} in it: the file separates its cells "
+                    f"with {what} (a spreadsheet program set to a language that writes decimal "
+                    "commas does); save it as comma-separated CSV UTF-8",
+                    file=where,
+                    line=1,
+                )
     for i, h in enumerate(names):
         if h not in cols:
+            close = difflib.get_close_matches(h, sorted(cols), n=1, cutoff=0.6)
+            hint = f" — did you mean {close[0]!r}?" if close else ""
             raise InputError(
-                f"unknown column {h!r} (column {i + 1}); the {sheet} columns are: "
+                f"unknown column {h!r} (column {i + 1}){hint}; the {sheet} columns are: "
                 + ", ".join(c.name for c in SHEETS[sheet].columns),
                 file=where,
                 line=1,
@@ -155,6 +175,11 @@ def _check_text_file(f: Path) -> None:
 
 def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
     _check_text_file(f)
+    from cokg import load
+
+    # A cell may be as long as a workbook's (a long document's text): the file's size is
+    # bounded by the submission limit, not each cell by Python's default of 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), load.max_submission_bytes()))
     # Read as a stream: a big CSV file is never held whole in memory.
     with f.open(encoding="utf-8-sig", newline="") as fh:  # strict UTF-8, BOM allowed
         reader = csv.reader(fh, strict=True)
@@ -162,7 +187,7 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
             header = next(reader, None)
             if header is None:
                 return
-            names = _check_header(header, sheet, f.name)
+            names = _check_header(header, sheet, str(f))  # the folder too: whose events.csv
             for record in reader:
                 row = reader.line_num
                 if not any(c.strip() for c in record):
@@ -174,7 +199,8 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
                         file=f.name,
                         line=row,
                     )
-                yield Row(sheet, f.name, row, dict(zip(names, map(unescape, record), strict=True)))
+                cells = (_line_ends(unescape(c)) for c in record)
+                yield Row(sheet, f.name, row, dict(zip(names, cells, strict=True)))
         except csv.Error as exc:
             raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
@@ -354,7 +380,7 @@ def _cell_text(cell: object) -> tuple[str, str | None]:
             "or a day; format the cell as text and type the date as YYYY, YYYY-MM or "
             "YYYY-MM-DD, at the precision the source gives"
         )
-    return unescape(str(v)), None
+    return _line_ends(unescape(str(v))), None
 
 
 _FORMAT_NOISE = re.compile(
