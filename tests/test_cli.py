@@ -359,3 +359,22 @@ def test_serve_says_a_port_in_use_in_one_line() -> None:
         assert sock.getsockname()[1] > 0
     finally:
         sock.close()
+
+
+def test_a_query_parameter_given_twice_is_refused() -> None:
+    # the last value won, silently: one case's timeline was answered for two asked
+    result = CliRunner().invoke(cli, ["query", "timeline", "case=dundee-mrr",
+                                      "--param", "case=jonkoping-esther", "--store", "memory:"])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output == (
+        "cokg: error: case is given twice ('dundee-mrr' and 'jonkoping-esther'): a query takes "
+        "one value per parameter; run it once for each\n"
+    )
+
+
+def test_an_empty_answer_says_so_under_its_header() -> None:
+    q = "SELECT ?s WHERE { ?s a <http://example.org/Nothing> }"
+    result = CliRunner().invoke(cli, ["sparql", q, "--store", "memory:"])
+    assert result.exit_code == 0 and result.output.endswith("+---+\nno rows\n"), result.output
+    result = CliRunner().invoke(cli, ["sparql", q, "-f", "csv", "--store", "memory:"])
+    assert result.output == "s\n"  # a program's format stays as it is

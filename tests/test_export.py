@@ -230,3 +230,16 @@ def test_cli_export_refuses_a_name_it_cannot_read_or_that_contradicts(tmp_path: 
         assert result.exit_code == 2, result.output
         assert said in result.output and result.output.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_export_a_case_by_its_number(tmp_path: Path) -> None:
+    # queries take case=2; export --case took only the id ("no such case: '2'")
+    from cokg.cli import cli
+
+    by_number, by_id = tmp_path / "n.nq", tmp_path / "i.nq"
+    for case, out in (("2", by_number), ("dundee-mrr", by_id)):
+        result = CliRunner().invoke(
+            cli, ["export", "--case", case, "--out", str(out), "--store", "memory:"]
+        )
+        assert result.exit_code == 0, result.output
+    assert by_number.read_bytes() == by_id.read_bytes()

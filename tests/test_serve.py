@@ -1059,3 +1059,15 @@ def test_query_workers_load_no_web_or_rdf_library() -> None:
         "[]",
         "['cokg.serve', 'cokg.serve.pool', 'cokg.serve.results']",
     ]
+
+
+def test_a_parameter_given_twice_is_refused(client: TestClient) -> None:
+    r = client.get("/query/timeline?case=dundee-mrr&case=jonkoping-esther&format=csv")
+    assert r.status_code == 400 and "case given twice" in r.text
+    assert client.get("/query/timeline?case=dundee-mrr&case=dundee-mrr").status_code == 200
+
+
+def test_a_case_page_by_its_number(client: TestClient) -> None:
+    r = client.get("/case/2", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/case/dundee-mrr"
+    assert client.get("/case/99").status_code == 404

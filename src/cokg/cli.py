@@ -327,7 +327,13 @@ def query_cmd(
             raise ParameterError(
                 f"a query parameter is KEY=VALUE (e.g. case=dundee-mrr), got {item!r}"
             )
-        given[key.strip()] = value
+        key = key.strip()
+        if key in given and given[key] != value:  # the last one won, silently
+            raise ParameterError(
+                f"{key} is given twice ({given[key]!r} and {value!r}): a query takes one value "
+                "per parameter; run it once for each"
+            )
+        given[key] = value
     fmt = _out_format(fmt, out)
     limit, offset = _page_options(limit_text, offset_text, all_rows)
     query = get_query(name)
@@ -380,6 +386,8 @@ def _emit(
 
     if out is None:
         click.echo(render(answer, fmt, long=long_format), nl=False)
+        if not note and answer.kind == "select" and not answer.rows and fmt in _PAGED_FORMATS:
+            note = "no rows"  # a header alone reads as if something failed to print
         _page_note(note, fmt)
         return
     if fmt == "xlsx":

@@ -132,6 +132,10 @@ def export(store: Store, *, format: str, case: str | None = None) -> bytes:
     """The whole graph (every named graph) or one case, serialised."""
     if format not in FORMATS:
         raise ParameterError(f"unknown export format {format!r}; use {', '.join(FORMATS)}")
+    if case and case.strip().isdigit():  # a case by its number, as the queries take it
+        from cokg.query.binding import find_case
+
+        case = find_case(store, case.strip()) or case
     graphs = case_graphs(store, case) if case else None
     source = store
     if case and graphs:

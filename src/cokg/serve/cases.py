@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from rdflib.term import Node
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cokg.query import SavedQuery, run_query
 from cokg.serve import render
@@ -48,6 +49,11 @@ async def case_page(request: Request) -> Response:
     state = served(request)
     case_id = request.path_params["case_id"]
     store = state.store()
+    if case_id.isdigit():  # /case/2, as queries take a case by its number: to its page
+        rows = await in_thread(_rows, state.query, store, "cases")
+        ids = [str(r["case_id"]) for r in rows if str(r["case_number"]) == case_id]
+        if len(ids) == 1:
+            return RedirectResponse(f"/case/{quote(ids[0], safe='')}", status_code=303)
     try:
         body, title = await in_thread(case_body, store, state.query, case_id)
     except LookupError:

@@ -60,6 +60,15 @@ async def saved_query(request: Request) -> Response:
     if q is None:
         return error(wants_html, 404, f"no saved query named {name!r}", code="not-found")
     params = {k: v for k, v in request.query_params.items() if k not in RESERVED and v != ""}
+    twice = sorted({k for k, v in request.query_params.multi_items()
+                    if k not in RESERVED and v not in ("", params.get(k))})  # fmt: skip
+    if twice:
+        return error(
+            wants_html,
+            400,
+            f"{', '.join(twice)} given twice: a query takes one value per parameter",
+            code="parameter",
+        )
     unknown = sorted(set(params) - {p.name for p in q.params})
     if unknown:
         return error(
