@@ -363,8 +363,8 @@ def test_serve_says_a_port_in_use_in_one_line() -> None:
 
 def test_a_query_parameter_given_twice_is_refused() -> None:
     # the last value won, silently: one case's timeline was answered for two asked
-    result = CliRunner().invoke(cli, ["query", "timeline", "case=dundee-mrr",
-                                      "--param", "case=jonkoping-esther", "--store", "memory:"])  # fmt: skip
+    args = ["query", "timeline", "case=dundee-mrr", "--param", "case=jonkoping-esther"]
+    result = CliRunner().invoke(cli, [*args, "--store", "memory:"])
     assert result.exit_code == 2
     assert result.output == (
         "cokg: error: case is given twice ('dundee-mrr' and 'jonkoping-esther'): a query takes "
