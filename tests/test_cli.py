@@ -149,9 +149,9 @@ def test_analyse_and_demo_print_the_same_summary(monkeypatch) -> None:
     monkeypatch.setattr(cokg.store, "open_for_reading", lambda *a, **k: NoStore())
     monkeypatch.setattr(cokg.report, "summarise", lambda store, **_kw: summary)
     expected = [
-        "in every case coded for adoption (2 cases): Process",
+        "in every case studied in adoption (2 cases): Process",
         "  similarity case-a / case-b: 0.50",
-        "in every case coded for assimilation (0 cases): none",
+        "in every case studied in assimilation (0 cases): none",
         "  similarity case-a / case-b: n/a (no coded construct)",
         "before adoption in case-a: Agency",
         "before adoption in case-b: -",

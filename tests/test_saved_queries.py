@@ -736,7 +736,7 @@ def with_riverside(founding: MemoryStore) -> MemoryStore:
     return st
 
 
-def test_a_case_never_coded_for_assimilation_is_not_assessed_not_na(
+def test_a_case_never_studied_in_assimilation_is_not_na(
     founding: MemoryStore, with_riverside: MemoryStore
 ) -> None:
     for answer in (
@@ -746,7 +746,7 @@ def test_a_case_never_coded_for_assimilation_is_not_assessed_not_na(
         river = [r for r in answer if r["case_id"] == "fictional-riverside"]
         assert [r["scenario_order"] for r in river] == [1, 2, 3, 4]
         assert {(r["outcome"], r["cell"], r["statement"]) for r in river} == {
-            ("not-assessed", "(not assessed)", "")
+            ("not-studied", "(not studied in assimilation)", "")
         }
 
     # the founding cases' cells are as they were, their NA cells included
@@ -759,13 +759,13 @@ def test_a_case_never_coded_for_assimilation_is_not_assessed_not_na(
     assert any(cell == "NA (not observed)" for _c, _o, cell in cells(founding))
 
 
-def test_every_case_means_every_case_coded_for_the_phase(
+def test_every_case_means_every_case_studied_in_the_phase(
     founding: MemoryStore, with_riverside: MemoryStore
 ) -> None:
     def shared(st: MemoryStore, phase: str) -> set:
         return {r["construct"] for r in q(st, "constructs-in-all-cases", phase=phase)}
 
-    # never coded for assimilation: no evidence either way, the founding answer stands
+    # no assimilation episode (never studied in it): no evidence either way, the answer stands
     assert shared(with_riverside, "assimilation") == shared(founding, "assimilation")
     assert shared(founding, "assimilation")
     # coded for adoption with individual characteristics (and III.A): only what all four share

@@ -257,21 +257,23 @@ def construct_cooccurrence(
 def constructs_in_all_cases(
     store: Store, *, phase: str, schemes: Iterable[str] | None = None
 ) -> set[str]:
-    """IRIs of constructs coded in every case coded for a phase (the overarching patterns):
-    a case with no coded finding in the phase (a site with ratings alone) is no evidence that
-    a construct was absent there, as in the saved query `constructs-in-all-cases`."""
+    """IRIs of constructs coded in every case studied in a phase (the overarching patterns),
+    as the saved query `constructs-in-all-cases` answers: a case never studied in the phase
+    (no episode of it) is no evidence that a construct was absent there."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
-    coded = coded_cases(g)
+    studied = studied_cases(store, phase)
     return {
         n
         for n, d in g.nodes(data=True)
-        if coded and d["kind"] == "construct" and coded <= set(g.neighbors(n))
+        if studied and d["kind"] == "construct" and studied <= set(g.neighbors(n))
     }
 
 
-def coded_cases(g: nx.Graph) -> set[str]:
-    """The case nodes of a case-construct graph (`case_construct_graph`): the cases coded."""
-    return {n for n, d in g.nodes(data=True) if d["kind"] == "case"}
+def studied_cases(store: Store, phase: str) -> set[str]:
+    """IRIs of the cases studied in a phase: those with an episode of it (`phase-cases`)."""
+    if phase not in PHASE_NAMES:
+        raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASE_NAMES)}")
+    return {str(r["case"]) for r in _select(store, "phase-cases") if str(r["phase"]) == phase}
 
 
 def construct_centrality(

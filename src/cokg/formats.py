@@ -381,9 +381,9 @@ def render_analysis(summary: AnalysisSummary) -> str:
     """`cokg analyse` and `make demo`: the cross-case summary (see `cokg.report.summarise`)."""
     out = []
     for phase in summary.phases:
-        n = phase.coded_cases
+        n = phase.studied_cases
         out.append(
-            f"in every case coded for {phase.phase} ({n} case{'s' * (n != 1)}): "
+            f"in every case studied in {phase.phase} ({n} case{'s' * (n != 1)}): "
             f"{', '.join(phase.in_every_case) or 'none'}"
         )
         out += [

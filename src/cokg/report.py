@@ -67,10 +67,10 @@ class PhaseSummary:
     """What the cases have in common in one phase."""
 
     phase: str
-    in_every_case: tuple[str, ...]  # labels of the constructs every coded case codes, sorted
+    in_every_case: tuple[str, ...]  # labels of the constructs every studied case codes, sorted
     # (case id, case id, Jaccard) per pair; None when neither case has a coded construct
     similarity: tuple[tuple[str, str, float | None], ...]
-    coded_cases: int = 0  # the cases with a coded finding in the phase ("every case" above)
+    studied_cases: int = 0  # the cases with an episode of the phase ("every case" above)
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,13 @@ def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
     for phase in PHASE_NAMES:
         shared = analyse.constructs_in_all_cases(store, phase=phase)
         similarity = analyse.case_similarity(store, phase=phase)
-        coded = analyse.coded_cases(analyse.case_construct_graph(store, phase=phase))
+        studied = analyse.studied_cases(store, phase)
         out.append(
             PhaseSummary(
                 phase=phase,
                 in_every_case=tuple(sorted(nodes[n]["label"] for n in shared)),
                 similarity=tuple((a, b, value) for (a, b), value in similarity.items()),
-                coded_cases=len(coded),
+                studied_cases=len(studied),
             )
         )
     return tuple(out)
@@ -930,10 +930,10 @@ def build_report(
             continue
         doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
         shared = ", ".join(summary.in_every_case) or "none"
-        n = summary.coded_cases
+        n = summary.studied_cases
         doc.para(
-            f"Coded in every case coded for {phase} ({n} case{'s' * (n != 1)}, with findings "
-            f"of any kind): {shared}."
+            f"Coded in every case studied in {phase} ({n} case{'s' * (n != 1)} with an "
+            f"episode of it): {shared}."
         )
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")
