@@ -74,7 +74,10 @@ def test_the_fixture_conforms_and_two_coders_on_one_finding_do_not(tmp_path: Pat
         csv.writer(fh).writerows(rows)
     report = validate([sub], store=None)
     bad = [r for r in report.results if r.severity == "violation"]
-    assert len(bad) == 1 and bad[0].column == "coder" and "at most one coder" in bad[0].message
+    # one message, on the copy: each coder's finding is a row with its own finding_id
+    assert len(bad) == 1 and bad[0].column == "finding_id" and bad[0].row == len(rows)
+    assert "is already used in row 2" in bad[0].message
+    assert "give each finding its own finding_id" in bad[0].message
 
 
 def test_blank_template_and_readme_offer_the_column(tmp_path: Path) -> None:

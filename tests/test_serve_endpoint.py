@@ -140,3 +140,14 @@ def test_a_construct_is_a_graph_each_triple_once(local: TestClient) -> None:
     lines = r.text.splitlines()
     assert len(lines) > 10 and len(lines) == len(set(lines))
     assert r.headers["x-cokg-result-count"] == str(len(lines))
+
+
+def test_an_engine_parse_error_is_one_clean_line(local: TestClient) -> None:
+    # the endpoint answered with the engine's list of expected characters, as the CLI no
+    # longer does; and at the client's line, not one lower (the endpoint's own BASE line)
+    r = local.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o } GROUP BY ?s"})
+    assert r.status_code == 400
+    assert r.text.strip().endswith(
+        "invalid SPARQL at line 1, column 41: The SELECT contains a variable that is unbound"
+    ), r.text
+    assert "\\u{" not in r.text and "expected one of" not in r.text

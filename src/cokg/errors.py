@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -80,3 +81,20 @@ class ReasonerError(CokgError):
     """The reasoner could not run, or found the ontology inconsistent."""
 
     exit_code = 1
+
+
+_ENGINE_ERROR_RE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.DOTALL)
+_SENTENCE_RE = re.compile(r"(?:^|, )([A-Z][a-z]+(?: [^,\[\]'\"]+)+?)(?=, |$)")
+
+
+def engine_syntax_message(text: str) -> tuple[str, int | None]:
+    """(one line, line number) for the SPARQL engine's parse error: where it stopped and, when
+    the parser says it, why (the SELECT's unbound variable, say), instead of its list of
+    expected characters. Here, with no dependency, so the query workers can use it too."""
+    m = _ENGINE_ERROR_RE.match(text)
+    if m is None:
+        return "invalid SPARQL: " + " ".join(text.split())[:200], None
+    line, column = int(m.group(1)), int(m.group(2))
+    reasons = _SENTENCE_RE.findall(" ".join(m.group(3).split()))
+    why = "; ".join(dict.fromkeys(reasons)) or "the engine cannot read it from there"
+    return f"invalid SPARQL at line {line}, column {column}: {why}", line

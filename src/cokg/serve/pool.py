@@ -51,7 +51,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from cokg.errors import QueryError
+from cokg.errors import QueryError, engine_syntax_message
 from cokg.serve.results import Term, boolean_body, solutions_body
 
 # Media types of graphs the worker can write (tables and booleans: cokg.serve.results).
@@ -489,7 +489,7 @@ def _run_query(ox: Any, store: Any, task: dict[str, Any]) -> Any:
     except SyntaxError as exc:
         # The server screened the text (cokg.sparql) before sending it: an update never gets
         # here, and a text the engine cannot parse is only ever refused, never tried otherwise.
-        raise _Refusal(f"SPARQL syntax error: {exc}", "syntax") from None
+        raise _Refusal(engine_syntax_message(str(exc))[0], "syntax") from None
 
 
 def _run_task(

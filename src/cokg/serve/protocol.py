@@ -167,7 +167,7 @@ def unknown_format(format_name: str | None) -> str | None:
 
 FALLBACK_BASE = "http://localhost/sparql"
 _SAFE_BASE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-]*)*")
-_POSITION = re.compile(r"\berror at (\d+):(\d+)")
+_POSITION = re.compile(r"\b(error at |at line )(\d+)(:|, column )(\d+)")
 
 
 def graph_iris(values: list[str] | None, parameter: str) -> list[str] | None:
@@ -202,4 +202,4 @@ def with_base(text: str, base: str) -> str:
 def unshift_positions(message: str) -> str:
     """An engine message about a text given to `with_base`, with its line numbers put back
     where the client's own text has them (one line less)."""
-    return _POSITION.sub(lambda m: f"error at {max(1, int(m[1]) - 1)}:{m[2]}", message)
+    return _POSITION.sub(lambda m: f"{m[1]}{max(1, int(m[2]) - 1)}{m[3]}{m[4]}", message)

@@ -8,7 +8,6 @@ import fcntl
 import itertools
 import json
 import os
-import re
 import shutil
 import time
 import unicodedata
@@ -19,7 +18,13 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from cokg.errors import ParameterError, QueryError, StoreError, StoreMissing
+from cokg.errors import (
+    ParameterError,
+    QueryError,
+    StoreError,
+    StoreMissing,
+    engine_syntax_message,
+)
 from cokg.models import QueryResult
 from cokg.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Worker, run_isolated
 from cokg.sparql import bind, screen
@@ -100,23 +105,10 @@ def _select(solutions: ox.QuerySolutions, keep: int | None) -> QueryResult:
 
 # pyoxigraph's parse errors: "error at LINE:COL: expected one of A, B, ..." where the list
 # mixes the grammar's character classes (many lines of them) with the parser's own sentences.
-_ENGINE_ERROR_RE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.DOTALL)
-_SENTENCE_RE = re.compile(r"(?:^|, )([A-Z][a-z]+(?: [^,\[\]'\"]+)+?)(?=, |$)")
-
-
 def _syntax_error(exc: SyntaxError) -> QueryError:
-    """One line for the engine's parse error: where it stopped and, when the parser says it,
-    why (the SELECT's unbound variable, say), instead of its list of expected characters."""
-    text = str(exc)
-    m = _ENGINE_ERROR_RE.match(text)
-    if m is None:
-        return QueryError("invalid SPARQL: " + " ".join(text.split())[:200])
-    line, column = int(m.group(1)), int(m.group(2))
-    reasons = _SENTENCE_RE.findall(" ".join(m.group(3).split()))
-    why = "; ".join(dict.fromkeys(reasons))
-    where = f"invalid SPARQL at line {line}, column {column}"
-    why = why or "the engine cannot read it from there"
-    return QueryError(f"{where}: {why}", line=line)
+    """One line for the engine's parse error (`cokg.errors.engine_syntax_message`)."""
+    message, line = engine_syntax_message(str(exc))
+    return QueryError(message, line=line)
 
 
 class OxigraphStore:
