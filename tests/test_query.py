@@ -824,3 +824,22 @@ def test_a_placeholder_changes_no_answer(store: MemoryStore) -> None:
     assert len(unfilled) == len(listing) > 3
     one = run_query("outcomes-by-phase", store=store, case="dundee-mrr")
     assert len(one) == sum(r["case_id"] == "dundee-mrr" for r in listing) > 0
+
+
+def test_a_list_column_is_sorted_whatever_order_the_engine_met_its_parts() -> None:
+    # the timeline's agents came "A; B" from one store and "B; A" from a copy served elsewhere
+    from cokg.models import QueryResult
+    from cokg.query.answers import answer_from
+
+    result = QueryResult(
+        kind="select",
+        variables=["event", "agents"],
+        rows=[
+            {"event": Literal("e1"), "agents": Literal("Scottish Recovery Network; Dundee TSI")},
+            {"event": Literal("e2"), "agents": Literal("one")},
+        ],  # fmt: skip
+    )
+    answer = answer_from(result, name="timeline", lists=(("agents", "; "),))
+    assert [r["agents"] for r in answer] == ["Dundee TSI; Scottish Recovery Network", "one"]
+    assert answer.rows[0].terms["agents"] == Literal("Dundee TSI; Scottish Recovery Network")
+    assert get_query("timeline").lists == (("agents", "; "),)

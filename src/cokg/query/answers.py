@@ -201,8 +201,10 @@ def answer_from(
     seconds: float = 0.0,
     display: tuple[str, ...] = (),
     page: Page | None = None,
+    lists: tuple[tuple[str, str], ...] = (),
 ) -> QueryAnswer:
-    """The answer to a query from the store's result, its terms as plain Python values."""
+    """The answer to a query from the store's result, its terms as plain Python values; the
+    parts of each `lists` column (column, separator) sorted."""
     if result.kind == "ask":
         return QueryAnswer(name=name, kind="ask", boolean=bool(result.boolean), seconds=seconds)
     if result.kind == "graph":
@@ -227,6 +229,12 @@ def answer_from(
                 x = values[id(t)] = to_python(t)
                 seen.append(t)
             data[v] = x
+        for v, sep in lists:
+            x = data.get(v)
+            if isinstance(x, str) and sep in x:
+                x = sep.join(sorted(x.split(sep), key=lambda part: (part.casefold(), part)))
+                data[v] = x
+                terms = {**terms, v: Literal(x)}
         rows.append(Row(data=data, terms=terms))
     return QueryAnswer(
         name=name,

@@ -134,6 +134,7 @@ def run_query(
         seconds=seconds,
         display=query.display,
         page=page,
+        lists=query.lists,
     )
 
 

@@ -115,6 +115,10 @@ class SavedQuery:
     # read whole (`cokg.query.paging.CASE_COST_IN_ROWS` when not said): a page spanning more
     # cases than its answer's rows allow reads the listing whole
     case_cost: int | None = None
+    # `#+ lists: {agents: "; "}`: columns that are a GROUP_CONCAT, with their separator. Their
+    # parts come in whatever order the engine met them (it differs between a store and a copy
+    # of it served elsewhere), so cokg sorts them: the same answer on every store.
+    lists: tuple[tuple[str, str], ...] = ()
 
     @property
     def total(self) -> str | None:
@@ -414,7 +418,18 @@ def load_query(path: str | Path) -> SavedQuery:
         by_case=None if by_case is None else str(by_case),
         empty_without=empty_without,
         case_cost=case_cost,
+        lists=_parse_lists(header.get("lists"), path),
     )
+
+
+def _parse_lists(value: Any, file: Path) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise QueryError(f'{file.name}: lists: is {{column: "separator", ...}}')
+    return tuple((str(k), str(v)) for k, v in value.items())
 
 
 def list_queries(
