@@ -837,7 +837,7 @@ def test_a_list_column_is_sorted_whatever_order_the_engine_met_its_parts() -> No
         rows=[
             {"event": Literal("e1"), "agents": Literal("Scottish Recovery Network; Dundee TSI")},
             {"event": Literal("e2"), "agents": Literal("one")},
-        ],  # fmt: skip
+        ],
     )
     answer = answer_from(result, name="timeline", lists=(("agents", "; "),))
     assert [r["agents"] for r in answer] == ["Dundee TSI; Scottish Recovery Network", "one"]
