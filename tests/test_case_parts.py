@@ -159,3 +159,24 @@ def test_a_dropped_case_row_is_not_merged_with_its_stored_copy(both: Path, tmp_p
     assert len(lines) == 2, output
     assert any(x.endswith("column label: label is required") for x in lines)
     assert any("one record, one graph" in x for x in lines)
+
+
+def test_whole_store_validation_names_each_record_and_its_graph(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    # shared records retracted by force under the case that uses them: each message says
+    # which record refers to what is missing, and where that record is
+    shared, case = split_example(tmp_path)
+    s = str(store_dir)
+    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
+    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+    assert cokg("retract", "shared-records", "--force", "--store", s)[0] == 0
+    code, output = cokg("validate", "--whole-store", "--store", s)
+    assert code == 1, output
+    lines = output.splitlines()[:-1]
+    study = [x for x in lines if "'study/riverside-study'" in x]
+    assert study == [
+        f"store (cokgid:case/{RIVERSIDE} in submission/{RIVERSIDE}): 'study/riverside-study' "
+        "does not exist in the store — check the spelling, or submit that record too"
+    ], study  # one line (the class constraint's repeat merged), not "this submission"
+    assert all(x.startswith("store (cokgid:") for x in lines), lines

@@ -811,7 +811,7 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
         from cokg.store import open_store
 
         with open_store(store_spec, read_only=store_spec != "memory:") as store:
-            report = validate_store(store)
+            report = validate_store(store, merge=not technical)
     else:
         if not paths:
             raise InputError("give one or more files or folders to validate")

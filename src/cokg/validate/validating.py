@@ -218,11 +218,14 @@ def _no_record_result(sub: Submission) -> ValidationResult:
 
 
 def validate_store(
-    store: Store, *, checks: bool = True, workers: int | None = None
+    store: Store, *, checks: bool = True, workers: int | None = None, merge: bool = False
 ) -> ValidationReport:
     """Re-validate everything in a store with the shapes compiled to SPARQL (and the QC checks),
     run by the store itself on `workers` threads (default: one per CPU; more only contend).
-    Ontology and frameworks must be in the store (`cokg build`)."""
+    Ontology and frameworks must be in the store (`cokg build`). Each result names its record
+    and the graph holding it; `merge` gives one result per mistake, as for a submission
+    (`cokg validate --whole-store` does, unless --technical); without it every result is as
+    the shapes and checks give it (what pySHACL gives, tested)."""
     workers = workers or os.cpu_count() or 2
     t0 = time.perf_counter()
     vocabulary = ontology_index()  # the ontology's own terms are not records to validate
@@ -249,6 +252,11 @@ def validate_store(
             if r.focus_node not in vocabulary:
                 results.append(r)
     results = _dedupe(results)
+    # one message per mistake, as for a submission, and each named by its record and graph
+    if merge:
+        same_as = {c.name: same_as_shapes(c) for c in checks_to_run()} if checks else {}
+        results = merge_results(results, (), same_as)
+    results = _in_store_words(store, results)
     results.sort(key=_sort_key)
     return ValidationReport(
         conforms=not any(r.severity == "violation" for r in results),
@@ -259,6 +267,37 @@ def validate_store(
         shapes_version=shapes_version(),
         seconds=time.perf_counter() - t0,
     )
+
+
+_NAMED_AT_MOST = 500  # records named by their graph; a store failing more has other troubles
+
+
+def _in_store_words(store: Store, results: list[ValidationResult]) -> list[ValidationResult]:
+    """Whole-store results said of the store, not of a submission, and each record named with
+    the graph that holds it ("role/x/y in submission/z"), so a steward knows what to correct."""
+    from dataclasses import replace
+
+    from cokg.validate.locate import short
+
+    focus = list(dict.fromkeys(r.focus_node for r in results if isinstance(r.focus_node, URIRef)))
+    where: dict[Node, str] = {}
+    for node in focus[:_NAMED_AT_MOST]:
+        rows = store.query(
+            f"SELECT ?g WHERE {{ GRAPH ?g {{ <{node}> ?p ?o }} }} LIMIT 1", internal=True
+        ).rows
+        if rows:
+            g = str(rows[0]["g"])
+            where[node] = g.split("/graph/", 1)[-1]
+    out = []
+    for r in results:
+        message = r.message.replace(" in this submission or in the store", " in the store")
+        label = r.record_label
+        if label is None and isinstance(r.focus_node, URIRef):
+            label = short(r.focus_node) + (
+                f" in {where[r.focus_node]}" if r.focus_node in where else ""
+            )
+        out.append(replace(r, message=message, record_label=label))
+    return out
 
 
 def _job_cost(job: tuple[str, CompiledConstraint | SavedQuery]) -> tuple[int, int]:
