@@ -263,3 +263,14 @@ def test_an_id_used_twice_in_a_sheet_is_one_message_on_the_second_row(
         f"{column} '{ident}' is already used in row 2{scope}: give each {noun} its own "
         f"{column} (or delete the repeated row)"
     ), r.message
+
+
+def test_a_row_without_its_case_id_is_one_message_not_its_citers_too(tmp_path: Path) -> None:
+    # the finding's row is dropped (no case to scope its id by); the quotation and document
+    # that cite it were reported as pointing to nothing, though only the finding's row is wrong
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 3, "case_id", "")
+    report = validate([sub])
+    (r,) = report.results
+    assert (r.file, r.row, r.column) == ("findings.csv", 3, "case_id")
+    assert r.message == "case_id is required"

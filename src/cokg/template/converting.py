@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from cokg.errors import InputError
 from cokg.models import ValidationResult
-from cokg.namespaces import COKGID, PREFIXES, PROV, RDF, RDFS, XSD, curie
+from cokg.namespaces import COKG, COKGID, PREFIXES, PROV, RDF, RDFS, XSD, curie
 from cokg.template.cells import Row, read_rows
 from cokg.template.sheets import (
     CODE,
@@ -83,6 +83,10 @@ class Conversion:
     graph: Graph
     origins: dict[Node, Origin] = field(default_factory=dict)
     problems: list[ValidationResult] = field(default_factory=list)  # cell-level violations
+    # records a dropped row would have made that its problem cannot name: a row of a case's
+    # sheet without a case_id, as it would be in each case of the template (links to it are
+    # follow-ons of that row, not mistakes of their own)
+    gone: set[Node] = field(default_factory=set)
 
 
 def read_template(
@@ -122,7 +126,13 @@ def convert_rows(
         conv.convert(r)
         if progress is not None and n % 5000 == 0:
             progress(f"converting {source.name if source else 'rows'}: row {n:,}")
-    return Conversion((), conv.graph, conv.origins, conv.problems)
+    cases = {str(c) for c in conv.graph.objects(None, COKG.caseId)}
+    gone: set[Node] = {
+        record_iri(sheet, kind, case_id, ident)
+        for sheet, kind, ident in conv.caseless
+        for case_id in cases
+    }
+    return Conversion((), conv.graph, conv.origins, conv.problems, gone)
 
 
 def split(text: str) -> list[str]:
@@ -354,6 +364,7 @@ class _Converter:
         # with `unique` columns)
         self.keys: dict[tuple[object, ...], int] = {}
         self.records: dict[tuple[str, URIRef], int] = {}
+        self.caseless: set[tuple[Sheet, Kind, str]] = set()  # (sheet, kind, id) of such rows
 
     def add(self, triple: Triple) -> None:
         self.graph.add(triple)
@@ -457,7 +468,8 @@ class _Converter:
             if not sheet.mint:
                 problems.append((sheet.id_column, f"{sheet.id_column} is required"))
         elif sheet.scoped and not case_id and "/" not in raw_id and not ABSOLUTE.match(raw_id):
-            pass  # no case to scope the id by: reported for the case_id cell
+            # no case to scope the id by: reported for the case_id cell
+            self.caseless.add((sheet, kind, normalise_id(sheet, raw_id)))
         else:
             found = reference(raw_id, sheet, case_id, kind)
             if isinstance(found, Problem):

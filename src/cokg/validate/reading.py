@@ -32,6 +32,7 @@ class Submission:
     origins: dict[Node, Origin] = field(default_factory=dict)
     problems: list[ValidationResult] = field(default_factory=list)  # spreadsheet cell errors
     warnings: tuple[str, ...] = ()
+    gone: set[Node] = field(default_factory=set)  # records of dropped rows (Conversion.gone)
 
     @property
     def subjects(self) -> set[Node]:
@@ -82,6 +83,7 @@ def read_submission(
     graph = Graph()
     origins: dict[Node, Origin] = {}
     problems: list[ValidationResult] = []
+    gone: set[Node] = set()
     warnings: list[str] = []
     files: list[Path] = []
     for t in templates:
@@ -94,6 +96,7 @@ def read_submission(
         for node, origin in conv.origins.items():
             origins.setdefault(node, origin)
         problems.extend(conv.problems)
+        gone |= conv.gone
     term = TermMemo(as_written=True)  # one rdflib term per distinct term: ~30% less memory
 
     total = len(graph)
@@ -125,7 +128,7 @@ def read_submission(
             term = TermMemo(as_written=True)
     if not len(graph) and not problems:
         raise InputError("no triples in the submission", file=", ".join(map(str, items)))
-    return Submission(tuple(files), graph, origins, problems, tuple(warnings))
+    return Submission(tuple(files), graph, origins, problems, tuple(warnings), gone)
 
 
 def quiet(*_args: Any, **_kwargs: Any) -> None:

@@ -150,7 +150,10 @@ def validate_submission(
     # one message per mistake: no check repeating a shape, no follow-on of a missing record or
     # of a spreadsheet row the converter dropped; "did you mean" for unknown ids and codes
     if merge:
-        dropped = {p.focus_node for p in sub.problems if isinstance(p.focus_node, URIRef)}
+        dropped: set[Node] = {
+            p.focus_node for p in sub.problems if isinstance(p.focus_node, URIRef)
+        }
+        dropped |= sub.gone
         same_as = {c.name: same_as_shapes(c) for c in checks_to_run()}
         # a dropped record may still be a subject (a case's links to its findings come from
         # the findings' rows): gone unless another row made it (typed it)
