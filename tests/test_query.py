@@ -843,3 +843,10 @@ def test_a_list_column_is_sorted_whatever_order_the_engine_met_its_parts() -> No
     assert [r["agents"] for r in answer] == ["Dundee TSI; Scottish Recovery Network", "one"]
     assert answer.rows[0].terms["agents"] == Literal("Dundee TSI; Scottish Recovery Network")
     assert get_query("timeline").lists == (("agents", "; "),)
+
+
+def test_an_informant_code_typed_small_is_the_same_code(store: MemoryStore) -> None:
+    # informant=dnd-02 gave 0 rows, silently: codes are capitals by the shapes' rule
+    small = run_query("quotations", store=store, informant="dnd-02")
+    assert len(small.rows) > 0
+    assert small.rows == run_query("quotations", store=store, informant="DND-02").rows

@@ -218,6 +218,8 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
         return URIRef(expand(target) or target)
     if p.type == "construct":
         return resolve_construct(store, value, p.name)
+    if p.type == "informant":  # codes are capitals (DND-02): a code typed small is the same
+        return Literal(value.upper())
     if p.type == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", value):
             raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an integer")
