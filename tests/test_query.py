@@ -850,3 +850,21 @@ def test_an_informant_code_typed_small_is_the_same_code(store: MemoryStore) -> N
     small = run_query("quotations", store=store, informant="dnd-02")
     assert len(small.rows) > 0
     assert small.rows == run_query("quotations", store=store, informant="DND-02").rows
+
+
+def test_a_list_of_phases_comes_in_phase_order() -> None:
+    from cokg.models import QueryResult
+    from cokg.query.answers import answer_from
+    from cokg.query.saved import parse_header
+
+    result = QueryResult(
+        kind="select",
+        variables=["phases"],
+        rows=[{"phases": Literal("assimilation, adoption, implementation")}],
+    )
+    answer = answer_from(result, name="organisation-roles", lists=(("phases", ", "),))
+    assert answer.rows[0]["phases"] == "adoption, implementation, assimilation"
+    # a quoted separator holding a comma is one item of the header's mapping
+    header = parse_header('#+ summary: x\n#+ lists: {phases: ", ", agents: "; "}\n')
+    assert header["lists"] == {"phases": ", ", "agents": "; "}
+    assert get_query("organisation-roles").lists == (("phases", ", "),)

@@ -189,6 +189,15 @@ def to_python(term: Node | None) -> Any:
 
 # --------------------------------------------------------------------------- answers
 
+# phases in their order, not the alphabet's (adoption, implementation, assimilation)
+_PHASE_RANK = {name: i for i, name in enumerate(("adoption", "implementation", "assimilation"))}
+
+
+def _list_order(part: str) -> tuple[int, str, str]:
+    """A list column's parts in order: phases as they follow each other, the rest by name."""
+    return (_PHASE_RANK.get(part.strip().casefold(), len(_PHASE_RANK)), part.casefold(), part)
+
+
 _UNSEEN = object()
 
 
@@ -232,7 +241,7 @@ def answer_from(
         for v, sep in lists:
             x = data.get(v)
             if isinstance(x, str) and sep in x:
-                x = sep.join(sorted(x.split(sep), key=lambda part: (part.casefold(), part)))
+                x = sep.join(sorted(x.split(sep), key=_list_order))
                 data[v] = x
                 terms = {**terms, v: Literal(x)}
         rows.append(Row(data=data, terms=terms))

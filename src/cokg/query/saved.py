@@ -202,8 +202,19 @@ def _scalar(text: str) -> Any:
 
 
 def _split_flow(text: str) -> list[str]:
-    # Split "a, b, c" at top-level commas (values here never nest or contain quoted commas).
-    return [x.strip() for x in text.split(",") if x.strip()]
+    """The items of a flow list or mapping, split at commas outside quotes (a separator ", "
+    is one item)."""
+    items, quote, start = [], "", 0
+    for k, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ",":
+            items.append(text[start:k])
+            start = k + 1
+    items.append(text[start:])
+    return [x.strip() for x in items if x.strip()]
 
 
 def parse_header(text: str, *, file: str | Path | None = None) -> dict[str, Any]:
