@@ -158,11 +158,15 @@ def test_the_demo_step_ingests_and_shows_the_example(
     # overall 26/30 = 86.7%; pooled kappa (26/30 - 1.9/3) / (1 - 1.9/3) = 7/11 = .636
     assert "--- cokg agreement --coders 'analyst A (FICTIONAL),analyst B (FICTIONAL)'" in text
     assert "2 disagreements:" in text
+    # the default store stays the founding data, whose answers the README's tour shows
+    sites = [r["case_id"] for r in run_query("sampling-frame", store=store)]
+    assert not any(str(c).startswith("fictional-pkt") for c in sites), sites
+    assert (tmp_path / ".cokg" / "example-store").is_dir()
     # the numbers, from the store the step filled (the printed table wraps with the terminal)
     from cokg.agreement import agreement
     from cokg.store import open_for_reading
 
-    with open_for_reading(store) as st:
+    with open_for_reading(tmp_path / ".cokg" / "example-store") as st:
         report = agreement(st, coders=["analyst A (FICTIONAL)", "analyst B (FICTIONAL)"])
     got = {c.label: (c.agreement, c.kappa.value, c.alpha.value) for c in report.codes if c.kappa}
     want = {

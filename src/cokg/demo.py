@@ -105,6 +105,10 @@ _REPORT_DIR = "report"
 # The demo's store, under the working directory (`make demo` runs in the project's root), named
 # so that the demo also runs in a scratch folder that is not a project.
 _STORE = Path(".cokg", "store")
+# The FICTIONAL rated example goes into a store of its own: the default store stays the founding
+# data, whose answers the README's tour shows (five invented sites beside the three cases made
+# every count in it wrong for whoever followed the tour after `make demo`).
+_EXAMPLE_STORE = Path(".cokg", "example-store")
 # Example values for parameters a query requires: CFIR 2009's code for external change agents,
 # which finds findings coded in CFIR 2022 through the crosswalk.
 _EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
@@ -188,27 +192,31 @@ def _step_report() -> StepResult:
 
 
 def _step_rated_example() -> StepResult:
-    """The FICTIONAL rated example (examples/rated-sites): ingested after the founding build,
-    report and analyses, which it leaves untouched; then the rating queries on it."""
+    """The FICTIONAL rated example (examples/rated-sites) in a store of its own
+    (`.cokg/example-store`: the founding data and the five sites), leaving the default store as
+    the founding data; then the rating queries and the two analysts' agreement on it."""
     from cokg import paths
     from cokg.agreement import agreement, render_agreement
     from cokg.formats import render
     from cokg.ingest import ingest
     from cokg.query import run_query
+    from cokg.store import build, open_store
 
+    with open_store(_EXAMPLE_STORE) as store:
+        build(store, fresh=True)
     folder = paths.EXAMPLES_DIR / "rated-sites"
-    lines: list[str] = []
+    lines: list[str] = [f"the founding data and the example in {_EXAMPLE_STORE}"]
     # the shared records first, then one submission (one graph) per site
     for f in [folder / "fictional-pkt-shared.ttl", *sorted(folder.glob("site-*.ttl"))]:
-        result = ingest([f], by="cokg demo", store=_STORE)
+        result = ingest([f], by="cokg demo", store=_EXAMPLE_STORE)
         lines.append(f"ingested {f.relative_to(paths.ROOT)} into <{result.graph}>")
     for name in ("construct-matrix", "distinguishing-constructs"):
-        answer = run_query(name, store=_STORE, phase="adoption")
+        answer = run_query(name, store=_EXAMPLE_STORE, phase="adoption")
         lines += ["", f"--- {name} phase=adoption: {len(answer)} rows"]
         lines += render(answer, "table", width=150).splitlines()
     # the two fictional analysts coded the same quotations: how far do they agree?
     coders = ["analyst A (FICTIONAL)", "analyst B (FICTIONAL)"]
-    report = agreement(_STORE, coders=coders)
+    report = agreement(_EXAMPLE_STORE, coders=coders)
     lines += ["", f"--- cokg agreement --coders '{','.join(coders)}'"]
     lines += render_agreement(report, "table").splitlines()
     return StepResult(lines)
@@ -226,7 +234,8 @@ STEPS: list[Step] = [
     Step("cross-case analysis (cokg analyse)", _step_analyse),
     Step("the cross-case report (cokg report)", _step_report),
     Step(
-        "a FICTIONAL rated example (cokg ingest examples/rated-sites, rating queries, agreement)",
+        "a FICTIONAL rated example in .cokg/example-store (cokg ingest examples/rated-sites, "
+        "rating queries, agreement)",
         _step_rated_example,
     ),
 ]
