@@ -491,3 +491,19 @@ def test_a_formula_without_a_stored_value_is_refused_not_dropped(
     assert (p.file, p.row, p.column) == ("book.xlsx, sheet events", 2, column)
     assert p.message.startswith(f"this cell holds the formula {formula} but the file stores no")
     assert "type the value" in p.message
+
+
+def test_a_spreadsheets_day_number_in_a_date_column_is_refused_naming_the_day(
+    tmp_path: Path,
+) -> None:
+    # a date cell set to General shows the day count: 43752 was stored as the year 43752
+    # (then reported twice: not a year, and outside its phase)
+    book = _events_book(tmp_path, 43752, "General")
+    conv = read_template(book)
+    assert not list(conv.graph.triples((EVENT, None, None)))
+    (p,) = conv.problems
+    assert (p.row, p.column) == (2, "date")
+    assert p.message.startswith("this cell holds the number 43752, which is how a spreadsheet")
+    assert "(2019-10-14)" in p.message
+    # a year typed as a number stays a year
+    assert _event_dates(_events_book(tmp_path, 2018)) == [Literal("2018", datatype=GYEAR)]

@@ -315,6 +315,8 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                 for j, c in enumerate(row):
                     if j < len(names) and names[j] not in dates and _is_date(c) and read[j][0]:
                         read[j] = ("", _WORDING_LOST)
+                    elif j < len(names) and names[j] in dates and (day := _day_number(c)):
+                        read[j] = ("", day)
                 cells = [text for text, _ in read]
                 refused = {names[j]: why for j, (_, why) in enumerate(read)
                            if why and j < len(names)}  # fmt: skip
@@ -347,6 +349,21 @@ _WORDING_LOST = (
     "(June 2017 becomes 2017-06-01); format the cell as text and type it again as the source "
     "words it"
 )
+
+
+def _day_number(cell: object) -> str | None:
+    """Why a number in a date column is refused when it is a spreadsheet's count of days (a
+    date cell whose format was set to General shows 43752 for 2019-10-14), else None. A
+    four-digit number is a year, as typed."""
+    v = getattr(cell, "value", None)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 10_000 <= v < 2_958_466:
+        return None
+    day = _dt.date(1899, 12, 30) + _dt.timedelta(days=int(v))
+    return (
+        f"this cell holds the number {v:g}, which is how a spreadsheet counts days ({day}) when "
+        "a date cell's format is General; format the cell as text and type the date as YYYY, "
+        "YYYY-MM or YYYY-MM-DD, at the precision the source gives"
+    )
 
 
 def _is_date(cell: object) -> bool:
