@@ -536,7 +536,7 @@ def project_tree(
                     codes_of.append(gid(target))
             if sel.note:
                 _sub(s_el, "NoteRef", targetGUID=w(sel.note))
-            coder = sel.user or sel.coding_user
+            coder = sel.coding_user or sel.user
             built.selections[sel.label] = ExpectedSelection(
                 guid=gid(sel.label),
                 source=gid(spec.label),

@@ -236,10 +236,11 @@ def test_users(studies: dict) -> None:
     }
 
 
-def test_coder_is_the_selection_user_then_the_coding_user(studies: dict) -> None:
+def test_coder_is_the_coding_user_then_the_selection_user(studies: dict) -> None:
     project = studies["QualCoder 3.5"][1]
-    # A3: Ana on the selection, Ben on the coding; A2: only Ben on the coding; D2: nobody
-    assert [c.coder for c in _selection(project, gid("A3")).codings] == [gid("ana")]
+    # A3: Ana on the selection, Ben on the coding (Ben applied the code: his coding, as
+    # agreement counts it; it was credited to Ana); A2: only Ben on the coding; D2: nobody
+    assert [c.coder for c in _selection(project, gid("A3")).codings] == [gid("ben")]
     assert [c.coder for c in _selection(project, gid("A2")).codings] == [gid("ben")]
     assert _selection(project, gid("A2")).creator is None
     assert [c.coder for c in _selection(project, gid("D2")).codings] == [None]
@@ -580,3 +581,37 @@ def test_what_is_not_imported_is_one_warning(tmp_path: Path, edit: Callable, phr
     project = read_project(build_project(tmp_path, "QualCoder 3.5", edit=edit).path)
     assert len(project.warnings) == 1
     assert phrase in project.warnings[0]
+
+
+def test_two_users_coding_one_selection_are_two_coders(tmp_path: Path) -> None:
+    # Ana made the selection and coded it Culture; Ben coded the same selection Culture too
+    # (one PlainTextSelection, two Codings). Ben's coding was credited to Ana and merged with
+    # hers, so agreement saw Ben as having coded nothing there.
+    from qda_projects import PROJECT_NS, SmallCoding, build_small_project
+
+    path = build_small_project(
+        tmp_path,
+        sources={"LKS-01 interview": "Vi började i januari. Sedan kom bidraget."},
+        cases={"fx-lake": ("LKS-01 interview",)},
+        codings=(
+            SmallCoding("LKS-01 interview", "Vi började i januari.", "Culture", "Ana"),
+            SmallCoding("LKS-01 interview", "Vi började i januari.", "Culture", "Ben"),
+        ),
+    )
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    root = ET.fromstring(members["project.qde"])
+    ns = {"q": PROJECT_NS}
+    first, second = root.findall(".//q:PlainTextSelection", ns)
+    first.append(second.find("q:Coding", ns))  # Ben's coding onto Ana's selection
+    for src in root.findall(".//q:TextSource", ns):
+        if second in list(src):
+            src.remove(second)
+    members["project.qde"] = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    project = read_project(path)
+    (selection,) = [s for src in project.sources.values() for s in src.selections]
+    names = {u.guid: u.name for u in project.users.values()}
+    assert [names[c.coder] for c in selection.codings] == ["Ana", "Ben"]

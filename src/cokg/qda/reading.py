@@ -741,8 +741,10 @@ class _ProjectReader:
             if ref is None:
                 raise self.fail(f"{what} has no CodeRef")
             target = _guid(ref.get("targetGUID") or "")
-            coding_user = self.user(cd, what)  # checked even when the selection's user wins
-            coder = creator or coding_user
+            # who applied the code: the Coding's own user, else the selection's (one passage
+            # coded by Ana and by Ben is Ana's coding and Ben's, as agreement needs them)
+            coding_user = self.user(cd, what)
+            coder = coding_user or creator
             pending.notes += [n for n in self.note_refs(cd, what) if n not in pending.notes]
             if target in self.project.codes:
                 pending.codings.append(Coding(cguid, target, coder, self.created(cd, what)))
