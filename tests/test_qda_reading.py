@@ -615,3 +615,30 @@ def test_two_users_coding_one_selection_are_two_coders(tmp_path: Path) -> None:
     (selection,) = [s for src in project.sources.values() for s in src.selections]
     names = {u.guid: u.name for u in project.users.values()}
     assert [names[c.coder] for c in selection.codings] == ["Ana", "Ben"]
+
+
+def test_an_inline_text_of_a_crlf_project_file_keeps_its_offsets(tmp_path: Path) -> None:
+    # MAXQDA counts a CRLF as two; the XML parser turns the file's CRLFs into LF, inline texts'
+    # too, so every offset after a line end was one off: "econd line " was stored verbatim
+    u, s, k, sel, c = (gid(x) for x in ("inline:u", "inline:s", "inline:k", "inline:sel", "c"))
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?>\r\n'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="Inline study" origin="MAXQDA 2022">\r\n'
+        f'<Users><User guid="{u}" name="Ana"/></Users>\r\n'
+        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes></CodeBook>\r\n'
+        f'<Sources><TextSource guid="{s}" name="LKS-01 interview">\r\n'
+        "<PlainTextContent>First line.\r\nSecond line is coded.\r\n</PlainTextContent>\r\n"
+        f'<PlainTextSelection guid="{sel}" name="Second line" startPosition="13" '
+        f'endPosition="24" creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
+        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>\r\n'
+        "</TextSource></Sources>\r\n</Project>\r\n"
+    )
+    path = tmp_path / "inline.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+    project = read_project(path)
+    (source,) = project.sources.values()
+    (selection,) = source.selections
+    assert _slice(project, selection) == "Second line"
+    assert source.text == "First line.\nSecond line is coded.\n"
+    assert not project.warnings

@@ -410,7 +410,12 @@ class _Pending:
 
 def _read_qde(archive: Archive, qde: str, data: bytes, *, member: str | None) -> Project:
     root = _parse(data, archive.file, member, PROJECT_NS, "Project")
-    return _ProjectReader(root, archive, qde).read()
+    reader = _ProjectReader(root, archive, qde)
+    # An XML parser turns every CRLF of the file into LF, inline texts' too, while the program
+    # counted its offsets over the CRLFs: a project file written with CRLF line ends gives its
+    # inline texts back their CRLFs, so each offset rule counts what the program counted.
+    reader.crlf_file = b"\r\n" in data
+    return reader.read()
 
 
 class _ProjectReader:
@@ -418,6 +423,7 @@ class _ProjectReader:
         self.root = root
         self.archive = archive
         self.qde = qde
+        self.crlf_file = False  # whether the project file has CRLF line ends (`_read_qde`)
         self.qde_dir = posixpath.dirname(qde)
         self.fail = _Fail(archive.file)
         self.project = Project(
@@ -576,7 +582,10 @@ class _ProjectReader:
         """(text as stored, where it was read from), or None if the element has none."""
         content = el.find(self.q("PlainTextContent"))
         if content is not None:
-            return content.text or "", self.qde
+            text = content.text or ""
+            if self.crlf_file and "\r" not in text:
+                text = text.replace("\n", "\r\n")
+            return text, self.qde
         path = el.get("plainTextPath")
         if not path:
             return None
