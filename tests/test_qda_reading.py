@@ -625,7 +625,8 @@ def test_an_inline_text_of_a_crlf_project_file_keeps_its_offsets(tmp_path: Path)
         '<?xml version="1.0" encoding="utf-8"?>\r\n'
         '<Project xmlns="urn:QDA-XML:project:1.0" name="Inline study" origin="MAXQDA 2022">\r\n'
         f'<Users><User guid="{u}" name="Ana"/></Users>\r\n'
-        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes></CodeBook>\r\n'
+        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes>'
+        "</CodeBook>\r\n"
         f'<Sources><TextSource guid="{s}" name="LKS-01 interview">\r\n'
         "<PlainTextContent>First line.\r\nSecond line is coded.\r\n</PlainTextContent>\r\n"
         f'<PlainTextSelection guid="{sel}" name="Second line" startPosition="13" '
