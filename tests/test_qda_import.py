@@ -387,6 +387,14 @@ def test_ambiguous_code_name_wants_a_path(tmp_path: Path, inputs: Inputs) -> Non
     g = _convert(p, mappings=[Row()]).graph
     (mapped,) = g.subjects(SKOS.exactMatch, CFIR22["III.D"])
     assert g.value(mapped, SKOS.broader) is not None
+    # the finding of Inner/Culture (k1, the code the passage has) is told by its path: the
+    # name alone was the same for both codes ("Passages coded “Culture” ...")
+    Row.subject_label = "Inner/Culture"
+    g = _convert(p, mappings=[Row()]).graph
+    (finding,) = g.subjects(RDF.type, COKG.CodedFinding)
+    assert str(g.value(finding, COKG.statement)) == (
+        "Passages coded “Inner / Culture” in the QDA project “Hand-made study”"
+    )
 
 
 # --- texts, cases, informants, variables, memos ---------------------------------------------

@@ -1217,6 +1217,9 @@ class _Converter:
         self.out.findings += 1
         self.out.per_case[case_id].findings += 1
         name = self.p.codes[code_guid].name
+        if sum(c.name == name for c in self.p.codes.values()) > 1:
+            # "Funding" under Barriers and under Facilitators: the path tells them apart
+            name = path.replace("/", " / ")
         project = self.p.name or self.pid
         self.add(f, RDF.type, COKG.CodedFinding)
         self.add(f, RDFS.label, Literal(f"{name} ({phase}), from the QDA project “{project}”"))
