@@ -643,3 +643,32 @@ def test_an_inline_text_of_a_crlf_project_file_keeps_its_offsets(tmp_path: Path)
     assert _slice(project, selection) == "Second line"
     assert source.text == "First line.\nSecond line is coded.\n"
     assert not project.warnings
+
+
+def test_a_selection_of_no_text_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    # startPosition = endPosition: a passage of nothing failed validation with a message that
+    # named neither the selection nor its source
+    u, s, k, sel, c = (gid(x) for x in ("zero:u", "zero:s", "zero:k", "zero:sel", "zero:c"))
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="Zero study" origin="MAXQDA 2022">'
+        f'<Users><User guid="{u}" name="Ana"/></Users>'
+        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes>'
+        f'</CodeBook><Sources><TextSource guid="{s}" name="DUN-01 interview">'
+        "<PlainTextContent>We began in May.</PlainTextContent>"
+        f'<PlainTextSelection guid="{sel}" name="" startPosition="5" endPosition="5" '
+        f'creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
+        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>'
+        "</TextSource></Sources></Project>"
+    )
+    path = tmp_path / "zero.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+    project = read_project(path)
+    (source,) = project.sources.values()
+    assert source.selections == []
+    (warning,) = [w for w in project.warnings if "covers no text" in w]
+    assert warning == (
+        f'PlainTextSelection {sel} in source "DUN-01 interview" covers no text (startPosition 5, '
+        "endPosition 5): left out with its 1 coding(s)"
+    )

@@ -837,6 +837,12 @@ class _ProjectReader:
                 raise self.fail(
                     f"{s.label()}: startPosition {s.tool_start} is after endPosition {s.tool_end}"
                 )
+            if start == end:  # a click that selected nothing: no passage to quote
+                p.warnings.append(
+                    f"{s.label()} covers no text (startPosition {s.tool_start}, endPosition "
+                    f"{s.tool_end}): left out with its {len(s.codings)} coding(s)"
+                )
+                continue
             key = _name_key(s.name)
             if key and not _agrees(key, s.text.text[start:end]):
                 p.warnings.append(
