@@ -672,3 +672,25 @@ def test_a_selection_of_no_text_is_left_out_with_a_warning(tmp_path: Path) -> No
         f'PlainTextSelection {sel} in source "DUN-01 interview" covers no text (startPosition 5, '
         "endPosition 5): left out with its 1 coding(s)"
     )
+
+
+def test_an_empty_text_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    # an untranscribed source was a record named by the digest of "", the same in every
+    # project: a second project with one could not be imported beside the first
+    u, s, t = (gid(x) for x in ("empty:u", "empty:s", "empty:t"))
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="Empty study" origin="MAXQDA 2022">'
+        f'<Users><User guid="{u}" name="Ana"/></Users>'
+        f'<Sources><TextSource guid="{s}" name="Not yet transcribed">'
+        "<PlainTextContent></PlainTextContent></TextSource>"
+        f'<TextSource guid="{t}" name="DUN-01 interview">'
+        "<PlainTextContent>We began in May.</PlainTextContent></TextSource>"
+        "</Sources></Project>"
+    )
+    path = tmp_path / "empty.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+    project = read_project(path)
+    assert [src.name for src in project.sources.values()] == ["DUN-01 interview"]
+    assert f'TextSource {s} "Not yet transcribed" has an empty text: left out' in project.warnings

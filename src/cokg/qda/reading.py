@@ -694,6 +694,12 @@ class _ProjectReader:
                 f"{what} has no text: neither a plainTextPath nor PlainTextContent{rich}"
             )
         text = _Text(got[0])
+        if not text.text:
+            # an untranscribed source: no passage to quote, and as a record it would be every
+            # project's empty text (a text is its digest), so two projects would collide on it
+            self.project.warnings.append(f"{what} has an empty text: left out")
+            self.other_sources.add(guid)
+            return
         source = Source(
             guid=guid,
             name=name,
