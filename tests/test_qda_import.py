@@ -756,3 +756,23 @@ def test_every_hostile_project_is_refused_by_the_command(
     assert runner.invoke(cli, ["graphs", "--store", str(disk_store)]).output == before
     assert sorted((p.relative_to(disk_store), p.stat().st_size) for p in disk_store.rglob("*")
                   if p.is_file() and p.suffix == ".sst") == files  # fmt: skip
+
+
+def test_a_dry_runs_one_problem_is_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it came twice: "error: ..." on stdout and "cokg: error: FILE: ..." on stderr
+    import cokg.qda.importing
+
+    def one_problem(*_a: object, **_k: object) -> None:
+        exc = InputError("source 'Intervju' names no informant", file="study.qdpx")
+        exc.problems = ["source 'Intervju' names no informant"]  # type: ignore[attr-defined]
+        raise exc
+
+    monkeypatch.setattr(cokg.qda.importing, "import_qdpx", one_problem)
+    (tmp_path / "study.qdpx").write_bytes(b"")
+    result = CliRunner().invoke(
+        cli, ["import-qdpx", str(tmp_path / "study.qdpx"), "--dry-run", "--store", "memory:"]
+    )
+    assert result.exit_code == 2
+    assert result.output == "cokg: error: study.qdpx: source 'Intervju' names no informant\n"

@@ -994,12 +994,12 @@ def import_qdpx_cmd(project: str, cases: str | None, codes: str | None, informan
         raise
     except InputError as exc:  # a dry run lists every problem, not only the first
         problems = getattr(exc, "problems", []) if dry_run else []
+        if len(problems) <= 1:  # one problem: the error line says it, once
+            raise
         for line in problems:
             click.echo(f"error: {line}")
-        if len(problems) > 1:
-            raise InputError(f"{len(problems)} problems: nothing can be imported until they "
-                             "are solved", file=exc.file) from None  # fmt: skip
-        raise
+        raise InputError(f"{len(problems)} problems: nothing can be imported until they "
+                         "are solved", file=exc.file) from None  # fmt: skip
     click.echo(render_import(rep), nl=False)
     if dry_run and rep.validation is not None and not rep.validation.conforms:
         click.get_current_context().exit(1)
