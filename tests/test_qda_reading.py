@@ -694,3 +694,13 @@ def test_an_empty_text_is_left_out_with_a_warning(tmp_path: Path) -> None:
     project = read_project(path)
     assert [src.name for src in project.sources.values()] == ["DUN-01 interview"]
     assert f'TextSource {s} "Not yet transcribed" has an empty text: left out' in project.warnings
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "study.qdpx").write_bytes(b"")
+    with pytest.raises(InputError) as exc:
+        read_project(tmp_path)
+    assert str(exc.value) == (
+        f"{tmp_path}: a folder, not a project: give the .qdpx file (or a .qde or .qdc) "
+        "(it holds study.qdpx: give one)"
+    )

@@ -102,11 +102,20 @@ def rule_for_origin(origin: str | None) -> str:
     return "codepoints"
 
 
+_SUFFIXES = (".qdpx", ".qde", ".qdc")
+
+
 def read_project(path: str | Path) -> Project:
     """Read a `.qdpx` project, a `.qdc` codebook (Project(kind="codebook"), codes only) or a
     bare `.qde` project whose sources sit in its folder. Raises InputError (one line naming
     the file and the element) for anything that cannot be read faithfully."""
     p = Path(path)
+    if p.is_dir():
+        found = sorted(f.name for f in p.glob("*.qd[pec]*") if f.suffix.casefold() in _SUFFIXES)
+        hint = f" (it holds {', '.join(found[:3])}: give one)" if found else ""
+        raise InputError(
+            f"a folder, not a project: give the .qdpx file (or a .qde or .qdc){hint}", file=p
+        )
     if not p.is_file():
         raise InputError("no such file", file=p)
     suffix = p.suffix.casefold()
