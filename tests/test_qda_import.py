@@ -776,3 +776,13 @@ def test_a_dry_runs_one_problem_is_said_once(
     )
     assert result.exit_code == 2
     assert result.output == "cokg: error: study.qdpx: source 'Intervju' names no informant\n"
+
+
+def test_an_informants_row_naming_no_text_is_warned() -> None:
+    # a typo in the map's source name was ignored silently (and its text then had no informant)
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    conv = _convert(p, informants={"NTH-07 interview": "NTH-07", "NTH-07 intreview": "NTH-08"})
+    assert (
+        "--informants: 'NTH-07 intreview' names no text of the project — did you mean "
+        "'NTH-07 interview'?"
+    ) in conv.warnings

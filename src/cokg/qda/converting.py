@@ -31,6 +31,7 @@ rating codes; one coder giving one construct two values in one case and phase is
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
@@ -508,6 +509,13 @@ class _Converter:
             texts[source.guid], anchors[source.guid] = self._text(
                 source, case_id, informants, phase, include_text
             )
+        names = {source.name for source in self.p.sources.values()}
+        for name in sorted(
+            set(informants) - names - set(self.p.left_out)
+        ):  # a typo there left its source unmapped
+            close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+            hint = f" — did you mean {close[0]!r}?" if close else ""
+            self.out.warnings.append(f"--informants: {name!r} names no text of the project{hint}")
         self._attributes(source_cases, case_of_qda, texts)
         self._memos(texts, anchors)
         self._ratings(case_of_qda)

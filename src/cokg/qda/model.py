@@ -126,6 +126,8 @@ class Project:
     variables: dict[str, Variable] = field(default_factory=dict)
     cases: list[Case] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
+    # names of the sources read but left out (empty texts, PDFs and other non-text sources)
+    left_out: list[str] = field(default_factory=list)
     notes: dict[str, Note] = field(default_factory=dict)
     description: str | None = None
     # Things read but not imported, one line each (a PDF source, a selection whose text does not

@@ -682,6 +682,7 @@ class _ProjectReader:
         guid = self.guid_of(el, f"a {kind}")
         self.other_sources.add(guid)
         name = el.get("name") or el.get("path") or ""
+        self.project.left_out.append(name)
         n = sum(1 for c in el if c.tag.endswith("Selection"))
         self.project.warnings.append(
             f'{kind} {guid} "{_show(name)}": not read (cokg imports text sources only)'
@@ -708,6 +709,7 @@ class _ProjectReader:
             # project's empty text (a text is its digest), so two projects would collide on it
             self.project.warnings.append(f"{what} has an empty text: left out")
             self.other_sources.add(guid)
+            self.project.left_out.append(name)
             return
         source = Source(
             guid=guid,
