@@ -786,3 +786,26 @@ def test_an_informants_row_naming_no_text_is_warned() -> None:
         "--informants: 'NTH-07 intreview' names no text of the project — did you mean "
         "'NTH-07 interview'?"
     ) in conv.warnings
+
+
+def test_many_alike_warnings_are_a_few_and_a_count() -> None:
+    # 1,000 passages of unmapped codes printed 1,000 lines "supports no finding"
+    from cokg.models import ValidationReport, ValidationResult
+    from cokg.qda.importing import _lines
+
+    results = tuple(
+        ValidationResult(
+            severity="warning",
+            focus_node=URIRef(f"https://example.org/q{i}"),
+            path=None,
+            constraint_component=None,
+            source_shape=None,
+            message="missing supports: this quotation supports no finding",
+            record_label=f"quotation Q{i}",
+            file="big.qdpx",
+        )
+        for i in range(1000)
+    )
+    lines = _lines(ValidationReport(conforms=True, results=results))
+    assert len(lines) == 4
+    assert lines[-1].startswith("warning: and 997 more with the same warning: map the project's")

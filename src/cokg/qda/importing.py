@@ -363,10 +363,34 @@ def _report_id(ttl: Path) -> str:
     return ttl.stem
 
 
+_SHOWN_ALIKE = 3  # results with one message: this many shown, the rest counted
+
+
 def _lines(report: Any) -> list[str]:
+    """The validation results, one line each; of many with the same message (a passage of an
+    unmapped code supports no finding: one per passage) the first few and a count."""
     from cokg.validate.report import result_line
 
-    return [result_line(r) for r in report.results] if report is not None else []
+    if report is None:
+        return []
+    alike: dict[tuple[str, str], int] = {}
+    out = []
+    for r in report.results:
+        key = (r.severity, r.message)
+        alike[key] = alike.get(key, 0) + 1
+        if alike[key] <= _SHOWN_ALIKE:
+            out.append(result_line(r))
+    for (severity, message), n in alike.items():
+        if n > _SHOWN_ALIKE:
+            more = n - _SHOWN_ALIKE
+            hint = (
+                ": map the project's codes to framework constructs with --codes (`cokg "
+                "suggest-mappings PROJECT OUT.sssom.tsv` starts the file)"
+                if "supports no finding" in message
+                else ""
+            )
+            out.append(f"{severity}: and {more:,} more with the same {severity}{hint}")
+    return out
 
 
 # --- the text the command prints ---------------------------------------------------------------
@@ -375,7 +399,15 @@ def _lines(report: Any) -> list[str]:
 def render_import(report: ImportReport) -> str:
     """`cokg import-qdpx`: the warnings, then what was (or would be) stored, per case."""
     c = report.conversion
-    out = [f"warning: {w}" for w in report.warnings] + _lines(report.validation)
+    unmapped = [w for w in report.warnings if "is not mapped to a framework construct" in w]
+    shown = set(unmapped[:_SHOWN_ALIKE])
+    out = [f"warning: {w}" for w in report.warnings if w in shown or w not in unmapped]
+    if len(unmapped) > _SHOWN_ALIKE:
+        out.append(
+            f"warning: and {len(unmapped) - _SHOWN_ALIKE:,} more codes not mapped to a framework "
+            "construct (`cokg suggest-mappings` proposes mappings)"
+        )
+    out += _lines(report.validation)
     rule = f", offsets read as {report.offset_rule}" if report.offset_rule else ""
     recognised = (
         f", {c.recognised_codes} of them framework concepts by their GUID or name"

@@ -377,8 +377,12 @@ def _nfc_with_changes(s: str) -> tuple[str, list[tuple[int, int, int]]]:
 
 
 def _name_key(name: str | None) -> str:
-    """A selection name as compared with its text: spaces squashed, a trailing ellipsis off."""
-    key = _WS.sub(" ", unicodedata.normalize("NFC", name or "")).strip()
+    """A selection name as compared with its text: spaces squashed, a trailing ellipsis off.
+    A leading space stays (one): a name that starts as its text does, with the space the
+    selection starts on, agrees with it."""
+    key = _WS.sub(" ", unicodedata.normalize("NFC", name or "")).rstrip()
+    if key == " ":
+        return ""
     for tail in ("…", "..."):
         key = key.removesuffix(tail).rstrip()
     return key
