@@ -34,6 +34,17 @@ def both(store_dir: Path, tmp_path: Path) -> Path:
     return store_dir
 
 
+@pytest.fixture
+def split(store_dir: Path, tmp_path: Path) -> str:
+    """The store with the example's shared records as one submission (shared-records) and its
+    case, which points at them, as another."""
+    shared, case = split_example(tmp_path)
+    s = str(store_dir)
+    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
+    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+    return s
+
+
 def _triples(nquads: bytes) -> Graph:
     d = Dataset()
     d.parse(data=nquads, format="nquads")
@@ -66,14 +77,15 @@ def test_export_of_one_case_leaves_the_other_out(both: Path) -> None:
     assert len(river) < len(whole) and len(hill) < len(whole)
 
 
-def test_template_of_one_case_is_that_case_and_stands_alone(
-    both: Path, store_dir: Path, tmp_path: Path
-) -> None:
+def test_template_of_one_case_is_that_case_and_stands_alone(both: Path, tmp_path: Path) -> None:
     out = tmp_path / "river"
     code, output = cokg("template", "--case", RIVERSIDE, str(out), "--store", str(both))
     assert code == 0, output
     assert "as rows: 1 cases," in output and " 2 informants," in output, output
     assert HILLSIDE not in "".join(p.read_text(encoding="utf-8") for p in out.glob("*.csv"))
+    # alone, without the other case's records, it is a whole submission
+    code, output = cokg("validate", "--no-store", str(out))
+    assert code == 0 and "conforms (0 violations" in output, output
 
 
 def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> None:
@@ -101,13 +113,8 @@ def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> No
     assert RIVERSIDE in output and HILLSIDE in output
 
 
-def test_retract_refuses_to_leave_other_submissions_pointing_at_nothing(
-    store_dir: Path, tmp_path: Path
-) -> None:
-    shared, case = split_example(tmp_path)
-    s = str(store_dir)
-    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
-    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+def test_retract_refuses_to_leave_other_submissions_pointing_at_nothing(split: str) -> None:
+    s = split
     before = cokg("graphs", "--store", s)[1]
     code, output = cokg("retract", "shared-records", "--store", s)
     assert code == 2, output
@@ -126,11 +133,8 @@ def test_retract_refuses_to_leave_other_submissions_pointing_at_nothing(
     assert code == 0, output
 
 
-def test_retract_force_retracts_anyway(store_dir: Path, tmp_path: Path) -> None:
-    shared, case = split_example(tmp_path)
-    s = str(store_dir)
-    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
-    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+def test_retract_force_retracts_anyway(split: str) -> None:
+    s = split
     code, output = cokg("retract", "shared-records", "--force", "--store", s)
     assert code == 0, output
     assert "submission/shared-records" not in cokg("graphs", "--store", s)[1]
@@ -161,15 +165,10 @@ def test_a_dropped_case_row_is_not_merged_with_its_stored_copy(both: Path, tmp_p
     assert any("one record, one graph" in x for x in lines)
 
 
-def test_whole_store_validation_names_each_record_and_its_graph(
-    store_dir: Path, tmp_path: Path
-) -> None:
+def test_whole_store_validation_names_each_record_and_its_graph(split: str) -> None:
     # shared records retracted by force under the case that uses them: each message says
     # which record refers to what is missing, and where that record is
-    shared, case = split_example(tmp_path)
-    s = str(store_dir)
-    assert cokg("ingest", str(shared), "--by", "A", "--id", "shared-records", "--store", s)[0] == 0
-    assert cokg("ingest", str(case), "--by", "A", "--store", s)[0] == 0
+    s = split
     assert cokg("retract", "shared-records", "--force", "--store", s)[0] == 0
     code, output = cokg("validate", "--whole-store", "--store", s)
     assert code == 1, output

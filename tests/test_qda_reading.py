@@ -617,27 +617,42 @@ def test_two_users_coding_one_selection_are_two_coders(tmp_path: Path) -> None:
     assert [names[c.coder] for c in selection.codings] == ["Ana", "Ben"]
 
 
+def _one_selection_qde(
+    name: str, source: str, text: str, selected: str, start: int, end: int, nl: str = "\n"
+) -> str:
+    """A hand-written MAXQDA-like project file: one user, one code, one inline text with one
+    coded selection (`selected` its name), the elements on lines ended by `nl`."""
+    u, s, k, sel, c = (gid(f"{name}:{x}") for x in ("u", "s", "k", "sel", "c"))
+    return nl.join([
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="{name}" origin="MAXQDA 2022">',
+        f'<Users><User guid="{u}" name="Ana"/></Users>',
+        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes></CodeBook>',
+        f'<Sources><TextSource guid="{s}" name="{source}">',
+        f"<PlainTextContent>{text}</PlainTextContent>",
+        f'<PlainTextSelection guid="{sel}" name="{selected}" startPosition="{start}" '
+        f'endPosition="{end}" creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
+        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>',
+        "</TextSource></Sources>",
+        "</Project>",
+    ]) + nl  # fmt: skip
+
+
+def _read_qde_text(tmp_path: Path, qde: str) -> Project:
+    """The project a .qdpx holding `qde` alone reads as."""
+    path = tmp_path / "hand-made.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+    return read_project(path)
+
+
 def test_an_inline_text_of_a_crlf_project_file_keeps_its_offsets(tmp_path: Path) -> None:
     # MAXQDA counts a CRLF as two; the XML parser turns the file's CRLFs into LF, inline texts'
     # too, so every offset after a line end was one off: "econd line " was stored verbatim
-    u, s, k, sel, c = (gid(x) for x in ("inline:u", "inline:s", "inline:k", "inline:sel", "c"))
-    qde = (
-        '<?xml version="1.0" encoding="utf-8"?>\r\n'
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="Inline study" origin="MAXQDA 2022">\r\n'
-        f'<Users><User guid="{u}" name="Ana"/></Users>\r\n'
-        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes>'
-        "</CodeBook>\r\n"
-        f'<Sources><TextSource guid="{s}" name="LKS-01 interview">\r\n'
-        "<PlainTextContent>First line.\r\nSecond line is coded.\r\n</PlainTextContent>\r\n"
-        f'<PlainTextSelection guid="{sel}" name="Second line" startPosition="13" '
-        f'endPosition="24" creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
-        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>\r\n'
-        "</TextSource></Sources>\r\n</Project>\r\n"
-    )
-    path = tmp_path / "inline.qdpx"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("project.qde", qde.encode("utf-8"))
-    project = read_project(path)
+    text = "First line.\r\nSecond line is coded.\r\n"
+    qde = _one_selection_qde("Inline study", "LKS-01 interview", text, "Second line", 13, 24,
+                             nl="\r\n")  # fmt: skip
+    project = _read_qde_text(tmp_path, qde)
     (source,) = project.sources.values()
     (selection,) = source.selections
     assert _slice(project, selection) == "Second line"
@@ -648,23 +663,9 @@ def test_an_inline_text_of_a_crlf_project_file_keeps_its_offsets(tmp_path: Path)
 def test_a_selection_of_no_text_is_left_out_with_a_warning(tmp_path: Path) -> None:
     # startPosition = endPosition: a passage of nothing failed validation with a message that
     # named neither the selection nor its source
-    u, s, k, sel, c = (gid(x) for x in ("zero:u", "zero:s", "zero:k", "zero:sel", "zero:c"))
-    qde = (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="Zero study" origin="MAXQDA 2022">'
-        f'<Users><User guid="{u}" name="Ana"/></Users>'
-        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes>'
-        f'</CodeBook><Sources><TextSource guid="{s}" name="DUN-01 interview">'
-        "<PlainTextContent>We began in May.</PlainTextContent>"
-        f'<PlainTextSelection guid="{sel}" name="" startPosition="5" endPosition="5" '
-        f'creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
-        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>'
-        "</TextSource></Sources></Project>"
-    )
-    path = tmp_path / "zero.qdpx"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("project.qde", qde.encode("utf-8"))
-    project = read_project(path)
+    qde = _one_selection_qde("Zero study", "DUN-01 interview", "We began in May.", "", 5, 5)
+    project = _read_qde_text(tmp_path, qde)
+    sel = gid("Zero study:sel")
     (source,) = project.sources.values()
     assert source.selections == []
     (warning,) = [w for w in project.warnings if "covers no text" in w]
@@ -688,10 +689,7 @@ def test_an_empty_text_is_left_out_with_a_warning(tmp_path: Path) -> None:
         "<PlainTextContent>We began in May.</PlainTextContent></TextSource>"
         "</Sources></Project>"
     )
-    path = tmp_path / "empty.qdpx"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("project.qde", qde.encode("utf-8"))
-    project = read_project(path)
+    project = _read_qde_text(tmp_path, qde)
     assert [src.name for src in project.sources.values()] == ["DUN-01 interview"]
     assert f'TextSource {s} "Not yet transcribed" has an empty text: left out' in project.warnings
 
@@ -709,23 +707,9 @@ def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
 def test_a_name_starting_with_the_space_its_selection_starts_on_agrees(tmp_path: Path) -> None:
     # a selection starting on a space, named with that space: 190 of 1,000 such passages of a
     # project were each warned "its name does not match the text", which they did
-    u, s, k, sel, c = (gid(x) for x in ("sp:u", "sp:s", "sp:k", "sp:sel", "sp:c"))
-    qde = (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="Space study" origin="MAXQDA 2022">'
-        f'<Users><User guid="{u}" name="Ana"/></Users>'
-        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes>'
-        f'</CodeBook><Sources><TextSource guid="{s}" name="DUN-01 interview">'
-        "<PlainTextContent>We began in May, late and slow.</PlainTextContent>"
-        f'<PlainTextSelection guid="{sel}" name=" late and slow." startPosition="16" '
-        f'endPosition="31" creatingUser="{u}"><Coding guid="{c}" creatingUser="{u}">'
-        f'<CodeRef targetGUID="{k}"/></Coding></PlainTextSelection>'
-        "</TextSource></Sources></Project>"
-    )
-    path = tmp_path / "space.qdpx"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("project.qde", qde.encode("utf-8"))
-    project = read_project(path)
+    text = "We began in May, late and slow."
+    qde = _one_selection_qde("Space study", "DUN-01 interview", text, " late and slow.", 16, 31)
+    project = _read_qde_text(tmp_path, qde)
     (selection,) = next(iter(project.sources.values())).selections
     assert _slice(project, selection) == " late and slow."
     assert project.warnings == []

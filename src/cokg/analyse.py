@@ -255,13 +255,18 @@ def construct_cooccurrence(
 
 
 def constructs_in_all_cases(
-    store: Store, *, phase: str, schemes: Iterable[str] | None = None
+    store: Store,
+    *,
+    phase: str,
+    schemes: Iterable[str] | None = None,
+    studied: set[str] | None = None,
 ) -> set[str]:
     """IRIs of constructs coded in every case studied in a phase (the overarching patterns),
     as the saved query `constructs-in-all-cases` answers: a case never studied in the phase
-    (no episode of it) is no evidence that a construct was absent there."""
+    (no episode of it) is no evidence that a construct was absent there. `studied`: those
+    cases, when the caller has them (`studied_cases`)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
-    studied = studied_cases(store, phase)
+    studied = studied_cases(store, phase) if studied is None else studied
     return {
         n
         for n, d in g.nodes(data=True)

@@ -33,7 +33,7 @@ from cokg.namespaces import (
     COKGG,
     COKGID,
     DCTERMS,
-    FRAMEWORK,
+    MAPPINGS,
     PROV,
     RDF,
     RDFS,
@@ -199,9 +199,7 @@ def ingest(
     say = progress or (lambda *_a, **_k: None)
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(microsecond=0)
-    sid = check_submission_id(submission) if submission is not None else None
-    sub = read_submission(paths, progress=progress)
-    sid = sid or submission_id(list(paths), sub.graph)
+    sub, sid = _read(paths, submission, progress)
     graph, prov_graph = submission_graph(sid), provenance_graph_for(sid)
     own = (graph, prov_graph)
     records = record_iris(sub.graph)
@@ -265,6 +263,16 @@ def ingest(
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
         unchanged=tuple(sorted(str(r) for r in copies)),
     )
+
+
+def _read(
+    paths: list[str | Path], submission: str | None, progress: Callable[..., None] | None
+) -> tuple[Submission, str]:
+    """The submission read, and its id: `submission` (checked before anything is read), else
+    the one its case ids or file names give."""
+    sid = check_submission_id(submission) if submission is not None else None
+    sub = read_submission(paths, progress=progress)
+    return sub, sid or submission_id(list(paths), sub.graph)
 
 
 def _check(
@@ -331,9 +339,7 @@ def preview(
     left out."""
     from cokg.validate.reading import replaced_graphs
 
-    sid = check_submission_id(submission) if submission is not None else None
-    sub = read_submission(paths, progress=progress)
-    sid = sid or submission_id(list(paths), sub.graph)
+    sub, sid = _read(paths, submission, progress)
     pair = (submission_graph(sid), provenance_graph_for(sid))
     own = (*pair, *(g for g in replaced_graphs(paths, sub) if g not in pair))
     report, _drops, _copies = _check(
@@ -382,9 +388,8 @@ _SAFE_IRI = re.compile(r'[^<>"{}|^`\\\s]+')
 _BATCH = 2000
 
 
-# The cokg:ConceptMapping nodes of the framework mappings and of imported mapping sets: a
-# mapping is a record too (a set restating one with other values is a conflict, not a merge).
-MAPPINGS = str(FRAMEWORK) + "mappings/"
+# A mapping (cokg:ConceptMapping, under MAPPINGS) is a record too: a set restating one with
+# other values is a conflict, not a merge.
 
 
 def record_iris(graph: Graph) -> set[URIRef]:
@@ -397,14 +402,14 @@ def record_iris(graph: Graph) -> set[URIRef]:
         for p in RECORD_PREDICATES
         for s in graph.subjects(p, None)
         if isinstance(s, URIRef)
-        and str(s).startswith((str(COKGID), MAPPINGS))
+        and str(s).startswith((str(COKGID), str(MAPPINGS)))
         and _SAFE_IRI.fullmatch(str(s))
     }
 
 
 def _shared(record: URIRef) -> bool:
     """Whether an unchanged copy of `record` in a submission is no conflict (SHARED_KINDS)."""
-    if str(record).startswith(MAPPINGS):
+    if str(record).startswith(str(MAPPINGS)):
         return True  # a set repeating a stored mapping as it is
     return str(record)[len(str(COKGID)) :].split("/", 1)[0] in SHARED_KINDS
 
@@ -497,8 +502,8 @@ def _provenance_of(graph: str) -> str | None:
 
 
 def _short(iri: URIRef) -> str:
-    if str(iri).startswith(MAPPINGS):
-        return "mapping:" + str(iri)[len(MAPPINGS) :]
+    if str(iri).startswith(str(MAPPINGS)):
+        return "mapping:" + str(iri)[len(str(MAPPINGS)) :]
     return "cokgid:" + str(iri)[len(str(COKGID)) :]
 
 

@@ -13,6 +13,8 @@ COKG = Namespace(BASE + "ontology#")
 COKGID = Namespace(BASE + "id/")
 COKGG = Namespace(BASE + "graph/")
 FRAMEWORK = Namespace(BASE + "framework/")
+# the cokg:ConceptMapping records: the frameworks' own and those of imported mapping sets
+MAPPINGS = Namespace(BASE + "framework/mappings/")
 CFIR09 = Namespace(BASE + "framework/cfir-2009/")
 CFIR22 = Namespace(BASE + "framework/cfir-2022/")
 GDOI = Namespace(BASE + "framework/greenhalgh-2004/")

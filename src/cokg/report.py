@@ -104,9 +104,9 @@ def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
     nodes = analyse.case_construct_graph(store).nodes  # a construct's label is every phase's
     out = []
     for phase in PHASE_NAMES:
-        shared = analyse.constructs_in_all_cases(store, phase=phase)
-        similarity = analyse.case_similarity(store, phase=phase)
         studied = analyse.studied_cases(store, phase)
+        shared = analyse.constructs_in_all_cases(store, phase=phase, studied=studied)
+        similarity = analyse.case_similarity(store, phase=phase)
         out.append(
             PhaseSummary(
                 phase=phase,

@@ -41,7 +41,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from cokg.errors import InputError, ParameterError
-from cokg.namespaces import BASE, COKG, FRAMEWORK, PREFIXES, SKOS
+from cokg.namespaces import BASE, COKG, FRAMEWORK, MAPPINGS, PREFIXES, SKOS
 from cokg.query import run_query
 from cokg.store import Store
 
@@ -57,6 +57,7 @@ __all__ = [
     "mappings_graph",
     "read_sssom",
     "set_slug",
+    "tail_slug",
     "write_sssom",
 ]
 
@@ -134,7 +135,7 @@ BUILT_IN_PREFIXES: dict[str, str] = {
     "linkml": "https://w3id.org/linkml/",
 }
 
-MAPPINGS_NS = BASE + "framework/mappings/"  # the cokg:ConceptMapping nodes
+MAPPINGS_NS = str(MAPPINGS)  # the cokg:ConceptMapping nodes
 MAPPING_SET_ID = BASE + "mappings/frameworks"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"  # the ontology's dcterms:license
 # What the export may compact IRIs with: cokg's prefixes, the mapping nodes and the schemes.
@@ -860,9 +861,15 @@ def mapping_nodes(mset: MappingSet) -> list[URIRef]:
 def set_slug(mapping_set_id: str) -> str:
     """A mapping set's part of its rows' node IRIs: the last segment of its id, slugged, and 8
     hex digits of the id's SHA-256 (two sets may both end in `v1`)."""
-    tail = mapping_set_id.rstrip("/#").rsplit("/", 1)[-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")[:48].strip("-") or "set"
+    slug = tail_slug(mapping_set_id)[:48].strip("-") or "set"
     return f"{slug}-{hashlib.sha256(mapping_set_id.encode()).hexdigest()[:8]}"
+
+
+def tail_slug(mapping_set_id: str) -> str:
+    """The last path segment of a set's id, lower-case letters and digits joined by hyphens
+    ("" when none is left)."""
+    tail = mapping_set_id.rstrip("/#").rsplit("/", 1)[-1]
+    return re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")
 
 
 def _slug(iri: str) -> str:

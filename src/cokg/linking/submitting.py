@@ -5,7 +5,6 @@ all or nothing (`cokg import sssom`)."""
 from __future__ import annotations
 
 import dataclasses
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,13 @@ from typing import Any
 
 from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.ingest import IngestReport, ingest
-from cokg.linking.sssom import MappingSet, mapping_nodes, mappings_graph, read_sssom
+from cokg.linking.sssom import (
+    MappingSet,
+    mapping_nodes,
+    mappings_graph,
+    read_sssom,
+    tail_slug,
+)
 from cokg.models import ValidationReport, ValidationResult
 from cokg.namespaces import COKG
 from cokg.store import Store
@@ -21,9 +26,7 @@ from cokg.store import Store
 
 def submission_id_for(mapping_set_id: str) -> str:
     """A submission id from the set's id: `mappings-` and its last path segment, slugged."""
-    tail = mapping_set_id.rstrip("/#").rsplit("/", 1)[-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-") or "set"
-    return f"mappings-{slug}"[:64].rstrip("-")
+    return f"mappings-{tail_slug(mapping_set_id) or 'set'}"[:64].rstrip("-")
 
 
 def submit_sssom(

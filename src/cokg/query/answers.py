@@ -13,6 +13,7 @@ from rdflib.namespace import XSD
 
 from cokg.errors import QueryError
 from cokg.query.saved import Pivot
+from cokg.vocabulary import PHASE_NAMES
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -190,7 +191,7 @@ def to_python(term: Node | None) -> Any:
 # --------------------------------------------------------------------------- answers
 
 # phases in their order, not the alphabet's (adoption, implementation, assimilation)
-_PHASE_RANK = {name: i for i, name in enumerate(("adoption", "implementation", "assimilation"))}
+_PHASE_RANK = {name: i for i, name in enumerate(PHASE_NAMES)}
 
 
 def _list_order(part: str) -> tuple[int, str, str]:
