@@ -84,6 +84,25 @@ def test_frame_similarity_is_total_for_adoption(store, pair) -> None:
     assert sims[pair] == 1.0
 
 
+def test_similarity_with_a_case_never_studied_in_the_phase_is_not_zero(store) -> None:
+    """The example case was studied in adoption and implementation, never in assimilation:
+    against it, the founding cases' assimilation similarity is n/a (None), not 0.00; its
+    adoption similarity is a number, and the founding pairs keep theirs."""
+    from cokg.ingest import ingest
+
+    s = MemoryStore()
+    build(s)
+    ingest([Path(__file__).parent / "fixtures/submissions/example-template"], by="A. S.", store=s)
+    for phase, comparable in (("assimilation", False), ("adoption", True)):
+        sims = analyse.case_similarity(s, phase=phase)
+        for other in CASE_IDS:
+            pair = tuple(sorted((other, "fictional-riverside")))
+            assert (sims[pair] is not None) is comparable, (phase, pair)
+        founding = analyse.case_similarity(store, phase=phase)
+        assert {k: v for k, v in sims.items() if k in founding} == founding
+    assert analyse.case_similarity(s, phase="assimilation")[("dundee-mrr", "jonkoping-esther")] > 0
+
+
 def test_srn_lies_on_a_path_to_dundee_adoption(store) -> None:
     before = analyse.paths_to_adoption(store, "dundee-mrr")
     assert any("Scottish Recovery Network" in a for a in before["agents"])

@@ -163,6 +163,15 @@ def test_a_dropped_case_row_is_not_merged_with_its_stored_copy(both: Path, tmp_p
     assert len(lines) == 2, output
     assert any(x.endswith("column label: label is required") for x in lines)
     assert any("one record, one graph" in x for x in lines)
+    # the case whose row could not be read was submitted: not "left out" of this submission
+    assert "leaves out" not in output and "would remove" not in output
+    before = cokg("graphs", "--store", str(both))[1]
+    code, output = cokg("ingest", str(sub), "--replace", "--by", "A", "--store", str(both))
+    assert code == 1, output
+    said, summary = output.splitlines()[:2]
+    assert said.endswith("column label: label is required"), output
+    assert "(1 violation, 0 warnings)" in summary and "would remove" not in output
+    assert cokg("graphs", "--store", str(both))[1] == before
 
 
 def test_whole_store_validation_names_each_record_and_its_graph(split: str) -> None:

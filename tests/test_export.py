@@ -243,3 +243,33 @@ def test_cli_export_a_case_by_its_number(tmp_path: Path) -> None:
         )
         assert result.exit_code == 0, result.output
     assert by_number.read_bytes() == by_id.read_bytes()
+
+
+def test_jsonld_is_the_same_bytes_whatever_the_hash_seed(store_dir: Path, tmp_path: Path) -> None:
+    """JSON-LD arrays are sets, which rdflib writes in its hash-seeded order: two processes
+    exporting one store gave different bytes. The arrays are sorted."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}.jsonld"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        code = (
+            "import sys; from cokg.export import export_to; "
+            "export_to(sys.argv[1], sys.argv[2], format='jsonld')"
+        )
+        subprocess.run([sys.executable, "-c", code, str(store_dir), str(out)], env=env,
+                       check=True)  # fmt: skip
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["@graph"]
+
+
+def test_an_exported_file_is_readable_by_others_like_any_file(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "all.nq"
+    export_to(str(store_dir), out, format="nq")  # a store named by its path, as elsewhere
+    assert out.stat().st_mode & 0o777 == 0o644

@@ -60,12 +60,14 @@ def test_import_sssom_stores_a_new_mapping_set(store_dir: Path, tmp_path: Path) 
     assert code == 0, output
     assert "conforms" in output
     graphs_before = cokg("graphs", "--store", str(store_dir))[1]
-    assert "mappings-valid" not in graphs_before  # a dry run stores nothing
+    sid = "mappings-" + set_slug("https://example.org/cokg-tests/valid")
+    assert sid.startswith("mappings-valid-")
+    assert sid not in graphs_before  # a dry run stores nothing
 
     code, output = cokg("import", "sssom", str(src), "--by", "A. Linker", "--store",
                         str(store_dir))  # fmt: skip
     assert code == 0, output
-    assert "submission/mappings-valid" in output
+    assert f"submission/{sid}" in output
     before = run_query("framework-mappings", store=store_dir)  # not run before the import: see
     # the founding answer below; the set's third row, a related match between the two
     # Structural Characteristics constructs, is a mapping the founding data does not have
@@ -138,7 +140,7 @@ def test_cokgs_own_mappings_imported_again_store_no_second_record(
     code, output = cokg("import", "sssom", str(out), "--by", "A. Linker", "--store",
                         str(store_dir))  # fmt: skip
     assert code == 0, output
-    sid = "mappings-cfir-2009-cfir-2022"
+    sid = "mappings-" + set_slug("https://w3id.org/cokg/mappings/frameworks/cfir-2009--cfir-2022")
     held = run_query(
         "record-graphs",
         store=store_dir,
@@ -147,6 +149,14 @@ def test_cokgs_own_mappings_imported_again_store_no_second_record(
     graphs = {str(r["graph"]).rsplit("/graph/", 1)[-1] for r in held}
     assert graphs == {"framework/mappings"}, graphs
     assert sid in cokg("graphs", "--store", str(store_dir))[1]
+    # the SKOS matches it repeats are the same statements: each mapping is one row still, in
+    # the listing and in an export that imports again
+    again = tmp_path / "again.sssom.tsv"
+    assert cokg("export", "sssom", str(again), "--store", str(store_dir))[0] == 0
+    rows = read_sssom(again).mappings
+    assert len(rows) == 92 == len({(m.subject_iri, m.predicate_iri, m.object_iri) for m in rows})
+    listed = run_query("framework-mappings", store=store_dir)
+    assert len(listed) == len({tuple(r.values()) for r in listed})
 
 
 def test_an_edited_framework_mapping_is_one_message_naming_the_row(
@@ -209,7 +219,7 @@ def test_a_row_without_record_id_is_the_sets_own_mapping(store_dir: Path, tmp_pa
                         str(store_dir))  # fmt: skip
     assert code == 0, output
     for record, graph in [
-        (node, "submission/mappings-valid"),
+        (node, "submission/mappings-" + set_slug("https://example.org/cokg-tests/valid")),
         ("https://w3id.org/cokg/framework/mappings/cfir-2009-I.A--cfir-2022-I.A",
          "framework/mappings"),
     ]:  # fmt: skip
@@ -293,3 +303,100 @@ def test_export_ro_crate_nanopubs_and_docs_from_the_command(
     assert (tmp_path / "site" / "framework" / "cfir-2022.html").is_file()
     code, output = cokg("export", "ro-crate", "--store", str(store_dir))
     assert code == 2 and "say where to write" in output
+
+
+def _set(tmp_path: Path, name: str, set_id: str, rows: list[str], prefixes: str = "") -> Path:
+    """A hand-written SSSOM set (FICTIONAL curators) mapping CFIR 2009 to CFIR 2022."""
+    head = (
+        "#curie_map:\n#  cfir09: https://w3id.org/cokg/framework/cfir-2009/\n"
+        "#  cfir22: https://w3id.org/cokg/framework/cfir-2022/\n"
+        f"{prefixes}#mapping_set_id: {set_id}\n"
+        "#license: https://creativecommons.org/licenses/by/4.0/\n"
+        "record_id\tsubject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\n"
+    )
+    path = tmp_path / name
+    path.write_text(head + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_two_sets_whose_ids_end_alike_are_two_submissions(store_dir: Path, tmp_path: Path) -> None:
+    row = "\tcfir09:II.B\tskos:relatedMatch\tcfir22:II.D\tsemapv:ManualMappingCuration\t0.5"
+    a = _set(tmp_path, "a.sssom.tsv", "https://a.example.org/tdf-map/v1", [row])
+    b = _set(tmp_path, "b.sssom.tsv", "https://b.example.org/other-map/v1",
+             [row.replace("relatedMatch", "broadMatch")])  # fmt: skip
+    s = str(store_dir)
+    assert cokg("import", "sssom", str(a), "--by", "A", "--store", s)[0] == 0
+    code, output = cokg("import", "sssom", str(b), "--by", "B", "--store", s)
+    assert code == 0 and "added" in output and "replaced" not in output, output
+    graphs = [g for g in cokg("graphs", "--store", s)[1].split() if "/mappings-v1-" in g]
+    assert len(set(graphs)) == 2, graphs
+    rows = run_query("framework-mappings", store=s, construct="cfir09:II.B")
+    kinds = {r["predicate"] for r in rows if r["object_notation"] == "II.D"}
+    assert {"skos:relatedMatch", "skos:broadMatch"} <= kinds
+
+
+@pytest.mark.parametrize("record", ["team:r1", "cfir22:II.E"], ids=["reused", "a-concept"])
+def test_a_record_id_another_graph_holds_is_refused(
+    store_dir: Path, tmp_path: Path, record: str
+) -> None:
+    """A curator's own record id stored by one set and restated with other values by another
+    set; or a framework concept's IRI used as a record id: one record, one graph refuses."""
+    team = "#  team: https://example.org/team/rec/\n"
+    s = str(store_dir)
+    first = _set(tmp_path, "first.sssom.tsv", "https://example.org/team/first", [
+        "team:r1\tcfir09:II.B\tskos:closeMatch\tcfir22:II.D\tsemapv:ManualMappingCuration\t0.6"
+    ], team)  # fmt: skip
+    assert cokg("import", "sssom", str(first), "--by", "A", "--store", s)[0] == 0
+    second = _set(tmp_path, "second.sssom.tsv", "https://example.org/team/second", [
+        f"{record}\tcfir09:II.C\tskos:relatedMatch\tcfir22:II.D\tsemapv:ManualMappingCuration"
+        "\t0.4"
+    ], team)  # fmt: skip
+    before = cokg("graphs", "--store", s)[1]
+    code, output = cokg("import", "sssom", str(second), "--by", "B", "--store", s)
+    assert code == 1, output
+    assert "is already stored in graph" in output and "one record, one graph" in output, output
+    assert cokg("graphs", "--store", s)[1] == before
+
+
+def test_the_provenance_names_the_mapping_set_file(store_dir: Path) -> None:
+    src = FIXTURES / "valid.sssom.tsv"
+    s = str(store_dir)
+    assert cokg("import", "sssom", str(src), "--by", "A. Linker", "--store", s)[0] == 0
+    import hashlib
+
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()
+    (line,) = [x for x in cokg("graphs", "--store", s)[1].splitlines() if "mappings-valid" in x]
+    assert "valid.sssom.tsv" in line and ".ttl" not in line, line
+    answer = cokg("sparql", "SELECT ?sha WHERE { ?f <https://w3id.org/cokg/ontology#sha256> ?sha }",
+                  "--store", s)[1]  # fmt: skip
+    assert sha in answer
+
+
+def test_export_options_that_do_not_apply_are_refused(store_dir: Path, tmp_path: Path) -> None:
+    s = str(store_dir)
+    for args, said in [
+        (["sssom", str(tmp_path / "m.tsv"), "--case", "dundee-mrr"],
+         "--case is not an option of `cokg export sssom`"),
+        (["graph", str(tmp_path / "g.ttl"), "--pair", "cfir-2009:cfir-2022"],
+         "--pair is not an option of `cokg export graph`"),
+        (["nanopubs", str(tmp_path / "np"), "--format", "ttl"],
+         "--format is not an option of `cokg export nanopubs`"),
+        (["nanopubs", str(tmp_path / "np"), "--out", str(tmp_path / "other")],
+         "give the output once"),
+        (["nanopubs", str(tmp_path / "np"), "--case", "zzz"],
+         "no case 'zzz'; the cases: dundee-mrr, jonkoping-esther"),
+        (["sssom", str(tmp_path)], f"{tmp_path} is a folder: give the file to write"),
+        (["graph", "--out", str(tmp_path)], f"{tmp_path} is a folder: give the file to write"),
+    ]:  # fmt: skip
+        code, output = cokg("export", *args, "--store", s)
+        assert code == 2 and said in output and output.count("\n") == 1, (args, output)
+    assert not (tmp_path / "m.tsv").exists() and not (tmp_path / "np").exists()
+
+
+def test_folder_exports_go_into_an_existing_empty_folder(store_dir: Path, tmp_path: Path) -> None:
+    for kind in ("nanopubs", "ro-crate"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        code, output = cokg("export", kind, str(folder), "--store", str(store_dir))
+        assert code == 0, output
+        assert any(folder.iterdir())

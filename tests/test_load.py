@@ -486,3 +486,31 @@ def test_read_catalog() -> None:
             MINI_PROJECT / "ontology" / "modules" / "core.ttl"
         ).resolve()
     }
+
+
+@pytest.mark.parametrize(
+    ("doc", "line", "bad"),
+    [
+        pytest.param(
+            '{"@id": "https://w3id.org/cokg/id/org/bad org",\n "@type": '
+            '"https://w3id.org/cokg/ontology#Organisation"}',
+            1, "https://w3id.org/cokg/id/org/bad org", id="record",
+        ),
+        pytest.param(
+            '{"@id": "https://w3id.org/cokg/id/org/good",\n "https://w3id.org/cokg/ontology#'
+            'wikidataItem": {"@id": "http://www.wikidata.org/entity/Q 42"}}',
+            2, "http://www.wikidata.org/entity/Q 42", id="link",
+        ),
+    ],
+)  # fmt: skip
+def test_an_id_that_cannot_be_an_iri_is_refused_not_dropped(
+    tmp_path: Path, doc: str, line: int, bad: str
+) -> None:
+    """A JSON-LD processor leaves out a node or a link whose @id holds a space, without a word
+    (the record was stored without its Wikidata link, or not at all); Turtle refuses the same
+    IRI. cokg refuses the file, naming the @id and its line."""
+    f = tmp_path / "bad.jsonld"
+    f.write_text(doc, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_rdf(f)
+    assert str(info.value).startswith(f"{f}:{line}: @id {bad!r} cannot be an IRI (' ' may not")

@@ -29,7 +29,7 @@ from qda_projects import (
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from cokg.cli import cli
-from cokg.errors import InputError, ParameterError
+from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.ingest import ingest
 from cokg.namespaces import CFIR22, COKG, COKGID
 from cokg.qda.converting import (
@@ -433,13 +433,21 @@ def test_informants_are_created_once_per_code(
         "HLC-02": COKGID["case/fx-hillcrest"],
     }
     q = quotations(g)["Staff culture here is cautious"]
-    assert g.value(q, COKG.quotedInformant) == COKGID["informant/RVS-01"]
+    assert g.value(q, COKG.quotedInformant) == COKGID["informant/fx-riverside/RVS-01"]
 
 
 def test_informant_from_a_variable_or_the_name() -> None:
     p = _one_text_project(Coding("x1", "k1", "u1"))
     g = _convert(p).graph  # the source is called "NTH-07 interview"
-    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/NTH-07"]}
+    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/fx-northfield/NTH-07"]}
+    named = (("P07 interview", "P07"), ("KE-03.docx", "KE-03"), ("jkg-fl-01", "JKG-FL-01"))
+    for name, code in named:
+        p.sources["s1"].name = name
+        g = _convert(p).graph
+        assert set(g.objects(None, COKG.informantCode)) == {Literal(code)}
+    p.sources["s1"].name = "Doc1 transcript"  # a word, not a code
+    with pytest.raises(InputError, match="'Doc1 transcript' names no informant"):
+        _convert(p)
     p.sources["s1"].name = "Interview seven"
     with pytest.raises(InputError, match="'Interview seven' names no informant"):
         _convert(p)
@@ -448,7 +456,7 @@ def test_informant_from_a_variable_or_the_name() -> None:
     p.variables = {"v1": Variable("v1", "Informant", "Text")}
     p.sources["s1"].variables = [VariableValue("v1", "nth-08")]
     g = _convert(p).graph
-    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/NTH-08"]}
+    assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/fx-northfield/NTH-08"]}
 
 
 def test_phase_from_a_variable_else_the_option() -> None:
@@ -606,15 +614,21 @@ def test_dry_run_writes_nothing(tmp_path: Path, store: MemoryStore, inputs: Inpu
 def test_a_failing_import_leaves_the_store_as_it_was(
     tmp_path: Path, store: MemoryStore, inputs: Inputs
 ) -> None:
-    # the informant of Riverside's interview is stored for another case: the shapes refuse it
+    # the record the import makes for Riverside's informant is stored already, in another
+    # submission, saying something else of it: one record, one graph refuses the import
     other = Graph()
-    other.add((COKGID["informant/RVS-01"], RDF.type, COKG.Informant))
-    other.add((COKGID["informant/RVS-01"], COKG.informantCode, Literal("RVS-01")))
-    other.add((COKGID["informant/RVS-01"], COKG.informantOf, COKGID["case/fx-northfield"]))
+    rvs = COKGID["informant/fx-riverside/RVS-01"]
+    other.add((rvs, RDF.type, COKG.Informant))
+    other.add((rvs, COKG.informantCode, Literal("RVS-1")))
+    other.add((rvs, COKG.informantOf, COKGID["case/fx-riverside"]))
     store.replace_graphs({"https://w3id.org/cokg/graph/submission/fx-informants": other})
     graphs, size = store.graphs(), store.count()
-    with pytest.raises(InputError, match="informant RVS-01 belongs to another case"):
+    with pytest.raises(ValidationFailed, match="1 violation: nothing was written") as exc:
         do_import(study(tmp_path), store, inputs)
+    results = exc.value.report.results  # type: ignore[attr-defined]
+    (r,) = [r for r in results if r.severity == "violation"]
+    assert r.focus_node == rvs and "already stored in graph" in r.message
+    assert "submission/fx-informants (one record, one graph)" in r.message
     assert (store.graphs(), store.count()) == (graphs, size)
 
 

@@ -92,3 +92,33 @@ def test_report_command_writes_index(tmp_path, store_dir) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file()
     assert (out / "networks" / "case-construct.graphml").is_file()
+
+
+def test_characters_the_figure_font_lacks_are_said_once_and_kept_in_the_svg(tmp_path) -> None:
+    """A Japanese site name in a figure: matplotlib warns once per character and drawing; the
+    report says it once for the figure, and the SVG keeps the name as text (a browser draws it
+    in its own fonts) where the PNG can only show boxes."""
+    import warnings
+
+    from cokg import report as rp
+    from cokg.formats import render_report
+    from cokg.report import ReportResult
+
+    plt = rp._pyplot()
+    fig, ax = plt.subplots()
+    ax.set_title("大阪 site: timeline")
+    collected: list[tuple[str, str]] = []
+    token = rp._MISSING_GLYPHS.set(collected)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nothing leaks to the terminal
+            svg, png = rp._save(fig, tmp_path, "timeline-osaka")
+    finally:
+        rp._MISSING_GLYPHS.reset(token)
+    assert collected == [("timeline-osaka", "大阪")]
+    assert "大阪 site: timeline" in svg.read_text("utf-8") and png.stat().st_size > 0
+    result = ReportResult(html=tmp_path / "index.html", markdown=tmp_path / "report.md")
+    result.warnings = ["figure timeline-osaka: the figure font has no glyph"]
+    assert render_report(result).splitlines()[-1] == (
+        "warning: figure timeline-osaka: the figure font has no glyph"
+    )

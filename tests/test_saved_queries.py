@@ -759,6 +759,44 @@ def test_a_case_never_studied_in_assimilation_is_not_na(
     assert any(cell == "NA (not observed)" for _c, _o, cell in cells(founding))
 
 
+def test_a_study_that_never_coded_lozeau_is_not_na(tmp_path: Path) -> None:
+    """The example case studied in assimilation too, by a study whose frameworks are CFIR 2022
+    and the study frame: its scenarios were never looked for, so not "NA (not observed)" (a
+    claim about the case) but "(not coded with Lozeau's scenarios)"; once its study names
+    Lozeau's scenarios, a missing scenario is not observed again."""
+    import shutil
+
+    from cokg.ingest import ingest
+
+    sub = tmp_path / "riverside"
+    shutil.copytree(EXAMPLE, sub)
+    phases = sub / "phases.csv"
+    phases.write_text(
+        phases.read_text("utf-8")
+        + "fictional-riverside,assimilation,2019,,,,Assimilation at Riverside,,\n",
+        "utf-8",
+    )
+    studies = sub / "studies.csv"
+    original = studies.read_text("utf-8")
+    for frameworks, outcome, cell in (
+        ("cfir-2022; study-frame", "not-coded", "(not coded with Lozeau's scenarios)"),
+        ("cfir-2022; lozeau-2002", "not-observed", "NA (not observed)"),
+    ):
+        studies.write_text(original.replace("cfir-2022; study-frame", frameworks), "utf-8")
+        st = MemoryStore()
+        build(st)
+        ingest([sub], by="A. Steward", store=st)
+        for answer in (
+            q(st, "assimilation-scenarios"),
+            q(st, "assimilation-scenarios", case="fictional-riverside"),
+        ):
+            river = [r for r in answer if r["case_id"] == "fictional-riverside"]
+            assert {(r["outcome"], r["cell"], r["statement"]) for r in river} == {
+                (outcome, cell, "NA" if outcome == "not-observed" else "")
+            }
+            assert len(river) == 4
+
+
 def test_every_case_means_every_case_studied_in_the_phase(
     founding: MemoryStore, with_riverside: MemoryStore
 ) -> None:
@@ -782,3 +820,32 @@ def test_every_case_means_every_case_studied_in_the_phase(
         assert analyse.constructs_in_all_cases(with_riverside, phase=phase) == {
             str(c) for c in shared(with_riverside, phase)
         }
+
+
+def test_sampling_frame_counts_the_records_of_a_study_that_states_no_counts(
+    tmp_path: Path,
+) -> None:
+    """The example case with its count cells blank (a second study that enters its interviews
+    and documents as records): its row counts them (2 interviews, 1 document), and so does
+    the total; the founding cases keep the counts the paper states."""
+    import shutil
+
+    from cokg.ingest import ingest
+
+    sub = tmp_path / "riverside"
+    shutil.copytree(EXAMPLE, sub)
+    from submissions import rewrite
+
+    rewrite(sub / "cases.csv", 2, "informant_interviews", "")
+    rewrite(sub / "cases.csv", 2, "documents_reviewed", "")
+    st = MemoryStore()
+    build(st)
+    ingest([sub], by="A. Steward", store=st)
+    rows = {r["case_id"] or r["case"]: r for r in q(st, "sampling-frame")}
+    river = rows["fictional-riverside"]
+    assert (river["informant_interviews"], river["documents_reviewed"]) == (2, 1)
+    assert (
+        rows["dundee-mrr"]["informant_interviews"],
+        rows["dundee-mrr"]["documents_reviewed"],
+    ) == (4, 8)
+    assert (rows["Total"]["informant_interviews"], rows["Total"]["documents_reviewed"]) == (16, 33)

@@ -4,6 +4,7 @@ never message text), with pySHACL and with the shapes compiled to SPARQL alike."
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from cokg import paths
-from cokg.namespaces import RDF, SH
+from cokg.namespaces import COKG, RDF, SH
 from cokg.validate import shapes_graph, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -117,10 +118,30 @@ def test_severities_used() -> None:
     assert set(g.objects(None, SH.severity)) == {SH.Warning}  # the default is sh:Violation
 
 
-def test_informant_code_pattern_is_the_papers() -> None:
+CODES = ["DND-05", "JKG-FL-01", "MB-03", "P01", "KE-03", "SITE2_P14", "BR.SP.07", "7"]
+NOT_CODES = ["JANE", "Jane Doe", "JANE-DOE", "p01", "P 01", "-P01", "P01-", "P01\n", "P--01", ""]
+
+
+def test_informant_code_pattern_takes_any_studys_codes_and_no_names() -> None:
+    """The paper's codes (DND-05, JKG-FL-01) and a second study's (P01, KE-03) are codes; a
+    word without a digit (a name), lower case or a space is not. The QDA importer and the QC
+    check apply the same pattern as the shape."""
+    from cokg.qda.converting import INFORMANT_CODE
+
     g = shapes_graph()
     ps = URIRef("https://w3id.org/cokg/shapes#Informant-informantCode")
-    assert str(g.value(ps, SH.pattern)) == "^[A-Z]{3}(-[A-Z]{2})?-[0-9]{2}$"
+    pattern = str(g.value(ps, SH.pattern))
+    check = (paths.CHECKS_DIR / "informant-code-malformed-violation.rq").read_text()
+    assert f'"{pattern}"' in check
+    assert pattern == f"^{INFORMANT_CODE.pattern}$"
+    founding = set()
+    for f in (paths.DATA_DIR / "cases").glob("*.ttl"):
+        founding |= {str(o) for o in Graph().parse(f).objects(None, COKG.informantCode)}
+    assert {"DND-05", "JKG-FL-01"} <= founding
+    for code in [*CODES, *founding]:
+        assert re.fullmatch(pattern.strip("^$"), code), code
+    for text in NOT_CODES:
+        assert not re.fullmatch(pattern.strip("^$"), text), text
 
 
 # --- fixtures ------------------------------------------------------------------------------------

@@ -364,6 +364,31 @@ REFUSALS = [
     pytest.param(
         "yaml-anchor.sssom.tsv", 6, "metadata: YAML anchors", id="yaml-anchor",
     ),
+    pytest.param(
+        "negated-mapping.sssom.tsv", 10,
+        "row 3, column predicate_modifier: predicate_modifier Not: a negated mapping",
+        id="negated-mapping",
+    ),
+    pytest.param(
+        "unknown-predicate-modifier.sssom.tsv", 10,
+        "row 3, column predicate_modifier: 'Maybe' is not a predicate modifier",
+        id="unknown-predicate-modifier",
+    ),
+    pytest.param(
+        "duplicate-mapping.sssom.tsv", 10,
+        "row 3: repeats the mapping of row 1 (cfir09:I.A skos:exactMatch cfir22:I.A)",
+        id="duplicate-mapping",
+    ),
+    pytest.param(
+        "unclosed-quote.sssom.tsv", 9,
+        "row 2: unexpected end of data: a cell starts with a quote that is never closed",
+        id="unclosed-quote",
+    ),
+    pytest.param(
+        "iri-forbidden-characters.sssom.tsv", 10,
+        "row 3, column object_id: 'cfir22:II.D>x<y' cannot be an IRI: < >",
+        id="iri-forbidden-characters",
+    ),
 ]  # fmt: skip
 
 
@@ -375,6 +400,31 @@ def test_refusals_name_file_and_line(name: str, line: int, says: str) -> None:
     message = str(info.value)
     assert message.startswith(f"{path}:{line}: {says}"), message
     assert "\n" not in message
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COKG_MAX_SUBMISSION_MB", "1")
+    big = tmp_path / "big.sssom.tsv"
+    text = (FIXTURES / "valid.sssom.tsv").read_text(encoding="utf-8")
+    big.write_text(text + "#" * (2**20), encoding="utf-8")
+    with pytest.raises(InputError, match=r"big.sssom.tsv: over the 1 MB limit for a submission"):
+        read_sssom(big)
+
+
+def test_a_long_line_is_not_echoed_whole_and_cr_line_ends_are_named(tmp_path: Path) -> None:
+    text = (FIXTURES / "valid.sssom.tsv").read_text(encoding="utf-8")
+    long = tmp_path / "long.sssom.tsv"
+    long.write_text(text.replace("#license:", "#license: %s" % ("x" * 100_000), 1), "utf-8")
+    with pytest.raises(InputError) as info:
+        read_sssom(long)
+    message = str(info.value)
+    assert len(message) < 2200 and "characters]" in message and message.endswith("4.0/'")
+    cr = tmp_path / "cr.sssom.tsv"
+    cr.write_text(text.replace("\n", "\r"), encoding="utf-8", newline="")
+    with pytest.raises(InputError, match="end in a carriage return alone"):
+        read_sssom(cr)
 
 
 def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:

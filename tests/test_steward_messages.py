@@ -105,12 +105,12 @@ def test_shape_and_check_report_a_bad_informant_code_once(tmp_path: Path) -> Non
     row and column. A quotation naming an informant that is not there is one message too."""
     sub = copy_example(tmp_path)
     for sheet in ("informants", "interviews", "quotations"):
-        rewrite(sub / f"{sheet}.csv", 3, "informant_code", "RVS-2")
+        rewrite(sub / f"{sheet}.csv", 3, "informant_code", "RVS-B")  # no digit
     report = validate([sub])
     (r,) = report.results
     assert (r.file, r.row, r.column) == ("informants.csv", 3, "informant_code")
     sub = copy_example(tmp_path / "quoted")
-    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-2")
+    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS-B")
     report = validate([sub])
     (r,) = report.results
     assert (r.file, r.row, r.column) == ("quotations.csv", 3, "informant_code")

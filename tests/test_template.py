@@ -102,7 +102,7 @@ def test_example_converts_with_stable_iris() -> None:
     g = conv.graph
     assert (CASE, RDF.type, COKG.Case) in g
     q1 = COKGID["quotation/fictional-riverside/Q1"]
-    assert (q1, COKG.quotedInformant, COKGID["informant/RVS-01"]) in g
+    assert (q1, COKG.quotedInformant, COKGID["informant/fictional-riverside/RVS-01"]) in g
     assert (q1, COKG.supports, COKGID["finding/fictional-riverside/peer-hosts"]) in g
     ep = COKGID["episode/fictional-riverside/adoption"]
     assert (ep, COKG.startDate, Literal("2016", datatype=GYEAR)) in g
@@ -141,15 +141,17 @@ def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
     a code not of the printed form is named at its informants row and column (the shape's
     message), and a quotation's code that is no id at all at its quotations row and column."""
     sub = copy_example(tmp_path)
-    rewrite(sub / "informants.csv", 3, "informant_code", "RVS3")
-    rewrite(sub / "interviews.csv", 3, "informant_code", "RVS3")
-    rewrite(sub / "quotations.csv", 3, "informant_code", "RVS3")
+    # a name typed where the code belongs: no digit
+    rewrite(sub / "informants.csv", 3, "informant_code", "SMITH")
+    rewrite(sub / "interviews.csv", 3, "informant_code", "SMITH")
+    rewrite(sub / "quotations.csv", 3, "informant_code", "SMITH")
     report = validate([sub])
     assert not report.conforms
     text = format_report(report)
     assert (
-        "informants.csv row 3 (informant RVS3): column informant_code: "
-        "informant code 'RVS3' is not of the form ABC-01 or ABC-XY-01"
+        "informants.csv row 3 (informant SMITH of case fictional-riverside): column "
+        "informant_code: informant code 'SMITH' is not a code: capital letters and digits with "
+        "at least one digit"
     ) in text
     sub = copy_example(tmp_path / "not-an-id")
     rewrite(sub / "quotations.csv", 3, "informant_code", "RVS 3")
@@ -157,7 +159,7 @@ def test_bad_informant_code_named_by_file_row_column(tmp_path: Path) -> None:
     assert not report.conforms
     assert (
         "quotations.csv row 3 (quotation Q2 of case fictional-riverside): column informant_code: "
-        "'RVS 3' is not an id of the form ABC-01"
+        "'RVS 3' is not an id of the form P01 or ABC-01"
     ) in format_report(report)
 
 
@@ -389,3 +391,28 @@ def test_a_folder_holding_a_workbook_says_to_give_the_workbook(tmp_path: Path) -
         f"cokg: error: {folder}: no RDF files or template CSV sheets in folder; it holds the "
         f"workbook example.xlsx: give the workbook itself ({folder / 'example.xlsx'})\n"
     )
+
+
+def test_a_focus_group_is_one_interview_with_several_interviewees(tmp_path: Path) -> None:
+    """A group interview lists its members in one cell; a quotation from it must quote one of
+    them (the shape names the interview), and the same code in another case is another
+    person (informants and interviews are the case's own)."""
+    sub = copy_example(tmp_path)
+    rewrite(sub / "interviews.csv", 2, "informant_code", "RVS-01; RVS-02")
+    rewrite(sub / "interviews.csv", 2, "interview_id", "FG-1")
+    rewrite(sub / "quotations.csv", 2, "interview", "FG-1")
+    rewrite(sub / "quotations.csv", 3, "interview", "FG-1")
+    report = validate([sub])
+    assert report.conforms, format_report(report)
+    g = read_template(sub).graph
+    fg = COKGID["interview/fictional-riverside/FG-1"]
+    assert set(g.objects(fg, COKG.interviewee)) == {
+        COKGID["informant/fictional-riverside/RVS-01"],
+        COKGID["informant/fictional-riverside/RVS-02"],
+    }
+    rewrite(sub / "interviews.csv", 2, "informant_code", "RVS-01")  # RVS-02 not in it
+    report = validate([sub])
+    (r,) = report.results
+    assert (r.file, r.row, r.column) == ("quotations.csv", 3, "interview"), format_report(report)
+    fg = "cokgid:interview/fictional-riverside/FG-1"
+    assert f"the quoted informant was not interviewed in {fg}" in r.message

@@ -332,7 +332,7 @@ def test_duplicate_quotation_id_against_the_store(tmp_path: Path, founding_store
     cokg:quotationId "Q1" ;
     cokg:text "FICTIONAL" ;
     cokg:aboutCase <https://w3id.org/cokg/id/case/dundee-mrr> ;
-    cokg:quotedInformant <https://w3id.org/cokg/id/informant/DND-02> ;
+    cokg:quotedInformant <https://w3id.org/cokg/id/informant/dundee-mrr/DND-02> ;
     cokg:locatedIn <https://w3id.org/cokg/id/source/fictional-q> .
 <https://w3id.org/cokg/id/source/fictional-q> a cokg:SourceLocation ;
     cokg:inSource <https://w3id.org/cokg/id/source/founding-article> ; cokg:section "x" .
@@ -395,4 +395,64 @@ def test_a_missing_record_says_where_it_was_looked_for(tmp_path: Path) -> None:
                        (stored, "in this submission or in the store")):  # fmt: skip
         assert res.exit_code == 1, res.output
         (line,) = [x for x in res.output.splitlines() if "RVS-09" in x]
-        assert f"'informant/RVS-09' does not exist {where} — did you mean" in line
+        assert f"'informant/fictional-riverside/RVS-09' does not exist {where} — did you" in line
+
+
+def test_an_iri_of_no_known_namespace_is_named_once_in_brackets(
+    tmp_path: Path, founding_store
+) -> None:
+    # a finding coded to a framework cokg does not ship: the code is named as written
+    f = tmp_path / "nasss.ttl"
+    f.write_text(
+        """@prefix cokg: <https://w3id.org/cokg/ontology#> .
+# FICTIONAL finding coded to a framework cokg does not hold.
+<https://w3id.org/cokg/id/finding/dundee-mrr/fictional-nasss> a cokg:NarrativeFinding ;
+    cokg:statement "FICTIONAL" ;
+    cokg:aboutCase <https://w3id.org/cokg/id/case/dundee-mrr> ;
+    cokg:inPhase cokg:Adoption ;
+    cokg:codedTo <https://example.org/nasss/1.1> ;
+    cokg:locatedIn <https://w3id.org/cokg/id/source/case-2-adoption> .
+""",
+        encoding="utf-8",
+    )
+    report = validate([f], store=founding_store, merge=False)
+    messages = [r.message for r in report.violations]
+    assert messages and all("'<https://example.org/nasss/1.1>' is not" in m for m in messages)
+    assert not any("<<" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("statement", "said"),
+    [
+        pytest.param(
+            '"A finding (FICTIONAL)"@en',
+            "cokg:statement 'A finding (FICTIONAL)'@en has a language tag — write it without one",
+            id="language-tag",
+        ),
+        pytest.param(
+            '"12"^^xsd:integer',
+            "cokg:statement '12' is xsd:integer — write it as xsd:string",
+            id="integer",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_said_as_such(
+    tmp_path: Path, founding_store, statement: str, said: str
+) -> None:
+    # the shape's message is about how many statements there are: not what is wrong here
+    f = tmp_path / "tagged.ttl"
+    f.write_text(
+        f"""@prefix cokg: <https://w3id.org/cokg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+# FICTIONAL finding.
+<https://w3id.org/cokg/id/finding/dundee-mrr/fictional-tagged> a cokg:NarrativeFinding ;
+    cokg:statement {statement} ;
+    cokg:aboutCase <https://w3id.org/cokg/id/case/dundee-mrr> ;
+    cokg:inPhase cokg:Adoption ;
+    cokg:codedTo <https://w3id.org/cokg/framework/study-frame/process> ;
+    cokg:locatedIn <https://w3id.org/cokg/id/source/case-2-adoption> .
+""",
+        encoding="utf-8",
+    )
+    report = validate([f], store=founding_store)
+    assert [r.message for r in report.results] == [said]

@@ -13,7 +13,9 @@ The public API, importable from the package (each name is loaded on first use, s
 Stores: `open_store`, `open_for_reading`, `build`, `Store`. Queries: `list_queries`,
 `get_query`, `run_query`, `run_sparql`, `run_checks`. Stewards: `validate_files` (the
 function `cokg.validate.validate`: the package attribute `validate` is its module),
-`validate_store`, `ingest`, `retract`, `list_graphs`. Linking: `export`, `export_to`.
+`validate_store`, `ingest`, `retract`, `list_graphs`. Linking: `export`, `export_to`,
+`submit_sssom` (store a mapping set: `cokg import sssom`), `export_sssom`, `export_rocrate`,
+`export_nanopubs`, `write_void`. QDA projects: `import_qdpx` (`cokg import-qdpx`).
 Analysis: `networks`, `rating_network`, `timeline`, `paths_to_adoption`, `agreement` (coder
 agreement), `build_report`. Errors: `CokgError`
 and its subclasses.
@@ -52,6 +54,12 @@ _LAZY: dict[str, str] = {
     # linking
     "export": "cokg.export",
     "export_to": "cokg.export",
+    "submit_sssom": "cokg.linking.submitting",
+    "import_qdpx": "cokg.qda.importing",
+    "export_sssom": "cokg.linking.sssom",
+    "export_rocrate": "cokg.linking.rocrate",
+    "export_nanopubs": "cokg.linking.nanopubs",
+    "write_void": "cokg.linking.void",
     # analysis and report
     "networks": "cokg.analyse",
     "timeline": "cokg.analyse",
@@ -85,8 +93,12 @@ __all__ = [
     "build",
     "build_report",
     "export",
+    "export_nanopubs",
+    "export_rocrate",
+    "export_sssom",
     "export_to",
     "get_query",
+    "import_qdpx",
     "ingest",
     "list_graphs",
     "list_queries",
@@ -99,9 +111,11 @@ __all__ = [
     "run_checks",
     "run_query",
     "run_sparql",
+    "submit_sssom",
     "timeline",
     "validate_files",
     "validate_store",
+    "write_void",
 ]
 
 if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at run time
@@ -119,6 +133,12 @@ if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at 
     )
     from cokg.export import export, export_to
     from cokg.ingest import ingest, list_graphs, retract
+    from cokg.linking.nanopubs import export_nanopubs
+    from cokg.linking.rocrate import export_rocrate
+    from cokg.linking.sssom import export_sssom
+    from cokg.linking.submitting import submit_sssom
+    from cokg.linking.void import write_void
+    from cokg.qda.importing import import_qdpx
     from cokg.query import get_query, list_queries, run_checks, run_query, run_sparql
     from cokg.report import build_report
     from cokg.store import Store, build, open_for_reading, open_store

@@ -296,14 +296,21 @@ def case_similarity(
     store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
 ) -> dict[tuple[str, str], float | None]:
     """Jaccard similarity of the construct sets of each pair of cases (keys: case ids); None
-    for two cases neither of which has a coded construct (nothing to compare, not 0)."""
+    (nothing to compare, not 0) for two cases neither of which has a coded construct and, for
+    a phase, where either case was never studied in it (no episode of it: nothing was looked
+    for there, so sharing nothing with it is no finding)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
     refs = cases(store)
     sets = {c.case_id: set(g.neighbors(c.iri)) if c.iri in g else set() for c in refs}
+    studied = set(sets)
+    if phase is not None:
+        iris = studied_cases(store, phase)
+        studied = {c.case_id for c in refs if str(c.iri) in iris}
     out: dict[tuple[str, str], float | None] = {}
     for a, b in itertools.combinations(sorted(sets), 2):
         union = sets[a] | sets[b]
-        out[(a, b)] = len(sets[a] & sets[b]) / len(union) if union else None
+        compared = union and a in studied and b in studied
+        out[(a, b)] = len(sets[a] & sets[b]) / len(union) if compared else None
     return out
 
 

@@ -621,8 +621,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @cli.command("export")
 @click.argument("kind", required=False, default="graph",
                 type=click.Choice(["graph", "sssom", "ro-crate", "nanopubs", "void"]))  # fmt: skip
-@click.argument("target", required=False, type=click.Path(dir_okay=False),
-                callback=_output_path)  # fmt: skip
+@click.argument("target", required=False, type=click.Path(), callback=_output_path)
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonld", "ttl", "nq", "trig"]),
               default=None, help="Output format (graph; default: from the file's suffix, "
               ".jsonld, .ttl, .nq or .trig; TriG on standard output).")  # fmt: skip
@@ -647,7 +646,17 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     from cokg.errors import ParameterError
     from cokg.store import open_for_reading
 
+    given = {"--format": fmt, "--case": case_id, "--pair": pair,
+             "--include-text": include_text, "--zip": as_zip}  # fmt: skip
+    for option, value in given.items():
+        if value and kind not in _EXPORT_OPTIONS[option]:
+            kinds = " or ".join(f"`cokg export {k}`" for k in _EXPORT_OPTIONS[option])
+            raise ParameterError(f"{option} is not an option of `cokg export {kind}` (of {kinds})")
+    if target and out:
+        raise ParameterError(f"give the output once: {target} or --out {out}, not both")
     out = target or out
+    if kind in ("graph", "sssom", "void") and out and Path(out).is_dir():
+        raise ParameterError(f"{out} is a folder: give the file to write")
     if kind in ("ro-crate", "nanopubs"):
         if not out:
             raise ParameterError(f"say where to write: cokg export {kind} OUT")
@@ -702,6 +711,9 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
 
 
+# which kinds of export each option is for: any other is refused, not silently ignored
+_EXPORT_OPTIONS = {"--format": ("graph",), "--case": ("graph", "nanopubs"), "--pair": ("sssom",),
+                   "--include-text": ("ro-crate",), "--zip": ("ro-crate",)}  # fmt: skip
 _EXPORT_BY_SUFFIX = {".jsonld": "jsonld", ".json": "jsonld", ".ttl": "ttl", ".nq": "nq",
                      ".trig": "trig"}  # fmt: skip
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+MAX_MESSAGE = 2000  # characters of a message: one readable line, whatever it quotes
+
+
+def clip(message: str, most: int = MAX_MESSAGE) -> str:
+    """A message that quotes its input kept to one readable line (a 5 MB cell is not echoed
+    to the terminal): its start and its end (where the advice is), and how much is left out."""
+    if len(message) <= most:
+        return message
+    return f"{message[: most - 200]} [... {len(message) - most + 1:,} characters] {message[-199:]}"
+
 
 class CokgError(Exception):
     """Base class: a problem the user can act on, with where it happened."""
@@ -19,6 +29,7 @@ class CokgError(Exception):
         line: int | None = None,
         record: str | None = None,
     ) -> None:
+        message = clip(message)
         super().__init__(message)
         self.message = message
         self.file = str(file) if file is not None else None

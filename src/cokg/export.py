@@ -128,10 +128,22 @@ def case_graphs(store: Store, case_id: str) -> list[str]:
     return sorted(found)
 
 
-def export(store: Store, *, format: str, case: str | None = None) -> bytes:
-    """The whole graph (every named graph) or one case, serialised."""
+def export(store: Store | str | Path | None, *, format: str, case: str | None = None) -> bytes:
+    """The whole graph (every named graph) or one case, serialised. `store`: an open Store, or
+    a store spec (a path, "memory:", an endpoint URL; None = the default store)."""
+    from cokg.query import open_for_call
+
     if format not in FORMATS:
         raise ParameterError(f"unknown export format {format!r}; use {', '.join(FORMATS)}")
+    st, opened = open_for_call(store)
+    try:
+        return _export(st, format=format, case=case)
+    finally:
+        if opened:
+            st.close()
+
+
+def _export(store: Store, *, format: str, case: str | None) -> bytes:
     if case and case.strip().isdigit():  # a case by its number, as the queries take it
         from cokg.query.binding import find_case
 
@@ -181,8 +193,14 @@ def to_jsonld(nquads: bytes, context: dict[str, Any] | None = None) -> bytes:
     return nquads_to_jsonld(nquads, context)
 
 
-def export_to(store: Store, out: Path, *, format: str, case: str | None = None) -> int:
+def export_to(
+    store: Store | str | Path | None, out: str | Path, *, format: str, case: str | None = None
+) -> int:
     """Export to a file, written atomically (temp file, fsync, rename); return its size."""
+    if Path(out).is_dir():
+        raise ParameterError(
+            f"{out} is a folder: give the file to write, e.g. {Path(out) / 'cokg'}.{format}"
+        )
     data = export(store, format=format, case=case)
     _atomic_write(Path(out), data)
     return len(data)
@@ -196,6 +214,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # as any file written: mkstemp's 0600 is for the temporary file
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

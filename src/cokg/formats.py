@@ -405,6 +405,7 @@ def render_report(result: ReportResult) -> str:
     out = [f"report: {result.html}", f"markdown: {result.markdown}"]
     if result.heatmaps:
         out.append(f"rating heatmaps: {len(result.heatmaps)} (section Construct ratings)")
+    out += [f"warning: {w}" for w in result.warnings]
     return _lines(out)
 
 

@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,9 +181,12 @@ def ingest(
     engine: str = "sparql",
     progress: Callable[..., None] | None = None,
     wait: float | None = None,
+    made_from: Sequence[str | Path] = (),
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
-    transaction. `store`: an open Store, or a store spec (None = the default embedded store).
+    transaction. `made_from`: the files the submission was converted from (an SSSOM set, a
+    QDA project), which its provenance records (name, SHA-256) instead of `paths`. `store`: an
+    open Store, or a store spec (None = the default embedded store).
     The submission id (`submission`, else from the case ids in the submission, else from the
     file names: `submission_id`) is checked before it is used. `progress(message, done=None,
     total=None)` hears how far it got.
@@ -200,6 +203,8 @@ def ingest(
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(microsecond=0)
     sub, sid = _read(paths, submission, progress)
+    if made_from:
+        sub = dataclasses.replace(sub, files=tuple(Path(f) for f in made_from))
     graph, prov_graph = submission_graph(sid), provenance_graph_for(sid)
     own = (graph, prov_graph)
     records = record_iris(sub.graph)
@@ -301,7 +306,9 @@ def _check(
         sub, store=st, engine=engine, exclude_graphs=(*own, *drops), merge=merge,
         progress=progress,
     )  # fmt: skip
-    left_out = _cases_left_out(st, [own[0], *drops], sub.graph)
+    # a case whose row could not be read is named by its problem, not as left out
+    unread = {*sub.gone, *(r.focus_node for r in sub.problems)}
+    left_out = _cases_left_out(st, [own[0], *drops], sub.graph, unread)
     conflicts = _conflicts(
         paths, holders, replace=replace, given_id=submission, origins=sub.origins,
         left_out=left_out,
@@ -394,23 +401,25 @@ _BATCH = 2000
 
 def record_iris(graph: Graph) -> set[URIRef]:
     """The records a submission holds: subject IRIs under cokgid: (or mapping nodes under
-    MAPPINGS) that it types (rdf:type) or identifies (cokg:caseId, cokg:quotationId).
-    Statements about a record without either (a supplement adding to a stored case) do not make
-    it the submission's record."""
-    return {
+    MAPPINGS) that it types (rdf:type) or identifies (cokg:caseId, cokg:quotationId), and
+    every mapping node (cokg:ConceptMapping), whatever its IRI: an SSSOM set's record_id may be
+    its curators' own IRI, or (by mistake) a framework concept's, and either is a record
+    another graph may hold. Statements about a record without either (a supplement adding to a
+    stored case) do not make it the submission's record."""
+    found = {
         s
         for p in RECORD_PREDICATES
         for s in graph.subjects(p, None)
-        if isinstance(s, URIRef)
-        and str(s).startswith((str(COKGID), str(MAPPINGS)))
-        and _SAFE_IRI.fullmatch(str(s))
+        if isinstance(s, URIRef) and str(s).startswith((str(COKGID), str(MAPPINGS)))
     }
+    found |= {s for s in graph.subjects(RDF.type, COKG.ConceptMapping) if isinstance(s, URIRef)}
+    return {s for s in found if _SAFE_IRI.fullmatch(str(s))}
 
 
 def _shared(record: URIRef) -> bool:
     """Whether an unchanged copy of `record` in a submission is no conflict (SHARED_KINDS)."""
-    if str(record).startswith(str(MAPPINGS)):
-        return True  # a set repeating a stored mapping as it is
+    if not str(record).startswith(str(COKGID)):
+        return True  # a mapping node: a set repeating a stored mapping as it is
     return str(record)[len(str(COKGID)) :].split("/", 1)[0] in SHARED_KINDS
 
 
@@ -442,11 +451,11 @@ def record_holders(
 
 
 # Records shared between cases (their IRI path): an unchanged copy of one is no conflict.
-# Cases, the records scoped to a case, informants and interviews always are.
+# Cases and the records scoped to a case (informants and interviews too) always are.
 SHARED_KINDS = frozenset(
     k.path
     for sheet in RECORD_SHEETS
-    if not sheet.scoped and sheet.name not in ("cases", "informants", "interviews")
+    if not sheet.scoped and sheet.name != "cases"
     for k in sheet.kinds
 )
 
@@ -578,8 +587,12 @@ def _conflicts(
     return out
 
 
-def _cases_left_out(st: Any, replaced: list[str], graph: Graph) -> dict[str, list[tuple[Any, str]]]:
-    """Submission graph -> the (case, case id) it holds that `graph` does not."""
+def _cases_left_out(
+    st: Any, replaced: list[str], graph: Graph, unread: Iterable[Any] = ()
+) -> dict[str, list[tuple[Any, str]]]:
+    """Submission graph -> the (case, case id) it holds that `graph` does not. A case whose
+    row could not be read (`unread`, Submission.gone) is not left out: it was submitted, and
+    its unreadable cell is the one thing to say about it."""
     from cokg.namespaces import sparql_prologue
 
     graphs = [g for g in replaced if g.startswith(SUBMISSION_PREFIX)]
@@ -590,7 +603,7 @@ def _cases_left_out(st: Any, replaced: list[str], graph: Graph) -> dict[str, lis
         sparql_prologue() + f"SELECT ?g ?case ?id WHERE {{ VALUES ?g {{ {values} }} "
         "GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } } ORDER BY ?g ?id"
     )
-    kept = set(graph.subjects(RDF.type, COKG.Case))
+    kept = set(graph.subjects(RDF.type, COKG.Case)) | set(unread)
     out: dict[str, list[tuple[Any, str]]] = {}
     for row in st.query(text, internal=True).rows:
         if row["case"] not in kept:

@@ -591,6 +591,7 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
     changed = [False]
     try:
         doc = _walk_contexts(doc, file, changed)
+        _check_ids(doc, text, file)
     except RecursionError:
         raise InputError("unusable JSON: nested too deeply", file=file) from None
     if not changed[0]:
@@ -601,6 +602,37 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
         raise InputError(
             "unusable JSON: a string holds a lone UTF-16 surrogate", file=file
         ) from None
+
+
+# What no IRI may hold (RFC 3987; Turtle's IRIREF): a JSON-LD processor drops a node or a
+# value whose @id holds one, silently, where Turtle refuses the file.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _check_ids(node: Any, text: str, file: str | Path) -> None:
+    """Refuse an @id that cannot be an IRI (a space in it, say), naming it and its line,
+    rather than let the JSON-LD processor drop that record or link without a word."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))  # in document order: the first bad @id is named
+        elif isinstance(item, dict):
+            later = []
+            for key, value in item.items():
+                if key == "@context":
+                    continue
+                if key == "@id" and isinstance(value, str) and _NOT_IN_IRI.search(value):
+                    bad = _NOT_IN_IRI.search(value).group()  # type: ignore[union-attr]
+                    at = text.find(json.dumps(value, ensure_ascii=False)[1:-1])
+                    raise InputError(
+                        f"@id {value!r} cannot be an IRI ({bad!r} may not appear in one): "
+                        "percent-encode it (a space is %20) or correct the IRI",
+                        file=file,
+                        line=text.count("\n", 0, at) + 1 if at >= 0 else None,
+                    )
+                later.append(value)
+            stack.extend(reversed(later))
 
 
 # A \uD800-\uDFFF escape not preceded by an odd number of backslashes.

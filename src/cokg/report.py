@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,7 @@ class ReportResult:
     figures: list[Figure] = field(default_factory=list)
     networks: list[Path] = field(default_factory=list)
     heatmaps: list[Figure] = field(default_factory=list)  # the rating heatmaps (also in figures)
+    warnings: list[str] = field(default_factory=list)  # what a reader should know of the figures
 
 
 # --- the cross-case summary ------------------------------------------------------------
@@ -152,11 +156,34 @@ def _pyplot() -> Any:
     return plt
 
 
+# matplotlib's warning for a character its font lacks (Japanese, emoji in a label)
+_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+# (figure stem, characters its font lacks) of the report being built: said once per figure
+_MISSING_GLYPHS: ContextVar[list[tuple[str, str]] | None] = ContextVar("missing", default=None)
+
+
 def _save(fig: Any, out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """The figure as SVG and PNG. The SVG keeps text as text, not outlines: searchable, small
+    when inlined in the HTML, and drawn in the reader's fonts, so characters the figure font
+    lacks (a Japanese site name) show there though the PNG has boxes for them; those are
+    said once per figure (`ReportResult.warnings`), not once per character and drawing."""
+    plt = _pyplot()
     svg, png = out_dir / f"{stem}.svg", out_dir / f"{stem}.png"
-    fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
-    fig.savefig(png, dpi=130, bbox_inches="tight")
-    _pyplot().close(fig)
+    with warnings.catch_warnings(record=True) as caught, plt.rc_context({"svg.fonttype": "none"}):
+        warnings.simplefilter("always")
+        fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(png, dpi=130, bbox_inches="tight")
+    plt.close(fig)
+    missing: set[str] = set()
+    for w in caught:
+        m = _GLYPH.search(str(w.message))
+        if m:
+            missing.add(chr(int(m.group(1))))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    found = _MISSING_GLYPHS.get()
+    if missing and found is not None:
+        found.append((stem, "".join(sorted(missing))))
     return svg, png
 
 
@@ -629,9 +656,7 @@ def rating_heatmap_figure(
     title = title or f"Construct ratings: {matrix.title}"
     ax.set_title(title, loc="left", fontsize=11)
     stem = stem or matrix.stem
-    # text as SVG text, not outlines: a large matrix's SVG, inlined in the HTML, stays small
-    with plt.rc_context({"svg.fonttype": "none"}):
-        svg, png = _save(fig, out_dir, stem)
+    svg, png = _save(fig, out_dir, stem)
     return Figure(stem, title, svg, png, (*rows, *(c.label for c in cols)))
 
 
@@ -885,6 +910,24 @@ def build_report(
     say = progress or (lambda _msg: None)
     if max_heatmap_cases < 1:
         raise ValueError(f"max_heatmap_cases must be at least 1, not {max_heatmap_cases}")
+    missing: list[tuple[str, str]] = []
+    token = _MISSING_GLYPHS.set(missing)
+    try:
+        result = _build_report(store, out_dir, say, max_heatmap_cases)
+    finally:
+        _MISSING_GLYPHS.reset(token)
+    result.warnings = [
+        f"figure {stem}: the figure font has no glyph for {len(chars)} character(s) "
+        f"({textwrap.shorten(chars, 20, placeholder='...')}): the PNG shows boxes for them; "
+        "the SVG (in the HTML) keeps them as text for the reader's fonts"
+        for stem, chars in missing
+    ]
+    return result
+
+
+def _build_report(
+    store: Store, out_dir: Path, say: Callable[[str], None], max_heatmap_cases: int
+) -> ReportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = _Doc()
     cases = analyse.cases(store)
@@ -945,7 +988,7 @@ def build_report(
         doc.table(
             _answer_table(
                 run_query("timeline", store=store, case=case.case_id),
-                ["date", "date_text", "phase", "event", "agents"],
+                ["date", "end_date", "date_text", "phase", "event", "agents"],
             )
         )
 

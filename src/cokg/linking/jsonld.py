@@ -49,10 +49,24 @@ def compact_jsonld(ds: Dataset, context: dict[str, Any] | None = None) -> bytes:
         out = ds.serialize(
             format="json-ld", context=ctx, auto_compact=True, sort_keys=True, indent=2
         )
-    doc = json.loads(out)
+    doc = _ordered(json.loads(out))
     if isinstance(doc, dict):
         doc["@context"] = ctx
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _ordered(node: Any, *, in_list: bool = False) -> Any:
+    """The document with every array in one order: JSON-LD arrays are sets (but a @list's),
+    which rdflib writes in the order of its hash-seeded sets, so two exports of one store
+    differed byte for byte. Sorted by each item's canonical JSON text."""
+    if isinstance(node, dict):
+        return {k: _ordered(v, in_list=k == "@list") for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_ordered(x) for x in node]
+        if in_list:
+            return items
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    return node
 
 
 def nquads_to_jsonld(nquads: bytes, context: dict[str, Any] | None = None) -> bytes:

@@ -36,6 +36,7 @@ from typing import Any
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from cokg.errors import ParameterError
 from cokg.linking.void import LICENSE, SOFTWARE
 from cokg.namespaces import BASE, COKG, COKGID, DCTERMS, PREFIXES, PROV, RDF, RDFS, XSD
 from cokg.query import open_for_call, run_query
@@ -81,7 +82,12 @@ def export_nanopubs(
     try:
         params: dict[str, Any] = {} if case is None else {"value": case}
         findings: dict[str, _Finding] = defaultdict(_Finding)
-        for row in run_query("nanopub-assertions", store=st, **params):
+        try:
+            assertions = run_query("nanopub-assertions", store=st, **params)
+        except ParameterError as exc:  # said as the option the user gave, not the query's
+            allowed = str(exc).split(" is not allowed; allowed values: ", 1)[-1]
+            raise ParameterError(f"no case {case!r}; the cases: {allowed}") from None
+        for row in assertions:
             f = findings[row["finding"]]
             f.assertion.append((row.terms["predicate"], row.terms["object"]))  # type: ignore[arg-type]
             f.graphs.add(row["graph"])

@@ -149,6 +149,8 @@ EXPORT_PREFIXES: dict[str, str] = {
 _IRI_RE = re.compile(r"^<|^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")  # an absolute IRI
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# what RDF forbids in an IRI (RFC 3987 and the Turtle grammar's IRIREF)
+_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _JUSTIFICATION_NOTE = re.compile(r"(?:^|\s)Justification: semapv:([A-Za-z]+)\.$")
 
 
@@ -241,16 +243,35 @@ def read_sssom(path: str | Path) -> MappingSet:
     prefix is not declared, a full IRI where a CURIE belongs, a mapping_justification that is
     not a SEMAPV term, a confidence outside [0, 1], a predicate other than the five SKOS
     mapping properties, no mapping_set_id or license, and missing required columns."""
+    from cokg.load import ENV_MAX_MB, max_submission_bytes
+
     path = Path(path)
+    limit = max_submission_bytes()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:  # at most the limit, whatever the file claims (/dev/zero)
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the mapping set: {exc.strerror or exc}", file=path) from None
+    if len(data) > limit:
+        raise InputError(
+            f"over the {limit / 2**20:.0f} MB limit for a submission; split the mapping set or "
+            f"raise {ENV_MAX_MB}",
+            file=path,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start + 1})", file=path) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 (byte {exc.start + 1}): save the file as UTF-8", file=path, line=line
+        ) from None
     text = text.removeprefix("\ufeff")
+    if "\r" in text and "\n" not in text:
+        raise InputError(
+            "its lines end in a carriage return alone (an old Mac format): save it with LF or "
+            "CRLF line ends",
+            file=path,
+        )
     lines = text.split("\n")
     meta_lines: list[tuple[int, str]] = []
     for n, raw in enumerate(lines, start=1):
@@ -265,7 +286,9 @@ def read_sssom(path: str | Path) -> MappingSet:
     licence = _required_iri(metadata, key_lines, "license", path)
 
     table = "\n".join(lines[len(meta_lines) :])
-    reader = csv.reader(io.StringIO(table, newline=""), delimiter="\t", quotechar='"')
+    # strict: a quote left open is an error at the end of the file, not rows swallowed into
+    # one cell
+    reader = csv.reader(io.StringIO(table, newline=""), delimiter="\t", quotechar='"', strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -290,13 +313,20 @@ def read_sssom(path: str | Path) -> MappingSet:
 
     mappings: list[Mapping] = []
     records: dict[str, int] = {}
+    triples: dict[tuple[str, str, str], int] = {}
     row_number = 0
     while True:
         line = len(meta_lines) + reader.line_num + 1
         try:
             cells = next(reader, None)
         except csv.Error as exc:
-            raise InputError(f"row {row_number + 1}: {exc}", file=path, line=line) from None
+            hint = (
+                ": a cell starts with a quote that is never closed (quote the whole cell, or "
+                "none of it)"
+                if "end of data" in str(exc)
+                else ""
+            )
+            raise InputError(f"row {row_number + 1}: {exc}{hint}", file=path, line=line) from None
         if cells is None:
             break
         if not cells or (cells == [""] and len(header) > 1):
@@ -307,6 +337,13 @@ def read_sssom(path: str | Path) -> MappingSet:
             raise where.error(f"{len(cells)} fields, the header has {len(header)}")
         row = {h: (c if c.strip() else None) for h, c in zip(header, cells, strict=True)}
         mapping = _mapping(row, curie_map, where)
+        triple = (mapping.subject_iri, mapping.predicate_iri, mapping.object_iri)
+        if triple in triples:
+            raise where.error(
+                f"repeats the mapping of row {triples[triple]} ({mapping.subject_id} "
+                f"{mapping.predicate_id} {mapping.object_id}): give each mapping once"
+            )
+        triples[triple] = row_number
         if mapping.record_id is not None:
             if mapping.record_id in records:
                 raise where.error(
@@ -347,6 +384,18 @@ def _mapping(row: dict[str, str | None], curie_map: dict[str, str], where: _Wher
             continue
         for part in value.split("|") if multi else [value]:
             iris.setdefault(column, _expand(part.strip(), curie_map, where, column))
+    modifier = (row.get("predicate_modifier") or "").strip()
+    if modifier == "Not":
+        raise where.error(
+            "predicate_modifier Not: a negated mapping (the concepts do NOT match), which cokg "
+            "cannot store (it holds SKOS matches, which assert); leave the row out of the set to "
+            "import",
+            "predicate_modifier",
+        )
+    if modifier:
+        raise where.error(
+            f"{modifier!r} is not a predicate modifier (SSSOM has one: Not)", "predicate_modifier"
+        )
     justification = iris["mapping_justification"]
     if justification not in {SEMAPV + j for j in JUSTIFICATIONS}:
         raise where.error(
@@ -405,6 +454,11 @@ def _expand(value: str, curie_map: dict[str, str], where: _Where, column: str) -
     ns = curie_map.get(prefix) or BUILT_IN_PREFIXES.get(prefix)
     if ns is None:
         raise where.error(f"prefix {prefix!r} of {value} is not declared in the curie_map", column)
+    bad = sorted(set(_NOT_IN_IRI.findall(local)))
+    if bad:
+        raise where.error(
+            f"{value!r} cannot be an IRI: {' '.join(bad)} may not appear in one", column
+        )
     return ns + local
 
 
@@ -883,12 +937,14 @@ def _slug(iri: str) -> str:
 
 
 def export_sssom(
-    store: Store | str | Path | None, out: Path, pair: tuple[str, str] | None = None
+    store: Store | str | Path | None, out: str | Path, pair: tuple[str, str] | None = None
 ) -> int:
     """Write the stored framework mappings (all, or one pair of schemes) to `out` as SSSOM/TSV;
     returns the number of rows written."""
+    if Path(out).is_dir():
+        raise ParameterError(f"{out} is a folder: give the file to write")
     mset = framework_mappings(store, pair)
-    write_sssom(mset, out)
+    write_sssom(mset, Path(out))
     return len(mset.mappings)
 
 

@@ -17,7 +17,7 @@ from cokg.linking.sssom import (
     mapping_nodes,
     mappings_graph,
     read_sssom,
-    tail_slug,
+    set_slug,
 )
 from cokg.models import ValidationReport, ValidationResult
 from cokg.namespaces import COKG
@@ -25,8 +25,10 @@ from cokg.store import Store
 
 
 def submission_id_for(mapping_set_id: str) -> str:
-    """A submission id from the set's id: `mappings-` and its last path segment, slugged."""
-    return f"mappings-{tail_slug(mapping_set_id) or 'set'}"[:64].rstrip("-")
+    """A submission id from the set's id: `mappings-` and its `set_slug` (the last path segment
+    and 8 hex digits of the id's hash): two sets whose ids both end in `v1` are two
+    submissions, and one never replaces the other."""
+    return f"mappings-{set_slug(mapping_set_id)}"
 
 
 def submit_sssom(
@@ -74,7 +76,7 @@ def submit_sssom(
         try:
             return ingest(
                 [turtle], by=by, store=store, submission=sid, replace=replace, wait=wait,
-                progress=progress,
+                progress=progress, made_from=[path],
             )  # fmt: skip
         except ValidationFailed as exc:
             report = where.report(exc.report)  # type: ignore[attr-defined]

@@ -88,8 +88,17 @@ CODING_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)
 # not a rating of the whole, and two parts rated apart would clash.
 RATING_MATCHES = (SKOS.exactMatch, SKOS.closeMatch)
 CONTEXT = 32  # characters of text kept on each side of a passage (TextQuoteSelector)
-INFORMANT_CODE = re.compile(r"[A-Z]{3}(-[A-Z]{2})?-[0-9]{2}")
-_LEADING_CODE = re.compile(r"^\s*([A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2})(?![A-Za-z0-9])")
+# The shapes' informant code (shapes/evidence.ttl): capital letters and digits, at least one
+# digit, in parts joined by - _ or . (P01, KE-03, DND-05, JKG-FL-01).
+INFORMANT_CODE = re.compile(r"([A-Z0-9]+[-_.])*[A-Z0-9]*[0-9][A-Z0-9]*([-_.][A-Z0-9]+)*")
+# A source name that starts with a code: capital letters, then digits ("P01 interview",
+# "KE-03.docx", "JKG-FL-01"), or the founding study's form in any case ("dnd-05"). A word
+# ("Interview 3", "Doc1") is not taken for a code.
+_LEADING_CODE = re.compile(
+    r"^\s*((?:[A-Z]{1,4}[-_])*[A-Z]{1,4}[-_]?[0-9]{1,4}|[A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2})"
+    r"(?![A-Za-z0-9])"
+)
+_CODE_PARTS = re.compile(r"[-_.]")
 _PSEUDONYM = re.compile(r"coder-[0-9a-f]{8}")
 INFORMANT_VARIABLES = ("informant", "informant code")
 PHASE_VARIABLES = ("phase",)
@@ -154,7 +163,8 @@ class StoreContext:
     """The stored records an import may refer to (see `store_context`)."""
 
     cases: Mapping[str, URIRef] = field(default_factory=dict)  # case id -> case IRI
-    informants: Mapping[str, StoredInformant] = field(default_factory=dict)  # code -> informant
+    # (case IRI, code) -> informant: a code is unique within its case, not across cases
+    informants: Mapping[tuple[URIRef | None, str], StoredInformant] = field(default_factory=dict)
     location_codes: frozenset[str] = frozenset()
     concepts: frozenset[URIRef] = frozenset()  # concepts of the framework schemes
     schemes: Mapping[URIRef, frozenset[str]] = field(default_factory=dict)  # concept -> schemes
@@ -178,7 +188,7 @@ def store_context(store: Any) -> StoreContext:
 
     rows = store.query(get_query("qda-import-context").body, internal=True).rows
     cases: dict[str, URIRef] = {}
-    informants: dict[str, tuple[URIRef, URIRef | None, set[str]]] = {}
+    informants: dict[tuple[URIRef | None, str], tuple[URIRef, set[str]]] = {}
     codes: set[str] = set()
     concepts: set[URIRef] = set()
     schemes: dict[URIRef, set[str]] = {}
@@ -190,9 +200,8 @@ def store_context(store: Any) -> StoreContext:
             cases[key] = record
         elif kind == "informant":
             case = row.get("case")
-            iri, known, graphs = informants.get(key, (record, None, set()))
-            informants[key] = (iri, known or (case if isinstance(case, URIRef) else None), graphs)
-            graphs.add(str(row["graph"]))
+            at = (case if isinstance(case, URIRef) else None, key)
+            informants.setdefault(at, (record, set()))[1].add(str(row["graph"]))
         elif kind == "location-code":
             codes.add(key)
         elif kind == "concept":
@@ -200,7 +209,7 @@ def store_context(store: Any) -> StoreContext:
             schemes.setdefault(record, set()).add(key)
     return StoreContext(
         cases=cases,
-        informants={k: StoredInformant(i, c, frozenset(g)) for k, (i, c, g) in informants.items()},
+        informants={k: StoredInformant(i, k[0], frozenset(g)) for k, (i, g) in informants.items()},
         location_codes=frozenset(codes),
         concepts=frozenset(concepts),
         schemes={c: frozenset(s) for c, s in schemes.items()},
@@ -1008,8 +1017,9 @@ class _Converter:
         code = code.strip().upper()
         if not INFORMANT_CODE.fullmatch(code):
             self.problem(
-                f"source {source.name!r}: {code!r} is not an informant code (three letters, an "
-                "optional two-letter type and two digits, e.g. DND-05 or JKG-FL-01)"
+                f"source {source.name!r}: {code!r} is not an informant code (capital letters "
+                "and digits with at least one digit, in parts joined by - _ or ., e.g. P01, "
+                "KE-03 or DND-05)"
             )
             return None
         return code
@@ -1097,29 +1107,21 @@ class _Converter:
 
     def _informant_record(self, code: str, case_id: str, source: Source) -> URIRef | None:
         case = self.ctx.cases[case_id]
-        stored = self.ctx.informants.get(code)
+        # another case's informant of the same code is another person (codes are per case)
+        stored = self.ctx.informants.get((case, code))
         own = f"/graph/submission/{self.pid}"
         if stored is not None and not all(g.endswith(own) for g in stored.graphs):
-            if stored.case is not None and stored.case != case:
-                self.problem(
-                    f"source {source.name!r}: informant {code} belongs to another case "
-                    f"({stored.case}) than the source ({case_id})"
-                )
-                return None
             return stored.iri
-        iri = COKGID[f"informant/{code}"]
+        iri = COKGID[f"informant/{case_id}/{code}"]
         if (iri, RDF.type, COKG.Informant) not in self.g:
             self.add(iri, RDF.type, COKG.Informant)
             self.add(iri, RDFS.label, Literal(code))
             self.add(iri, COKG.informantCode, Literal(code))
             self.add(iri, COKG.informantOf, case)
-            if code[:3] in self.ctx.location_codes:
-                self.add(iri, COKG.locationCode, COKGID[f"location-code/{code[:3]}"])
+            site = _CODE_PARTS.split(code)[0]  # DND of DND-05
+            if site != code and site in self.ctx.location_codes:
+                self.add(iri, COKG.locationCode, COKGID[f"location-code/{site}"])
             self.out.informants_added += 1
-        elif (iri, COKG.informantOf, case) not in self.g:
-            self.problem(
-                f"source {source.name!r}: informant {code} is the informant of texts of two cases"
-            )
         return iri
 
     def _selectors(self, anchor: URIRef, source: Source, span: _Span) -> None:

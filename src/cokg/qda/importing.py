@@ -240,6 +240,8 @@ def import_qdpx(
             rep = ingest(
                 [ttl], by=by, store=store, submission=pid, replace=replace, engine=engine,
                 progress=progress, wait=wait,
+                # the project file, not the Turtle it was converted to (a folder: the Turtle)
+                made_from=[src] if src.is_file() else [],
             )  # fmt: skip
         except ValidationFailed as exc:
             failed = _renamed(exc.report, ttl, shown)  # type: ignore[attr-defined]

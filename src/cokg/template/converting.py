@@ -52,7 +52,7 @@ CURIE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):([^\s/<>\"]*)")
 LOCAL_CODE = re.compile(r"[A-Za-z0-9.\-]+")
 _HINTS = {
     SLUG.pattern: "lower-case words joined by hyphens",
-    CODE.pattern: "ABC-01 (the code as printed in the study)",
+    CODE.pattern: "P01 or ABC-01 (the code as printed in the study)",
     QUOTATION.pattern: "Q1, Q2, ...",
     MIXED.pattern: "letters and digits joined by hyphens or dots (IV.A-adoption-a)",
 }

@@ -6,9 +6,9 @@ the export of a stored case back into rows (cokg.template.exporting) are all dri
 what can be written can be read back, triple for triple.
 
 A record's IRI comes from its sheet and its id cell: cokgid:<path>/<id> for records shared
-between cases (organisations, places, informants ...) and cokgid:<path>/<case_id>/<id> for
-records that belong to one case (findings, events, quotations ...). An id or reference cell
-holds a plain id (resolved by the column's rule), a path under cokgid: with slashes
+between cases (organisations, places, sources ...) and cokgid:<path>/<case_id>/<id> for
+records that belong to one case (findings, events, quotations, informants ...). An id or
+reference cell holds a plain id (resolved by the column's rule), a path under cokgid: with slashes
 (agent/english-champion, finding/other-case/x) or a full http(s) IRI: whatever a stored case
 holds can be written, and what a steward types stays short.
 
@@ -866,7 +866,8 @@ _SHEET_LIST: tuple[Sheet, ...] = (
         "One row per informant, known only by the code the study prints.",
         "informant",
         "informant_code",
-        "The informant's code as printed in the study (ABC-01 or ABC-XY-01).",
+        "The informant's code as printed in the study (P01, KE-03, DND-05: capital letters and "
+        "digits, with a digit), unique within the case.",
         (Kind("informant", COKG.Informant, "informant"),),
         (
             Column(
@@ -879,6 +880,7 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             _LABEL,
             _COMMENT,
         ),
+        scoped=True,
         case=_case(COKG.informantOf),
         ids=CODE,
         id_literal=COKG.informantCode,
@@ -894,16 +896,19 @@ _SHEET_LIST: tuple[Sheet, ...] = (
         (
             Column(
                 "informant_code",
-                "Who was interviewed (an informant_code).",
+                "Who was interviewed (an informant_code); a focus group's members separated "
+                "by ';'.",
                 COKG.interviewee,
                 "ref",
                 "informants",
                 required=True,
+                several=True,
             ),
             _LABEL,
             _COMMENT,
         ),
-        case=_case(COKG.inCase, required=False),
+        scoped=True,
+        case=_case(COKG.inCase),
         ids=CODE,
         id_example="RVS-01",
     ),
@@ -1207,7 +1212,7 @@ _SHEET_LIST: tuple[Sheet, ...] = (
     ),
     _sheet(
         "location_codes",
-        "One row per informant location code (the letters of ABC-01).",
+        "One row per location code (a site's code that informant codes start with: DND of DND-05).",
         "location code",
         "code",
         "The code, upper case.",

@@ -88,9 +88,15 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
         from cokg.validate.steward import missing_message
 
         msg = missing_message(r, short(r.path)) or msg
+    elif r.path is not None:  # a value of the wrong kind, told as such (not "needs one")
+        from cokg.validate.steward import datatype_message
+
+        msg = datatype_message(r, short(r.path)) or msg
     for node in (r.value, r.focus_node):  # pyshacl writes whole IRIs into SPARQL messages
         if isinstance(node, URIRef):
-            msg = msg.replace(f"<{node}>", short(node)).replace(str(node), short(node))
+            # bracketed or bare, once: short() of an IRI with no known prefix is "<iri>"
+            named = short(node).replace("\\", "\\\\")  # literal in re.sub's replacement
+            msg = re.sub(f"<?{re.escape(str(node))}>?", named, msg)
     value = short(r.value) if r.value is not None else None
     if value is not None:
         msg = msg.replace("{$value}", value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -20,7 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cokg.models import ValidationResult
-from cokg.namespaces import COKG, COKGID, RDFS, SH
+from cokg.namespaces import COKG, COKGID, RDFS, SH, curie
 from cokg.validate.locate import short
 from cokg.validate.shapes import ontology_index, ontology_key
 
@@ -212,3 +213,35 @@ def missing_message(r: ValidationResult, path_text: str) -> str | None:
         return None
     hint = r.message.split(" — ", 1)[1] if " — " in r.message else ""
     return f"missing {path_text}" + (f" — {hint}" if hint else "")
+
+
+def datatype_message(r: ValidationResult, path_text: str) -> str | None:
+    """For a value of the wrong kind (sh:datatype) where the shape's message speaks of how many
+    values there must be ("a finding needs exactly one statement"), a message about the value
+    itself: a language tag where plain text belongs, or another datatype."""
+    if r.constraint_component != SH.DatatypeConstraintComponent or "{$value}" in r.message:
+        return None
+    v = r.value
+    wanted = _expected_datatype(r.source_shape)
+    as_wanted = f"write it as {curie(wanted)}" if wanted is not None else "check its type"
+    if isinstance(v, Literal) and v.language:
+        text = textwrap.shorten(str(v), 60, placeholder="...")
+        return f"{path_text} '{text}'@{v.language} has a language tag — write it without one"
+    if isinstance(v, Literal) and (wanted is None or v.datatype == wanted):
+        return None  # of the right type but ill-formed ("twenty"^^xsd:gYear): the shape says
+    if isinstance(v, Literal):
+        text = textwrap.shorten(str(v), 60, placeholder="...")
+        typed = curie(v.datatype) if v.datatype is not None else "plain text"
+        return f"{path_text} '{text}' is {typed} — {as_wanted}"
+    if v is not None:
+        return f"{path_text} is {short(v)}, not a value — {as_wanted}"
+    return None
+
+
+def _expected_datatype(shape: Node | None) -> URIRef | None:
+    from cokg.validate.shapes import shapes_graph
+
+    if shape is None:
+        return None
+    found = shapes_graph().value(shape, SH.datatype)
+    return found if isinstance(found, URIRef) else None
