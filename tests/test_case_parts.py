@@ -188,3 +188,25 @@ def test_whole_store_validation_names_each_record_and_its_graph(split: str) -> N
         "does not exist in the store — check the spelling, or submit that record too"
     ], study  # one line (the class constraint's repeat merged), not "this submission"
     assert all(x.startswith("store (cokgid:") for x in lines), lines
+
+
+def test_a_replace_under_a_new_id_says_what_it_replaced(store_dir: Path, tmp_path: Path) -> None:
+    """`--replace --id v2` of a stored case: the graph is new ("added", not "replaced"), the
+    submission it replaces is named, and the new provenance keeps a link to it."""
+    from submissions import copy_example
+
+    s = str(store_dir)
+    assert cokg("ingest", str(copy_example(tmp_path)), "--by", "A", "--store", s)[0] == 0
+    out = tmp_path / "again"
+    assert cokg("template", "--case", RIVERSIDE, str(out), "--store", s)[0] == 0
+    code, output = cokg("ingest", str(out), "--by", "A", "--id", "riverside-v2", "--replace",
+                        "--store", s)  # fmt: skip
+    assert code == 0, output
+    first, second = output.splitlines()[:2]
+    assert first.startswith("added https://w3id.org/cokg/graph/submission/riverside-v2 "), output
+    assert second.startswith(f"it replaces submission {RIVERSIDE} (which held its records)")
+    graphs = cokg("graphs", "--store", s)[1]
+    assert f"submission/{RIVERSIDE}\n" not in graphs and "submission/riverside-v2" in graphs
+    answer = cokg("sparql", "SELECT ?old WHERE { ?s <http://www.w3.org/ns/prov#wasRevisionOf> "
+                  "?old }", "--format", "csv", "--store", s)[1]  # fmt: skip
+    assert f"https://w3id.org/cokg/id/submission/{RIVERSIDE}" in answer

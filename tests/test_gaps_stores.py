@@ -78,7 +78,8 @@ def test_every_kind_of_gap_is_there(embedded: MemoryStore) -> None:
 
 def test_the_same_gaps_on_every_store(embedded: MemoryStore, remote: Any) -> None:
     whole = _rows(run_query("evidence-gaps", store=embedded))
-    assert Counter(_rows(run_query("evidence-gaps", store=remote))) == Counter(whole)
+    # in the same order: Virtuoso 7 sorted by the label's projected name as if it were unbound
+    assert _rows(run_query("evidence-gaps", store=remote)) == whole
     one = run_query("evidence-gaps", store=remote, case="synthetic-00003")
     assert Counter(_rows(one)) == Counter(r for r in whole if ("case_id", "synthetic-00003") in r)
 

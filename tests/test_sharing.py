@@ -446,6 +446,91 @@ def test_a_writer_killed_while_publishing_stops_no_later_writer(
     assert sorted(p.name for p in snaps.iterdir() if p.is_dir()) == [str(n + 1)]
 
 
+def test_a_writer_killed_after_its_commit_is_published_by_the_next_reader(
+    tmp_path: Path, built_store: Path
+) -> None:
+    """A writer killed after its transaction committed and before it published left a store
+    whose readers did not see the write until some later writer published; and the ingest's
+    own refusal checks named a graph `cokg graphs` did not list. The next reader publishes
+    it (taking the writer lock only for that), then reads it."""
+    from cokg.store import EmbeddedStore
+    from cokg.store.oxigraph import PENDING
+    from cokg.store.snapshots import pointer
+
+    store = _copy_store(built_store, tmp_path / "store")
+    snaps = store.with_name(store.name + ".snapshots")
+    before = pointer(snaps)
+    graph = "urn:test:committed-then-killed"
+    code = (
+        "import os, sys\n"
+        "from rdflib import Literal, URIRef\n"
+        "from cokg.store import EmbeddedStore\n"
+        "w = EmbeddedStore(sys.argv[1], wait=0)\n"
+        "w.replace_graphs({sys.argv[2]: [(URIRef('urn:s'), URIRef('urn:p'), Literal(1))]})\n"
+        "os._exit(0)  # as kill -9 right after the commit: no close, no publish\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(store), graph], check=True, env=_env())
+    assert pointer(snaps) == before and (snaps / PENDING).exists()
+    with EmbeddedStore(store, read_only=True) as reader:
+        assert graph in reader.graphs()
+    assert pointer(snaps) != before and not (snaps / PENDING).exists()
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    r = subprocess.run(args, capture_output=True, text=True, env=_env(), timeout=RUN_TIMEOUT)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_one_store_by_any_name_and_none_once_it_is_gone(tmp_path: Path, built_store: Path) -> None:
+    """Named through a symlink, a store is the same store (one lock, one set of snapshots):
+    an ingest through the link was invisible to readers of the real path, its writers did not
+    queue. Moved away, it is no store: readers answered from its old snapshots and an ingest
+    wrote into a new empty store."""
+    store = _copy_store(built_store, tmp_path / "store")
+    link = tmp_path / "link"
+    link.symlink_to(store)
+    code, output = _run([_cokg(), "ingest", str(EXAMPLE), "--by", "A", "--store", str(link)])
+    assert code == 0, output
+    _, graphs = _run([_cokg(), "graphs", "--store", str(store)])
+    assert f"submission/{NEW_CASE}" in graphs
+    assert not (tmp_path / "link.lock").exists() and not (tmp_path / "link.snapshots").exists()
+    store.rename(tmp_path / "moved")
+    for command in ("graphs", "query"):
+        args = [_cokg(), command, *(["sampling-frame"] if command == "query" else [])]
+        code, output = _run([*args, "--store", str(store)])
+        assert code == 2 and "no store" in output and output.count("\n") == 1, output
+    code, output = _run([_cokg(), "ingest", str(EXAMPLE), "--by", "A", "--store", str(store)])
+    assert code == 2 and "no store here (run `cokg build`)" in output, output
+    assert not store.exists()
+
+
+def test_a_store_folder_nobody_may_write_is_a_clear_error(
+    tmp_path: Path, built_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mounted read-only: a writer says so in one line (exit 2), not 'internal error'."""
+    import builtins
+    import errno
+
+    from cokg.errors import StoreNotWritable
+    from cokg.store import EmbeddedStore
+
+    store = _copy_store(built_store, tmp_path / "store")
+    real_open = builtins.open
+
+    def read_only_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith(".lock") and any(c in mode for c in "aw+"):
+            raise OSError(errno.EROFS, "Read-only file system", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", read_only_open)
+    with pytest.raises(StoreNotWritable) as info:
+        EmbeddedStore(store, wait=0)
+    assert info.value.exit_code == 2
+    assert "cannot write to the store's folder (Read-only file system)" in str(info.value)
+    with EmbeddedStore(store, read_only=True) as reader:  # reading still works
+        assert reader.graphs()
+
+
 # --- 3. the store's size after 1,000 reading commands --------------------------------------
 
 # A helper process running reading commands in-process, through the library: each one opens

@@ -1341,3 +1341,19 @@ def test_unchanged_project_is_not_rebuilt(mini_copy, tmp_path) -> None:
         )
         ensure_built(store)
         assert _cases(store) == 0
+
+
+@pytest.mark.server
+def test_a_mistyped_endpoint_is_one_line(oxigraph_server) -> None:
+    """The server's address with a path that serves no SPARQL: SPARQLWrapper's message was
+    three lines ending in a Python bytes repr; it is one line with the status in words."""
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    wrong = oxigraph_server.base + "/query/"
+    result = CliRunner().invoke(cli, ["query", "dataset-summary", "--endpoint", wrong])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "b'" not in result.output, result.output
+    assert "404, no SPARQL endpoint at that address" in result.output
+    assert "is not supported by this server" in result.output

@@ -88,6 +88,13 @@ class StoreMissing(StoreError):
     exit_code = 2
 
 
+class StoreNotWritable(StoreError):
+    """The store's folder cannot be written (mounted read-only, no permission): the user's to
+    fix, exit 2. Reading it still works."""
+
+    exit_code = 2
+
+
 class ReasonerError(CokgError):
     """The reasoner could not run, or found the ontology inconsistent."""
 

@@ -422,11 +422,18 @@ def _file_names(files: Sequence[str]) -> str:
 def render_ingest(report: IngestReport) -> str:
     """`cokg ingest`: what was stored where, then the warnings the submission passed with."""
     names = _file_names(report.files)
-    verb = "replaced" if report.replaced else "added"
+    others = [g.rsplit("/", 1)[-1] for g in report.dropped if g != report.graph]
+    # replaced: the submission's own graph was stored before, or only other submissions were
+    verb = "replaced" if report.replaced and (not others or report.graph_existed) else "added"
     out = [
         f"{verb} {report.graph} ({report.triples} triples from {names}); "
         f"provenance in {report.provenance_graph}"
     ]
+    if others:
+        out.append(
+            f"it replaces submission{'s' * (len(others) != 1)} {', '.join(others)} (which held "
+            "its records), removed with their provenance; its provenance names them"
+        )
     if report.unchanged:
         n = len(report.unchanged)
         out.append(

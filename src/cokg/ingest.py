@@ -87,6 +87,7 @@ class IngestReport:
     # records of the submission another graph already holds with the same statements: not
     # stored twice (an exported case resubmitted with the shared records it refers to)
     unchanged: tuple[str, ...] = ()
+    graph_existed: bool = False  # the submission's own graph was stored before (a resubmission)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def ingest(
         report, drops = check(store)
         leave_out_copies()
         say(f"writing {len(sub.graph):,} triples")
-        replaced = _write(store, sid, sub, by, started, graph, prov_graph, drops)
+        existed, replaced = _write(store, sid, sub, by, started, graph, prov_graph, drops)
     else:
         from cokg.store import open_store
 
@@ -255,7 +256,7 @@ def ingest(
             report, drops = check(rw)
             leave_out_copies()
             say(f"writing {len(sub.graph):,} triples")
-            replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
+            existed, replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
     return IngestReport(
         submission_id=sid,
         graph=graph,
@@ -263,6 +264,7 @@ def ingest(
         triples=len(sub.graph),
         files=report.files,
         replaced=replaced,
+        graph_existed=existed,
         validation=report,
         seconds=time.perf_counter() - t0,
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
@@ -370,12 +372,23 @@ def _write(
     graph: str,
     prov_graph: str,
     drops: list[str],
-) -> bool:
-    replaced = graph in store.graphs() or bool(drops)
+) -> tuple[bool, bool]:
+    """Write the submission and its provenance; (whether its graph was stored before, whether
+    anything was replaced)."""
+    existed = graph in store.graphs()
+    replaced = existed or bool(drops)
     prov = provenance(
         sid, sub, by=by, started=started, ended=datetime.now(UTC).replace(microsecond=0),
         version=shapes_version(),
     )  # fmt: skip
+    # the submissions this one replaces under another id: named in its provenance, which
+    # otherwise would keep no trace of them
+    for old in drops:
+        if old.startswith(SUBMISSION_PREFIX) and old != graph:
+            old_sid = old[len(SUBMISSION_PREFIX) :]
+            prov.add(
+                (COKGID[f"submission/{sid}"], PROV.wasRevisionOf, COKGID[f"submission/{old_sid}"])
+            )
     # Both graphs in one transaction, with the graphs they replace dropped in it: a reader
     # never sees data without its provenance, nor a record twice or not at all.
     # the graph itself, not a list copy of it: the store converts it triple by triple
@@ -384,7 +397,7 @@ def _write(
         store.replace_graphs(graphs, drop=drops)
     else:
         store.replace_graphs(graphs)  # stores written before `drop` keep working
-    return replaced
+    return existed, replaced
 
 
 # --- one record, one graph -------------------------------------------------------------------

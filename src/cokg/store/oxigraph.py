@@ -4,6 +4,7 @@ local stores), with the embedded store's snapshots for readers and queue for wri
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import itertools
 import json
@@ -23,6 +24,7 @@ from cokg.errors import (
     QueryError,
     StoreError,
     StoreMissing,
+    StoreNotWritable,
     engine_syntax_message,
 )
 from cokg.models import QueryResult
@@ -31,6 +33,10 @@ from cokg.sparql import bind, screen
 from cokg.store.protocol import Progress, Triple
 from cokg.store.snapshots import current_snapshot, hold_current
 from cokg.terms import TermMemo, TsvMemo, graph_node, triples_to_quads
+
+# In `<store>.snapshots/`: a write began since the last snapshot was published (see
+# EmbeddedStore._mark_pending).
+PENDING = "pending"
 
 # export format name -> (pyoxigraph format, holds named graphs)
 EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
@@ -292,10 +298,14 @@ class OxigraphStore:
 
     _dirty = False  # a write since the last publish (embedded stores publish on close)
 
+    def _mark_pending(self) -> None:
+        """Before a write: a store on disk notes that its readers' snapshot will be behind."""
+
     def _write(self, targets: list[str], quads: list[ox.Quad]) -> None:
         """Replace the target graphs by `quads` in one transaction (a target with no quads is
         dropped)."""
         store = self._store()
+        self._mark_pending()
         self._dirty = True
         self._generation += 1
         nodes = [graph_node(g) for g in targets]
@@ -309,6 +319,7 @@ class OxigraphStore:
         self._update(drops + (";\n" + _insert_data(quads) if quads else ""))
 
     def _update(self, update: str) -> None:
+        self._mark_pending()
         self._dirty = True
         self._generation += 1
         try:
@@ -376,7 +387,9 @@ class EmbeddedStore(OxigraphStore):
         allow_network: bool = False,
         wait: float | None = None,
     ) -> None:
-        self.path = Path(path).absolute()
+        # resolved: the store named through a symlink is the same store, with one lock, one
+        # queue and one set of snapshots
+        self.path = Path(path).expanduser().resolve()
         self.read_only = read_only
         self.allow_network = allow_network
         self.wait = float(os.environ.get("COKG_WAIT", "120")) if wait is None else wait
@@ -384,8 +397,12 @@ class EmbeddedStore(OxigraphStore):
         self._ox = None
         self._lock_fh: Any = None
         self._dirty = False
-        if read_only and self._open_snapshot():
-            return
+        if read_only:
+            if not self.path.is_dir():  # moved or deleted: its old snapshots are not it
+                raise StoreMissing("no store here (run `cokg build`)", file=self.path)
+            self._publish_after_crash()
+            if self._open_snapshot():
+                return
         self._lock()
         try:
             _recover_swap(self.path)
@@ -393,6 +410,8 @@ class EmbeddedStore(OxigraphStore):
         except BaseException:
             self._unlock()
             raise
+        if not read_only and (self.snapshots_dir / PENDING).exists():
+            self._dirty = True  # a writer before this one was killed before it published
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({str(self.path)!r})"
@@ -422,6 +441,17 @@ class EmbeddedStore(OxigraphStore):
 
     # -- readers -------------------------------------------------------------------------
 
+    def _publish_after_crash(self) -> None:
+        """A writer killed after its commit and before it published (`PENDING` left behind,
+        and no writer holds the store now) left a store its readers do not see: publish it,
+        under the writer lock, before reading. A writer at work publishes when it closes."""
+        if not (self.snapshots_dir / PENDING).exists() or _lock_held(self.lock_path):
+            return
+        with contextlib.suppress(StoreError):  # another writer got there first: it publishes
+            writer = EmbeddedStore(self.path, wait=0)
+            writer._dirty = True
+            writer.close()
+
     def _open_snapshot(self) -> bool:
         """Open the current snapshot read-only under a shared lock; False when there is none
         (a store published by no writer yet: then the live directory is read, as before)."""
@@ -444,12 +474,26 @@ class EmbeddedStore(OxigraphStore):
     # -- the writer's lock, in arrival order ---------------------------------------------
 
     def _lock(self) -> None:
-        if self.read_only:
-            if not self.path.is_dir():  # a reader creates nothing, not even the lock file
-                raise StoreMissing("no store here (run `cokg build`)", file=self.path)
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.lock_path, "a+")  # noqa: SIM115  (held until close)
+        if self.read_only and not self.path.is_dir():  # a reader creates nothing here
+            raise StoreMissing("no store here (run `cokg build`)", file=self.path)
+        try:
+            if not self.read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.lock_path, "a+")  # noqa: SIM115  (held until close)
+        except OSError as exc:
+            if self.read_only and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                # a folder nobody may write to (a read-only mount): no writer changes it, so
+                # a reader reads it without the lock
+                with contextlib.suppress(OSError):
+                    fh = open(self.lock_path)  # noqa: SIM115
+                    fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    self._took(fh)
+                return
+            raise StoreNotWritable(
+                f"cannot write to the store's folder ({exc.strerror}): a writer needs write "
+                f"access to {self.path.parent}; reading commands still work",
+                file=self.path,
+            ) from None
         mode = fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX
         queue_dir = self.path.with_name(self.path.name + ".queue")
         # A writer goes straight for the lock only when nobody is waiting: arrival order.
@@ -517,6 +561,18 @@ class EmbeddedStore(OxigraphStore):
 
     # -- publishing snapshots (the writer, under its lock) -------------------------------
 
+    def _mark_pending(self) -> None:
+        # Before the first change since the last publish: a writer killed after its commit and
+        # before publishing leaves the mark, and the next reader publishes for it.
+        if self._dirty:
+            return
+        snaps = self.snapshots_dir
+        snaps.mkdir(exist_ok=True)
+        mark = snaps / PENDING
+        if not mark.exists():
+            mark.write_text(str(os.getpid()), encoding="utf-8")
+            _fsync_dir(snaps)
+
     def _publish(self) -> None:
         assert self._ox is not None
         snaps = self.snapshots_dir
@@ -540,6 +596,7 @@ class EmbeddedStore(OxigraphStore):
         pointer = snaps / "current.tmp"
         pointer.write_text(str(n), encoding="utf-8")
         os.replace(pointer, snaps / "current")
+        (snaps / PENDING).unlink(missing_ok=True)
         _fsync_dir(snaps)
         self._dirty = False
         for old in snaps.iterdir():
@@ -550,6 +607,7 @@ class EmbeddedStore(OxigraphStore):
         """Replace everything by `files` (one graph per file): bulk-load a new store beside
         this one, then swap the directories. A failure or a kill leaves the old store."""
         self._check_writable()
+        self._mark_pending()
         self._dirty = True
         building = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         shutil.rmtree(building, ignore_errors=True)
@@ -627,6 +685,21 @@ def _first_in_line(queue_dir: Path, ticket: Path) -> bool:
             pass  # alive, another user's
         return False
     return True
+
+
+def _lock_held(lock: Path) -> bool:
+    """Whether a writer holds the store's lock now (tried without waiting, then let go)."""
+    try:
+        fh = open(lock)  # noqa: SIM115
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
 
 
 def _prune_snapshot(snap: Path) -> None:

@@ -4,7 +4,9 @@ is handled here and listed in docs/stores-and-serving.md ("Virtuoso")."""
 
 from __future__ import annotations
 
+import ast
 import base64
+import contextlib
 import json
 import os
 import re
@@ -197,7 +199,7 @@ class RemoteStore:
             response = w.query().response
             body = response.read()
         except SPARQLWrapperException as exc:
-            raise QueryError(f"endpoint refused the query: {exc}") from None
+            raise QueryError(f"endpoint refused the query: {_refusal(exc)}") from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(f"cannot reach {self.endpoint}: {exc}") from None
         cap = response.headers.get("X-SPARQL-MaxRows")
@@ -219,7 +221,7 @@ class RemoteStore:
         try:
             w.query()
         except SPARQLWrapperException as exc:
-            raise StoreError(f"endpoint refused the update: {exc}") from None
+            raise StoreError(f"endpoint refused the update: {_refusal(exc)}") from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(f"cannot reach {self.update_endpoint}: {exc}") from None
 
@@ -397,3 +399,27 @@ def remote_config() -> dict[str, str]:
     if os.environ.get("COKG_ENDPOINT"):
         cfg["endpoint"] = os.environ["COKG_ENDPOINT"]
     return cfg
+
+
+# SPARQLWrapper's exceptions by the HTTP status they stand for, said for people
+_REFUSALS = {
+    "EndPointNotFound": "404, no SPARQL endpoint at that address (Oxigraph's ends in /query, "
+    "Virtuoso's in /sparql)",
+    "Unauthorized": "401, not authorised (set COKG_USER and COKG_PASSWORD)",
+    "QueryBadFormed": "400, the endpoint could not read the query",
+    "URITooLong": "414, the query is too long for the endpoint",
+    "EndPointInternalError": "500, the endpoint failed",
+}
+
+
+def _refusal(exc: Exception) -> str:
+    """SPARQLWrapper's multi-line message (its advice, then the body as a bytes repr) as one
+    line: the status in words and the first line of what the server said."""
+    said = _REFUSALS.get(type(exc).__name__, type(exc).__name__)
+    _, sep, body = str(exc).partition("\n\nResponse:\n")
+    if sep and body.startswith(("b'", 'b"')):  # the body as Python wrote it, bytes and all
+        with contextlib.suppress(ValueError, SyntaxError):
+            raw = ast.literal_eval(body)
+            body = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    lines = [x.strip() for x in body.splitlines() if x.strip()]
+    return f"{said}: {lines[0][:200]}" if lines else said
