@@ -789,6 +789,24 @@ def test_a_placeholder_takes_the_bound_value() -> None:
     assert other.count("VALUES ?case_id { UNDEF }") == 3
 
 
+def test_a_variable_only_inside_sub_selects_is_bound_by_its_placeholders_alone() -> None:
+    """?study occurs only in sub-SELECTs (a restriction each makes for itself): a top-level
+    VALUES of it would join nothing, and Virtuoso 7 failed to compile the query with one."""
+    from cokg.sparql import inject_values
+
+    text = """SELECT ?c ?n WHERE {
+  { SELECT ?c WHERE { VALUES ?study { UNDEF } ?c <https://example.org/in> ?study } }
+  { SELECT ?c (COUNT(?x) AS ?n) WHERE { ?c <https://example.org/x> ?x } GROUP BY ?c }
+}"""
+    study = URIRef("https://example.org/study/a")
+    bound = inject_values(text, "select", {"study": study})
+    assert bound.count("<https://example.org/study/a>") == 1
+    assert "VALUES ?study { <https://example.org/study/a> } ?c" in bound
+    # a variable the top level sees (here, projected by a sub-SELECT) is bound there too
+    both = inject_values(text, "select", {"study": study, "c": URIRef("https://example.org/c")})
+    assert "WHERE { VALUES (?c) { (<https://example.org/c>) }" in both
+
+
 def test_an_unfilled_placeholder_is_dropped() -> None:
     # what a remote endpoint is sent (Virtuoso 7 lost a row of a sub-select holding one)
     from cokg.sparql import drop_placeholders, inject_values

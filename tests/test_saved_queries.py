@@ -597,7 +597,11 @@ PARAMS: dict[str, list[dict[str, str]]] = {
         {"case": "jonkoping-esther", "phase": "adoption"},
     ],
     "health-system-features": [{}, {"case": "dundee-mrr"}],
-    "constructs-in-all-cases": [{"phase": "assimilation"}],
+    "constructs-in-all-cases": [
+        {"phase": "assimilation"},
+        {"phase": "adoption", "study": "coproduction-2019-2023"},
+    ],
+    "sampling-frame": [{}, {"study": "coproduction-2019-2023"}],
     # cfir09:V.B.4: a finding coded in CFIR 2022, reached through a mapping
     "quotations-by-construct": [
         {"construct": "frame:external-context"},
@@ -849,3 +853,44 @@ def test_sampling_frame_counts_the_records_of_a_study_that_states_no_counts(
         rows["dundee-mrr"]["documents_reviewed"],
     ) == (4, 8)
     assert (rows["Total"]["informant_interviews"], rows["Total"]["documents_reviewed"]) == (16, 33)
+
+
+def test_a_study_parameter_keeps_each_study_to_itself(
+    founding: MemoryStore, with_riverside: MemoryStore
+) -> None:
+    """With a second study in the store, "every case" across both studies is another question
+    from "every case of my study": `study=` gives the founding study its own answer back, as if
+    the other were not there, and the example study its own."""
+    founding_study = "coproduction-2019-2023"
+
+    def shared(st: MemoryStore, **params: str) -> set:
+        return {r["construct"] for r in q(st, "constructs-in-all-cases", **params)}
+
+    for phase in ("adoption", "implementation"):
+        alone = shared(founding, phase=phase)
+        assert shared(with_riverside, phase=phase, study=founding_study) == alone
+        assert shared(with_riverside, phase=phase) < alone  # the two studies together
+    river = shared(with_riverside, phase="adoption", study="riverside-study")
+    assert _iri("frame:individual-characteristics") in river
+    assert river != shared(founding, phase="adoption")
+    frame = {r["case_id"] or r["case"]: r for r in q(with_riverside, "sampling-frame",
+                                                       study="RIVERSIDE-STUDY")}  # fmt: skip
+    assert set(frame) == {"fictional-riverside", "Total"}
+    assert frame["Total"]["informant_interviews"] == 2
+    with pytest.raises(ParameterError, match="study='x' is not allowed; allowed values: "
+                       f"{founding_study}, riverside-study"):  # fmt: skip
+        q(with_riverside, "sampling-frame", study="x")
+
+
+def test_the_analysis_says_every_case_study_by_study(with_riverside: MemoryStore) -> None:
+    from cokg.formats import render_analysis
+    from cokg.report import summarise
+
+    summary = summarise(with_riverside)
+    adoption = next(p for p in summary.phases if p.phase == "adoption")
+    assert [(s.study_id, s.studied_cases) for s in adoption.by_study] == [
+        ("coproduction-2019-2023", 3), ("riverside-study", 1)
+    ]  # fmt: skip
+    text = render_analysis(summary)
+    assert "in every case studied in adoption (4 cases): " in text
+    assert "  of study coproduction-2019-2023 (3 cases): " in text

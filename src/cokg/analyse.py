@@ -260,13 +260,15 @@ def constructs_in_all_cases(
     phase: str,
     schemes: Iterable[str] | None = None,
     studied: set[str] | None = None,
+    study: str | None = None,
 ) -> set[str]:
     """IRIs of constructs coded in every case studied in a phase (the overarching patterns),
     as the saved query `constructs-in-all-cases` answers: a case never studied in the phase
-    (no episode of it) is no evidence that a construct was absent there. `studied`: those
-    cases, when the caller has them (`studied_cases`)."""
+    (no episode of it) is no evidence that a construct was absent there. `study` (its id):
+    every case of that study only. `studied`: those cases, when the caller has them
+    (`studied_cases`)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
-    studied = studied_cases(store, phase) if studied is None else studied
+    studied = studied_cases(store, phase, study=study) if studied is None else studied
     return {
         n
         for n, d in g.nodes(data=True)
@@ -274,11 +276,37 @@ def constructs_in_all_cases(
     }
 
 
-def studied_cases(store: Store, phase: str) -> set[str]:
-    """IRIs of the cases studied in a phase: those with an episode of it (`phase-cases`)."""
+def studied_cases(store: Store, phase: str, *, study: str | None = None) -> set[str]:
+    """IRIs of the cases studied in a phase: those with an episode of it (`phase-cases`); with
+    `study` (its id, as `studies` lists them), those of that study only."""
     if phase not in PHASE_NAMES:
         raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASE_NAMES)}")
-    return {str(r["case"]) for r in _select(store, "phase-cases") if str(r["phase"]) == phase}
+    wanted = None
+    if study is not None:
+        known = {s.study_id.casefold(): s.iri for s in studies(store)}
+        if study.casefold() not in known:
+            raise ParameterError(f"no study {study!r}; the studies: {', '.join(sorted(known))}")
+        wanted = known[study.casefold()]
+    return {
+        str(r["case"])
+        for r in _select(store, "phase-cases")
+        if str(r["phase"]) == phase and (wanted is None or str(r.get("study")) == wanted)
+    }
+
+
+@dataclass(frozen=True)
+class StudyRef:
+    iri: str
+    study_id: str  # the last segment of its IRI, as the template's study_id
+    label: str
+
+
+def studies(store: Store) -> list[StudyRef]:
+    """The studies in the store, by id."""
+    return [
+        StudyRef(str(r["study"]), str(r["study_id"]), str(r.get("label") or r["study_id"]))
+        for r in _select(store, "studies")
+    ]
 
 
 def construct_centrality(

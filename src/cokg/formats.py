@@ -386,6 +386,12 @@ def render_analysis(summary: AnalysisSummary) -> str:
             f"in every case studied in {phase.phase} ({n} case{'s' * (n != 1)}): "
             f"{', '.join(phase.in_every_case) or 'none'}"
         )
+        for s in phase.by_study:
+            m = s.studied_cases
+            out.append(
+                f"  of study {s.study_id} ({m} case{'s' * (m != 1)}): "
+                f"{', '.join(s.in_every_case) or 'none'}"
+            )
         out += [
             f"  similarity {a} / {b}: "
             + ("n/a (no coded construct)" if value is None else f"{value:.2f}")

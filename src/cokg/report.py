@@ -66,6 +66,16 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class StudyShare:
+    """What the cases of one study have in common in a phase (a store of several studies)."""
+
+    study_id: str
+    label: str
+    in_every_case: tuple[str, ...]  # labels of the constructs every studied case codes, sorted
+    studied_cases: int  # the study's cases with an episode of the phase
+
+
+@dataclass(frozen=True)
 class PhaseSummary:
     """What the cases have in common in one phase."""
 
@@ -74,6 +84,9 @@ class PhaseSummary:
     # (case id, case id, Jaccard) per pair; None when neither case has a coded construct
     similarity: tuple[tuple[str, str, float | None], ...]
     studied_cases: int = 0  # the cases with an episode of the phase ("every case" above)
+    # the same, study by study, when the store holds several: a second study in the store
+    # makes "every case" across studies a different question from "every case of mine"
+    by_study: tuple[StudyShare, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,17 +119,26 @@ class ReportResult:
 def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
     """Per phase: the constructs coded in every case, and the cases' pairwise similarity."""
     nodes = analyse.case_construct_graph(store).nodes  # a construct's label is every phase's
+    several = analyse.studies(store)
+    several = several if len(several) > 1 else []
     out = []
     for phase in PHASE_NAMES:
         studied = analyse.studied_cases(store, phase)
         shared = analyse.constructs_in_all_cases(store, phase=phase, studied=studied)
         similarity = analyse.case_similarity(store, phase=phase)
+        by_study = []
+        for s in several:
+            own = analyse.studied_cases(store, phase, study=s.study_id)
+            common = analyse.constructs_in_all_cases(store, phase=phase, studied=own)
+            labels = tuple(sorted(nodes[n]["label"] for n in common))
+            by_study.append(StudyShare(s.study_id, s.label, labels, len(own)))
         out.append(
             PhaseSummary(
                 phase=phase,
                 in_every_case=tuple(sorted(nodes[n]["label"] for n in shared)),
                 similarity=tuple((a, b, value) for (a, b), value in similarity.items()),
                 studied_cases=len(studied),
+                by_study=tuple(by_study),
             )
         )
     return tuple(out)
@@ -978,6 +1000,12 @@ def _build_report(
             f"Coded in every case studied in {phase} ({n} case{'s' * (n != 1)} with an "
             f"episode of it): {shared}."
         )
+        for s in summary.by_study:
+            m = s.studied_cases
+            doc.para(
+                f"In every case of {s.label} ({s.study_id}) studied in {phase} ({m} "
+                f"case{'s' * (m != 1)}): {', '.join(s.in_every_case) or 'none'}."
+            )
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")
     for case in cases:

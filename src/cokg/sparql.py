@@ -369,8 +369,39 @@ def inject_values(sparql: str, form: str, bindings: Mapping[str, Node]) -> str:
     group, so the binding applies before grouping and aggregation. Terms are written with
     `.n3()` after validation, never pasted from user text. A placeholder `VALUES ?name
     { UNDEF }` of a bound variable is given its value too (see `fill_placeholders`)."""
-    text = _inject(sparql, form, _values_block(bindings))
+    # a variable seen only inside sub-SELECTs (bound there by its placeholders) is not bound at
+    # the top as well: there it would join nothing, and Virtuoso 7 failed to compile the query
+    top = {k: v for k, v in bindings.items() if not _only_in_subselects(sparql, k)}
+    text = _inject(sparql, form, _values_block(top)) if top else sparql
     return fill_placeholders(text, {name: [term] for name, term in bindings.items()})
+
+
+def _only_in_subselects(sparql: str, name: str) -> bool:
+    """Whether ?name occurs only in the bodies of sub-SELECTs (not at the top level, nor in a
+    projection the top level sees): a binding at the top level cannot reach it there."""
+    depth = 0
+    hidden: list[int] = []  # the depths at which the bodies of enclosing sub-SELECTs opened
+    header = False  # between a sub-SELECT's keyword and its body
+    found = False
+    for pos, tok in _tokens(sparql):
+        if tok.upper() == "SELECT" and depth >= 1:
+            header = True
+        elif tok == "{":
+            depth += 1
+            if header:
+                hidden.append(depth)
+                header = False
+        elif tok == "}":
+            if hidden and hidden[-1] == depth:
+                hidden.pop()
+            depth -= 1
+        elif tok in ("?", "$"):
+            m = re.match(r"[?$](\w+)", sparql[pos:])
+            if m and m.group(1) == name:
+                if not hidden:
+                    return False
+                found = True
+    return found
 
 
 def inject_rows(sparql: str, form: str, name: str, terms: Sequence[Node]) -> str:

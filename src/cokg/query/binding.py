@@ -60,6 +60,16 @@ def case_ids(store: Store) -> dict[str, str]:
     return out
 
 
+def study_ids(store: Store) -> dict[str, URIRef]:
+    """The studies in the store: study id (lower case) -> study IRI."""
+    res = store.query(get_query("studies").body)
+    return {
+        str(r["study_id"]).casefold(): r["study"]
+        for r in res.rows
+        if isinstance(r["study"], URIRef) and r["study_id"] is not None
+    }
+
+
 _SCHEME_NOTATION = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*):(\S+)")
 
 
@@ -218,6 +228,11 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
         return URIRef(expand(target) or target)
     if p.type == "construct":
         return resolve_construct(store, value, p.name)
+    if p.type == "study":  # by the last segment of its IRI, as the template's study_id
+        studies = study_ids(store)
+        if value.casefold() not in studies:
+            raise bad(sorted(str(iri).rsplit("/", 1)[-1] for iri in studies.values()))
+        return studies[value.casefold()]
     if p.type == "informant":  # codes are capitals (DND-02): a code typed small is the same
         return Literal(value.upper())
     if p.type == "integer":

@@ -23,7 +23,7 @@ from cokg.errors import ParameterError, QueryError
 from cokg.namespaces import COKGID, DCTERMS, RDFS, SCHEMA, SH, SKOS
 
 # informant: an informant code, written in capitals as the shapes require (dnd-02 is DND-02)
-PARAM_TYPES = ("case", "phase", "construct", "informant", "string", "integer", "iri")
+PARAM_TYPES = ("case", "phase", "construct", "informant", "study", "string", "integer", "iri")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEVERITIES = ("violation", "warning", "info")  # of a check's rows (`#+ severity:`)
 INTERNAL_TAG = "internal"  # a query cokg runs itself, left out of `list_queries`
