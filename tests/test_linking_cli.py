@@ -400,3 +400,46 @@ def test_folder_exports_go_into_an_existing_empty_folder(store_dir: Path, tmp_pa
         code, output = cokg("export", kind, str(folder), "--store", str(store_dir))
         assert code == 0, output
         assert any(folder.iterdir())
+
+
+def test_an_imported_set_keeps_its_licence_and_curators(store_dir: Path, tmp_path: Path) -> None:
+    """The set's metadata was thrown away, and `export sssom` then gave its curators' rows as
+    cokg's own, under cokg's licence. The set is stored with its licence, title, version and
+    creators; `export sssom` gives cokg's own mappings, `--set ID` the set as it came."""
+    s = str(store_dir)
+    src = FIXTURES / "valid.sssom.tsv"
+    assert cokg("import", "sssom", str(src), "--by", "A. Linker", "--store", s)[0] == 0
+    own = tmp_path / "own.sssom.tsv"
+    assert cokg("export", "sssom", str(own), "--store", s)[0] == 0
+    assert len(read_sssom(own).mappings) == 92  # the frameworks' own, not the team's three
+    back = tmp_path / "team.sssom.tsv"
+    code, output = cokg("export", "sssom", str(back), "--set",
+                        "https://example.org/cokg-tests/valid", "--store", s)  # fmt: skip
+    assert code == 0, output
+    original, again = read_sssom(src), read_sssom(back)
+    assert again.mapping_set_id == original.mapping_set_id
+    assert again.license == original.license
+    for key in ("mapping_set_title", "mapping_set_version"):
+        assert again.metadata[key] == original.metadata[key]
+    assert [again.expand(c) for c in again.metadata["creator_id"]] == [
+        "https://orcid.org/0000-0002-1825-0097"
+    ]
+    key = lambda m: (m.subject_iri, m.predicate_iri, m.object_iri, m.confidence)  # noqa: E731
+    assert sorted(map(key, again.mappings)) == sorted(map(key, original.mappings))
+    code, output = cokg("export", "sssom", str(tmp_path / "x.tsv"), "--set", "urn:nope",
+                        "--store", s)  # fmt: skip
+    assert (
+        code == 2
+        and "no mapping set 'urn:nope' is stored; the sets: https://example.org/cokg-tests/valid"
+        in output
+    )
+
+
+def test_a_set_naming_an_undeclared_creator_is_refused(tmp_path: Path) -> None:
+    from cokg.errors import InputError
+
+    text = (FIXTURES / "valid.sssom.tsv").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.sssom.tsv"
+    bad.write_text(text.replace("#  - orcid:0000-0002-1825-0097", "#  - wikidata:Q42"), "utf-8")
+    with pytest.raises(InputError, match=r"bad.sssom.tsv:10: metadata: prefix 'wikidata'"):
+        read_sssom(bad)

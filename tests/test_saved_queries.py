@@ -691,6 +691,7 @@ INTERNAL_RATED = {
     "case-ratings", "case-outcomes", "construct-matrix-total", "construct-matrix-total-phase",
     "rating-evidence-total", "rating-evidence-total-all", "rating-evidence-total-phase",
     "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
+    "mapping-sets",  # no imported set in the founding data: compared below, on one
 }  # fmt: skip
 # where the case above has no rows: the founding data's one innovation change is ESTHER's
 INTERNAL_OVERRIDES = {
@@ -894,3 +895,29 @@ def test_the_analysis_says_every_case_study_by_study(with_riverside: MemoryStore
     text = render_analysis(summary)
     assert "in every case studied in adoption (4 cases): " in text
     assert "  of study coproduction-2019-2023 (3 cases): " in text
+
+
+@pytest.mark.server
+def test_an_imported_mapping_set_reads_the_same_on_every_store(
+    tmp_path: Path, remote: RemoteStore
+) -> None:
+    """The set's metadata (`mapping-sets`: SAMPLE, GROUP_CONCAT) and its rows beside the
+    frameworks' (`sssom-mappings`) on the embedded store and each server (the set is added to
+    the server's founding data for this test, then dropped)."""
+    from cokg.linking.sssom import mappings_graph, read_sssom
+
+    ttl = tmp_path / "set.ttl"
+    sssom = Path(__file__).parent / "fixtures" / "sssom" / "valid.sssom.tsv"
+    mappings_graph(read_sssom(sssom)).serialize(ttl, format="turtle")
+    graph = "https://w3id.org/cokg/graph/submission/mappings-test"
+    st = MemoryStore()
+    build(st)
+    st.load_files({graph: ttl})
+    remote.load_files({graph: ttl})
+    try:
+        for name in ("mapping-sets", "sssom-mappings"):
+            expected = run_query(name, store=st)
+            assert expected.rows
+            assert _normal(run_query(name, store=remote)) == _normal(expected), name
+    finally:
+        remote.drop_graphs([graph])

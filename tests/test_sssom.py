@@ -210,7 +210,7 @@ def test_justification_terms_survive_import_and_export(tmp_path: Path) -> None:
     )
     st = MemoryStore()
     st.replace_graphs({"urn:test:imported": graph})
-    mset = framework_mappings(st)
+    mset = framework_mappings(st, set_id="https://example.org/cokg-tests/valid")
     by_record = {m.record_id: m for m in mset.mappings}
     assert by_record["mapping:t1"].mapping_justification == "semapv:ManualMappingCuration"
     assert by_record["mapping:t1"].comment == "Renamed one-to-one."

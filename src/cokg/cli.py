@@ -630,13 +630,16 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
 @click.option("--pair", default=None, metavar="FROM:TO",
               help="Only the mappings from one scheme to another, e.g. cfir-2009:cfir-2022 "
               "(sssom).")  # fmt: skip
+@click.option("--set", "set_id", default=None, metavar="SET-ID",
+              help="An imported mapping set, by its mapping_set_id, with its own licence and "
+              "curators (sssom; default: cokg's own mappings).")  # fmt: skip
 @click.option("--include-text", is_flag=True,
               help="Put the full texts of coded sources in the RO-Crate (restricted).")  # fmt: skip
 @click.option("--zip", "as_zip", is_flag=True, help="Write the RO-Crate as one .zip file.")
 @click.option("--out", "-o", type=click.Path(), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
 def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pair: str | None,
-               include_text: bool, as_zip: bool, out: str | None,
+               set_id: str | None, include_text: bool, as_zip: bool, out: str | None,
                store_spec: str | None) -> None:  # fmt: skip
     """Write the whole graph or one case (JSON-LD, Turtle, N-Quads, TriG), or with `sssom` the
     framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`; `void`
@@ -646,7 +649,7 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     from cokg.errors import ParameterError
     from cokg.store import open_for_reading
 
-    given = {"--format": fmt, "--case": case_id, "--pair": pair,
+    given = {"--format": fmt, "--case": case_id, "--pair": pair, "--set": set_id,
              "--include-text": include_text, "--zip": as_zip}  # fmt: skip
     for option, value in given.items():
         if value and kind not in _EXPORT_OPTIONS[option]:
@@ -696,7 +699,7 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
         if schemes is not None and len(schemes) != 2:
             raise ParameterError(f"--pair wants FROM:TO, e.g. cfir-2009:cfir-2022, not {pair!r}")
         with open_for_reading(store_spec) as store:
-            n = export_sssom(store, Path(out), pair=schemes)
+            n = export_sssom(store, Path(out), pair=schemes, set_id=set_id)
         click.echo(f"wrote {n} mappings to {out}", err=True)
         return
     from cokg.export import export, export_to
@@ -713,7 +716,8 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
 
 # which kinds of export each option is for: any other is refused, not silently ignored
 _EXPORT_OPTIONS = {"--format": ("graph",), "--case": ("graph", "nanopubs"), "--pair": ("sssom",),
-                   "--include-text": ("ro-crate",), "--zip": ("ro-crate",)}  # fmt: skip
+                   "--set": ("sssom",), "--include-text": ("ro-crate",),
+                   "--zip": ("ro-crate",)}  # fmt: skip
 _EXPORT_BY_SUFFIX = {".jsonld": "jsonld", ".json": "jsonld", ".ttl": "ttl", ".nq": "nq",
                      ".trig": "trig"}  # fmt: skip
 

@@ -415,17 +415,19 @@ _BATCH = 2000
 def record_iris(graph: Graph) -> set[URIRef]:
     """The records a submission holds: subject IRIs under cokgid: (or mapping nodes under
     MAPPINGS) that it types (rdf:type) or identifies (cokg:caseId, cokg:quotationId), and
-    every mapping node (cokg:ConceptMapping), whatever its IRI: an SSSOM set's record_id may be
-    its curators' own IRI, or (by mistake) a framework concept's, and either is a record
-    another graph may hold. Statements about a record without either (a supplement adding to a
-    stored case) do not make it the submission's record."""
+    every mapping node and mapping set (cokg:ConceptMapping, cokg:MappingSet), whatever its
+    IRI: an SSSOM set's record_id may be its curators' own IRI, or (by mistake) a framework
+    concept's, and either is a record another graph may hold. Statements about a record
+    without either (a supplement adding to a stored case) do not make it the submission's
+    record."""
     found = {
         s
         for p in RECORD_PREDICATES
         for s in graph.subjects(p, None)
         if isinstance(s, URIRef) and str(s).startswith((str(COKGID), str(MAPPINGS)))
     }
-    found |= {s for s in graph.subjects(RDF.type, COKG.ConceptMapping) if isinstance(s, URIRef)}
+    for kind in (COKG.ConceptMapping, COKG.MappingSet):
+        found |= {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
     return {s for s in found if _SAFE_IRI.fullmatch(str(s))}
 
 

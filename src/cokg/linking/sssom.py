@@ -41,7 +41,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from cokg.errors import InputError, ParameterError
-from cokg.namespaces import BASE, COKG, FRAMEWORK, MAPPINGS, PREFIXES, SKOS
+from cokg.namespaces import BASE, COKG, DCTERMS, FRAMEWORK, MAPPINGS, OWL, PREFIXES, SKOS
 from cokg.query import run_query
 from cokg.store import Store
 
@@ -284,6 +284,16 @@ def read_sssom(path: str | Path) -> MappingSet:
     curie_map = _curie_map(metadata.pop("curie_map", None), key_lines, path)
     set_id = _required_iri(metadata, key_lines, "mapping_set_id", path)
     licence = _required_iri(metadata, key_lines, "license", path)
+    for key in ("creator_id", "author_id", "reviewer_id"):  # the set's people, as CURIEs
+        value = metadata.get(key)
+        where = _Where(path, key_lines.get(key, 1), 0)
+        for item in value if isinstance(value, list) else [] if value is None else [value]:
+            try:
+                _expand(str(item).strip(), curie_map, where, key)
+            except InputError as exc:
+                raise InputError(
+                    "metadata: " + exc.message.split(": ", 1)[-1], file=path, line=where.line
+                ) from None
 
     table = "\n".join(lines[len(meta_lines) :])
     # strict: a quote left open is an error at the end of the file, not rows swallowed into
@@ -679,6 +689,9 @@ def write_sssom(mset: MappingSet, out: Path | TextIO) -> None:
     if not mset.mapping_set_id or not mset.license:
         raise InputError("a mapping set needs a mapping_set_id and a license to be written")
     used: set[str] = set()
+    people = [mset.metadata.get(k) for k in ("creator_id", "author_id", "reviewer_id")]
+    for value in (v for group in people if isinstance(group, list) for v in group):
+        used.add(str(value).partition(":")[0])
     for m in mset.mappings:
         for value in m.curies():
             prefix = value.partition(":")[0]
@@ -755,12 +768,23 @@ def _never(n: int, problem: str) -> InputError:  # pragma: no cover - plain text
 
 
 def framework_mappings(
-    store: Store | str | Path | None, pair: tuple[str, str] | None = None
+    store: Store | str | Path | None,
+    pair: tuple[str, str] | None = None,
+    set_id: str | None = None,
 ) -> MappingSet:
     """The framework mappings cokg holds, as an SSSOM mapping set. `pair` (subject scheme,
     object scheme), by cokg's short names such as ("cfir-2009", "cfir-2022"), keeps the
     mappings from concepts of the first scheme to concepts of the second; an unknown name is a
-    ParameterError listing the schemes."""
+    ParameterError listing the schemes. Without `set_id`, cokg's own mappings (under its
+    licence); with it, the mappings of that imported set, with its own licence, title,
+    version and creators (an unknown set is a ParameterError listing the stored sets)."""
+    meta = None
+    if set_id is not None:
+        stored = {str(r["set"]): r for r in run_query("mapping-sets", store=store)}
+        if set_id not in stored:
+            names = ", ".join(sorted(stored)) or "none (only cokg's own mappings)"
+            raise ParameterError(f"no mapping set {set_id!r} is stored; the sets: {names}")
+        meta = stored[set_id]
     if pair is not None:
         known = sorted(
             {_scheme_name(str(r["scheme"])) for r in run_query("scheme-concepts", store=store)}
@@ -771,6 +795,8 @@ def framework_mappings(
     minted: dict[str, str] = {}
     mappings: list[Mapping] = []
     for r in run_query("sssom-mappings", store=store):
+        if (str(r["set"]) if r["set"] is not None else None) != set_id:
+            continue  # another set's mappings (or, for a set, cokg's own)
         subject_scheme = _scheme_name(r["subject_scheme"]) if r["subject_scheme"] else None
         object_scheme = _scheme_name(r["object_scheme"]) if r["object_scheme"] else None
         if pair is not None and (subject_scheme, object_scheme) != pair:
@@ -795,15 +821,17 @@ def framework_mappings(
                 object_iri=r["object"],
             )
         )
+    if meta is not None and set_id is not None:
+        return _stored_set(set_id, meta, mappings, minted)
     prefixes = {**EXPORT_PREFIXES, **minted}
     used = sorted({c.partition(":")[0] for m in mappings for c in m.curies()})
     title = "cokg framework mappings"
-    set_id = MAPPING_SET_ID
+    own_id = MAPPING_SET_ID
     if pair is not None:
         title += f": {pair[0]} to {pair[1]}"
-        set_id += f"/{pair[0]}--{pair[1]}"
+        own_id += f"/{pair[0]}--{pair[1]}"
     return MappingSet(
-        mapping_set_id=set_id,
+        mapping_set_id=own_id,
         license=LICENSE,
         curie_map={p: prefixes[p] for p in used},
         metadata={
@@ -815,6 +843,31 @@ def framework_mappings(
                 "medium 0.7, medium-low 0.5."
             ),
         },
+        mappings=mappings,
+    )
+
+
+def _stored_set(
+    set_id: str, meta: Any, mappings: list[Mapping], minted: dict[str, str]
+) -> MappingSet:
+    """An imported set as it was stored: its rows, licence, title, description, version and
+    creators (as CURIEs, their prefixes declared)."""
+    creators = [_compact(c, minted) for c in str(meta["creators"] or "").split() if c]
+    columns = {"mapping_set_title": "title", "mapping_set_description": "description",
+               "mapping_set_version": "version"}  # fmt: skip
+    metadata: dict[str, Any] = {
+        key: str(meta[column]) for key, column in columns.items() if meta[column] is not None
+    }
+    if creators:
+        metadata[SET_CREATORS] = sorted(creators)
+    prefixes = {**EXPORT_PREFIXES, **minted}
+    used = {c.partition(":")[0] for m in mappings for c in m.curies()}
+    used |= {c.partition(":")[0] for c in creators}
+    return MappingSet(
+        mapping_set_id=set_id,
+        license=str(meta["license"]),
+        curie_map={p: prefixes[p] for p in sorted(used)},
+        metadata=metadata,
         mappings=mappings,
     )
 
@@ -865,17 +918,48 @@ def _justification_text(mset: MappingSet, m: Mapping) -> str | None:
     return f"{comment} {note}" if comment else note
 
 
+# The set's metadata cokg keeps, on a cokg:MappingSet node named by its mapping_set_id: what
+# an export of the set gives back, so its curators' licence and names travel with it.
+SET_METADATA = {
+    "mapping_set_title": DCTERMS.title,
+    "mapping_set_description": DCTERMS.description,
+    "mapping_set_version": OWL.versionInfo,
+}
+SET_CREATORS = "creator_id"
+
+
+def is_cokgs_own(mapping_set_id: str) -> bool:
+    """Whether a set id is one of cokg's own exports (all its mappings, or one pair's)."""
+    return mapping_set_id == MAPPING_SET_ID or mapping_set_id.startswith(MAPPING_SET_ID + "/")
+
+
 def mappings_graph(mset: MappingSet) -> Graph:
     """The set as the triples cokg stores for a mapping (as in ontology/frameworks/mappings.ttl):
     the SKOS match itself, and a cokg:ConceptMapping node (the record_id; a row without one gets
     mapping:<set>/<subject>--<object>: `mapping_nodes`) with subject, predicate, object,
-    confidence (xsd:decimal) and the written justification."""
+    confidence (xsd:decimal) and the written justification; and, for a set not cokg's own, the
+    set (cokg:MappingSet, its mapping_set_id) with its licence, title, description, version
+    and creators, each mapping cokg:inMappingSet it."""
     g = Graph()
     g.bind("cokg", COKG)
     g.bind("skos", SKOS)
     for prefix, ns in mset.curie_map.items():
         g.bind(prefix, ns, replace=True)
+    the_set = None
+    if not is_cokgs_own(mset.mapping_set_id):
+        the_set = URIRef(mset.mapping_set_id)
+        g.add((the_set, RDF.type, COKG.MappingSet))
+        g.add((the_set, DCTERMS.license, URIRef(mset.license)))
+        for key, predicate in SET_METADATA.items():
+            value = mset.metadata.get(key)
+            if value is not None and str(value).strip():
+                g.add((the_set, predicate, Literal(str(value).strip())))
+        creators = mset.metadata.get(SET_CREATORS) or []
+        for creator in creators if isinstance(creators, list) else [creators]:
+            g.add((the_set, DCTERMS.creator, URIRef(mset.expand(str(creator).strip()))))
     for m, node in zip(mset.mappings, mapping_nodes(mset), strict=True):
+        if the_set is not None:
+            g.add((node, COKG.inMappingSet, the_set))
         s, p, o = URIRef(m.subject_iri), URIRef(m.predicate_iri), URIRef(m.object_iri)
         g.add((s, p, o))
         g.add((node, RDF.type, COKG.ConceptMapping))
@@ -937,13 +1021,16 @@ def _slug(iri: str) -> str:
 
 
 def export_sssom(
-    store: Store | str | Path | None, out: str | Path, pair: tuple[str, str] | None = None
+    store: Store | str | Path | None,
+    out: str | Path,
+    pair: tuple[str, str] | None = None,
+    set_id: str | None = None,
 ) -> int:
-    """Write the stored framework mappings (all, or one pair of schemes) to `out` as SSSOM/TSV;
-    returns the number of rows written."""
+    """Write the stored framework mappings (cokg's own, or the imported set `set_id`; all, or
+    one pair of schemes) to `out` as SSSOM/TSV; returns the number of rows written."""
     if Path(out).is_dir():
         raise ParameterError(f"{out} is a folder: give the file to write")
-    mset = framework_mappings(store, pair)
+    mset = framework_mappings(store, pair, set_id)
     write_sssom(mset, Path(out))
     return len(mset.mappings)
 
