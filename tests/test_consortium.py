@@ -77,3 +77,24 @@ def test_a_team_works_on_one_server(endpoint: str, tmp_path: Path) -> None:
     out = _cokg("retract", "submission/fictional-riverside", "--store", endpoint)
     assert "removed" in out
     assert len(_cases(endpoint)) == 3
+
+
+def test_push_prune_passes_on_a_local_retraction(
+    endpoint: str, store_dir: Path, tmp_path: Path
+) -> None:
+    """A submission retracted in the store a steward pushes from stayed on the server at the
+    next push (push copies graphs); `--prune` removes the graphs the store no longer holds,
+    and only those of cokg's."""
+    s = str(store_dir)
+    _cokg("ingest", str(copy_example(tmp_path)), "--by", "A. Steward", "--store", s)
+    _cokg("push", "--endpoint", endpoint, "--store", s)
+    assert len(_cases(endpoint)) == 4
+    _cokg("retract", "fictional-riverside", "--store", s)
+    _cokg("push", "--endpoint", endpoint, "--store", s)
+    assert len(_cases(endpoint)) == 4  # copied, not synchronised
+    out = _cokg("push", "--prune", "--endpoint", endpoint, "--store", s)
+    said = "removed 2 graphs it no longer holds: provenance/fictional-riverside, submission/"
+    assert said in out, out
+    assert len(_cases(endpoint)) == 3
+    graphs = _cokg("graphs", "--store", endpoint)
+    assert "fictional-riverside" not in graphs and "\ndundee-mrr " in graphs

@@ -600,7 +600,12 @@ def build_cmd(fresh: bool, store_spec: str | None, wait: float | None) -> None:
 @click.option("--method", type=click.Choice(["gsp", "update"]), default=None,
               help="Graph Store Protocol PUT per graph (default) or SPARQL Update.")  # fmt: skip
 @click.option("--store", "store_spec", default=None, help="Source store (default .cokg/store).")
-def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -> None:
+@click.option("--prune", is_flag=True,
+              help="Also remove from the endpoint cokg's graphs this store no longer holds (a "
+              "retracted submission). With several stores pushing to one server it removes "
+              "theirs too: prune from the one store that holds everything.")  # fmt: skip
+def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
+             prune: bool) -> None:  # fmt: skip
     """Copy every named graph of the store to a SPARQL endpoint, graph by graph.
 
     Credentials come from COKG_USER / COKG_PASSWORD only."""
@@ -614,7 +619,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None) -
         open_store(endpoint, method=method) as target,
         _Progress() as progress,
     ):
-        report = push(ensure_built(source), target, progress=progress)
+        report = push(ensure_built(source), target, progress=progress, prune=prune)
     click.echo(str(report))
 
 

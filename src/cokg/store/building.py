@@ -31,16 +31,22 @@ class BuildReport:
     graphs: tuple[tuple[str, int], ...]
     triples: int
     seconds: float
+    removed: tuple[str, ...] = ()  # graphs a push --prune removed from the target
 
     @property
     def triples_per_second(self) -> float:
         return self.triples / self.seconds if self.seconds > 0 else 0.0
 
     def __str__(self) -> str:
-        return (
+        said = (
             f"loaded {len(self.graphs)} graphs, {self.triples} triples into {self.store} in "
             f"{self.seconds:.2f} s ({self.triples_per_second:,.0f} triples/s)"
         )
+        if self.removed:
+            said += f"; removed {len(self.removed)} graphs it no longer holds: " + ", ".join(
+                g.rsplit("/graph/", 1)[-1] for g in self.removed
+            )
+        return said
 
 
 def source_files(*, include_data: bool = True) -> dict[str, Path]:
@@ -94,9 +100,14 @@ def build(
     )
 
 
-def push(source: Store, target: Store, *, progress: Progress | None = None) -> BuildReport:
+def push(
+    source: Store, target: Store, *, progress: Progress | None = None, prune: bool = False
+) -> BuildReport:
     """Copy every named graph of `source` into `target`, graph by graph, replacing graphs of
-    the same name there (other graphs in the target are left alone)."""
+    the same name there. Other graphs in the target are left alone, unless `prune`: then
+    cokg's graphs the source no longer holds (a submission retracted since the last push) are
+    removed from the target too, which, with several stores pushing to one server, removes
+    what the others pushed."""
     t0 = time.perf_counter()
     counts = []
     graphs = source.graphs()
@@ -113,12 +124,21 @@ def push(source: Store, target: Store, *, progress: Progress | None = None) -> B
         counts.append((g, len(quads)))
         if progress:
             progress(f"[{i}/{len(graphs)}] {g}: {len(quads)} triples")
+    removed: list[str] = []
+    if prune:
+        held = set(graphs)
+        removed = [g for g in target.graphs() if g not in held]
+        if removed:
+            target.drop_graphs(removed)
+            if progress:
+                progress(f"removed {len(removed)} graphs the store no longer holds")
     seconds = time.perf_counter() - t0
     return BuildReport(
         store=repr(target),
         graphs=tuple(counts),
         triples=sum(n for _, n in counts),
         seconds=seconds,
+        removed=tuple(removed),
     )
 
 
