@@ -202,3 +202,22 @@ def test_the_summary_goes_on_past_a_case_without_a_dated_adoption(with_undated) 
     assert any("Scottish Recovery Network" in a for a in before["dundee-mrr"] or ())
     lines = render_analysis(summarise(with_undated)).splitlines()
     assert "before adoption in fx-no-episode: - (no dated adoption episode)" in lines
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_role_network_exports_keep_one_edge_per_assignment(store, tmp_path, fmt) -> None:
+    """Merged into one edge per agent and case, a funder in one phase and a partner in another
+    became 'funder; partner' in 'adoption; implementation; ...': who held which role when was
+    lost. Each assignment is its own edge, with its role and phase."""
+    g = analyse.organisation_role_network(store)
+    path = analyse.export_graph(g, tmp_path / f"roles.{fmt}")
+    if fmt == "graphml":
+        back = nx.read_graphml(path)
+    elif fmt == "gexf":
+        back = nx.read_gexf(path)
+    else:
+        back = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="links")
+    assert back.is_multigraph() and back.number_of_edges() == g.number_of_edges()
+    pairs = sorted((d["role"], d["phase"]) for _, _, d in g.edges(data=True))
+    assert sorted((d["role"], d["phase"]) for _, _, d in back.edges(data=True)) == pairs
+    assert all("; " not in d["role"] for _, _, d in back.edges(data=True))

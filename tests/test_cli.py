@@ -152,7 +152,8 @@ def test_analyse_and_demo_print_the_same_summary(monkeypatch) -> None:
         "in every case studied in adoption (2 cases): Process",
         "  similarity case-a / case-b: 0.50",
         "in every case studied in assimilation (0 cases): none",
-        "  similarity case-a / case-b: n/a (no coded construct)",
+        "  similarity case-a / case-b: n/a (nothing coded in either case, or a case not "
+        "studied in the phase)",
         "before adoption in case-a: Agency",
         "before adoption in case-b: -",
     ]

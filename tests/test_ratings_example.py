@@ -180,3 +180,19 @@ def test_the_demo_step_ingests_and_shows_the_example(
             assert (g is None) if w is None else abs(g - w) < 1e-9, (label, got[label])
     assert report.agreement is not None and abs(report.agreement - 2600 / 30) < 1e-9
     assert report.kappa is not None and abs(report.kappa.value - 7 / 11) < 1e-9
+
+
+def test_sites_coded_in_a_phase_without_its_episode_are_compared(example_store: Path) -> None:
+    """The FICTIONAL sites record no episodes, but their findings are coded in adoption: they
+    were studied in it, and their similarity is a number, not 'n/a'."""
+    from cokg import analyse
+    from cokg.store import open_for_reading
+
+    with open_for_reading(example_store) as st:
+        sims = analyse.case_similarity(st, phase="adoption")
+        graph = analyse.case_construct_graph(st, phase="adoption")
+    pair = ("fictional-pkt-alder", "fictional-pkt-cedar")
+    alder, cedar = (f"https://w3id.org/cokg/id/case/{c}" for c in pair)
+    a, c = set(graph.neighbors(alder)), set(graph.neighbors(cedar))
+    assert a and c
+    assert sims[pair] == len(a & c) / len(a | c)

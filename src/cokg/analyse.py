@@ -325,15 +325,15 @@ def case_similarity(
 ) -> dict[tuple[str, str], float | None]:
     """Jaccard similarity of the construct sets of each pair of cases (keys: case ids); None
     (nothing to compare, not 0) for two cases neither of which has a coded construct and, for
-    a phase, where either case was never studied in it (no episode of it: nothing was looked
-    for there, so sharing nothing with it is no finding)."""
+    a phase, where either case was never studied in it (neither an episode of it nor a finding
+    coded in it: nothing was looked for there, so sharing nothing with it is no finding)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
     refs = cases(store)
     sets = {c.case_id: set(g.neighbors(c.iri)) if c.iri in g else set() for c in refs}
     studied = set(sets)
     if phase is not None:
         iris = studied_cases(store, phase)
-        studied = {c.case_id for c in refs if str(c.iri) in iris}
+        studied = {c.case_id for c in refs if str(c.iri) in iris or sets[c.case_id]}
     out: dict[tuple[str, str], float | None] = {}
     for a, b in itertools.combinations(sorted(sets), 2):
         union = sets[a] | sets[b]
@@ -504,20 +504,20 @@ EXPORT_FORMATS = ("graphml", "gexf", "json")
 
 
 def _flatten(g: nx.Graph) -> nx.Graph:
-    """GraphML/GEXF take scalar attributes only; MultiDiGraph keys become attributes."""
-    h = nx.DiGraph() if g.is_directed() else nx.Graph()
+    """GraphML/GEXF take scalar attributes only. A multigraph stays one (the three formats
+    carry parallel edges): each role assignment is its own edge with its role and phase, its
+    key a string; merged into one edge per pair, who held which role in which phase was lost."""
+    if g.is_multigraph():
+        h: nx.Graph = nx.MultiDiGraph() if g.is_directed() else nx.MultiGraph()
+    else:
+        h = nx.DiGraph() if g.is_directed() else nx.Graph()
     h.graph.update({k: str(v) for k, v in g.graph.items()})
     for n, d in g.nodes(data=True):
         h.add_node(n, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})
     if g.is_multigraph():
-        for a, b, d in g.edges(data=True):
-            if h.has_edge(a, b):
-                h[a][b]["weight"] += 1
-                for k in ("role", "phase"):
-                    if k in d and d[k] not in h[a][b][k].split("; "):
-                        h[a][b][k] += "; " + d[k]
-            else:
-                h.add_edge(a, b, weight=1, **{k: str(v) for k, v in d.items()})
+        for a, b, key, d in g.edges(keys=True, data=True):
+            name = " ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+            h.add_edge(a, b, key=name, weight=1, **{k: str(v) for k, v in d.items()})
     else:
         for a, b, d in g.edges(data=True):
             h.add_edge(a, b, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})

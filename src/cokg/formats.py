@@ -377,6 +377,11 @@ def render_build(report: BuildReport) -> str:
     return _lines([*(f"{triples:>9}  {graph}" for graph, triples in report.graphs), str(report)])
 
 
+# a pair whose similarity is None (`cokg.analyse.case_similarity`), as the analysis and the
+# report say it
+NOT_COMPARED = "n/a (nothing coded in either case, or a case not studied in the phase)"
+
+
 def render_analysis(summary: AnalysisSummary) -> str:
     """`cokg analyse` and `make demo`: the cross-case summary (see `cokg.report.summarise`)."""
     out = []
@@ -393,8 +398,7 @@ def render_analysis(summary: AnalysisSummary) -> str:
                 f"{', '.join(s.in_every_case) or 'none'}"
             )
         out += [
-            f"  similarity {a} / {b}: "
-            + ("n/a (no coded construct)" if value is None else f"{value:.2f}")
+            f"  similarity {a} / {b}: " + (NOT_COMPARED if value is None else f"{value:.2f}")
             for a, b, value in phase.similarity
         ]
     for case_id, agents in summary.before_adoption:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cokg import __version__, analyse
+from cokg.formats import NOT_COMPARED
 from cokg.namespaces import CFIROUT
 from cokg.query import QueryAnswer, get_query, pivot, run_query
 from cokg.store import Store
@@ -1028,7 +1029,7 @@ def _build_report(
     sim_rows = [["phase", "case pair", "Jaccard similarity of coded constructs"]]
     for summary in summaries:
         for a, b, value in summary.similarity:
-            shown = "n/a (no coded construct)" if value is None else f"{value:.2f}"
+            shown = NOT_COMPARED if value is None else f"{value:.2f}"
             sim_rows.append([summary.phase, f"{a} / {b}", shown])
     doc.table(sim_rows, caption="Case similarity per phase")
 
