@@ -440,7 +440,8 @@ def test_informant_from_a_variable_or_the_name() -> None:
     p = _one_text_project(Coding("x1", "k1", "u1"))
     g = _convert(p).graph  # the source is called "NTH-07 interview"
     assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/fx-northfield/NTH-07"]}
-    named = (("P07 interview", "P07"), ("KE-03.docx", "KE-03"), ("jkg-fl-01", "JKG-FL-01"))
+    named = [("P07 interview", "P07"), ("KE-03.docx", "KE-03"), ("jkg-fl-01", "JKG-FL-01")]
+    named += [("SITE2_P14 notes", "SITE2_P14"), ("DND-05-B x", "DND-05-B"), ("P01.2", "P01.2")]
     for name, code in named:
         p.sources["s1"].name = name
         g = _convert(p).graph
@@ -823,3 +824,22 @@ def test_many_alike_warnings_are_a_few_and_a_count() -> None:
     lines = _lines(ValidationReport(conforms=True, results=results))
     assert len(lines) == 4
     assert lines[-1].startswith("warning: and 997 more with the same warning: map the project's")
+
+
+def test_a_projects_code_mappings_are_not_exported_as_cokgs(tmp_path: Path, inputs: Inputs) -> None:
+    """The project's codes are mapped to constructs (its own mappings): `export sssom` writes
+    cokg's framework mappings, under cokg's licence, not the project's code mappings."""
+    from cokg.linking.sssom import framework_mappings
+    from cokg.namespaces import FRAMEWORK
+
+    st = study_store(founding=True)
+    do_import(study(tmp_path), st, inputs)
+    codes = st.query(
+        "PREFIX cokg: <https://w3id.org/cokg/ontology#> SELECT ?m WHERE { ?m a "
+        "cokg:ConceptMapping ; cokg:subject ?code . FILTER (!STRSTARTS(STR(?code), "
+        f'"{FRAMEWORK}")) }}'
+    ).rows
+    assert codes  # the import did map codes
+    rows = framework_mappings(st).mappings
+    assert len(rows) == 92
+    assert all(m.subject_iri.startswith(str(FRAMEWORK)) for m in rows)

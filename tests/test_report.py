@@ -122,3 +122,32 @@ def test_characters_the_figure_font_lacks_are_said_once_and_kept_in_the_svg(tmp_
     assert render_report(result).splitlines()[-1] == (
         "warning: figure timeline-osaka: the figure font has no glyph"
     )
+
+
+def test_inlined_figures_keep_their_ids_apart_and_empty_timelines_are_not_drawn(tmp_path) -> None:
+    """Each inlined SVG named its parts figure_1, axes_1 ... alike: the page had duplicate
+    ids. A case with no events nor episodes got an empty timeline figure."""
+    import re as _re
+
+    from cokg.ingest import ingest
+    from cokg.report import build_report
+
+    st = MemoryStore()
+    build(st)
+    sub = tmp_path / "riverside"
+    import shutil
+
+    from submissions import EXAMPLE
+
+    shutil.copytree(EXAMPLE, sub)
+    for sheet in ("events", "phases"):  # the case with nothing on its timeline
+        text = (sub / f"{sheet}.csv").read_text("utf-8").splitlines()[0]
+        (sub / f"{sheet}.csv").write_text(text + "\n", "utf-8")
+    ingest([sub], by="A", store=st)
+    result = build_report(st, tmp_path / "out")
+    page = result.html.read_text("utf-8")
+    ids = _re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1][:5]
+    assert not (tmp_path / "out" / "timeline-fictional-riverside.svg").exists()
+    assert "no events or phase episodes recorded" in page
+    assert (tmp_path / "out" / "timeline-dundee-mrr.svg").exists()

@@ -1071,3 +1071,25 @@ def test_a_case_page_by_its_number(client: TestClient) -> None:
     r = client.get("/case/2", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/case/dundee-mrr"
     assert client.get("/case/99").status_code == 404
+
+
+def test_a_case_given_by_number_stays_selected_in_the_form(pool: QueryPool) -> None:
+    # ?case=2 answered for Dundee, but the form showed "(all)": Run again dropped the filter.
+    # (its own app: the case navigation is read when an app starts, and the apps of the tests
+    # above on other data started later)
+    with TestClient(create_app(pool, ServeSettings(timeout=TIMEOUT, limit=5000))) as c:
+        r = c.get("/query/timeline", params={"case": "2"})
+    assert r.status_code == 200
+    assert '<option value="dundee-mrr" selected>' in r.text
+
+
+def test_no_link_from_an_entity_page_leads_nowhere(client: TestClient) -> None:
+    """rdf:type, rdfs:label and the like linked to /resource, which knows nothing about them
+    (404): they link to their own vocabularies' pages; every /resource link answers."""
+    import re as _re
+    from html import unescape
+
+    page = client.get("/id/case/jonkoping-esther", headers={"Accept": "text/html"}).text
+    assert 'href="http://www.w3.org/1999/02/22-rdf-syntax-ns#type"' in page
+    for href in sorted(set(_re.findall(r'href="(/resource\?[^"]+)"', page))):
+        assert client.get(unescape(href)).status_code == 200, href

@@ -444,3 +444,16 @@ def test_the_reference_validator_accepts_the_export(exported: Path) -> None:
         [str(tool), "validate", str(exported)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_version_that_looks_like_a_date_is_written_as_text(tmp_path: Path) -> None:
+    # YAML 1.1 readers (the SSSOM toolkit's) take 2024-05-01 unquoted for a date, yes for true
+    mset = read_sssom(FIXTURES / "valid.sssom.tsv")
+    mset.metadata["mapping_set_version"] = "2024-05-01"
+    mset.metadata["mapping_set_title"] = "yes"
+    out = tmp_path / "out.sssom.tsv"
+    write_sssom(mset, out)
+    text = out.read_text(encoding="utf-8")
+    assert '#mapping_set_version: "2024-05-01"' in text and '#mapping_set_title: "yes"' in text
+    again = read_sssom(out)
+    assert again.metadata["mapping_set_version"] == "2024-05-01"

@@ -416,3 +416,13 @@ def test_a_focus_group_is_one_interview_with_several_interviewees(tmp_path: Path
     assert (r.file, r.row, r.column) == ("quotations.csv", 3, "interview"), format_report(report)
     fg = "cokgid:interview/fictional-riverside/FG-1"
     assert f"the quoted informant was not interviewed in {fg}" in r.message
+
+
+def test_a_reference_may_be_written_as_cokgs_messages_write_it(tmp_path: Path) -> None:
+    """'did you mean cokgid:finding/...' is pasted into the cell as it is: a path under
+    cokgid:, with its prefix, names the same record."""
+    sub = copy_example(tmp_path)
+    finding = "cokgid:finding/fictional-riverside/grant-stability"
+    rewrite(sub / "quotations.csv", 3, "supports", finding)
+    report = validate([sub])
+    assert report.conforms, format_report(report)

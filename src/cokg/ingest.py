@@ -231,8 +231,14 @@ def ingest(
         return report, drops
 
     def leave_out_copies() -> None:
-        # An unchanged copy of a record another graph holds is not stored twice.
+        # An unchanged copy of a record another graph holds is not stored twice; nor is the
+        # SKOS match an unchanged framework mapping node stands for (the framework files state
+        # each match beside its node: cokg's own export imported again adds nothing).
         for r in copies:
+            if str(r).startswith(str(MAPPINGS)):
+                ends = [sub.graph.value(r, k) for k in (COKG.subject, COKG.predicate, COKG.object)]
+                if all(e is not None for e in ends):
+                    sub.graph.remove((ends[0], ends[1], ends[2]))
             sub.graph.remove((r, None, None))
         if copies and not len(sub.graph):
             raise ParameterError(
@@ -528,7 +534,9 @@ def _provenance_of(graph: str) -> str | None:
 def _short(iri: URIRef) -> str:
     if str(iri).startswith(str(MAPPINGS)):
         return "mapping:" + str(iri)[len(str(MAPPINGS)) :]
-    return "cokgid:" + str(iri)[len(str(COKGID)) :]
+    if str(iri).startswith(str(COKGID)):
+        return "cokgid:" + str(iri)[len(str(COKGID)) :]
+    return f"<{iri}>"  # a mapping set's own record id
 
 
 def _conflicts(

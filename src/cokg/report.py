@@ -185,6 +185,21 @@ _GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
 _MISSING_GLYPHS: ContextVar[list[tuple[str, str]] | None] = ContextVar("missing", default=None)
 
 
+_SVG_ID = re.compile(r"""(\bid=")([^"]+)(")|(url\(#)([^)]+)(\))|(href="#)([^"]+)(")""")
+
+
+def _own_ids(svg: str, stem: str) -> str:
+    """An SVG's ids (and the references to them) prefixed with its figure's stem: matplotlib
+    names every figure's parts alike (figure_1, axes_1, ...), so several inlined in one page
+    gave it duplicate ids."""
+
+    def rename(m: re.Match[str]) -> str:
+        groups = [g for g in m.groups() if g is not None]
+        return f"{groups[0]}{stem}-{groups[1]}{groups[2]}"
+
+    return _SVG_ID.sub(rename, svg)
+
+
 def _save(fig: Any, out_dir: Path, stem: str) -> tuple[Path, Path]:
     """The figure as SVG and PNG. The SVG keeps text as text, not outlines: searchable, small
     when inlined in the HTML, and drawn in the reader's fonts, so characters the figure font
@@ -778,7 +793,7 @@ class _Doc:
 
     def figure(self, fig: Figure) -> None:
         svg = fig.svg.read_text(encoding="utf-8")
-        svg = svg[svg.find("<svg") :]  # drop the XML prolog and DOCTYPE for inlining
+        svg = _own_ids(svg[svg.find("<svg") :], fig.stem)  # no prolog or DOCTYPE, inlined
         self.html.append(
             f"<figure role='group' aria-label='{html.escape(fig.title)}'>{svg}"
             f"<figcaption>{html.escape(fig.title)} (<a href='{fig.png.name}'>PNG</a>, "
@@ -1010,6 +1025,9 @@ def _build_report(
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")
     for case in cases:
+        if not analyse.timeline(store, case.case_id):  # an empty figure says nothing
+            doc.para(f"{case.label}: no events or phase episodes recorded.")
+            continue
         say(f"timeline figure: {case.case_id}")
         fig = timeline_figure(store, case.case_id, out_dir)
         figures.append(fig)

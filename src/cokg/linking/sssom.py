@@ -756,8 +756,15 @@ def _yaml_text(value: Any) -> str:
         and "\n" not in text
         and not text.endswith(":")
         and isinstance(_scalar(text, 0, _never), str)
+        # what YAML 1.1 readers (PyYAML, the SSSOM toolkit) take for a date or a boolean
+        and not _YAML11_IMPLICIT.fullmatch(text)
     )
     return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+_YAML11_IMPLICIT = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?|(?i:y|n|yes|no|on|off|true|false|null|~)"
+)
 
 
 def _never(n: int, problem: str) -> InputError:  # pragma: no cover - plain text never fails
@@ -797,6 +804,11 @@ def framework_mappings(
     for r in run_query("sssom-mappings", store=store):
         if (str(r["set"]) if r["set"] is not None else None) != set_id:
             continue  # another set's mappings (or, for a set, cokg's own)
+        framework = str(FRAMEWORK)
+        if set_id is None and not (
+            str(r["subject"]).startswith(framework) and str(r["object"]).startswith(framework)
+        ):
+            continue  # a QDA project's code mapped to a construct: the project's, not cokg's
         subject_scheme = _scheme_name(r["subject_scheme"]) if r["subject_scheme"] else None
         object_scheme = _scheme_name(r["object_scheme"]) if r["object_scheme"] else None
         if pair is not None and (subject_scheme, object_scheme) != pair:

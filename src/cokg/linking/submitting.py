@@ -62,7 +62,7 @@ def submit_sssom(
         # named after the set: the submission's provenance records this file name
         turtle = Path(tmp) / f"{Path(path).stem.removesuffix('.sssom')}.ttl"
         graph.serialize(turtle, format="turtle", encoding="utf-8")
-        where = _RowFinder(mset, Path(path), turtle)
+        where = _RowFinder(mset, Path(path), turtle, sid)
         if dry_run:
             from cokg.query import open_for_call
             from cokg.validate import validate
@@ -94,11 +94,20 @@ class _RowFinder:
     """Validation results about the Turtle a set is checked as, put back on the set's file:
     its path, the row (and its line) and the mapping (subject, predicate, object) by CURIEs."""
 
-    def __init__(self, mset: MappingSet, path: Path, turtle: Path) -> None:
+    def __init__(self, mset: MappingSet, path: Path, turtle: Path, sid: str) -> None:
         self.rows = dict(zip(mapping_nodes(mset), mset.mappings, strict=True))
         self.path, self.turtle = str(path), turtle
+        # ingest's advice names the intermediate Turtle: the linker imports the set again
+        self.advice = f"`cokg ingest --replace --by NAME --id {sid} {turtle}`"
 
     def result(self, r: ValidationResult) -> ValidationResult:
+        if self.advice in r.message:
+            r = dataclasses.replace(
+                r,
+                message=r.message.replace(
+                    self.advice, "`cokg import sssom --replace` with the same options"
+                ),
+            )
         m = self.rows.get(r.focus_node)  # type: ignore[call-overload]
         if r.file is not None and Path(r.file).name != self.turtle.name and m is None:
             return r

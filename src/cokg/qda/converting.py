@@ -91,19 +91,28 @@ CONTEXT = 32  # characters of text kept on each side of a passage (TextQuoteSele
 # The shapes' informant code (shapes/evidence.ttl): capital letters and digits, at least one
 # digit, in parts joined by - _ or . (P01, KE-03, DND-05, JKG-FL-01).
 INFORMANT_CODE = re.compile(r"([A-Z0-9]+[-_.])*[A-Z0-9]*[0-9][A-Z0-9]*([-_.][A-Z0-9]+)*")
-# A source name that starts with a code: capital letters, then digits ("P01 interview",
-# "KE-03.docx", "JKG-FL-01"), or the founding study's form in any case ("dnd-05"). A word
-# ("Interview 3", "Doc1") is not taken for a code.
-_LEADING_CODE = re.compile(
-    r"^\s*((?:[A-Z]{1,4}[-_])*[A-Z]{1,4}[-_]?[0-9]{1,4}|[A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2})"
-    r"(?![A-Za-z0-9])"
-)
+# A source name that starts with a code: its first word (a file's extension aside) written in
+# capitals and of the code's form ("P01 interview", "KE-03.docx", "SITE2_P14 notes"), or the
+# founding study's form in any case ("dnd-05"). A word ("Interview 3", "Doc1") is no code.
+_FIRST_WORD = re.compile(r"^\s*(\S+?)(?:\.[a-z][a-z0-9]{0,4})?(?:\s|$)")
+_FOUNDING_CODE = re.compile(r"[A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2}")
 _CODE_PARTS = re.compile(r"[-_.]")
 _PSEUDONYM = re.compile(r"coder-[0-9a-f]{8}")
 INFORMANT_VARIABLES = ("informant", "informant code")
 PHASE_VARIABLES = ("phase",)
 _TYPES = {"Text": None, "Boolean": XSD.boolean, "Integer": XSD.integer, "Float": XSD.decimal,
           "Date": XSD.date, "DateTime": XSD.dateTime}  # fmt: skip
+
+
+def leading_code(name: str) -> str | None:
+    """The informant code a source's name starts with (see _FIRST_WORD), whole, else None."""
+    m = _FIRST_WORD.match(name)
+    if m is None:
+        return None
+    word = m.group(1)
+    if word == word.upper() and INFORMANT_CODE.fullmatch(word):
+        return word
+    return word if _FOUNDING_CODE.fullmatch(word) else None
 
 
 class MappingRow(Protocol):
@@ -1005,8 +1014,7 @@ class _Converter:
         if code is None:
             code = self._value_of(INFORMANT_VARIABLES, source.variables)
         if code is None:
-            m = _LEADING_CODE.match(source.name)
-            code = m.group(1) if m else None
+            code = leading_code(source.name)
         if code is None:
             self.problem(
                 f"source {source.name!r} names no informant: give it a variable “Informant” "

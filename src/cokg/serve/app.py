@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from cokg import docs
 from cokg.serve import render
-from cokg.serve.cases import case_links, case_page
+from cokg.serve.cases import case_links, case_numbers, case_page
 from cokg.serve.editor import editor_asset, editor_page, editor_prefixes
 from cokg.serve.endpoint import sparql
 from cokg.serve.entities import entity, resource
@@ -135,6 +135,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             render.CASE_LINKS[:] = await in_thread(case_links, state.store(), state.query)
+            numbers = await in_thread(case_numbers, state.store(), state.query)
+            render.CASE_NUMBERS.clear()
+            render.CASE_NUMBERS.update(numbers)
         except Exception:  # the pages still work without the navigation links
             render.CASE_LINKS[:] = []
         yield

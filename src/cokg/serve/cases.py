@@ -75,6 +75,12 @@ def case_links(store: PoolStore, queries: Queries) -> list[tuple[str, str]]:
     return [(str(r["case_id"]), str(r["label"])) for r in _rows(queries, store, "cases")]
 
 
+def case_numbers(store: PoolStore, queries: Queries) -> dict[str, str]:
+    """Case number -> case id: a case given by its number (`?case=2`), as the queries take it."""
+    rows = _rows(queries, store, "cases")
+    return {str(r["case_number"]): str(r["case_id"]) for r in rows if r["case_number"] is not None}
+
+
 def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:
     """The case page's body and title; LookupError when there is no such case."""
     found = [r for r in _rows(queries, store, "cases") if str(r["case_id"]) == case_id]

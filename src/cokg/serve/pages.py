@@ -206,6 +206,8 @@ def _control(q: SavedQuery, p: QueryParameter, current: str) -> str:
     """The form control of one parameter: a list of its values where they are known."""
     pid = f"{q.name}--{p.name}"
     choices = _choices(p)
+    if p.type == "case":  # a case given by its number is shown selected as its id
+        current = render.CASE_NUMBERS.get(current.strip(), current)
     if not choices:
         req = " required" if p.required else ""
         return (

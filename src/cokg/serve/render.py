@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from cokg import namespaces
-from cokg.namespaces import COKGID
+from cokg.namespaces import COKGID, OWL, RDF, RDFS, XSD
 
 ID_BASE = str(COKGID)
 
@@ -35,6 +35,7 @@ def template_text(name: str) -> str:
 
 
 CASE_LINKS: list[tuple[str, str]] = []  # (case id, label), filled by the app at start-up
+CASE_NUMBERS: dict[str, str] = {}  # case number -> case id, filled with CASE_LINKS
 
 
 def page(title: str, body: str) -> str:
@@ -48,10 +49,19 @@ def page(title: str, body: str) -> str:
     )
 
 
+# The W3C's core vocabularies: the store says nothing about their terms (rdf:type,
+# rdfs:label, owl:imports ...), so a link to /resource found nothing (404); their own pages
+# describe them.
+_CORE = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
+
+
 def href_for(iri: str) -> str:
-    """Where an IRI is shown: our data individuals under /id/, anything else via /resource."""
+    """Where an IRI is shown: our data individuals under /id/, the core vocabularies' terms at
+    their own address, anything else via /resource."""
     if iri.startswith(ID_BASE) and len(iri) > len(ID_BASE):
         return "/id/" + quote(iri[len(ID_BASE) :], safe="/:@!$&'()*+,;=-._~")
+    if iri.startswith(_CORE):
+        return iri
     return "/resource?" + urlencode({"iri": iri})
 
 

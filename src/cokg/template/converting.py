@@ -168,6 +168,8 @@ def reference(
     v = cell.strip()
     if ABSOLUTE.fullmatch(v):
         return URIRef(v)
+    if v.startswith("cokgid:"):  # as cokg's messages write a record ("did you mean ...")
+        v = v[len("cokgid:") :]
     if "/" in v:
         if PATH.fullmatch(v):
             return COKGID[v]
