@@ -156,16 +156,20 @@ def test_unknown_network_format_is_refused(store, tmp_path) -> None:
     assert not (tmp_path / "net.docx").exists()
 
 
+def _read_back(path: Path, fmt: str) -> nx.Graph:
+    """A network file read back as networkx reads each format."""
+    if fmt == "graphml":
+        return nx.read_graphml(path)
+    if fmt == "gexf":
+        return nx.read_gexf(path)
+    return nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="links")
+
+
 @pytest.mark.parametrize("fmt", [pytest.param(f, id=f) for f in analyse.EXPORT_FORMATS])
 def test_exports_reread_with_expected_nodes(store, tmp_path, fmt) -> None:
     g = analyse.case_construct_graph(store, phase="adoption")
     path = analyse.export_graph(g, tmp_path / f"net.{fmt}")
-    if fmt == "graphml":
-        back = nx.read_graphml(path)
-    elif fmt == "gexf":
-        back = nx.read_gexf(path)
-    else:
-        back = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="links")
+    back = _read_back(path, fmt)
     cases = {str(COKGID[f"case/{c}"]) for c in CASE_IDS}
     assert cases | FRAME_ELEMENTS <= set(back.nodes)
     assert back.nodes[str(FRAME["process"])]["kind"] == "construct"
@@ -211,12 +215,7 @@ def test_role_network_exports_keep_one_edge_per_assignment(store, tmp_path, fmt)
     lost. Each assignment is its own edge, with its role and phase."""
     g = analyse.organisation_role_network(store)
     path = analyse.export_graph(g, tmp_path / f"roles.{fmt}")
-    if fmt == "graphml":
-        back = nx.read_graphml(path)
-    elif fmt == "gexf":
-        back = nx.read_gexf(path)
-    else:
-        back = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="links")
+    back = _read_back(path, fmt)
     assert back.is_multigraph() and back.number_of_edges() == g.number_of_edges()
     pairs = sorted((d["role"], d["phase"]) for _, _, d in g.edges(data=True))
     assert sorted((d["role"], d["phase"]) for _, _, d in back.edges(data=True)) == pairs
