@@ -1093,3 +1093,20 @@ def test_no_link_from_an_entity_page_leads_nowhere(client: TestClient) -> None:
     assert 'href="http://www.w3.org/1999/02/22-rdf-syntax-ns#type"' in page
     for href in sorted(set(_re.findall(r'href="(/resource\?[^"]+)"', page))):
         assert client.get(unescape(href)).status_code == 200, href
+
+
+def test_a_saved_query_page_answers_tsv_and_refuses_a_type_it_lacks(client: TestClient) -> None:
+    # an unsupported Accept got the HTML page with 200; TSV, which cokg query and /sparql give,
+    # was "format must be html, csv or json"
+    tsv = "text/tab-separated-values"
+    for how in ({"params": {"format": "tsv"}}, {"headers": {"Accept": tsv}}):
+        r = client.get("/query/sampling-frame", **how)  # type: ignore[arg-type]
+        assert r.status_code == 200 and r.headers["content-type"].startswith(
+            "text/tab-separated-values"
+        ), r.text
+        assert r.text.splitlines()[0].startswith("?case_number\t?case_id\t?case")
+    r = client.get("/query/sampling-frame", headers={"Accept": "text/turtle"})
+    assert r.status_code == 406 and "text/html, text/csv" in r.text
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert client.get("/query/sampling-frame", headers={"Accept": browser}).status_code == 200
+    assert client.get("/query/sampling-frame", headers={"Accept": "*/*"}).status_code == 200

@@ -24,13 +24,14 @@ from cokg.serve.state import in_thread, served
 from cokg.terms import to_wire
 from cokg.vocabulary import PHASE_NAMES
 
-DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/sparql-results+json"}
+DOWNLOADS = {"csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-values; charset=utf-8",
+             "json": "application/sparql-results+json"}  # fmt: skip
 RESERVED = ("format", "offset", "limit")  # request parameters that are not the query's
 TRIPLE_COLUMNS = ("subject", "predicate", "object")
 
 INTRO = (
     "<p>Saved queries answer the study's competency questions. Choose parameters and run "
-    "one to see its result as a table; every table can also be fetched as CSV or JSON. "
+    "one to see its result as a table; every table can also be fetched as CSV, TSV or JSON. "
     'Or write your own in the <a href="/editor">query editor</a> or on the '
     '<a href="/sparql">SPARQL endpoint</a>.</p>'
 )
@@ -43,8 +44,8 @@ async def index(request: Request) -> Response:
 
 # Without format=, the Accept header picks a download (curl -H "Accept: text/csv"); HTML is
 # offered first, so a browser's list and "*/*" get the page.
-_NEGOTIATED = {"text/html": "html", "text/csv": "csv", "application/sparql-results+json": "json",
-               "application/json": "json"}  # fmt: skip
+_NEGOTIATED = {"text/html": "html", "text/csv": "csv", "text/tab-separated-values": "tsv",
+               "application/sparql-results+json": "json", "application/json": "json"}  # fmt: skip
 
 
 def _negotiated(accept: str | None) -> str | None:
@@ -55,8 +56,12 @@ async def saved_query(request: Request) -> Response:
     state = served(request)
     name = request.path_params["name"]
     q = {q.name: q for q in await in_thread(state.saved_queries)}.get(name)
-    fmt = request.query_params.get("format") or _negotiated(request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    fmt = request.query_params.get("format") or _negotiated(accept)
     wants_html = fmt in (None, "", "html")
+    if fmt is None and accept and accept.strip():  # asked for a type this page does not give
+        offered = ", ".join(_NEGOTIATED)
+        return error(False, 406, f"this page answers {offered} (or ?format=)", code="accept")
     if q is None:
         return error(wants_html, 404, f"no saved query named {name!r}", code="not-found")
     params = {k: v for k, v in request.query_params.items() if k not in RESERVED and v != ""}
@@ -93,7 +98,7 @@ async def saved_query(request: Request) -> Response:
     if fmt in DOWNLOADS:
         return Response(download(answer, fmt), media_type=DOWNLOADS[fmt], headers=headers)
     if not wants_html:
-        return error(False, 400, "format must be html, csv or json", code="format")
+        return error(False, 400, "format must be html, csv, tsv or json", code="format")
     cut = limit if store.truncated else None
     body = query_section(q, values=params, heading=False)
     pivoted = _pivot_html(answer)
