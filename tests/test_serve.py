@@ -1110,3 +1110,18 @@ def test_a_saved_query_page_answers_tsv_and_refuses_a_type_it_lacks(client: Test
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     assert client.get("/query/sampling-frame", headers={"Accept": browser}).status_code == 200
     assert client.get("/query/sampling-frame", headers={"Accept": "*/*"}).status_code == 200
+
+
+def test_a_downloaded_page_says_it_is_one(client: TestClient) -> None:
+    # 5 of 54 rows came with nothing saying there were more (the CLI's JSON has `page`)
+    r = client.get("/query/quotations", params={"limit": "5", "format": "csv"})
+    assert r.status_code == 200
+    total = int(r.headers["x-cokg-total"])
+    assert total > 5 and r.headers["x-cokg-offset"] == "0"
+    assert len(r.text.strip().splitlines()) == 1 + 5
+    assert 'rel="next"' in r.headers["link"] and "offset=5" in r.headers["link"]
+    nxt = r.headers["link"].split(">", 1)[0].lstrip("<")
+    assert client.get(nxt).headers["x-cokg-offset"] == "5"
+    whole = client.get("/query/quotations", params={"format": "csv"})
+    assert "x-cokg-total" not in whole.headers  # the whole answer: no page to speak of
+    assert len(whole.text.strip().splitlines()) == 1 + total

@@ -96,6 +96,7 @@ async def saved_query(request: Request) -> Response:
     limit = state.settings.limit
     headers = truncation_headers(store.truncated, limit)
     if fmt in DOWNLOADS:
+        headers.update(page_headers(q, params, fmt, answer.page))
         return Response(download(answer, fmt), media_type=DOWNLOADS[fmt], headers=headers)
     if not wants_html:
         return error(False, 400, "format must be html, csv, tsv or json", code="format")
@@ -137,6 +138,28 @@ def page_request(
     if limit is None and not whole and q.paged:
         limit = page_size
     return limit or None, offset
+
+
+def page_headers(
+    q: SavedQuery, values: Mapping[str, str], fmt: str, p: Page | None
+) -> dict[str, str]:
+    """A downloaded page says it is one, as the CLI's JSON does with `page`: X-Cokg-Total
+    (rows in the whole answer), X-Cokg-Offset, and Link rel="next"/"prev" to the pages beside
+    it; {} for an answer downloaded whole."""
+    if p is None or p.whole:
+        return {}
+
+    def href(offset: int) -> str:
+        paging = {"offset": str(offset), **({"limit": str(p.limit)} if p.limit else {})}
+        return f"/query/{quote(q.name)}?" + urlencode({**values, **paging, "format": fmt})
+
+    links = [f'<{href(o)}>; rel="{rel}"'
+             for o, rel in ((p.previous_offset, "prev"), (p.next_offset, "next"))
+             if o is not None]  # fmt: skip
+    out = {"X-Cokg-Total": str(p.total), "X-Cokg-Offset": str(p.offset)}
+    if links:
+        out["Link"] = ", ".join(links)
+    return out
 
 
 def pager_html(q: SavedQuery, values: Mapping[str, str], p: Page | None) -> str:
