@@ -283,10 +283,12 @@ def studied_cases(store: Store, phase: str, *, study: str | None = None) -> set[
         raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASE_NAMES)}")
     wanted = None
     if study is not None:
-        known = {s.study_id.casefold(): s.iri for s in studies(store)}
+        from cokg.query.binding import study_ids
+
+        known = study_ids(store)  # the same ids the queries' study= takes
         if study.casefold() not in known:
             raise ParameterError(f"no study {study!r}; the studies: {', '.join(sorted(known))}")
-        wanted = known[study.casefold()]
+        wanted = str(known[study.casefold()])
     return {
         str(r["case"])
         for r in _select(store, "phase-cases")

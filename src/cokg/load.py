@@ -606,7 +606,7 @@ def _safe_jsonld(text: str, file: str | Path) -> bytes:
 
 # What no IRI may hold (RFC 3987; Turtle's IRIREF): a JSON-LD processor drops a node or a
 # value whose @id holds one, silently, where Turtle refuses the file.
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _check_ids(node: Any, text: str, file: str | Path) -> None:
@@ -622,8 +622,8 @@ def _check_ids(node: Any, text: str, file: str | Path) -> None:
             for key, value in item.items():
                 if key == "@context":
                     continue
-                if key == "@id" and isinstance(value, str) and _NOT_IN_IRI.search(value):
-                    bad = _NOT_IN_IRI.search(value).group()  # type: ignore[union-attr]
+                if key == "@id" and isinstance(value, str) and NOT_IN_IRI.search(value):
+                    bad = NOT_IN_IRI.search(value).group()  # type: ignore[union-attr]
                     at = text.find(json.dumps(value, ensure_ascii=False)[1:-1])
                     raise InputError(
                         f"@id {value!r} cannot be an IRI ({bad!r} may not appear in one): "

@@ -41,6 +41,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from cokg.errors import InputError, ParameterError
+from cokg.load import NOT_IN_IRI
 from cokg.namespaces import BASE, COKG, DCTERMS, FRAMEWORK, MAPPINGS, OWL, PREFIXES, SKOS
 from cokg.query import run_query
 from cokg.store import Store
@@ -149,8 +150,6 @@ EXPORT_PREFIXES: dict[str, str] = {
 _IRI_RE = re.compile(r"^<|^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")  # an absolute IRI
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-# what RDF forbids in an IRI (RFC 3987 and the Turtle grammar's IRIREF)
-_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _JUSTIFICATION_NOTE = re.compile(r"(?:^|\s)Justification: semapv:([A-Za-z]+)\.$")
 
 
@@ -464,7 +463,7 @@ def _expand(value: str, curie_map: dict[str, str], where: _Where, column: str) -
     ns = curie_map.get(prefix) or BUILT_IN_PREFIXES.get(prefix)
     if ns is None:
         raise where.error(f"prefix {prefix!r} of {value} is not declared in the curie_map", column)
-    bad = sorted(set(_NOT_IN_IRI.findall(local)))
+    bad = sorted(set(NOT_IN_IRI.findall(local)))
     if bad:
         raise where.error(
             f"{value!r} cannot be an IRI: {' '.join(bad)} may not appear in one", column
