@@ -98,6 +98,18 @@ def test_case_numbers_repeat(consortium: MemoryStore) -> None:
     assert len(numbers) == CASES + 3 and len(set(numbers)) == CASES
 
 
+def test_served_navigation_takes_a_number_only_for_one_case(consortium: MemoryStore) -> None:
+    """Every case is in the served pages' navigation; `?case=1` names a case in the form only
+    where one case has that number (two studies may each have a case 1)."""
+    from cokg.serve.cases import navigation
+
+    nav = navigation(consortium, get_query)  # type: ignore[arg-type]  # any store answers it
+    ids = [str(r["case_id"]) for r in run_query("cases", store=consortium)]
+    assert [cid for cid, _ in nav.links] == ids and len(ids) == CASES + 3
+    assert "jonkoping-esther" in ids and "1" not in nav.numbers  # founding and synthetic case 1
+    assert nav.numbers[str(CASES)] == f"synthetic-{CASES:05d}"
+
+
 @pytest.mark.parametrize("name", BY_CASE)
 @pytest.mark.parametrize("size", [7, 113])
 def test_pages_are_slices_of_the_whole_answer(

@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -305,12 +306,40 @@ def test_sparql_endpoint_is_not_paged(paged: TestClient) -> None:
     assert len(doc["results"]["bindings"]) == 40  # the page size is for the HTML pages only
 
 
-def test_page_cut_at_the_result_limit_says_so_and_goes_on(capped: TestClient) -> None:
-    r = capped.get("/query/timeline", params={"case": "jonkoping-esther"})
-    assert r.headers["x-cokg-truncated"] == "true" and 'id="truncated"' in r.text
-    assert re.search(r"Rows 1–3 of \d+", r.text)
-    m = NEXT_LINK.search(r.text)
-    assert m and "offset=3" in m.group(1)  # the next page starts after the rows shown
+@pytest.mark.parametrize("params", [{"case": "jonkoping-esther"}, {}], ids=["one-case", "by-case"])
+def test_pages_fit_the_result_limit_and_lead_through_the_answer(
+    client: TestClient, capped: TestClient, params: dict[str, str]
+) -> None:
+    """A page asks for no more rows than the server's result limit (3 here), so no page is cut,
+    and the pages laid end to end are the whole answer. A listing paged by case used to read
+    its page's cases whole: cut inside the first case, its next page led back to itself."""
+    want = result_rows(client.get("/query/timeline", params={**params, "limit": "0"}).text)
+    got, url, pages = [], "/query/timeline?" + urlencode(params), 0
+    while url:
+        r = capped.get(url)
+        assert r.status_code == 200 and r.headers["x-cokg-truncated"] == "false"
+        assert 'id="truncated"' not in r.text and len(result_rows(r.text)) <= 3
+        got += result_rows(r.text)
+        pages += 1
+        assert pages <= len(want), url
+        m = NEXT_LINK.search(r.text)
+        url = html.unescape(m.group(1)) if m else ""
+    assert len(want) > 10 and got == want and pages == -(-len(want) // 3)
+
+
+def test_pivot_pages_cut_at_the_result_limit_go_on_case_by_case(capped: TestClient) -> None:
+    # a pivot shows whole cases: a case with more rows than the limit is cut (and says so),
+    # and the next page is the next case, not the same one again
+    cases, url, pages = [], "/query/cross-case?phase=implementation", 0
+    while url:
+        r = capped.get(url)
+        assert r.headers["x-cokg-truncated"] == "true" and 'id="truncated"' in r.text
+        cases += sorted(set(re.findall(r"<th[^>]*>(Case \d) - ", r.text)))
+        pages += 1
+        assert pages <= 3, url
+        m = NEXT_LINK.search(r.text)
+        url = html.unescape(m.group(1)) if m else ""
+    assert cases == ["Case 1", "Case 2", "Case 3"]
 
 
 # --- /case/<id> ---------------------------------------------------------------------------------
@@ -642,7 +671,8 @@ def test_result_limit_on_construct(capped: TestClient) -> None:
 
 
 def test_result_limit_on_html_page_shows_a_note(capped: TestClient) -> None:
-    r = capped.get("/query/timeline", params={"case": "jonkoping-esther"})
+    # every row asked for (limit=0): more than the result limit
+    r = capped.get("/query/timeline", params={"case": "jonkoping-esther", "limit": "0"})
     assert r.status_code == 200
     assert r.headers["x-cokg-truncated"] == "true"
     assert 'id="truncated"' in r.text and "only the first 3 results" in r.text

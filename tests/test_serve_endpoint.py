@@ -10,13 +10,19 @@ rather than ignored; an unreachable endpoint fails at start-up with one line.
 from __future__ import annotations
 
 import json
+import time
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from servers import VirtuosoServer, running_virtuoso
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from cokg.cli import cli
 from cokg.errors import StoreError
@@ -24,6 +30,7 @@ from cokg.serve import DataSource, QueryPool, create_app, snapshot
 from cokg.serve.remotepool import RemotePool
 
 JSON = "application/sparql-results+json"
+EXAMPLE_TEMPLATE = Path(__file__).parent / "fixtures" / "submissions" / "example-template"
 QUOTATION_ROWS = (
     "PREFIX cokg: <https://w3id.org/cokg/ontology#>\n"
     "SELECT ?q ?text WHERE { ?q a cokg:Quotation ; cokg:text ?text } ORDER BY ?q"
@@ -151,3 +158,39 @@ def test_an_engine_parse_error_is_one_clean_line(local: TestClient) -> None:
         "invalid SPARQL at line 1, column 41: The SELECT contains a variable that is unbound"
     ), r.text
     assert "\\u{" not in r.text and "expected one of" not in r.text
+
+
+def test_a_case_pushed_while_serving_is_listed(
+    oxigraph_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases in the navigation and drop-downs are read from the endpoint again every
+    REMOTE_REFRESH seconds: a steward's push shows without restarting the server."""
+    from cokg.ingest import ingest
+    from cokg.serve import app as served_app
+    from cokg.store import build, open_store
+
+    monkeypatch.setattr(served_app, "REMOTE_REFRESH", 0.2)
+    oxigraph_server.clear()
+    out = CliRunner().invoke(
+        cli, ["push", "--endpoint", oxigraph_server.query_url, "--store", "memory:"]
+    )
+    assert out.exit_code == 0, out.output
+    link, option = '<a href="/case/fictional-riverside"', '<option value="fictional-riverside"'
+    with (
+        RemotePool(oxigraph_server.query_url, workers=2) as pool,
+        TestClient(create_app(pool)) as client,
+    ):
+        assert '<a href="/case/dundee-mrr"' in client.get("/").text
+        assert link not in client.get("/").text
+        store = open_store(tmp_path / "store")
+        try:
+            build(store)
+        finally:
+            store.close()
+        ingest([EXAMPLE_TEMPLATE], by="test steward", store=tmp_path / "store")
+        spec = ["push", "--endpoint", oxigraph_server.query_url, "--store", str(tmp_path / "store")]
+        out = CliRunner().invoke(cli, spec)
+        assert out.exit_code == 0, out.output
+        time.sleep(0.3)
+        assert link in client.get("/").text
+        assert option in client.get("/query/timeline").text

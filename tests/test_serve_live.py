@@ -30,6 +30,8 @@ CASE_IRI = "https://w3id.org/cokg/id/case/" + NEW_CASE
 ASK_NEW = f"ASK {{ <{CASE_IRI}> ?p ?o }}"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 TIMEOUT = 5.0
+NEW_LINK = f'<a href="/case/{NEW_CASE}"'
+NEW_OPTION = f'<option value="{NEW_CASE}"'
 
 
 @pytest.fixture
@@ -61,6 +63,8 @@ def test_ingest_shows_within_a_second_while_queries_keep_answering(store_dir: Pa
             with TestClient(app) as client, TestClient(app) as hammer_client:
                 assert client.get(f"/case/{NEW_CASE}").status_code == 404
                 assert not _asks(client, ASK_NEW)
+                assert NEW_LINK not in client.get("/").text
+                assert NEW_OPTION not in client.get("/query/timeline").text
                 before = client.get("/status").json()
                 assert before["data"] == "live"
 
@@ -92,7 +96,10 @@ def test_ingest_shows_within_a_second_while_queries_keep_answering(store_dir: Pa
                     thread.join(timeout=30)
 
                 assert shown_at is not None and shown_at < 1.0, shown_at
-                assert client.get(f"/case/{NEW_CASE}").status_code == 200  # and its page
+                case_page = client.get(f"/case/{NEW_CASE}")
+                assert case_page.status_code == 200  # and its page, listed in every page's
+                assert NEW_LINK in case_page.text  # navigation and in the case drop-downs
+                assert NEW_OPTION in client.get("/query/timeline").text
                 assert _asks(client, ASK_NEW)  # every worker, not just one, follows
                 assert _asks(client, ASK_NEW)
                 assert statuses and set(statuses) == {200}, statuses

@@ -26,6 +26,9 @@ class QueryResult:
     triples: list[tuple[Node, Node, Node]] | None = None  # construct/describe only
     # select: rows of the answer after `rows`, counted but not converted (a store's `keep`)
     unread: int = 0
+    # the store cut the answer at its result limit (a served store's `--limit`): rows or
+    # triples are missing, uncounted
+    truncated: bool = False
 
 
 @dataclass(frozen=True)

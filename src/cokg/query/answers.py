@@ -112,6 +112,7 @@ class QueryAnswer:
     seconds: float = 0.0
     display: tuple[str, ...] = ()  # columns the table/md formats show (empty: all)
     page: Page | None = None  # where these rows lie in the whole answer (None: not paged)
+    truncated: bool = False  # the store cut the answer at its result limit (`cokg serve`)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
@@ -219,8 +220,9 @@ def answer_from(
         return QueryAnswer(name=name, kind="ask", boolean=bool(result.boolean), seconds=seconds)
     if result.kind == "graph":
         return QueryAnswer(
-            name=name, kind="graph", triples=tuple(result.triples or ()), seconds=seconds
-        )
+            name=name, kind="graph", triples=tuple(result.triples or ()), seconds=seconds,
+            truncated=result.truncated,
+        )  # fmt: skip
     variables = tuple(result.variables)
     # Rows of a long answer share their term objects (the stores convert each distinct term
     # once), so each object becomes a Python value once, keyed by identity (rdflib terms hash
@@ -256,6 +258,7 @@ def answer_from(
         seconds=seconds,
         display=tuple(d for d in display if d in variables),
         page=page,
+        truncated=result.truncated,
     )
 
 

@@ -200,7 +200,9 @@ def read_page(
         count_query = None  # it counts the whole answer, not the query's own window of it
     has_total = count_query is not None or known_total is not None
     ahead = 0 if isinstance(st, RemoteStore) or has_total else READ_AHEAD
-    probe = None if limit is None else max(limit + 1, ahead)
+    # a total known already needs no row past the page (which a served store's result limit,
+    # the page's size at most, would cut and flag)
+    probe = None if limit is None else limit if known_total is not None else max(limit + 1, ahead)
     base = screen(text)  # the page and the count are derived from it: screened once
     paged = derive(base, outer.paged(probe, offset)).text
     # the rows read ahead past the page are only counted (`keep`): converting them cost more
@@ -210,6 +212,8 @@ def read_page(
     rows = list(result.rows) if limit is None else list(result.rows[:limit])
     if len(rows) < len(result.rows) or result.unread:
         result = dataclasses.replace(result, rows=rows, unread=0)
+    if result.truncated and limit is not None and read >= limit:
+        result = dataclasses.replace(result, truncated=False)  # only rows past the page were cut
     ended = probe is None or read < probe  # the answer ended within what was read
     cut = bool(getattr(st, "truncated", False))  # the served store's result limit
     if ended and not cut and (read or offset == 0):
@@ -219,7 +223,10 @@ def read_page(
     elif count_query is not None:
         total = _count_all(st, count_query, bindings or {}, timeout=timeout, memory_mb=memory_mb)
     else:
-        counted = st.query(derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb)
+        counted = st.query(
+            derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb,
+            bookkeeping=True,
+        )  # fmt: skip
         value = to_python(counted.rows[0].get(_TOTAL)) if counted.rows else 0
         total = int(value or 0)
     return result, Page(offset=offset, limit=limit, rows=len(rows), total=total)
@@ -254,7 +261,7 @@ def _case_groups(st: Store) -> list[list[Literal]]:
     group: their rows interleave under the query's later sort keys."""
     from cokg.query.saved import get_query
 
-    return _grouped(st.query(get_query("case-order").body).rows)
+    return _grouped(st.query(get_query("case-order").body, bookkeeping=True).rows)
 
 
 def _grouped(rows: Iterable[Mapping[str, Any]]) -> list[list[Literal]]:
@@ -296,6 +303,7 @@ def read_case_page(
     variables: list[str] = []
     done = 0  # groups read
     cases_read = 0
+    cut = False
     while done < len(groups) and len(rows) < want:
         per_case = len(rows) / cases_read if cases_read else None
         if per_case:
@@ -311,6 +319,7 @@ def read_case_page(
         result = st.query(text, timeout=timeout, memory_mb=memory_mb)
         variables = variables or list(result.variables)
         rows.extend(result.rows)
+        cut = cut or result.truncated
     if not groups:  # no case at all: the query answers as it stands (usually nothing)
         result = st.query(base.text, timeout=timeout, memory_mb=memory_mb)
         variables, rows = list(result.variables), list(result.rows)
@@ -320,10 +329,13 @@ def read_case_page(
     else:
         outer = _outer_select(base.text)
         assert outer is not None
-        counted = st.query(derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb)
+        counted = st.query(
+            derive(base, outer.count()).text, timeout=timeout, memory_mb=memory_mb,
+            bookkeeping=True,
+        )  # fmt: skip
         total = int(to_python(counted.rows[0].get(_TOTAL)) or 0) if counted.rows else 0
     page_rows = rows[offset : offset + limit]
-    result = QueryResult(kind="select", variables=variables, rows=page_rows)
+    result = QueryResult(kind="select", variables=variables, rows=page_rows, truncated=cut)
     return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=total)
 
 
@@ -378,13 +390,15 @@ def read_counted_cases(
         batches[-1].extend(group)
     rows: list[dict[str, Any]] = []
     variables: list[str] = []
+    cut = False
     for batch in batches:
         text = derive(base, inject_rows(base.text, base.form, var, batch)).text
         result = st.query(text, timeout=timeout, memory_mb=memory_mb)
         variables = variables or list(result.variables)
         rows.extend(result.rows)
+        cut = cut or result.truncated
     page_rows = rows[offset - start : offset - start + limit]
-    result = QueryResult(kind="select", variables=variables, rows=page_rows)
+    result = QueryResult(kind="select", variables=variables, rows=page_rows, truncated=cut)
     return result, Page(offset=offset, limit=limit, rows=len(page_rows), total=total)
 
 
@@ -420,7 +434,7 @@ def _rows_per_case(
         outer = _outer_select(base.text)
         assert outer is not None
         text, got, column = derive(base, outer.count_by(var)).text, var, _TOTAL
-    counted = st.query(text, timeout=timeout, memory_mb=memory_mb)
+    counted = st.query(text, timeout=timeout, memory_mb=memory_mb, bookkeeping=True)
     out: dict[str, int] = {}
     for row in counted.rows:
         case_id = row.get(got)
@@ -441,7 +455,9 @@ def _count_all(
 ) -> int:
     """The rows of a listing in all, by `count_query` (a saved query giving ?total, run with the
     listing's parameters bound)."""
-    counted = st.query(_bound(count_query, bindings), timeout=timeout, memory_mb=memory_mb)
+    counted = st.query(
+        _bound(count_query, bindings), timeout=timeout, memory_mb=memory_mb, bookkeeping=True
+    )
     return int(to_python(counted.rows[0].get("total")) or 0) if counted.rows else 0
 
 
@@ -494,6 +510,8 @@ def _first_whole_cases(
         asked += len(ids)
         text = derive(base, inject_rows(base.text, base.form, var, ids)).text
         result = st.query(text, timeout=timeout, memory_mb=memory_mb)
+        if result.truncated:  # cut at the store's limit: its cases' rows are not all here
+            return None
         variables = variables or list(result.variables)
         batches += 1
         by_case: dict[str, list[dict[str, Any]]] = {}
@@ -590,7 +608,10 @@ def read_whole_cases(
     text = derive(base, inject_rows(base.text, base.form, var, chosen)).text
     result = st.query(text, timeout=timeout, memory_mb=memory_mb)
     first = start if chosen else offset
-    page = Page(offset=first, limit=limit, rows=len(result.rows), total=total)
+    # a page cut at the store's result limit still ends where its cases end: the next page
+    # starts at the next case, not inside this one (which it would show again)
+    rows = held if result.truncated else len(result.rows)
+    page = Page(offset=first, limit=limit, rows=rows, total=total)
     return result, dataclasses.replace(page, previous=_previous_start(sizes, first, limit))
 
 

@@ -179,14 +179,28 @@ def _read_by_case(
         # without one takes a few at a time (see MAX_CASES: evidence-gaps-by-case for 25
         # sparse sites at once 4.6 s, six at a time 0.1 s)
         one_block = has_placeholder(base.text, var)
-        return read_counted_cases(
+        result, page = read_counted_cases(
             st, base, var=var, bindings=bindings, rows_query=total, limit=limit, offset=offset,
             one_block=one_block, whole=whole, case_cost=query.case_cost, timeout=timeout,
             memory_mb=memory_mb,
         )  # fmt: skip
-    return read_case_page(
-        st, base, var=var, limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb
-    )
+        known: int | None = page.total
+    else:
+        result, page = read_case_page(
+            st, base, var=var, limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb
+        )
+        known = None
+    if not result.truncated:
+        return result, page
+    # The store cut the rows of the page's cases at its result limit (a served store whose
+    # --limit is below a case's rows): the page is read from the whole listing by LIMIT and
+    # OFFSET in the engine instead, which returns the page's rows and no more.
+    listing = screen(query.body)
+    return read_page(
+        st, bind(listing, bindings) if bindings else listing.text, what=f"query {query.name}",
+        limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb,
+        count_query=query.count_for(bindings), bindings=bindings, known_total=known,
+    )  # fmt: skip
 
 
 def read_sparql(text_or_file: str | Path) -> tuple[str, str | None]:

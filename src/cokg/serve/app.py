@@ -12,9 +12,12 @@ timeout (by killing the worker) and the result limit (by stopping reading, and s
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -22,7 +25,7 @@ from starlette.routing import Route
 
 from cokg import docs
 from cokg.serve import render
-from cokg.serve.cases import case_links, case_numbers, case_page
+from cokg.serve.cases import case_page, navigation
 from cokg.serve.editor import editor_asset, editor_page, editor_prefixes
 from cokg.serve.endpoint import sparql
 from cokg.serve.entities import entity, resource
@@ -125,25 +128,76 @@ ROUTES = [
 ]
 
 
+# Requests whose answers never show the case navigation: they do not wait for it to be read.
+_NO_NAVIGATION = ("/style.css", "/favicon.", "/status", "/editor/assets/", "/editor/prefixes")
+REMOTE_REFRESH = 5.0  # seconds: an endpoint's writes are not seen, so its cases are read again
+RETRY_AFTER = 5.0  # seconds before a failed reading of the cases is tried again
+
+
+class _Navigator:
+    """The case navigation of the data requests are answered from: read again when a writer
+    publishes a new snapshot of an embedded store (the workers answer from it from their next
+    task on), every REMOTE_REFRESH seconds from an endpoint, once from a fixed snapshot."""
+
+    def __init__(self, state: Served) -> None:
+        self.state = state
+        self.nav = render.Navigation()
+        self.key: object = object()  # matches no key: the first request reads the cases
+        self.retry_at = 0.0
+        self.lock = anyio.Lock()
+
+    def _key(self) -> object:
+        if isinstance(self.state.pool, RemotePool):
+            return int(time.monotonic() // REMOTE_REFRESH)
+        return self.state.pool.generation()
+
+    async def current(self) -> render.Navigation:
+        key = self._key()
+        if key == self.key or time.monotonic() < self.retry_at or self.lock.locked():
+            return self.nav  # unchanged, or being read by another request meanwhile
+        async with self.lock:
+            try:
+                self.nav = await in_thread(navigation, self.state.store(), self.state.query)
+                self.key = key
+            except Exception:  # the pages still work without the navigation links
+                self.retry_at = time.monotonic() + RETRY_AFTER
+        return self.nav
+
+
+class _WithNavigation:
+    """ASGI middleware: each request is answered with the navigation of the current data
+    (`cokg.serve.render.NAVIGATION`)."""
+
+    def __init__(self, app: Any, navigator: _Navigator) -> None:
+        self.app = app
+        self.navigator = navigator
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_NO_NAVIGATION):
+            await self.app(scope, receive, send)
+            return
+        token = render.NAVIGATION.set(await self.navigator.current())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            render.NAVIGATION.reset(token)
+
+
 def create_app(
     pool: QueryPool | RemotePool, settings: ServeSettings | None = None, *, own_pool: bool = False
 ) -> Starlette:
     """The web application over a started pool (closed at shutdown when `own_pool`)."""
     state = Served(pool, settings or ServeSettings(), own_pool=own_pool)
+    navigator = _Navigator(state)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            render.CASE_LINKS[:] = await in_thread(case_links, state.store(), state.query)
-            numbers = await in_thread(case_numbers, state.store(), state.query)
-            render.CASE_NUMBERS.clear()
-            render.CASE_NUMBERS.update(numbers)
-        except Exception:  # the pages still work without the navigation links
-            render.CASE_LINKS[:] = []
+        await navigator.current()  # read once before the first request
         yield
         if state.own_pool:
             pool.close()
 
     app = Starlette(routes=ROUTES, lifespan=lifespan)
+    app.add_middleware(_WithNavigation, navigator=navigator)
     app.state.served = state
     return app

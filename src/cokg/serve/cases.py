@@ -70,15 +70,18 @@ def _rows(queries: Queries, store: PoolStore, name: str, **params: Any) -> Rows:
     return [row.terms for row in run_query(queries(name), store=store, **params)]
 
 
-def case_links(store: PoolStore, queries: Queries) -> list[tuple[str, str]]:
-    """(case id, name) of every case, in case-number order: the pages' navigation."""
-    return [(str(r["case_id"]), str(r["label"])) for r in _rows(queries, store, "cases")]
-
-
-def case_numbers(store: PoolStore, queries: Queries) -> dict[str, str]:
-    """Case number -> case id: a case given by its number (`?case=2`), as the queries take it."""
+def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
+    """Every case's id and name in case-number order (the pages' navigation), and the case
+    numbers that name one case (`?case=2`, as the queries take a case)."""
     rows = _rows(queries, store, "cases")
-    return {str(r["case_number"]): str(r["case_id"]) for r in rows if r["case_number"] is not None}
+    by_number: dict[str, list[str]] = {}
+    for r in rows:
+        if r["case_number"] is not None:
+            by_number.setdefault(str(r["case_number"]), []).append(str(r["case_id"]))
+    return render.Navigation(
+        links=tuple((str(r["case_id"]), str(r["label"])) for r in rows),
+        numbers={n: ids[0] for n, ids in by_number.items() if len(ids) == 1},
+    )
 
 
 def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:

@@ -90,17 +90,19 @@ async def saved_query(request: Request) -> Response:
     store = state.store()
     try:
         limit, offset = page_request(request, q, state.settings.page_size, whole=not wants_html)
+        if limit is not None and state.settings.limit:  # a page the result limit would cut
+            limit = min(limit, state.settings.limit)
         answer = await in_thread(run_query, q, store=store, limit=limit, offset=offset, **params)
     except Exception as exc:
         return error_for(exc, wants_html)
     limit = state.settings.limit
-    headers = truncation_headers(store.truncated, limit)
+    headers = truncation_headers(answer.truncated, limit)
     if fmt in DOWNLOADS:
         headers.update(page_headers(q, params, fmt, answer.page))
         return Response(download(answer, fmt), media_type=DOWNLOADS[fmt], headers=headers)
     if not wants_html:
         return error(False, 400, "format must be html, csv, tsv or json", code="format")
-    cut = limit if store.truncated else None
+    cut = limit if answer.truncated else None
     body = query_section(q, values=params, heading=False)
     pivoted = _pivot_html(answer)
     display = [v for v in answer.display if v in answer.variables]
@@ -205,7 +207,7 @@ def _details(summary: str, html: str) -> str:
 def _choices(p: QueryParameter) -> list[tuple[str, str]]:
     """(value, label) options for a parameter with a closed set of values, else []."""
     if p.type == "case":
-        return [(cid, f"{label} ({cid})") for cid, label in render.CASE_LINKS]
+        return [(cid, f"{label} ({cid})") for cid, label in render.NAVIGATION.get().links]
     if p.type == "iri" and p.values:
         return [(v, v) for v, _ in p.values]
     allowed = list(p.allowed)
@@ -235,7 +237,7 @@ def _control(q: SavedQuery, p: QueryParameter, current: str) -> str:
     pid = f"{q.name}--{p.name}"
     choices = _choices(p)
     if p.type == "case":  # a case given by its number is shown selected as its id
-        current = render.CASE_NUMBERS.get(current.strip(), current)
+        current = render.NAVIGATION.get().numbers.get(current.strip(), current)
     if not choices:
         req = " required" if p.required else ""
         return (

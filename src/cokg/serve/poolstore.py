@@ -20,6 +20,8 @@ from cokg.serve.remotepool import RemotePool
 from cokg.sparql import bind
 from cokg.terms import Triple, WireTerm, from_wire
 
+BOOKKEEPING_LIMIT = 1_000_000  # rows of cokg's own bookkeeping a request reads at most
+
 
 class PoolStore:
     """A `Store` over the worker pool that answers queries only: writes, listings and exports
@@ -53,21 +55,27 @@ class PoolStore:
         memory_mb: int | None = None,  # the pool's workers have their own cap
         internal: bool = False,  # every query runs in a worker here
         keep: int | None = None,  # the rows come as wire terms: all are converted
+        bookkeeping: bool = False,
     ) -> QueryResult:
-        task = {"op": "rows", "query": self.bound(sparql, bindings), "limit": self.limit}
+        # cokg's own bookkeeping (a row per case at most) is not cut at the result limit,
+        # which is there to bound what a request returns: a page cut from rows per case
+        # counted short would leave cases out of every page
+        limit = BOOKKEEPING_LIMIT if bookkeeping else self.limit
+        task = {"op": "rows", "query": self.bound(sparql, bindings), "limit": limit}
         run_timeout = self.timeout if timeout is None else min(timeout, self.timeout)
         out = self.pool.run(task, timeout=run_timeout)
-        self.truncated = self.truncated or out["truncated"]
+        self.truncated = self.truncated or (out["truncated"] and not bookkeeping)
         if out["kind"] == "ask":
             return QueryResult(kind="ask", boolean=out["boolean"])
+        cut = bool(out["truncated"])
         if out["kind"] == "graph":
             triples = [_triple(s, p, o) for s, p, o in out["triples"]]
-            return QueryResult(kind="graph", triples=triples)
+            return QueryResult(kind="graph", triples=triples, truncated=cut)
         variables = out["variables"]
         rows = [
             {v: from_wire(t) for v, t in zip(variables, row, strict=True)} for row in out["rows"]
         ]
-        return QueryResult(kind="select", variables=variables, rows=rows)
+        return QueryResult(kind="select", variables=variables, rows=rows, truncated=cut)
 
     def _refuse(self, what: str) -> StoreError:
         return StoreError(f"the served store answers queries only: {what} is not available")

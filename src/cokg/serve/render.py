@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from string import Template
@@ -34,15 +36,28 @@ def template_text(name: str) -> str:
     return (resources.files("cokg") / "templates" / name).read_text(encoding="utf-8")
 
 
-CASE_LINKS: list[tuple[str, str]] = []  # (case id, label), filled by the app at start-up
-CASE_NUMBERS: dict[str, str] = {}  # case number -> case id, filled with CASE_LINKS
+@dataclass(frozen=True)
+class Navigation:
+    """The served store's cases, for every page's navigation and the case drop-downs: (case
+    id, label) in case-number order, and case number -> case id for the numbers that name one
+    case (two studies may each have a case 1)."""
+
+    links: tuple[tuple[str, str], ...] = ()
+    numbers: Mapping[str, str] = field(default_factory=dict)
+
+
+# The navigation of the request being answered: set for each request by the application
+# (`cokg.serve.app`) from the data the request is answered from, so a case ingested while the
+# server runs is listed, and two applications in one process keep theirs apart.
+NO_NAVIGATION = Navigation()
+NAVIGATION: ContextVar[Navigation] = ContextVar("cokg_navigation", default=NO_NAVIGATION)
 
 
 def page(title: str, body: str) -> str:
     """A whole page: `title` is plain text (escaped here), `body` is HTML already built."""
     links = "\n".join(
         f'<a href="/case/{quote(cid)}" title="{esc(label)}">{esc(label.split(" (")[0])}</a>'
-        for cid, label in CASE_LINKS
+        for cid, label in NAVIGATION.get().links
     )
     return Template(template_text("page.html")).substitute(
         title=esc(title), body=body, case_links=links

@@ -158,6 +158,7 @@ class OxigraphStore:
         memory_mb: int | None = None,
         internal: bool = False,
         keep: int | None = None,
+        bookkeeping: bool = False,  # nothing here cuts an answer
     ) -> QueryResult:
         """Run a query screened by `cokg.sparql.screen` in an isolated child process
         (`cokg.sandbox`): `timeout` seconds and `memory_mb` more megabytes at most (None: the

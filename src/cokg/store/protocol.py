@@ -32,6 +32,9 @@ class Store(Protocol):
         memory_mb: int | None = None,
         internal: bool = False,
         keep: int | None = None,  # a hint: convert the first rows only, count the others
+        # rows cokg reads for itself (a listing's rows per case, the case order, a count): a
+        # served store's result limit, which bounds what a request returns, does not cut them
+        bookkeeping: bool = False,
     ) -> QueryResult: ...
 
     def graphs(self) -> list[str]: ...

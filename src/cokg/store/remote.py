@@ -152,6 +152,7 @@ class RemoteStore:
         memory_mb: int | None = None,  # the server's own limits apply
         internal: bool = False,
         keep: int | None = None,  # every row arrives parsed (JSON): all are converted
+        bookkeeping: bool = False,  # only the server's own limits apply
     ) -> QueryResult:
         from SPARQLWrapper import JSON, TURTLE
 
