@@ -244,6 +244,31 @@ def test_unknown_csv_in_folder_is_unusable(tmp_path: Path) -> None:
         read_template(sub)
 
 
+@pytest.mark.parametrize("name", ["more-findings.xlsx", "notes.txt", "extra"])
+def test_anything_else_in_a_csv_folder_is_refused_not_skipped(tmp_path: Path, name: str) -> None:
+    # a workbook of findings put beside the CSV files was left out without a word
+    sub = copy_example(tmp_path)
+    if name.endswith(".xlsx"):
+        _to_xlsx(EXAMPLE, sub / name)
+    elif "." in name:
+        (sub / name).write_text("x", "utf-8")
+    else:
+        (sub / name).mkdir()
+    with pytest.raises(InputError, match="in a template folder, which holds only") as exc:
+        read_template(sub)
+    assert exc.value.file is not None and exc.value.file.endswith(name)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub)])
+    assert result.exit_code == 2 and name in result.output and "Traceback" not in result.output
+
+
+def test_hidden_files_in_a_csv_folder_are_passed_over(tmp_path: Path) -> None:
+    # a spreadsheet program's lock file, a desktop's index file
+    sub = copy_example(tmp_path)
+    for name in (".~lock.events.csv#", ".DS_Store", "~$book.xlsx"):
+        (sub / name).write_text("x", "utf-8")
+    assert set(read_template(sub).graph) == set(read_template(EXAMPLE).graph)
+
+
 def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
     book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
     wb = load_workbook(book)

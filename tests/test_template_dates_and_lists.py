@@ -507,3 +507,41 @@ def test_a_spreadsheets_day_number_in_a_date_column_is_refused_naming_the_day(
     assert "(2019-10-14)" in p.message
     # a year typed as a number stays a year
     assert _event_dates(_events_book(tmp_path, 2018)) == [Literal("2018", datatype=GYEAR)]
+
+
+def test_a_date_and_time_cell_keeps_its_time(tmp_path: Path) -> None:
+    """A date-time cell whose format shows the time was read as its day, the time dropped
+    without a word: it is read as the date and time typed text gives, which an event's date
+    (a year, month or day) refuses, naming it."""
+    book = _events_book(tmp_path, dt.datetime(2018, 10, 15, 14, 30), "yyyy-mm-dd hh:mm")
+    assert [str(d) for d in _event_dates(book)] == ["2018-10-15T14:30"]
+    report = format_report(validate([book], store=None))
+    assert "column date: the date '2018-10-15T14:30' of this event is not a year" in report
+    # a time the format does not show is not read: the cell says a day
+    book = _events_book(tmp_path, dt.datetime(2018, 10, 15, 14, 30), "yyyy-mm-dd")
+    assert _event_dates(book) == [Literal("2018-10-15", datatype=DATE)]
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#REF!", "#VALUE!"])
+def test_a_spreadsheet_error_cell_is_refused(tmp_path: Path, error: str) -> None:
+    # a formula that failed, recalculated by the program that saved the file: its error code
+    # was stored as the text of the cell (a quotation read "#DIV/0!")
+    book = _events_book(tmp_path, error, column="description")
+    assert load_workbook(book)["events"]["K2"].data_type == "e"
+    conv = read_template(book)
+    assert not list(conv.graph.triples((EVENT, None, None)))
+    (p,) = conv.problems
+    assert (p.row, p.column) == (2, "description")
+    assert p.message.startswith(f"this cell holds the spreadsheet error {error} (a formula")
+
+
+def test_a_number_shown_as_a_percentage_is_refused(tmp_path: Path) -> None:
+    # 0.5 formatted 0% reads 50% on screen and was stored as "0.5"
+    book = _events_book(tmp_path, 0.5, "0%", column="description")
+    conv = read_template(book)
+    (p,) = conv.problems
+    assert (p.row, p.column) == (2, "description")
+    assert p.message.startswith("this cell holds the number 0.5 shown as a percentage (0%)")
+    # the same number in General is the number typed
+    book = _events_book(tmp_path, 0.5, "General", column="description")
+    assert list(read_template(book).graph.objects(EVENT, COKG.description)) == [Literal("0.5")]

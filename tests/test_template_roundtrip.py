@@ -186,3 +186,25 @@ def test_a_changed_shared_record_is_still_refused(store_dir: Path, tmp_path: Pat
         ingest([sub], by="steward", store=store_dir)
     messages = [r.message for r in err.value.report.results]  # type: ignore[attr-defined]
     assert any("cokgid:place/dundee" in m and "one record, one graph" in m for m in messages)
+
+
+def test_a_text_longer_than_an_excel_cell_is_not_cut(tmp_path: Path) -> None:
+    """A quotation of 40,000 characters, exported to a workbook, was cut at Excel's 32,767
+    without a word, and the steward's corrected workbook stored the cut text. The workbook is
+    refused, naming the cell; a CSV folder keeps the whole text."""
+    from cokg.errors import InputError
+    from cokg.ingest import ingest
+    from cokg.store import MemoryStore, build
+
+    sub = copy_example(tmp_path)
+    long = "y" * 40_000 + " END"
+    rewrite(sub / "quotations.csv", 2, "text", long)
+    st = MemoryStore()
+    build(st)
+    ingest([sub], by="test steward", store=st)
+    with pytest.raises(InputError, match=r"sheet quotations row 2, column text: 40,004 char"):
+        export_case("fictional-riverside", tmp_path / "case.xlsx", store=st)
+    assert not (tmp_path / "case.xlsx").exists()
+    export_case("fictional-riverside", tmp_path / "case", store=st)
+    texts = {str(o) for o in read_template(tmp_path / "case").graph.objects(None, COKG.text)}
+    assert long in texts

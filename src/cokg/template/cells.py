@@ -131,12 +131,22 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
 
 
 def csv_files(folder: Path) -> list[Path]:
+    """The template sheets of a CSV folder. Anything else in it is refused, not skipped: a
+    workbook or a second folder of rows put beside the CSV files would otherwise be left out
+    without a word. Hidden files (a program's lock or index files) are passed over."""
     known = {f"{s}.csv" for s in SHEETS} | {"README.csv"}
-    for f in sorted(folder.glob("*.csv")):
-        if f.name not in known:
-            raise InputError(
-                "not a template sheet; the CSV files are " + ", ".join(sorted(known)), file=f
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith((".", "~$")) or f.name in known:
+            continue  # ~$book.xlsx: the lock file of a workbook open in Excel
+        if f.suffix.lower() == ".csv":
+            why = "not a template sheet; the CSV files are " + ", ".join(sorted(known))
+        else:
+            what = "a folder" if f.is_dir() else "a file"
+            why = (
+                f"{what} in a template folder, which holds only the template's CSV files "
+                f"({', '.join(sorted(known))}); move it out, or give a workbook on its own"
             )
+        raise InputError(why, file=f)
     return [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
 
 
@@ -378,16 +388,34 @@ def _cell_text(cell: object) -> tuple[str, str | None]:
     v = getattr(cell, "value", None)
     if v is None:
         return "", None
+    if getattr(cell, "data_type", None) == "e":  # #DIV/0!, #N/A, #REF!: a formula that failed
+        return "", (
+            f"this cell holds the spreadsheet error {v} (a formula that could not be "
+            "calculated), not a value; type the value"
+        )
+    fmt = str(getattr(cell, "number_format", None) or "General")
+    if (
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and "%" in _FORMAT_NOISE.sub("", fmt)
+    ):
+        return "", (
+            f"this cell holds the number {v:g} shown as a percentage ({fmt}); format the cell "
+            "as text and type what it should say"
+        )
     if isinstance(v, float) and v.is_integer():
         return str(int(v)), None
     if isinstance(v, (_dt.date, _dt.time, _dt.timedelta)):
-        fmt = str(getattr(cell, "number_format", None) or "General")
         precision = date_precision(fmt) if isinstance(v, _dt.date) else None
         if isinstance(v, _dt.date) and precision is not None:
             if precision == "year":
                 return f"{v.year:04d}", None
             if precision == "month":
                 return f"{v.year:04d}-{v.month:02d}", None
+            if isinstance(v, _dt.datetime) and v.time() != _dt.time() and _shows_time(fmt):
+                # a date and time, as typed text gives it (2022-03-01T14:30): the column
+                # keeps it where it takes a time, and refuses it where it takes a date only
+                return v.isoformat(timespec="minutes" if not v.second else "seconds"), None
             return f"{v.year:04d}-{v.month:02d}-{v.day:02d}", None
         shown = v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else str(v)
         shown = shown.removesuffix("T00:00:00")
@@ -409,6 +437,12 @@ _FORMAT_NOISE = re.compile(
     r"|general|e[+-]",  # the General format and exponents (their e is no year)
     re.IGNORECASE,
 )
+
+
+def _shows_time(number_format: str) -> bool:
+    """Whether a date cell's number format shows the time of day (an h or s run)."""
+    section = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', number_format)[0]
+    return re.search(r"[hs]", _FORMAT_NOISE.sub(" ", section).lower()) is not None
 
 
 def date_precision(number_format: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cokg.errors import InputError
 from cokg.namespaces import PREFIXES
+from cokg.query.workbook import MAX_CELL  # openpyxl cuts longer text without a word
 from cokg.template.cells import CODES_SHEET, FORMULA_START, VALUES_SHEET, escape
 from cokg.template.sheets import CODE_PREFIXES, SHEETS, TABLES, Column, Sheet
 
@@ -211,6 +212,22 @@ def _write_workbook(out: Path, rows: Rows, store: Store | str | Path | None) -> 
     tmp.replace(out)
 
 
+def _check_cell_sizes(out: Path, rows: Rows) -> None:
+    """Refuse a workbook one of whose cells would be cut: read back, the cut text would be
+    stored as the record's (a quotation or document text longer than an Excel cell)."""
+    for sheet in SHEETS.values():
+        for i, record in enumerate(rows.get(sheet.name, ()), start=2):
+            for col in sheet.columns:
+                size = len(escape(record.get(col.name, "")))
+                if size > MAX_CELL:
+                    raise InputError(
+                        f"sheet {sheet.name} row {i}, column {col.name}: {size:,} characters, "
+                        f"more than an Excel cell holds ({MAX_CELL:,}); write a folder of CSV "
+                        "files instead (a name without .xlsx), which keeps the whole text",
+                        file=out,
+                    )
+
+
 def _write_csv(path: Path, rows: list[list[str]]) -> None:
     width = max((len(r) for r in rows), default=0)
     tmp = path.with_name(path.name + ".part")
@@ -233,6 +250,7 @@ def write_rows(
     if out.suffix.lower() == ".xlsx":
         if out.exists():
             raise InputError("already exists; choose a new file name", file=out)
+        _check_cell_sizes(out, rows)
         _write_workbook(out, rows, store)
         return [out]
     if out.suffix:
