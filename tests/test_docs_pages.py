@@ -474,18 +474,27 @@ def client(pool: QueryPool) -> Iterator[TestClient]:
 )
 def test_served_page_is_the_librarys(client: TestClient, founding: MemoryStore, url: str) -> None:
     from cokg.docs import index_page
+    from cokg.query import get_query
+    from cokg.serve import render
+    from cokg.serve.cases import navigation
 
     r = client.get(url)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     assert r.headers["x-cokg-truncated"] == "false"
     name = url.removeprefix("/framework").strip("/")
-    if url == "/ontology":
-        expected = ontology_page(founding, served=True)
-    elif not name:
-        expected = index_page(founding, served=True)
-    else:
-        expected = scheme_page(founding, name, served=True)
+    # framed as the server frames each page: with the navigation of the cases it serves
+    token = render.NAVIGATION.set(navigation(founding, get_query))  # type: ignore[arg-type]
+    try:
+        if url == "/ontology":
+            expected = ontology_page(founding, served=True)
+        elif not name:
+            expected = index_page(founding, served=True)
+        else:
+            expected = scheme_page(founding, name, served=True)
+    finally:
+        render.NAVIGATION.reset(token)
+    assert 'href="/case/dundee-mrr"' in expected
     assert r.text == expected
     assert_valid_page(r.text, served=True)
 
