@@ -29,7 +29,7 @@ from test_qda_import import (
 )
 
 from cokg.cli import cli
-from cokg.errors import ParameterError
+from cokg.errors import ParameterError, ValidationFailed
 from cokg.namespaces import COKG
 from cokg.qda.exporting import REBUILT, export_qdpx, stored_project
 from cokg.qda.reading import read_project
@@ -304,3 +304,29 @@ def test_a_recognised_code_named_with_a_rating_rates_its_construct(
         "https://w3id.org/cokg/framework/cfir-2022/IV.M"
     )
     assert g.value(rating, COKG.ratingValue) == COKG.RatingPlus2
+
+
+def test_replacing_with_one_case_exported_keeps_the_other_cases(
+    tmp_path: Path, inputs: Inputs
+) -> None:
+    """Export one site, recode it in the QDA program, import it again with --replace: the
+    import replaced the whole project, and the other sites' texts, quotations and findings
+    went without a word. It is refused, naming each case it would remove; nothing changes."""
+    st = study_store()
+    first = do_import(study(tmp_path), st, inputs, include_text=True)
+    before = st.count(first.graph)
+    out = tmp_path / "northfield.qdpx"
+    export_qdpx(out, store=st, case="fx-northfield")
+    with pytest.raises(ValidationFailed) as exc:
+        do_import(out, st, inputs, include_text=True, cases=None, replace=True)
+    messages = [r.message for r in exc.value.report.results]
+    for site in ("fx-riverside", "fx-hillcrest"):
+        (m,) = [m for m in messages if f"holds records of case {site}" in m]
+        assert "replacing it would remove them" in m and "cokg retract" in m
+    assert not any("fx-northfield" in m for m in messages)
+    assert st.count(first.graph) == before
+    # a dry run says the same
+    dry = do_import(out, st, inputs, include_text=True, cases=None, replace=True, dry_run=True)
+    assert not dry.validation.conforms
+    said = [r.message for r in dry.validation.results if "holds records of case" in r.message]
+    assert len(said) == 2 and st.count(first.graph) == before

@@ -546,7 +546,7 @@ def _conflicts(
     replace: bool,
     given_id: str | None = None,
     origins: dict[Any, Any] | None = None,
-    left_out: dict[str, list[tuple[Any, str]]] | None = None,
+    left_out: dict[str, list[tuple[Any, str, bool]]] | None = None,
 ) -> list[ValidationResult]:
     """One violation per other graph holding records of this submission: refused unless
     `replace`, and never for a graph cokg builds from the project's own files."""
@@ -566,7 +566,7 @@ def _conflicts(
         )
         if g.startswith(SUBMISSION_PREFIX) and (left_out or {}).get(g):
             other = g[len(SUBMISSION_PREFIX) :]
-            ids = [case_id for _case, case_id in (left_out or {})[g]]
+            ids = [case_id for _case, case_id, _held in (left_out or {})[g]]
             many = len(ids) != 1
             how = (
                 f"that submission also holds case{'s' * many} {', '.join(ids)}, which this one "
@@ -610,40 +610,78 @@ def _conflicts(
     return out
 
 
+# The records of a case that a submission may hold without holding the case itself (a QDA
+# project's texts and findings of cases stored by a template submission): a case is in a
+# submission when the submission holds the case or any of these.
+_OF_CASE = ("aboutCase", "ofCase", "inCase", "informantOf", "ratedCase", "outcomeOfCase")
+
+
 def _cases_left_out(
     st: Any, replaced: list[str], graph: Graph, unread: Iterable[Any] = ()
-) -> dict[str, list[tuple[Any, str]]]:
-    """Submission graph -> the (case, case id) it holds that `graph` does not. A case whose
-    row could not be read (`unread`, Submission.gone) is not left out: it was submitted, and
-    its unreadable cell is the one thing to say about it."""
+) -> dict[str, list[tuple[Any, str, bool]]]:
+    """Submission graph -> the (case, case id, whether it holds the case record) it holds,
+    as a case or as records of the case (`_OF_CASE`), that `graph` does not. A case whose row
+    could not be read (`unread`, Submission.gone) is not left out: it was submitted, and its
+    unreadable cell is the one thing to say about it."""
     from cokg.namespaces import sparql_prologue
 
     graphs = [g for g in replaced if g.startswith(SUBMISSION_PREFIX)]
     if not graphs:
         return {}
     values = " ".join(f"<{g}>" for g in graphs)
+    of_case = "|".join(f"cokg:{p}" for p in _OF_CASE)
     text = (
-        sparql_prologue() + f"SELECT ?g ?case ?id WHERE {{ VALUES ?g {{ {values} }} "
-        "GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } } ORDER BY ?g ?id"
+        sparql_prologue() + f"SELECT ?g ?case ?id (MAX(?own) AS ?held) WHERE {{ "
+        f"VALUES ?g {{ {values} }} "
+        "GRAPH ?g { { ?case a cokg:Case . BIND(true AS ?own) } UNION "
+        f"{{ ?record {of_case} ?case . BIND(false AS ?own) }} }} "
+        "?case cokg:caseId ?id } GROUP BY ?g ?case ?id ORDER BY ?g ?id"
     )
     kept = set(graph.subjects(RDF.type, COKG.Case)) | set(unread)
-    out: dict[str, list[tuple[Any, str]]] = {}
+    kept |= {o for p in _OF_CASE for o in graph.objects(None, COKG[p])}
+    out: dict[str, list[tuple[Any, str, bool]]] = {}
     for row in st.query(text, internal=True).rows:
         if row["case"] not in kept:
-            out.setdefault(str(row["g"]), []).append((row["case"], str(row["id"])))
+            held = bool(row["held"] is not None and row["held"].toPython())
+            out.setdefault(str(row["g"]), []).append((row["case"], str(row["id"]), held))
     return out
 
 
-def _lost_cases(
-    left_out: dict[str, list[tuple[Any, str]]], paths: list[str | Path]
+def cases_a_replace_removes(
+    st: Any, replaced: list[str], graph: Graph, paths: list[str | Path]
 ) -> list[ValidationResult]:
-    """One violation per stored case that the graphs this ingest replaces hold and the
-    submission does not: `--replace` puts a new version of records in place, it never removes
-    a case nobody resubmitted (that is `cokg retract`, asked for by name)."""
+    """The violations `ingest` reports for a replace that would remove a case: one per case
+    that the submission graphs `replaced` hold (the case, or records of it) and `graph` does
+    not (for a dry run that ingests nothing)."""
+    return _lost_cases(_cases_left_out(st, replaced, graph), paths)
+
+
+def _lost_cases(
+    left_out: dict[str, list[tuple[Any, str, bool]]], paths: list[str | Path]
+) -> list[ValidationResult]:
+    """One violation per stored case that the graphs this ingest replaces hold (the case, or
+    records of it such as a QDA project's texts and findings) and the submission does not:
+    `--replace` puts a new version of records in place, it never removes a case nobody
+    resubmitted (that is `cokg retract`, asked for by name)."""
     out = []
     for g, cases in left_out.items():
         other = g[len(SUBMISSION_PREFIX) :]
-        for case, case_id in cases:
+        for case, case_id, held in cases:
+            message = (
+                f"submission {other!r}, which this one replaces, also holds case "
+                f"{case_id}, which this submission does not: replacing it would remove "
+                "that case; include the case in this submission (`cokg template "
+                f"--case {case_id}` gives it as it is stored), or remove it on purpose "
+                f"first with `cokg retract {other}`"
+            )
+            if not held:
+                message = (
+                    f"submission {other!r}, which this one replaces, holds records of case "
+                    f"{case_id} (its texts, findings or quotations), and this submission holds "
+                    f"none: replacing it would remove them; include that case's evidence in "
+                    "this submission (a QDA project exported whole, not one case of it), or "
+                    f"remove it on purpose first with `cokg retract {other}`"
+                )
             out.append(
                 ValidationResult(
                     severity="violation",
@@ -651,13 +689,7 @@ def _lost_cases(
                     path=None,
                     constraint_component=None,
                     source_shape=None,
-                    message=(
-                        f"submission {other!r}, which this one replaces, also holds case "
-                        f"{case_id}, which this submission does not: replacing it would remove "
-                        "that case; include the case in this submission (`cokg template "
-                        f"--case {case_id}` gives it as it is stored), or remove it on purpose "
-                        f"first with `cokg retract {other}`"
-                    ),
+                    message=message,
                     record_label=f"case {case_id}",
                     file=", ".join(str(p) for p in paths) or None,
                 )

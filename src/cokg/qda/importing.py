@@ -215,7 +215,7 @@ def import_qdpx(
         _write_turtle(conv, ttl)
         kept = str(ttl) if out is not None else None
         if dry_run:
-            from cokg.ingest import provenance_graph_for
+            from cokg.ingest import cases_a_replace_removes, provenance_graph_for
             from cokg.validate import validate
 
             own = [graph_iri, provenance_graph_for(pid)]
@@ -228,12 +228,19 @@ def import_qdpx(
                     exclude_graphs=[*own, *held, *(provenance_graph_for(g.rsplit("/", 1)[-1])
                                                    for g in held)],
                 )  # fmt: skip
+                # and, replacing, the cases the replace would remove, as ingest refuses them
+                lost = (
+                    cases_a_replace_removes(st, [graph_iri, *held], conv.graph, [shown])
+                    if replace
+                    else []
+                )
             validation = _renamed(validation, ttl, shown)
+            found = (*held.values(), *lost)
             validation = dataclasses.replace(
                 validation,
-                results=(*held.values(), *validation.results),
+                results=(*found, *validation.results),
                 conforms=validation.conforms
-                and not any(r.severity == "violation" for r in held.values()),
+                and not any(r.severity == "violation" for r in found),
             )
             return dataclasses.replace(report, validation=validation, written=kept)
         try:
