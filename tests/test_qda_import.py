@@ -39,7 +39,7 @@ from cokg.qda.converting import (
     convert_project,
     quotation_id,
 )
-from cokg.qda.importing import import_qdpx, read_map
+from cokg.qda.importing import import_qdpx, read_map, render_import
 from cokg.qda.model import Code, Coding, Project, Selection, Source, User
 from cokg.query import run_query
 from cokg.store import MemoryStore, build
@@ -452,12 +452,39 @@ def test_informant_from_a_variable_or_the_name() -> None:
     p.sources["s1"].name = "Interview seven"
     with pytest.raises(InputError, match="'Interview seven' names no informant"):
         _convert(p)
+    # a date has a code's form (digits in parts) but names no one: it was stored as the
+    # informant "2023-05-03"
+    for dated in ("2023-05-03 interview P07.docx", "20230503 P07", "03.05.2023 P07", "2023 P07"):
+        p.sources["s1"].name = dated
+        with pytest.raises(InputError, match="names no informant \\(its name starts with a date"):
+            _convert(p)
+    # a wave before the code: taken as named, and said, with the other reading
+    p.sources["s1"].name = "T1 P08 interview"
+    conv = _convert(p)
+    assert set(conv.graph.objects(None, COKG.informantCode)) == {Literal("T1")}
+    assert conv.named_informants == [("T1 P08 interview", "T1")]
+    (w,) = [w for w in conv.warnings if "T1 P08" in w]
+    assert "starts with T1, taken as the informant's code, and P08 after it" in w
+    p.sources["s1"].name = "P08 interview 2023-05-03"  # a date after the code is no code
+    assert not [w for w in _convert(p).warnings if "looks like one too" in w]
     from cokg.qda.model import Variable, VariableValue
 
     p.variables = {"v1": Variable("v1", "Informant", "Text")}
     p.sources["s1"].variables = [VariableValue("v1", "nth-08")]
     g = _convert(p).graph
     assert set(g.objects(None, COKG.quotedInformant)) == {COKGID["informant/fx-northfield/NTH-08"]}
+
+
+def test_the_summary_names_the_informants_read_from_source_names(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    # a name read wrongly ("2023-05-03", "T1") was stored silently: each reading is shown
+    report = do_import(study(tmp_path), store, inputs, dry_run=True)
+    named = [(f"P0{i} interview.docx", f"P0{i}") for i in range(1, 8)]
+    conv = dataclasses.replace(report.conversion, named_informants=named)
+    text = render_import(dataclasses.replace(report, conversion=conv))
+    line = "informants read from source names: 'P01 interview.docx' → P01, "
+    assert line in text and "'P05 interview.docx' → P05 and 2 more" in text
 
 
 def test_phase_from_a_variable_else_the_option() -> None:

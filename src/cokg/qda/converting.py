@@ -97,6 +97,11 @@ INFORMANT_CODE = re.compile(r"([A-Z0-9]+[-_.])*[A-Z0-9]*[0-9][A-Z0-9]*([-_.][A-Z
 _FIRST_WORD = re.compile(r"^\s*(\S+?)(?:\.[a-z][a-z0-9]{0,4})?(?:\s|$)")
 _FOUNDING_CODE = re.compile(r"[A-Za-z]{3}(?:-[A-Za-z]{2})?-[0-9]{2}")
 _CODE_PARTS = re.compile(r"[-_.]")
+# A date at the start of a name ("2023-05-03 interview P07", "20230503 P07", "03.05.2023 P07")
+# has a code's form (digits in parts) but names no one.
+_DATE_WORD = re.compile(
+    r"(?:19|20)[0-9]{2}(?:[-_.]?[0-9]{2}){0,2}|[0-9]{1,2}[-_.][0-9]{1,2}[-_.](?:19|20)?[0-9]{2}"
+)
 _PSEUDONYM = re.compile(r"coder-[0-9a-f]{8}")
 INFORMANT_VARIABLES = ("informant", "informant code")
 PHASE_VARIABLES = ("phase",)
@@ -105,14 +110,28 @@ _TYPES = {"Text": None, "Boolean": XSD.boolean, "Integer": XSD.integer, "Float":
 
 
 def leading_code(name: str) -> str | None:
-    """The informant code a source's name starts with (see _FIRST_WORD), whole, else None."""
+    """The informant code a source's name starts with (see _FIRST_WORD), whole, else None. A
+    date (2023-05-03, 20230503, a year) is no code."""
     m = _FIRST_WORD.match(name)
     if m is None:
         return None
     word = m.group(1)
+    if _DATE_WORD.fullmatch(word):
+        return None
     if word == word.upper() and INFORMANT_CODE.fullmatch(word):
         return word
     return word if _FOUNDING_CODE.fullmatch(word) else None
+
+
+def _second_code(name: str) -> str | None:
+    """A word after the first of a source's name that is written like an informant code too
+    ("T1 P08 interview": a wave, then the informant), else None."""
+    for word in name.split()[1:]:
+        word = word.strip(",;:()[]")
+        code_like = word and word == word.upper() and INFORMANT_CODE.fullmatch(word)
+        if code_like and not _DATE_WORD.fullmatch(word):
+            return word
+    return None
 
 
 class MappingRow(Protocol):
@@ -361,6 +380,8 @@ class Conversion:
     memos: int = 0
     annotations: int = 0
     informants_added: int = 0
+    # (source name, code) for the texts whose informant is read from the start of their name
+    named_informants: list[tuple[str, str]] = field(default_factory=list)
     per_case: dict[str, CaseCounts] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -1015,11 +1036,24 @@ class _Converter:
             code = self._value_of(INFORMANT_VARIABLES, source.variables)
         if code is None:
             code = leading_code(source.name)
+            if code is not None:
+                self.out.named_informants.append((source.name, code.strip().upper()))
+                also = _second_code(source.name)
+                if also is not None:
+                    self.out.warnings.append(
+                        f"source {source.name!r}: its name starts with {code}, taken as the "
+                        f"informant's code, and {also} after it looks like one too; if {also} "
+                        "is the informant, map the source with --informants (or give it a "
+                        "variable “Informant”)"
+                    )
         if code is None:
+            first = _FIRST_WORD.match(source.name)
+            date = first.group(1) if first and _DATE_WORD.fullmatch(first.group(1)) else None
+            why = f" (its name starts with a date, {date}, not a code)" if date else ""
             self.problem(
-                f"source {source.name!r} names no informant: give it a variable “Informant” "
-                "holding the informant's code (e.g. DND-05), start its name with the code, or "
-                "map it with --informants"
+                f"source {source.name!r} names no informant{why}: give it a variable "
+                "“Informant” holding the informant's code (e.g. DND-05), start its name with "
+                "the code, or map it with --informants"
             )
             return None
         code = code.strip().upper()

@@ -239,8 +239,7 @@ def import_qdpx(
             validation = dataclasses.replace(
                 validation,
                 results=(*found, *validation.results),
-                conforms=validation.conforms
-                and not any(r.severity == "violation" for r in found),
+                conforms=validation.conforms and not any(r.severity == "violation" for r in found),
             )
             return dataclasses.replace(report, validation=validation, written=kept)
         try:
@@ -431,6 +430,10 @@ def render_import(report: ImportReport) -> str:
         f"findings: {c.findings}; memos: {c.memos}; annotations: {c.annotations}; "
         f"new informants: {c.informants_added}; construct ratings: {c.ratings}"
     )
+    if c.named_informants:  # read from the names: shown, so that a wrong reading is seen
+        named = [f"{name!r} → {code}" for name, code in c.named_informants]
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        out.append("informants read from source names: " + ", ".join(named[:5]) + more)
     for case_id, n in sorted(c.per_case.items()):
         out.append(
             f"  case {case_id}: {_n(n.texts, 'text')}, {_n(n.quotations, 'quotation')}, "
