@@ -538,3 +538,54 @@ def test_iter_rdf_streams_and_stops_at_its_triple_limit(tmp_path: Path) -> None:
     assert sum(1 for _ in iter_rdf(f)) == 30
     with pytest.raises(InputError, match="more than 20 triples"):
         list(iter_rdf(f, max_triples=20))
+
+
+# --- a submission folder's files lie in it -------------------------------------------------------
+
+SECRET = "TOPSECRET-NOT-FOR-THE-STORE"
+
+
+@pytest.mark.parametrize("kind", ["rdf", "template"])
+def test_a_link_out_of_a_submission_folder_is_refused(
+    tmp_path: Path, store_dir: Path, kind: str
+) -> None:
+    """A symbolic link in a submission folder was followed: the file it led to was read (its
+    first line quoted in the error) or, valid RDF, stored as the submission's."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.nt"
+    secret.write_text(f'<https://w3id.org/cokg/id/x> <http://example.org/p> "{SECRET}" .\n')
+    folder = tmp_path / "submission"
+    if kind == "rdf":
+        folder.mkdir()
+        shutil.copy(PLACE_TTL, folder / "place.ttl")
+        link = folder / "notes.nt"
+    else:
+        shutil.copytree(EXAMPLE, folder)
+        (folder / "comments.csv").unlink()
+        link = folder / "comments.csv"
+    link.symlink_to(secret)
+    before = list_graphs(store=store_dir)
+    runner = CliRunner()
+    for args in (["validate", "--no-store", str(folder)],
+                 ["ingest", "--by", "t", "--store", str(store_dir), str(folder)]):  # fmt: skip
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert SECRET not in result.output and "Traceback" not in result.output
+        (line,) = [x for x in result.output.splitlines() if "symbolic link" in x]
+        assert str(link) in line and "outside the folder" in line
+    assert list_graphs(store=store_dir) == before
+
+
+def test_a_link_within_the_folder_and_a_file_named_are_read(tmp_path: Path) -> None:
+    folder = tmp_path / "submission"
+    (folder / "parts").mkdir(parents=True)
+    shutil.copy(PLACE_TTL, folder / "parts" / "place.ttl")
+    (folder / "place-link.ttl").symlink_to(folder / "parts" / "place.ttl")
+    outside = tmp_path / "elsewhere.ttl"
+    shutil.copy(PLACE_TTL, outside)
+    linked = tmp_path / "named.ttl"
+    linked.symlink_to(outside)  # named on the command line: the user's choice
+    for target in (folder, linked):
+        result = CliRunner().invoke(cli, ["validate", "--no-store", str(target)])
+        assert result.exit_code in (0, 1) and "symbolic link" not in result.output, result.output

@@ -211,9 +211,26 @@ def read_rdf_dir(items: Iterable[str | Path], *, base_iri: str | None = None) ->
     return docs
 
 
+def check_inside(folder: Path, files: Iterable[Path]) -> None:
+    """Refuse a file of a submission folder that a symbolic link leads out of the folder: a
+    folder's files are read (and quoted in messages, and stored) as the submission's, so a
+    link to `~/.ssh/...` or another project's data would send them into the store. A file
+    named on the command line is the user's to choose; one found in a folder is not."""
+    root = folder.resolve()
+    for f in files:
+        target = f.resolve()
+        if not target.is_relative_to(root):
+            raise InputError(
+                f"a symbolic link to {target}, outside the folder: a submission folder's "
+                "files are read from the folder only; copy the file in, or name it on its own",
+                file=f,
+            )
+
+
 def expand_paths(items: Iterable[str | Path]) -> list[Path]:
     """Files named directly are kept (whatever their extension, so read_rdf can say why it
-    refuses one); folders are expanded to the RDF files below them."""
+    refuses one); folders are expanded to the RDF files below them, which must lie in them
+    (`check_inside`)."""
     out: list[Path] = []
     for item in items:
         p = Path(item)
@@ -225,6 +242,7 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
                 and f.suffix.lower() in _FORMATS
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
+            check_inside(p, found)
             if not found:
                 books = sorted(f.name for f in p.glob("*.xlsx") if not f.name.startswith("~$"))
                 if books:  # a folder is read as CSV sheets or RDF files, a workbook by name

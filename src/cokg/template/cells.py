@@ -147,7 +147,11 @@ def csv_files(folder: Path) -> list[Path]:
                 f"({', '.join(sorted(known))}); move it out, or give a workbook on its own"
             )
         raise InputError(why, file=f)
-    return [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
+    from cokg.load import check_inside
+
+    sheets = [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
+    check_inside(folder, sheets)
+    return sheets
 
 
 def _read_csv_files(files: list[Path]) -> Iterator[Row]:
