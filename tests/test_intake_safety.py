@@ -589,3 +589,45 @@ def test_a_link_within_the_folder_and_a_file_named_are_read(tmp_path: Path) -> N
     for target in (folder, linked):
         result = CliRunner().invoke(cli, ["validate", "--no-store", str(target)])
         assert result.exit_code in (0, 1) and "symbolic link" not in result.output, result.output
+
+
+def _declared_huge(book: Path, out: Path, *, row: str) -> Path:
+    """`book` with its first data sheet declaring the whole sheet (A1:XFD1048576) and holding
+    `row` as the last row element."""
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                text = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>',
+                              data.decode("utf-8"))  # fmt: skip
+                text = text.replace("</sheetData>", row + "</sheetData>")
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    return out
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>',
+        "".join(f'<row r="{i}"><c r="XFD{i}" s="0"/></row>' for i in range(3, 1500)),
+    ],
+    ids=["declared-area", "empty-cells-far-right"],
+)
+@pytest.mark.timeout(180)  # an hour before
+def test_a_workbook_declaring_a_huge_sheet_is_read_in_seconds(tmp_path: Path, row: str) -> None:
+    """A 60 KB workbook declaring A1:XFD1048576 and holding a cell in its last row ran for
+    about an hour a sheet: each row was padded to the declared width."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "README"
+    ws = wb.create_sheet("cases")
+    ws.append(["case_id", "label"])
+    ws.append(["fx-a", "A case"])
+    wb.save(tmp_path / "book.xlsx")
+    hostile = _declared_huge(tmp_path / "book.xlsx", tmp_path / "hostile.xlsx", row=row)
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(hostile)])
+    assert time.monotonic() - started < 60
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output

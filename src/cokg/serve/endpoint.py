@@ -58,14 +58,31 @@ async def sparql(request: Request) -> Response:
             del inflight[client]
 
 
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request's body, or None when it is longer than MAX_QUERY_BYTES: read as it comes
+    and stopped there, so a client sending gigabytes (chunked, no length) costs the server
+    256 KB, not the gigabytes."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > MAX_QUERY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_QUERY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _read_params(request: Request) -> tuple[dict[str, list[str]], str | None] | Response:
     """The request's parameters and the query given as a POST body, or the error response."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     if request.method != "POST":
         return params, None
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > MAX_QUERY_BYTES:
+    body = await _bounded_body(request)
+    if body is None:
         return error(False, 413, "query too long", code="too-long")
     if ctype == "application/sparql-update":
         return error(False, 403, READ_ONLY, code="update")

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 XLSX_EXPANSION = 10  # a workbook may unpack to this many times the submission size limit
+MAX_CELLS = 20_000_000  # cells a workbook's sheets may store, read one row at a time
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CODES_SHEET = "codes"  # hidden sheets of a written workbook: the drop-down lists
 VALUES_SHEET = "values"
@@ -300,6 +301,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
+    cells_read = 0
     try:
         for ws in wb.worksheets:
             title = ws.title.strip()
@@ -311,6 +313,9 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     file=f,
                 )
             where = f"{f.name}, sheet {title}"
+            # The size a sheet declares (<dimension>) is not believed: openpyxl pads every row
+            # to it, and A1:XFD1048576 in a 60 KB file was 17 billion empty cells to read.
+            ws.reset_dimensions()
             it = ws.iter_rows()  # cells, not values: a date cell's format tells its precision
             header = next(it, None)
             if header is None:
@@ -320,6 +325,15 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                 header_cells.pop()
             names = _check_header(header_cells, title, where)
             for i, row in enumerate(it, start=2):
+                cells_read += len(row)
+                if cells_read > MAX_CELLS:  # empty cells stored far to the right, say
+                    raise InputError(
+                        f"the workbook stores more than {MAX_CELLS:,} cells (empty ones "
+                        "included), more than a template holds; copy the filled rows into a "
+                        "new template",
+                        file=where,
+                        line=i,
+                    )
                 read = [_cell_text(c) for c in row]
                 for j, c in enumerate(row):
                     formula = formulas.get((title, i, j + 1)) if formulas else None
