@@ -631,3 +631,24 @@ def test_a_workbook_declaring_a_huge_sheet_is_read_in_seconds(tmp_path: Path, ro
     result = CliRunner().invoke(cli, ["validate", "--no-store", str(hostile)])
     assert time.monotonic() - started < 60
     assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_a_term_longer_than_the_parser_reads_is_one_line(tmp_path: Path, suffix: str) -> None:
+    # a 17 MB literal: "internal error: MemoryError: Reached the buffer maximal size"
+    f = tmp_path / f"long{suffix}"
+    f.write_text(f'<https://w3id.org/cokg/id/x> <http://example.org/a> "{"a" * 17_000_000}" .\n')
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(f)])
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert f"{f}: a term (a literal or an IRI) longer than the parser reads" in result.output
+
+
+@pytest.mark.parametrize("option", ["--limit", "--offset"])
+def test_a_page_beyond_any_count_names_the_option(option: str) -> None:
+    # 10^23 rows came back as the saved query's syntax error ("invalid SPARQL at line 79")
+    for args in (["query", "sampling-frame"], ["sparql", "SELECT * { ?s ?p ?o }"]):
+        result = CliRunner().invoke(cli, [*args, "--store", "memory:", option, "9" * 23])
+        assert (
+            result.exit_code == 2 and "must be at most 1,000,000,000,000,000 rows" in result.output
+        )
+        assert "SPARQL" not in result.output

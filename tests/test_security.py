@@ -634,3 +634,23 @@ def test_a_write_retires_the_memory_stores_child() -> None:
         assert int(st.query(count).rows[0]["n"]) == 0
     finally:
         st.close()
+
+
+@pytest.mark.parametrize(
+    "escape", ["\\U0011FFFF", "\\UFFFFFFFF", "\\uD800", "\\U0000DC00"], ids=str.strip
+)
+def test_an_escape_naming_no_character_is_a_syntax_error(escape: str) -> None:
+    """rdflib raised ValueError (OverflowError) parsing \\U0011FFFF: an internal error, exit 3,
+    and 500 on the endpoint. Above U+10FFFF the screen says where; a surrogate the engine
+    refuses. Either way one line, exit 2, and 400 on the endpoint."""
+    from cokg.serve.protocol import screen_request
+
+    query = f'SELECT ("{escape}" AS ?x) {{}}'
+    if escape.upper() in ("\\U0011FFFF", "\\UFFFFFFFF"):
+        with pytest.raises(QueryError, match="syntax error at line 1, column 10"):
+            screen(query)
+        with pytest.raises(CokgError):
+            screen_request(query)
+    result = CliRunner().invoke(cli, ["sparql", "--store", "memory:", query])
+    assert result.exit_code == 2 and "internal error" not in result.output, result.output
+    assert screen('SELECT ("\\U0001F600" AS ?x) {}')  # a character, above the BMP

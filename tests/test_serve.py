@@ -268,8 +268,18 @@ def test_saved_query_page_past_the_end_and_every_row(paged: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "-1"}, {"offset": "x"}, {"limit": "5", "phase": "nonsense"}],
-    ids=["negative-limit", "offset-not-a-number", "paged-pivot-bad-phase"],
+    [
+        {"limit": "-1"},
+        {"offset": "x"},
+        {"limit": "5", "phase": "nonsense"},
+        {"offset": "9" * 23},  # a huge limit is the server's result limit (a page it can give)
+    ],
+    ids=[
+        "negative-limit",
+        "offset-not-a-number",
+        "paged-pivot-bad-phase",
+        "huge-offset",
+    ],
 )
 def test_saved_query_page_errors(paged: TestClient, params: dict[str, str]) -> None:
     # cross-case: a pivot paged by whole cases, whose parameters are checked as ever

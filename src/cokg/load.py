@@ -199,6 +199,15 @@ def _quads(
         raise _syntax_error(exc, data, fmt, file) from None
     except (ValueError, OSError) as exc:  # pyoxigraph: unsupported option, I/O problem
         raise InputError(f"cannot parse as {fmt}: {exc}", file=file) from None
+    except MemoryError as exc:
+        if "buffer maximal size" not in str(exc):
+            raise
+        # pyoxigraph's parsers hold one token at most 16 MB long
+        raise InputError(
+            f"a term (a literal or an IRI) longer than the parser reads ({exc}); a text that "
+            "long belongs in a file of its own, referred to by the record",
+            file=file,
+        ) from None
 
 
 def read_rdf_dir(items: Iterable[str | Path], *, base_iri: str | None = None) -> list[RdfDocument]:

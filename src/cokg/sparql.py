@@ -150,7 +150,7 @@ def _unescape(sparql: str) -> str:
     def repl(m: re.Match[str]) -> str:
         try:
             return chr(int(m.group(1) or m.group(2), 16))
-        except ValueError:
+        except (ValueError, OverflowError):  # no character: left for the parser to refuse
             return m.group(0)
 
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", repl, sparql)
@@ -289,6 +289,22 @@ def _parse(text: str) -> object:
                 line=exc.lineno,
             ) from None
         raise UpdateRefused("SPARQL updates are refused: this is a read-only query path") from None
+    except (ValueError, OverflowError) as exc:  # rdflib's checks while parsing: \U0011FFFF
+        bad = _BAD_ESCAPE.search(folded)
+        line = folded.count("\n", 0, bad.start()) + 1 if bad else None
+        where = (
+            f" at line {line}, column {bad.start() - folded.rfind(chr(10), 0, bad.start())}"
+            if bad
+            else ""
+        )
+        raise QueryError(f"SPARQL syntax error{where}: {exc}", line=line) from None
+
+
+# An escape naming no character: above U+10FFFF, or a surrogate (half of a UTF-16 pair).
+_BAD_ESCAPE = re.compile(
+    r"\\U(?:00(?:1[1-9A-Fa-f]|[2-9A-Fa-f][0-9A-Fa-f])|0[1-9A-Fa-f][0-9A-Fa-f]{2}|[1-9A-Fa-f][0-9A-Fa-f]{3})"
+    r"[0-9A-Fa-f]{4}|\\u[Dd][89A-Fa-f][0-9A-Fa-f]{2}|\\U0000[Dd][89A-Fa-f][0-9A-Fa-f]{2}"
+)
 
 
 def _deep(parse: object, text: str) -> object:

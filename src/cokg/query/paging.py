@@ -43,12 +43,20 @@ def page_size() -> int:
     return int(raw)
 
 
+# Rows a page may ask for or skip: more than any store holds, and within what a SPARQL
+# engine takes as a LIMIT or OFFSET (a 64-bit count; 10^23 came back as the saved query's
+# own syntax error).
+MAX_ROWS = 10**15
+
+
 def check_page(limit: Any, offset: Any) -> None:
     for word, value in (("limit", limit), ("offset", offset)):
         if value is None and word == "limit":
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ParameterError(f"{word} must be a whole number of rows, 0 or more, not {value!r}")
+        if value > MAX_ROWS:
+            raise ParameterError(f"{word} must be at most {MAX_ROWS:,} rows, not {value:,}")
 
 
 @dataclass(frozen=True)
