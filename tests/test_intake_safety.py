@@ -652,3 +652,75 @@ def test_a_page_beyond_any_count_names_the_option(option: str) -> None:
             result.exit_code == 2 and "must be at most 1,000,000,000,000,000 rows" in result.output
         )
         assert "SPARQL" not in result.output
+
+
+def _book_with_cases(tmp_path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "README"
+    ws = wb.create_sheet("cases")
+    ws.append(["case_id", "label"])
+    ws.append(["fx-a", "A case"])
+    out = tmp_path / "book.xlsx"
+    wb.save(out)
+    return out
+
+
+def _rewrite_members(book: Path, out: Path, change: dict[str, object]) -> Path:
+    """`book` with members replaced (name -> bytes, or a function of the old bytes), renamed
+    (name -> (new name, bytes)) or added."""
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            new = change.pop(info.filename, data)
+            name, new = new if isinstance(new, tuple) else (info.filename, new)
+            zout.writestr(name, new(data) if callable(new) else new)
+        for name, data in change.items():
+            zout.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        'Target="http://127.0.0.1:9/sheet.xml" TargetMode="External"',
+        'Target="../../../../../etc/hostname"',
+        'Target="file:///etc/hostname"',
+        'Target="worksheets/none.xml"',
+    ],
+    ids=["url", "up-and-out", "file-url", "missing"],
+)
+def test_a_sheet_leading_out_of_the_workbook_is_refused(tmp_path: Path, target: str) -> None:
+    """Nothing was fetched or read, but the sheet was skipped without a word: 91 violations
+    about the records it held."""
+    book = _book_with_cases(tmp_path)
+    rels = "xl/_rels/workbook.xml.rels"
+
+    def retarget(data: bytes) -> bytes:
+        return re.sub(rb'Target="/?xl/worksheets/sheet2.xml"|Target="worksheets/sheet2.xml"',
+                      target.encode(), data)  # fmt: skip
+
+    assert b"sheet2.xml" in zipfile.ZipFile(book).read(rels)
+    bad = _rewrite_members(book, tmp_path / "bad.xlsx", {rels: retarget})
+    assert b"sheet2.xml" not in zipfile.ZipFile(bad).read(rels)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(bad)])
+    assert result.exit_code == 2 and "a sheet of the workbook points" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_dtd_in_a_sheet_under_another_name_is_named(tmp_path: Path) -> None:
+    # defusedxml refused it later: "not a readable .xlsx workbook (ValueError)"
+    book = _book_with_cases(tmp_path)
+    sheet = zipfile.ZipFile(book).read("xl/worksheets/sheet2.xml").decode("utf-8")
+    doctype = '<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+    head, sep, rest = sheet.partition("?>")  # after the XML declaration, if there is one
+    hostile = (head + sep + doctype + rest if sep else doctype + sheet).encode("utf-8")
+    assert b"<!DOCTYPE" in hostile
+    bad = _rewrite_members(book, tmp_path / "bad.xlsx", {
+        "xl/worksheets/sheet2.xml": ("xl/worksheets/sheet2.bin", hostile),
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"sheet2.xml", b"sheet2.bin"),
+    })  # fmt: skip
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(bad)])
+    assert result.exit_code == 2 and "xl/worksheets/sheet2.bin" in result.output, result.output
+    assert "DTD" in result.output or "entit" in result.output

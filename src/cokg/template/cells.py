@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cokg.errors import InputError
 from cokg.template.sheets import SHEETS
@@ -255,16 +256,55 @@ def _scan_xlsx(f: Path) -> bool:
                                 )
                             yield block
 
-                    if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                        load.scan_xml(chunks(), f, member=info.filename)
+                    stream = chunks()
+                    first = next(stream, b"")
+
+                    def again(first: bytes = first, stream: Iterator[bytes] = stream):
+                        yield first
+                        yield from stream
+
+                    # an XML part under another name (a sheet moved to sheet2.bin) is XML to
+                    # the reader all the same: scanned as such
+                    xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+                    if xml or first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+                        load.scan_xml(again(), f, member=info.filename)
                     else:
-                        for _ in chunks():  # count what it unpacks to
+                        for _ in again():  # count what it unpacks to
                             pass
+            _check_sheet_parts(z, f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
     return formulas
+
+
+def _check_sheet_parts(z: Any, f: Path) -> None:
+    """Refuse a sheet whose relationship leads out of the workbook (another file, a URL) or
+    to no part of it: the reader skipped such a sheet without a word, and its rows were
+    missing. The relationships part was scanned already (no DTD, bounded)."""
+    import posixpath
+    from xml.etree import ElementTree as ET
+
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels not in z.namelist():
+        return
+    names = set(z.namelist())
+    for rel in ET.fromstring(z.read(rels)):
+        if not str(rel.get("Type", "")).endswith("/worksheet"):
+            continue
+        target = str(rel.get("Target", ""))
+        part = posixpath.normpath(
+            target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        )
+        outside = rel.get("TargetMode") == "External" or "://" in target or part.startswith("../")
+        if outside or part not in names:
+            where = "outside the workbook" if outside else "to no part of the workbook"
+            raise InputError(
+                f"a sheet of the workbook points {where} ({target}): a sheet is read from the "
+                "workbook itself; save the workbook again from a spreadsheet program",
+                file=f,
+            )
 
 
 def _formulas(f: Path) -> dict[tuple[str, int, int], str]:
