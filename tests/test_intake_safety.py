@@ -724,3 +724,27 @@ def test_a_dtd_in_a_sheet_under_another_name_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--no-store", str(bad)])
     assert result.exit_code == 2 and "xl/worksheets/sheet2.bin" in result.output, result.output
     assert "DTD" in result.output or "entit" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls", ".xlsm"])
+def test_a_spreadsheet_format_cokg_does_not_read_says_so(tmp_path: Path, suffix: str) -> None:
+    # "unknown RDF file type '.ods'; use one of .ttl, .trig, ..." never named .xlsx or CSV
+    f = tmp_path / f"book{suffix}"
+    f.write_bytes(b"PK\x03\x04")
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(f)])
+    assert result.exit_code == 2 and "cokg does not read: save it as an .xlsx workbook" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize("name", ["more-findings.xlsx", "sheet.csv", "old.ods"])
+def test_a_spreadsheet_in_a_folder_of_rdf_files_is_refused(tmp_path: Path, name: str) -> None:
+    # the RDF files were read and the workbook beside them left out without a word
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    shutil.copy(PLACE_TTL, folder / "place.ttl")
+    (folder / name).write_bytes(b"x")
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    assert result.exit_code == 2 and f"{name}: a spreadsheet in a folder of RDF files" in (
+        result.output
+    )

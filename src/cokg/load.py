@@ -80,10 +80,27 @@ _XML_ENCODING_RE = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["'
 OWL_IMPORTS = ox.NamedNode(str(OWL.imports))
 
 
+# Spreadsheets saved in a format the template reader does not take (it reads .xlsx, and CSV
+# folders): said as such, not as an unknown RDF file type.
+_OTHER_SPREADSHEETS = {
+    ".ods": "LibreOffice/OpenDocument spreadsheet",
+    ".xls": "workbook in the old Excel 97-2003 format",
+    ".xlsm": "macro-enabled workbook",
+    ".xlsb": "binary Excel workbook",
+    ".numbers": "Numbers spreadsheet",
+}
+
+
 def detect_format(path: str | Path) -> str:
     """The RDF format of a file from its extension: "turtle", "trig", "n-triples", "n-quads",
     "json-ld" or "rdf-xml". Raises InputError for anything else."""
     ext = Path(path).suffix.lower()
+    if ext in _OTHER_SPREADSHEETS:
+        raise InputError(
+            f"a {_OTHER_SPREADSHEETS[ext]} cokg does not read: save it as an .xlsx workbook "
+            "(Excel Workbook), or as a folder of CSV UTF-8 files, one per sheet",
+            file=path,
+        )
     if ext not in _FORMATS:
         known = ", ".join(RDF_EXTENSIONS)
         raise InputError(
@@ -252,6 +269,19 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             check_inside(p, found)
+            sheets = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in (".xlsx", ".csv", *_OTHER_SPREADSHEETS)
+                and not any(part.startswith((".", "~$")) for part in f.relative_to(p).parts)
+            )
+            if found and sheets:  # read as RDF alone, the sheet's rows would be left out
+                raise InputError(
+                    "a spreadsheet in a folder of RDF files, which is not read with them: give "
+                    "the workbook (or the folder of template CSV files) on its own, beside the "
+                    "folder",
+                    file=sheets[0],
+                )
             if not found:
                 books = sorted(f.name for f in p.glob("*.xlsx") if not f.name.startswith("~$"))
                 if books:  # a folder is read as CSV sheets or RDF files, a workbook by name
