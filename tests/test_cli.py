@@ -379,3 +379,18 @@ def test_an_empty_answer_says_so_under_its_header() -> None:
     assert result.exit_code == 0 and result.output.endswith("+---+\nno rows\n"), result.output
     result = CliRunner().invoke(cli, ["sparql", q, "-f", "csv", "--store", "memory:"])
     assert result.output == "s\n"  # a program's format stays as it is
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["template", "--case", "a", "--case", "b", "out.xlsx"],
+        ["query", "timeline", "--limit", "2", "--limit=3"],
+        ["export", "--format", "nq", "--format", "ttl", "out"],
+    ],
+    ids=["template-case", "query-limit", "export-format"],
+)
+def test_an_option_of_one_value_given_twice_is_refused(args: list[str]) -> None:
+    # click kept the last: `--case a --case b` exported case b alone, without a word
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "given twice: it takes one value" in result.output

@@ -27,6 +27,12 @@ class CokgGroup(click.Group):
     --traceback the exception propagates instead, traceback and all. click's own flow (usage
     errors, `ctx.exit`) passes through untouched."""
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None and not getattr(cmd, "_refuses_repeats", False):
+            _refuse_repeats(cmd)
+        return cmd
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -48,6 +54,39 @@ class CokgGroup(click.Group):
                 err=True,
             )
             ctx.exit(3)
+
+
+def _refuse_repeats(cmd: click.Command) -> None:
+    """Make `cmd` refuse an option that takes one value given twice: click keeps the last
+    silently (`--case a --case b` exported case b alone)."""
+    single = {
+        name: p
+        for p in cmd.params
+        if isinstance(p, click.Option) and not (p.multiple or p.count or p.is_flag)
+        for name in (*p.opts, *p.secondary_opts)
+    }
+    parse = cmd.parse_args
+
+    def parse_args(ctx: click.Context, args: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+            p = single.get(name)
+            if p is None or p.name is None:
+                continue
+            if p.name in seen:
+                raise click.UsageError(
+                    f"{seen[p.name]} given twice: it takes one value (a second would silently "
+                    "replace the first); run the command once per value",
+                    ctx=ctx,
+                )
+            seen[p.name] = name
+        return parse(ctx, args)
+
+    cmd.parse_args = parse_args  # type: ignore[method-assign]
+    cmd._refuses_repeats = True  # type: ignore[attr-defined]
 
 
 def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
