@@ -101,7 +101,8 @@ def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> No
     assert len(said) == 1, output
     assert said[0].startswith(f"{out} (case {HILLSIDE}): submission '")
     assert f"also holds case {HILLSIDE}, which this submission does not" in said[0]
-    assert f"`cokg template --case {HILLSIDE}`" in said[0] and "`cokg retract " in said[0]
+    assert f"`cokg template --case {HILLSIDE}`" in said[0]
+    assert f"on purpose with --remove-case {HILLSIDE}" in said[0]
     assert cokg("graphs", "--store", str(both))[1] == before
     # both cases resubmitted, one of them changed: replaced, nothing lost
     hill = tmp_path / "hill"
@@ -111,6 +112,53 @@ def test_replace_never_removes_a_case_left_out(both: Path, tmp_path: Path) -> No
     assert code == 0, output
     code, output = cokg("query", "sampling-frame", "--format", "csv", "--store", str(both))
     assert RIVERSIDE in output and HILLSIDE in output
+
+
+def test_remove_case_removes_it_in_the_same_transaction(both: Path, tmp_path: Path) -> None:
+    """A site that dropped out of a study submitted as one workbook: its case went only by
+    retracting the whole submission and ingesting the others again (the study missing from
+    the store meanwhile). --remove-case names it, and the replace removes it."""
+    out = tmp_path / "river"
+    assert cokg("template", "--case", RIVERSIDE, str(out), "--store", str(both))[0] == 0
+    s = str(both)
+    code, output = cokg("ingest", str(out), "--by", "A", "--remove-case", HILLSIDE, "--store", s)
+    assert code == 2 and "give --replace" in output
+    code, output = cokg("ingest", str(out), "--by", "A", "--replace", "--remove-case",
+                        RIVERSIDE, "--store", s)  # fmt: skip
+    assert code == 2 and f"--remove-case {RIVERSIDE}: no submission this one replaces" in output
+    code, output = cokg("ingest", str(out), "--by", "A", "--replace", "--remove-case",
+                        HILLSIDE, "--store", s)  # fmt: skip
+    assert code == 0, output
+    code, output = cokg("query", "sampling-frame", "--format", "csv", "--store", s)
+    assert RIVERSIDE in output and HILLSIDE not in output
+
+
+def test_retract_of_a_case_id_names_the_submission_holding_it(both: Path) -> None:
+    # "no submission 'fictional-hillside'", though a submission of two cases held it
+    code, output = cokg("retract", HILLSIDE, "--store", str(both))
+    assert code == 2 and output.count("\n") == 1
+    assert f"'{HILLSIDE}' is a case, not a submission: submission '" in output
+    assert f"holds it, with case {RIVERSIDE}; retracting it removes them all" in output
+    assert f"--replace --remove-case {HILLSIDE}" in output
+
+
+def test_a_replace_never_leaves_another_graph_pointing_at_nothing(
+    split: str, tmp_path: Path
+) -> None:
+    """The shared records replaced by a version without an organisation the case refers to:
+    the case's roles pointed at nothing. Refused, as retracting them is."""
+    shared, _case = split_example(tmp_path / "again")
+    f = shared / "organisations.csv"
+    rows = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    f.write_text("".join(r for r in rows if not r.startswith("riverside-council,")), "utf-8")
+    before = cokg("graphs", "--store", split)[1]
+    code, output = cokg("ingest", str(shared), "--by", "A", "--id", "shared-records",
+                        "--replace", "--store", split)  # fmt: skip
+    assert code == 1, output
+    (line,) = [x for x in output.splitlines() if "pointing at nothing" in x]
+    assert f"submission {RIVERSIDE} refers to 1 record (e.g. org/riverside-council)" in line
+    assert "that submission shared-records, which this submission replaces, holds" in line
+    assert cokg("graphs", "--store", split)[1] == before
 
 
 def test_retract_refuses_to_leave_other_submissions_pointing_at_nothing(split: str) -> None:

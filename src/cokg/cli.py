@@ -903,11 +903,15 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
 @click.option("--replace", is_flag=True,
               help="Replace the submissions already holding records of this one "
                    "(all in one transaction).")  # fmt: skip
+@click.option("--remove-case", "remove_cases", multiple=True, metavar="CASE-ID",
+              help="With --replace: remove this case, which the replaced submission holds "
+                   "and this one leaves out, in the same transaction (repeatable).")  # fmt: skip
 @click.option("--technical", is_flag=True,
               help="Messages with ontology terms (cokg:...) and check names.")  # fmt: skip
 @_wait_option
 def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str | None,
-               replace: bool, technical: bool, wait: float | None) -> None:  # fmt: skip
+               replace: bool, remove_cases: tuple[str, ...], technical: bool,
+               wait: float | None) -> None:  # fmt: skip
     """Validate a submission and, if it conforms, store it as one named graph with provenance.
 
     A record (case, finding, quotation, ...) stored in another submission is refused unless
@@ -923,7 +927,7 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
     try:
         with _Progress() as progress:
             rep = ingest(list(paths), by=by, store=store_spec, submission=sid, replace=replace,
-                         progress=progress, wait=wait)  # fmt: skip
+                         progress=progress, wait=wait, remove_cases=remove_cases)  # fmt: skip
     except ValidationFailed as exc:
         report = exc.report  # type: ignore[attr-defined]
         click.echo(format_report(report, technical=technical), nl=False)

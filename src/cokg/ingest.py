@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -183,6 +184,7 @@ def ingest(
     progress: Callable[..., None] | None = None,
     wait: float | None = None,
     made_from: Sequence[str | Path] = (),
+    remove_cases: Sequence[str] = (),
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
     transaction. `made_from`: the files the submission was converted from (an SSSOM set, a
@@ -197,6 +199,9 @@ def ingest(
     With `replace=True` the other submission graphs holding its records (and their provenance)
     are dropped in the same transaction that writes this one; graphs built from the project's
     files (data/, the ontology) are never dropped: edit those files instead.
+    A replace never removes a case the submission leaves out, unless `remove_cases` names it
+    (a site that dropped out: gone in the same transaction), nor a record another graph refers
+    to.
     Raises InputError (unusable input), ValidationFailed (with `.report`), StoreError."""
     if not by or not by.strip():
         raise ParameterError("say who is ingesting: --by NAME")
@@ -215,7 +220,7 @@ def ingest(
     def check(st: Any) -> tuple[ValidationReport, list[str]]:
         report, drops, found = _check(
             st, sub, paths, own, records, replace=replace, submission=submission,
-            engine=engine, progress=progress,
+            engine=engine, progress=progress, remove_cases=frozenset(remove_cases),
         )  # fmt: skip
         copies.clear()
         copies.update(found)
@@ -300,6 +305,7 @@ def _check(
     engine: str,
     merge: bool = True,
     progress: Callable[..., None] | None = None,
+    remove_cases: frozenset[str] = frozenset(),
 ) -> tuple[ValidationReport, list[str], set[URIRef]]:
     """What ingesting `sub` into `st` would meet: the validation report with the conflicts of
     one record, one graph (and the cases a replace would remove) put first, the graphs a
@@ -317,12 +323,18 @@ def _check(
     # a case whose row could not be read is named by its problem, not as left out
     unread = {*sub.gone, *(r.focus_node for r in sub.problems)}
     left_out = _cases_left_out(st, [own[0], *drops], sub.graph, unread)
+    if remove_cases:  # the cases to remove on purpose: named, so not "left out"
+        _check_removals(remove_cases, left_out, replace=replace)
+        left_out = {g: kept for g, cs in left_out.items()
+                    if (kept := [c for c in cs if c[1] not in remove_cases])}  # fmt: skip
     conflicts = _conflicts(
         paths, holders, replace=replace, given_id=submission, origins=sub.origins,
         left_out=left_out,
     )  # fmt: skip
     if not conflicts:  # what the write would replace: never a case left out of it
         conflicts = _lost_cases(left_out, paths)
+    if not conflicts:  # nor a record that another graph refers to
+        conflicts = _referred_and_removed(st, [own[0], *drops], sub.graph, paths)
     if conflicts:
         # what the shapes say of a record held twice is about the two copies read as one
         # (two confidences, say): the conflict is the one thing to say about it
@@ -647,6 +659,71 @@ def _cases_left_out(
     return out
 
 
+def _check_removals(
+    remove_cases: frozenset[str], left_out: dict[str, list[tuple[Any, str, bool]]], *, replace: bool
+) -> None:
+    """ParameterError unless each case of `remove_cases` is one that the submissions this one
+    replaces hold and it leaves out (`--remove-case` removes a case on purpose, nothing else)."""
+    if not replace:
+        raise ParameterError(
+            "--remove-case removes a case from a submission it replaces: give --replace"
+        )
+    held = {case_id for cases in left_out.values() for _case, case_id, _held in cases}
+    for case_id in sorted(remove_cases - held):
+        raise ParameterError(
+            f"--remove-case {case_id}: no submission this one replaces holds case {case_id} "
+            "without this one holding it too (a case to remove is left out of the submission "
+            "that replaces the one holding it)"
+        )
+
+
+def _referred_and_removed(
+    st: Any, replaced: list[str], graph: Graph, paths: list[str | Path]
+) -> list[ValidationResult]:
+    """One violation per graph that refers to records the submission graphs `replaced` hold
+    and the submission (`graph`) does not: the replace would leave it pointing at nothing, as
+    `cokg retract` refuses to."""
+    from cokg.namespaces import sparql_prologue
+
+    graphs = [g for g in replaced if g.startswith(SUBMISSION_PREFIX)]
+    if not graphs:
+        return []
+    values = " ".join(f"<{g}>" for g in graphs)
+    preds = " ".join(p.n3() for p in RECORD_PREDICATES)
+    text = sparql_prologue() + (
+        f"SELECT DISTINCT ?g ?r WHERE {{ VALUES ?old {{ {values} }} VALUES ?kind {{ {preds} }} "
+        "GRAPH ?old { ?r ?kind ?any } GRAPH ?g { ?x ?p ?r } "
+        f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in graphs)})) "
+        f"FILTER NOT EXISTS {{ VALUES ?kind2 {{ {preds} }} GRAPH ?g {{ ?r ?kind2 ?other }} }} "
+        "} ORDER BY ?g ?r"
+    )
+    kept = set(graph.subjects())
+    users: dict[str, list[Any]] = {}
+    for row in st.query(text, internal=True).rows:
+        g = str(row["g"])
+        if row["r"] not in kept and not g.startswith(PROVENANCE_PREFIX):
+            users.setdefault(g, []).append(row["r"])
+    names = ", ".join(_graph_name(g) for g in graphs)
+    return [
+        ValidationResult(
+            severity="violation",
+            focus_node=records[0],
+            path=None,
+            constraint_component=None,
+            source_shape=None,
+            message=(
+                f"{_graph_name(g)} refers to {len(records)} record{'s' * (len(records) != 1)} "
+                f"(e.g. {_short(records[0])}) that {names}, which this submission replaces, "
+                "holds and this submission does not: replacing it would leave those pointing at "
+                "nothing; keep the records in this submission, or correct or retract "
+                f"{_graph_name(g)} first"
+            ),
+            file=", ".join(str(p) for p in paths) or None,
+        )
+        for g, records in users.items()
+    ]
+
+
 def cases_a_replace_removes(
     st: Any, replaced: list[str], graph: Graph, paths: list[str | Path]
 ) -> list[ValidationResult]:
@@ -672,7 +749,7 @@ def _lost_cases(
                 f"{case_id}, which this submission does not: replacing it would remove "
                 "that case; include the case in this submission (`cokg template "
                 f"--case {case_id}` gives it as it is stored), or remove it on purpose "
-                f"first with `cokg retract {other}`"
+                f"with --remove-case {case_id}"
             )
             if not held:
                 message = (
@@ -716,7 +793,7 @@ def retract(
 
     def run(st: Any) -> str:
         if iri not in st.graphs():
-            raise ParameterError(f"no submission {sid!r} in the store (see `cokg graphs`)")
+            raise ParameterError(_no_submission(st, sid))
         if not force:
             _refuse_if_needed(st, sid, iri)
         st.drop_graphs([iri, provenance_graph_for(sid)])
@@ -729,11 +806,37 @@ def retract(
     if _is_local(store):  # look first without the writer lock, so a typo changes nothing
         with open_store(store, read_only=True) as ro:
             if iri not in ro.graphs():
-                raise ParameterError(f"no submission {sid!r} in the store (see `cokg graphs`)")
+                raise ParameterError(_no_submission(ro, sid))
             if not force:  # refused without touching the store's files
                 _refuse_if_needed(ro, sid, iri)
     with open_store(store, wait=wait) as rw:
         return run(rw)
+
+
+def _no_submission(st: Any, sid: str) -> str:
+    """Why there is nothing to retract under `sid`, and, when it is a case's id, which
+    submission holds that case (several cases may share one)."""
+    from cokg.namespaces import sparql_prologue
+
+    text = sparql_prologue() + (
+        "SELECT ?g ?other WHERE { GRAPH ?g { ?case a cokg:Case ; cokg:caseId ?id } "
+        f"FILTER(STR(?id) = {json.dumps(sid)}) "
+        "OPTIONAL { GRAPH ?g { ?c2 a cokg:Case ; cokg:caseId ?other } } } ORDER BY ?g ?other"
+    )
+    rows = st.query(text, internal=True).rows
+    graphs = sorted({str(r["g"]) for r in rows if str(r["g"]).startswith(SUBMISSION_PREFIX)})
+    if not graphs:
+        return f"no submission {sid!r} in the store (see `cokg graphs`)"
+    held = graphs[0][len(SUBMISSION_PREFIX) :]
+    others = sorted({str(r["other"]) for r in rows if r["other"] is not None} - {sid})
+    also = f", with case{'s' * (len(others) != 1)} {', '.join(others)}" if others else ""
+    how = (
+        "retracting it removes them all; to remove this case alone, ingest that submission "
+        f"again without it, with --replace --remove-case {sid}"
+        if others
+        else f"retract that submission: `cokg retract {held}`"
+    )
+    return f"{sid!r} is a case, not a submission: submission {held!r} holds it{also}; {how}"
 
 
 def _refuse_if_needed(st: Any, sid: str, iri: str) -> None:
