@@ -568,7 +568,8 @@ def test_a_case_that_is_not_stored_is_an_error(
     assert "'Northfield clinic' maps to 'fx-nowhere'" in str(err.value)
     assert "cokg template" in str(err.value)
     problems = err.value.problems  # type: ignore[attr-defined]
-    assert any("'Interview 2 – Riverside school' belongs to no mapped case" in p for p in problems)
+    riverside = "'Interview 2 – Riverside school' belongs to case 'Riverside school', which is not"
+    assert any(p.startswith(f"source {riverside} in the case map") for p in problems), problems
 
 
 def test_without_a_map_case_names_must_be_case_ids(
@@ -870,3 +871,62 @@ def test_a_projects_code_mappings_are_not_exported_as_cokgs(tmp_path: Path, inpu
     rows = framework_mappings(st).mappings
     assert len(rows) == 92
     assert all(m.subject_iri.startswith(str(FRAMEWORK)) for m in rows)
+
+
+def test_a_text_present_twice_is_imported_once_with_the_passages_of_both() -> None:
+    """The warning said "imported once, with the passages of both", then the text's source
+    location held both names as its section: a violation with no fix but editing the project."""
+    import copy
+
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    twin = copy.deepcopy(p.sources["s1"])
+    twin.guid, twin.name = "s2", "NTH-07 interview (copy)"
+    twin.selections = [Selection("sel2", "s2", 23, 44, 23, 44, codings=[Coding("x2", "k1", "u1")])]
+    p.sources["s2"] = twin
+    p.cases[0].sources.append("s2")
+    conv = _convert(p)
+    g = conv.graph
+    assert any("has the same text as 'NTH-07 interview'" in w for w in conv.warnings)
+    assert len(list(g.subjects(RDF.type, COKG.CodedText))) == 1
+    (location,) = g.subjects(RDF.type, COKG.SourceLocation)
+    assert [str(o) for o in g.objects(location, COKG.section)] == ["Coded texts / NTH-07 interview"]
+    assert set(quotations(g)) == {"kept the rota fair", "Then the grant ended."}
+
+
+def test_a_text_of_a_case_missing_from_the_map_names_that_case() -> None:
+    # "belongs to no mapped case: add it to a case in the QDA program": it was in one
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    with pytest.raises(InputError) as exc:
+        convert_project(p, pid="qda-hand-made-study", context=_context(),
+                        cases={"Southfield clinic": "fx-northfield"}, phase="adoption")  # fmt: skip
+    assert ("source 'NTH-07 interview' belongs to case 'Northfield clinic', which is not in the "
+            "case map (--cases)") in str(exc.value)  # fmt: skip
+
+
+def test_a_changed_project_under_another_id_says_one_thing(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    """The advice "or give it another id with --id" led to 41 records already stored and 11
+    lines saying informants stored in the store "do not exist". The advice is gone, and the
+    one thing said is the records held by the stored project."""
+    built = build_project(tmp_path)
+    first = do_import(built.path, store, inputs)
+    inputs.codes.write_text(
+        SSSOM + "site:leads\tImplementation Leads\tskos:exactMatch\tcfir22:IV.A\t"
+        "semapv:ManualMappingCuration\t0.7\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParameterError) as exc:
+        do_import(built.path, store, inputs)
+    assert "--replace" in str(exc.value) and "--id" not in str(exc.value)
+    for dry_run in (True, False):
+        if dry_run:
+            v = do_import(built.path, store, inputs, submission="site-study-v2", dry_run=True)
+            results = v.validation.results
+        else:
+            with pytest.raises(ValidationFailed) as failed:
+                do_import(built.path, store, inputs, submission="site-study-v2")
+            results = failed.value.report.results  # type: ignore[attr-defined]
+        said = [r.message for r in results if r.severity == "violation"]
+        assert said and all("already stored in graph" in m for m in said), said
+        assert first.graph in said[0]

@@ -884,6 +884,7 @@ class _Converter:
     def _cases(self, case_map: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
         """source guid -> case id, and QDA case guid -> case id, for the mapped cases."""
         case_of_qda: dict[str, str] = {}
+        unmapped: dict[str, list[str]] = {}  # source guid -> the unmapped cases it is in
         for case in self.p.cases:
             if case.name is None:
                 continue  # MAXQDA's nameless case: its variables belong to its source
@@ -901,6 +902,8 @@ class _Converter:
                     self.out.warnings.append(
                         f"case {case.name!r} is not in the case map: not imported"
                     )
+                    for guid in case.sources:
+                        unmapped.setdefault(guid, []).append(case.name)
                     continue
                 cid = mapped
                 if cid not in self.ctx.cases:
@@ -935,6 +938,12 @@ class _Converter:
                 self.out.warnings.append(
                     f"source {source.name!r} is coded nowhere and belongs to "
                     f"{'no' if not ids else 'more than one'} mapped case: not imported"
+                )
+            elif not ids and source.guid in unmapped:
+                names = ", ".join(repr(n) for n in unmapped[source.guid])
+                self.problem(
+                    f"source {source.name!r} belongs to case {names}, which is not in the case "
+                    "map (--cases): add a row case_name,case_id for it"
                 )
             elif not ids:
                 self.problem(
@@ -1125,6 +1134,9 @@ class _Converter:
         if coded:
             informant = self._informant(source, case_id, informants)
             phase = self._phase(source, default_phase)
+        if coded and (location, RDF.type, COKG.SourceLocation) not in self.g:
+            # described once, by the first of the sources holding this text (a duplicate's
+            # passages are imported with it: one location, one section)
             self.add(location, RDF.type, COKG.SourceLocation)
             self.add(location, RDFS.label, Literal(f"Coded text “{source.name}”"))
             self.add(location, COKG.inSource, self.project_iri)

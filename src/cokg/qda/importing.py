@@ -207,7 +207,8 @@ def import_qdpx(
     if stored is not None and not unchanged and not replace and not dry_run:
         raise ParameterError(
             f"the project differs from the one stored as submission {pid}: run again with "
-            "--replace to replace it, or give it another id with --id",
+            "--replace to replace it (under another id it would hold the same records twice, "
+            "which is refused)",
             file=shown,
         )
     with _folder(out) as folder:
@@ -215,7 +216,7 @@ def import_qdpx(
         _write_turtle(conv, ttl)
         kept = str(ttl) if out is not None else None
         if dry_run:
-            from cokg.ingest import cases_a_replace_removes, provenance_graph_for
+            from cokg.ingest import cases_a_replace_removes, provenance_graph_for, stored_records
             from cokg.validate import validate
 
             own = [graph_iri, provenance_graph_for(pid)]
@@ -234,11 +235,19 @@ def import_qdpx(
                     if replace
                     else []
                 )
+                # refused (held elsewhere, no --replace): "does not exist" about a record
+                # stored in a graph left out of the check echoes that, no problem of its own
+                echo = (
+                    stored_records(st, (r.value for r in validation.results))
+                    if held and not replace
+                    else set()
+                )
             validation = _renamed(validation, ttl, shown)
             found = (*held.values(), *lost)
+            rest = tuple(r for r in validation.results if r.value not in echo)
             validation = dataclasses.replace(
                 validation,
-                results=(*found, *validation.results),
+                results=(*found, *rest),
                 conforms=validation.conforms and not any(r.severity == "violation" for r in found),
             )
             return dataclasses.replace(report, validation=validation, written=kept)
@@ -472,7 +481,8 @@ def _held_elsewhere(store: Any, conv: Conversion, own: list[str], *, replace: bo
     from cokg.models import ValidationResult
 
     out: dict[str, Any] = {}
-    for g, records in record_holders(store, record_iris(conv.graph), exclude=own).items():
+    holders = record_holders(store, record_iris(conv.graph), exclude=own)
+    for g, records in holders.items():
         n = len(records)
         submitted = g.startswith(SUBMISSION_PREFIX)
         if not submitted:
