@@ -930,3 +930,47 @@ def test_a_changed_project_under_another_id_says_one_thing(
         said = [r.message for r in results if r.severity == "violation"]
         assert said and all("already stored in graph" in m for m in said), said
         assert first.graph in said[0]
+
+
+def test_a_coding_repeated_by_its_coder_is_counted_once_and_said() -> None:
+    # 22 repeated codings of a 200-source project merged without a word ("codings: 7978")
+    p = _one_text_project(
+        Coding("x1", "k1", "u1"), Coding("x2", "k1", "u1"), Coding("x3", "k1", "u2")
+    )
+    conv = _convert(p)
+    assert conv.codings == 2 and conv.repeated_codings == 1
+    assert any(
+        w.startswith("1 coding repeats another (the same passage, code and coder")
+        for w in conv.warnings
+    )
+
+
+def test_codes_taking_a_domain_from_the_code_above_are_said() -> None:
+    """Codes nested under "I Innovation" (mapped to the domain cfir22:I) gave findings coded
+    to the whole domain, without a word ("4 mapped")."""
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes = {
+        "k0": Code("k0", "I Innovation", children=["k1"]),
+        "k1": Code("k1", "IC - Innovation Source", parent="k0"),
+    }
+
+    class Row:
+        subject_id, subject_label = "site:x", "I Innovation"
+        predicate_iri, object_iri = str(SKOS.exactMatch), str(CFIR22["I"])
+        mapping_justification, confidence, comment = "semapv:ManualMappingCuration", None, None
+
+    domain = dataclasses.replace(
+        _context(),
+        concepts=frozenset({CFIR22["I"], CFIR22["I.A"]}),
+        parents=frozenset({CFIR22["I"]}),
+    )
+    conv = convert_project(p, pid="qda-hand-made-study", context=domain, mappings=[Row()],
+                           cases={"Northfield clinic": "fx-northfield"}, phase="adoption")  # fmt: skip
+    (said,) = [w for w in conv.warnings if "a domain of its framework" in w]
+    assert said.startswith("1 code under 'I Innovation' takes its mapping to cfir22:I, a domain")
+    assert "'I Innovation/IC - Innovation Source'" in said
+    # a construct (no concept under it) inherited is no domain: nothing said
+    leaf = dataclasses.replace(domain, parents=frozenset())
+    conv = convert_project(p, pid="qda-hand-made-study", context=leaf, mappings=[Row()],
+                           cases={"Northfield clinic": "fx-northfield"}, phase="adoption")  # fmt: skip
+    assert not [w for w in conv.warnings if "a domain of its framework" in w]

@@ -195,6 +195,7 @@ class StoreContext:
     informants: Mapping[tuple[URIRef | None, str], StoredInformant] = field(default_factory=dict)
     location_codes: frozenset[str] = frozenset()
     concepts: frozenset[URIRef] = frozenset()  # concepts of the framework schemes
+    parents: frozenset[URIRef] = frozenset()  # those other concepts are under (domains)
     schemes: Mapping[URIRef, frozenset[str]] = field(default_factory=dict)  # concept -> schemes
     # framework concepts by the name cokg's codebooks give their codes (`cokg export-qdc`)
     concept_names: Mapping[str, tuple[ConceptName, ...]] = field(default_factory=dict)
@@ -219,6 +220,7 @@ def store_context(store: Any) -> StoreContext:
     informants: dict[tuple[URIRef | None, str], tuple[URIRef, set[str]]] = {}
     codes: set[str] = set()
     concepts: set[URIRef] = set()
+    parents: set[URIRef] = set()
     schemes: dict[URIRef, set[str]] = {}
     for row in rows:
         kind, record, key = str(row["kind"]), row["record"], str(row["key"])
@@ -235,11 +237,14 @@ def store_context(store: Any) -> StoreContext:
         elif kind == "concept":
             concepts.add(record)
             schemes.setdefault(record, set()).add(key)
+        elif kind == "parent":
+            parents.add(record)
     return StoreContext(
         cases=cases,
         informants={k: StoredInformant(i, k[0], frozenset(g)) for k, (i, g) in informants.items()},
         location_codes=frozenset(codes),
         concepts=frozenset(concepts),
+        parents=frozenset(parents),
         schemes={c: frozenset(s) for c, s in schemes.items()},
         concept_names=_concept_names(store, frozenset(concepts)),
     )
@@ -380,6 +385,7 @@ class Conversion:
     memos: int = 0
     annotations: int = 0
     informants_added: int = 0
+    repeated_codings: int = 0  # a code applied twice by one coder to one passage
     # (source name, code) for the texts whose informant is read from the start of their name
     named_informants: list[tuple[str, str]] = field(default_factory=list)
     per_case: dict[str, CaseCounts] = field(default_factory=dict)
@@ -558,6 +564,12 @@ class _Converter:
         self._attributes(source_cases, case_of_qda, texts)
         self._memos(texts, anchors)
         self._ratings(case_of_qda)
+        if self.out.repeated_codings:
+            n = self.out.repeated_codings
+            self.out.warnings.append(
+                f"{n} coding{'s' * (n != 1)} repeat{'s' * (n == 1)} another (the same passage, "
+                "code and coder, applied twice in the QDA program): each is counted once"
+            )
         if self.problems:
             first, rest = self.problems[0], len(self.problems) - 1
             more = f" (and {rest} more problem{'s' * (rest != 1)}: --dry-run lists them)"
@@ -692,13 +704,30 @@ class _Converter:
         # what each code's passages are evidence about: its own exact/close/broad matches, else
         # those of the nearest code above it (a code nested under one mapped to a construct is
         # part of that construct)
+        inherited: dict[str, list[str]] = {}  # code above -> codes taking its domain
         for guid in self.p.codes:
             up: str | None = guid
             found: list[URIRef] = []
+            holder = guid
             while up is not None and not found:
                 found = sorted(o for p, o in mapped.get(up, ()) if p in CODING_MATCHES)
+                holder = up
                 up = self.p.codes[up].parent if up in self.p.codes else None
             self.constructs[guid] = found
+            if holder != guid and any(c in self.ctx.parents for c in found):
+                inherited.setdefault(holder, []).append(self.paths[guid])
+        for holder, below in inherited.items():  # coded to a whole domain, not a construct
+            targets = ", ".join(curie(str(c)) for c in self.constructs[holder])
+            shown = ", ".join(repr(b) for b in below[:5]) + (
+                f" and {len(below) - 5} more" if len(below) > 5 else ""
+            )
+            self.out.warnings.append(
+                f"{len(below)} code{'s' * (len(below) != 1)} under {self.paths[holder]!r} "
+                f"take{'s' * (len(below) == 1)} its mapping to {targets}, a domain of its "
+                f"framework, not one of the constructs under it: {shown}; map "
+                f"{'each' if len(below) != 1 else 'it'} to its construct (--codes) if "
+                f"{'they are' if len(below) != 1 else 'it is'} one"
+            )
         unmapped = []
         for guid in self.p.codes:
             up2: str | None = guid
@@ -1238,6 +1267,7 @@ class _Converter:
                     continue
                 when = c.created or sel.created
                 key = (c.code, c.coder)
+                self.out.repeated_codings += key in codings
                 earlier = codings.get(key)
                 codings[key] = when if earlier is None or (when and when < earlier) else earlier
         for (code_guid, coder), when in sorted(codings.items(), key=lambda kv: str(kv[0])):
