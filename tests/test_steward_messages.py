@@ -274,3 +274,27 @@ def test_a_row_without_its_case_id_is_one_message_not_its_citers_too(tmp_path: P
     (r,) = report.results
     assert (r.file, r.row, r.column) == ("findings.csv", 3, "case_id")
     assert r.message == "case_id is required"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Innovation Source", "https://w3id.org/cokg/framework/cfir-2022/I.A"),
+        ("III.J.2", "https://w3id.org/cokg/framework/cfir-2022/III.J.2"),
+        ("I.A", "'I.A' is ambiguous: write one of cfir09:I.A (Intervention Source); cfir22:I.A"),
+        ("cfir22:I.A, cfir22:III.J.2", "separate several codes with ';'"),
+        ("cfir2022:I.A", "no framework is prefixed cfir2022: — did you mean cfir22:I.A?"),
+        ("Innovation Sorce", "did you mean cfir22:I.A (Innovation Source)"),
+    ],
+)
+def test_a_findings_code_cell_takes_a_label_and_says_what_to_write(
+    cell: str, expected: str
+) -> None:
+    """The workbook's drop-down said "type a code or a label", and the reader refused labels
+    and bare codes with "is not a construct code such as cfir22:II.D", whatever was typed."""
+    from cokg.template import SHEETS
+    from cokg.template.converting import parse_value
+
+    column = next(c for c in SHEETS["findings"].columns if c.name == "codes")
+    got = parse_value(column, cell, "c1")
+    assert str(got) == expected if expected.startswith("https:") else expected in str(got)

@@ -243,6 +243,11 @@ def rating_value(text: str) -> URIRef | Problem:
     return Problem(f"{text.strip()!r} is not a rating: +2, +1, 0, -1, -2, X (mixed) or missing")
 
 
+# The schemes a finding's codes may name by a bare code or label: the frameworks' and the
+# outcome vocabularies' concepts, Lozeau's scenarios.
+ALL_SCHEMES = (*CONCEPT_SCHEMES["determinant"], "lozeau-2002", *CONCEPT_SCHEMES["outcome"])
+
+
 def parse_value(column: Column, text: str, case_id: str | None) -> Node | Problem:
     """One value of a cell as an RDF term, or why it cannot be one."""
     v = text.strip()
@@ -278,12 +283,25 @@ def parse_value(column: Column, text: str, case_id: str | None) -> Node | Proble
     if kind == "codes":
         prefix, sep, local = v.partition(":")
         prefix, local = prefix.strip().lower(), local.strip()
-        if not sep or prefix not in CODE_PREFIXES or not LOCAL_CODE.fullmatch(local):
+        if sep and prefix in CODE_PREFIXES and LOCAL_CODE.fullmatch(local):
+            return URIRef(PREFIXES[prefix] + local)
+        if "," in v:
+            return Problem(f"{v!r}: separate several codes with ';' (cfir22:I.A; cfir22:II.B)")
+        if sep and prefix not in CODE_PREFIXES and LOCAL_CODE.fullmatch(local):
+            close = difflib.get_close_matches(prefix, CODE_PREFIXES, n=1, cutoff=0.5)
+            hint = f" — did you mean {close[0]}:{local}?" if close else ""
             return Problem(
-                f"{v!r} is not a construct code such as cfir22:II.D or frame:process "
-                f"(prefixes: {', '.join(CODE_PREFIXES)})"
+                f"{v!r}: no framework is prefixed {prefix}:{hint} (prefixes: "
+                f"{', '.join(CODE_PREFIXES)})"
             )
-        return URIRef(PREFIXES[prefix] + local)
+        # a bare code or a label that one framework concept has, as the workbook's drop-down
+        # promises ("type a code or a label") and the ratings' construct column takes
+        from cokg.template.concepts import Unresolved, resolve_concept
+
+        try:
+            return resolve_concept(v, ALL_SCHEMES)
+        except Unresolved as exc:
+            return Problem(f"{exc}; a construct is written as its code (cfir22:II.D)")
     if kind == "link":
         iri = expand_name(v)
         return iri if iri is not None else Problem(f"{v!r} is not an IRI or a name such as wd:Q42")
