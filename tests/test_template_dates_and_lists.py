@@ -545,3 +545,27 @@ def test_a_number_shown_as_a_percentage_is_refused(tmp_path: Path) -> None:
     # the same number in General is the number typed
     book = _events_book(tmp_path, 0.5, "General", column="description")
     assert list(read_template(book).graph.objects(EVENT, COKG.description)) == [Literal("0.5")]
+
+
+def test_merged_cells_in_a_data_sheet_are_refused_naming_them(tmp_path: Path) -> None:
+    # the first row held the value; the row below read "case_id is required" though the cell
+    # looked filled in the spreadsheet
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "events"
+    ws.append(EVENT_COLUMNS)
+    ws.append(["c1", "e1", "An event", "2018"])
+    ws.append([None, "e2", "Another", "2019"])
+    ws.merge_cells("A2:A3")
+    readme = wb.create_sheet("README")
+    readme.append(["a title"])
+    readme.merge_cells("A1:C1")  # the instructions may merge what they like
+    out = tmp_path / "book.xlsx"
+    wb.save(out)
+    from cokg.errors import InputError
+
+    with pytest.raises(InputError, match=r"sheet events has merged cells \(A2:A3\): a merged"):
+        read_template(out)
+    ws.unmerge_cells("A2:A3")
+    wb.save(out)
+    read_template(out)  # the README's merge is fine

@@ -230,6 +230,7 @@ def _scan_xlsx(f: Path) -> bool:
 
     budget = XLSX_EXPANSION * load.max_submission_bytes()
     formulas = False
+    merges: dict[str, set[str]] = {}  # sheet member -> its merged ranges
     try:
         with zipfile.ZipFile(f) as z:
             for info in z.infolist():
@@ -242,10 +243,12 @@ def _scan_xlsx(f: Path) -> bool:
                         nonlocal budget, formulas
                         tail = b""
                         for block in iter(lambda: member.read(1 << 20), b""):
-                            if sheet and not formulas:
+                            if sheet:
                                 seen = tail + block
-                                formulas = b"<f>" in seen or b"<f " in seen
-                                tail = block[-2:]
+                                formulas = formulas or b"<f>" in seen or b"<f " in seen
+                                for m in _MERGE.finditer(seen):
+                                    merges.setdefault(name, set()).add(m.group(1).decode())
+                                tail = block[-64:]
                             budget -= len(block)
                             if budget < 0:
                                 raise InputError(
@@ -271,7 +274,7 @@ def _scan_xlsx(f: Path) -> bool:
                     else:
                         for _ in again():  # count what it unpacks to
                             pass
-            _check_sheet_parts(z, f)
+            _check_sheet_parts(z, f, merges)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
@@ -279,10 +282,14 @@ def _scan_xlsx(f: Path) -> bool:
     return formulas
 
 
-def _check_sheet_parts(z: Any, f: Path) -> None:
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}[0-9]{1,7})"')
+
+
+def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> None:
     """Refuse a sheet whose relationship leads out of the workbook (another file, a URL) or
     to no part of it: the reader skipped such a sheet without a word, and its rows were
-    missing. The relationships part was scanned already (no DTD, bounded)."""
+    missing; and a data sheet with merged cells, whose value only the first row holds (the
+    rows below read as empty). The parts were scanned already (no DTD, bounded)."""
     import posixpath
     from xml.etree import ElementTree as ET
 
@@ -290,6 +297,12 @@ def _check_sheet_parts(z: Any, f: Path) -> None:
     if rels not in z.namelist():
         return
     names = set(z.namelist())
+    titles: dict[str, str] = {}  # relationship id -> sheet name
+    if "xl/workbook.xml" in names:
+        rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        for el in ET.fromstring(z.read("xl/workbook.xml")).iter():
+            if el.tag.endswith("}sheet") and el.get(rid):
+                titles[str(el.get(rid))] = str(el.get("name", ""))
     for rel in ET.fromstring(z.read(rels)):
         if not str(rel.get("Type", "")).endswith("/worksheet"):
             continue
@@ -303,6 +316,16 @@ def _check_sheet_parts(z: Any, f: Path) -> None:
             raise InputError(
                 f"a sheet of the workbook points {where} ({target}): a sheet is read from the "
                 "workbook itself; save the workbook again from a spreadsheet program",
+                file=f,
+            )
+        merged = merges.get(part)
+        title = titles.get(str(rel.get("Id", "")), "")
+        if merged and title.strip() in SHEETS:
+            shown = ", ".join(sorted(merged)[:3]) + (" ..." if len(merged) > 3 else "")
+            raise InputError(
+                f"sheet {title.strip()} has merged cells ({shown}): a merged cell's value is in "
+                "its first row only, and the rows below it read as empty; unmerge the cells "
+                "and fill in each row",
                 file=f,
             )
 
