@@ -451,3 +451,47 @@ def test_a_reference_may_be_written_as_cokgs_messages_write_it(tmp_path: Path) -
     rewrite(sub / "quotations.csv", 3, "supports", finding)
     report = validate([sub])
     assert report.conforms, format_report(report)
+
+
+def test_sheet_and_column_names_are_read_whatever_their_case(tmp_path: Path) -> None:
+    """`Findings` was an unknown sheet and `Stance ` an unknown column (ids are read in any
+    case); an empty Sheet1 a program added made the whole workbook unusable."""
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    ws = wb["findings"]
+    ws.title = "renamed"  # openpyxl would make "Findings" "Findings1" (a sheet "findings" exists)
+    ws.title = "Findings"
+    header = wb["quotations"][1]
+    for cell in header:
+        if cell.value == "text":
+            cell.value = "Text "
+    wb.create_sheet("Sheet1")
+    wb.save(book)
+    assert set(read_template(book).graph) == set(read_template(EXAMPLE).graph)
+    sub = copy_example(tmp_path / "csv")
+    (sub / "findings.csv").rename(sub / "Findings.csv")
+    assert set(read_template(sub).graph) == set(read_template(EXAMPLE).graph)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("sheet", "unknown sheet 'Sheet1'; rename it, or delete it if its rows are not for cokg"),
+        ("notes", "unknown column 'notes' (column 12); delete it or rename it (a note on a row"),
+        ("twice", "column 'label' appears twice in the header: keep one"),
+    ],
+)
+def test_a_sheet_or_column_cokg_does_not_know_says_what_to_do(
+    tmp_path: Path, change: str, message: str
+) -> None:
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    if change == "sheet":
+        wb.create_sheet("Sheet1")["A1"] = "our own list"
+    else:
+        ws = wb["organisations"]
+        ws.cell(row=1, column=ws.max_column + 1, value="notes" if change == "notes" else "label")
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        read_template(book)
+    assert message in str(exc.value)

@@ -10,7 +10,7 @@ exporting   a stored case -> rows -> a template that reads back to exactly that 
 
 from __future__ import annotations
 
-from cokg.template.cells import date_precision, is_template_folder
+from cokg.template.cells import date_precision, is_template_folder, sheet_name
 from cokg.template.converting import Conversion, Origin, read_template
 from cokg.template.exporting import CaseExport, export_case
 from cokg.template.sheets import SHEETS, Column, Sheet
@@ -29,5 +29,6 @@ __all__ = [
     "is_template_folder",
     "read_template",
     "readme_rows",
+    "sheet_name",
     "write_template",
 ]

@@ -44,6 +44,7 @@ __all__ = [
     "escape",
     "is_template_folder",
     "read_rows",
+    "sheet_name",
     "unescape",
 ]
 
@@ -78,8 +79,11 @@ def unescape(text: str) -> str:
 
 
 def is_template_folder(folder: Path) -> bool:
-    """A folder holding at least one CSV file named after a template sheet."""
-    return any((folder / f"{s}.csv").is_file() for s in SHEETS)
+    """A folder holding at least one CSV file named after a template sheet (in any case)."""
+    return any(
+        f.suffix.lower() == ".csv" and sheet_name(f.stem) in SHEETS and f.is_file()
+        for f in folder.iterdir()
+    )
 
 
 @dataclass
@@ -103,7 +107,9 @@ def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
 
 def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
     cols = {c.name for c in SHEETS[sheet].columns}
-    names = [h.strip() for h in header]
+    folded = {c.casefold(): c for c in cols}
+    # a column means its name whatever its case or surrounding spaces ("Stance ")
+    names = [folded.get(h.strip().casefold(), h.strip()) for h in header]
     if len(names) == 1 and names[0] not in cols:
         for sep, what in ((";", "semicolons"), ("\t", "tabs")):
             if sep in names[0] and names[0].split(sep)[0].strip() in cols:
@@ -116,16 +122,20 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
                 )
     for i, h in enumerate(names):
         if h not in cols:
-            close = difflib.get_close_matches(h, sorted(cols), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(h.casefold(), sorted(cols), n=1, cutoff=0.75)
             hint = f" — did you mean {close[0]!r}?" if close else ""
+            note = " (a note on a row goes in its comment column)" if "comment" in cols else ""
             raise InputError(
-                f"unknown column {h!r} (column {i + 1}){hint}; the {sheet} columns are: "
-                + ", ".join(c.name for c in SHEETS[sheet].columns),
+                f"unknown column {h!r} (column {i + 1}){hint}; delete it or rename it{note}; "
+                f"the {sheet} columns are: " + ", ".join(c.name for c in SHEETS[sheet].columns),
                 file=where,
                 line=1,
             )
-    if len(set(names)) != len(names):
-        raise InputError("a column name appears twice in the header", file=where, line=1)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(
+            f"column {twice[0]!r} appears twice in the header: keep one", file=where, line=1
+        )
     missing = [c.name for c in SHEETS[sheet].columns if c.required and c.name not in names]
     if missing:
         raise InputError(f"required column(s) missing: {', '.join(missing)}", file=where, line=1)
@@ -135,11 +145,19 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
 def csv_files(folder: Path) -> list[Path]:
     """The template sheets of a CSV folder. Anything else in it is refused, not skipped: a
     workbook or a second folder of rows put beside the CSV files would otherwise be left out
-    without a word. Hidden files (a program's lock or index files) are passed over."""
+    without a word. Hidden files (a program's lock or index files) are passed over. A file
+    name means its sheet whatever its case (`Findings.csv`)."""
     known = {f"{s}.csv" for s in SHEETS} | {"README.csv"}
+    sheets: dict[str, Path] = {}
     for f in sorted(folder.iterdir()):
-        if f.name.startswith((".", "~$")) or f.name in known:
+        if f.name.startswith((".", "~$")):
             continue  # ~$book.xlsx: the lock file of a workbook open in Excel
+        if f.suffix.lower() == ".csv" and f"{sheet_name(f.stem)}.csv" in known:
+            sheet = sheet_name(f.stem)
+            if sheet in sheets:
+                raise InputError(f"two files for sheet {sheet}: {sheets[sheet].name}", file=f)
+            sheets[sheet] = f
+            continue
         if f.suffix.lower() == ".csv":
             why = "not a template sheet; the CSV files are " + ", ".join(sorted(known))
         else:
@@ -151,14 +169,24 @@ def csv_files(folder: Path) -> list[Path]:
         raise InputError(why, file=f)
     from cokg.load import check_inside
 
-    sheets = [folder / f"{sheet}.csv" for sheet in SHEETS if (folder / f"{sheet}.csv").is_file()]
-    check_inside(folder, sheets)
-    return sheets
+    found = [sheets[s] for s in SHEETS if s in sheets and sheets[s].is_file()]
+    check_inside(folder, found)
+    return found
+
+
+def sheet_name(name: str) -> str:
+    """The template sheet a sheet or CSV file name means, spaces and case aside (`Findings `
+    is `findings`); the name stripped when it means none."""
+    bare = name.strip()
+    for known in (*SHEETS, "README", *LIST_SHEETS):
+        if bare.casefold() == known.casefold():
+            return known
+    return bare
 
 
 def _read_csv_files(files: list[Path]) -> Iterator[Row]:
     for f in files:
-        yield from _read_csv(f, f.stem)
+        yield from _read_csv(f, sheet_name(f.stem))
 
 
 def _check_text_file(f: Path) -> None:
@@ -367,12 +395,18 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
     cells_read = 0
     try:
         for ws in wb.worksheets:
-            title = ws.title.strip()
+            title = sheet_name(ws.title)  # "Findings" is the findings sheet
             if title == "README" or title in LIST_SHEETS:  # instructions, drop-down lists
                 continue
             if title not in SHEETS:
+                ws.reset_dimensions()
+                if not any(c.value is not None for row in ws.iter_rows() for c in row):
+                    continue  # an empty sheet a program added (Sheet1): nothing to leave out
+                close = difflib.get_close_matches(title.casefold(), sorted(SHEETS), n=1)
+                hint = f" — did you mean {close[0]!r}?" if close else ""
                 raise InputError(
-                    f"unknown sheet {title!r}; the sheets are README, " + ", ".join(SHEETS),
+                    f"unknown sheet {title!r}{hint}; rename it, or delete it if its rows are "
+                    "not for cokg (the sheets are README, " + ", ".join(SHEETS) + ")",
                     file=f,
                 )
             where = f"{f.name}, sheet {title}"

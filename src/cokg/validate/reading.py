@@ -75,7 +75,7 @@ def read_submission(
         f
         for t in templates
         for f in (sorted(t.glob("*.csv")) if t.is_dir() else [t])
-        if f.name in _TEMPLATE_CSV or not t.is_dir()
+        if f"{template.sheet_name(f.stem)}.csv" in _TEMPLATE_CSV or not t.is_dir()
     ]
     load.check_sizes([*sized, *rdf_files])  # refused from file sizes alone: nothing read yet
     max_triples = load.max_submission_triples()
