@@ -159,7 +159,12 @@ def test_a_date_cell_in_a_column_that_is_no_date_is_refused(tmp_path: Path) -> N
     (p,) = conv.problems
     assert (p.file, p.row, p.column, p.severity) == ("book.xlsx, sheet events", 2, "date_text",
                                                      "violation")  # fmt: skip
-    assert "wording" in p.message and "text" in p.message
+    assert "this column is not a date" in p.message and "format the cell as text" in p.message
+    # an id the program made a day (GAL-01 typed as 1-3), in a format that shows no year: the
+    # same message, not the date columns' advice to type a date at its precision
+    book = _events_book(tmp_path, dt.datetime(2001, 3, 1), "d-mmm", column="event_id")
+    (p,) = read_template(book).problems
+    assert p.column == "event_id" and p.message.startswith("this column is not a date")
 
 
 def test_a_refused_date_cell_is_reported_by_validate(tmp_path: Path) -> None:

@@ -438,7 +438,9 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                         read[j] = ("", _NOT_CALCULATED.format(formula=formula))
                 dates = {c.name for c in SHEETS[title].columns if c.date}
                 for j, c in enumerate(row):
-                    if j < len(names) and names[j] not in dates and _is_date(c) and read[j][0]:
+                    if j < len(names) and names[j] not in dates and _is_date(c):
+                        # what was typed (an id such as GAL-01, June 2017) is gone: not a
+                        # date's precision to fix, whatever the cell's format
                         read[j] = ("", _WORDING_LOST)
                     elif j < len(names) and names[j] in dates and (day := _day_number(c)):
                         read[j] = ("", day)
@@ -470,9 +472,9 @@ _NOT_CALCULATED = (
 )
 
 _WORDING_LOST = (
-    "this cell was turned into a date by the spreadsheet program, which loses the wording "
-    "(June 2017 becomes 2017-06-01); format the cell as text and type it again as the source "
-    "words it"
+    "this column is not a date, and the spreadsheet program turned this cell into one, which "
+    "loses what was typed (June 2017 becomes 2017-06-01, a code such as 1-3 or MAR-05 a day); "
+    "format the cell as text and type it again"
 )
 
 

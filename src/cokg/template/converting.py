@@ -485,7 +485,7 @@ class _Converter:
             label += f" of case {case_id or raw_case or '(no case_id)'}"
         record: URIRef | None = None
         if not raw_id:
-            if not sheet.mint:
+            if not sheet.mint and sheet.id_column not in r.refused:  # refused: said already
                 problems.append((sheet.id_column, f"{sheet.id_column} is required"))
         elif sheet.scoped and not case_id and "/" not in raw_id and not ABSOLUTE.match(raw_id):
             # no case to scope the id by: reported for the case_id cell
