@@ -574,3 +574,15 @@ def test_merged_cells_in_a_data_sheet_are_refused_naming_them(tmp_path: Path) ->
     ws.unmerge_cells("A2:A3")
     wb.save(out)
     read_template(out)  # the README's merge is fine
+
+
+def test_a_cell_as_full_as_excel_allows_is_warned_about(tmp_path: Path) -> None:
+    # a text cut at 32,767 characters when pasted in was accepted without a word
+    book = _events_book(tmp_path, "x" * 32_767, column="description")
+    conv = read_template(book)
+    (p,) = conv.problems
+    assert (p.severity, p.column) == ("warning", "description")
+    assert p.message.startswith("this cell holds 32,767 characters, as many as an Excel cell")
+    assert list(conv.graph.objects(EVENT, COKG.description))  # stored all the same
+    report = validate([book], store=None)
+    assert any(r.severity == "warning" and "32,767" in r.message for r in report.results)

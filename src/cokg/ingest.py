@@ -321,7 +321,7 @@ def _check(
         progress=progress,
     )  # fmt: skip
     # a case whose row could not be read is named by its problem, not as left out
-    unread = {*sub.gone, *(r.focus_node for r in sub.problems)}
+    unread = {*sub.gone, *(r.focus_node for r in sub.problems if r.severity == "violation")}
     left_out = _cases_left_out(st, [own[0], *drops], sub.graph, unread)
     if remove_cases:  # the cases to remove on purpose: named, so not "left out"
         _check_removals(remove_cases, left_out, replace=replace)

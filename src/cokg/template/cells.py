@@ -95,6 +95,7 @@ class Row:
     row: int
     cells: dict[str, str]
     refused: dict[str, str] = field(default_factory=dict)  # column -> why its cell was not read
+    doubtful: dict[str, str] = field(default_factory=dict)  # column -> why it may be wrong
 
 
 def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
@@ -458,12 +459,28 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                         line=i,
                     )
                 cells += [""] * (len(names) - len(cells))
+                doubtful = {
+                    names[j]: _FULL_CELL for j, text in enumerate(cells[: len(names)])
+                    if len(text) == EXCEL_CELL_MAX
+                }  # fmt: skip
                 yield Row(
-                    title, where, i, dict(zip(names, cells[: len(names)], strict=True)), refused
+                    title,
+                    where,
+                    i,
+                    dict(zip(names, cells[: len(names)], strict=True)),
+                    refused,
+                    doubtful,
                 )
     finally:
         wb.close()
 
+
+EXCEL_CELL_MAX = 32_767  # characters; a spreadsheet program cuts a longer text there
+_FULL_CELL = (
+    "this cell holds 32,767 characters, as many as an Excel cell holds: the text was probably "
+    "cut when it was pasted in; check its end against the source (a longer text goes in a "
+    "folder of CSV files)"
+)
 
 _NOT_CALCULATED = (
     "this cell holds the formula {formula} but the file stores no value for it (it was "

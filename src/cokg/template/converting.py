@@ -404,10 +404,11 @@ class _Converter:
             record, label, triples, columns = self._statement(r, sheet, problems)
         else:
             record, label, triples, columns = self._record(r, sheet, problems)
-        for column, message in problems:
+        doubts = [(c, m, "warning") for c, m in r.doubtful.items()]
+        for column, message, severity in [*((c, m, "violation") for c, m in problems), *doubts]:
             self.problems.append(
                 ValidationResult(
-                    severity="violation",
+                    severity=severity,
                     focus_node=record if record is not None else Literal(f"{r.file} row {r.row}"),
                     path=None,
                     constraint_component=None,

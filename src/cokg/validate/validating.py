@@ -151,7 +151,9 @@ def validate_submission(
     # of a spreadsheet row the converter dropped; "did you mean" for unknown ids and codes
     if merge:
         dropped: set[Node] = {
-            p.focus_node for p in sub.problems if isinstance(p.focus_node, URIRef)
+            p.focus_node
+            for p in sub.problems
+            if isinstance(p.focus_node, URIRef) and p.severity == "violation"
         }
         dropped |= sub.gone
         same_as = {c.name: same_as_shapes(c) for c in checks_to_run()}
