@@ -586,3 +586,17 @@ def test_a_cell_as_full_as_excel_allows_is_warned_about(tmp_path: Path) -> None:
     assert list(conv.graph.objects(EVENT, COKG.description))  # stored all the same
     report = validate([book], store=None)
     assert any(r.severity == "warning" and "32,767" in r.message for r in report.results)
+
+
+def test_a_row_of_spaces_alone_is_an_empty_row(tmp_path: Path) -> None:
+    # a row holding a space and a non-breaking space gave six "is required" errors
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "events"
+    ws.append(EVENT_COLUMNS)
+    ws.append([" ", "\u00a0", None, " \u00a0"])
+    ws.append(["c1", "e1", "An event", "2018"])
+    out = tmp_path / "book.xlsx"
+    wb.save(out)
+    conv = read_template(out)
+    assert not conv.problems and _event_dates(out) == [Literal("2018", datatype=GYEAR)]

@@ -448,7 +448,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                 cells = [text for text, _ in read]
                 refused = {names[j]: why for j, (_, why) in enumerate(read)
                            if why and j < len(names)}  # fmt: skip
-                if not any(cells) and not refused:
+                if not any(c.strip() for c in cells) and not refused:  # spaces alone: empty
                     continue
                 extra = [j for j in range(len(names), len(cells)) if cells[j] or read[j][1]]
                 if extra:
