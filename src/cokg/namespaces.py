@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import warnings
 
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD
+
+
+class _DropCastNoise(logging.Filter):
+    """rdflib logs a traceback for every literal it cannot convert to a Python value (a
+    steward's "3.5" typed xsd:integer); cokg reports such literals itself, as violations, so
+    the traceback is only noise, on the stderr of anyone who reads a submission with cokg."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+# Here, in the module every part of cokg imports: whichever reads user data first (the
+# template reader, the validator) finds it in place.
+logging.getLogger("rdflib.term").addFilter(_DropCastNoise())
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 BASE = "https://w3id.org/cokg/"
 COKG = Namespace(BASE + "ontology#")

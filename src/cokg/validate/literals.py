@@ -6,27 +6,13 @@ validation checks them itself: `"twenty"^^xsd:gYear` is a violation even where n
 
 from __future__ import annotations
 
-import logging
 import re
-import warnings
 
 from rdflib import Graph, Literal, URIRef
 
 from cokg.models import ValidationResult
 from cokg.namespaces import SH, XSD
 from cokg.validate.locate import short
-
-
-class _DropCastNoise(logging.Filter):
-    """rdflib logs a traceback for every literal it cannot convert to a Python value; cokg
-    reports such literals itself, as violations, so the traceback is only noise."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Failed to convert Literal lexical form")
-
-
-logging.getLogger("rdflib.term").addFilter(_DropCastNoise())
-warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 _YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
