@@ -964,13 +964,14 @@ def test_codes_taking_a_domain_from_the_code_above_are_said() -> None:
         concepts=frozenset({CFIR22["I"], CFIR22["I.A"]}),
         parents=frozenset({CFIR22["I"]}),
     )
+    place = {"cases": {"Northfield clinic": "fx-northfield"}, "phase": "adoption"}
     conv = convert_project(p, pid="qda-hand-made-study", context=domain, mappings=[Row()],
-                           cases={"Northfield clinic": "fx-northfield"}, phase="adoption")  # fmt: skip
+                           **place)  # type: ignore[arg-type]  # fmt: skip
     (said,) = [w for w in conv.warnings if "a domain of its framework" in w]
     assert said.startswith("1 code under 'I Innovation' takes its mapping to cfir22:I, a domain")
     assert "'I Innovation/IC - Innovation Source'" in said
     # a construct (no concept under it) inherited is no domain: nothing said
     leaf = dataclasses.replace(domain, parents=frozenset())
     conv = convert_project(p, pid="qda-hand-made-study", context=leaf, mappings=[Row()],
-                           cases={"Northfield clinic": "fx-northfield"}, phase="adoption")  # fmt: skip
+                           **place)  # type: ignore[arg-type]  # fmt: skip
     assert not [w for w in conv.warnings if "a domain of its framework" in w]
