@@ -975,3 +975,26 @@ def test_codes_taking_a_domain_from_the_code_above_are_said() -> None:
     conv = convert_project(p, pid="qda-hand-made-study", context=leaf, mappings=[Row()],
                            **place)  # type: ignore[arg-type]  # fmt: skip
     assert not [w for w in conv.warnings if "a domain of its framework" in w]
+
+
+def test_the_summary_gives_each_coders_pseudonym(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    # `cokg agreement --coders "Ana Analyst,..."` listed only pseudonyms, which the import
+    # never showed next to the names
+    from cokg.qda.converting import coder_pseudonym
+
+    conv = _convert(_one_text_project(Coding("x1", "k1", "u1")))
+    assert conv.pseudonyms == {"Ana Ortiz": coder_pseudonym("qda-hand-made-study", "Ana Ortiz")}
+    assert not _convert(_one_text_project(Coding("x1", "k1", "u1")), coder_names=True).pseudonyms
+    report = do_import(study(tmp_path), store, inputs, dry_run=True)
+    line = next(x for x in render_import(report).splitlines() if x.startswith("coders ("))
+    assert "(stored as pseudonyms; --coder-names keeps names): " in line and " → coder-" in line
+
+
+def test_codings_of_a_category_are_said() -> None:
+    # a code with isCodable="false" carried passages without a word
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes["k1"] = Code("k1", "Culture", codable=False)
+    (said,) = [w for w in _convert(p).warnings if "is a category" in w]
+    assert said.startswith("code 'Culture' is a category (not codable in the QDA program), yet 1")

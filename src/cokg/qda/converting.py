@@ -386,6 +386,9 @@ class Conversion:
     annotations: int = 0
     informants_added: int = 0
     repeated_codings: int = 0  # a code applied twice by one coder to one passage
+    # coder's name -> the pseudonym stored for them (shown to the steward, never stored)
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    category_codings: dict[str, int] = field(default_factory=dict)  # category path -> codings
     # (source name, code) for the texts whose informant is read from the start of their name
     named_informants: list[tuple[str, str]] = field(default_factory=list)
     per_case: dict[str, CaseCounts] = field(default_factory=dict)
@@ -564,6 +567,12 @@ class _Converter:
         self._attributes(source_cases, case_of_qda, texts)
         self._memos(texts, anchors)
         self._ratings(case_of_qda)
+        for path, n in sorted(self.out.category_codings.items()):
+            self.out.warnings.append(
+                f"code {path!r} is a category (not codable in the QDA program), yet "
+                f"{n} coding{'s' * (n != 1)} use{'s' * (n == 1)} it: imported as codings; "
+                "move them to the codes under it if the category was not meant"
+            )
         if self.out.repeated_codings:
             n = self.out.repeated_codings
             self.out.warnings.append(
@@ -1065,6 +1074,8 @@ class _Converter:
         self.add(iri, RDF.type, PROV.Agent)
         self.add(iri, RDFS.label, Literal(name if self.coder_names else pseudonym))
         self.agents[user_guid] = iri
+        if not self.coder_names and name != pseudonym:
+            self.out.pseudonyms[name] = pseudonym
         return iri
 
     # ---------------------------------------------------------------- texts and passages
@@ -1272,6 +1283,9 @@ class _Converter:
                 codings[key] = when if earlier is None or (when and when < earlier) else earlier
         for (code_guid, coder), when in sorted(codings.items(), key=lambda kv: str(kv[0])):
             code = self.code_iris[code_guid]
+            if not self.p.codes[code_guid].codable:
+                path = self.paths[code_guid]
+                self.out.category_codings[path] = self.out.category_codings.get(path, 0) + 1
             agent = self._agent(coder)
             coding = COKGID[f"coding/{case_id}/{digest(str(q), str(code), str(agent or ''))}"]
             self.out.codings += 1

@@ -439,6 +439,9 @@ def render_import(report: ImportReport) -> str:
         f"findings: {c.findings}; memos: {c.memos}; annotations: {c.annotations}; "
         f"new informants: {c.informants_added}; construct ratings: {c.ratings}"
     )
+    if c.pseudonyms:  # stored under pseudonyms: the steward needs them for `cokg agreement`
+        coders = ", ".join(f"{name} → {p}" for name, p in sorted(c.pseudonyms.items()))
+        out.append(f"coders (stored as pseudonyms; --coder-names keeps names): {coders}")
     if c.named_informants:  # read from the names: shown, so that a wrong reading is seen
         named = [f"{name!r} → {code}" for name, code in c.named_informants]
         more = f" and {len(named) - 5} more" if len(named) > 5 else ""
