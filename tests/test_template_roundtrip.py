@@ -163,6 +163,10 @@ def test_a_stored_submission_comes_out_is_corrected_and_goes_back(
     second = ingest([out], by="steward", store=store_dir, replace=True)
     assert second.replaced
     assert COKGID["place/dundee"] in {URIRef(u) for u in second.unchanged}
+    from cokg.formats import render_ingest
+
+    said = next(x for x in render_ingest(second).splitlines() if "not stored twice" in x)
+    assert "not stored twice: " in said and "place/dundee" in said  # named, not only counted
     with EmbeddedStore(store_dir, read_only=True) as st:
         answer = run_query("record-graphs", store=st, iri=str(COKGID["place/dundee"]))
         graphs = {str(r.terms["graph"]) for r in answer}

@@ -446,9 +446,12 @@ def render_ingest(report: IngestReport) -> str:
         )
     if report.unchanged:
         n = len(report.unchanged)
+        base = "https://w3id.org/cokg/id/"
+        named = [r.removeprefix(base) for r in report.unchanged[:5]]
+        more = f" and {n - 5} more" if n > 5 else ""
         out.append(
             f"{n} record{'s' * (n != 1)} already stored unchanged in other graphs (shared "
-            "records the submission repeats) not stored twice"
+            f"records the submission repeats) not stored twice: {', '.join(named)}{more}"
         )
     out += [
         f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}"

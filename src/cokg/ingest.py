@@ -327,9 +327,10 @@ def _check(
         _check_removals(remove_cases, left_out, replace=replace)
         left_out = {g: kept for g, cs in left_out.items()
                     if (kept := [c for c in cs if c[1] not in remove_cases])}  # fmt: skip
+    differs = {} if replace else _differences(st, holders, sub.graph)
     conflicts = _conflicts(
         paths, holders, replace=replace, given_id=submission, origins=sub.origins,
-        left_out=left_out,
+        left_out=left_out, differs=differs,
     )  # fmt: skip
     if not conflicts:  # what the write would replace: never a case left out of it
         conflicts = _lost_cases(left_out, paths)
@@ -554,6 +555,32 @@ def _short(iri: URIRef) -> str:
     return f"<{iri}>"  # a mapping set's own record id
 
 
+def _differences(
+    st: Any, holders: dict[str, list[URIRef]], graph: Graph
+) -> dict[str, dict[URIRef, list[str]]]:
+    """Graph -> record -> the properties (as curies) whose values differ between the record
+    stored in that graph and the one in `graph`, for the first record of each graph."""
+    from cokg.namespaces import curie
+
+    out: dict[str, dict[URIRef, list[str]]] = {}
+    for g, recs in holders.items():
+        if not recs:
+            continue
+        r = recs[0]
+        text = f"SELECT ?p ?o WHERE {{ GRAPH <{g}> {{ {r.n3()} ?p ?o }} }}"
+        stored: dict[Any, set[Any]] = {}
+        for row in st.query(text, internal=True).rows:
+            stored.setdefault(row["p"], set()).add(_as_stored(row["o"]))
+        given: dict[Any, set[Any]] = {}
+        for p, o in graph.predicate_objects(r):
+            given.setdefault(p, set()).add(_as_stored(o))
+        changed = sorted(curie(str(p)) for p in set(stored) | set(given)
+                         if stored.get(p, set()) != given.get(p, set()))  # fmt: skip
+        if changed:
+            out[g] = {r: changed}
+    return out
+
+
 def _conflicts(
     paths: list[str | Path],
     holders: dict[str, list[URIRef]],
@@ -562,9 +589,12 @@ def _conflicts(
     given_id: str | None = None,
     origins: dict[Any, Any] | None = None,
     left_out: dict[str, list[tuple[Any, str, bool]]] | None = None,
+    differs: dict[str, dict[URIRef, list[str]]] | None = None,
 ) -> list[ValidationResult]:
     """One violation per other graph holding records of this submission: refused unless
-    `replace`, and never for a graph cokg builds from the project's own files."""
+    `replace`, and never for a graph cokg builds from the project's own files. `differs`:
+    graph -> record -> the properties in which the stored record differs from the one
+    submitted (said for the record named first)."""
     out = []
     args = (f"--id {given_id} " if given_id else "") + " ".join(str(p) for p in paths)
     for g, recs in holders.items():
@@ -579,6 +609,10 @@ def _conflicts(
         held = (
             f"{n} record{'s' * (n != 1)} of this submission ({shown}) {'are' if n != 1 else 'is'}"
         )
+        changed = (differs or {}).get(g, {}).get(recs[0])
+        if changed:  # what the steward changed, or typed differently, in the shared record
+            held = held.replace(f"({shown})", f"({shown}; {_short(recs[0])} differs in "
+                                              f"{', '.join(changed)})", 1)  # fmt: skip
         if g.startswith(SUBMISSION_PREFIX) and (left_out or {}).get(g):
             other = g[len(SUBMISSION_PREFIX) :]
             ids = [case_id for _case, case_id, _held in (left_out or {})[g]]
