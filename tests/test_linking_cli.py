@@ -183,8 +183,9 @@ def test_an_edited_framework_mapping_is_one_message_naming_the_row(
     header = next(i for i, x in enumerate(lines) if not x.startswith("#"))
     assert said[0].startswith(
         f"{out} row {n - header} (mapping cfir09:I.B skos:closeMatch cfir22:I.B, line {n + 1}): "
-        "1 record of this submission (mapping:cfir-2009-I.B--cfir-2022-I.B) is already stored "
-        "in graph https://w3id.org/cokg/graph/framework/mappings"
+        "1 record of this submission (mapping:cfir-2009-I.B--cfir-2022-I.B; "
+        "mapping:cfir-2009-I.B--cfir-2022-I.B differs in confidence, predicate) is already "
+        "stored in graph https://w3id.org/cokg/graph/framework/mappings"
     ), said[0]
     assert "its own record_id" in said[0]
     assert said[-1] == f"cokg: error: {out}: 1 violation: nothing was written"
@@ -357,7 +358,9 @@ def test_a_record_id_another_graph_holds_is_refused(
     assert code == 1, output
     assert "is already stored in graph" in output and "one record, one graph" in output, output
     if record == "team:r1":  # the advice is the command the linker ran, not the temporary file
-        assert "(<https://example.org/team/rec/r1>)" in output, output
+        assert "(<https://example.org/team/rec/r1>; <https://example.org/team/rec/r1> differs" in (
+            output
+        )
         assert "`cokg import sssom --replace` with the same options" in output, output
         assert "cokg ingest" not in output and ".ttl" not in output, output
     assert cokg("graphs", "--store", s)[1] == before
