@@ -616,10 +616,8 @@ def read_whole_cases(
     text = derive(base, inject_rows(base.text, base.form, var, chosen)).text
     result = st.query(text, timeout=timeout, memory_mb=memory_mb)
     first = start if chosen else offset
-    # a page cut at the store's result limit still ends where its cases end: the next page
-    # starts at the next case, not inside this one (which it would show again)
-    rows = held if result.truncated else len(result.rows)
-    page = Page(offset=first, limit=limit, rows=rows, total=total)
+    # (a page the store cut at its result limit is read again by the caller, by LIMIT/OFFSET)
+    page = Page(offset=first, limit=limit, rows=len(result.rows), total=total)
     return result, dataclasses.replace(page, previous=_previous_start(sizes, first, limit))
 
 

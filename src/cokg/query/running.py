@@ -161,13 +161,15 @@ def _read_by_case(
     `by_case`, parameters bound): whole cases for a pivot; the cases holding the page's rows
     when a total fitting the parameters counts its rows per case; else a few cases at a time."""
     total = query.total_for(bindings)
+    known: int | None
     if query.pivot:
-        return read_whole_cases(
+        result, page = read_whole_cases(
             st, base, var=var, bindings=bindings, rows_query=total,
             count_query=query.count_for(bindings), limit=limit, offset=offset, timeout=timeout,
             memory_mb=memory_mb,
         )  # fmt: skip
-    if total is not None:
+        known = page.total
+    elif total is not None:
         # the listing, read whole when a page spans many cases of few rows (it finds its rows
         # by hashing; its case-by-case form looks each case up)
         whole = None
@@ -184,7 +186,7 @@ def _read_by_case(
             one_block=one_block, whole=whole, case_cost=query.case_cost, timeout=timeout,
             memory_mb=memory_mb,
         )  # fmt: skip
-        known: int | None = page.total
+        known = page.total
     else:
         result, page = read_case_page(
             st, base, var=var, limit=limit, offset=offset, timeout=timeout, memory_mb=memory_mb
@@ -194,7 +196,8 @@ def _read_by_case(
         return result, page
     # The store cut the rows of the page's cases at its result limit (a served store whose
     # --limit is below a case's rows): the page is read from the whole listing by LIMIT and
-    # OFFSET in the engine instead, which returns the page's rows and no more.
+    # OFFSET in the engine instead, which returns the page's rows and no more (a pivot's page
+    # is then part of a case: whole cases would not fit).
     listing = screen(query.body)
     return read_page(
         st, bind(listing, bindings) if bindings else listing.text, what=f"query {query.name}",
