@@ -257,4 +257,8 @@ def test_a_replace_under_a_new_id_says_what_it_replaced(store_dir: Path, tmp_pat
     assert f"submission/{RIVERSIDE}\n" not in graphs and "submission/riverside-v2" in graphs
     answer = cokg("sparql", "SELECT ?old WHERE { ?s <http://www.w3.org/ns/prov#wasRevisionOf> "
                   "?old }", "--format", "csv", "--store", s)[1]  # fmt: skip
-    assert f"https://w3id.org/cokg/id/submission/{RIVERSIDE}" in answer
+    assert f"https://w3id.org/cokg/graph/submission/{RIVERSIDE}" in answer
+    # and the store still conforms: the link is to the old graph's name, not to the submission
+    # record that went with it (which "did not exist")
+    code, output = cokg("validate", "--whole-store", "--store", s)
+    assert code == 0 and "does not exist" not in output, output

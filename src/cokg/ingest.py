@@ -404,13 +404,11 @@ def _write(
         version=shapes_version(),
     )  # fmt: skip
     # the submissions this one replaces under another id: named in its provenance, which
-    # otherwise would keep no trace of them
+    # otherwise would keep no trace of them; graph to graph, since the old submission's record
+    # goes with it (a link to that record pointed at nothing, and the store no longer conformed)
     for old in drops:
         if old.startswith(SUBMISSION_PREFIX) and old != graph:
-            old_sid = old[len(SUBMISSION_PREFIX) :]
-            prov.add(
-                (COKGID[f"submission/{sid}"], PROV.wasRevisionOf, COKGID[f"submission/{old_sid}"])
-            )
+            prov.add((URIRef(graph), PROV.wasRevisionOf, URIRef(old)))
     # Both graphs in one transaction, with the graphs they replace dropped in it: a reader
     # never sees data without its provenance, nor a record twice or not at all.
     # the graph itself, not a list copy of it: the store converts it triple by triple
