@@ -158,6 +158,11 @@ def test_a_replace_never_leaves_another_graph_pointing_at_nothing(
     (line,) = [x for x in output.splitlines() if "pointing at nothing" in x]
     assert f"submission {RIVERSIDE} refers to 1 record (e.g. org/riverside-council)" in line
     assert "that submission shared-records, which this submission replaces, holds" in line
+    # under another id, the new submission (not stored) is not named as holding them
+    code, output = cokg("ingest", str(shared), "--by", "A", "--id", "shared-records-v2",
+                        "--replace", "--store", split)  # fmt: skip
+    (line,) = [x for x in output.splitlines() if "pointing at nothing" in x]
+    assert "that submission shared-records, which" in line and "v2" not in line.split("that ")[1]
     assert cokg("graphs", "--store", split)[1] == before
 
 

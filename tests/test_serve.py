@@ -1203,3 +1203,14 @@ def test_a_long_body_is_not_read_past_the_limit(declared: str | None) -> None:
     scope = {"type": "http", "method": "POST", "path": "/sparql", "headers": headers}
     assert anyio.run(_bounded_body, Request(scope, receive)) is None
     assert sent <= (0 if declared else MAX_QUERY_BYTES + chunk)
+
+
+def test_every_case_is_listed_and_served_whatever_the_result_limit(pool: QueryPool) -> None:
+    # with --limit below the number of cases, the navigation listed the first cases only and
+    # the others' pages answered 404
+    app = create_app(pool, ServeSettings(timeout=TIMEOUT, limit=2))
+    with TestClient(app) as c:
+        index = c.get("/").text
+        for case in ("jonkoping-esther", "dundee-mrr", "manitoba-learning-centres"):
+            assert f'<a href="/case/{case}"' in index
+            assert c.get(f"/case/{case}").status_code == 200

@@ -736,7 +736,8 @@ def _referred_and_removed(
     values = " ".join(f"<{g}>" for g in graphs)
     preds = " ".join(p.n3() for p in RECORD_PREDICATES)
     text = sparql_prologue() + (
-        f"SELECT DISTINCT ?g ?r WHERE {{ VALUES ?old {{ {values} }} VALUES ?kind {{ {preds} }} "
+        f"SELECT DISTINCT ?g ?r ?old WHERE {{ VALUES ?old {{ {values} }} "
+        f"VALUES ?kind {{ {preds} }} "
         "GRAPH ?old { ?r ?kind ?any } GRAPH ?g { ?x ?p ?r } "
         f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in graphs)})) "
         f"FILTER NOT EXISTS {{ VALUES ?kind2 {{ {preds} }} GRAPH ?g {{ ?r ?kind2 ?other }} }} "
@@ -744,11 +745,13 @@ def _referred_and_removed(
     )
     kept = set(graph.subjects())
     users: dict[str, list[Any]] = {}
+    holding: dict[str, set[str]] = {}  # the replaced graphs the records come from
     for row in st.query(text, internal=True).rows:
         g = str(row["g"])
         if row["r"] not in kept and not g.startswith(PROVENANCE_PREFIX):
-            users.setdefault(g, []).append(row["r"])
-    names = ", ".join(_graph_name(g) for g in graphs)
+            if row["r"] not in users.get(g, []):
+                users.setdefault(g, []).append(row["r"])
+            holding.setdefault(g, set()).add(str(row["old"]))
     return [
         ValidationResult(
             severity="violation",
@@ -758,10 +761,11 @@ def _referred_and_removed(
             source_shape=None,
             message=(
                 f"{_graph_name(g)} refers to {len(records)} record{'s' * (len(records) != 1)} "
-                f"(e.g. {_short(records[0])}) that {names}, which this submission replaces, "
-                "holds and this submission does not: replacing it would leave those pointing at "
-                "nothing; keep the records in this submission, or correct or retract "
-                f"{_graph_name(g)} first"
+                f"(e.g. {_short(records[0])}) that "
+                f"{', '.join(_graph_name(o) for o in sorted(holding[g]))}, which this "
+                "submission replaces, holds and this submission does not: replacing it would "
+                "leave those pointing at nothing; keep the records in this submission, or "
+                f"correct or retract {_graph_name(g)} first"
             ),
             file=", ".join(str(p) for p in paths) or None,
         )

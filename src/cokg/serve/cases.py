@@ -50,7 +50,7 @@ async def case_page(request: Request) -> Response:
     case_id = request.path_params["case_id"]
     store = state.store()
     if case_id.isdigit():  # /case/2, as queries take a case by its number: to its page
-        rows = await in_thread(_rows, state.query, store, "cases")
+        rows = await in_thread(_all_cases, state.query, store)
         ids = [str(r["case_id"]) for r in rows if str(r["case_number"]) == case_id]
         if len(ids) == 1:
             return RedirectResponse(f"/case/{quote(ids[0], safe='')}", status_code=303)
@@ -65,6 +65,13 @@ async def case_page(request: Request) -> Response:
     return HTMLResponse(render.page(title, body), headers=truncation_headers(store.truncated))
 
 
+def _all_cases(queries: Queries, store: PoolStore) -> Rows:
+    """Every case (the saved query `cases`), however many: the pages' own bookkeeping, which
+    the server's result limit does not cut (a store of more cases than --limit hid some from
+    the navigation and answered 404 for their pages)."""
+    return list(store.query(queries("cases").body, bookkeeping=True).rows)
+
+
 def _rows(queries: Queries, store: PoolStore, name: str, **params: Any) -> Rows:
     """The rows of a saved query as RDF terms by variable."""
     return [row.terms for row in run_query(queries(name), store=store, **params)]
@@ -73,7 +80,7 @@ def _rows(queries: Queries, store: PoolStore, name: str, **params: Any) -> Rows:
 def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
     """Every case's id and name in case-number order (the pages' navigation), and the case
     numbers that name one case (`?case=2`, as the queries take a case)."""
-    rows = _rows(queries, store, "cases")
+    rows = _all_cases(queries, store)
     by_number: dict[str, list[str]] = {}
     for r in rows:
         if r["case_number"] is not None:
@@ -86,7 +93,7 @@ def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
 
 def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:
     """The case page's body and title; LookupError when there is no such case."""
-    found = [r for r in _rows(queries, store, "cases") if str(r["case_id"]) == case_id]
+    found = [r for r in _all_cases(queries, store) if str(r["case_id"]) == case_id]
     if not found:
         raise LookupError(case_id)
     case = found[0]["case"]
