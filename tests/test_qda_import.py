@@ -998,3 +998,19 @@ def test_codings_of_a_category_are_said() -> None:
     p.codes["k1"] = Code("k1", "Culture", codable=False)
     (said,) = [w for w in _convert(p).warnings if "is a category" in w]
     assert said.startswith("code 'Culture' is a category (not codable in the QDA program), yet 1")
+
+
+def test_a_replace_under_another_id_states_the_informants_it_takes_over(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    """The project again under another id, replacing the stored one: the informants the
+    stored project created go with it, so this one states them itself (it referred to them
+    as stored, and they "did not exist" in the check that leaves the replaced graph out)."""
+    built = build_project(tmp_path)
+    do_import(built.path, store, inputs)
+    dry = do_import(built.path, store, inputs, submission="site-study-v2", replace=True,
+                    dry_run=True)  # fmt: skip
+    assert not [r.message for r in dry.validation.results if "does not exist" in r.message]
+    assert dry.validation.conforms and dry.conversion.informants_added == 4
+    again = do_import(built.path, store, inputs, submission="site-study-v2", replace=True)
+    assert again.replaced

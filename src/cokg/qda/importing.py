@@ -174,19 +174,32 @@ def import_qdpx(
         say("looking up the cases, informants and constructs it refers to")
         context = store_context(st)
         say("converting the project")
-        conv = convert_project(
-            project,
-            pid=pid,
-            context=context,
-            cases=case_map,
-            mappings=mappings,
-            informants=informant_map,
-            phase=phase,
-            include_text=include_text,
-            coder_names=coder_names,
-            file=shown,
-            mapping_file=display_name(Path(codes)) if codes is not None else None,
-        )
+
+        def convert(context: Any) -> Conversion:
+            return convert_project(
+                project,
+                pid=pid,
+                context=context,
+                cases=case_map,
+                mappings=mappings,
+                informants=informant_map,
+                phase=phase,
+                include_text=include_text,
+                coder_names=coder_names,
+                file=shown,
+                mapping_file=display_name(Path(codes)) if codes is not None else None,
+            )
+
+        conv = convert(context)
+        if replace:
+            # informants stored only in the graphs this import replaces go with them: the
+            # project states them itself (referred to as stored, they "did not exist")
+            from cokg.ingest import record_holders, record_iris
+
+            doomed = {graph_iri, *record_holders(st, record_iris(conv.graph), exclude=[graph_iri])}
+            staying = {k: i for k, i in context.informants.items() if not set(i.graphs) <= doomed}
+            if len(staying) != len(context.informants):
+                conv = convert(dataclasses.replace(context, informants=staying))
         stored = _stored_graph(st, graph_iri)
     unchanged = stored is not None and stored == _as_stored(conv.graph)
     report = ImportReport(
