@@ -1014,3 +1014,24 @@ def test_a_replace_under_another_id_states_the_informants_it_takes_over(
     assert dry.validation.conforms and dry.conversion.informants_added == 4
     again = do_import(built.path, store, inputs, submission="site-study-v2", replace=True)
     assert again.replaced
+
+
+def test_a_text_present_in_two_cases_is_refused() -> None:
+    # imported once, its passages became evidence of the other case's informant
+    import copy
+
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    twin = copy.deepcopy(p.sources["s1"])
+    twin.guid, twin.name = "s2", "NTH-07 interview (copy)"
+    twin.selections = [Selection("sel2", "s2", 23, 44, 23, 44, codings=[Coding("x2", "k1", "u1")])]
+    p.sources["s2"] = twin
+    from cokg.qda.model import Case
+
+    p.cases.append(Case("c2", "Southfield clinic", sources=["s2"]))
+    context = dataclasses.replace(_context(), cases={
+        "fx-northfield": COKGID["case/fx-northfield"], "fx-southfield": COKGID["case/fx-southfield"]
+    })  # fmt: skip
+    said = r"\(case fx-southfield\) has the same text as 'NTH-07 interview' \(case fx-northfield\)"
+    sites = {"Northfield clinic": "fx-northfield", "Southfield clinic": "fx-southfield"}
+    with pytest.raises(InputError, match=said + ": a text belongs to one case"):
+        convert_project(p, pid="qda-x", context=context, phase="adoption", cases=sites)

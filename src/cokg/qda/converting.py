@@ -543,17 +543,27 @@ class _Converter:
         self._variables()
         texts: dict[str, URIRef] = {}
         anchors: dict[str, dict[tuple[int, int], URIRef]] = {}
-        seen_digests: dict[str, str] = {}
+        seen_digests: dict[str, tuple[str, str]] = {}  # text -> (first source, its case)
         for source in self.p.sources.values():
             case_id = source_cases.get(source.guid)
             if case_id is None:
                 continue  # reported by _cases
-            if source.sha256 in seen_digests:
-                self.out.warnings.append(
-                    f"source {source.name!r} has the same text as {seen_digests[source.sha256]!r}"
-                    ": imported once, with the passages of both"
+            first = seen_digests.get(source.sha256)
+            if first is not None and first[1] != case_id:
+                # one text is one record, of one case: its passages would be evidence about
+                # the other case's
+                self.problem(
+                    f"source {source.name!r} (case {case_id}) has the same text as "
+                    f"{first[0]!r} (case {first[1]}): a text belongs to one case; remove the "
+                    "copy in the QDA program, or put both in the case they belong to"
                 )
-            seen_digests.setdefault(source.sha256, source.name)
+                continue
+            if first is not None:
+                self.out.warnings.append(
+                    f"source {source.name!r} has the same text as {first[0]!r}: imported "
+                    "once, with the passages of both"
+                )
+            seen_digests.setdefault(source.sha256, (source.name, case_id))
             texts[source.guid], anchors[source.guid] = self._text(
                 source, case_id, informants, phase, include_text
             )
