@@ -301,3 +301,26 @@ def test_change_agent_dated_in_the_store_gives_no_warning(
     with EmbeddedStore(built_store, read_only=True) as st:
         report = validate([f], store=st)
     assert report.conforms and not report.results, report.results
+
+
+def test_an_unreadable_case_row_is_the_one_thing_said(store_dir: Path, tmp_path: Path) -> None:
+    """The stored case resubmitted with an unreadable cell in its row: the row was dropped, the
+    submission took another id, and "26 records ... already stored ... run --replace" came
+    with the one real problem."""
+    from openpyxl import load_workbook
+
+    from cokg.template import export_case
+
+    ingest([EXAMPLE], by="A", store=store_dir)
+    book = tmp_path / "case.xlsx"
+    export_case("fictional-riverside", book, store=store_dir)
+    wb = load_workbook(book)
+    ws = wb["cases"]
+    column = [c.value for c in ws[1]].index("documents_reviewed") + 1
+    ws.cell(row=2, column=column).value = "#DIV/0!"
+    wb.save(book)
+    r = _run("validate", "--store", str(store_dir), str(book))
+    assert r.exit_code == 1
+    lines = r.output.splitlines()
+    assert any("spreadsheet error #DIV/0!" in x for x in lines), r.output
+    assert not any("already stored" in x for x in lines), r.output

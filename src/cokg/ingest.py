@@ -336,6 +336,11 @@ def _check(
         conflicts = _lost_cases(left_out, paths)
     if not conflicts:  # nor a record that another graph refers to
         conflicts = _referred_and_removed(st, [own[0], *drops], sub.graph, paths)
+    if submission is None and any(p.severity == "violation" for p in sub.problems):
+        # a row that could not be read (a case's, say) changes the id the submission gets
+        # from its case ids: what it would conflict with, or replace, is not known until the
+        # row is read; the rows are the one thing to say
+        conflicts = []
     if conflicts:
         # what the shapes say of a record held twice is about the two copies read as one
         # (two confidences, say): the conflict is the one thing to say about it
