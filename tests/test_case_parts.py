@@ -213,9 +213,10 @@ def test_a_dropped_case_row_is_not_merged_with_its_stored_copy(both: Path, tmp_p
     code, output = cokg("validate", str(sub), "--store", str(both))
     assert code == 1, output
     lines = output.splitlines()[:-1]
-    assert len(lines) == 2, output
-    assert any(x.endswith("column label: label is required") for x in lines)
-    assert any("one record, one graph" in x for x in lines)
+    assert len(lines) == 1, output
+    assert lines[0].endswith("column label: label is required")
+    # nor "one record, one graph": the id the submission would have (from its case ids) is
+    # not known until the row is read, so what it would conflict with is not either
     # the case whose row could not be read was submitted: not "left out" of this submission
     assert "leaves out" not in output and "would remove" not in output
     before = cokg("graphs", "--store", str(both))[1]
