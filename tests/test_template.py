@@ -511,3 +511,24 @@ def test_reading_an_ill_typed_number_prints_no_traceback(tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "read"
     assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+
+
+def test_a_gap_in_the_header_is_not_mistaken_for_the_column_after_it(tmp_path: Path) -> None:
+    """`notes` typed two columns right of the last one was reported as "unknown column ''
+    (column 14)"; blank header cells are gaps, and a value under one is named by its column."""
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    ws = wb["organisations"]
+    width = ws.max_column
+    ws.cell(row=1, column=width + 3, value="notes")
+    wb.save(book)
+    with pytest.raises(InputError, match=rf"unknown column 'notes' \(column {width + 3}\)"):
+        read_template(book)
+    ws.cell(row=1, column=width + 3).value = None
+    ws.cell(row=1, column=width + 2, value="   ")  # a header of spaces alone: a gap too
+    wb.save(book)
+    assert set(read_template(book).graph) == set(read_template(EXAMPLE).graph)
+    ws.cell(row=2, column=width + 2, value="a stray note")
+    wb.save(book)
+    with pytest.raises(InputError, match=rf"has a value in column {width + 2}, which has no name"):
+        read_template(book)

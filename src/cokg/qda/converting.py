@@ -548,19 +548,19 @@ class _Converter:
             case_id = source_cases.get(source.guid)
             if case_id is None:
                 continue  # reported by _cases
-            first = seen_digests.get(source.sha256)
-            if first is not None and first[1] != case_id:
+            copy_of = seen_digests.get(source.sha256)
+            if copy_of is not None and copy_of[1] != case_id:
                 # one text is one record, of one case: its passages would be evidence about
                 # the other case's
                 self.problem(
                     f"source {source.name!r} (case {case_id}) has the same text as "
-                    f"{first[0]!r} (case {first[1]}): a text belongs to one case; remove the "
+                    f"{copy_of[0]!r} (case {copy_of[1]}): a text belongs to one case; remove the "
                     "copy in the QDA program, or put both in the case they belong to"
                 )
                 continue
-            if first is not None:
+            if copy_of is not None:
                 self.out.warnings.append(
-                    f"source {source.name!r} has the same text as {first[0]!r}: imported "
+                    f"source {source.name!r} has the same text as {copy_of[0]!r}: imported "
                     "once, with the passages of both"
                 )
             seen_digests.setdefault(source.sha256, (source.name, case_id))

@@ -122,7 +122,7 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
                     line=1,
                 )
     for i, h in enumerate(names):
-        if h not in cols:
+        if h and h not in cols:  # a blank header cell (a gap) is a column nobody named
             close = difflib.get_close_matches(h.casefold(), sorted(cols), n=1, cutoff=0.75)
             hint = f" — did you mean {close[0]!r}?" if close else ""
             note = " (a note on a row goes in its comment column)" if "comment" in cols else ""
@@ -132,7 +132,7 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
                 file=where,
                 line=1,
             )
-    twice = sorted({n for n in names if names.count(n) > 1})
+    twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
         raise InputError(
             f"column {twice[0]!r} appears twice in the header: keep one", file=where, line=1
@@ -244,8 +244,17 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
                         file=f.name,
                         line=row,
                     )
+                blank = [k for k, n in enumerate(names) if not n and record[k].strip()]
+                if blank:
+                    raise InputError(
+                        f"row {row} has a value in column {blank[0] + 1}, which has no name in "
+                        "the header",
+                        file=f.name,
+                        line=row,
+                    )
                 cells = (_line_ends(unescape(c)) for c in record)
-                yield Row(sheet, f.name, row, dict(zip(names, cells, strict=True)))
+                named = {n: c for n, c in zip(names, cells, strict=True) if n}
+                yield Row(sheet, f.name, row, named)
         except csv.Error as exc:
             raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
@@ -451,26 +460,27 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                 if not any(c.strip() for c in cells) and not refused:  # spaces alone: empty
                     continue
                 extra = [j for j in range(len(names), len(cells)) if cells[j] or read[j][1]]
+                extra += [j for j in range(min(len(names), len(cells)))
+                          if not names[j] and cells[j].strip()]  # fmt: skip
                 if extra:
+                    j = min(extra)
+                    where_it_is = (
+                        "which has no name in the header"
+                        if j < len(names)
+                        else "right of the last named column (a ragged row)"
+                    )
                     raise InputError(
-                        f"row {i} has a value in column {extra[0] + 1}, right of the last "
-                        "named column (a ragged row)",
+                        f"row {i} has a value in column {j + 1}, {where_it_is}",
                         file=where,
                         line=i,
                     )
                 cells += [""] * (len(names) - len(cells))
                 doubtful = {
                     names[j]: _FULL_CELL for j, text in enumerate(cells[: len(names)])
-                    if len(text) == EXCEL_CELL_MAX
+                    if names[j] and len(text) == EXCEL_CELL_MAX
                 }  # fmt: skip
-                yield Row(
-                    title,
-                    where,
-                    i,
-                    dict(zip(names, cells[: len(names)], strict=True)),
-                    refused,
-                    doubtful,
-                )
+                named = {n: c for n, c in zip(names, cells[: len(names)], strict=True) if n}
+                yield Row(title, where, i, named, refused, doubtful)
     finally:
         wb.close()
 
