@@ -129,6 +129,7 @@ def test_remove_case_removes_it_in_the_same_transaction(both: Path, tmp_path: Pa
     code, output = cokg("ingest", str(out), "--by", "A", "--replace", "--remove-case",
                         HILLSIDE, "--store", s)  # fmt: skip
     assert code == 0, output
+    assert f"removed case {HILLSIDE}, as asked" in output
     code, output = cokg("query", "sampling-frame", "--format", "csv", "--store", s)
     assert RIVERSIDE in output and HILLSIDE not in output
 

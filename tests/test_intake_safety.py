@@ -748,3 +748,16 @@ def test_a_spreadsheet_in_a_folder_of_rdf_files_is_refused(tmp_path: Path, name:
     assert result.exit_code == 2 and f"{name}: a spreadsheet in a folder of RDF files" in (
         result.output
     )
+
+
+def test_a_linked_folder_out_of_a_submission_folder_is_refused(tmp_path: Path) -> None:
+    # a linked folder was skipped without a word (a linked file was refused)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(PLACE_TTL, outside / "more.ttl")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    shutil.copy(PLACE_TTL, folder / "place.ttl")
+    (folder / "more").symlink_to(outside, target_is_directory=True)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    assert result.exit_code == 2 and "symbolic link" in result.output and "more" in result.output

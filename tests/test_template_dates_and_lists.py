@@ -546,7 +546,7 @@ def test_a_number_shown_as_a_percentage_is_refused(tmp_path: Path) -> None:
     conv = read_template(book)
     (p,) = conv.problems
     assert (p.row, p.column) == (2, "description")
-    assert p.message.startswith("this cell holds the number 0.5 shown as a percentage (0%)")
+    assert p.message.startswith("this cell holds the number 0.5, shown as 50% by its percentage")
     # the same number in General is the number typed
     book = _events_book(tmp_path, 0.5, "General", column="description")
     assert list(read_template(book).graph.objects(EVENT, COKG.description)) == [Literal("0.5")]

@@ -444,6 +444,9 @@ def render_ingest(report: IngestReport) -> str:
             f"it replaces submission{'s' * (len(others) != 1)} {', '.join(others)} (which held "
             "its records), removed with their provenance; its provenance names them"
         )
+    if report.removed_cases:
+        n = len(report.removed_cases)
+        out.append(f"removed case{'s' * (n != 1)} {', '.join(report.removed_cases)}, as asked")
     if report.unchanged:
         n = len(report.unchanged)
         base = "https://w3id.org/cokg/id/"

@@ -89,6 +89,7 @@ class IngestReport:
     # stored twice (an exported case resubmitted with the shared records it refers to)
     unchanged: tuple[str, ...] = ()
     graph_existed: bool = False  # the submission's own graph was stored before (a resubmission)
+    removed_cases: tuple[str, ...] = ()  # cases removed on purpose (`remove_cases`)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ def ingest(
         seconds=time.perf_counter() - t0,
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
         unchanged=tuple(sorted(str(r) for r in copies)),
+        removed_cases=tuple(sorted(remove_cases)),
     )
 
 
@@ -624,8 +626,8 @@ def _conflicts(
                 f"that submission also holds case{'s' * many} {', '.join(ids)}, which this one "
                 f"leaves out: resubmit {'them' if many else 'it'} with this one (`cokg template "
                 f"--case {ids[0]}` gives {'each' if many else 'it'} as stored) and ingest with "
-                f"--replace; or remove submission {other!r} first with `cokg retract {other}` "
-                f"if removing {'them' if many else 'it'} is meant"
+                f"--replace; or, if removing {'them' if many else 'it'} is meant, ingest with "
+                f"--replace {' '.join(f'--remove-case {i}' for i in ids)}"
             )
         elif g.startswith(SUBMISSION_PREFIX):
             other = g[len(SUBMISSION_PREFIX) :]

@@ -269,6 +269,8 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             check_inside(p, found)
+            # a linked folder is not followed by the walk: one leading out is refused too
+            check_inside(p, [d for d in p.rglob("*") if d.is_symlink() and d.is_dir()])
             sheets = sorted(
                 f
                 for f in p.rglob("*")

@@ -544,8 +544,8 @@ def _cell_text(cell: object) -> tuple[str, str | None]:
         and "%" in _FORMAT_NOISE.sub("", fmt)
     ):
         return "", (
-            f"this cell holds the number {v:g} shown as a percentage ({fmt}); format the cell "
-            "as text and type what it should say"
+            f"this cell holds the number {v:g}, shown as {v:.0%} by its percentage format "
+            f"({fmt}); format the cell as text and type what it should say"
         )
     if isinstance(v, float) and v.is_integer():
         return str(int(v)), None
