@@ -5,6 +5,7 @@ without follow-on errors, "did you mean", ids equal up to case, no cokg: terms u
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -298,3 +299,20 @@ def test_a_findings_code_cell_takes_a_label_and_says_what_to_write(
     column = next(c for c in SHEETS["findings"].columns if c.name == "codes")
     got = parse_value(column, cell, "c1")
     assert str(got) == expected if expected.startswith("https:") else expected in str(got)
+
+
+def test_a_statements_row_problem_is_told_at_that_row(tmp_path: Path) -> None:
+    """A statement added on the statements sheet was reported at the row of the record it is
+    about (findings row 3), where the steward found nothing wrong."""
+    from submissions import copy_example
+
+    from cokg.validate import validate
+
+    sub = copy_example(tmp_path)
+    with (sub / "statements.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["finding/fictional-riverside/peer-hosts", "cokg:madeUpProperty",
+                                 "a value", "", ""])  # fmt: skip
+    report = validate([sub], store=None)
+    (r,) = [r for r in report.results if "madeUpProperty" in str(r.value) or "made up" in r.message]
+    assert (r.file, r.column) == ("statements.csv", "property"), r
+    assert r.row is not None and r.row >= 2

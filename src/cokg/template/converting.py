@@ -87,6 +87,9 @@ class Conversion:
     # sheet without a case_id, as it would be in each case of the template (links to it are
     # follow-ons of that row, not mistakes of their own)
     gone: set[Node] = field(default_factory=set)
+    # (record, property) -> the statements-sheet row that states it: a problem with that
+    # statement is that row's, not the row of the record it is about
+    statement_origins: dict[tuple[Node, Node], Origin] = field(default_factory=dict)
 
 
 def read_template(
@@ -132,7 +135,7 @@ def convert_rows(
         for sheet, kind, ident in conv.caseless
         for case_id in cases
     }
-    return Conversion((), conv.graph, conv.origins, conv.problems, gone)
+    return Conversion((), conv.graph, conv.origins, conv.problems, gone, conv.statement_origins)
 
 
 def split(text: str) -> list[str]:
@@ -379,6 +382,7 @@ class _Converter:
         self.source = source
         self.graph = Graph()
         self.origins: dict[Node, Origin] = {}
+        self.statement_origins: dict[tuple[Node, Node], Origin] = {}
         self.problems: list[ValidationResult] = []
         # the row that first gave each one-per-case combination, and each record (sheets
         # with `unique` columns)
@@ -424,6 +428,10 @@ class _Converter:
             return
         for t in triples:
             self.add(t)
+        if sheet is STATEMENTS:
+            for s, p, _o in triples:
+                self.statement_origins.setdefault((s, p), Origin(r.file, r.row, label,
+                                                                 {str(p): "value"}))  # fmt: skip
         if record not in self.origins:
             self.origins[record] = Origin(r.file, r.row, label, columns)
 

@@ -82,7 +82,15 @@ def record_label(node: Node, g: Readable) -> str:
 def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResult:
     """`r` with its placeholders filled, and the record label, file, row and column of its
     focus node."""
-    origin = sub.origins.get(r.focus_node)
+    # a statement made on the statements sheet is that row's (the property, or a property
+    # named as the value: "not a property of the ontology"), not the record's own row
+    stated = getattr(sub, "statement_origins", {})
+    as_property = stated.get((r.focus_node, r.value)) if r.value is not None else None
+    origin = (
+        as_property
+        or (stated.get((r.focus_node, r.path)) if r.path is not None else None)
+        or sub.origins.get(r.focus_node)
+    )
     msg = r.message
     if r.path is not None and r.value is None:  # a missing value, told in a value's words
         from cokg.validate.steward import missing_message
@@ -109,7 +117,9 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     if not msg.startswith("missing "):
         msg = _cardinality_prefix(r, g) + msg
     column = None
-    if origin is not None and r.path is not None:
+    if origin is not None and origin is as_property:
+        column = "property"
+    elif origin is not None and r.path is not None:
         column = origin.columns.get(str(r.path))
     label = origin.label if origin is not None and origin.label else record_label(r.focus_node, g)
     return replace(

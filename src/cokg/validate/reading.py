@@ -33,6 +33,8 @@ class Submission:
     problems: list[ValidationResult] = field(default_factory=list)  # spreadsheet cell errors
     warnings: tuple[str, ...] = ()
     gone: set[Node] = field(default_factory=set)  # records of dropped rows (Conversion.gone)
+    # (record, property) -> the statements-sheet row stating it (Conversion.statement_origins)
+    statement_origins: dict[tuple[Node, Node], Origin] = field(default_factory=dict)
 
     @property
     def subjects(self) -> set[Node]:
@@ -84,6 +86,7 @@ def read_submission(
     origins: dict[Node, Origin] = {}
     problems: list[ValidationResult] = []
     gone: set[Node] = set()
+    statement_origins: dict[tuple[Node, Node], Origin] = {}
     warnings: list[str] = []
     files: list[Path] = []
     for t in templates:
@@ -97,6 +100,7 @@ def read_submission(
             origins.setdefault(node, origin)
         problems.extend(conv.problems)
         gone |= conv.gone
+        statement_origins.update(conv.statement_origins)
     term = TermMemo(as_written=True)  # one rdflib term per distinct term: ~30% less memory
 
     total = len(graph)
@@ -128,7 +132,9 @@ def read_submission(
             term = TermMemo(as_written=True)
     if not len(graph) and not problems:
         raise InputError("no triples in the submission", file=", ".join(map(str, items)))
-    return Submission(tuple(files), graph, origins, problems, tuple(warnings), gone)
+    return Submission(
+        tuple(files), graph, origins, problems, tuple(warnings), gone, statement_origins
+    )
 
 
 def quiet(*_args: Any, **_kwargs: Any) -> None:
