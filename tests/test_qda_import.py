@@ -1035,3 +1035,36 @@ def test_a_text_present_in_two_cases_is_refused() -> None:
     sites = {"Northfield clinic": "fx-northfield", "Southfield clinic": "fx-southfield"}
     with pytest.raises(InputError, match=said + ": a text belongs to one case"):
         convert_project(p, pid="qda-x", context=context, phase="adoption", cases=sites)
+
+
+def _with_twin(name: str, start: int = 3, end: int = 21):
+    """The one-text project with a copy of its text, named `name`, one passage coded."""
+    import copy
+
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    twin = copy.deepcopy(p.sources["s1"])
+    twin.guid, twin.name = "s2", name
+    twin.selections = [
+        Selection("sel2", "s2", start, end, start, end, codings=[Coding("x2", "k1", "u1")])
+    ]
+    p.sources["s2"] = twin
+    p.cases[0].sources.append("s2")
+    return p
+
+
+def test_the_same_passage_coded_in_both_copies_of_a_text_is_counted_once() -> None:
+    # the summary said 4 quotations and 4 codings for a graph holding 3 of each
+    conv = _convert(_with_twin("NTH-07 interview (copy)"))
+    assert (conv.quotations, conv.codings) == (1, 1)
+    g = conv.graph
+    assert len(list(g.subjects(RDF.type, COKG.Quotation))) == 1
+    assert len(list(g.subjects(RDF.type, COKG.Coding))) == 1
+    (q,) = g.subjects(RDF.type, COKG.Quotation)
+    assert len(list(g.objects(q, RDFS.label))) == 1
+
+
+def test_copies_of_a_text_naming_two_informants_are_refused() -> None:
+    # "2 values of quoted informant ... use the informant's code as printed in the study"
+    with pytest.raises(InputError, match=r"hold the same text but name different informants "
+                       r"\(NTH-07, NTH-08\)"):  # fmt: skip
+        _convert(_with_twin("NTH-08 interview"))

@@ -515,6 +515,7 @@ class _Converter:
         self.rated: dict[str, tuple[str, list[URIRef]]] = {}  # code guid -> rating, constructs
         self.votes: dict[_Cell, list[_Vote]] = {}
         self.agents: dict[str, URIRef] = {}
+        self.quoted: dict[URIRef, tuple[URIRef | None, str]] = {}  # quotation -> informant, source
 
     def add(self, s: URIRef, p: URIRef, o: Any) -> None:
         self.g.add((s, p, o))
@@ -1265,15 +1266,30 @@ class _Converter:
         qid = quotation_id(source.sha256, span.start, span.end)
         q = COKGID[f"quotation/{case_id}/{qid}"]
         case = self.ctx.cases[case_id]
-        self.out.quotations += 1
-        counts.quotations += 1
-        self.add(q, RDF.type, COKG.Quotation)
-        self.add(q, RDFS.label, Literal(f"Quotation {qid} of “{source.name}”"))
-        self.add(q, COKG.quotationId, Literal(qid))
-        self.add(q, COKG.text, Literal(source.text[span.start : span.end]))
-        self.add(q, COKG.aboutCase, case)
-        self.add(q, COKG.locatedIn, location)
-        if informant is not None:
+        # a passage of a text present twice (under two names) is one quotation, described
+        # once, by the first source; its codings are merged
+        first_seen = self.quoted.get(q)
+        if first_seen is not None and first_seen[0] != informant:
+            who = [
+                i.rsplit("/", 1)[-1] if i is not None else "no informant"
+                for i in (first_seen[0], informant)
+            ]
+            self.problem(
+                f"sources {first_seen[1]!r} and {source.name!r} hold the same text but name "
+                f"different informants ({who[0]}, {who[1]}): one text is one person's words; "
+                "correct the name (or the informant map) of one of them"
+            )
+        if first_seen is None:
+            self.quoted[q] = (informant, source.name)
+            self.out.quotations += 1
+            counts.quotations += 1
+            self.add(q, RDF.type, COKG.Quotation)
+            self.add(q, RDFS.label, Literal(f"Quotation {qid} of “{source.name}”"))
+            self.add(q, COKG.quotationId, Literal(qid))
+            self.add(q, COKG.text, Literal(source.text[span.start : span.end]))
+            self.add(q, COKG.aboutCase, case)
+            self.add(q, COKG.locatedIn, location)
+        if informant is not None and first_seen is None:
             self.add(q, COKG.quotedInformant, informant)
         if phase is not None:
             self.add(q, COKG.inPhase, PHASES[phase])
@@ -1298,8 +1314,9 @@ class _Converter:
                 self.out.category_codings[path] = self.out.category_codings.get(path, 0) + 1
             agent = self._agent(coder)
             coding = COKGID[f"coding/{case_id}/{digest(str(q), str(code), str(agent or ''))}"]
-            self.out.codings += 1
-            counts.codings += 1
+            if (coding, RDF.type, COKG.Coding) not in self.g:  # a copy's coding counted once
+                self.out.codings += 1
+                counts.codings += 1
             self.add(coding, RDF.type, COKG.Coding)
             self.add(coding, RDF.type, OA.Annotation)
             self.add(coding, OA.hasTarget, q)
