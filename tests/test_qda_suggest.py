@@ -129,3 +129,16 @@ def test_an_unknown_scheme_is_refused_before_anything_is_written(tmp_path: Path)
     project = build_project(tmp_path, "NVivo 14").path
     with pytest.raises(ParameterError, match="no scheme 'nope'"):
         suggest_mappings(project, store="memory:", scheme="nope")
+
+
+def test_without_a_scheme_the_framework_most_names_match_is_preferred(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    """With no --scheme, a CFIR 2.0 codebook got CFIR 2009 targets for the names the two
+    versions share (Culture, Planning), mixed with CFIR 2022's: each code took the best match
+    of any framework. The framework most names match is preferred, and said."""
+    project = build_project(tmp_path, "NVivo 14").path
+    found = suggest_mappings(project, store=store)
+    assert found.preferred == "cfir-2022"
+    assert _suggested(found) == {path: str(iri) for path, iri in EXPECTED.items()}
+    assert suggest_mappings(project, store=store, scheme="cfir-2022").preferred is None

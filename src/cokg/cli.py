@@ -1124,7 +1124,13 @@ def suggest_mappings_cmd(
         f"wrote {len(found.mapping_set.mappings)} suggested mappings to {out}: check each row; "
         f"{len(found.recognised)} codes are framework constructs already (no row needed), "
         f"{len(found.ratings)} are ratings of the code above them, "
-        f"{len(found.unmatched)} match no construct",
+        f"{len(found.unmatched)} match no construct"
+        + (
+            f"; matched against {found.preferred} first, the framework most codes' names match "
+            "(--scheme chooses another)"
+            if found.preferred
+            else ""
+        ),
         err=True,
     )
     for path in found.unmatched:

@@ -38,6 +38,10 @@ class Suggestions:
     recognised: tuple[str, ...]  # framework concepts already: mapped without a row
     ratings: tuple[str, ...]  # a rating only ("+2"): part of the code above it
     unmatched: tuple[str, ...]  # no construct's name comes close enough
+    # with no scheme asked for: the framework most codes' names match, whose construct a code
+    # gets when one of its constructs matches (a CFIR 2.0 codebook's "Culture" is cfir22:III.D,
+    # not the CFIR 2009 construct of the same name); None when a scheme was asked for
+    preferred: str | None = None
 
 
 def suggest_mappings(
@@ -63,6 +67,15 @@ def suggest_mappings(
         if opened:
             st.close()
     paths, _ = code_paths(proj)
+    names = {
+        guid: (rated[0] if (rated := split_valence(code.name)) else code.name)
+        for guid, code in proj.codes.items()
+        if guid not in known and not valence_only(code.name)
+    }
+    preferred = (
+        None if scheme is not None else _preferred_scheme(names.values(), constructs, cutoff)
+    )
+    own = [c for c in constructs if c.scheme == preferred]
     rows: list[Mapping] = []
     recognised, ratings, unmatched = [], [], []
     for guid, code in proj.codes.items():
@@ -72,8 +85,8 @@ def suggest_mappings(
         if valence_only(code.name):
             ratings.append(paths[guid])
             continue
-        rated = split_valence(code.name)
-        best = rank(rated[0] if rated else code.name, constructs, limit=1, cutoff=cutoff)
+        best = rank(names[guid], own, limit=1, cutoff=cutoff) if own else []
+        best = best or rank(names[guid], constructs, limit=1, cutoff=cutoff)
         if not best:
             unmatched.append(paths[guid])
             continue
@@ -110,7 +123,20 @@ def suggest_mappings(
         },
         mappings=rows,
     )
-    return Suggestions(mset, tuple(recognised), tuple(ratings), tuple(unmatched))
+    return Suggestions(mset, tuple(recognised), tuple(ratings), tuple(unmatched), preferred)
+
+
+def _preferred_scheme(names: Any, constructs: list[Any], cutoff: float) -> str | None:
+    """The framework whose constructs the codes' names match best, summed over the codes (each
+    code's best score within it, when at least `cutoff`); None when none matches any."""
+    totals: dict[str, float] = {}
+    schemes = sorted({c.scheme for c in constructs})
+    for name in names:
+        for s in schemes:
+            best = rank(name, [c for c in constructs if c.scheme == s], limit=1, cutoff=cutoff)
+            if best:
+                totals[s] = totals.get(s, 0.0) + best[0].score
+    return max(sorted(totals), key=lambda s: totals[s]) if totals else None
 
 
 def write_suggestions(suggestions: Suggestions, out: Path) -> None:
