@@ -600,3 +600,27 @@ def test_a_row_of_spaces_alone_is_an_empty_row(tmp_path: Path) -> None:
     wb.save(out)
     conv = read_template(out)
     assert not conv.problems and _event_dates(out) == [Literal("2018", datatype=GYEAR)]
+
+
+def test_hidden_rows_and_sheets_are_read_and_said(tmp_path: Path) -> None:
+    # people hide rows to mean "deleted": they were ingested without a word
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "events"
+    ws.append(EVENT_COLUMNS)
+    ws.append(["c1", "e1", "An event", "2018"])
+    ws.append(["c1", "e2", "A hidden event", "2019"])
+    ws.row_dimensions[3].hidden = True
+    out = tmp_path / "book.xlsx"
+    wb.save(out)
+    conv = read_template(out)
+    (p,) = conv.problems
+    assert (p.severity, p.row) == ("warning", 3)
+    assert p.message.startswith("row 3 is hidden in the workbook, and read like any other")
+    assert len(list(conv.graph.subjects(COKG.inCase, None))) == 2  # read all the same
+    ws.row_dimensions[3].hidden = False
+    ws.sheet_state = "hidden"
+    wb.create_sheet("README")  # a workbook keeps one sheet visible
+    wb.save(out)
+    (p,) = read_template(out).problems
+    assert (p.row, p.message[:28]) == (2, "this sheet is hidden in the ")

@@ -259,9 +259,10 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
             raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
 
-def _scan_xlsx(f: Path) -> bool:
+def _scan_xlsx(f: Path) -> tuple[bool, dict[str, list[int]]]:
     """Pre-scan every XML member of a workbook (see the module docstring); whether a sheet
-    holds a formula (`<f>`), whose value may not be stored."""
+    holds a formula (`<f>`), whose value may not be stored, and the hidden rows of each
+    template sheet (by sheet name)."""
     import zipfile
 
     from cokg import load
@@ -269,6 +270,7 @@ def _scan_xlsx(f: Path) -> bool:
     budget = XLSX_EXPANSION * load.max_submission_bytes()
     formulas = False
     merges: dict[str, set[str]] = {}  # sheet member -> its merged ranges
+    hidden: dict[str, set[int]] = {}  # sheet member -> its hidden rows
     try:
         with zipfile.ZipFile(f) as z:
             for info in z.infolist():
@@ -286,6 +288,10 @@ def _scan_xlsx(f: Path) -> bool:
                                 formulas = formulas or b"<f>" in seen or b"<f " in seen
                                 for m in _MERGE.finditer(seen):
                                     merges.setdefault(name, set()).add(m.group(1).decode())
+                                for m in _HIDDEN_ROW.finditer(seen):
+                                    r = _ROW_NUMBER.search(m.group(0))
+                                    if r is not None:
+                                        hidden.setdefault(name, set()).add(int(r.group(1)))
                                 tail = block[-64:]
                             budget -= len(block)
                             if budget < 0:
@@ -312,18 +318,20 @@ def _scan_xlsx(f: Path) -> bool:
                     else:
                         for _ in again():  # count what it unpacks to
                             pass
-            _check_sheet_parts(z, f, merges)
+            titles = _check_sheet_parts(z, f, merges)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
-    return formulas
+    return formulas, {titles[m]: sorted(rows) for m, rows in hidden.items() if m in titles}
 
 
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}[0-9]{1,7})"')
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 
 
-def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> None:
+def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> dict[str, str]:
     """Refuse a sheet whose relationship leads out of the workbook (another file, a URL) or
     to no part of it: the reader skipped such a sheet without a word, and its rows were
     missing; and a data sheet with merged cells, whose value only the first row holds (the
@@ -333,8 +341,9 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> None:
 
     rels = "xl/_rels/workbook.xml.rels"
     if rels not in z.namelist():
-        return
+        return {}
     names = set(z.namelist())
+    data_sheets: dict[str, str] = {}  # sheet member -> the template sheet it is
     titles: dict[str, str] = {}  # relationship id -> sheet name
     if "xl/workbook.xml" in names:
         rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -357,8 +366,10 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> None:
                 file=f,
             )
         merged = merges.get(part)
-        title = titles.get(str(rel.get("Id", "")), "")
-        if merged and title.strip() in SHEETS:
+        title = sheet_name(titles.get(str(rel.get("Id", "")), ""))
+        if title in SHEETS:
+            data_sheets[part] = title
+        if merged and title in SHEETS:
             shown = ", ".join(sorted(merged)[:3]) + (" ..." if len(merged) > 3 else "")
             raise InputError(
                 f"sheet {title.strip()} has merged cells ({shown}): a merged cell's value is in "
@@ -366,6 +377,7 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> None:
                 "and fill in each row",
                 file=f,
             )
+    return data_sheets
 
 
 def _formulas(f: Path) -> dict[tuple[str, int, int], str]:
@@ -390,7 +402,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
         raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
     from openpyxl import load_workbook
 
-    has_formulas = _scan_xlsx(f)
+    has_formulas, hidden_rows = _scan_xlsx(f)
     try:
         # a formula's value as the program that saved the file calculated it; a program that
         # never calculates (a script writing the workbook) stores none, which is refused below
@@ -420,6 +432,11 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     file=f,
                 )
             where = f"{f.name}, sheet {title}"
+            # Hidden rows and sheets are read like any (hiding is how some mean "deleted"):
+            # said once a sheet, on its first such row
+            hidden = set(hidden_rows.get(title, ()))
+            sheet_hidden = getattr(ws, "sheet_state", "visible") != "visible"
+            told = False
             # The size a sheet declares (<dimension>) is not believed: openpyxl pads every row
             # to it, and A1:XFD1048576 in a 60 KB file was 17 billion empty cells to read.
             ws.reset_dimensions()
@@ -480,6 +497,23 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     if names[j] and len(text) == EXCEL_CELL_MAX
                 }  # fmt: skip
                 named = {n: c for n, c in zip(names, cells[: len(names)], strict=True) if n}
+                if not told and (sheet_hidden or i in hidden):
+                    told = True
+                    rows_hidden = sorted(r for r in hidden if r > 1)
+                    shown = ", ".join(map(str, rows_hidden[:10])) + (
+                        " ..." if len(rows_hidden) > 10 else ""
+                    )
+                    many = len(rows_hidden) != 1
+                    what = (
+                        "this sheet is hidden"
+                        if sheet_hidden
+                        else f"row{'s' * many} {shown} {'are' if many else 'is'} hidden"
+                    )
+                    doubtful.setdefault(
+                        names[0],
+                        f"{what} in the workbook, and read like any other: if hiding meant "
+                        "deleting, delete them",
+                    )
                 yield Row(title, where, i, named, refused, doubtful)
     finally:
         wb.close()
