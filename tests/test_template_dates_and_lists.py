@@ -552,15 +552,21 @@ def test_a_number_shown_as_a_percentage_is_refused(tmp_path: Path) -> None:
     assert list(read_template(book).graph.objects(EVENT, COKG.description)) == [Literal("0.5")]
 
 
-def test_merged_cells_in_a_data_sheet_are_refused_naming_them(tmp_path: Path) -> None:
-    # the first row held the value; the row below read "case_id is required" though the cell
-    # looked filled in the spreadsheet
+def _two_events(second: list[object]) -> tuple[Workbook, Worksheet]:
+    """A workbook with an events sheet: event e1 of case c1 in 2018, then `second`."""
     wb = Workbook()
     ws = wb.active
     ws.title = "events"
     ws.append(EVENT_COLUMNS)
     ws.append(["c1", "e1", "An event", "2018"])
-    ws.append([None, "e2", "Another", "2019"])
+    ws.append(second)
+    return wb, ws
+
+
+def test_merged_cells_in_a_data_sheet_are_refused_naming_them(tmp_path: Path) -> None:
+    # the first row held the value; the row below read "case_id is required" though the cell
+    # looked filled in the spreadsheet
+    wb, ws = _two_events([None, "e2", "Another", "2019"])
     ws.merge_cells("A2:A3")
     readme = wb.create_sheet("README")
     readme.append(["a title"])
@@ -604,12 +610,7 @@ def test_a_row_of_spaces_alone_is_an_empty_row(tmp_path: Path) -> None:
 
 def test_hidden_rows_and_sheets_are_read_and_said(tmp_path: Path) -> None:
     # people hide rows to mean "deleted": they were ingested without a word
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "events"
-    ws.append(EVENT_COLUMNS)
-    ws.append(["c1", "e1", "An event", "2018"])
-    ws.append(["c1", "e2", "A hidden event", "2019"])
+    wb, ws = _two_events(["c1", "e2", "A hidden event", "2019"])
     ws.row_dimensions[3].hidden = True
     out = tmp_path / "book.xlsx"
     wb.save(out)
