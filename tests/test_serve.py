@@ -1214,3 +1214,31 @@ def test_every_case_is_listed_and_served_whatever_the_result_limit(pool: QueryPo
         for case in ("jonkoping-esther", "dundee-mrr", "manitoba-learning-centres"):
             assert f'<a href="/case/{case}"' in index
             assert c.get(f"/case/{case}").status_code == 200
+
+
+def test_a_served_snapshot_is_removed_when_the_server_is_stopped(tmp_path: Path) -> None:
+    """`cokg serve` stopped by SIGTERM (a service manager's stop) ended on the spot after
+    uvicorn's shutdown: the store's snapshot stayed in the temporary folder, one per stop."""
+    import os
+    import signal
+    import socket as sockets
+
+    with sockets.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    cmd = [sys.executable, "-c", "from cokg.cli import main; main()", "serve", "--store",
+           "memory:", "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("cokg-serve-*/snapshot.nq")):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(1)  # serving
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not list(tmp_path.glob("cokg-serve-*")), "the snapshot was left behind"

@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import re
+import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +81,10 @@ def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
         path.write_bytes(data)
         del data
         yield DataSource(snapshot=path)
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -145,7 +151,17 @@ def serve(
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         # uvicorn names no address for a socket it is given: say where to point a browser
         print(f"serving on http://{shown}:{bound[1]}/ (Ctrl+C to stop)", file=sys.stderr)
-        server.run(sockets=[sock])
+        # uvicorn shuts down on SIGTERM (a service manager's stop), then raises the signal
+        # again for the handler in place before it; the default one ended the process on the
+        # spot, leaving the store's snapshot (the whole store as N-Quads) in the temporary
+        # folder and the worker pool unclosed. As SystemExit, the `with` blocks unwind.
+        main = threading.current_thread() is threading.main_thread()
+        before = signal.signal(signal.SIGTERM, _exit_on_term) if main else None
+        try:
+            server.run(sockets=[sock])
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, before)
 
     if endpoint is None and store is not None and re.match(r"https?://", str(store)):
         endpoint, store = str(store), None
