@@ -37,6 +37,7 @@ from cokg.errors import InputError
 from cokg.template.sheets import SHEETS
 
 __all__ = [
+    "EXCEL_CELL_MAX",
     "LIST_SHEETS",
     "Row",
     "csv_files",

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 from cokg.errors import InputError
 from cokg.namespaces import PREFIXES
-from cokg.query.workbook import MAX_CELL  # openpyxl cuts longer text without a word
-from cokg.template.cells import CODES_SHEET, FORMULA_START, VALUES_SHEET, escape
+from cokg.template.cells import CODES_SHEET, EXCEL_CELL_MAX, FORMULA_START, VALUES_SHEET, escape
 from cokg.template.sheets import CODE_PREFIXES, SHEETS, TABLES, Column, Sheet
 
 if TYPE_CHECKING:
@@ -219,11 +218,11 @@ def _check_cell_sizes(out: Path, rows: Rows) -> None:
         for i, record in enumerate(rows.get(sheet.name, ()), start=2):
             for col in sheet.columns:
                 size = len(escape(record.get(col.name, "")))
-                if size > MAX_CELL:
+                if size > EXCEL_CELL_MAX:  # openpyxl cuts longer text without a word
                     raise InputError(
                         f"sheet {sheet.name} row {i}, column {col.name}: {size:,} characters, "
-                        f"more than an Excel cell holds ({MAX_CELL:,}); write a folder of CSV "
-                        "files instead (a name without .xlsx), which keeps the whole text",
+                        f"more than an Excel cell holds ({EXCEL_CELL_MAX:,}); write a folder of "
+                        "CSV files instead (a name without .xlsx), which keeps the whole text",
                         file=out,
                     )
 

@@ -84,7 +84,7 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     focus node."""
     # a statement made on the statements sheet is that row's (the property, or a property
     # named as the value: "not a property of the ontology"), not the record's own row
-    stated = getattr(sub, "statement_origins", {})
+    stated = sub.statement_origins
     as_property = stated.get((r.focus_node, r.value)) if r.value is not None else None
     origin = (
         as_property
