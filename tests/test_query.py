@@ -366,9 +366,10 @@ def test_injection_in_a_checked_parameter_is_rejected(store: MemoryStore, value:
 
 
 @pytest.mark.parametrize("value", [pytest.param(v, id=f"inj{i}") for i, v in enumerate(INJECTIONS)])
-def test_injection_in_a_free_string_returns_no_rows(store: MemoryStore, value: str) -> None:
+def test_injection_in_an_informant_code_is_no_stored_code(store: MemoryStore, value: str) -> None:
     assert len(run_query("quotations", store=store)) > 0
-    assert len(run_query("quotations", store=store, informant=value)) == 0
+    with pytest.raises(ParameterError, match="no informant has the code"):
+        run_query("quotations", store=store, informant=value)
 
 
 def test_a_construct_as_cokg_prints_it_resolves(store: MemoryStore) -> None:
@@ -868,6 +869,17 @@ def test_an_informant_code_typed_small_is_the_same_code(store: MemoryStore) -> N
     small = run_query("quotations", store=store, informant="dnd-02")
     assert len(small.rows) > 0
     assert small.rows == run_query("quotations", store=store, informant="DND-02").rows
+
+
+def test_an_informant_code_no_one_has_is_an_error_naming_the_nearest(store: MemoryStore) -> None:
+    # informant=DND-2 (for DND-02) gave 0 rows: as if the informant had said nothing
+    with pytest.raises(ParameterError) as caught:
+        run_query("quotations", store=store, informant="DND-2")
+    message = str(caught.value)
+    assert "no informant has the code 'DND-2'" in message
+    assert "DND-02 (dundee-mrr)" in message.split("did you mean:")[1]
+    with pytest.raises(ParameterError, match=r"stored codes: .*DND-02"):
+        run_query("quotations", store=store, informant="ZZZZZZ")
 
 
 def test_a_list_of_phases_comes_in_phase_order() -> None:

@@ -697,6 +697,7 @@ INTERNAL_RATED = {
 INTERNAL_OVERRIDES = {
     "innovation-evolution-by-case": {"case": "jonkoping-esther"},
     "concept-lookup": {"iri": "https://w3id.org/cokg/framework/cfir-2009/V.B.4"},
+    "informant-lookup": {"value": "DND-02"},
 }
 INTERNAL_CASES = [
     pytest.param(

@@ -5,11 +5,13 @@ as text pasted into the query.
 Values of type `case` are checked against the cases in the store, `phase` against the
 header's allowed values, `construct` resolved to one concept IRI (notation, label, prefixed
 name or IRI; ambiguity is an error listing the candidates), `iri` mapped from the header's
-`values`, or - with no `values` - any absolute IRI.
+`values`, or - with no `values` - any absolute IRI; `informant` checked against the stored
+informant codes.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +83,33 @@ def find_case(store: Store, value: str) -> str | None:
     if res.rows:
         return str(res.rows[0]["case_id"])
     return case_ids(store).get(value) if value.strip().isdigit() else None
+
+
+def find_informant(query: SavedQuery, p: QueryParameter, code: str, store: Store) -> str:
+    """`code` if some informant has it; else a ParameterError naming the codes nearest to it
+    (a mistyped code gave an empty answer, as if the informant had said nothing)."""
+    found = store.query(get_query("informant-lookup").body, bindings={"value": Literal(code)})
+    if found.rows:
+        return code
+    rows = store.query(get_query("informant-codes").body, bookkeeping=True).rows
+    cases: dict[str, set[str]] = {}
+    for row in rows:
+        known = cases.setdefault(str(row["code"]), set())
+        if row.get("case_id") is not None:
+            known.add(str(row["case_id"]))
+    if not cases:
+        raise ParameterError(
+            f"query {query.name}: {p.name}={code!r}: the store holds no informant codes"
+        )
+    near = difflib.get_close_matches(code, list(cases), n=_MAX_LISTED, cutoff=0.6)
+    near += [c for c in sorted(cases) if code in c and c not in near]
+    shown = [f"{c} ({', '.join(sorted(cases[c]))})" if cases[c] else c for c in near]
+    hint = (
+        f"; did you mean: {_listing(shown)}"
+        if shown
+        else f"; stored codes: {_listing(sorted(cases))}"
+    )
+    raise ParameterError(f"query {query.name}: no informant has the code {code!r}{hint}")
 
 
 @dataclass(frozen=True)
@@ -234,7 +263,7 @@ def _bind_one(query: SavedQuery, p: QueryParameter, value: str, store: Store) ->
             raise bad(sorted(str(iri).rsplit("/", 1)[-1] for iri in studies.values()))
         return studies[value.casefold()]
     if p.type == "informant":  # codes are capitals (DND-02): a code typed small is the same
-        return Literal(value.upper())
+        return Literal(find_informant(query, p, value.upper(), store))
     if p.type == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", value):
             raise ParameterError(f"query {query.name}: {p.name}={value!r} is not an integer")
