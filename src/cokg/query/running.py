@@ -55,13 +55,14 @@ def run_query(
     `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit).
 
     `limit` and `offset` ask for one page: rows `offset + 1` to `offset + limit` (`limit`
-    None: to the end; 0: none, only the total), and `answer.page` says where they lie in the
+    None or 0: to the end, as `--limit 0` and `?limit=0`), and `answer.page` says where they lie in the
     whole answer (the total, whether more follow). A pivoted query paged by case (`#+ page_by:
     case`) gives whole cases, as many as fit in `limit` rows (at least one), from the case
     holding row `offset`. A query that is not paged (its header says `page: false`, or it
     declares a pivot and no `page_by`) refuses them with a ParameterError."""
     query = name if isinstance(name, SavedQuery) else get_query(name)
     check_page(limit, offset)
+    limit = limit or None  # 0 is every row, as on the command line and the served pages
     paging = limit is not None or offset > 0
     if paging and not query.paged:
         why = "its table is pivoted, which needs every row" if query.pivot else "page: false"
@@ -232,6 +233,7 @@ def run_sparql(
     under the same screen and limits as `run_query`. `limit` and `offset` page a SELECT
     answer as in `run_query` (within the query's own LIMIT/OFFSET); other forms refuse them."""
     check_page(limit, offset)
+    limit = limit or None
     text, name = read_sparql(text_or_file)
     st, opened = open_for_call(store)
     page = None
