@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,14 +131,39 @@ def _concept_attrs(row: Mapping[str, Node | None]) -> dict[str, str]:
 def case_construct_graph(
     store: Store, *, phase: str | None = None, schemes: Iterable[str] | None = None
 ) -> nx.Graph:
-    """Bipartite case–construct graph; edge `weight` = number of findings coding it."""
+    """Bipartite case–construct graph; edge `weight` = number of findings coding it, `stances`
+    the stances those findings have ("occurred; resisted", "" when none says one)."""
     g = nx.Graph(name=f"case-construct ({phase or 'all phases'})")
+    stances: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in _coded(store, phase, schemes):
         case, concept = str(row["case"]), str(row["concept"])
         g.add_node(case, kind="case", label=str(row["case_label"]), bipartite=0)
         g.add_node(concept, bipartite=1, **_concept_attrs(row))
         _add_weight(g, case, concept)
+        if row.get("stance") is not None:
+            stances[case, concept].add(stance_name(row["stance"]))
+    for a, b, d in g.edges(data=True):
+        d["stances"] = "; ".join(sorted(stances.get((a, b)) or stances.get((b, a)) or ()))
     return g
+
+
+def stance_name(stance: object) -> str:
+    """A stance IRI in words, as its notation: cokg:NotObserved -> "not-observed"."""
+    local = str(stance).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()
+
+
+def stances_in_cases(g: nx.Graph, construct: str, cases: Iterable[str]) -> dict[str, int]:
+    """How many of `cases` have findings of each stance coded to `construct` in the
+    case-construct graph `g` (a case whose findings differ counts under each), most first:
+    "in every case" says a construct was coded there, not that it happened (a scenario
+    resisted in two cases and occurring in one is coded in all three)."""
+    counts: dict[str, int] = defaultdict(int)
+    for case in cases:
+        if g.has_edge(case, construct):
+            for stance in filter(None, g[case][construct]["stances"].split("; ")):
+                counts[stance] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _score(term: object) -> int | None:

@@ -389,14 +389,11 @@ def render_analysis(summary: AnalysisSummary) -> str:
         n = phase.studied_cases
         out.append(
             f"in every case studied in {phase.phase} ({n} case{'s' * (n != 1)}): "
-            f"{', '.join(phase.in_every_case) or 'none'}"
+            f"{phase.shared_text()}"
         )
         for s in phase.by_study:
             m = s.studied_cases
-            out.append(
-                f"  of study {s.study_id} ({m} case{'s' * (m != 1)}): "
-                f"{', '.join(s.in_every_case) or 'none'}"
-            )
+            out.append(f"  of study {s.study_id} ({m} case{'s' * (m != 1)}): {s.shared_text()}")
         out += [
             f"  similarity {a} / {b}: " + (NOT_COMPARED if value is None else f"{value:.2f}")
             for a, b, value in phase.similarity

@@ -16,7 +16,7 @@ import math
 import re
 import textwrap
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +74,11 @@ class StudyShare:
     label: str
     in_every_case: tuple[str, ...]  # labels of the constructs every studied case codes, sorted
     studied_cases: int  # the study's cases with an episode of the phase
+    stances: tuple[tuple[str, str], ...] = ()  # as PhaseSummary.stances
+
+    def shared_text(self) -> str:
+        """As PhaseSummary.shared_text."""
+        return shared_text(self.in_every_case, self.stances)
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,36 @@ class PhaseSummary:
     # the same, study by study, when the store holds several: a second study in the store
     # makes "every case" across studies a different question from "every case of mine"
     by_study: tuple[StudyShare, ...] = ()
+    # (label, "resisted in 2 cases, occurred in 1") for those of in_every_case whose findings
+    # state a stance: coded in every case is not the same as happened in every case
+    stances: tuple[tuple[str, str], ...] = ()
+
+    def shared_text(self) -> str:
+        """The constructs in every case, each with its stances: "Co-optation (resisted in 2
+        cases, occurred in 1), Transformation (occurred in 3 cases)"."""
+        return shared_text(self.in_every_case, self.stances)
+
+
+def shared_text(labels: tuple[str, ...], stances: tuple[tuple[str, str], ...]) -> str:
+    said = dict(stances)
+    return ", ".join(f"{x} ({said[x]})" if said.get(x) else x for x in labels) or "none"
+
+
+def _stance_words(counts: Mapping[str, int]) -> str:
+    parts = [f"{stance} in {n}" for stance, n in counts.items()]
+    if parts:  # "in 2 cases" once, on the first count
+        first = next(iter(counts.values()))
+        parts[0] += f" case{'s' * (first != 1)}"
+    return ", ".join(parts)
+
+
+def _shared_stances(
+    g: Any, shared: Iterable[str], cases: set[str]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(labels sorted, (label, stances in words)) of the constructs in `shared`."""
+    named = sorted((g.nodes[n]["label"], n) for n in shared)
+    words = ((label, _stance_words(analyse.stances_in_cases(g, n, cases))) for label, n in named)
+    return tuple(label for label, _ in named), tuple((lb, w) for lb, w in words if w)
 
 
 @dataclass(frozen=True)
@@ -124,6 +159,9 @@ def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
     several = several if len(several) > 1 else []
     out = []
     for phase in PHASE_NAMES:
+        g = analyse.case_construct_graph(store, phase=phase)
+        for n in g.nodes:
+            g.nodes[n]["label"] = nodes[n]["label"]
         studied = analyse.studied_cases(store, phase)
         shared = analyse.constructs_in_all_cases(store, phase=phase, studied=studied)
         similarity = analyse.case_similarity(store, phase=phase)
@@ -131,15 +169,17 @@ def phase_summaries(store: Store) -> tuple[PhaseSummary, ...]:
         for s in several:
             own = analyse.studied_cases(store, phase, study=s.study_id)
             common = analyse.constructs_in_all_cases(store, phase=phase, studied=own)
-            labels = tuple(sorted(nodes[n]["label"] for n in common))
-            by_study.append(StudyShare(s.study_id, s.label, labels, len(own)))
+            labels, stances = _shared_stances(g, common, own)
+            by_study.append(StudyShare(s.study_id, s.label, labels, len(own), stances))
+        labels, stances = _shared_stances(g, shared, studied)
         out.append(
             PhaseSummary(
                 phase=phase,
-                in_every_case=tuple(sorted(nodes[n]["label"] for n in shared)),
+                in_every_case=labels,
                 similarity=tuple((a, b, value) for (a, b), value in similarity.items()),
                 studied_cases=len(studied),
                 by_study=tuple(by_study),
+                stances=stances,
             )
         )
     return tuple(out)
@@ -1010,7 +1050,7 @@ def _build_report(
             doc.table(_pivot_rows(run_query(name, store=store)))
             continue
         doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
-        shared = ", ".join(summary.in_every_case) or "none"
+        shared = summary.shared_text()
         n = summary.studied_cases
         doc.para(
             f"Coded in every case studied in {phase} ({n} case{'s' * (n != 1)} with an "
@@ -1020,7 +1060,7 @@ def _build_report(
             m = s.studied_cases
             doc.para(
                 f"In every case of {s.label} ({s.study_id}) studied in {phase} ({m} "
-                f"case{'s' * (m != 1)}): {', '.join(s.in_every_case) or 'none'}."
+                f"case{'s' * (m != 1)}): {s.shared_text()}."
             )
 
     doc.heading("Timelines (Figures 1–3)", anchor="timelines")

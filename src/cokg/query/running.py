@@ -55,11 +55,11 @@ def run_query(
     `timeout` (seconds) and `memory_mb` cap the run (None: the defaults; 0: no limit).
 
     `limit` and `offset` ask for one page: rows `offset + 1` to `offset + limit` (`limit`
-    None or 0: to the end, as `--limit 0` and `?limit=0`), and `answer.page` says where they lie in the
-    whole answer (the total, whether more follow). A pivoted query paged by case (`#+ page_by:
-    case`) gives whole cases, as many as fit in `limit` rows (at least one), from the case
-    holding row `offset`. A query that is not paged (its header says `page: false`, or it
-    declares a pivot and no `page_by`) refuses them with a ParameterError."""
+    None or 0: to the end, as `--limit 0` and `?limit=0`), and `answer.page` says where they
+    lie in the whole answer (the total, whether more follow). A pivoted query paged by case
+    (`#+ page_by: case`) gives whole cases, as many as fit in `limit` rows (at least one),
+    from the case holding row `offset`. A query that is not paged (its header says `page:
+    false`, or it declares a pivot and no `page_by`) refuses them with a ParameterError."""
     query = name if isinstance(name, SavedQuery) else get_query(name)
     check_page(limit, offset)
     limit = limit or None  # 0 is every row, as on the command line and the served pages
