@@ -112,7 +112,7 @@ def test_record_stored_in_another_graph_is_refused(store_dir: Path, tmp_path: Pa
     assert conflict.focus_node == CASE
     assert first.graph in conflict.message and "--replace" in conflict.message
     # what differs is said: the steward saw only that the record was "already stored"
-    assert "case/fictional-riverside differs in rdfs:comment)" in conflict.message
+    assert "case/fictional-riverside differs in rdfs:comment (column comment))" in conflict.message
     assert "cokg retract riverside-one" in conflict.message
     assert "--replace --by NAME --id riverside-two" in conflict.message
     assert _graphs_holding_case(store_dir) == [first.graph]

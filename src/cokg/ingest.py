@@ -617,8 +617,24 @@ def _conflicts(
         changed = (differs or {}).get(g, {}).get(recs[0])
         if changed:  # what the steward changed, or typed differently, in the shared record
             held = held.replace(f"({shown})", f"({shown}; {_short(recs[0])} differs in "
-                                              f"{', '.join(changed)})", 1)  # fmt: skip
-        if g.startswith(SUBMISSION_PREFIX) and (left_out or {}).get(g):
+                                              f"{_as_columns(changed)})", 1)  # fmt: skip
+        if g.startswith(SUBMISSION_PREFIX) and not cases and (left_out or {}).get(g):
+            # Only shared records (an organisation, an informant...) overlap: that submission
+            # is about other cases, so replacing it, let alone removing its cases, is not
+            # what the steward means (the advice to do so removed an unrelated case).
+            other = g[len(SUBMISSION_PREFIX) :]
+            ids = [case_id for _case, case_id, _held in (left_out or {})[g]]
+            one = n == 1
+            how = (
+                f"a record is stored once, and {'this one is' if one else 'these are'} held "
+                f"by submission {other!r} (case{'s' * (len(ids) != 1)} {', '.join(ids)}): "
+                f"leave {'its row' if one else 'their rows'} out and refer to "
+                f"{'it' if one else 'them'} by id, or make {'the row' if one else 'the rows'} "
+                f"match the stored {'record' if one else 'records'} "
+                f"(`cokg template --case {ids[0]}` gives {'it' if one else 'them'} as stored); "
+                f"a change to {'it' if one else 'them'} goes in a resubmission of {other!r}"
+            )
+        elif g.startswith(SUBMISSION_PREFIX) and (left_out or {}).get(g):
             other = g[len(SUBMISSION_PREFIX) :]
             ids = [case_id for _case, case_id, _held in (left_out or {})[g]]
             many = len(ids) != 1
@@ -662,6 +678,24 @@ def _conflicts(
             )
         )
     return out
+
+
+def _as_columns(changed: list[str]) -> str:
+    """Properties as curies, each with the template column that states it where one does
+    ("rdfs:label (column label)"): a steward filled in columns, not properties."""
+    from cokg.namespaces import curie
+    from cokg.template.sheets import SHEETS
+
+    columns: dict[str, set[str]] = {}
+    for sheet in SHEETS.values():
+        for c in sheet.columns:
+            if c.predicate is not None:
+                columns.setdefault(curie(str(c.predicate)), set()).add(c.name)
+    out = []
+    for p in changed:
+        names = sorted(columns.get(p, ()))
+        out.append(f"{p} (column {' or '.join(names)})" if 0 < len(names) <= 2 else p)
+    return ", ".join(out)
 
 
 # The records of a case that a submission may hold without holding the case itself (a QDA
