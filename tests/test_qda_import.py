@@ -619,8 +619,15 @@ def test_import_stores_the_project_once(tmp_path: Path, store: MemoryStore, inpu
         "semapv:ManualMappingCuration\t0.7\t\n",
         encoding="utf-8",
     )
-    with pytest.raises(ParameterError, match="--replace"):
+    with pytest.raises(ParameterError, match="differs from the one stored.*--replace"):
         do_import(built.path, store, inputs)
+    assert store.count(graph) == before
+    # the dry run says the same refusal (it said "conforms" where the import was refused)
+    dry = do_import(built.path, store, inputs, dry_run=True)
+    assert not dry.validation.conforms
+    (refused,) = [r for r in dry.validation.results if r.severity == "violation"]
+    assert "differs from the one stored" in refused.message and "--replace" in refused.message
+    assert do_import(built.path, store, inputs, dry_run=True, replace=True).validation.conforms
     assert store.count(graph) == before
     third = do_import(built.path, store, inputs, replace=True)
     assert third.replaced and store.count(graph) > before

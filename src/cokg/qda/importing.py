@@ -217,13 +217,14 @@ def import_qdpx(
     )
     if unchanged and not dry_run:
         return report
-    if stored is not None and not unchanged and not replace and not dry_run:
-        raise ParameterError(
-            f"the project differs from the one stored as submission {pid}: run again with "
-            "--replace to replace it (under another id it would hold the same records twice, "
-            "which is refused)",
-            file=shown,
-        )
+    differs = stored is not None and not unchanged and not replace
+    why = (
+        f"the project differs from the one stored as submission {pid}: run again with "
+        "--replace to replace it (under another id it would hold the same records twice, "
+        "which is refused)"
+    )
+    if differs and not dry_run:
+        raise ParameterError(why, file=shown)
     with _folder(out) as folder:
         ttl = folder / f"{pid}.ttl"
         _write_turtle(conv, ttl)
@@ -256,7 +257,9 @@ def import_qdpx(
                     else set()
                 )
             validation = _renamed(validation, ttl, shown)
-            found = (*held.values(), *lost)
+            # the refusal the import itself would give first (a dry run said "conforms")
+            refused = [_refusal(pid, why, shown)] if differs else []
+            found = (*refused, *held.values(), *lost)
             rest = tuple(r for r in validation.results if r.value not in echo)
             validation = dataclasses.replace(
                 validation,
@@ -485,6 +488,23 @@ def render_import(report: ImportReport) -> str:
 
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
+
+
+def _refusal(pid: str, why: str, shown: str) -> Any:
+    """A dry run's violation for what the import would refuse before validating."""
+    from rdflib import Literal
+
+    from cokg.models import ValidationResult
+
+    return ValidationResult(
+        severity="violation",
+        focus_node=Literal(pid),
+        path=None,
+        constraint_component=None,
+        source_shape=None,
+        message=why,
+        file=shown,
+    )
 
 
 def _held_elsewhere(store: Any, conv: Conversion, own: list[str], *, replace: bool) -> dict:
