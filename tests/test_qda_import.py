@@ -619,7 +619,7 @@ def test_import_stores_the_project_once(tmp_path: Path, store: MemoryStore, inpu
         "semapv:ManualMappingCuration\t0.7\t\n",
         encoding="utf-8",
     )
-    with pytest.raises(ParameterError, match="differs from the one stored.*--replace"):
+    with pytest.raises(ParameterError, match=r"differs from the one stored.*--replace"):
         do_import(built.path, store, inputs)
     assert store.count(graph) == before
     # the dry run says the same refusal (it said "conforms" where the import was refused)
