@@ -142,3 +142,24 @@ def test_without_a_scheme_the_framework_most_names_match_is_preferred(
     assert found.preferred == "cfir-2022"
     assert _suggested(found) == {path: str(iri) for path, iri in EXPECTED.items()}
     assert suggest_mappings(project, store=store, scheme="cfir-2022").preferred is None
+
+
+def test_an_exact_name_in_another_framework_beats_a_near_one_in_the_preferred(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    """A CFIR 2.0 codebook with outcome codes: "Acceptability" got CFIR 2.0's Capability (the
+    preferred framework's nearest name) instead of Proctor's Acceptability, its exact name."""
+    root = ET.Element("CodeBook", {"xmlns": "urn:QDA-XML:codebook:1.0"})
+    codes = ET.SubElement(root, "Codes")
+    for name in ("Culture", "Available Resources", "Partnerships & Connections", "Acceptability"):
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+        ET.SubElement(codes, "Code", {"guid": guid, "name": name, "isCodable": "true"})
+    path = tmp_path / "mixed.qdc"
+    path.write_bytes(ET.tostring(root, xml_declaration=True, encoding="utf-8"))
+    found = suggest_mappings(path, store=store)
+    assert found.preferred == "cfir-2022"
+    suggested = _suggested(found)
+    assert (
+        suggested["Acceptability"] == "https://w3id.org/cokg/framework/proctor-2011/acceptability"
+    )
+    assert suggested["Culture"] == str(CFIR22["III.D"])  # a name both CFIRs have: the preferred

@@ -85,8 +85,12 @@ def suggest_mappings(
         if valence_only(code.name):
             ratings.append(paths[guid])
             continue
+        # the preferred framework's match unless another framework matches better (a CFIR
+        # codebook's outcome code "Acceptability" is Proctor's, not CFIR 2.0's Capability)
         best = rank(names[guid], own, limit=1, cutoff=cutoff) if own else []
-        best = best or rank(names[guid], constructs, limit=1, cutoff=cutoff)
+        anywhere = rank(names[guid], constructs, limit=1, cutoff=cutoff)
+        if anywhere and (not best or anywhere[0].score > best[0].score):
+            best = anywhere
         if not best:
             unmatched.append(paths[guid])
             continue
