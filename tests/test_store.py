@@ -726,6 +726,30 @@ def test_credentials_never_in_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
         open_store()
 
 
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ('endpont = "http://127.0.0.1:1/query"\n',
+         "unknown setting 'endpont' (did you mean 'endpoint'?)"),
+        ('endpoint = 7878\n', "endpoint must be a quoted string, not 7878"),
+        ('[server]\nendpoint = "http://127.0.0.1:1/query"\n', "unknown setting 'server'"),
+    ],
+)  # fmt: skip
+def test_a_mistyped_setting_is_refused_not_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, said: str
+) -> None:
+    # `endpont = ...` was passed over: the steward's ingest went to a new local store, and
+    # "added ..." did not say where
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    (tmp_path / ".cokg").mkdir()
+    (tmp_path / ".cokg" / "config.toml").write_text(setting)
+    with pytest.raises(StoreError) as caught:
+        open_store()
+    assert said in str(caught.value) and "config.toml" in str(caught.value)
+    assert not (tmp_path / ".cokg" / "store").exists()
+
+
 # --- crash safety ---------------------------------------------------------------------------------
 
 _WRITER = """

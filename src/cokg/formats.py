@@ -453,6 +453,8 @@ def render_ingest(report: IngestReport) -> str:
             f"{n} record{'s' * (n != 1)} already stored unchanged in other graphs (shared "
             f"records the submission repeats) not stored twice: {', '.join(named)}{more}"
         )
+    if report.store:  # which store: a mistyped endpoint setting once sent it elsewhere
+        out.append(f"store: {report.store}")
     out += [
         f"{r.severity}: {r.file or ''} {r.record_label or ''}: {r.message}"
         for r in report.validation.results

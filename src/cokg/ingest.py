@@ -14,6 +14,7 @@ is validated once more under the lock, so nothing another writer did in between 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -90,6 +91,7 @@ class IngestReport:
     unchanged: tuple[str, ...] = ()
     graph_existed: bool = False  # the submission's own graph was stored before (a resubmission)
     removed_cases: tuple[str, ...] = ()  # cases removed on purpose (`remove_cases`)
+    store: str = ""  # where it was written: a store folder, an endpoint URL, "memory"
 
 
 @dataclass(frozen=True)
@@ -251,11 +253,13 @@ def ingest(
                 "every record of this submission is already stored, unchanged: nothing to add"
             )
 
+    written_to: list[Any] = []
     if store is not None and not isinstance(store, (str, Path)):
         report, drops = check(store)
         leave_out_copies()
         say(f"writing {len(sub.graph):,} triples")
         existed, replaced = _write(store, sid, sub, by, started, graph, prov_graph, drops)
+        written_to.append(store)
     else:
         from cokg.store import open_store
 
@@ -269,6 +273,7 @@ def ingest(
             leave_out_copies()
             say(f"writing {len(sub.graph):,} triples")
             existed, replaced = _write(rw, sid, sub, by, started, graph, prov_graph, drops)
+            written_to.append(rw)
     return IngestReport(
         submission_id=sid,
         graph=graph,
@@ -282,7 +287,20 @@ def ingest(
         dropped=tuple(d for d in drops if d.startswith(SUBMISSION_PREFIX)),
         unchanged=tuple(sorted(str(r) for r in copies)),
         removed_cases=tuple(sorted(remove_cases)),
+        store=store_name(written_to[0]) if written_to else "",
     )
+
+
+def store_name(st: Any) -> str:
+    """A store as a steward knows it: its folder (relative to here when inside), the endpoint's
+    URL, or "memory"."""
+    path = getattr(st, "path", None)
+    if isinstance(path, Path):
+        with contextlib.suppress(ValueError):
+            return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+        return str(path)
+    endpoint = getattr(st, "endpoint", None)
+    return str(endpoint) if endpoint else "memory"
 
 
 def _read(

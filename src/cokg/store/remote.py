@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import difflib
 import json
 import os
 import re
@@ -376,6 +377,9 @@ class RemoteStore:
             raise StoreError(f"cannot reach {self.gsp_endpoint}: {exc}") from None
 
 
+CONFIG_KEYS = ("endpoint", "update_endpoint", "gsp_endpoint", "method")
+
+
 def remote_config() -> dict[str, str]:
     """Endpoint settings from `.cokg/config.toml` in the working directory (keys endpoint,
     update_endpoint, gsp_endpoint, method), overridden by COKG_ENDPOINT."""
@@ -387,9 +391,6 @@ def remote_config() -> dict[str, str]:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise StoreError(f"unreadable config: {exc}", file=path) from None
-        for key in ("endpoint", "update_endpoint", "gsp_endpoint", "method"):
-            if isinstance(raw.get(key), str):
-                cfg[key] = raw[key]
         for key in ("user", "password"):
             if key in raw:
                 raise StoreError(
@@ -397,6 +398,18 @@ def remote_config() -> dict[str, str]:
                     "COKG_PASSWORD in the environment",
                     file=path,
                 )
+        for key, value in raw.items():
+            # a mistyped key ("endpont") silently sent a steward's ingest to a new local store
+            if key not in CONFIG_KEYS:
+                near = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise StoreError(
+                    f"unknown setting {key!r}{hint}; the settings: {', '.join(CONFIG_KEYS)}",
+                    file=path,
+                )
+            if not isinstance(value, str):
+                raise StoreError(f"{key} must be a quoted string, not {value!r}", file=path)
+            cfg[key] = value
     if os.environ.get("COKG_ENDPOINT"):
         cfg["endpoint"] = os.environ["COKG_ENDPOINT"]
     return cfg
