@@ -898,3 +898,13 @@ def test_a_list_of_phases_comes_in_phase_order() -> None:
     header = parse_header('#+ summary: x\n#+ lists: {phases: ", ", agents: "; "}\n')
     assert header["lists"] == {"phases": ", ", "agents": "; "}
     assert get_query("organisation-roles").lists == (("phases", ", "),)
+
+
+def test_framework_mappings_of_a_construct_read_both_ways(store: MemoryStore) -> None:
+    # construct=cfir22:III.F gave no rows: its one mapping is stated from cfir09:III.D.2
+    to = run_query("framework-mappings", store=store, construct="cfir22:III.F")
+    assert [(r["subject_notation"], r["object_notation"]) for r in to] == [("III.D.2", "III.F")]
+    back = run_query("framework-mappings", store=store, construct="cfir09:III.D.2")
+    assert [r.data for r in back] == [r.data for r in to]
+    everything = run_query("framework-mappings", store=store)
+    assert len(everything) > len(to)
