@@ -281,3 +281,18 @@ def _cokg(block: Block, command: str, *, shown: str | None, status: int | None) 
             f"{block.id}: `{command}` printed\n{output}\ninstead of\n{want}"
         )
     return result.exit_code
+
+
+def test_the_query_table_lists_every_saved_query_with_its_parameters() -> None:
+    # outcomes-by-phase was missing from it, while `cokg queries` listed it
+    from cokg.query import list_queries
+
+    text = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([a-z0-9-]+)`((?: `[^`]*`)*) \|", text, re.MULTILINE)
+    }
+    for q in list_queries():
+        assert q.name in rows, f"docs/queries.md lists no {q.name}"
+        for p in q.params:
+            assert f"{p.name}=" in rows[q.name], f"{q.name}: {p.name}= is not in its row"
