@@ -896,6 +896,33 @@ def test_the_analysis_says_every_case_study_by_study(with_riverside: MemoryStore
     text = render_analysis(summary)
     assert "in every case studied in adoption (4 cases): " in text
     assert "  of study coproduction-2019-2023 (3 cases): " in text
+    # coded in every case is not happened in every case: Table 8 has co-optation resisted in
+    # Cases 1 and 2 and occurring in Case 3, and the stances say so
+    assimilation = next(p for p in summary.phases if p.phase == "assimilation")
+    assert "Co-optation" in assimilation.in_every_case
+    said = dict(assimilation.stances)["Co-optation"]
+    assert said.startswith("resisted in 2 cases") and "occurred in 1" in said
+    assert f"Co-optation ({said})" in text
+
+
+def test_the_report_gives_each_study_its_own_sampling_frame(
+    with_riverside: MemoryStore, tmp_path: Path
+) -> None:
+    # one table added both studies' interviews and documents into one total (17 and 34)
+    from cokg.report import build_report
+
+    result = build_report(with_riverside, tmp_path / "report")
+    page = result.html.read_text(encoding="utf-8")
+    section = page.split("id='sampling'", 1)[1].split("<h2", 1)[0]
+    tables = section.split("<table>")[1:]
+    assert [t.split("</caption>")[0].rsplit("(", 1)[1] for t in tables] == [
+        "coproduction-2019-2023)",
+        "riverside-study)",
+    ]
+    founding, riverside = tables
+    assert "<td>Total</td>" in founding and "<td>14</td><td>32</td>" in founding
+    assert "fictional" in riverside.lower() and "jönköping" not in riverside.lower()
+    assert "Coded in every case of every study studied in adoption (4 cases" in page
 
 
 @pytest.mark.server

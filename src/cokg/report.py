@@ -1038,7 +1038,13 @@ def _build_report(
     system = run_query("health-system-features", store=store)
     doc.table(_pivot_rows(system) if system.pivot else _answer_table(system))
     doc.heading("Sampling frame (Table 5)", anchor="sampling")
-    doc.table(_answer_table(run_query("sampling-frame", store=store)))
+    studies = analyse.studies(store)
+    if len(studies) > 1:  # each study's own cases and total: one total across studies misleads
+        for s in studies:
+            frame = run_query("sampling-frame", store=store, study=s.study_id)
+            doc.table(_answer_table(frame), caption=f"{s.label} ({s.study_id})")
+    else:
+        doc.table(_answer_table(run_query("sampling-frame", store=store)))
 
     say("tables 6–8: cross-case comparison")
     summaries = phase_summaries(store)
@@ -1052,8 +1058,9 @@ def _build_report(
         doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
         shared = summary.shared_text()
         n = summary.studied_cases
+        across = " of every study" if summary.by_study else ""
         doc.para(
-            f"Coded in every case studied in {phase} ({n} case{'s' * (n != 1)} with an "
+            f"Coded in every case{across} studied in {phase} ({n} case{'s' * (n != 1)} with an "
             f"episode of it): {shared}."
         )
         for s in summary.by_study:
@@ -1063,7 +1070,7 @@ def _build_report(
                 f"case{'s' * (m != 1)}): {s.shared_text()}."
             )
 
-    doc.heading("Timelines (Figures 1–3)", anchor="timelines")
+    doc.heading("Timelines, one figure per case", anchor="timelines")
     for case in cases:
         if not analyse.timeline(store, case.case_id):  # an empty figure says nothing
             doc.para(f"{case.label}: no events or phase episodes recorded.")
