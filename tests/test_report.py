@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cokg.cli import cli
+from cokg.query import run_query
 from cokg.report import build_report
 from cokg.store import MemoryStore, build
 
@@ -151,3 +152,23 @@ def test_inlined_figures_keep_their_ids_apart_and_empty_timelines_are_not_drawn(
     assert not (tmp_path / "out" / "timeline-fictional-riverside.svg").exists()
     assert "no events or phase episodes recorded" in page
     assert (tmp_path / "out" / "timeline-dundee-mrr.svg").exists()
+
+
+def test_timeline_years_are_whole_and_undated_events_come_by_phase(report) -> None:
+    """The Dundee figure's axis read 2005.0, 2007.5; its undated events (12 of 14) came in
+    alphabetical order, an implementation event before the adoption ones."""
+    from cokg.vocabulary import PHASE_NAMES
+
+    result, _ = report
+    (fig,) = [f for f in result.figures if f.stem == "timeline-dundee-mrr"]
+    svg = fig.svg.read_text(encoding="utf-8")
+    ticks = re.findall(r'<g id="xtick_\d+">.*?>([^<>]+)</text>', svg, re.DOTALL)
+    assert len(ticks) > 2 and all(re.fullmatch(r"\d{4}", t) for t in ticks), ticks
+    store = MemoryStore()
+    build(store)
+    rows = [r for r in run_query("timeline", store=store, case="dundee-mrr") if r["date"] is None]
+    store.close()
+    order = [PHASE_NAMES.index(r["phase"]) if r["phase"] else 3 for r in rows]
+    assert len(rows) > 5 and order == sorted(order) and len(set(order)) > 1
+    note = svg.split("Undated in the source: ", 1)[1]
+    assert note.index("adoption:") < note.index("implementation:")

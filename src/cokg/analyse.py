@@ -449,7 +449,18 @@ def timeline(store: Store, case_id: str) -> list[TimelineItem]:
             date_text=_s(row.get("date_text")) or "",
             precision=start[2] if start else "none",
         )
-    return sorted(items.values(), key=lambda i: (i.start is None, i.start or 0.0, i.label))
+    # undated events in phase order (adoption, implementation, assimilation, none), then by
+    # name: alphabetical alone mixed an implementation event before an adoption one
+    rank = {p: n for n, p in enumerate(PHASE_NAMES)}
+    return sorted(
+        items.values(),
+        key=lambda i: (
+            i.start is None,
+            i.start or 0.0,
+            rank.get(i.phase or "", len(rank)) if i.start is None else 0,
+            i.label,
+        ),
+    )
 
 
 def event_precedence(store: Store, case_id: str) -> nx.DiGraph:

@@ -268,6 +268,7 @@ def _save(fig: Any, out_dir: Path, stem: str) -> tuple[Path, Path]:
 def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
     """One case's timeline: phase episodes shaded, events labelled at their date precision."""
     from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     plt = _pyplot()
     case = analyse.case_by_id(store, case_id)
@@ -280,7 +281,7 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
     ends = [i.end for i in episodes + events if i.end is not None]
     lo = min(starts, default=2000.0) - 1
     hi = max([*ends, *starts], default=2020.0) + 1
-    open_end = hi + 1  # episodes with no end run to the edge of the figure
+    right = hi + 7  # room for the labels of the last events
 
     height = max(3.0, 0.42 * len(events) + 1.6)
     fig, ax = plt.subplots(figsize=(11, height))
@@ -288,8 +289,10 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
     handles = []
     for ep in episodes:
         colour = PHASE_COLOURS.get(ep.phase or "", "#eeeeee")
-        end = ep.end if ep.end is not None else open_end
-        ax.axvspan(ep.start, end, color=colour, alpha=0.85, zorder=0)
+        end = ep.end if ep.end is not None else right  # ongoing: to the edge of the figure
+        # translucent: overlapping phases (adoption still running when implementation
+        # starts) both show, the later one no longer hiding the earlier
+        ax.axvspan(ep.start, end, color=colour, alpha=0.5, zorder=0)
         ax.axvline(ep.start, color=PHASE_EDGE.get(ep.phase or "", "#888"), lw=1, ls="--")
         text = f"{ep.phase}" + (f" ({textwrap.shorten(ep.date_text, 40)})" if ep.date_text else "")
         if ep.end is None:
@@ -309,9 +312,12 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
         label = f"{ev.label} — {ev.date_text}" if ev.date_text else ev.label
         ax.text(end + 0.15, y, textwrap.shorten(label, 95), va="center", fontsize=8.5)
         labels.append(ev.label)
-    ax.set_xlim(lo, open_end + 6)
+    ax.set_xlim(lo, right)
     ax.set_ylim(-1, max(1, len(events)))
     ax.set_yticks([])
+    # years are whole numbers: ticks at 2007.5 said nothing
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
     ax.set_xlabel("year (bars: known to the year or a span; dots: known to the month or day)")
     ax.set_title(f"{case.label}: timeline", loc="left", fontsize=12, pad=30)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
@@ -327,8 +333,15 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
             frameon=False,
         )
     if undated:
-        note = "Undated in the source: " + "; ".join(u.label for u in undated)
-        fig.text(0.01, -0.02, textwrap.fill(note, 160), fontsize=8, va="top")
+        groups: dict[str, list[str]] = {}  # in phase order, as analyse.timeline gives them
+        for u in undated:
+            groups.setdefault(u.phase or "no phase", []).append(u.label)
+        note = "Undated in the source: " + "; ".join(
+            f"{phase}: {', '.join(names)}" for phase, names in groups.items()
+        )
+        # below the axis title, in points from the axes (a figure fraction overlapped it)
+        ax.annotate(textwrap.fill(note, 160), xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, -44), textcoords="offset points", fontsize=8, va="top")  # fmt: skip
         labels.extend(u.label for u in undated)
     svg, png = _save(fig, out_dir, f"timeline-{case_id}")
     return Figure(f"timeline-{case_id}", f"Timeline of {case.label}", svg, png, tuple(labels))
