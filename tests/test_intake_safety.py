@@ -761,3 +761,88 @@ def test_a_linked_folder_out_of_a_submission_folder_is_refused(tmp_path: Path) -
     (folder / "more").symlink_to(outside, target_is_directory=True)
     result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
     assert result.exit_code == 2 and "symbolic link" in result.output and "more" in result.output
+
+
+class _CellCount:
+    """Counts the cells openpyxl hands over as rows of a workbook are read, and stops the read
+    past `limit`: the work a hostile workbook causes, measured without a clock."""
+
+    def __init__(self, monkeypatch, limit: int) -> None:
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+        self.cells, self.limit = 0, limit
+        original = ReadOnlyWorksheet._get_row
+
+        def counted(ws, row, *args, **kwargs):
+            out = original(ws, row, *args, **kwargs)
+            self.cells += len(out)
+            assert self.cells <= self.limit, f"more than {self.limit} cells read"
+            return out
+
+        monkeypatch.setattr(ReadOnlyWorksheet, "_get_row", counted)
+
+
+def _small_cases_book(tmp: Path, label: str = "A case") -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "README"
+    ws = wb.create_sheet("cases")
+    ws.append(["case_id", "label"])
+    ws.append(["fx-a", label])
+    wb.save(tmp / "book.xlsx")
+    return tmp / "book.xlsx"
+
+
+def test_a_formula_in_a_workbook_declaring_a_huge_sheet_is_read_boundedly(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """With one formula in it, a 5 KB workbook declaring A1:XFD1048576 (a cell in its last
+    row) ran for more than 90 seconds: the formulas were read in a second pass that padded
+    every row to the declared width. The formula is found by the pre-scan, and the rows are
+    read once, as stored."""
+    from cokg.template import read_template
+
+    book = _small_cases_book(tmp_path, label='=UPPER("a case")')
+    last = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    hostile = _declared_huge(book, tmp_path / "hostile.xlsx", row=last)
+    count = _CellCount(monkeypatch, limit=1_000)
+    problems = read_template(hostile).problems
+    assert count.cells < 20
+    assert [(p.row, p.column) for p in problems if "formula" in p.message] == [(2, "label")]
+
+
+def test_an_empty_unknown_sheet_storing_far_right_cells_is_passed_over_boundedly(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """An extra sheet of 20,000 rows, each storing one empty cell in column XFD, took half a
+    minute to be found empty (each row read padded to 16,384 cells), uncounted against the
+    workbook's cell limit. Whether a sheet holds anything is told by the pre-scan."""
+    from cokg.template import read_template
+
+    book = _small_cases_book(tmp_path)
+    empty = "".join(f'<row r="{i}"><c r="XFD{i}" s="0"/></row>' for i in range(1, 20_001))
+    out = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":  # README: made an unknown sheet
+                data = re.sub(rb"<sheetData\s*/>|<sheetData>.*</sheetData>",
+                              f"<sheetData>{empty}</sheetData>".encode(), data)  # fmt: skip
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b'name="README"', b'name="Sheet1"')
+            zout.writestr(info, data)
+    count = _CellCount(monkeypatch, limit=1_000)
+    conv = read_template(out)
+    assert count.cells < 20
+    assert list(conv.graph.subjects()) and not [p for p in conv.problems if p.severity != "warning"]
+    # the same sheet with a value in it is still refused, naming it
+    with zipfile.ZipFile(out) as zin, zipfile.ZipFile(tmp_path / "filled.xlsx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                filled = b'<c r="XFD20000" t="inlineStr"><is><t>x</t></is></c>'
+                data = data.replace(b'<c r="XFD20000" s="0"/>', filled)
+            zout.writestr(info, data)
+    with pytest.raises(InputError, match="unknown sheet 'Sheet1'"):
+        read_template(tmp_path / "filled.xlsx")

@@ -582,6 +582,96 @@ def test_merged_cells_in_a_data_sheet_are_refused_naming_them(tmp_path: Path) ->
     read_template(out)  # the README's merge is fine
 
 
+def _spelt(book: Path, spelling: str) -> Path:
+    """`book` with its first sheet's XML written another way a spreadsheet program may write
+    it, which openpyxl reads the same: its elements with a namespace prefix (`<x:row>`), its
+    attributes in single quotes, or another attribute before the one that matters."""
+    import zipfile
+
+    member = "xl/worksheets/sheet1.xml"
+    out = book.with_name(f"{spelling}.xlsx")
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                text = data.decode("utf-8")
+                if spelling == "prefixed":
+                    text = re.sub(r"<(/?)(?![A-Za-z0-9]*:)([A-Za-z]+)", r"<\1x:\2", text)
+                    text = text.replace("<x:worksheet xmlns=", "<x:worksheet xmlns:x=", 1)
+                elif spelling == "single-quoted":
+                    text = re.sub(r'(\s[\w:]+)="([^"]*)"', r"\1='\2'", text)
+                else:  # another attribute first
+                    text = re.sub(r"<(mergeCell|row|f|col)\b", r'<\1 xmlns:e="urn:e" e:n="1"', text)
+                assert text != data.decode("utf-8")
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    return out
+
+
+SPELLINGS = [pytest.param(s, id=s) for s in ("prefixed", "single-quoted", "attribute-first")]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_merged_cells_are_found_however_the_sheet_is_spelt(tmp_path: Path, spelling: str) -> None:
+    # <x:mergeCell ref="A2:A3"/> (or ref='A2:A3', or another attribute first) escaped the
+    # byte search: the second row read as empty, a merged stance silently dropped
+    wb, ws = _two_events([None, "e2", "Another", "2019"])
+    ws.merge_cells("A2:A3")
+    wb.save(tmp_path / "book.xlsx")
+    from cokg.errors import InputError
+
+    with pytest.raises(InputError, match=r"sheet events has merged cells \(A2:A3\): a merged"):
+        read_template(_spelt(tmp_path / "book.xlsx", spelling))
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_formula_is_found_however_the_sheet_is_spelt(tmp_path: Path, spelling: str) -> None:
+    # <x:f>: the uncalculated formula read as an empty cell, and the row conformed
+    book = _spelt(_events_book(tmp_path, '=CONCATENATE("An ","event")', column="label"), spelling)
+    conv = read_template(book)
+    assert not list(conv.graph.triples((EVENT, None, None)))
+    (p,) = conv.problems
+    assert (p.row, p.column) == (2, "label")
+    assert p.message.startswith('this cell holds the formula =CONCATENATE("An ","event") but')
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_hidden_row_is_found_however_the_sheet_is_spelt(tmp_path: Path, spelling: str) -> None:
+    wb, ws = _two_events(["c1", "e2", "A hidden event", "2019"])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "book.xlsx")
+    (p,) = read_template(_spelt(tmp_path / "book.xlsx", spelling)).problems
+    assert (p.severity, p.row) == ("warning", 3)
+    assert p.message.startswith("row 3 is hidden in the workbook, and read like any other")
+
+
+def test_a_formula_reusing_another_cells_is_quoted_as_it_reads_there(tmp_path: Path) -> None:
+    """A shared formula (a formula filled down) is stored once; the cells reusing it hold no
+    text of their own, and are quoted as a spreadsheet shows them."""
+    import zipfile
+
+    wb, ws = _two_events(["c1", "e2", None, "2019"])
+    ws["C2"], ws["C3"] = "=UPPER(B2)", "=UPPER(B3)"
+    wb.save(tmp_path / "book.xlsx")
+    out = tmp_path / "shared.xlsx"
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                text = text.replace(
+                    "<f>UPPER(B2)</f>", '<f t="shared" ref="C2:C3" si="0">UPPER(B2)</f>'
+                )
+                text = text.replace("<f>UPPER(B3)</f>", '<f t="shared" si="0"/>')
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    problems = read_template(out).problems
+    assert [(p.row, p.column, p.message.split(" but ")[0]) for p in problems] == [
+        (2, "label", "this cell holds the formula =UPPER(B2)"),
+        (3, "label", "this cell holds the formula =UPPER(B3)"),
+    ]
+
+
 def test_a_cell_as_full_as_excel_allows_is_warned_about(tmp_path: Path) -> None:
     # a text cut at 32,767 characters when pasted in was accepted without a word
     book = _events_book(tmp_path, "x" * 32_767, column="description")

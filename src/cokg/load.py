@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -524,15 +524,35 @@ def _check_xml(data: bytes, file: str | Path) -> None:
     scan_xml([data], file, errors="ignore")
 
 
+class XmlWatcher(Protocol):
+    """Told what scan_xml parses: element names as "namespace-URI local-name" (a prefix, any
+    prefix, is resolved), attributes as the element gives them, text between tags."""
+
+    def start(self, name: str, attrs: dict[str, str]) -> None: ...
+    def end(self, name: str) -> None: ...
+    def text(self, data: str) -> None: ...
+
+
 def scan_xml(
-    chunks: Iterable[bytes], file: str | Path, *, member: str | None = None, errors: str = "raise"
+    chunks: Iterable[bytes],
+    file: str | Path,
+    *,
+    member: str | None = None,
+    errors: str = "raise",
+    watch: XmlWatcher | None = None,
 ) -> None:
     """Stream XML through expat (no DTD processing, no entity expansion) and refuse, before any
     other parser sees it, a document type declaration or entity and nesting deeper than
     max_xml_depth(). `member` names the part of a ZIP container (an .xlsx) the chunks come
-    from. With errors="ignore" an XML syntax error ends the scan silently."""
+    from. With errors="ignore" an XML syntax error ends the scan silently. `watch` is told
+    each element (namespaces resolved) in the same pass: a DTD is refused as soon as it
+    starts, before any element is reported, so no entity is ever expanded for it."""
     limit = max_xml_depth()
-    parser = xml.parsers.expat.ParserCreate()
+    parser = (
+        xml.parsers.expat.ParserCreate()
+        if watch is None
+        else xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    )
     depth = 0
 
     def error(message: str, line: int) -> InputError:
@@ -543,7 +563,7 @@ def scan_xml(
     def refuse(message: str) -> None:
         raise error(message, parser.CurrentLineNumber)
 
-    def start(_name: str, _attrs: object) -> None:
+    def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal depth
         depth += 1
         if depth > limit:
@@ -551,10 +571,14 @@ def scan_xml(
                 f"XML nested more than {limit} elements deep; flatten the file or raise "
                 f"{ENV_MAX_XML_DEPTH}"
             )
+        if watch is not None:
+            watch.start(name, attrs)
 
-    def end(_name: str) -> None:
+    def end(name: str) -> None:
         nonlocal depth
         depth -= 1
+        if watch is not None:
+            watch.end(name)
 
     def dtd(*_args: object) -> None:
         refuse(
@@ -566,6 +590,9 @@ def scan_xml(
     parser.StartDoctypeDeclHandler = dtd
     parser.EntityDeclHandler = dtd
     parser.ExternalEntityRefHandler = dtd  # type: ignore[assignment]
+    if watch is not None:
+        parser.buffer_text = True  # one call per text run, not one per line or entity
+        parser.CharacterDataHandler = watch.text
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)
@@ -796,6 +823,7 @@ __all__ = [
     "CONTEXT_IRI",
     "RDF_EXTENSIONS",
     "RdfDocument",
+    "XmlWatcher",
     "bundled_context",
     "check_sizes",
     "data_files",

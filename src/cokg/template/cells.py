@@ -260,40 +260,182 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
             raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
 
 
-def _scan_xlsx(f: Path) -> tuple[bool, dict[str, list[int]]]:
-    """Pre-scan every XML member of a workbook (see the module docstring); whether a sheet
-    holds a formula (`<f>`), whose value may not be stored, and the hidden rows of each
-    template sheet (by sheet name)."""
+MAX_KEPT = 10_000  # per sheet part: hidden rows, merged ranges and column ranges kept for messages
+MAX_UNCALCULATED = 10_000  # formula cells without a stored value a workbook may hold
+_FORMULA_SHOWN = 300  # characters of a formula quoted in a message
+_SHARED_KEPT = 1_000  # shared formulas remembered (to quote the cells that reuse them)
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+@dataclass
+class _SheetPart:
+    """What the pre-scan saw in one worksheet part (elements of the spreadsheet namespace
+    only, as openpyxl reads them, whatever their prefix or attribute quoting)."""
+
+    merges: list[str] = field(default_factory=list)  # merged ranges (A2:A3), the first kept
+    hidden_rows: set[int] = field(default_factory=set)  # the first MAX_KEPT
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)  # (first, last)
+    uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> =...
+    content: bool = False  # some cell holds a value, an inline text or a formula
+
+
+class _SheetWatcher:
+    """Reads one XML part as openpyxl's worksheet reader does (row and column counters for
+    rows and cells without a reference), keeping only what _SheetPart holds: bounded memory,
+    whatever the part's size."""
+
+    def __init__(self, part: _SheetPart, budget: list[int]) -> None:
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+
+        self.ns = SHEET_MAIN_NS + " "
+        self.part = part
+        self.budget = budget  # [uncalculated formula cells the workbook may still hold]
+        self.row = self.col = 0
+        self.cell_type = ""
+        self.has_formula = self.has_value = False
+        self.formula: dict[str, str] = {}
+        self.shared: dict[str, tuple[str, str]] = {}  # si -> (formula, its cell)
+        self.collect: str | None = None  # "f" or "v" while inside one
+        self.text_parts: list[str] = []
+        self.text_len = 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if not name.startswith(self.ns):
+            return
+        local = name[len(self.ns) :]
+        if local == "c":
+            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if ref:
+                from openpyxl.utils import column_index_from_string
+
+                self.col = column_index_from_string(ref.group(1).upper())
+            else:
+                self.col += 1
+            self.cell_type = attrs.get("t", "n")
+            self.has_formula = self.has_value = False
+        elif local == "row":
+            self.row = _row_number(attrs.get("r"), self.row)
+            self.col = 0
+            if _true(attrs.get("hidden")) and len(self.part.hidden_rows) < MAX_KEPT:
+                self.part.hidden_rows.add(self.row)
+        elif local in ("f", "v"):
+            self.collect, self.text_parts, self.text_len = local, [], 0
+            if local == "f":
+                self.has_formula, self.formula = True, dict(attrs)
+        elif local == "is" and self.cell_type == "inlineStr":
+            self.has_value = True
+        elif local == "mergeCell" and len(self.part.merges) < MAX_KEPT:
+            self.part.merges.append(attrs.get("ref", "?"))
+        elif local == "col" and _true(attrs.get("hidden")):
+            try:
+                span = (int(attrs.get("min", "")), int(attrs.get("max", attrs.get("min", ""))))
+            except ValueError:
+                return
+            if len(self.part.hidden_columns) < MAX_KEPT:
+                self.part.hidden_columns.append(span)
+
+    def text(self, data: str) -> None:
+        if self.collect is not None and self.text_len <= 8_192:  # Excel's longest formula
+            self.text_parts.append(data)
+            self.text_len += len(data)
+
+    def end(self, name: str) -> None:
+        if not name.startswith(self.ns):
+            return
+        local = name[len(self.ns) :]
+        if local == "v":
+            self.has_value = self.has_value or bool("".join(self.text_parts))
+            self.collect = None
+        elif local == "f":
+            self.formula["text"] = "".join(self.text_parts)
+            self.collect = None
+        elif local == "c":
+            if self.has_formula or self.has_value:
+                self.part.content = True
+            if self.has_formula:
+                self._formula_cell()
+
+    def _formula_cell(self) -> None:
+        """Keep a formula cell that stores no value (openpyxl reads it as empty), quoting its
+        formula as a spreadsheet shows it; remember a shared formula for the cells reusing it."""
+        from openpyxl.utils import get_column_letter
+
+        text, kind, si = self.formula.get("text", ""), self.formula.get("t"), self.formula.get("si")
+        where = f"{get_column_letter(min(self.col, 16_384))}{self.row}"
+        if kind == "shared" and si is not None:
+            if text and len(self.shared) < _SHARED_KEPT:
+                self.shared[si] = ("=" + text, where)
+            elif not text and si in self.shared and not self.has_value:
+                from openpyxl.formula.translate import Translator
+
+                first, at = self.shared[si]
+                try:
+                    text = Translator(first, at).translate_formula(where)[1:]
+                except Exception:  # a formula the translator cannot parse: quote its source
+                    text = first[1:]
+        if self.has_value:
+            return
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise _TooManyUncalculated
+        shown = "=" + text if text else "(a formula reusing another cell's)"
+        if len(shown) > _FORMULA_SHOWN:
+            shown = shown[:_FORMULA_SHOWN] + "…"
+        self.part.uncalculated[(self.row, self.col)] = shown
+
+
+class _TooManyUncalculated(Exception):
+    """Raised inside the scan, turned into an InputError naming the workbook."""
+
+
+def _true(value: str | None) -> bool:
+    return value is not None and value.strip() in ("1", "true")
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """A row's number: its r attribute, else the row after the previous (as openpyxl reads)."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        try:
+            number = float(r)
+        except ValueError:
+            return previous + 1
+        return int(number) if number.is_integer() else previous + 1
+
+
+@dataclass
+class _Scan:
+    """What the pre-scan of a workbook found: each worksheet part by the sheet name the
+    workbook gives it (as typed: "Findings ")."""
+
+    sheets: dict[str, _SheetPart]
+
+
+def _scan_xlsx(f: Path) -> _Scan:
+    """Pre-scan every XML member of a workbook (see the module docstring), and read from its
+    worksheet parts, by parsing them (any namespace prefix, quoting or attribute order), the
+    merged cells, hidden rows and columns, formula cells that store no value, and whether a
+    sheet holds anything at all."""
     import zipfile
 
     from cokg import load
 
     budget = XLSX_EXPANSION * load.max_submission_bytes()
-    formulas = False
-    merges: dict[str, set[str]] = {}  # sheet member -> its merged ranges
-    hidden: dict[str, set[int]] = {}  # sheet member -> its hidden rows
+    uncalculated = [MAX_UNCALCULATED]
+    parts: dict[str, _SheetPart] = {}  # XML member -> what it holds
     try:
         with zipfile.ZipFile(f) as z:
             for info in z.infolist():
                 if info.is_dir():
                     continue
-                sheet = info.filename.lower().startswith("xl/worksheets/")
                 with z.open(info) as member:
 
-                    def chunks(member=member, name=info.filename, sheet=sheet) -> Iterator[bytes]:
-                        nonlocal budget, formulas
-                        tail = b""
+                    def chunks(member=member, name=info.filename) -> Iterator[bytes]:
+                        nonlocal budget
                         for block in iter(lambda: member.read(1 << 20), b""):
-                            if sheet:
-                                seen = tail + block
-                                formulas = formulas or b"<f>" in seen or b"<f " in seen
-                                for m in _MERGE.finditer(seen):
-                                    merges.setdefault(name, set()).add(m.group(1).decode())
-                                for m in _HIDDEN_ROW.finditer(seen):
-                                    r = _ROW_NUMBER.search(m.group(0))
-                                    if r is not None:
-                                        hidden.setdefault(name, set()).add(int(r.group(1)))
-                                tail = block[-64:]
                             budget -= len(block)
                             if budget < 0:
                                 raise InputError(
@@ -312,31 +454,39 @@ def _scan_xlsx(f: Path) -> tuple[bool, dict[str, list[int]]]:
                         yield from stream
 
                     # an XML part under another name (a sheet moved to sheet2.bin) is XML to
-                    # the reader all the same: scanned as such
+                    # the reader all the same: scanned as such; any part may be a sheet's (a
+                    # relationship names it), so each is watched for sheet elements
                     xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
                     if xml or first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
-                        load.scan_xml(again(), f, member=info.filename)
+                        part = parts.setdefault(info.filename, _SheetPart())
+                        watcher = _SheetWatcher(part, uncalculated)
+                        try:
+                            load.scan_xml(again(), f, member=info.filename, watch=watcher)
+                        except _TooManyUncalculated:
+                            raise InputError(
+                                f"member {info.filename}: more than {MAX_UNCALCULATED:,} "
+                                "formula cells store no value (the workbook was written by a "
+                                "program that does not calculate formulas); open and save the "
+                                "workbook in a spreadsheet program, or type the values",
+                                file=f,
+                            ) from None
                     else:
                         for _ in again():  # count what it unpacks to
                             pass
-            titles = _check_sheet_parts(z, f, merges)
+            titles = _check_sheet_parts(z, f, parts)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InputError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=f
         ) from None
-    return formulas, {titles[m]: sorted(rows) for m, rows in hidden.items() if m in titles}
+    return _Scan({title: parts.get(part, _SheetPart()) for title, part in titles.items()})
 
 
-_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}[0-9]{1,7})"')
-_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
-_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
-
-
-def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> dict[str, str]:
+def _check_sheet_parts(z: Any, f: Path, parts: dict[str, _SheetPart]) -> dict[str, str]:
     """Refuse a sheet whose relationship leads out of the workbook (another file, a URL) or
     to no part of it: the reader skipped such a sheet without a word, and its rows were
-    missing; and a data sheet with merged cells, whose value only the first row holds (the
-    rows below read as empty). The parts were scanned already (no DTD, bounded)."""
+    missing; a data sheet with merged cells, whose value only the first row holds (the rows
+    below read as empty). Each sheet name -> its part. The parts were scanned already (no
+    DTD, bounded)."""
     import posixpath
     from xml.etree import ElementTree as ET
 
@@ -344,7 +494,7 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> dict[str
     if rels not in z.namelist():
         return {}
     names = set(z.namelist())
-    data_sheets: dict[str, str] = {}  # sheet member -> the template sheet it is
+    sheet_parts: dict[str, str] = {}  # sheet name, as the workbook gives it -> its part
     titles: dict[str, str] = {}  # relationship id -> sheet name
     if "xl/workbook.xml" in names:
         rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -366,11 +516,13 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> dict[str
                 "workbook itself; save the workbook again from a spreadsheet program",
                 file=f,
             )
-        merged = merges.get(part)
-        title = sheet_name(titles.get(str(rel.get("Id", "")), ""))
-        if title in SHEETS:
-            data_sheets[part] = title
-        if merged and title in SHEETS:
+        raw = titles.get(str(rel.get("Id", "")), "")
+        sheet_parts[raw] = part
+        title = sheet_name(raw)
+        if title not in SHEETS:
+            continue
+        merged = parts[part].merges if part in parts else []
+        if merged:
             shown = ", ".join(sorted(merged)[:3]) + (" ..." if len(merged) > 3 else "")
             raise InputError(
                 f"sheet {title.strip()} has merged cells ({shown}): a merged cell's value is in "
@@ -378,24 +530,7 @@ def _check_sheet_parts(z: Any, f: Path, merges: dict[str, set[str]]) -> dict[str
                 "and fill in each row",
                 file=f,
             )
-    return data_sheets
-
-
-def _formulas(f: Path) -> dict[tuple[str, int, int], str]:
-    """(sheet, row, column) -> formula, for every formula cell of a workbook."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(f, read_only=True, data_only=False)
-    try:
-        return {
-            (ws.title.strip(), c.row, c.column): c.value
-            for ws in wb.worksheets
-            for row in ws.iter_rows()
-            for c in row
-            if isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"
-        }
-    finally:
-        wb.close()
+    return sheet_parts
 
 
 def _read_xlsx(f: Path) -> Iterator[Row]:
@@ -403,11 +538,10 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
         raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
     from openpyxl import load_workbook
 
-    has_formulas, hidden_rows = _scan_xlsx(f)
+    scan = _scan_xlsx(f)
     try:
         # a formula's value as the program that saved the file calculated it; a program that
         # never calculates (a script writing the workbook) stores none, which is refused below
-        formulas = _formulas(f) if has_formulas else {}
         wb = load_workbook(f, read_only=True, data_only=True)
     except InputError:
         raise
@@ -421,9 +555,11 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
             title = sheet_name(ws.title)  # "Findings" is the findings sheet
             if title == "README" or title in LIST_SHEETS:  # instructions, drop-down lists
                 continue
+            part = scan.sheets.get(ws.title, _SheetPart())
             if title not in SHEETS:
-                ws.reset_dimensions()
-                if not any(c.value is not None for row in ws.iter_rows() for c in row):
+                # told by the pre-scan: reading the sheet to find out padded each row to its
+                # last cell (one empty cell in column XFD a row was 16,384 cells a row)
+                if not part.content:
                     continue  # an empty sheet a program added (Sheet1): nothing to leave out
                 close = difflib.get_close_matches(title.casefold(), sorted(SHEETS), n=1)
                 hint = f" — did you mean {close[0]!r}?" if close else ""
@@ -435,7 +571,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
             where = f"{f.name}, sheet {title}"
             # Hidden rows and sheets are read like any (hiding is how some mean "deleted"):
             # said once a sheet, on its first such row
-            hidden = set(hidden_rows.get(title, ()))
+            hidden = part.hidden_rows
             sheet_hidden = getattr(ws, "sheet_state", "visible") != "visible"
             told = False
             # The size a sheet declares (<dimension>) is not believed: openpyxl pads every row
@@ -449,7 +585,10 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
             while header_cells and not header_cells[-1]:
                 header_cells.pop()
             names = _check_header(header_cells, title, where)
+            dates = {c.name for c in SHEETS[title].columns if c.date}
             for i, row in enumerate(it, start=2):
+                if not row:  # a row the sheet skips (openpyxl fills the gap): nothing to read
+                    continue
                 cells_read += len(row)
                 if cells_read > MAX_CELLS:  # empty cells stored far to the right, say
                     raise InputError(
@@ -461,10 +600,9 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     )
                 read = [_cell_text(c) for c in row]
                 for j, c in enumerate(row):
-                    formula = formulas.get((title, i, j + 1)) if formulas else None
+                    formula = part.uncalculated.get((i, j + 1)) if part.uncalculated else None
                     if formula is not None and getattr(c, "value", None) is None:
                         read[j] = ("", _NOT_CALCULATED.format(formula=formula))
-                dates = {c.name for c in SHEETS[title].columns if c.date}
                 for j, c in enumerate(row):
                     if j < len(names) and names[j] not in dates and _is_date(c):
                         # what was typed (an id such as GAL-01, June 2017) is gone: not a
