@@ -271,6 +271,22 @@ def test_hidden_files_in_a_csv_folder_are_passed_over(tmp_path: Path) -> None:
     assert set(read_template(sub).graph) == set(read_template(EXAMPLE).graph)
 
 
+def test_two_sheets_for_one_template_sheet_are_refused_naming_both(tmp_path: Path) -> None:
+    # `findings` and `Findings ` were read as one sheet, their rows merged without a word (a
+    # CSV folder with findings.csv and Findings.csv is refused)
+    book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
+    wb = load_workbook(book)
+    second = wb.create_sheet("Findings ")
+    for row in wb["findings"].iter_rows(values_only=True):
+        second.append(row)
+    wb.save(book)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(book)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("cokg: error: ") and "example.xlsx" in line
+    assert "two sheets for sheet findings: 'findings' and 'Findings '" in line
+
+
 def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
     book = _to_xlsx(EXAMPLE, tmp_path / "example.xlsx")
     wb = load_workbook(book)

@@ -551,6 +551,16 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
         ) from None
     cells_read = 0
     try:
+        seen: dict[str, str] = {}  # template sheet -> the workbook's sheet that is it
+        for ws in wb.worksheets:
+            title = sheet_name(ws.title)
+            if title in SHEETS and title in seen:  # their rows would be read as one sheet's
+                raise InputError(
+                    f"two sheets for sheet {title}: {seen[title]!r} and {ws.title!r} (a sheet's "
+                    "name means its sheet whatever its case and surrounding spaces); keep one",
+                    file=f,
+                )
+            seen[title] = ws.title
         for ws in wb.worksheets:
             title = sheet_name(ws.title)  # "Findings" is the findings sheet
             if title == "README" or title in LIST_SHEETS:  # instructions, drop-down lists
