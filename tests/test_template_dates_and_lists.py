@@ -715,3 +715,46 @@ def test_hidden_rows_and_sheets_are_read_and_said(tmp_path: Path) -> None:
     wb.save(out)
     (p,) = read_template(out).problems
     assert (p.row, p.message[:28]) == (2, "this sheet is hidden in the ")
+    assert p.message.endswith("if hiding meant deleting, delete it")  # one sheet: not "them"
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        pytest.param([3], "row 3 is hidden in the workbook, and read like any other: if hiding "
+                     "meant deleting, delete it", id="one"),
+        pytest.param([3, 4], "rows 3, 4 are hidden in the workbook, and read like any other: "
+                     "if hiding meant deleting, delete them", id="two"),
+    ],
+)  # fmt: skip
+def test_the_hidden_rows_warning_counts_them(tmp_path: Path, rows: list[int], said: str) -> None:
+    wb, ws = _two_events(["c1", "e2", "A hidden event", "2019"])
+    ws.append(["c1", "e3", "Another hidden event", "2020"])
+    for r in rows:
+        ws.row_dimensions[r].hidden = True
+    wb.save(tmp_path / "book.xlsx")
+    (p,) = read_template(tmp_path / "book.xlsx").problems
+    assert (p.severity, p.row, p.column, p.message) == ("warning", 3, "case_id", said)
+
+
+def test_hidden_columns_are_read_and_said(tmp_path: Path) -> None:
+    # a hidden column was read with no warning at all (hidden rows and sheets were said)
+    wb, ws = _two_events(["c1", "e2", "A second event", "2019"])
+    ws.cell(row=3, column=EVENT_COLUMNS.index("description") + 1, value="Hidden text")
+    ws.column_dimensions["K"].hidden = True  # description: empty in row 2, filled in row 3
+    assert EVENT_COLUMNS[10] == "description"
+    wb.save(tmp_path / "book.xlsx")
+    conv = read_template(tmp_path / "book.xlsx")
+    (p,) = conv.problems
+    assert (p.severity, p.row, p.column) == ("warning", 3, "description")
+    assert p.message == (
+        "this column is hidden in the workbook, and read like any other: if hiding meant "
+        "deleting, delete it"
+    )
+    assert list(conv.graph.objects(None, COKG.description)) == [Literal("Hidden text")]
+    ws.column_dimensions["C"].hidden = True  # label, filled in every row
+    wb.save(tmp_path / "book.xlsx")
+    (p,) = read_template(tmp_path / "book.xlsx").problems
+    assert (p.row, p.column) == (2, "label")
+    assert p.message.startswith("columns label, description are hidden in the workbook")
+    assert p.message.endswith("delete them")

@@ -579,8 +579,9 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     file=f,
                 )
             where = f"{f.name}, sheet {title}"
-            # Hidden rows and sheets are read like any (hiding is how some mean "deleted"):
-            # said once a sheet, on its first such row
+            # Hidden rows, columns and sheets are read like any (hiding is how some mean
+            # "deleted"): said once a sheet, on its first such row (for columns: the first row
+            # with a value in one)
             hidden = part.hidden_rows
             sheet_hidden = getattr(ws, "sheet_state", "visible") != "visible"
             told = False
@@ -596,6 +597,11 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                 header_cells.pop()
             names = _check_header(header_cells, title, where)
             dates = {c.name for c in SHEETS[title].columns if c.date}
+            hidden_columns = [
+                j for j, n in enumerate(names)
+                if n and any(lo <= j + 1 <= hi for lo, hi in part.hidden_columns)
+            ]  # fmt: skip
+            told_columns = sheet_hidden or not hidden_columns
             for i, row in enumerate(it, start=2):
                 if not row:  # a row the sheet skips (openpyxl fills the gap): nothing to read
                     continue
@@ -652,20 +658,32 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     shown = ", ".join(map(str, rows_hidden[:10])) + (
                         " ..." if len(rows_hidden) > 10 else ""
                     )
-                    many = len(rows_hidden) != 1
+                    many = len(rows_hidden) != 1 and not sheet_hidden
                     what = (
                         "this sheet is hidden"
                         if sheet_hidden
                         else f"row{'s' * many} {shown} {'are' if many else 'is'} hidden"
                     )
-                    doubtful.setdefault(
-                        names[0],
-                        f"{what} in the workbook, and read like any other: if hiding meant "
-                        "deleting, delete them",
+                    doubtful.setdefault(names[0], _hidden_read(what, many))
+                filled = [j for j in hidden_columns if cells[j].strip() or names[j] in refused]
+                if not told_columns and filled:
+                    told_columns = True
+                    many = len(hidden_columns) > 1
+                    what = (
+                        "columns " + ", ".join(names[j] for j in hidden_columns) + " are hidden"
+                        if many
+                        else "this column is hidden"
                     )
+                    doubtful.setdefault(names[filled[0]], _hidden_read(what, many))
                 yield Row(title, where, i, named, refused, doubtful)
     finally:
         wb.close()
+
+
+def _hidden_read(what: str, many: bool) -> str:
+    return f"{what} in the workbook, and read like any other: if hiding meant deleting, delete " + (
+        "them" if many else "it"
+    )
 
 
 EXCEL_CELL_MAX = 32_767  # characters; a spreadsheet program cuts a longer text there
