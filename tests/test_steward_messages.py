@@ -316,3 +316,52 @@ def test_a_statements_row_problem_is_told_at_that_row(tmp_path: Path) -> None:
     (r,) = [r for r in report.results if "madeUpProperty" in str(r.value) or "made up" in r.message]
     assert (r.file, r.column) == ("statements.csv", "property"), r
     assert r.row is not None and r.row >= 2
+
+
+def test_a_statements_row_about_an_unknown_record_is_refused_at_that_row(tmp_path: Path) -> None:
+    """A statement about a mistyped record id (peer-hostz) was stored without a word, and the
+    submission conformed: a record nobody describes, holding one label."""
+    sub = copy_example(tmp_path)
+    with (sub / "statements.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["finding/fictional-riverside/peer-hostz", "rdfs:label",
+                                 "A label", "", "en"])  # fmt: skip
+    report = validate([sub], store=None)
+    assert not report.conforms
+    (r,) = [r for r in report.results if r.severity == "violation"]
+    assert (r.file, r.row, r.column) == ("statements.csv", 2, "record")
+    assert r.message == (
+        "'cokgid:finding/fictional-riverside/peer-hostz' does not exist in this submission "
+        "(checked without a store) — did you mean 'cokgid:finding/fictional-riverside/peer-hosts'?"
+    )
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(sub)])
+    assert result.exit_code == 1
+    assert (
+        "statements.csv row 2 (statement about finding/fictional-riverside/peer-hostz): column "
+        "record: 'finding/fictional-riverside/peer-hostz' does not exist in this submission"
+    ) in result.output
+
+
+@pytest.mark.parametrize(
+    ("record", "unknown"),
+    [pytest.param("case/dundee-mrr", False, id="stored"),
+     pytest.param("case/dundee-mrx", True, id="mistyped")],
+)  # fmt: skip
+def test_a_statements_row_is_checked_against_the_store(
+    tmp_path: Path, founding_store, record: str, unknown: bool
+) -> None:
+    sub = tmp_path / "supplement"
+    sub.mkdir()
+    with (sub / "statements.csv").open("w", encoding="utf-8", newline="") as fh:
+        header = ["record", "property", "value", "datatype", "language"]
+        csv.writer(fh).writerows([header, [record, "rdfs:comment", "A note (FICTIONAL)", "", ""]])
+    report = validate([sub], store=founding_store)
+    missing = [r for r in report.results if "does not exist" in r.message]
+    if not unknown:
+        assert not missing and report.conforms, format_report(report)
+        return
+    (r,) = missing
+    assert (r.file, r.row, r.column) == ("statements.csv", 2, "record")
+    assert r.message == (
+        "'cokgid:case/dundee-mrx' does not exist in this submission or in the store — check "
+        "the spelling, or submit that record too"
+    )

@@ -117,7 +117,9 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
     if not msg.startswith("missing "):
         msg = _cardinality_prefix(r, g) + msg
     column = None
-    if origin is not None and origin is as_property:
+    if origin is not None and r.value is not None and r.value == r.focus_node:
+        column = "record"  # the record itself unknown (a statements row about a mistyped id)
+    elif origin is not None and origin is as_property:
         column = "property"
     elif origin is not None and r.path is not None:
         column = origin.columns.get(str(r.path))

@@ -28,6 +28,11 @@ from cokg.validate.shapes import ontology_index, ontology_key
 _SHAPES = "https://w3id.org/cokg/shapes#"
 REFERENCE_SHAPE = URIRef(_SHAPES + "ReferenceShape")
 _NOT_EXIST = "does not exist"
+# the words of shapes/common.ttl (cokgsh:Reference-known) for a record known nowhere
+MISSING_RECORD = (
+    "does not exist in this submission or in the store — check the spelling, or submit that "
+    "record too"
+)
 
 
 def is_missing_record(r: ValidationResult) -> bool:

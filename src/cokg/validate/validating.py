@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from cokg.errors import ParameterError
 from cokg.models import ValidationReport, ValidationResult
-from cokg.namespaces import COKGID, RDF, SH
+from cokg.namespaces import COKG, COKGID, RDF, SH
 from cokg.query import SavedQuery
 from cokg.terms import Triple
 from cokg.validate.checks import check_result, checks_to_run, same_as_shapes
@@ -40,8 +40,8 @@ from cokg.validate.reading import (
 )
 from cokg.validate.shapes import cokg_classes, ontology_context, ontology_index, shapes_version
 from cokg.validate.sparql_engine import ScratchStore, run_checks, run_shapes
+from cokg.validate.steward import MISSING_RECORD, REFERENCE_SHAPE, suggest, without_store
 from cokg.validate.steward import merge as merge_results
-from cokg.validate.steward import suggest, without_store
 
 if TYPE_CHECKING:
     from cokg.store import Store
@@ -147,6 +147,7 @@ def validate_submission(
         r for r in ill_typed_literals(sub.graph) if (r.focus_node, r.path, str(r.value)) not in seen
     ]
     results = _dedupe(results)
+    results += _unknown_stated_records(sub, itertools.chain(sub.graph, union))
     # one message per mistake: no check repeating a shape, no follow-on of a missing record or
     # of a spreadsheet row the converter dropped; "did you mean" for unknown ids and codes
     if merge:
@@ -184,6 +185,33 @@ def validate_submission(
         seconds=time.perf_counter() - t0,
         warnings=sub.warnings,
     )
+
+
+def _unknown_stated_records(sub: Submission, known: Iterable[Triple]) -> list[ValidationResult]:
+    """A statements-sheet row about a record that exists neither in the submission nor in the
+    store (a mistyped id): said as a link to a missing record is, so that it gets "did you
+    mean" and the words of a validation without a store. It was stored without a word: a
+    record nobody describes, holding one statement. Only cokg's own id spaces are asked about,
+    as for links: the store is looked up for those alone."""
+    stated = {s for s, _ in sub.statement_origins if isinstance(s, URIRef)}
+    stated = {s for s in stated if str(s).startswith((str(COKGID), str(COKG)))}
+    if not stated:
+        return []
+    typed = {s for s, p, _ in known if p == RDF.type and s in stated}
+    typed |= {s for s in stated if s in ontology_index()}
+    return [
+        ValidationResult(
+            severity="violation",
+            focus_node=s,
+            path=p,
+            constraint_component=SH.SPARQLConstraintComponent,
+            source_shape=REFERENCE_SHAPE,
+            message="'{$value}' " + MISSING_RECORD,
+            value=s,  # the record itself is what is unknown: its row's record column
+        )
+        for s, p in sub.statement_origins
+        if s in stated and s not in typed
+    ]
 
 
 def _typed_records(triples: Iterable[Triple]) -> set[Node]:
