@@ -341,6 +341,18 @@ def test_a_statements_row_about_an_unknown_record_is_refused_at_that_row(tmp_pat
     ) in result.output
 
 
+def test_a_comments_row_about_an_unknown_record_is_refused_at_that_row(tmp_path: Path) -> None:
+    # the comments sheet has a record column too: a note on a mistyped id was stored silently
+    sub = copy_example(tmp_path)
+    with (sub / "comments.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["finding/fictional-riverside/peer-hostz", "A note"])
+    report = validate([sub], store=None)
+    (r,) = [r for r in report.results if r.severity == "violation"]
+    assert (r.file, r.row, r.column) == ("comments.csv", 2, "record")
+    assert r.message.startswith("'cokgid:finding/fictional-riverside/peer-hostz' does not exist")
+    assert r.message.endswith("did you mean 'cokgid:finding/fictional-riverside/peer-hosts'?")
+
+
 @pytest.mark.parametrize(
     ("record", "unknown"),
     [pytest.param("case/dundee-mrr", False, id="stored"),

@@ -87,8 +87,8 @@ class Conversion:
     # sheet without a case_id, as it would be in each case of the template (links to it are
     # follow-ons of that row, not mistakes of their own)
     gone: set[Node] = field(default_factory=set)
-    # (record, property) -> the statements-sheet row that states it: a problem with that
-    # statement is that row's, not the row of the record it is about
+    # (record, property) -> the statements- or comments-sheet row that states it: a problem
+    # with that statement is that row's, not the row of the record it is about
     statement_origins: dict[tuple[Node, Node], Origin] = field(default_factory=dict)
 
 
@@ -428,10 +428,10 @@ class _Converter:
             return
         for t in triples:
             self.add(t)
-        if sheet is STATEMENTS:
+        if sheet is STATEMENTS or sheet is COMMENTS:
             for s, p, _o in triples:
                 self.statement_origins.setdefault((s, p), Origin(r.file, r.row, label,
-                                                                 {str(p): "value"}))  # fmt: skip
+                                                                 columns))  # fmt: skip
         if record not in self.origins:
             self.origins[record] = Origin(r.file, r.row, label, columns)
 

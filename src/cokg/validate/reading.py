@@ -33,7 +33,8 @@ class Submission:
     problems: list[ValidationResult] = field(default_factory=list)  # spreadsheet cell errors
     warnings: tuple[str, ...] = ()
     gone: set[Node] = field(default_factory=set)  # records of dropped rows (Conversion.gone)
-    # (record, property) -> the statements-sheet row stating it (Conversion.statement_origins)
+    # (record, property) -> the statements- or comments-sheet row stating it
+    # (Conversion.statement_origins)
     statement_origins: dict[tuple[Node, Node], Origin] = field(default_factory=dict)
 
     @property

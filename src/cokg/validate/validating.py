@@ -188,11 +188,11 @@ def validate_submission(
 
 
 def _unknown_stated_records(sub: Submission, known: Iterable[Triple]) -> list[ValidationResult]:
-    """A statements-sheet row about a record that exists neither in the submission nor in the
-    store (a mistyped id): said as a link to a missing record is, so that it gets "did you
-    mean" and the words of a validation without a store. It was stored without a word: a
-    record nobody describes, holding one statement. Only cokg's own id spaces are asked about,
-    as for links: the store is looked up for those alone."""
+    """A statements- or comments-sheet row about a record that exists neither in the
+    submission nor in the store (a mistyped id): said as a link to a missing record is, so
+    that it gets "did you mean" and the words of a validation without a store. It was stored
+    without a word: a record nobody describes, holding one statement. Only cokg's own id
+    spaces are asked about, as for links: the store is looked up for those alone."""
     stated = {s for s, _ in sub.statement_origins if isinstance(s, URIRef)}
     stated = {s for s in stated if str(s).startswith((str(COKGID), str(COKG)))}
     if not stated:
