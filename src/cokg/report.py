@@ -118,7 +118,7 @@ def _stance_words(counts: Mapping[str, int]) -> str:
 
 def _shared_stances(
     g: Any, shared: Iterable[str], cases: set[str]
-) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """(labels sorted, (label, stances in words)) of the constructs in `shared`."""
     named = sorted((g.nodes[n]["label"], n) for n in shared)
     words = ((label, _stance_words(analyse.stances_in_cases(g, n, cases))) for label, n in named)
@@ -1053,9 +1053,9 @@ def _build_report(
     doc.heading("Sampling frame (Table 5)", anchor="sampling")
     studies = analyse.studies(store)
     if len(studies) > 1:  # each study's own cases and total: one total across studies misleads
-        for s in studies:
-            frame = run_query("sampling-frame", store=store, study=s.study_id)
-            doc.table(_answer_table(frame), caption=f"{s.label} ({s.study_id})")
+        for study in studies:
+            frame = run_query("sampling-frame", store=store, study=study.study_id)
+            doc.table(_answer_table(frame), caption=f"{study.label} ({study.study_id})")
     else:
         doc.table(_answer_table(run_query("sampling-frame", store=store)))
 
