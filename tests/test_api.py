@@ -68,3 +68,19 @@ def test_all_lists_every_lazy_name() -> None:
     from cokg import _LAZY
 
     assert set(cokg.__all__) == {"__version__", *_LAZY}
+
+
+def test_an_answer_prints_as_a_table_and_shows_as_one_in_a_notebook() -> None:
+    # print(answer) printed one long line of the dataclass; Jupyter showed the same
+    from cokg.formats import render
+    from cokg.store import MemoryStore, build
+
+    store = MemoryStore()
+    build(store)
+    answer = cokg.run_query("sampling-frame", store=store)
+    assert str(answer) == render(answer, "table")
+    assert "| Total" in str(answer) and "QueryAnswer(" not in str(answer)
+    md = answer._repr_markdown_()
+    assert md.splitlines()[0].startswith("| case | start_year |")
+    assert "| Total |" in md
+    store.close()

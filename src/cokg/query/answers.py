@@ -126,6 +126,19 @@ class QueryAnswer:
     def column(self, name: str) -> list[Any]:
         return [r.data.get(name) for r in self.rows]
 
+    def __str__(self) -> str:
+        """The answer as `cokg query` prints it (`print(answer)` in a notebook printed one
+        long line of the dataclass)."""
+        from cokg.formats import render
+
+        return render(self, "table")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows the answer as a table (Markdown, as `--format md`)."""
+        from cokg.formats import render
+
+        return render(self, "md")
+
 
 @dataclass(frozen=True)
 class CheckViolation:
