@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from cokg.errors import ParameterError
-from cokg.namespaces import COKGG
+from cokg.namespaces import COKGG, curie
 from cokg.query import PivotTable, QueryAnswer, Row, SavedQuery, pivot, to_python
 
 if TYPE_CHECKING:
@@ -74,6 +74,17 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     special = _non_finite(value)
     return special if special is not None else str(value)
+
+
+def _shown(row: Any, column: str) -> str:
+    """A cell as table and md show it: an IRI with one of cokg's prefixes as a prefixed name
+    (cfir22:III.E, cokgid:case/dundee-mrr), which names the framework a bare notation ("5.1")
+    did not; csv, tsv and json keep the whole IRI."""
+    term = row.terms.get(column) if hasattr(row, "terms") else None
+    if isinstance(term, URIRef):
+        short = curie(str(term), slashes=True)
+        return str(term) if short.startswith("<") else short
+    return _text(row.data.get(column))
 
 
 def _json_value(value: Any) -> Any:
@@ -210,7 +221,7 @@ def render(
     columns = list(answer.display or answer.variables)
     if not columns:  # SELECT * WHERE { }: rows without columns, which no grid can draw
         return _no_columns(len(answer.rows))
-    body = [[_text(r.data.get(v)).splitlines() or [""] for v in columns] for r in answer.rows]
+    body = [[_shown(r, v).splitlines() or [""] for v in columns] for r in answer.rows]
     if fmt == "md":
         return _md(columns, body)
     # Spaced headers can wrap between words like the cells do.
