@@ -31,7 +31,7 @@ from cokg.sandbox import (
     network_guard,
     run_isolated,
 )
-from cokg.sparql import MAX_NESTING, UpdateRefused, screen
+from cokg.sparql import MAX_NESTING, UpdateRefused, internal_form, screen
 from cokg.store import EmbeddedStore, MemoryStore, open_store
 
 EX = "http://example.org/"
@@ -249,6 +249,51 @@ def test_from_is_refused_by_the_parse_tree() -> None:
     with pytest.raises(NetworkRefused, match="FROM"):
         screen(f"SELECT * FROM <{EX}g> WHERE {{ ?s ?p ?o }}")
     assert screen(f"SELECT * FROM <{EX}g> WHERE {{ ?s ?p ?o }}", allow_dataset=True).dataset
+
+
+def test_queries_screened_on_many_threads_at_once_parse_as_one_at_a_time() -> None:
+    """rdflib's parser (pyparsing) is not thread-safe: parses on two threads at once broke
+    each other ("Param.postParse2() missing 'tokenList'", "Expected SelectQuery"), as
+    `validate --whole-store` against a server and `serve --endpoint` did. Texts differ so that
+    none is answered from the screen's cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"SELECT ?s WHERE {{ ?s <{EX}p{i}> ?o OPTIONAL {{ ?o <{EX}q> ?x }} "
+        f"FILTER (STRLEN(STR(?o)) > {i}) }} ORDER BY ?s LIMIT {i + 1}"
+        for i in range(24)
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        forms = list(pool.map(lambda t: screen(t).form, texts))
+    assert forms == ["select"] * len(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        pytest.param("# SELECT in a comment\nASK { ?s ?p ?o }", "ask", id="comment"),
+        pytest.param("PREFIX x: <http://x/SELECT> CONSTRUCT WHERE { ?s ?p ?o }", "construct",
+                     id="iri"),
+        pytest.param('SELECT ?s WHERE { ?s ?p "ASK" }', "select", id="string"),
+    ],
+)  # fmt: skip
+def test_internal_queries_are_lexed_for_their_form(text: str, form: str) -> None:
+    assert internal_form(text) == form
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        pytest.param(f"SELECT * WHERE {{ SERVICE <{EX}> {{ ?s ?p ?o }} }}", NetworkRefused,
+                     id="service"),
+        pytest.param(f"SELECT * FROM <{EX}g> WHERE {{ ?s ?p ?o }}", NetworkRefused, id="from"),
+        pytest.param(f"INSERT {{ <{EX}a> <{EX}b> ?o }} WHERE {{ SELECT ?o {{ ?s ?p ?o }} }}",
+                     QueryError, id="update"),
+    ],
+)  # fmt: skip
+def test_internal_queries_still_may_not_fetch_or_update(text: str, refused: type) -> None:
+    with pytest.raises(refused):
+        internal_form(text)
 
 
 # --- the guard behind the screen ---------------------------------------------------------------

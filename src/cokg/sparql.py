@@ -236,6 +236,28 @@ def _screen(sparql: str, allow_network: bool, allow_dataset: bool) -> Screened:
     return Screened(sparql, form.lower(), dataset)
 
 
+def internal_form(sparql: str) -> str:
+    """The form of a query text cokg writes itself from its own files (compiled shapes, QC
+    checks, provenance lookups), found by the lexer: what an engine is asked to run with
+    `internal=True`, which is not parsed (rdflib's parser takes ~65 ms a query, one at a time:
+    13 s of the 13.5 s a whole-store validation took against a server). The lexer still
+    refuses a text that would fetch (SERVICE, LOAD, FROM) or that is an update."""
+    text = _unescape(sparql)
+    if fetching_keywords(text):
+        raise NetworkRefused("an internal query may not fetch (SERVICE, LOAD, FROM); refused")
+    depth = 0
+    for _, tok in _tokens(text):
+        if tok in ("{", "(", "["):
+            depth += 1
+        elif tok in ("}", ")", "]"):
+            depth -= 1
+        elif depth == 0 and tok.upper() in FORMS:
+            return tok.lower()
+        elif depth == 0 and tok.upper() in _UPDATE_WORDS:
+            break
+    raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+
 def undeclared_prefix(sparql: str) -> tuple[str, int] | None:
     """The first prefix the query's names use without a PREFIX declaration, with the offset
     of that name; None when every prefix is declared. (rdflib's parser leaves prefixes to a
@@ -307,8 +329,21 @@ _BAD_ESCAPE = re.compile(
 )
 
 
+# rdflib's SPARQL grammar is one set of pyparsing objects shared by the process, and pyparsing
+# is not thread-safe: two parses at once broke each other ("Param.postParse2() missing
+# 'tokenList'", "Expected SelectQuery") in `validate --whole-store` against a server and in
+# `serve --endpoint`. One parse at a time; a parse is some tens of milliseconds.
+_PARSE_LOCK = threading.Lock()
+
+
 def _deep(parse: object, text: str) -> object:
-    """Run a recursive-descent parse in a thread with room for MAX_NESTING levels."""
+    """Run a recursive-descent parse in a thread with room for MAX_NESTING levels, one parse
+    at a time in the process (_PARSE_LOCK)."""
+    with _PARSE_LOCK:
+        return _deep_locked(parse, text)
+
+
+def _deep_locked(parse: object, text: str) -> object:
     out: list[object] = []
 
     def run() -> None:

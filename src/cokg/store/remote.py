@@ -28,7 +28,7 @@ from cokg.errors import ParameterError, QueryError, StoreError
 from cokg.models import QueryResult
 from cokg.namespaces import COKGG
 from cokg.sandbox import DEFAULT_TIMEOUT
-from cokg.sparql import bind, drop_placeholders, screen
+from cokg.sparql import bind, drop_placeholders, internal_form, screen
 from cokg.store.oxigraph import EXPORT_FORMATS, _insert_data, _read_file, serialize_quads
 from cokg.store.protocol import Progress, Triple
 from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
@@ -157,9 +157,15 @@ class RemoteStore:
     ) -> QueryResult:
         from SPARQLWrapper import JSON, TURTLE
 
-        screened = screen(sparql, allow_network=self.allow_network)
-        form = screened.form
-        sparql = drop_placeholders(bind(screened, bindings))
+        if internal and not bindings:
+            # cokg's own text (see OxigraphStore.query): lexed, not parsed, as the embedded
+            # store runs it unparsed; validation sends ~200 of them
+            form = internal_form(sparql)
+        else:
+            screened = screen(sparql, allow_network=self.allow_network)
+            form = screened.form
+            sparql = bind(screened, bindings)
+        sparql = drop_placeholders(sparql)
         w = self._wrapper(self.endpoint, DEFAULT_TIMEOUT if timeout is None else timeout)
         w.setQuery(sparql)
         # SPARQLWrapper guesses the form with a regex that comments can fool (and a guessed
