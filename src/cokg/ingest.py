@@ -999,7 +999,7 @@ def list_graphs(store: Store | str | Path | None = None) -> list[GraphInfo]:
     from cokg.store import open_store
 
     try:
-        st = open_store(store, read_only=_is_local(store))
+        st = open_store(store, read_only=True)  # a remote writer would take the write lease
     except StoreError:
         raise
     with st:

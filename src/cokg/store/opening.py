@@ -8,7 +8,7 @@ from pathlib import Path
 from cokg import paths
 from cokg.errors import ParameterError, StoreMissing
 from cokg.store.building import ensure_built, is_stale
-from cokg.store.oxigraph import EmbeddedStore, MemoryStore
+from cokg.store.oxigraph import EmbeddedStore, MemoryStore, _command
 from cokg.store.protocol import Store
 from cokg.store.remote import RemoteStore, remote_config
 
@@ -38,13 +38,16 @@ def open_store(
         if not cfg:
             cfg = remote_config()
         same = cfg.get("endpoint") == text
-        return RemoteStore(
+        remote = RemoteStore(
             text,
             update_endpoint=cfg.get("update_endpoint") if same else None,
             gsp_endpoint=cfg.get("gsp_endpoint") if same else None,
             method=method or cfg.get("method", "gsp"),
             allow_network=allow_network,
         )
+        if not read_only:  # a writer: its turn on the server, as on an embedded store
+            remote.take_lease(wait, command=_command())
+        return remote
     if "://" in text:
         raise ParameterError(f"unsupported store {text!r}: use a directory, memory: or http(s)")
     return EmbeddedStore(Path(text), read_only=read_only, allow_network=allow_network, wait=wait)

@@ -10,17 +10,23 @@ import contextlib
 import difflib
 import json
 import os
+import random
 import re
+import socket
+import time
 import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from cokg import paths
@@ -40,6 +46,15 @@ from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
 # leaves every other graph alone (Virtuoso's own graphs, other projects' data on a shared server).
 GRAPH_PREFIX = str(COKGG)
 _OWN = f'FILTER(STRSTARTS(STR(?g), "{GRAPH_PREFIX}"))'
+
+
+# The write lease: a server has no writer lock, so writers (ingest, retract, push, build,
+# import) take turns by a lease held in this graph. It lies outside GRAPH_PREFIX, so it is never
+# listed, counted, exported, pushed or dropped with cokg's graphs; it holds triples only while a
+# write runs (or until a crashed writer's lease expires and the next writer breaks it).
+LEASE_GRAPH = "https://w3id.org/cokg/lease"
+_LEASE = "https://w3id.org/cokg/lease#"
+LEASE_SECONDS = 900.0  # a writer holding it longer is taken for crashed ($COKG_LEASE_SECONDS)
 
 
 def _derive(endpoint: str, last: str) -> str:
@@ -129,7 +144,80 @@ class RemoteStore:
         self.close()
 
     def close(self) -> None:
-        pass
+        self.release_lease()
+
+    # the write lease
+
+    _lease: str | None = None
+
+    def take_lease(self, wait: float | None = None, *, command: str = "") -> None:
+        """Wait up to `wait` seconds ($COKG_WAIT, default 120) for the server's write lease, as
+        a writer waits for an embedded store; StoreError saying who holds it and since when.
+        One SPARQL Update inserts this writer's lease only where none is held (atomic on
+        Oxigraph server; Virtuoso may let two in), then the leases are read back: a writer
+        holds the lease when its own is the only one, and withdraws its own otherwise. A lease
+        past its expiry (a crashed writer) is broken. close() releases it."""
+        if self._lease is not None:
+            return
+        wait = float(os.environ.get("COKG_WAIT", "120")) if wait is None else wait
+        seconds = float(os.environ.get("COKG_LEASE_SECONDS", LEASE_SECONDS))
+        token = f"{_LEASE}{uuid.uuid4().hex}"
+        holder = f"{socket.gethostname()} process {os.getpid()}"
+        graph, lease = f"<{LEASE_GRAPH}>", f"<{token}>"
+        deadline = time.monotonic() + wait
+        while True:
+            now = datetime.now(UTC).replace(microsecond=0)
+            stamp = Literal(now.isoformat(), datatype=XSD.dateTime).n3()
+            expires = Literal(
+                (now + timedelta(seconds=seconds)).isoformat(), datatype=XSD.dateTime
+            ).n3()
+            self._update(
+                f"DELETE {{ GRAPH {graph} {{ ?l ?p ?o }} }} WHERE {{ GRAPH {graph} "
+                f"{{ ?l <{_LEASE}expires> ?e ; ?p ?o }} FILTER (?e < {stamp}) }};\n"
+                f"INSERT {{ GRAPH {graph} {{ {lease} <{_LEASE}holder> "
+                f"{Literal(holder).n3()} ; <{_LEASE}command> {Literal(command).n3()} ; "
+                f"<{_LEASE}since> {stamp} ; <{_LEASE}expires> {expires} }} }} "
+                f"WHERE {{ FILTER NOT EXISTS {{ GRAPH {graph} {{ ?l <{_LEASE}since> ?x }} }} }}"
+            )
+            leases = self._leases()
+            if [t for t, *_ in leases] == [token]:
+                self._lease = token
+                return
+            if any(t == token for t, *_ in leases):
+                # Virtuoso let another writer in beside this one (its INSERT ... WHERE is not
+                # isolated): both withdraw, and try again after a random pause. A writer holds
+                # only a lease it saw alone, so two never both hold one.
+                self._drop_lease(token)
+                leases = [x for x in leases if x[0] != token]
+            if time.monotonic() >= deadline:
+                raise StoreError(_held_message(self.endpoint, leases, wait))
+            time.sleep(min(random.uniform(0.05, 0.5), max(0.0, deadline - time.monotonic())))
+
+    def release_lease(self) -> None:
+        if self._lease is not None:
+            token, self._lease = self._lease, None
+            with contextlib.suppress(StoreError):  # it expires in any case
+                self._drop_lease(token)
+
+    def _drop_lease(self, token: str) -> None:
+        self._update(
+            f"DELETE {{ GRAPH <{LEASE_GRAPH}> {{ <{token}> ?p ?o }} }} "
+            f"WHERE {{ GRAPH <{LEASE_GRAPH}> {{ <{token}> ?p ?o }} }}"
+        )
+
+    def _leases(self) -> list[tuple[str, str, str, datetime | None, datetime | None]]:
+        """(lease, holder, command, since, expires) of every lease, the earliest first."""
+        rows = self.query(
+            f"SELECT ?l ?h ?c ?s ?e WHERE {{ GRAPH <{LEASE_GRAPH}> {{ ?l <{_LEASE}holder> ?h ; "
+            f"<{_LEASE}since> ?s OPTIONAL {{ ?l <{_LEASE}command> ?c }} "
+            f"OPTIONAL {{ ?l <{_LEASE}expires> ?e }} }} }}",
+            internal=True,
+        ).rows
+        out = [
+            (str(r["l"]), str(r["h"]), str(r.get("c") or ""), _when(r["s"]), _when(r.get("e")))
+            for r in rows
+        ]
+        return sorted(out, key=lambda x: (str(x[3]), x[0]))
 
     # queries
 
@@ -381,6 +469,27 @@ class RemoteStore:
             raise StoreError(f"{verb} {graph} failed: HTTP {exc.code} {detail}") from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(f"cannot reach {self.gsp_endpoint}: {exc}") from None
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _held_message(
+    endpoint: str, leases: list[tuple[str, str, str, datetime | None, datetime | None]], wait: float
+) -> str:
+    """The writer's words for a server another writer holds (as for an embedded store)."""
+    who = ""
+    if leases:
+        _, holder, command, since, expires = leases[0]
+        local = [d.astimezone().strftime("%H:%M:%S") if d else "?" for d in (since, expires)]
+        doing = f", {command}" if command else ""
+        who = f" ({holder}{doing}, since {local[0]}; its lease expires at {local[1]})"
+    waited = f"; waited {wait:g} s (raise it with --wait or COKG_WAIT)" if wait else ""
+    return f"{endpoint} is being written by another writer{who}{waited}"
 
 
 CONFIG_KEYS = ("endpoint", "update_endpoint", "gsp_endpoint", "method")
