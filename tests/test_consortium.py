@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,3 +180,76 @@ def test_a_lease_held_by_another_writer_is_waited_for_and_a_stale_one_broken(
     rows = _cokg("sparql", "SELECT ?l WHERE { GRAPH <https://w3id.org/cokg/lease> { ?l ?p ?o } }",
                  "--endpoint", endpoint, "--format", "csv")  # fmt: skip
     assert rows.strip() == "l", rows  # broken, and the build's own lease released
+
+
+# --- push: never an older copy over a newer one, never a server onto itself -------------------
+
+
+def test_push_does_not_bring_back_an_older_submission(
+    endpoint: str, store_dir: Path, tmp_path: Path
+) -> None:
+    """A steward's store held riverside as first ingested; the server had a corrected version
+    (ingested there with --replace); a push put the old one back, silently."""
+    s = str(store_dir)
+    sub = copy_example(tmp_path)
+    _cokg("ingest", str(sub), "--by", "A. Steward", "--store", s)
+    _cokg("push", "--endpoint", endpoint, "--store", s)
+    time.sleep(1.1)  # provenance times are to the second
+    rewrite(sub / "cases.csv", 2, "label", "FICTIONAL Case 9 – Riverside, corrected")
+    _cokg("ingest", str(sub), "--by", "B. Steward", "--replace", "--store", endpoint)
+
+    result = CliRunner().invoke(cli, ["push", "--endpoint", endpoint, "--store", s])
+    assert result.exit_code != 0
+    said = result.output.strip()
+    assert "\n" not in said and "Traceback" not in said, said
+    assert "newer versions of submission/fictional-riverside" in said and "--force" in said
+    assert any("corrected" in c for c in _cases(endpoint))  # the server kept the newer one
+
+    _cokg("push", "--endpoint", endpoint, "--store", s, "--force")
+    assert not any("corrected" in c for c in _cases(endpoint))
+
+
+def test_push_refuses_a_source_that_is_no_local_store(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no local store and the endpoint configured, push pushed the server onto itself;
+    a file as --store gave a raw "IO error" and left FILE.lock behind."""
+    _cokg("push", "--endpoint", endpoint, "--store", "memory:")
+    monkeypatch.setenv("COKG_ENDPOINT", endpoint)
+    monkeypatch.setenv("COKG_STORE", str(tmp_path / "no-store"))
+    result = CliRunner().invoke(cli, ["push"])
+    assert result.exit_code != 0
+    assert "no store at" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["push", "--store", endpoint])
+    assert result.exit_code != 0 and "the same server" in result.output
+
+    backup = tmp_path / "backup.trig"
+    backup.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["push", "--store", str(backup)])
+    assert result.exit_code != 0
+    assert result.output.strip().count("\n") == 0 and "is a file" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.trig"]
+
+
+def test_push_by_sparql_update_is_one_request(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs said a push of up to 50,000 triples by SPARQL Update is one request (all or
+    nothing); it was one request per graph."""
+    from cokg.store import MemoryStore, RemoteStore, build, push
+
+    sent: list[str] = []
+    real = RemoteStore._update
+
+    def counted(self: RemoteStore, update: str) -> None:
+        sent.append(update)
+        real(self, update)
+
+    with MemoryStore() as source:
+        build(source)
+        target = RemoteStore(endpoint, method="update")
+        monkeypatch.setattr(RemoteStore, "_update", counted)
+        report = push(source, target)
+        assert len(sent) == 1, [u[:80] for u in sent]
+        assert sorted(target.graphs()) == sorted(source.graphs())
+        assert report.triples == source.count() == target.count()

@@ -1282,10 +1282,12 @@ def test_cli_push(mini_project: Path, tmp_path: Path, sparql_server) -> None:
 
     from cokg.cli import cli
 
-    result = CliRunner().invoke(
-        cli,
-        ["push", "--endpoint", sparql_server.query_url, "--store", str(tmp_path / "s")],
-    )
+    # a store that is not there is refused (a mistyped --store pushed a new build), then built
+    push = ["push", "--endpoint", sparql_server.query_url, "--store", str(tmp_path / "s")]
+    result = CliRunner().invoke(cli, push)
+    assert result.exit_code == 2 and "no store at" in result.output, result.output
+    assert CliRunner().invoke(cli, ["build", "--store", str(tmp_path / "s")]).exit_code == 0
+    result = CliRunner().invoke(cli, push)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("loaded 5 graphs, 11 triples")  # no progress when piped
     assert RemoteStore(sparql_server.query_url).count() == 11

@@ -643,22 +643,48 @@ def build_cmd(fresh: bool, store_spec: str | None, wait: float | None) -> None:
               help="Also remove from the endpoint cokg's graphs this store no longer holds (a "
               "retracted submission). With several stores pushing to one server it removes "
               "theirs too: prune from the one store that holds everything.")  # fmt: skip
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace submissions the endpoint holds in a newer version than this store's.",
+)
 def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
-             prune: bool) -> None:  # fmt: skip
+             prune: bool, force: bool) -> None:  # fmt: skip
     """Copy every named graph of the store to a SPARQL endpoint, graph by graph.
 
     Credentials come from COKG_USER / COKG_PASSWORD only."""
+    import re
+    from pathlib import Path
+
+    from cokg import paths
+    from cokg.errors import ParameterError, StoreMissing
     from cokg.store import ensure_built, open_store, push, remote_config
 
     endpoint = endpoint or remote_config().get("endpoint")
     if not endpoint:
         raise click.UsageError("give --endpoint URL (or set COKG_ENDPOINT)")
+    # The source is a local store: never the endpoint of the config file (which pushed the
+    # server onto itself), never a file (which left a .lock beside it)
+    if store_spec is None:
+        store_spec = str(paths.default_store_dir())
+    if re.match(r"https?://", store_spec):
+        if store_spec.rstrip("/") == endpoint.rstrip("/"):
+            raise ParameterError(f"--store and --endpoint are the same server ({endpoint})")
+    elif store_spec != "memory:":
+        where = Path(store_spec)
+        if where.exists() and not where.is_dir():
+            raise ParameterError(f"{store_spec} is a file, not a store: give a store folder")
+        if not where.is_dir():
+            raise StoreMissing(
+                f"no store at {store_spec} to push: build it with `cokg build` (or name one "
+                "with --store)"
+            )
     with (
         open_store(store_spec) as source,
         open_store(endpoint, method=method) as target,
         _Progress() as progress,
     ):
-        report = push(ensure_built(source), target, progress=progress, prune=prune)
+        report = push(ensure_built(source), target, progress=progress, prune=prune, force=force)
     click.echo(str(report))
 
 

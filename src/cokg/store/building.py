@@ -100,20 +100,95 @@ def build(
     )
 
 
+_VERSIONS = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX cokg: <https://w3id.org/cokg/ontology#>
+SELECT ?g ?when ?old WHERE {
+  GRAPH ?pg { ?s cokg:graph ?g ; prov:wasGeneratedBy ?act . ?act prov:endedAtTime ?when
+              OPTIONAL { ?g prov:wasRevisionOf ?old } }
+}"""
+
+
+def _versions(store: Store) -> tuple[dict[str, str], dict[str, str]]:
+    """When each submission graph was ingested (prov:endedAtTime, by graph IRI), and which
+    submission replaced which (old graph -> the graph replacing it, prov:wasRevisionOf)."""
+    when: dict[str, str] = {}
+    replaced: dict[str, str] = {}
+    for row in store.query(_VERSIONS, internal=True).rows:
+        g = str(row["g"])
+        when[g] = max(when.get(g, ""), str(row["when"]))
+        if row.get("old") is not None:
+            replaced[str(row["old"])] = g
+    return when, replaced
+
+
+def _newer_on_target(source: Store, target: Store, graphs: list[str]) -> list[str]:
+    """The submissions `target` holds in a later version than `source` (ingested later there,
+    or replaced there by another submission): pushing would bring the older one back."""
+    mine, _ = _versions(source)
+    theirs, replaced = _versions(target)
+    out = []
+    for g in graphs:
+        short = g.rsplit("/graph/", 1)[-1]
+        if g in replaced and replaced[g] not in graphs:
+            newer = replaced[g].rsplit("/graph/", 1)[-1]
+            out.append(f"{short} (replaced there by {newer})")
+        elif g in theirs and (g not in mine or _instant(theirs[g]) > _instant(mine[g])):
+            here = f", here {mine[g]}" if g in mine else ""
+            out.append(f"{short} (ingested there {theirs[g]}{here})")
+    return out
+
+
+def _graph_quads(source: Store, g: str) -> list[ox.Quad]:
+    data = source.export(format="nq", graph_iris=[g])
+    return list(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
+
+
+def _instant(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
 def push(
-    source: Store, target: Store, *, progress: Progress | None = None, prune: bool = False
+    source: Store,
+    target: Store,
+    *,
+    progress: Progress | None = None,
+    prune: bool = False,
+    force: bool = False,
 ) -> BuildReport:
     """Copy every named graph of `source` into `target`, graph by graph, replacing graphs of
     the same name there. Other graphs in the target are left alone, unless `prune`: then
     cokg's graphs the source no longer holds (a submission retracted since the last push) are
     removed from the target too, which, with several stores pushing to one server, removes
-    what the others pushed."""
+    what the others pushed. A submission the target holds in a newer version (ingested there
+    later, or replaced there by another) is refused, naming it, unless `force`: the project's
+    own graphs (ontology, frameworks, data/) are replaced as they are."""
     t0 = time.perf_counter()
     counts = []
     graphs = source.graphs()
-    for i, g in enumerate(graphs, 1):
-        data = source.export(format="nq", graph_iris=[g])
-        quads = list(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
+    newer = [] if force else _newer_on_target(source, target, graphs)
+    if newer:
+        raise StoreError(
+            f"{target!r} holds newer versions of {', '.join(newer)}; pushing would replace "
+            "them with this store's older copies. Retract them here first (cokg retract), or "
+            "give --force to replace them anyway"
+        )
+    one_by_one, whole = graphs, {}
+    if isinstance(target, RemoteStore) and target.method == "update" and graphs:
+        # SPARQL Update: the whole push in one request while it fits in the target's batch
+        # (50,000 triples), as documented, so a failure leaves the endpoint as it was
+        whole = {g: _graph_quads(source, g) for g in graphs}
+        if sum(len(q) for q in whole.values()) <= target.batch_size:
+            target._put(whole, progress)
+            counts = [(g, len(q)) for g, q in whole.items()]
+            one_by_one = []
+    for i, g in enumerate(one_by_one, 1):
+        quads = whole.pop(g, None) or _graph_quads(source, g)
         if isinstance(target, RemoteStore):
             target._put({g: quads}, None)
         elif isinstance(target, OxigraphStore):
