@@ -27,24 +27,23 @@ lexical forms in every format, so json stays valid JSON.
 from __future__ import annotations
 
 import csv
-import dataclasses
-import html
 import io
 import json
-import math
-import re
-import shutil
-import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib.term import BNode, Literal, Node, URIRef
-
 from cokg.errors import ParameterError
-from cokg.namespaces import COKGG, curie
-from cokg.query import PivotTable, QueryAnswer, Row, SavedQuery, pivot, to_python
+from cokg.namespaces import COKGG
+from cokg.query import QueryAnswer, SavedQuery
+from cokg.query.text import (
+    answer_text,
+    graph_rows,
+    non_finite,
+    ntriples,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from cokg.ingest import GraphInfo, IngestReport
@@ -54,41 +53,10 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "tsv", "json", "md")
 # for the graph a CONSTRUCT or DESCRIBE gives (`cokg sparql`): N-Triples, Turtle, JSON-LD
 GRAPH_FORMATS = ("nt", "ttl", "jsonld")
-TRIPLE_COLUMNS = ("subject", "predicate", "object")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _non_finite(value: Any) -> str | None:
-    """The XSD lexical form of a NaN or infinite number, else None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("INF" if value > 0 else "-INF")
-    if isinstance(value, Decimal) and not value.is_finite():
-        return "NaN" if value.is_nan() else ("INF" if value > 0 else "-INF")
-    return None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    special = _non_finite(value)
-    return special if special is not None else str(value)
-
-
-def _shown(row: Any, column: str) -> str:
-    """A cell as table and md show it: an IRI with one of cokg's prefixes as a prefixed name
-    (cfir22:III.E, cokgid:case/dundee-mrr), which names the framework a bare notation ("5.1")
-    did not; csv, tsv and json keep the whole IRI."""
-    term = row.terms.get(column) if hasattr(row, "terms") else None
-    if isinstance(term, URIRef):
-        short = curie(str(term), slashes=True)
-        return str(term) if short.startswith("<") else short
-    return _text(row.data.get(column))
 
 
 def _json_value(value: Any) -> Any:
-    special = _non_finite(value)
+    special = non_finite(value)
     if special is not None:
         return special
     if isinstance(value, Decimal):
@@ -98,51 +66,6 @@ def _json_value(value: Any) -> Any:
 
 def _json_default(value: Any) -> Any:
     return str(value)
-
-
-# Characters a terminal or a Markdown renderer would act on rather than show.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _visible(line: str) -> str:
-    """One line of a cell as shown by table and md: tabs as spaces, control characters escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", line.expandtabs(4))
-
-
-# -- N-Triples, for graphs in the table format ----------------------------------------------
-
-_NT_ESCAPES = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-_NT_LITERAL = re.compile(r'[\\"\x00-\x1f\x7f]')
-_NT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-def _nt_term(term: Node) -> str:
-    """A term in its N-Triples form (literal text escaped, so that one triple is one line)."""
-    if isinstance(term, URIRef):
-        return "<" + _NT_IRI.sub(lambda m: f"\\u{ord(m[0]):04X}", str(term)) + ">"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        text = _NT_LITERAL.sub(lambda m: _NT_ESCAPES.get(m[0], f"\\u{ord(m[0]):04X}"), str(term))
-        if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype is not None and str(term.datatype) != XSD_STRING:
-            return f'"{text}"^^{_nt_term(URIRef(str(term.datatype)))}'
-        return f'"{text}"'
-    raise ParameterError(f"cannot write {term!r} as N-Triples")
-
-
-def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    """Triples as N-Triples text, one line each ("" for none)."""
-    return "".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} .\n" for s, p, o in triples)
 
 
 def _graph_text(answer: QueryAnswer, fmt: str) -> str:
@@ -171,22 +94,6 @@ def _graph_text(answer: QueryAnswer, fmt: str) -> str:
     return g.serialize(format="turtle")
 
 
-def _graph_rows(answer: QueryAnswer) -> QueryAnswer:
-    """A graph answer as a table answer: one row per triple, columns subject/predicate/object."""
-    rows = tuple(
-        Row(
-            data={c: to_python(t) for c, t in zip(TRIPLE_COLUMNS, triple, strict=True)},
-            terms=dict(zip(TRIPLE_COLUMNS, triple, strict=True)),
-        )
-        for triple in answer.triples
-    )
-    return dataclasses.replace(answer, kind="select", variables=TRIPLE_COLUMNS, rows=rows)
-
-
-def _no_columns(rows: int) -> str:
-    return f"({rows} row{'' if rows == 1 else 's'}, no columns)\n"
-
-
 def render(
     answer: QueryAnswer, fmt: str = "table", *, long: bool = False, width: int | None = None
 ) -> str:
@@ -195,37 +102,17 @@ def render(
         return _graph_text(answer, fmt)
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if fmt in ("table", "md"):
+        return answer_text(answer, fmt, long=long, width=width)
     if answer.kind == "ask":
-        return (
-            json.dumps({"boolean": answer.boolean}) + "\n"
-            if fmt == "json"
-            else (("true" if answer.boolean else "false") + "\n")
-        )
+        if fmt == "json":
+            return json.dumps({"boolean": answer.boolean}) + "\n"
+        return ("true" if answer.boolean else "false") + "\n"
     if answer.kind == "graph":
-        if fmt == "table":
-            return ntriples(answer.triples)
-        answer = _graph_rows(answer)
+        answer = graph_rows(answer)
     if fmt == "json":
         return _json(answer)
-    if fmt in ("csv", "tsv"):
-        return _delimited(answer, fmt)
-    if answer.pivot is not None and not long:
-        table = pivot(answer)
-        if fmt == "md":
-            return _md_pivot(table)
-        return _grid(
-            list(table.header),
-            [[[rk], *[table.cell_lines(c) for c in cells]] for rk, cells in table.rows],
-            width,
-        )
-    columns = list(answer.display or answer.variables)
-    if not columns:  # SELECT * WHERE { }: rows without columns, which no grid can draw
-        return _no_columns(len(answer.rows))
-    body = [[_shown(r, v).splitlines() or [""] for v in columns] for r in answer.rows]
-    if fmt == "md":
-        return _md(columns, body)
-    # Spaced headers can wrap between words like the cells do.
-    return _grid([c.replace("_", " ") for c in columns], body, width)
+    return _delimited(answer, fmt)
 
 
 def _json(answer: QueryAnswer) -> str:
@@ -249,7 +136,7 @@ def _delimited(answer: QueryAnswer, fmt: str) -> str:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(answer.variables)
         for r in answer.rows:
-            writer.writerow([_text(r.data.get(v)) for v in answer.variables])
+            writer.writerow([text_of(r.data.get(v)) for v in answer.variables])
         return buf.getvalue()
 
     # TSV cannot hold tabs or line breaks inside a field: escape them as \t and \n.
@@ -259,94 +146,8 @@ def _delimited(answer: QueryAnswer, fmt: str) -> str:
         )
 
     lines = ["\t".join(answer.variables)]
-    lines += ["\t".join(esc(_text(r.data.get(v))) for v in answer.variables) for r in answer.rows]
+    lines += ["\t".join(esc(text_of(r.data.get(v))) for v in answer.variables) for r in answer.rows]
     return "\n".join(lines) + "\n"
-
-
-def _md_text(line: str) -> str:
-    return html.escape(_visible(line), quote=False).replace("|", "\\|")
-
-
-def _md_cell(lines: Sequence[str]) -> str:
-    return "<br>".join(_md_text(x) for x in lines)
-
-
-def _md(header: list[str], body: list[list[list[str]]]) -> str:
-    if not header:
-        return _no_columns(len(body))
-    out = ["| " + " | ".join(_md_text(h) for h in header) + " |"]
-    out.append("|" + "|".join("---" for _ in header) + "|")
-    out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
-    return "\n".join(out) + "\n"
-
-
-def _md_pivot(table: PivotTable) -> str:
-    body = [[[rk], *[table.cell_lines(c) for c in cells]] for rk, cells in table.rows]
-    return _md(list(table.header), body)
-
-
-def _wrap(lines: list[str], width: int) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        if len(line) <= width:
-            out.append(line)
-            continue
-        indent = "  " if line.startswith("• ") else ""
-        out += textwrap.wrap(line, width=width, subsequent_indent=indent, break_on_hyphens=False)
-    return out
-
-
-def _grid(header: list[str], body: list[list[list[str]]], width: int | None) -> str:
-    """A boxed text table whose cells may hold several lines, wrapped to fit `width`."""
-    if not header:
-        return _no_columns(len(body))
-    header = [_visible(h) for h in header]
-    body = [[[_visible(x) for x in cell] for cell in row] for row in body]
-    total = width or shutil.get_terminal_size((120, 24)).columns
-    n = len(header)
-    natural = [len(h) for h in header]
-    for row in body:
-        for i, cell in enumerate(row):
-            natural[i] = max(natural[i], *(len(x) for x in cell), 1)
-    # Columns shrink first down to their longest word (so words stay whole while there is room),
-    # then, if the table still does not fit, down to a few characters; widest column first.
-    floors = []
-    for i, h in enumerate(header):
-        words = [len(w) for row in [[[h]], *body] for line in row[min(i, len(row) - 1)]
-                 for w in line.split()] or [1]  # fmt: skip
-        floors.append(min(natural[i], max(min(max(words), 24), 6)))
-    widths = list(natural)
-    budget = total - (3 * n + 1)
-    for limit in (floors, [min(natural[i], 6) for i in range(n)]):
-
-        def wider(k: int, lim: list[int] = limit) -> tuple[bool, int]:
-            return widths[k] > lim[k], widths[k]
-
-        while sum(widths) > budget:
-            i = max(range(n), key=wider)
-            if widths[i] <= limit[i]:
-                break
-            widths[i] -= 1
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    head_rule = rule.replace("-", "=")
-
-    def emit(cells: list[list[str]]) -> list[str]:
-        wrapped = [_wrap(c, widths[i]) for i, c in enumerate(cells)]
-        height = max(1, *(len(c) for c in wrapped))
-        return [
-            "| " + " | ".join(
-                (c[k] if k < len(c) else "").ljust(widths[i]) for i, c in enumerate(wrapped)
-            ) + " |"
-            for k in range(height)
-        ]  # fmt: skip
-
-    out = [rule, *emit([[h] for h in header]), head_rule]
-    for row in body:
-        out += emit(row)
-        out.append(rule)
-    if not body:
-        out.append(rule)
-    return "\n".join(out) + "\n"
 
 
 def render_page_note(answer: QueryAnswer, limit: int | None = None) -> str:

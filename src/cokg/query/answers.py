@@ -129,15 +129,15 @@ class QueryAnswer:
     def __str__(self) -> str:
         """The answer as `cokg query` prints it (`print(answer)` in a notebook printed one
         long line of the dataclass)."""
-        from cokg.formats import render
+        from cokg.query.text import answer_text
 
-        return render(self, "table")
+        return answer_text(self, "table")
 
     def _repr_markdown_(self) -> str:
         """Jupyter shows the answer as a table (Markdown, as `--format md`)."""
-        from cokg.formats import render
+        from cokg.query.text import answer_text
 
-        return render(self, "md")
+        return answer_text(self, "md")
 
 
 @dataclass(frozen=True)
