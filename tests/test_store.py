@@ -678,7 +678,8 @@ def test_open_store_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("COKG_ENDPOINT", raising=False)
     monkeypatch.delenv("COKG_STORE", raising=False)
     assert isinstance(open_store("memory:"), MemoryStore)
-    remote = open_store("http://127.0.0.1:1/query")
+    # read-only: a writer's open takes the server's write lease, which needs the server
+    remote = open_store("http://127.0.0.1:1/query", read_only=True)
     assert isinstance(remote, RemoteStore)
     assert remote.update_endpoint == "http://127.0.0.1:1/update"
     assert remote.gsp_endpoint == "http://127.0.0.1:1/store"
@@ -703,7 +704,7 @@ def test_open_store_config_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         'update_endpoint = "http://127.0.0.1:1/ds/update"\n'
         'gsp_endpoint = "http://127.0.0.1:1/ds/data"\nmethod = "update"\n'
     )
-    s = open_store()
+    s = open_store(read_only=True)
     assert isinstance(s, RemoteStore)
     assert (s.endpoint, s.update_endpoint, s.gsp_endpoint, s.method) == (
         "http://127.0.0.1:1/ds/sparql",
@@ -712,7 +713,10 @@ def test_open_store_config_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "update",
     )
     monkeypatch.setenv("COKG_ENDPOINT", "http://127.0.0.1:2/query")
-    assert open_store().endpoint == "http://127.0.0.1:2/query"  # type: ignore[attr-defined]
+    assert open_store(read_only=True).endpoint == "http://127.0.0.1:2/query"  # type: ignore[attr-defined]
+    # a writer's open asks the server for its turn: no server there, one clear error
+    with pytest.raises(StoreError, match=r"cannot reach http://127\.0\.0\.1:2/update"):
+        open_store()
 
 
 def test_credentials_never_in_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

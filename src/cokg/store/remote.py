@@ -525,8 +525,12 @@ def remote_config() -> dict[str, str]:
             if not isinstance(value, str):
                 raise StoreError(f"{key} must be a quoted string, not {value!r}", file=path)
             cfg[key] = value
-    if os.environ.get("COKG_ENDPOINT"):
-        cfg["endpoint"] = os.environ["COKG_ENDPOINT"]
+    env = os.environ.get("COKG_ENDPOINT")
+    if env and env != cfg.get("endpoint"):
+        # the file's update and Graph Store URLs belong to the file's endpoint: kept, writes
+        # would have gone to that server while reads went to this one
+        cfg = {k: v for k, v in cfg.items() if k not in ("update_endpoint", "gsp_endpoint")}
+        cfg["endpoint"] = env
     return cfg
 
 
