@@ -1242,3 +1242,32 @@ def test_a_served_snapshot_is_removed_when_the_server_is_stopped(tmp_path: Path)
         if proc.poll() is None:
             proc.kill()
     assert not list(tmp_path.glob("cokg-serve-*")), "the snapshot was left behind"
+
+
+def test_a_property_defined_outside_cokg_has_a_page_not_a_404(tmp_path: Path) -> None:
+    """The provenance pages link prov:wasAttributedTo and dcterms:format, about which the
+    store states nothing: each link was a 404. Such a property's page says what it is; a
+    property that is not a web address is shown, never linked (a javascript: IRI)."""
+    from rdflib import URIRef
+
+    from cokg.query import get_query
+    from cokg.serve.entities import resource_body
+    from cokg.store import MemoryStore
+
+    st = MemoryStore()
+    subject = URIRef("https://w3id.org/cokg/id/case/x")
+    g = "https://w3id.org/cokg/graph/submission/x"
+    web = "http://www.w3.org/ns/prov#wasAttributedTo"
+    script = "javascript:alert(1)"
+    ttl = tmp_path / "x.nt"
+    ttl.write_text(
+        f'<{subject}> <{web}> "A. Steward" .\n<{subject}> <{script}> "x" .\n', encoding="utf-8"
+    )
+    st.load_files({g: ttl})
+    body, title = resource_body(st, get_query, web)  # type: ignore[arg-type]
+    assert title == "prov:wasAttributedTo"
+    assert f'<a href="{web}" rel="noreferrer">' in body and "/id/case/x" in body
+    body, _ = resource_body(st, get_query, script)  # type: ignore[arg-type]
+    assert 'href="javascript' not in body and "<code>javascript:alert(1)</code>" in body
+    with pytest.raises(LookupError):
+        resource_body(st, get_query, "http://example.org/never-used")  # type: ignore[arg-type]

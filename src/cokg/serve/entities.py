@@ -88,6 +88,26 @@ def _graph_task(state: Served, store: PoolStore, iri: str, graph_type: str) -> d
     }
 
 
+def _property_body(
+    store: PoolStore, queries: Callable[[str], SavedQuery], iri: str
+) -> tuple[str, str]:
+    """The page of a property the store uses but states nothing about (defined outside cokg:
+    prov:wasAttributedTo, dcterms:format); LookupError when it is not used either (the
+    provenance pages linked such properties, and each link was a 404)."""
+    used = run_query(queries("property-use"), store=store, iri=iri).rows
+    if not used:
+        raise LookupError(iri)
+    example = used[0].terms["subject"]
+    shown = f"<code>{esc(iri)}</code>"
+    if iri.startswith(("http://", "https://")):  # never a javascript: or data: link
+        shown = f'<a href="{esc(iri)}" rel="noreferrer">{shown}</a> (its definition, on the web)'
+    body = (
+        f"<p>A property this store uses, defined outside cokg: {shown}. For example by "
+        f"{term_html(example)}.</p>"
+    )
+    return body, render.curie(iri)
+
+
 def resource_body(
     store: PoolStore, queries: Callable[[str], SavedQuery], iri: str
 ) -> tuple[str, str]:
@@ -95,7 +115,7 @@ def resource_body(
     statements = run_query(queries("resource-statements"), store=store, iri=iri).rows
     references = run_query(queries("resource-references"), store=store, iri=iri).rows
     if not statements and not references:
-        raise LookupError(iri)
+        return _property_body(store, queries, iri)
     title = render.curie(iri)
     for r in statements:
         if str(r.terms["predicate"]) in LABELS:
