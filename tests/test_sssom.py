@@ -249,6 +249,16 @@ def test_a_row_without_record_id_is_named_under_its_set() -> None:
 # --------------------------------------------------------------------------- reading
 
 
+def test_a_list_flush_with_its_key_is_read_as_sssom_py_writes_it() -> None:
+    # "creator_id:" then "- orcid:..." at the same indentation (valid YAML) was refused:
+    # "not 'key: value'"
+    flush = read_sssom(FIXTURES / "list-flush-with-key.sssom.tsv")
+    indented = read_sssom(FIXTURES / "valid.sssom.tsv")
+    assert flush.metadata == indented.metadata
+    assert flush.metadata["creator_id"] == ["orcid:0000-0002-1825-0097"]
+    assert flush.mappings == indented.mappings
+
+
 def test_read_a_hand_written_set() -> None:
     mset = read_sssom(FIXTURES / "valid.sssom.tsv")
     assert mset.mapping_set_id == "https://example.org/cokg-tests/valid"
@@ -338,6 +348,14 @@ REFUSALS = [
     pytest.param(
         "missing-column.sssom.tsv", 6,
         "header row: missing required column(s) mapping_justification", id="missing-column",
+    ),
+    pytest.param(
+        # cfir09: as CFIR 2022's namespace made a 2009 -> 2022 mapping one inside CFIR 2022
+        "redefined-cokg-prefix.sssom.tsv", 2,
+        "metadata: curie_map gives cokg's prefix cfir09 another namespace "
+        "(https://w3id.org/cokg/framework/cfir-2022/; cokg's cfir09 is "
+        "https://w3id.org/cokg/framework/cfir-2009/)",
+        id="redefined-cokg-prefix",
     ),
     pytest.param(
         "redefined-built-in-prefix.sssom.tsv", 4,

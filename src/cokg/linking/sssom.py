@@ -496,6 +496,16 @@ def _curie_map(value: Any, lines: dict[str, int], path: Path) -> dict[str, str]:
                 file=path,
                 line=line,
             )
+        if prefix in PREFIXES and PREFIXES[prefix].startswith(BASE) and ns != PREFIXES[prefix]:
+            # cfir09: declared as CFIR 2022's namespace turned a CFIR 2009 -> 2022 mapping
+            # into one inside CFIR 2022, labelled with the 2009 names, without a word
+            raise InputError(
+                f"metadata: curie_map gives cokg's prefix {prefix} another namespace ({ns}; "
+                f"cokg's {prefix} is {PREFIXES[prefix]}): name that namespace with another "
+                "prefix",
+                file=path,
+                line=line,
+            )
         out[prefix] = ns
     return out
 
@@ -520,9 +530,9 @@ def _read_metadata(
     lines: list[tuple[int, str]], path: Path
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The metadata block as a dict, and the line each top-level key is on. Understood: `key:
-    scalar`, `key:` followed by indented `- item` lines or `name: scalar` lines, flow lists
-    `[a, b]` and flow mappings `{a: b}`, quoted scalars, continuation lines of a long scalar,
-    comments. Anything else is refused by line rather than guessed at."""
+    scalar`, `key:` followed by `- item` lines (indented or not) or indented `name: scalar`
+    lines, flow lists `[a, b]` and flow mappings `{a: b}`, quoted scalars, continuation lines
+    of a long scalar, comments. Anything else is refused by line rather than guessed at."""
     # Every line may have the same number of spaces after its "#": that is not indentation.
     margin = min(
         (
@@ -554,6 +564,19 @@ def _read_metadata(
         text = body.strip()
         if text.startswith(("%", "---", "...")):
             raise fail(n, f"YAML directives and document markers are not allowed: {text!r}")
+        if (
+            indent == 0
+            and (text == "-" or text.startswith("- "))
+            and key is not None
+            and not pending
+            and (out[key] is None or isinstance(out[key], list))
+        ):
+            # a block list flush with its key ("creator_id:" then "- orcid:..."), valid YAML,
+            # as sssom-py writes lists
+            if out[key] is None:
+                out[key] = []
+            out[key].append(_scalar(text[1:].strip(), n, fail))
+            continue
         if indent == 0:
             finish()
             name, sep, value = text.partition(":")
