@@ -273,3 +273,30 @@ def test_an_exported_file_is_readable_by_others_like_any_file(
     out = tmp_path / "all.nq"
     export_to(str(store_dir), out, format="nq")  # a store named by its path, as elsewhere
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_declared_integer_types_come_back_in_every_export() -> None:
+    """The engine stores "8"^^xsd:nonNegativeInteger as xsd:integer: every export said
+    xsd:integer where the data and the shapes say xsd:nonNegativeInteger (27 violations when
+    anyone else's SHACL processor checked cokg's own export), and the JSON-LD fell back to
+    "cokg:position" keys. A value the declared type does not admit stays xsd:integer."""
+    from cokg.store import build
+
+    st = MemoryStore()
+    build(st)
+    odd = graph_iri("submission/odd")
+    st.replace_graphs({odd: [(COKGID["finding/x/odd"], COKG.position, Literal(0))]})
+    ds = Dataset()
+    ds.parse(data=export(st, format="nq").decode(), format="nquads")
+    counts = {o for _, _, o, _ in ds.quads((CASE2, COKG.documentsReviewedCount, None, None))}
+    assert counts == {Literal("8", datatype=XSD.nonNegativeInteger)}
+    positions = {
+        o.datatype for _, _, o, g in ds.quads((None, COKG.position, None, None)) if str(g) != odd
+    }
+    assert positions == {XSD.positiveInteger}
+    (zero,) = [o for _, _, o, _ in ds.quads((COKGID["finding/x/odd"], COKG.position, None, None))]
+    assert zero.datatype == XSD.integer  # 0 is no positiveInteger: left as it is
+    doc = export(st, format="jsonld", case="dundee-mrr").decode()
+    assert '"position": ' in doc and '"cokg:position": ' not in doc
+    ttl = export(st, format="trig").decode()
+    assert '"8"^^xsd:nonNegativeInteger' in ttl
