@@ -110,6 +110,14 @@ def test_index_lists_saved_queries_with_parameter_forms(client: TestClient) -> N
     assert '<select id="cross-case--phase" name="phase">' in html
     assert '<option value="implementation">implementation</option>' in html
     assert 'name="case"' in html and '<option value="jonkoping-esther"' in html
+    # study: a select of the stored studies (a free-text box made people guess the ids)
+    assert '<select id="sampling-frame--study" name="study">' in html
+    assert '<option value="coproduction-2019-2023">' in html
+    # the descriptions' `code` spans are code, not backticks
+    assert "`" not in html.split("<body", 1)[1]
+    assert "<code>phase-cases</code>" in html
+    # every table downloads as CSV, TSV and JSON, saved under the query's name
+    assert '<a href="/query/timeline?format=tsv" download="timeline.tsv">TSV</a>' in html
 
 
 def test_saved_query_html_table(client: TestClient) -> None:

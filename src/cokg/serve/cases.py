@@ -85,9 +85,15 @@ def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
     for r in rows:
         if r["case_number"] is not None:
             by_number.setdefault(str(r["case_number"]), []).append(str(r["case_id"]))
+    studies = store.query(queries("studies").body, bookkeeping=True).rows
     return render.Navigation(
         links=tuple((str(r["case_id"]), str(r["label"])) for r in rows),
         numbers={n: ids[0] for n, ids in by_number.items() if len(ids) == 1},
+        studies=tuple(
+            (str(r["study_id"]), str(r.get("label") or r["study_id"]))
+            for r in studies
+            if r["study_id"] is not None
+        ),
     )
 
 

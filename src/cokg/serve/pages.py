@@ -208,6 +208,8 @@ def _choices(p: QueryParameter) -> list[tuple[str, str]]:
     """(value, label) options for a parameter with a closed set of values, else []."""
     if p.type == "case":
         return [(cid, f"{label} ({cid})") for cid, label in render.NAVIGATION.get().links]
+    if p.type == "study":  # the studies stored (a free-text box made people guess the ids)
+        return [(sid, f"{label} ({sid})") for sid, label in render.NAVIGATION.get().studies]
     if p.type == "iri" and p.values:
         return [(v, v) for v, _ in p.values]
     allowed = list(p.allowed)
@@ -275,11 +277,14 @@ def query_section(
     sep = "&amp;" if query_string else ""
     missing = missing_values(q, values)
     if missing:  # a download without them is an error page, not a file
-        links = f"give {' and '.join(missing)} to download CSV or JSON"
+        links = f"give {' and '.join(missing)} to download CSV, TSV or JSON"
     else:
-        links = (
-            f'<a href="{esc(action)}?{esc(query_string)}{sep}format=csv">CSV</a> · '
-            f'<a href="{esc(action)}?{esc(query_string)}{sep}format=json">JSON</a>'
+        # `download`: the browser saves the file under the query's name instead of showing
+        # the text in the window
+        links = " · ".join(
+            f'<a href="{esc(action)}?{esc(query_string)}{sep}format={fmt}" '
+            f'download="{esc(q.name)}.{fmt}">{fmt.upper()}</a>'
+            for fmt in ("csv", "tsv", "json")
         )
     form = (
         f'<form class="params" method="get" action="{esc(action)}" '
@@ -289,4 +294,4 @@ def query_section(
     head = f'<p class="muted"><code>{esc(q.name)}</code></p>'
     if heading:
         head = f'<h2 id="{esc(q.name)}"><a href="{esc(action)}">{esc(q.summary)}</a></h2>' + head
-    return f'<section class="query">{head}<p>{esc(q.description)}</p>{form}</section>'
+    return f'<section class="query">{head}<p>{render.prose(q.description)}</p>{form}</section>'

@@ -44,6 +44,7 @@ class Navigation:
 
     links: tuple[tuple[str, str], ...] = ()
     numbers: Mapping[str, str] = field(default_factory=dict)
+    studies: tuple[tuple[str, str], ...] = ()  # (study id, label), for the study drop-downs
 
 
 # The navigation of the request being answered: set for each request by the application
@@ -78,6 +79,15 @@ def href_for(iri: str) -> str:
     if iri.startswith(_CORE):
         return iri
     return "/resource?" + urlencode({"iri": iri})
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def prose(text: str) -> str:
+    """A query's description (plain text with `code` spans, as the headers write them) as
+    HTML: escaped, the spans as <code> (the home page showed the backticks)."""
+    return _CODE.sub(r"<code>\1</code>", esc(text))
 
 
 def curie(iri: str) -> str:
