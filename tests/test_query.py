@@ -908,3 +908,12 @@ def test_framework_mappings_of_a_construct_read_both_ways(store: MemoryStore) ->
     assert [r.data for r in back] == [r.data for r in to]
     everything = run_query("framework-mappings", store=store)
     assert len(everything) > len(to)
+
+
+def test_the_query_list_says_which_value_a_query_runs_with_by_default() -> None:
+    # cross-case quietly answered for adoption: `cokg queries` did not say so
+    from cokg.formats import render_query_list
+
+    text = render_query_list([get_query("cross-case"), get_query("timeline")])
+    assert "cross-case [phase=adoption|implementation; default adoption] [case=CASE]" in text
+    assert "timeline [case=CASE]\n" in text

@@ -171,15 +171,18 @@ def _lines(lines: Iterable[str]) -> str:
 
 
 def render_query_list(queries: Iterable[SavedQuery]) -> str:
-    """`cokg queries`: each saved query with its parameters ([optional]) and summary."""
+    """`cokg queries`: each saved query with its parameters ([optional], with the default a
+    query runs with when none is given) and summary."""
     out = []
+
+    def shown(p: Any) -> str:
+        text = f"{p.name}={'|'.join(p.allowed) or p.type.upper()}"
+        if p.default is not None:  # cross-case answered for adoption, and did not say so
+            text += f"; default {p.default}"
+        return text if p.required else f"[{text}]"
+
     for sq in queries:
-        params = " ".join(
-            f"[{p.name}={'|'.join(p.allowed) or p.type.upper()}]"
-            if not p.required
-            else f"{p.name}={'|'.join(p.allowed) or p.type.upper()}"
-            for p in sq.params
-        )
+        params = " ".join(shown(p) for p in sq.params)
         out.append(f"{sq.name}{' ' + params if params else ''}\n    {sq.summary}")
     return _lines(out)
 
