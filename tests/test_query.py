@@ -554,7 +554,7 @@ def test_cli_queries_lists_all() -> None:
     assert res.exit_code == 0, res.output
     for name in REQUIRED:
         assert name in res.output
-    assert "[phase=adoption|implementation]" in res.output
+    assert "[phase=adoption|implementation; default adoption]" in res.output
 
 
 def test_cli_query_md_and_bad_param() -> None:
@@ -917,3 +917,22 @@ def test_the_query_list_says_which_value_a_query_runs_with_by_default() -> None:
     text = render_query_list([get_query("cross-case"), get_query("timeline")])
     assert "cross-case [phase=adoption|implementation; default adoption] [case=CASE]" in text
     assert "timeline [case=CASE]\n" in text
+
+
+def test_an_empty_answer_says_what_no_rows_means(store: MemoryStore) -> None:
+    # "no rows" alone read as a fault, or as absence where it was neither
+    from click.testing import CliRunner
+
+    from cokg.cli import cli
+
+    q = get_query("external-change-agents-before-adoption")
+    assert q.empty.startswith("no external change agent")
+    assert get_query("timeline").empty == ""
+    answer = run_query(q, store=store, case="jonkoping-esther")
+    assert len(answer) == 0
+    result = CliRunner().invoke(
+        cli, ["query", q.name, "case=jonkoping-esther", "--store", "memory:"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "no rows: no external change agent or knowledge purveyor has a dated" in result.output
+    assert "`" not in result.output

@@ -1279,3 +1279,14 @@ def test_a_property_defined_outside_cokg_has_a_page_not_a_404(tmp_path: Path) ->
     assert 'href="javascript' not in body and "<code>javascript:alert(1)</code>" in body
     with pytest.raises(LookupError):
         resource_body(st, get_query, "http://example.org/never-used")  # type: ignore[arg-type]
+
+
+def test_an_empty_answer_page_says_what_no_rows_means(client: TestClient) -> None:
+    r = client.get(
+        "/query/external-change-agents-before-adoption",
+        params={"case": "jonkoping-esther"},
+        headers={"accept": BROWSER},
+    )
+    assert r.status_code == 200
+    assert '<p class="empty">No rows: no external change agent' in r.text
+    assert "<code>organisation-roles</code>" in r.text

@@ -427,6 +427,9 @@ def _emit(
         click.echo(render(answer, fmt, long=long_format), nl=False)
         if not note and answer.kind == "select" and not answer.rows and fmt in _PAGED_FORMATS:
             note = "no rows"  # a header alone reads as if something failed to print
+            meaning = _empty_meaning(answer.name)
+            if meaning:
+                note += f": {meaning}"
         _page_note(note, fmt)
         return
     if fmt == "xlsx":
@@ -466,6 +469,17 @@ def _page_options(
     if all_rows and limit is not None:
         raise ParameterError("give --all or --limit, not both")
     return (0 if all_rows else limit), offset or 0
+
+
+def _empty_meaning(name: str | None) -> str:
+    """What no rows means for the saved query `name` (its `#+ empty:`), else ""."""
+    from cokg.errors import CokgError
+    from cokg.query import get_query
+
+    try:
+        return get_query(name).empty.replace("`", "") if name else ""
+    except CokgError:  # an ad-hoc query
+        return ""
 
 
 def _page_note(note: str, fmt: str) -> None:

@@ -74,6 +74,9 @@ class SavedQuery:
     returns: tuple[str, ...] = ()
     pivot: Pivot | None = None
     display: tuple[str, ...] = ()  # columns shown by the table/md formats (default: all)
+    # `#+ empty:` what an answer without rows means, said beside "no rows" (a researcher read
+    # an empty answer as a fault, or as absence, where it was neither)
+    empty: str = ""
     # checks only: how a row is reported ("violation", "warning", "info"), and whether a shape
     # already reports the same thing (whole-store validation then skips the check)
     severity: str = "violation"
@@ -421,6 +424,7 @@ def load_query(path: str | Path) -> SavedQuery:
         returns=_as_tuple(header.get("returns")),
         pivot=pivot_spec,
         display=_as_tuple(header.get("display")),
+        empty=str(header.get("empty") or ""),
         severity=severity,
         covered_by_shapes=covered,
         paged=paged,

@@ -104,6 +104,9 @@ async def saved_query(request: Request) -> Response:
         return error(False, 400, "format must be html, csv, tsv or json", code="format")
     cut = limit if answer.truncated else None
     body = query_section(q, values=params, heading=False)
+    if answer.kind == "select" and not answer.rows and q.empty:
+        body += f'<p class="empty">No rows: {render.prose(q.empty)}</p>'
+
     pivoted = _pivot_html(answer)
     display = [v for v in answer.display if v in answer.variables]
     pager = pager_html(q, params, answer.page)
