@@ -936,3 +936,11 @@ def test_an_empty_answer_says_what_no_rows_means(store: MemoryStore) -> None:
     assert result.exit_code == 0, result.output
     assert "no rows: no external change agent or knowledge purveyor has a dated" in result.output
     assert "`" not in result.output
+
+
+def test_a_case_id_typed_in_capitals_names_the_case(store: MemoryStore) -> None:
+    # case=Jonkoping-ESTHER was refused while informant=dnd-02 was read as DND-02
+    shouted = run_query("timeline", store=store, case="Jonkoping-ESTHER")
+    assert len(shouted) > 0
+    assert shouted.rows == run_query("timeline", store=store, case="jonkoping-esther").rows
+    assert shouted.parameters["case"] == "Jonkoping-ESTHER"

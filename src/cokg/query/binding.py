@@ -82,7 +82,12 @@ def find_case(store: Store, value: str) -> str | None:
     res = store.query(get_query("case-lookup").body, bindings={"value": Literal(value)})
     if res.rows:
         return str(res.rows[0]["case_id"])
-    return case_ids(store).get(value) if value.strip().isdigit() else None
+    known = case_ids(store)
+    if value.strip().isdigit():
+        return known.get(value)
+    # ids are lower case: Jonkoping-ESTHER names the case, as dnd-02 names informant DND-02
+    folded = {k.casefold(): v for k, v in known.items()}
+    return folded.get(value.strip().casefold())
 
 
 def find_informant(query: SavedQuery, p: QueryParameter, code: str, store: Store) -> str:
