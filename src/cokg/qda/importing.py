@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -362,8 +363,20 @@ def _stored_graph(store: Any, graph: str) -> frozenset[Any] | None:
     return _triples(store.export(format="nt", graph_iris=[graph]))
 
 
+# An export gives integer values their declared type back (xsd:nonNegativeInteger); the store,
+# and a graph put through it, hold xsd:integer: compared as the store holds them.
+_NARROW_INTEGER = re.compile(
+    r"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:(?:nonNegative|nonPositive|negative|positive)Integer|"
+    r"(?:unsigned)?(?:Long|Int|Short|Byte)|long|int|short|byte)>"
+)
+
+
 def _triples(data: bytes) -> frozenset[Any]:
-    return frozenset(line for line in data.decode("utf-8").splitlines() if line.strip())
+    return frozenset(
+        _NARROW_INTEGER.sub("^^<http://www.w3.org/2001/XMLSchema#integer>", line)
+        for line in data.decode("utf-8").splitlines()
+        if line.strip()
+    )
 
 
 def _renamed(report: Any, ttl: Path, shown: str) -> Any:
