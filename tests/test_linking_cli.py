@@ -451,3 +451,32 @@ def test_a_set_naming_an_undeclared_creator_is_refused(tmp_path: Path) -> None:
     bad.write_text(text.replace("#  - orcid:0000-0002-1825-0097", "#  - wikidata:Q42"), "utf-8")
     with pytest.raises(InputError, match=r"bad.sssom.tsv:10: metadata: prefix 'wikidata'"):
         read_sssom(bad)
+
+
+def test_an_imported_set_keeps_its_other_slots_and_prefix_names(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    """author_id, mapping_date, see_also... were dropped on the way through the store, and the
+    export wrote ns1: https://orcid.org/ for the curators' orcid:. Both come back; a column
+    SSSOM does not define is named in a warning."""
+    s = str(store_dir)
+    src = FIXTURES / "standard-slots.sssom.tsv"
+    code, output = cokg("import", "sssom", str(src), "--by", "A. Linker", "--store", s)
+    assert code == 0, output
+    assert f"warning: {src}:19: header row: column x_unknown_col is not an SSSOM slot" in output
+    back = tmp_path / "back.sssom.tsv"
+    code, output = cokg("export", "sssom", str(back), "--set",
+                        "https://example.org/cokg-tests/slots", "--store", s)  # fmt: skip
+    assert code == 0, output
+    original, again = read_sssom(src), read_sssom(back)
+    assert again.metadata["creator_id"] == ["orcid:0000-0002-1825-0097"]
+    assert again.curie_map["orcid"] == "https://orcid.org/"
+    assert again.curie_map["tracker"] == "https://example.org/cokg-tests/issues/"
+    assert not [p for p in again.curie_map if p.startswith("ns")]
+    for key in ("sssom_version", "mapping_date", "publication_date", "mapping_tool",
+                "see_also", "comment"):  # fmt: skip
+        assert again.metadata[key] == original.metadata[key], key
+    assert "x_team_note" not in again.metadata
+    by_subject = {m.subject_id: dict(m.slots) for m in again.mappings}
+    assert by_subject == {m.subject_id: dict(m.slots) for m in original.mappings}
+    assert by_subject["cfir09:II.B"]["author_id"] == "orcid:0000-0002-1825-0097"

@@ -246,6 +246,67 @@ def test_a_row_without_record_id_is_named_under_its_set() -> None:
     assert (frameworks, None, None) not in mappings_graph(mset)
 
 
+def test_the_other_standard_slots_are_kept_with_the_sssom_properties() -> None:
+    """author_id, reviewer_id, mapping_date, see_also... of a row and sssom_version,
+    publication_date, comment... of the set were dropped without a word. Each is kept with the
+    property the SSSOM schema gives it (its slot_uri, else sssom:<slot>)."""
+    g = import_sssom(FIXTURES / "standard-slots.sssom.tsv")
+    sssom, orcid = "https://w3id.org/sssom/", "https://orcid.org/"
+    dcterms, rdfs = "http://purl.org/dc/terms/", "http://www.w3.org/2000/01/rdf-schema#"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    the_set = URIRef("https://example.org/cokg-tests/slots")
+    node = next(g.subjects(URIRef(COKG + "subject"), URIRef(FRAMEWORK + "cfir-2009/II.B")))
+    expected_row = {
+        ("http://purl.org/pav/authoredBy", URIRef(orcid + "0000-0002-1825-0097")),
+        (sssom + "reviewer_id", URIRef(orcid + "0000-0001-5109-3700")),
+        (dcterms + "created", Literal("2024-04-30", datatype=URIRef(xsd + "date"))),
+        (sssom + "subject_type", Literal("owl class")),
+        (sssom + "object_type", Literal("owl class")),
+        (sssom + "similarity_score", Literal("0.77", datatype=URIRef(xsd + "decimal"))),
+        (rdfs + "seeAlso", URIRef("https://example.org/cokg-tests/x")),
+        (rdfs + "seeAlso", URIRef("https://example.org/cokg-tests/y")),
+        (sssom + "other", Literal("free text")),
+        (sssom + "issue_tracker_item", URIRef("https://example.org/cokg-tests/issues/1")),
+    }
+    for predicate, value in expected_row:
+        assert (node, URIRef(predicate), value) in g, predicate
+    expected_set = {
+        (sssom + "sssom_version", Literal("1.1")),
+        (dcterms + "created", Literal("2024-05-01", datatype=URIRef(xsd + "date"))),
+        (dcterms + "issued", Literal("2024-05-02", datatype=URIRef(xsd + "date"))),
+        (sssom + "mapping_tool", Literal("a spreadsheet")),
+        (rdfs + "seeAlso", URIRef("https://example.org/cokg-tests/slots/about")),
+        (rdfs + "comment", Literal("written by hand for the tests")),
+    }
+    for predicate, value in expected_set:
+        assert (the_set, URIRef(predicate), value) in g, predicate
+
+
+def test_a_column_or_key_sssom_does_not_define_is_named_once() -> None:
+    # x_unknown_col and x_team_note were taken in silence (SSSOM allows extension slots only
+    # when extension_definitions declares them)
+    path = FIXTURES / "standard-slots.sssom.tsv"
+    assert read_sssom(path).warnings == [
+        f"{path}:18: metadata: key x_team_note is not an SSSOM slot, and extension_definitions "
+        "does not declare it: not kept",
+        f"{path}:19: header row: column x_unknown_col is not an SSSOM slot, and "
+        "extension_definitions does not declare it: not kept",
+    ]
+    assert read_sssom(FIXTURES / "valid.sssom.tsv").warnings == []
+
+
+def test_the_standard_slots_are_written_back(tmp_path: Path) -> None:
+    mset = read_sssom(FIXTURES / "standard-slots.sssom.tsv")
+    out = tmp_path / "out.sssom.tsv"
+    write_sssom(mset, out)
+    _, header, rows = table(out)
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["see_also"] == "https://example.org/cokg-tests/x|https://example.org/cokg-tests/y"
+    assert row["issue_tracker_item"] == "tracker:1"
+    assert row["similarity_score"] == "0.77"
+    assert read_sssom(out).mappings[0].slots == mset.mappings[0].slots
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -401,6 +462,21 @@ REFUSALS = [
         "unclosed-quote.sssom.tsv", 9,
         "row 2: unexpected end of data: a cell starts with a quote that is never closed",
         id="unclosed-quote",
+    ),
+    pytest.param(
+        "mapping-date-not-a-date.sssom.tsv", 9,
+        "row 2, column mapping_date: '01/05/2024' is not a date (YYYY-MM-DD)",
+        id="mapping-date-not-a-date",
+    ),
+    pytest.param(
+        "see-also-relative.sssom.tsv", 8,
+        "row 1, column see_also: 'notes/i-a.html' is not an absolute IRI",
+        id="see-also-relative",
+    ),
+    pytest.param(
+        "similarity-above-one.sssom.tsv", 8,
+        "row 1, column similarity_score: '77' is not a number between 0 and 1",
+        id="similarity-above-one",
     ),
     pytest.param(
         "iri-forbidden-characters.sssom.tsv", 10,

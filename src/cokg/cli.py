@@ -865,6 +865,8 @@ def import_cmd(kind: str, path: str, by: str | None, sid: str | None, replace: b
         if not rep.conforms:  # type: ignore[union-attr]
             click.get_current_context().exit(1)
         return
+    for w in rep.validation.warnings:  # type: ignore[union-attr]
+        click.echo(f"warning: {w}")  # what the set held that is not kept
     click.echo(render_ingest(rep), nl=False)  # type: ignore[arg-type]
 
 

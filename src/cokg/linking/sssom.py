@@ -22,6 +22,13 @@ How cokg's mappings and SSSOM columns meet:
 - subject_label / object_label / subject_source / object_source: the English labels and the
   concept schemes, from the scheme files. An import does not store them: they belong to the
   schemes, not to the mappings.
+- every other standard SSSOM slot of a row or of the set (author_id, mapping_date, see_also,
+  sssom_version, ...; `SLOTS`): kept on the mapping's node or the set's, with the property the
+  SSSOM schema gives the slot (its slot_uri, else sssom:<slot>), and written back on export.
+  A column or key the standard does not define is named in a warning and not kept (SSSOM allows
+  extension slots only when extension_definitions declares them; those are not kept either).
+- curie_map: the set's prefix names are kept (sh:declare, as SHACL declares prefixes), so an
+  export writes the curators' orcid: where it would otherwise make up ns1:.
 """
 
 from __future__ import annotations
@@ -33,12 +40,13 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SH, XSD
 
 from cokg.errors import InputError, ParameterError
 from cokg.load import NOT_IN_IRI
@@ -49,6 +57,7 @@ from cokg.store import Store
 __all__ = [
     "COLUMNS",
     "JUSTIFICATIONS",
+    "SLOTS",
     "Mapping",
     "MappingSet",
     "export_sssom",
@@ -99,6 +108,106 @@ CURIE_COLUMNS: dict[str, bool] = {
     "object_preprocessing": True,
     "curation_rule": True,
 }
+
+SSSOM = Namespace("https://w3id.org/sssom/")
+PAV = Namespace("http://purl.org/pav/")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A standard SSSOM slot cokg keeps beyond the columns above: the property it is stored
+    with (the schema's slot_uri, else sssom:<name>), what its values are - "entity" (a CURIE
+    in the file, an IRI in the graph), "uri" (an absolute IRI as written), "date"
+    (YYYY-MM-DD, xsd:date), "score" (a number from 0 to 1, xsd:decimal like cokg:confidence)
+    or "text" - and whether it holds several ("|" in a cell, a list in the metadata)."""
+
+    predicate: URIRef
+    kind: str
+    multi: bool = False
+
+
+def _slot(name: str, kind: str = "text", multi: bool = False, uri: URIRef | None = None) -> Slot:
+    return Slot(uri if uri is not None else SSSOM[name], kind, multi)
+
+
+# The SSSOM 1.1 schema's slots (sssom_schema.yaml), in its order, that a mapping or a mapping
+# set may carry and cokg keeps generically; a row's are on its cokg:ConceptMapping node, the
+# set's on its cokg:MappingSet.
+SLOTS: dict[str, Slot] = {
+    # a set's only
+    "sssom_version": _slot("sssom_version"),
+    "mapping_set_source": _slot("mapping_set_source", "uri", True, PROV.wasDerivedFrom),
+    "mapping_set_confidence": _slot("mapping_set_confidence", "score"),
+    "issue_tracker": _slot("issue_tracker", "uri"),
+    # a mapping's, in the order of the schema's mapping class (many a set's too)
+    "subject_category": _slot("subject_category"),
+    "predicate_label": _slot("predicate_label"),
+    "object_category": _slot("object_category"),
+    "author_id": _slot("author_id", "entity", True, PAV.authoredBy),
+    "author_label": _slot("author_label", multi=True),
+    "reviewer_id": _slot("reviewer_id", "entity", True),
+    "reviewer_label": _slot("reviewer_label", multi=True),
+    "creator_id": _slot("creator_id", "entity", True, DCTERMS.creator),
+    "creator_label": _slot("creator_label", multi=True),
+    "license": _slot("license", "uri", uri=DCTERMS.license),
+    "subject_type": _slot("subject_type"),
+    "subject_source": _slot("subject_source", "entity"),  # a set's (a row's: from the scheme)
+    "subject_source_version": _slot("subject_source_version"),
+    "object_type": _slot("object_type"),
+    "object_source": _slot("object_source", "entity"),  # a set's (a row's: from the scheme)
+    "object_source_version": _slot("object_source_version"),
+    "predicate_type": _slot("predicate_type"),
+    "mapping_provider": _slot("mapping_provider", "uri"),
+    "mapping_source": _slot("mapping_source", "entity"),
+    "mapping_cardinality": _slot("mapping_cardinality"),
+    "cardinality_scope": _slot("cardinality_scope", multi=True),
+    "mapping_tool": _slot("mapping_tool"),
+    "mapping_tool_id": _slot("mapping_tool_id", "entity"),
+    "mapping_tool_version": _slot("mapping_tool_version"),
+    "mapping_date": _slot("mapping_date", "date", uri=DCTERMS.created),
+    "publication_date": _slot("publication_date", "date", uri=DCTERMS.issued),
+    "review_date": _slot("review_date", "date"),
+    "curation_rule": _slot("curation_rule", "entity", True),
+    "curation_rule_text": _slot("curation_rule_text", multi=True),
+    "subject_match_field": _slot("subject_match_field", "entity", True),
+    "object_match_field": _slot("object_match_field", "entity", True),
+    "match_string": _slot("match_string", multi=True),
+    "subject_preprocessing": _slot("subject_preprocessing", "entity", True),
+    "object_preprocessing": _slot("object_preprocessing", "entity", True),
+    "similarity_score": _slot("similarity_score", "score"),
+    "similarity_measure": _slot("similarity_measure"),
+    "see_also": _slot("see_also", "uri", True, RDFS.seeAlso),
+    "issue_tracker_item": _slot("issue_tracker_item", "entity"),
+    "other": _slot("other"),
+    "comment": _slot("comment", uri=RDFS.comment),  # a set's (a row's: in the justification)
+}
+# Which of them a row keeps (its comment is part of the justification, its sources and labels
+# come from the schemes) and which the set keeps (title, description, version, licence and
+# creators have their own place: SET_METADATA).
+ROW_SLOTS = tuple(
+    n
+    for n in SLOTS
+    if n not in ("sssom_version", "mapping_set_source", "mapping_set_confidence", "issue_tracker",
+                 "comment", "subject_source", "object_source")
+)  # fmt: skip
+SET_SLOTS = tuple(
+    n
+    for n in SLOTS
+    if n not in ("creator_id", "license", "author_id", "author_label", "reviewer_id",
+                 "reviewer_label", "subject_category", "object_category", "predicate_label",
+                 "mapping_source", "mapping_cardinality", "review_date", "match_string",
+                 "similarity_score", "issue_tracker_item")
+)  # fmt: skip
+# Standard slots cokg reads but does not keep (a warning names each one a file uses).
+NOT_KEPT = ("extension_definitions",)
+# Every column SSSOM defines for a mapping row; any other column is not standard.
+ROW_COLUMNS = frozenset((*COLUMNS, *ROW_SLOTS, "predicate_modifier"))
+# Every metadata key SSSOM defines for a mapping set.
+SET_KEYS = frozenset(
+    ("curie_map", "mapping_set_id", "license", "mapping_set_title", "mapping_set_description",
+     "mapping_set_version", "creator_id", *SET_SLOTS, *NOT_KEPT)
+)  # fmt: skip
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 SEMAPV = "https://w3id.org/semapv/vocab/"
 # The values the SSSOM schema allows in mapping_justification (its pattern on that slot).
@@ -174,6 +283,9 @@ class Mapping:
     subject_source: str | None = None
     object_source: str | None = None
     comment: str | None = None
+    # the other standard slots it fills (`ROW_SLOTS`), as SSSOM/TSV cells: CURIEs, "|" between
+    # several values
+    slots: tuple[tuple[str, str], ...] = ()
     row: int | None = field(default=None, compare=False)  # its place in the table (1: first)
     line: int | None = field(default=None, compare=False)  # and in the file, as read
 
@@ -188,7 +300,13 @@ class Mapping:
             self.subject_source,
             self.object_source,
         )
-        return [v for v in values if v]
+        more = [
+            v.strip()
+            for name, cell in self.slots
+            if SLOTS[name].kind == "entity"
+            for v in (cell.split("|") if SLOTS[name].multi else [cell])
+        ]
+        return [v for v in values if v] + [v for v in more if v]
 
     def cells(self) -> dict[str, str]:
         """The row as TSV cells by column ("" for no value)."""
@@ -204,6 +322,7 @@ class Mapping:
             "subject_source": self.subject_source or "",
             "object_source": self.object_source or "",
             "comment": self.comment or "",
+            **dict(self.slots),
         }
 
 
@@ -216,6 +335,9 @@ class MappingSet:
     curie_map: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)  # other metadata slots, as read
     mappings: list[Mapping] = field(default_factory=list)
+    # what was read but will not be kept, one line each ("FILE:LINE: ..."): a column or key
+    # SSSOM does not define, an extension slot
+    warnings: list[str] = field(default_factory=list)
 
     def expand(self, curie: str) -> str:
         """The IRI a CURIE of this set stands for (built-in SSSOM prefixes included)."""
@@ -283,16 +405,26 @@ def read_sssom(path: str | Path) -> MappingSet:
     curie_map = _curie_map(metadata.pop("curie_map", None), key_lines, path)
     set_id = _required_iri(metadata, key_lines, "mapping_set_id", path)
     licence = _required_iri(metadata, key_lines, "license", path)
-    for key in ("creator_id", "author_id", "reviewer_id"):  # the set's people, as CURIEs
+    for key in ("creator_id", "author_id", "reviewer_id", *SET_SLOTS):  # checked as a row's
         value = metadata.get(key)
         where = _Where(path, key_lines.get(key, 1), 0)
-        for item in value if isinstance(value, list) else [] if value is None else [value]:
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        if key in SLOTS and not SLOTS[key].multi and len(items) > 1:
+            raise InputError(f"metadata: {key} takes one value, not a list", file=path,
+                             line=where.line)  # fmt: skip
+        for item in items:
             try:
-                _expand(str(item).strip(), curie_map, where, key)
+                _check_value(str(item).strip(), key, curie_map, where)
             except InputError as exc:
                 raise InputError(
                     "metadata: " + exc.message.split(": ", 1)[-1], file=path, line=where.line
                 ) from None
+    extensions = _extension_slots(metadata.get("extension_definitions"))
+    warnings = [
+        f"{path}:{key_lines.get(key, 1)}: metadata: {_not_kept(key, extensions)}"
+        for key in metadata
+        if key not in SET_KEYS or key in NOT_KEPT or key in ("author_id", "reviewer_id")
+    ]
 
     table = "\n".join(lines[len(meta_lines) :])
     # strict: a quote left open is an error at the end of the file, not rows swallowed into
@@ -319,6 +451,12 @@ def read_sssom(path: str | Path) -> MappingSet:
             file=path,
             line=header_line,
         )
+
+    warnings += [
+        f"{path}:{header_line}: header row: {_not_kept(h, extensions, column=True)}"
+        for h in header
+        if h not in ROW_COLUMNS
+    ]
 
     mappings: list[Mapping] = []
     records: dict[str, int] = {}
@@ -368,6 +506,32 @@ def read_sssom(path: str | Path) -> MappingSet:
         curie_map=curie_map,
         metadata=metadata,
         mappings=mappings,
+        warnings=warnings,
+    )
+
+
+def _extension_slots(value: Any) -> set[str]:
+    """The slot names extension_definitions declares (a list of {slot_name: ..., ...})."""
+    names: set[str] = set()
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict) and item.get("slot_name"):
+            names.add(str(item["slot_name"]))
+        elif isinstance(item, str) and item.startswith("slot_name:"):  # "- slot_name: x"
+            names.add(item.partition(":")[2].strip())
+    return names
+
+
+def _not_kept(name: str, extensions: set[str], *, column: bool = False) -> str:
+    what = "column" if column else "key"
+    if name in extensions:
+        return f"{what} {name} is an extension slot (extension_definitions): not kept"
+    if name in NOT_KEPT:
+        return f"{name} is not kept"
+    if name in SLOTS or name in ("author_id", "reviewer_id"):
+        return f"{name} is a mapping's slot, not a mapping set's: not kept"
+    return (
+        f"{what} {name} is not an SSSOM slot, and extension_definitions does not declare it: "
+        "not kept"
     )
 
 
@@ -430,6 +594,16 @@ def _mapping(row: dict[str, str | None], curie_map: dict[str, str], where: _Wher
         value = row.get(column)
         return value.strip() if value is not None else None
 
+    slots: list[tuple[str, str]] = []
+    for name in ROW_SLOTS:
+        value = row.get(name)
+        if value is None:
+            continue
+        parts = [v.strip() for v in value.split("|")] if SLOTS[name].multi else [value.strip()]
+        for part in parts:
+            _check_value(part, name, curie_map, where)
+        slots.append((name, "|".join(parts)))
+
     return Mapping(
         record_id=curie("record_id"),
         subject_id=curie("subject_id") or "",
@@ -442,12 +616,36 @@ def _mapping(row: dict[str, str | None], curie_map: dict[str, str], where: _Wher
         subject_source=curie("subject_source"),
         object_source=curie("object_source"),
         comment=row.get("comment"),
+        slots=tuple(slots),
         subject_iri=iris["subject_id"],
         predicate_iri=iris["predicate_id"],
         object_iri=iris["object_id"],
         row=where.row,
         line=where.line,
     )
+
+
+def _check_value(value: str, name: str, curie_map: dict[str, str], where: _Where) -> None:
+    """Refuse a value a slot cannot hold: an undeclared CURIE, a relative IRI, a date not
+    YYYY-MM-DD, a score outside [0, 1] (the SSSOM schema's ranges)."""
+    kind = SLOTS[name].kind if name in SLOTS else "entity"
+    if not value:
+        raise where.error("an empty value between '|'", name)
+    if kind == "entity":
+        _expand(value, curie_map, where, name)
+    elif kind == "uri":
+        bad = sorted(set(NOT_IN_IRI.findall(value)))
+        if not _SCHEME_RE.match(value) or bad:
+            raise where.error(f"{value!r} is not an absolute IRI (https://...)", name)
+    elif kind == "date":
+        try:
+            if not _DATE_RE.match(value):
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            raise where.error(f"{value!r} is not a date (YYYY-MM-DD)", name) from None
+    elif kind == "score" and (not _NUMBER_RE.fullmatch(value) or not 0 <= float(value) <= 1):
+        raise where.error(f"{value!r} is not a number between 0 and 1", name)
 
 
 def _expand(value: str, curie_map: dict[str, str], where: _Where, column: str) -> str:
@@ -711,9 +909,12 @@ def write_sssom(mset: MappingSet, out: Path | TextIO) -> None:
     if not mset.mapping_set_id or not mset.license:
         raise InputError("a mapping set needs a mapping_set_id and a license to be written")
     used: set[str] = set()
-    people = [mset.metadata.get(k) for k in ("creator_id", "author_id", "reviewer_id")]
-    for value in (v for group in people if isinstance(group, list) for v in group):
-        used.add(str(value).partition(":")[0])
+    entities = ("creator_id", "author_id", "reviewer_id",
+                *(n for n in SET_SLOTS if SLOTS[n].kind == "entity"))  # fmt: skip
+    for key in entities:
+        group = mset.metadata.get(key)
+        for value in group if isinstance(group, list) else [] if group is None else [group]:
+            used.add(str(value).partition(":")[0])
     for m in mset.mappings:
         for value in m.curies():
             prefix = value.partition(":")[0]
@@ -740,11 +941,12 @@ def write_sssom(mset: MappingSet, out: Path | TextIO) -> None:
 
     rows = [m.cells() for m in mset.mappings]
     columns = [c for c in COLUMNS if c in REQUIRED_COLUMNS or any(r[c] for r in rows)]
+    columns += [c for c in ROW_SLOTS if any(r.get(c) for r in rows)]
     writer = csv.writer(buf, delimiter="\t", quotechar='"', lineterminator="\n")
     writer.writerow(columns)
     # line breaks inside a value become LF too, so the file holds no CR at all
     table = sorted(
-        tuple(r[c].replace("\r\n", "\n").replace("\r", "\n") for c in columns) for r in rows
+        tuple(r.get(c, "").replace("\r\n", "\n").replace("\r", "\n") for c in columns) for r in rows
     )
     writer.writerows(table)
     text = buf.getvalue()
@@ -814,6 +1016,7 @@ def framework_mappings(
             names = ", ".join(sorted(stored)) or "none (only cokg's own mappings)"
             raise ParameterError(f"no mapping set {set_id!r} is stored; the sets: {names}")
         meta = stored[set_id]
+    base, slots = _stored_slots(store, set_id)
     if pair is not None:
         known = sorted(
             {_scheme_name(str(r["scheme"])) for r in run_query("scheme-concepts", store=store)}
@@ -839,24 +1042,26 @@ def framework_mappings(
         confidence = r["confidence"]
         mappings.append(
             Mapping(
-                record_id=_compact_optional(r["record"], minted),
-                subject_id=_compact(r["subject"], minted),
+                record_id=_compact_optional(r["record"], minted, base),
+                subject_id=_compact(r["subject"], minted, base),
                 subject_label=r["subject_label"],
-                predicate_id=_compact(r["predicate"], minted),
-                object_id=_compact(r["object"], minted),
+                predicate_id=_compact(r["predicate"], minted, base),
+                object_id=_compact(r["object"], minted, base),
                 object_label=r["object_label"],
-                mapping_justification=_compact(justification, minted),
+                mapping_justification=_compact(justification, minted, base),
                 confidence=None if confidence is None else float(confidence),
-                subject_source=_compact_optional(r["subject_scheme"], minted),
-                object_source=_compact_optional(r["object_scheme"], minted),
+                subject_source=_compact_optional(r["subject_scheme"], minted, base),
+                object_source=_compact_optional(r["object_scheme"], minted, base),
                 comment=comment,
+                slots=_cells(slots.get(str(r["record"]), {}), ROW_SLOTS, minted, base),
                 subject_iri=r["subject"],
                 predicate_iri=r["predicate"],
                 object_iri=r["object"],
             )
         )
     if meta is not None and set_id is not None:
-        return _stored_set(set_id, meta, mappings, minted)
+        own = dict(_cells(slots.get(set_id, {}), SET_SLOTS, minted, base))
+        return _stored_set(set_id, meta, mappings, minted, base, own)
     prefixes = {**EXPORT_PREFIXES, **minted}
     used = sorted({c.partition(":")[0] for m in mappings for c in m.curies()})
     title = "cokg framework mappings"
@@ -881,12 +1086,53 @@ def framework_mappings(
     )
 
 
+def _stored_slots(
+    store: Store | str | Path | None, set_id: str | None
+) -> tuple[dict[str, str], dict[str, dict[URIRef, list[Any]]]]:
+    """For an imported set: the prefixes to compact with (the set's own curie_map, then
+    cokg's for namespaces and names it left free), and the stored values of each node (the
+    set's, its mappings') by property. For cokg's own mappings: cokg's prefixes, nothing."""
+    if set_id is None:
+        return EXPORT_PREFIXES, {}
+    own = {str(r["prefix"]): str(r["namespace"])
+           for r in run_query("mapping-set-prefixes", store=store, set=set_id)}  # fmt: skip
+    taken = set(own.values())
+    base = {**own, **{p: ns for p, ns in EXPORT_PREFIXES.items()
+                      if p not in own and ns not in taken}}  # fmt: skip
+    values: dict[str, dict[URIRef, list[Any]]] = {}
+    for r in run_query("mapping-set-slots", store=store, set=set_id):
+        prop = URIRef(str(r["property"]))
+        values.setdefault(str(r["node"]), {}).setdefault(prop, []).append(r.terms["value"])
+    return base, values
+
+
+def _cells(
+    values: dict[URIRef, list[Any]],
+    names: tuple[str, ...],
+    minted: dict[str, str],
+    base: dict[str, str],
+) -> tuple[tuple[str, str], ...]:
+    """The slots among `names` a node holds, as SSSOM/TSV cells ("|" between several)."""
+    out = []
+    for name in names:
+        terms = values.get(SLOTS[name].predicate, [])
+        if terms:
+            cells = sorted(_slot_cell(name, t, minted, base) for t in terms)
+            out.append((name, "|".join(cells) if SLOTS[name].multi else cells[0]))
+    return tuple(out)
+
+
 def _stored_set(
-    set_id: str, meta: Any, mappings: list[Mapping], minted: dict[str, str]
+    set_id: str,
+    meta: Any,
+    mappings: list[Mapping],
+    minted: dict[str, str],
+    base: dict[str, str],
+    slots: dict[str, str],
 ) -> MappingSet:
-    """An imported set as it was stored: its rows, licence, title, description, version and
-    creators (as CURIEs, their prefixes declared)."""
-    creators = [_compact(c, minted) for c in str(meta["creators"] or "").split() if c]
+    """An imported set as it was stored: its rows, licence, title, description, version,
+    creators and other slots (CURIEs with the set's own prefixes, declared)."""
+    creators = [_compact(c, minted, base) for c in str(meta["creators"] or "").split() if c]
     columns = {"mapping_set_title": "title", "mapping_set_description": "description",
                "mapping_set_version": "version"}  # fmt: skip
     metadata: dict[str, Any] = {
@@ -894,9 +1140,17 @@ def _stored_set(
     }
     if creators:
         metadata[SET_CREATORS] = sorted(creators)
-    prefixes = {**EXPORT_PREFIXES, **minted}
+    curies = list(creators)
+    for name, cell in slots.items():
+        slot = SLOTS[name]
+        metadata[name] = (
+            cell.split("|") if slot.multi else float(cell) if slot.kind == "score" else cell
+        )
+        if slot.kind == "entity":
+            curies += cell.split("|")  # their prefixes are declared too
+    prefixes = {**base, **minted}
     used = {c.partition(":")[0] for m in mappings for c in m.curies()}
-    used |= {c.partition(":")[0] for c in creators}
+    used |= {c.partition(":")[0] for c in curies}
     return MappingSet(
         mapping_set_id=set_id,
         license=str(meta["license"]),
@@ -911,23 +1165,29 @@ def _scheme_name(iri: str) -> str:
     return iri[len(str(FRAMEWORK)) :] if iri.startswith(str(FRAMEWORK)) else iri
 
 
-def _compact(iri: str, minted: dict[str, str]) -> str:
-    """`iri` as a CURIE with the longest export prefix that fits; an IRI outside them all gets
-    a prefix made up for it (ns1, ns2, ...) so that the file still holds CURIEs only."""
+def _compact(iri: str, minted: dict[str, str], base: dict[str, str] = EXPORT_PREFIXES) -> str:
+    """`iri` as a CURIE with the longest prefix of `base` (cokg's export prefixes, or an
+    imported set's own before them) that fits, the first named on a tie; an IRI outside them
+    all gets a prefix made up for it (ns1, ns2, ...) so that the file still holds CURIEs only."""
     best = ""
-    for ns in (*EXPORT_PREFIXES.values(), *minted.values()):
+    for ns in (*base.values(), *minted.values()):
         if iri.startswith(ns) and len(ns) > len(best) and len(iri) > len(ns):
             best = ns
     if not best:
         cut = max(iri.rfind("/"), iri.rfind("#")) + 1
         best = iri[:cut] if 0 < cut < len(iri) else iri[: iri.index(":") + 1]
-        minted[f"ns{len(minted) + 1}"] = best
-    prefix = next(p for p, ns in {**EXPORT_PREFIXES, **minted}.items() if ns == best)
+        n = len(minted) + 1
+        while f"ns{n}" in base or f"ns{n}" in minted:
+            n += 1
+        minted[f"ns{n}"] = best
+    prefix = next(p for p, ns in {**base, **minted}.items() if ns == best)
     return f"{prefix}:{iri[len(best) :]}"
 
 
-def _compact_optional(iri: str | None, minted: dict[str, str]) -> str | None:
-    return None if iri is None else _compact(iri, minted)
+def _compact_optional(
+    iri: str | None, minted: dict[str, str], base: dict[str, str] = EXPORT_PREFIXES
+) -> str | None:
+    return None if iri is None else _compact(iri, minted, base)
 
 
 def _justification_of(text: str | None) -> tuple[str, str | None]:
@@ -991,6 +1251,16 @@ def mappings_graph(mset: MappingSet) -> Graph:
         creators = mset.metadata.get(SET_CREATORS) or []
         for creator in creators if isinstance(creators, list) else [creators]:
             g.add((the_set, DCTERMS.creator, URIRef(mset.expand(str(creator).strip()))))
+        for name in SET_SLOTS:
+            value = mset.metadata.get(name)
+            items = value if isinstance(value, list) else [] if value is None else [value]
+            for item in items:
+                g.add((the_set, SLOTS[name].predicate, _slot_term(mset, name, str(item))))
+        for prefix, ns in sorted(mset.curie_map.items()):  # the curators' names for export
+            declaration = URIRef(f"{MAPPINGS_NS}{set_slug(mset.mapping_set_id)}/prefix/{prefix}")
+            g.add((the_set, SH.declare, declaration))
+            g.add((declaration, SH.prefix, Literal(prefix)))
+            g.add((declaration, SH.namespace, Literal(ns, datatype=XSD.anyURI)))
     for m, node in zip(mset.mappings, mapping_nodes(mset), strict=True):
         if the_set is not None:
             g.add((node, COKG.inMappingSet, the_set))
@@ -1006,7 +1276,34 @@ def mappings_graph(mset: MappingSet) -> Graph:
         text = _justification_text(mset, m)
         if text:
             g.add((node, COKG.mappingJustification, Literal(text)))
+        for name, cell in m.slots:
+            for item in cell.split("|") if SLOTS[name].multi else [cell]:
+                g.add((node, SLOTS[name].predicate, _slot_term(mset, name, item.strip())))
     return g
+
+
+def _slot_term(mset: MappingSet, name: str, value: str) -> URIRef | Literal:
+    """A slot's value as the term cokg stores (`Slot`)."""
+    kind = SLOTS[name].kind
+    if kind == "entity":
+        return URIRef(mset.expand(value))
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "date":
+        return Literal(value, datatype=XSD.date)
+    if kind == "score":
+        return Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
+    return Literal(value)
+
+
+def _slot_cell(name: str, term: Any, minted: dict[str, str], base: dict[str, str]) -> str:
+    """The reverse of `_slot_term`: a stored value as an SSSOM/TSV cell."""
+    kind = SLOTS[name].kind
+    if kind == "entity":
+        return _compact(str(term), minted, base)
+    if kind == "score":
+        return _format_confidence(float(str(term)))
+    return str(term)
 
 
 def mapping_nodes(mset: MappingSet) -> list[URIRef]:

@@ -45,7 +45,9 @@ def submit_sssom(
     """Validate the mapping set in `path` against the store and, unless `dry_run`, store it as
     one submission (id from the set's `mapping_set_id` unless `submission` is given). Raises
     InputError for an unusable file (one line naming the row), ValidationFailed when a mapping
-    does not conform (a subject or object that is no stored concept, say)."""
+    does not conform (a subject or object that is no stored concept, say). The report's
+    warnings (`validation.warnings` after an ingest) name what the file held that is not kept:
+    a column or key SSSOM does not define, an extension slot."""
     mset = read_sssom(path)
     if not mset.mappings:
         raise InputError("the mapping set has no rows: nothing to import", file=path)
@@ -69,15 +71,21 @@ def submit_sssom(
 
             st, opened = open_for_call(store)
             try:
-                return where.report(validate([turtle], store=st, progress=progress))
+                report = where.report(validate([turtle], store=st, progress=progress))
+                return dataclasses.replace(report, warnings=(*mset.warnings, *report.warnings))
             finally:
                 if opened:
                     st.close()
         try:
-            return ingest(
+            done = ingest(
                 [turtle], by=by, store=store, submission=sid, replace=replace, wait=wait,
                 progress=progress, made_from=[path],
             )  # fmt: skip
+            # what the set held that cokg does not keep, named (`MappingSet.warnings`)
+            checked = dataclasses.replace(
+                done.validation, warnings=(*mset.warnings, *done.validation.warnings)
+            )
+            return dataclasses.replace(done, validation=checked)
         except ValidationFailed as exc:
             report = where.report(exc.report)  # type: ignore[attr-defined]
             failed = ValidationFailed(str(exc).split(": ", 1)[-1], file=str(path))
