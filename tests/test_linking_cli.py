@@ -480,3 +480,21 @@ def test_an_imported_set_keeps_its_other_slots_and_prefix_names(
     by_subject = {m.subject_id: dict(m.slots) for m in again.mappings}
     assert by_subject == {m.subject_id: dict(m.slots) for m in original.mappings}
     assert by_subject["cfir09:II.B"]["author_id"] == "orcid:0000-0002-1825-0097"
+
+
+def test_the_same_mapping_on_two_grounds_is_stored_as_two_records(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    # refused as a repeat, though SSSOM allows a mapping once per justification
+    src = FIXTURES / "same-mapping-two-justifications.sssom.tsv"
+    s = str(store_dir)
+    code, output = cokg("import", "sssom", str(src), "--by", "A. Linker", "--store", s)
+    assert code == 0, output
+    back = tmp_path / "back.sssom.tsv"
+    code, output = cokg("export", "sssom", str(back), "--set",
+                        "https://example.org/cokg-tests/two-grounds", "--store", s)  # fmt: skip
+    assert code == 0, output
+    assert sorted(m.mapping_justification for m in read_sssom(back).mappings) == [
+        "semapv:LexicalMatching",
+        "semapv:ManualMappingCuration",
+    ]

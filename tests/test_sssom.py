@@ -24,6 +24,7 @@ from cokg.linking.sssom import (
     export_sssom,
     framework_mappings,
     import_sssom,
+    mapping_nodes,
     mappings_graph,
     read_sssom,
     write_sssom,
@@ -307,6 +308,42 @@ def test_the_standard_slots_are_written_back(tmp_path: Path) -> None:
     assert read_sssom(out).mappings[0].slots == mset.mappings[0].slots
 
 
+def test_the_same_mapping_on_two_grounds_is_two_records() -> None:
+    # refused as "repeats the mapping of row 1", though SSSOM allows a mapping once per
+    # justification (exact repeats stay refused: duplicate-row)
+    mset = read_sssom(FIXTURES / "same-mapping-two-justifications.sssom.tsv")
+    assert [m.mapping_justification for m in mset.mappings] == [
+        "semapv:ManualMappingCuration",
+        "semapv:LexicalMatching",
+    ]
+    g = mappings_graph(mset)
+    nodes = set(g.subjects(RDF.type, URIRef(COKG + "ConceptMapping")))
+    assert len(nodes) == 2
+    texts = {str(g.value(n, URIRef(COKG + "mappingJustification"))) for n in nodes}
+    assert texts == {
+        "The 2022 construct elaborates the same idea.",
+        "Justification: semapv:LexicalMatching.",
+    }
+
+
+def test_a_third_record_of_the_same_pair_and_predicate_gets_a_name_of_its_own() -> None:
+    # without a record_id the second record was named <pair>--closeMatch, and a third on yet
+    # other grounds would have been given the same node as the second
+    mset = read_sssom(FIXTURES / "same-mapping-two-justifications.sssom.tsv")
+    first = mset.mappings[0]
+    third = Mapping(
+        subject_id=first.subject_id, predicate_id=first.predicate_id, object_id=first.object_id,
+        mapping_justification="semapv:UnspecifiedMatching", subject_iri=first.subject_iri,
+        predicate_iri=first.predicate_iri, object_iri=first.object_iri,
+    )  # fmt: skip
+    mset.mappings.append(third)
+    assert [str(n).rsplit("/", 1)[-1] for n in mapping_nodes(mset)] == [
+        "cfir-2009-II.B--cfir-2022-II.D",
+        "cfir-2009-II.B--cfir-2022-II.D--closeMatch",
+        "cfir-2009-II.B--cfir-2022-II.D--closeMatch--UnspecifiedMatching",
+    ]
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -457,6 +494,12 @@ REFUSALS = [
         "duplicate-mapping.sssom.tsv", 10,
         "row 3: repeats the mapping of row 1 (cfir09:I.A skos:exactMatch cfir22:I.A)",
         id="duplicate-mapping",
+    ),
+    pytest.param(
+        "duplicate-row.sssom.tsv", 9,
+        "row 2: repeats the mapping of row 1 (cfir09:I.A skos:exactMatch cfir22:I.A) with the "
+        "same justification (semapv:LexicalMatching)",
+        id="duplicate-row",
     ),
     pytest.param(
         "unclosed-quote.sssom.tsv", 9,

@@ -460,7 +460,7 @@ def read_sssom(path: str | Path) -> MappingSet:
 
     mappings: list[Mapping] = []
     records: dict[str, int] = {}
-    triples: dict[tuple[str, str, str], int] = {}
+    triples: dict[tuple[str, str, str, str], int] = {}
     row_number = 0
     while True:
         line = len(meta_lines) + reader.line_num + 1
@@ -484,13 +484,20 @@ def read_sssom(path: str | Path) -> MappingSet:
             raise where.error(f"{len(cells)} fields, the header has {len(header)}")
         row = {h: (c if c.strip() else None) for h, c in zip(header, cells, strict=True)}
         mapping = _mapping(row, curie_map, where)
-        triple = (mapping.subject_iri, mapping.predicate_iri, mapping.object_iri)
-        if triple in triples:
+        # the same mapping on other grounds is another record (SSSOM); on the same, a repeat
+        repeat = (
+            mapping.subject_iri,
+            mapping.predicate_iri,
+            mapping.object_iri,
+            mapping.mapping_justification.partition(":")[2],  # a SEMAPV term (checked)
+        )
+        if repeat in triples:
             raise where.error(
-                f"repeats the mapping of row {triples[triple]} ({mapping.subject_id} "
-                f"{mapping.predicate_id} {mapping.object_id}): give each mapping once"
+                f"repeats the mapping of row {triples[repeat]} ({mapping.subject_id} "
+                f"{mapping.predicate_id} {mapping.object_id}) with the same justification "
+                f"({mapping.mapping_justification}): give each mapping once per justification"
             )
-        triples[triple] = row_number
+        triples[repeat] = row_number
         if mapping.record_id is not None:
             if mapping.record_id in records:
                 raise where.error(
@@ -1309,7 +1316,8 @@ def _slot_cell(name: str, term: Any, minted: dict[str, str], base: dict[str, str
 def mapping_nodes(mset: MappingSet) -> list[URIRef]:
     """The cokg:ConceptMapping node of each row, in order: its record_id, else
     mapping:<set>/<subject>--<object> (with the predicate after it for a second row between
-    them). The set's part (`set_slug`) keeps a set's own mappings apart from the frameworks'
+    them, and the justification's SEMAPV term after that for the same mapping on other
+    grounds). The set's part (`set_slug`) keeps a set's own mappings apart from the frameworks'
     (mapping:<subject>--<object>) and from other sets' between the same concepts: each is its
     curators' record."""
     nodes: list[URIRef] = []
@@ -1322,6 +1330,9 @@ def mapping_nodes(mset: MappingSet) -> list[URIRef]:
             node = URIRef(own + f"{_slug(m.subject_iri)}--{_slug(m.object_iri)}")
             if node in seen:  # two predicates between the same pair of concepts
                 node = URIRef(f"{node}--{m.predicate_iri.rsplit('#', 1)[-1]}")
+            if node in seen:  # the same mapping on other grounds (SSSOM: another record)
+                term = mset.expand(m.mapping_justification).rsplit("/", 1)[-1]
+                node = URIRef(f"{node}--{term}")
         nodes.append(node)
         seen.add(node)
     return nodes
