@@ -218,3 +218,20 @@ def test_the_compiler_refuses_what_it_cannot_check() -> None:
             "<http://www.w3.org/ns/shacl#maxInclusive> 1 .", format="turtle")  # fmt: skip
     (compiled,) = _compile_properties(g, URIRef("urn:x:S"), "", "", "")
     assert "COALESCE(!(?value <= " in compiled.query
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "sparql"])
+@pytest.mark.parametrize(
+    ("fixture", "says"),
+    [
+        pytest.param("WikidataLinkShape-two-items-001.ttl",
+                     "a record links to at most one Wikidata item", id="two-items"),
+        pytest.param("WikidataLinkShape-https-001.ttl",
+                     "write http://www.wikidata.org/entity/Q123 (http, not https", id="https"),
+    ],
+)  # fmt: skip
+def test_a_wikidata_link_message_says_what_is_wrong(fixture: str, says: str, engine: str) -> None:
+    # a second link was reported as "2 values ... is not a Wikidata item IRI" (the shape's one
+    # message served its maxCount too), and the https form was refused without naming http
+    report = validate([FIXTURES / "invalid" / fixture], engine=engine, checks=False, merge=False)
+    assert [says in r.message for r in report.results] == [True], report.results
