@@ -148,3 +148,39 @@ def test_external_linksets(description: Graph, graphs: dict[str, list[Graph]]) -
         if description.value(target, VOID.rootResource) is None
     }
     assert external == {("http://www.wikidata.org/", COKG.wikidataItem): len(wikidata)}
+
+
+@pytest.fixture(scope="module")
+def with_a_mapping_set(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graph]:
+    """The founding store plus an imported SSSOM set (licence, curators' ORCID iDs, see_also,
+    mapping records) and a study with a creator named in text."""
+    from cokg.linking.submitting import submit_sssom
+    from cokg.namespaces import graph_iri
+
+    st = MemoryStore()
+    build(st)
+    sssom = Path(__file__).parent / "fixtures" / "sssom" / "standard-slots.sssom.tsv"
+    submit_sssom(sssom, by="A. Linker", store=st)
+    study = URIRef("https://w3id.org/cokg/id/study/fx-study")
+    st.replace_graphs({graph_iri("fx-study"): [
+        (study, RDF.type, COKG.Study),
+        (study, DCTERMS.creator, Literal("A. Author (FICTIONAL)")),
+    ]})  # fmt: skip
+    yield void_description(st)
+    st.close()
+
+
+def test_only_links_between_datasets_are_linksets(with_a_mapping_set: Graph) -> None:
+    # after an SSSOM import the description listed linksets for dcterms:license to
+    # creativecommons.org, dcterms:creator to orcid.org, cokg:inMappingSet to example.org and
+    # cokg:subject / cokg:object to the schemes: values and record parts, not links
+    predicates = {p for (_, p) in _linksets(with_a_mapping_set)}
+    assert predicates == {COKG.codedTo, COKG.wikidataItem, SKOS.closeMatch, SKOS.exactMatch}
+
+
+def test_creators_are_agents_not_text(with_a_mapping_set: Graph) -> None:
+    foaf = Namespace("http://xmlns.com/foaf/0.1/")
+    agents = list(with_a_mapping_set.objects(DATASET, DCTERMS.creator))
+    assert len(agents) == 1 and isinstance(agents[0], URIRef)
+    assert (agents[0], RDF.type, foaf.Agent) in with_a_mapping_set
+    assert with_a_mapping_set.value(agents[0], foaf.name) == Literal("A. Author (FICTIONAL)")

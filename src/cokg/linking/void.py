@@ -21,6 +21,10 @@ under https://w3id.org/cokg/graph/, the graphs the remote store calls cokg's own
   graphs) to each framework scheme (objects that are concepts of the scheme) and to each site
   outside cokg (objects that are IRIs of another site, grouped by scheme and host). Terms of the
   vocabularies cokg builds on (SKOS, PROV, Web Annotation...) are vocabulary, not links.
+  Only the properties that link data to other data count (`LINK_PREDICATES`: the SKOS matches,
+  owl:sameAs, cokg:wikidataItem, a finding's cokg:codedTo...): a mapping set's licence or
+  curators' ORCID iDs, a mapping record's cokg:subject, are not linksets.
+- the creators are agents (foaf:Agent with a foaf:name), as dcterms:creator expects, not text.
 """
 
 from __future__ import annotations
@@ -31,16 +35,27 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, VOID, XSD
+from rdflib.namespace import DCAT, FOAF, OWL, SKOS, VOID, XSD
 
 from cokg.errors import ParameterError
-from cokg.namespaces import BASE, DCTERMS, FRAMEWORK, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, curie
+from cokg.namespaces import (
+    BASE,
+    COKG,
+    DCTERMS,
+    FRAMEWORK,
+    ONTOLOGY_IRI,
+    PREFIXES,
+    RDF,
+    RDFS,
+    curie,
+)
 from cokg.query import open_for_call, run_query
 from cokg.store import Store
 
 __all__ = [
     "DATASET",
     "LICENSE",
+    "LINK_PREDICATES",
     "MEDIA_TYPES",
     "SOFTWARE",
     "TITLE",
@@ -70,6 +85,22 @@ _VOCABULARIES = (
     "http://www.w3.org/ns/oa#",
     "http://purl.org/dc/elements/1.1/",
 )
+
+# The properties that link the data to other datasets (VoID's linksets): identity and SKOS
+# matches, the Wikidata link, and the data's links into the framework schemes. Anything else
+# pointing outside - a licence, a curator's ORCID iD, a mapping record's subject - is a value.
+LINK_PREDICATES = frozenset(
+    {
+        OWL.sameAs,
+        COKG.wikidataItem,
+        *(SKOS[n] for n in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch",
+                            "relatedMatch")),
+        COKG.codedTo,
+        COKG.usesFramework,
+        COKG.ratedConstruct,
+        COKG.outcomeAspect,
+    }
+)  # fmt: skip
 
 
 def void_description(store: Store | str | Path | None) -> Graph:
@@ -154,8 +185,12 @@ def _describe(store: Store) -> Graph:
     g.add((d, DCTERMS.license, LICENSE))
     g.add((d, VOID.uriSpace, Literal(PREFIXES["cokgid"])))
     g.add((d, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
-    for name in creators(store):
-        g.add((d, DCTERMS.creator, Literal(name)))
+    g.bind("foaf", FOAF)
+    for name in creators(store):  # an agent, as dcterms:creator's range asks, not a text
+        agent = URIRef(f"{DATASET}/creator/{_key(name)}")
+        g.add((d, DCTERMS.creator, agent))
+        g.add((agent, RDF.type, FOAF.Agent))
+        g.add((agent, FOAF.name, Literal(name)))
 
     counts = run_query("void-counts", store=store).rows[0]
     for prop, column in (
@@ -176,6 +211,8 @@ def _describe(store: Store) -> Graph:
         g.add((part, VOID.entities, Literal(int(row["entities"]), datatype=XSD.integer)))
 
     for row in run_query("void-framework-links", store=store):
+        if URIRef(str(row["predicate"])) not in LINK_PREDICATES:
+            continue  # a mapping record's cokg:subject: part of the record, not a link
         scheme = str(row["scheme"])
         name = scheme[len(str(FRAMEWORK)) :]
         target = URIRef(f"{DATASET}/framework/{_key(name)}")
@@ -189,7 +226,9 @@ def _describe(store: Store) -> Graph:
     external: dict[tuple[str, str], int] = defaultdict(int)
     for row in run_query("void-external-links", store=store):
         target_iri = str(row["target"])
-        if target_iri.startswith(_VOCABULARIES):
+        if target_iri.startswith(_VOCABULARIES) or URIRef(str(row["predicate"])) not in (
+            LINK_PREDICATES
+        ):
             continue
         external[(_site(target_iri), str(row["predicate"]))] += int(row["links"])
     for (site, predicate), links in sorted(external.items()):
