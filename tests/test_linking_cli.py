@@ -498,3 +498,18 @@ def test_the_same_mapping_on_two_grounds_is_stored_as_two_records(
         "semapv:LexicalMatching",
         "semapv:ManualMappingCuration",
     ]
+
+
+def test_export_ro_crate_takes_its_authors_and_says_when_it_has_none(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    s = str(store_dir)
+    code, output = cokg("export", "ro-crate", str(tmp_path / "a"), "--store", s)
+    assert code == 0, output
+    assert "note: the crate has no author" in output and "--author 'NAME [ORCID]'" in output
+    code, output = cokg("export", "ro-crate", str(tmp_path / "b"), "--author", "A. Researcher",
+                        "--store", s)  # fmt: skip
+    assert code == 0 and "no author" not in output, output
+    code, output = cokg("export", "sssom", str(tmp_path / "c.tsv"), "--author", "A. Researcher",
+                        "--store", s)  # fmt: skip
+    assert code == 2 and "--author is not an option of `cokg export sssom`" in output, output

@@ -158,6 +158,15 @@ def test_every_file_is_described(crates: dict[str, Path]) -> None:
     assert {r["@id"] for r in _entity(meta, "./")["hasPart"]} == on_disk - {META}
 
 
+def test_every_file_has_a_name(crates: dict[str, Path]) -> None:
+    # the ontology, shapes and query files were listed in hasPart with no name (RO-Crate
+    # recommends one for each data entity)
+    meta = _metadata(crates["folder"])
+    parts = [r["@id"] for r in _entity(meta, "./")["hasPart"]]
+    assert [p for p in parts if not _entity(meta, p).get("name")] == []
+    assert _entity(meta, "shapes/mapping.ttl")["name"] == "SHACL shapes: mapping.ttl"
+
+
 def test_root_and_descriptor(crates: dict[str, Path]) -> None:
     meta = _metadata(crates["folder"])
     assert meta["@context"] == CONTEXT_IRI == "https://w3id.org/ro/crate/1.1/context"
@@ -338,6 +347,31 @@ def test_full_texts_are_included_and_flagged_on_request(coded: MemoryStore, tmp_
     assert entity["about"] == {"@id": str(TEXT_NODE)}
     assert entity["encodingFormat"] == "text/plain"
     assert _entity(meta, "./")["conditionsOfAccess"].startswith("Restricted")
+
+
+def test_the_authors_given_are_the_crates(founding: MemoryStore, tmp_path: Path) -> None:
+    # with no creator in the store the only creator was the software cokg, and the crate
+    # failed RO-Crate's recommended author: the user names the authors
+    meta = _metadata(export_rocrate(founding, tmp_path / "crate", authors=[
+        "A. Researcher https://orcid.org/0000-0002-1825-0097", "B. Curator",
+    ]))  # fmt: skip
+    root = _entity(meta, "./")
+    authors = [_entity(meta, a["@id"]) for a in root["author"]]
+    assert [(a["@id"], a["@type"], a["name"]) for a in authors] == [
+        ("https://orcid.org/0000-0002-1825-0097", "Person", "A. Researcher"),
+        ("#b-curator", "Person", "B. Curator"),
+    ]
+    assert check_rocrate(tmp_path / "crate") == []
+
+
+@pytest.mark.parametrize("author", ["", "https://orcid.org/0000-0002-1825-0097"],
+                         ids=["empty", "an-iri-alone"])  # fmt: skip
+def test_an_author_without_a_name_is_refused(
+    founding: MemoryStore, tmp_path: Path, author: str
+) -> None:
+    with pytest.raises(ParameterError, match="give a name, optionally followed by an ORCID"):
+        export_rocrate(founding, tmp_path / "crate", authors=[author])
+    assert not (tmp_path / "crate").exists()
 
 
 def test_authors_come_from_the_study(coded: MemoryStore, tmp_path: Path) -> None:

@@ -720,11 +720,15 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
 @click.option("--include-text", is_flag=True,
               help="Put the full texts of coded sources in the RO-Crate (restricted).")  # fmt: skip
 @click.option("--zip", "as_zip", is_flag=True, help="Write the RO-Crate as one .zip file.")
+@click.option("--author", "authors", multiple=True, metavar="'NAME [ORCID]'",
+              help="An author of the RO-Crate, e.g. 'A. Researcher https://orcid.org/0000-0002-"
+              "1825-0097'; repeat for several (default: the creators the store records for its "
+              "studies).")  # fmt: skip
 @click.option("--out", "-o", type=click.Path(), default=None, help="File (default stdout).")
 @click.option("--store", "store_spec", default=None, help="Store dir, memory: or endpoint URL.")
 def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pair: str | None,
-               set_id: str | None, include_text: bool, as_zip: bool, out: str | None,
-               store_spec: str | None) -> None:  # fmt: skip
+               set_id: str | None, include_text: bool, as_zip: bool, authors: tuple[str, ...],
+               out: str | None, store_spec: str | None) -> None:  # fmt: skip
     """Write the whole graph or one case (JSON-LD, Turtle, N-Quads, TriG), or with `sssom` the
     framework mappings as an SSSOM/TSV mapping set: `cokg export sssom OUT.sssom.tsv`; `void`
     the VoID/DCAT description (`cokg export void OUT.ttl`, or .jsonld, .nt; stdout: Turtle)."""
@@ -734,7 +738,7 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     from cokg.store import open_for_reading
 
     given = {"--format": fmt, "--case": case_id, "--pair": pair, "--set": set_id,
-             "--include-text": include_text, "--zip": as_zip}  # fmt: skip
+             "--include-text": include_text, "--zip": as_zip, "--author": authors}  # fmt: skip
     for option, value in given.items():
         if value and kind not in _EXPORT_OPTIONS[option]:
             kinds = " or ".join(f"`cokg export {k}`" for k in _EXPORT_OPTIONS[option])
@@ -755,9 +759,17 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
         with open_for_reading(store_spec) as store:
             if kind == "ro-crate":
                 from cokg.linking.rocrate import export_rocrate
+                from cokg.linking.void import creators
 
-                path = export_rocrate(store, Path(out), include_text=include_text, zip=as_zip)
+                path = export_rocrate(store, Path(out), include_text=include_text, zip=as_zip,
+                                      authors=authors)  # fmt: skip
                 click.echo(f"wrote the RO-Crate {path}", err=True)
+                if not authors and not creators(store):
+                    click.echo(
+                        "note: the crate has no author (the store records none for its "
+                        "studies): a data repository expects one; pass --author 'NAME [ORCID]'",
+                        err=True,
+                    )
             else:
                 from cokg.linking.nanopubs import export_nanopubs
 
@@ -801,7 +813,7 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
 # which kinds of export each option is for: any other is refused, not silently ignored
 _EXPORT_OPTIONS = {"--format": ("graph",), "--case": ("graph", "nanopubs"), "--pair": ("sssom",),
                    "--set": ("sssom",), "--include-text": ("ro-crate",),
-                   "--zip": ("ro-crate",)}  # fmt: skip
+                   "--zip": ("ro-crate",), "--author": ("ro-crate",)}  # fmt: skip
 _EXPORT_BY_SUFFIX = {".jsonld": "jsonld", ".json": "jsonld", ".ttl": "ttl", ".nq": "nq",
                      ".trig": "trig"}  # fmt: skip
 

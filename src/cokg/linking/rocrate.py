@@ -37,7 +37,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,12 +109,22 @@ class _Part:
 
 
 def export_rocrate(
-    store: Store | str | Path | None, out: Path, *, include_text: bool = False, zip: bool = False
+    store: Store | str | Path | None,
+    out: Path,
+    *,
+    include_text: bool = False,
+    zip: bool = False,
+    authors: Sequence[str] = (),
 ) -> Path:
     """Write the store's graph and the project's ontology, shapes, queries and mapping sets as
     an RO-Crate 1.1: the folder `out` (which must not exist or be empty), or with `zip=True`
     the ZIP file `out`. Written beside `out` first and moved into place when complete. The
-    full texts of coded sources are left out unless `include_text`. Returns `out`."""
+    full texts of coded sources are left out unless `include_text`. The crate's authors are
+    `authors` (each a name, optionally followed by an ORCID iD or other IRI: "A. Researcher
+    https://orcid.org/0000-0002-1825-0097"), else the creators the store records for its
+    studies and sources; with neither, cokg is named its creator and it has no author.
+    Returns `out`."""
+    people = [_author(a) for a in authors]
     out = Path(out)
     if out.is_dir() and (zip or any(out.iterdir())):
         raise ParameterError(
@@ -140,7 +150,8 @@ def export_rocrate(
                     },
                 )
             )
-            authors = creators(st)
+            if not people:
+                people = [(name, None) for name in creators(st)]
         finally:
             if opened:
                 st.close()
@@ -150,7 +161,7 @@ def export_rocrate(
                 target = staging / part.path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(part.data)
-        crate = _crate(parts, staging, authors=authors, texts=texts)
+        crate = _crate(parts, staging, authors=people, texts=texts)
         if zip:
             written = Path(tmp) / "crate.zip"
             crate.write_zip(written)
@@ -240,6 +251,8 @@ def _project_parts() -> list[_Part]:
             "IRI only; BCIO is licensed CC BY 4.0 by the Human Behaviour-Change Project).",
         },
     }
+    # every file has a name (RO-Crate recommends one for each data entity): what it is
+    kinds = {"ontology": "Ontology file", "shapes": "SHACL shapes", "queries": "Saved queries"}
     parts = []
     for folder in (paths.ONTOLOGY_DIR, paths.SHAPES_DIR, paths.QUERIES_DIR):
         if not folder.is_dir():
@@ -251,11 +264,28 @@ def _project_parts() -> list[_Part]:
             if any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
                 continue
             path = f"{folder.name}/{rel.as_posix()}"
-            parts.append(_Part(path, f.read_bytes(), described.get(path, {})))
+            kind = kinds.get(folder.name, "File")
+            props = described.get(path) or {"name": f"{kind}: {rel.as_posix()}"}
+            parts.append(_Part(path, f.read_bytes(), props))
     return parts
 
 
-def _crate(parts: list[_Part], staging: Path, *, authors: list[str], texts: int) -> ROCrate:
+def _author(text: str) -> tuple[str, str | None]:
+    """A name, and the IRI that may follow it ("A. Researcher https://orcid.org/...")."""
+    words = text.split()
+    if len(words) > 1 and re.match(r"^https?://\S+$", words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    if not words or re.match(r"^https?://", words[0]):
+        raise ParameterError(
+            f"author {text!r}: give a name, optionally followed by an ORCID iD or other IRI "
+            '("A. Researcher https://orcid.org/0000-0002-1825-0097")'
+        )
+    return " ".join(words), None
+
+
+def _crate(
+    parts: list[_Part], staging: Path, *, authors: list[tuple[str, str | None]], texts: int
+) -> ROCrate:
     crate = ROCrate(version="1.1")  # the version check_rocrate checks
     crate.name = TITLE
     description = DESCRIPTION
@@ -280,7 +310,8 @@ def _crate(parts: list[_Part], staging: Path, *, authors: list[str], texts: int)
         )
     )
     people = [
-        crate.add(Person(crate, f"#{_slug(name)}", properties={"name": name})) for name in authors
+        crate.add(Person(crate, iri or f"#{_slug(name)}", properties={"name": name}))
+        for name, iri in authors
     ]
     if people:
         crate.root_dataset["author"] = people
