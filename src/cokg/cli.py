@@ -810,6 +810,52 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
             click.echo(export(store, format=fmt, case=case_id), nl=False)  # bytes: written raw
 
 
+@cli.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option("--format", "-f", "fmt", type=click.Choice(["trig", "nq"]), default=None,
+              help="TriG or N-Quads (default: from the file's suffix, .trig or .nq).")  # fmt: skip
+@click.option("--store", "store_spec", default=None,
+              help="Store directory, memory: or endpoint URL to back up.")  # fmt: skip
+@_wait_option
+def backup_cmd(out: str, fmt: str | None, store_spec: str | None, wait: float | None) -> None:
+    """Write every named graph of the store to one TriG or N-Quads file, atomically (the
+    file only for its owner). A server is read under its write lease, so no write lands
+    halfway through the backup. Restore it with `cokg restore`."""
+    from pathlib import Path
+
+    from cokg.store import RemoteStore, backup, backup_format, open_for_reading, open_store
+
+    backup_format(out, fmt)  # a misnamed file is refused before the store is read
+    store = open_for_reading(store_spec)
+    if isinstance(store, RemoteStore):
+        store.close()
+        store = open_store(store_spec, wait=wait)  # a writer's turn: nothing changes meanwhile
+    with store:
+        report = backup(store, Path(out), format=fmt)
+    click.echo(str(report))
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--store", "store_spec", default=None,
+              help="Store directory, memory: or endpoint URL to restore into (default: as "
+              "every command).")  # fmt: skip
+@click.option("--replace", is_flag=True,
+              help="Restore into a store that holds graphs: afterwards it holds exactly the "
+              "backup's graphs (the others are removed).")  # fmt: skip
+@_wait_option
+def restore_cmd(file: str, store_spec: str | None, replace: bool, wait: float | None) -> None:
+    """Put every graph of a backup (TriG or N-Quads, as `cokg backup` writes) into a store.
+    The file is checked whole first: one that cannot be restored changes nothing. An empty
+    store is required unless --replace; an embedded store is replaced all or nothing, a
+    server graph by graph."""
+    from cokg.store import restore
+
+    with _Progress() as progress:
+        report = restore(file, store_spec, replace=replace, wait=wait, progress=progress)
+    click.echo(str(report))
+
+
 # which kinds of export each option is for: any other is refused, not silently ignored
 _EXPORT_OPTIONS = {"--format": ("graph",), "--case": ("graph", "nanopubs"), "--pair": ("sssom",),
                    "--set": ("sssom",), "--include-text": ("ro-crate",),

@@ -35,6 +35,14 @@ Design choices, measured on this stack (pyoxigraph 0.5):
   undefined behaviour, so readers and the writer exclude each other.
 """
 
+from cokg.store.backups import (
+    BackupReport,
+    RestoreReport,
+    backup,
+    backup_format,
+    read_backup,
+    restore,
+)
 from cokg.store.building import BuildReport, build, ensure_built, is_stale, push, source_files
 from cokg.store.opening import open_for_reading, open_store
 from cokg.store.oxigraph import EXPORT_FORMATS, EmbeddedStore, MemoryStore, serialize_quads
@@ -43,20 +51,26 @@ from cokg.store.remote import RemoteStore, remote_config
 
 __all__ = [
     "EXPORT_FORMATS",
+    "BackupReport",
     "BuildReport",
     "EmbeddedStore",
     "MemoryStore",
     "Progress",
     "RemoteStore",
+    "RestoreReport",
     "Store",
     "Triple",
+    "backup",
+    "backup_format",
     "build",
     "ensure_built",
     "is_stale",
     "open_for_reading",
     "open_store",
     "push",
+    "read_backup",
     "remote_config",
+    "restore",
     "serialize_quads",
     "source_files",
 ]

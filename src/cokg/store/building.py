@@ -282,6 +282,17 @@ def _write_manifest(store: EmbeddedStore, fingerprint: Mapping[str, Any]) -> Non
     os.replace(tmp, path)
 
 
+def mark_restored(store: EmbeddedStore, source: Path) -> None:
+    """Record that `store` was filled from a backup: reading commands then read it as it is,
+    never rebuilding this project's graphs over the restored ones; `cokg build` makes it the
+    project's again."""
+    path = _manifest_path(store)
+    tmp = path.with_name(path.name + ".tmp")
+    data = {"restored_from": str(Path(source).resolve()), "graphs": {}}
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def is_stale(store: Store) -> bool:
     """True when an embedded store was built from this project's files and they have changed
     since (ontology, frameworks or data/ edited, added or removed). Other stores are never
@@ -296,13 +307,16 @@ def is_stale(store: Store) -> bool:
 def _ours(store: EmbeddedStore) -> bool:
     """Whether `store` is this project's to rebuild: its default store, or one `build` filled
     from this project's files (its manifest names the project; a manifest from before
-    manifests named one counts as this project's)."""
+    manifests named one counts as this project's). A store restored from a backup is not,
+    until the next `cokg build`."""
+    data = _read_manifest_file(store)
+    if "restored_from" in data:
+        return False
     try:
         if store.path.resolve() == paths.default_store_dir().resolve():
             return True
     except CokgError:  # outside any project, no default store
         pass
-    data = _read_manifest_file(store)
     if "graphs" in data:
         return data.get("project") == str(paths.ROOT)
     return bool(data)

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +345,9 @@ class OxigraphStore:
     def rebuild(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
         raise NotImplementedError
 
+    def replace_all(self, quads: Iterable[ox.Quad], progress: Progress | None = None) -> None:
+        raise NotImplementedError
+
 
 class MemoryStore(OxigraphStore):
     """A pyoxigraph store in memory: nothing survives the process."""
@@ -359,8 +362,16 @@ class MemoryStore(OxigraphStore):
 
     def rebuild(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
         """Replace everything by `files` (one graph per file)."""
+        self._swap_in(lambda fresh: _bulk_fill(fresh, files, progress))
+
+    def replace_all(self, quads: Iterable[ox.Quad], progress: Progress | None = None) -> None:
+        """Replace everything by `quads` (a restore): the store holds nothing else after."""
+        self._check_writable()
+        self._swap_in(lambda fresh: fresh.bulk_extend(quads))
+
+    def _swap_in(self, fill: Callable[[ox.Store], None]) -> None:
         fresh = ox.Store()
-        _bulk_fill(fresh, files, progress)
+        fill(fresh)
         self._ox = fresh  # a reference swap: readers see the old or the new store, never half
         self._generation += 1
 
@@ -607,6 +618,14 @@ class EmbeddedStore(OxigraphStore):
     def rebuild(self, files: Mapping[str, Path], progress: Progress | None = None) -> None:
         """Replace everything by `files` (one graph per file): bulk-load a new store beside
         this one, then swap the directories. A failure or a kill leaves the old store."""
+        self._swap_in(lambda fresh: _bulk_fill(fresh, files, progress, side_by_side=True), progress)
+
+    def replace_all(self, quads: Iterable[ox.Quad], progress: Progress | None = None) -> None:
+        """Replace everything by `quads` (a restore), by the same swap as `rebuild`: a failure
+        or a kill leaves the old store as it was."""
+        self._swap_in(lambda fresh: fresh.bulk_extend(quads), progress)
+
+    def _swap_in(self, fill: Callable[[ox.Store], None], progress: Progress | None) -> None:
         self._check_writable()
         self._mark_pending()
         self._dirty = True
@@ -614,7 +633,7 @@ class EmbeddedStore(OxigraphStore):
         shutil.rmtree(building, ignore_errors=True)
         try:
             fresh = ox.Store(str(building))
-            _bulk_fill(fresh, files, progress, side_by_side=True)
+            fill(fresh)
             fresh.flush()
             # Compacted before it is swapped in: the bulk loader's files overlap (pieces
             # loaded side by side, then the small files), and every read looks into each.
@@ -908,11 +927,15 @@ _INTEGER_TYPES: dict[str, tuple[int | None, int | None]] = {
 _RANGE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#range")
 
 
-def declared_types(store: ox.Store) -> dict[ox.NamedNode, ox.NamedNode]:
+def declared_types(store: ox.Store | Iterable[ox.Quad]) -> dict[ox.NamedNode, ox.NamedNode]:
     """Property -> the integer type its rdfs:range declares (cokg:position ->
-    xsd:positiveInteger), as the ontology in the store states it."""
+    xsd:positiveInteger), as the ontology in the store (or among the quads) states it."""
     out: dict[ox.NamedNode, ox.NamedNode] = {}
-    for q in store.quads_for_pattern(None, _RANGE, None, None):
+    if isinstance(store, ox.Store):
+        ranges: Iterable[ox.Quad] = store.quads_for_pattern(None, _RANGE, None, None)
+    else:
+        ranges = (q for q in store if q.predicate == _RANGE)
+    for q in ranges:
         if (
             isinstance(q.subject, ox.NamedNode)
             and isinstance(q.object, ox.NamedNode)
