@@ -20,6 +20,7 @@ from servers import VirtuosoServer, running_virtuoso
 from submissions import copy_example, rewrite
 
 from cokg.cli import cli
+from cokg.store import RemoteStore
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -103,6 +104,51 @@ def test_push_prune_passes_on_a_local_retraction(
     assert len(_cases(endpoint)) == 3
     graphs = _cokg("graphs", "--store", endpoint)
     assert "fictional-riverside" not in graphs and "\ndundee-mrr " in graphs
+
+
+def test_push_prune_never_removes_unseen_submissions_without_yes(
+    endpoint: str, store_dir: Path, tmp_path: Path
+) -> None:
+    """Pushed from a project store, `push --prune` deleted every submission stewards had
+    ingested on the server directly. Now it refuses, before writing anything, to remove graphs
+    this store never pushed there unless --yes; --dry-run lists what a push would do."""
+    s = str(store_dir)
+    result = CliRunner().invoke(cli, ["push", "--dry-run", "--endpoint", endpoint, "--store", s])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"push to RemoteStore({endpoint!r}) (dry run: nothing written)"
+    assert lines[1] == "would replace 0 graphs" and lines[2].startswith("would add 27 graphs: ")
+    with RemoteStore(endpoint) as server:
+        assert server.graphs() == []  # nothing written
+
+    _cokg("push", "--endpoint", endpoint, "--store", s)
+    _cokg("ingest", str(copy_example(tmp_path)), "--by", "A. Steward", "--store", endpoint)
+    out = _cokg("push", "--prune", "--dry-run", "--endpoint", endpoint, "--store", s)
+    assert out.splitlines()[1].startswith("would replace 27 graphs: ")
+    assert out.splitlines()[3] == (
+        "would remove 2 graphs (--prune; 2 of them never pushed from this store: "
+        "provenance/fictional-riverside, submission/fictional-riverside): "
+        "provenance/fictional-riverside, submission/fictional-riverside"
+    )
+    assert len(_cases(endpoint)) == 4
+
+    result = CliRunner().invoke(cli, ["push", "--prune", "--endpoint", endpoint, "--store", s])
+    assert result.exit_code == 2
+    said = result.output.strip()
+    assert "\n" not in said and "Traceback" not in said, said
+    assert said == (
+        f"cokg: error: push --prune would remove 2 graphs this store never pushed to "
+        f"RemoteStore({endpoint!r}), 1 of them submissions (submission/fictional-riverside): "
+        "ingested there directly or pushed from another store; nothing was written. See them "
+        "all with --dry-run; give --yes to remove them anyway"
+    )
+    assert len(_cases(endpoint)) == 4
+
+    out = _cokg("push", "--prune", "--yes", "--endpoint", endpoint, "--store", s)
+    assert "removed 2 graphs it no longer holds" in out
+    assert len(_cases(endpoint)) == 3
+    result = CliRunner().invoke(cli, ["push", "--yes", "--endpoint", endpoint, "--store", s])
+    assert result.exit_code == 2 and "--yes goes with --prune" in result.output
 
 
 # --- the write lease: writers take turns on a server -------------------------------------------

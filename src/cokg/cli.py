@@ -655,15 +655,21 @@ def build_cmd(fresh: bool, store_spec: str | None, wait: float | None) -> None:
 @click.option("--store", "store_spec", default=None, help="Source store (default .cokg/store).")
 @click.option("--prune", is_flag=True,
               help="Also remove from the endpoint cokg's graphs this store no longer holds (a "
-              "retracted submission). With several stores pushing to one server it removes "
-              "theirs too: prune from the one store that holds everything.")  # fmt: skip
+              "submission retracted here since it was pushed). Refused, before anything is "
+              "written, when it would remove graphs this store never pushed there (ingested "
+              "on the server, or pushed from another store), unless --yes.")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="List the graphs the push would replace, add and (--prune) remove; write "
+              "nothing.")  # fmt: skip
+@click.option("--yes", is_flag=True,
+              help="With --prune: remove graphs this store never pushed there too.")  # fmt: skip
 @click.option(
     "--force",
     is_flag=True,
     help="Replace submissions the endpoint holds in a newer version than this store's.",
 )
 def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
-             prune: bool, force: bool) -> None:  # fmt: skip
+             prune: bool, dry_run: bool, yes: bool, force: bool) -> None:  # fmt: skip
     """Copy every named graph of the store to a SPARQL endpoint, graph by graph.
 
     Credentials come from COKG_USER / COKG_PASSWORD only."""
@@ -693,12 +699,22 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
                 f"no store at {store_spec} to push: build it with `cokg build` (or name one "
                 "with --store)"
             )
+    if yes and not prune:
+        raise ParameterError("--yes goes with --prune (it allows removing graphs)")
+    if dry_run:
+        from cokg.store import plan_push
+
+        with open_store(store_spec) as source, open_store(endpoint, read_only=True) as target:
+            click.echo(str(plan_push(ensure_built(source), target, prune=prune)))
+        return
     with (
         open_store(store_spec) as source,
         open_store(endpoint, method=method) as target,
         _Progress() as progress,
     ):
-        report = push(ensure_built(source), target, progress=progress, prune=prune, force=force)
+        report = push(
+            ensure_built(source), target, progress=progress, prune=prune, force=force, yes=yes
+        )
     click.echo(str(report))
 
 

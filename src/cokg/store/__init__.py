@@ -43,7 +43,16 @@ from cokg.store.backups import (
     read_backup,
     restore,
 )
-from cokg.store.building import BuildReport, build, ensure_built, is_stale, push, source_files
+from cokg.store.building import (
+    BuildReport,
+    PushPlan,
+    build,
+    ensure_built,
+    is_stale,
+    plan_push,
+    push,
+    source_files,
+)
 from cokg.store.opening import open_for_reading, open_store
 from cokg.store.oxigraph import EXPORT_FORMATS, EmbeddedStore, MemoryStore, serialize_quads
 from cokg.store.protocol import Progress, Store, Triple
@@ -56,6 +65,7 @@ __all__ = [
     "EmbeddedStore",
     "MemoryStore",
     "Progress",
+    "PushPlan",
     "RemoteStore",
     "RestoreReport",
     "Store",
@@ -67,6 +77,7 @@ __all__ = [
     "is_stale",
     "open_for_reading",
     "open_store",
+    "plan_push",
     "push",
     "read_backup",
     "remote_config",

@@ -15,7 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from cokg import paths
-from cokg.errors import CokgError, StoreError
+from cokg.errors import CokgError, ParameterError, StoreError
 from cokg.store.oxigraph import EmbeddedStore, MemoryStore, OxigraphStore
 from cokg.store.protocol import Progress, Store
 from cokg.store.remote import RemoteStore
@@ -153,6 +153,109 @@ def _instant(text: str) -> Any:
         return text
 
 
+def _short(g: str) -> str:
+    return g.rsplit("/graph/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    """What a push would do: graphs it would replace on the target, add to it and (with
+    prune) remove from it; `unknown`, of those removed, the graphs this store never pushed
+    there (ingested on the target directly, or pushed from another store)."""
+
+    target: str
+    replace: tuple[str, ...]
+    add: tuple[str, ...]
+    remove: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        def said(verb: str, graphs: tuple[str, ...], note: str = "") -> str:
+            names = ": " + ", ".join(_short(g) for g in graphs) if graphs else ""
+            return f"would {verb} {len(graphs)} graphs{note}{names}"
+
+        lines = [
+            f"push to {self.target} (dry run: nothing written)",
+            said("replace", self.replace),
+            said("add", self.add),
+        ]
+        if self.remove:
+            note = (
+                f" (--prune; {len(self.unknown)} of them never pushed from this store: "
+                f"{', '.join(_short(g) for g in self.unknown)})"
+                if self.unknown
+                else " (--prune)"
+            )
+            lines.append(f"would remove {len(self.remove)} graphs{note}: "
+                         + ", ".join(_short(g) for g in self.remove))  # fmt: skip
+        return "\n".join(lines)
+
+
+def _pushed_path(source: Store) -> Path | None:
+    return (
+        source.path.with_name(source.path.name + ".pushed.json")
+        if isinstance(source, EmbeddedStore)
+        else None
+    )
+
+
+def _target_key(target: Store) -> str | None:
+    if isinstance(target, RemoteStore):
+        return target.endpoint.rstrip("/")
+    if isinstance(target, EmbeddedStore):
+        return str(target.path)
+    return None
+
+
+def _pushed(source: Store, target: Store) -> set[str]:
+    """The graphs `source` pushed to `target` before (and did not prune since): kept beside an
+    embedded store in `<store>.pushed.json`, by target."""
+    path, key = _pushed_path(source), _target_key(target)
+    if path is None or key is None:
+        return set()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    held = data.get(key) if isinstance(data, dict) else None
+    return {g for g in held if isinstance(g, str)} if isinstance(held, list) else set()
+
+
+def _record_pushed(source: Store, target: Store, graphs: set[str]) -> None:
+    path, key = _pushed_path(source), _target_key(target)
+    if path is None or key is None:
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    data[key] = sorted(graphs)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def plan_push(source: Store, target: Store, *, prune: bool = False) -> PushPlan:
+    """What `push` would do, without writing anything."""
+    graphs = source.graphs()
+    there = set(target.graphs())
+    remove: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    if prune:
+        held = set(graphs)
+        remove = tuple(g for g in sorted(there) if g not in held)
+        pushed = _pushed(source, target)
+        unknown = tuple(g for g in remove if g not in pushed)
+    return PushPlan(
+        target=repr(target),
+        replace=tuple(g for g in graphs if g in there),
+        add=tuple(g for g in graphs if g not in there),
+        remove=remove,
+        unknown=unknown,
+    )
+
+
 def push(
     source: Store,
     target: Store,
@@ -160,14 +263,17 @@ def push(
     progress: Progress | None = None,
     prune: bool = False,
     force: bool = False,
+    yes: bool = False,
 ) -> BuildReport:
     """Copy every named graph of `source` into `target`, graph by graph, replacing graphs of
     the same name there. Other graphs in the target are left alone, unless `prune`: then
     cokg's graphs the source no longer holds (a submission retracted since the last push) are
-    removed from the target too, which, with several stores pushing to one server, removes
-    what the others pushed. A submission the target holds in a newer version (ingested there
-    later, or replaced there by another) is refused, naming it, unless `force`: the project's
-    own graphs (ontology, frameworks, data/) are replaced as they are."""
+    removed from the target too. A prune that would remove graphs this store never pushed to
+    the target (ingested there directly, or pushed from another store) is refused before
+    anything is written, naming them, unless `yes`. A submission the target holds in a newer
+    version (ingested there later, or replaced there by another) is refused, naming it,
+    unless `force`: the project's own graphs (ontology, frameworks, data/) are replaced as
+    they are. `plan_push` says what a push would do."""
     t0 = time.perf_counter()
     counts = []
     graphs = source.graphs()
@@ -177,6 +283,19 @@ def push(
             f"{target!r} holds newer versions of {', '.join(newer)}; pushing would replace "
             "them with this store's older copies. Retract them here first (cokg retract), or "
             "give --force to replace them anyway"
+        )
+    plan = plan_push(source, target, prune=prune) if prune else None
+    if plan is not None and plan.unknown and not yes:
+        subs = [g for g in plan.unknown if _short(g).startswith("submission/")]
+        named = subs or list(plan.unknown)
+        shown = ", ".join(_short(g) for g in named[:5])
+        if len(named) > 5:
+            shown += f" and {len(named) - 5} more"
+        which = f", {len(subs)} of them submissions ({shown})" if subs else f" ({shown})"
+        raise ParameterError(
+            f"push --prune would remove {len(plan.unknown)} graphs this store never pushed to "
+            f"{target!r}{which}: ingested there directly or pushed from another store; "
+            "nothing was written. See them all with --dry-run; give --yes to remove them anyway"
         )
     one_by_one, whole = graphs, {}
     if isinstance(target, RemoteStore) and target.method == "update" and graphs:
@@ -207,6 +326,7 @@ def push(
             target.drop_graphs(removed)
             if progress:
                 progress(f"removed {len(removed)} graphs the store no longer holds")
+    _record_pushed(source, target, (_pushed(source, target) - set(removed)) | set(graphs))
     seconds = time.perf_counter() - t0
     return BuildReport(
         store=repr(target),
