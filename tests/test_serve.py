@@ -1290,3 +1290,21 @@ def test_an_empty_answer_page_says_what_no_rows_means(client: TestClient) -> Non
     assert r.status_code == 200
     assert '<p class="empty">No rows: no external change agent' in r.text
     assert "<code>organisation-roles</code>" in r.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("PUT", "/sparql-graph-crud?graph=urn:x:g", id="gsp-put"),
+        pytest.param("DELETE", "/sparql-graph-crud?graph=urn:x:g", id="gsp-delete"),
+        pytest.param("PUT", "/sparql", id="put-sparql"),
+    ],
+)
+def test_a_write_is_told_the_server_is_read_only(
+    client: TestClient, method: str, path: str
+) -> None:
+    # an ingest pointed at the served endpoint read "PUT ... HTTP 404 Not Found"
+    r = client.request(method, path, content=b"<urn:x:a> <urn:x:b> <urn:x:c> .")
+    assert r.status_code == 405
+    assert r.headers["X-Cokg-Error"] == "read-only"
+    assert r.text == "cokg serve is read-only: it takes no writes"

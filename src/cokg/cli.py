@@ -687,6 +687,9 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
     # server onto itself), never a file (which left a .lock beside it)
     if store_spec is None:
         store_spec = str(paths.default_store_dir())
+    from cokg.store.opening import refuse_bare_address
+
+    refuse_bare_address(store_spec)
     if re.match(r"https?://", store_spec):
         if store_spec.rstrip("/") == endpoint.rstrip("/"):
             raise ParameterError(f"--store and --endpoint are the same server ({endpoint})")

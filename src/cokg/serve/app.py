@@ -183,6 +183,29 @@ class _WithNavigation:
             render.NAVIGATION.reset(token)
 
 
+class _ReadOnly:
+    """ASGI middleware: a write (PUT, DELETE, PATCH: a Graph Store Protocol client pointed at
+    the server) is answered 405 saying the server is read-only, with `X-Cokg-Error:
+    read-only` so that cokg's own client can say so, rather than 404 Not Found."""
+
+    BODY = b"cokg serve is read-only: it takes no writes"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("PUT", "DELETE", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        response = Response(
+            self.BODY,
+            status_code=405,
+            media_type="text/plain",
+            headers={"X-Cokg-Error": "read-only", "Allow": "GET, POST"},
+        )
+        await response(scope, receive, send)
+
+
 def create_app(
     pool: QueryPool | RemotePool, settings: ServeSettings | None = None, *, own_pool: bool = False
 ) -> Starlette:
@@ -199,5 +222,6 @@ def create_app(
 
     app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.add_middleware(_WithNavigation, navigator=navigator)
+    app.add_middleware(_ReadOnly)
     app.state.served = state
     return app

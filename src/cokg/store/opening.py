@@ -12,6 +12,19 @@ from cokg.store.oxigraph import EmbeddedStore, MemoryStore, _command
 from cokg.store.protocol import Store
 from cokg.store.remote import RemoteStore, remote_config
 
+# host:port, with or without a path: a server address given without http://
+_LOOKS_LIKE_SERVER = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}(/|$)")
+
+
+def refuse_bare_address(text: str) -> None:
+    """A server address given without http:// ("127.0.0.1:7878/query") was taken for a store
+    folder ("no store at ...: build one there with `cokg build --store 127.0.0.1:...`")."""
+    if _LOOKS_LIKE_SERVER.match(text) and not Path(text).exists():
+        raise ParameterError(
+            f"{text!r} looks like a server address without its scheme: write it as "
+            f"http://{text} (a store folder by that name does not exist)"
+        )
+
 
 def open_store(
     spec: str | Path | None = None,
@@ -50,6 +63,7 @@ def open_store(
         return remote
     if "://" in text:
         raise ParameterError(f"unsupported store {text!r}: use a directory, memory: or http(s)")
+    refuse_bare_address(text)
     return EmbeddedStore(Path(text), read_only=read_only, allow_network=allow_network, wait=wait)
 
 

@@ -295,9 +295,13 @@ class RemoteStore:
             response = w.query().response
             body = response.read()
         except SPARQLWrapperException as exc:
-            raise QueryError(f"endpoint refused the query: {_refusal(exc)}") from None
+            raise QueryError(
+                f"endpoint refused the query: {_refusal(exc, self._credentials)}"
+            ) from None
+        except urllib.error.HTTPError as exc:  # a status SPARQLWrapper has no exception for
+            raise StoreError(_answered(self.endpoint, exc, self._credentials)) from None
         except (OSError, urllib.error.URLError) as exc:
-            raise StoreError(f"cannot reach {self.endpoint}: {exc}") from None
+            raise StoreError(_unreachable(self.endpoint, exc)) from None
         cap = response.headers.get("X-SPARQL-MaxRows")
         if cap is not None:
             # Virtuoso cuts every answer at its ResultSetMaxRows and says so only in this header
@@ -317,9 +321,13 @@ class RemoteStore:
         try:
             w.query()
         except SPARQLWrapperException as exc:
-            raise StoreError(f"endpoint refused the update: {_refusal(exc)}") from None
+            raise StoreError(
+                f"endpoint refused the update: {_refusal(exc, self._credentials)}"
+            ) from None
+        except urllib.error.HTTPError as exc:
+            raise StoreError(_answered(self.update_endpoint, exc, self._credentials)) from None
         except (OSError, urllib.error.URLError) as exc:
-            raise StoreError(f"cannot reach {self.update_endpoint}: {exc}") from None
+            raise StoreError(_unreachable(self.update_endpoint, exc)) from None
 
     def graphs(self) -> list[str]:
         """cokg's graphs on the endpoint (IRIs under GRAPH_PREFIX), each with triples."""
@@ -463,12 +471,16 @@ class RemoteStore:
             with urllib.request.urlopen(req, timeout=600) as resp:
                 resp.read()
         except urllib.error.HTTPError as exc:
-            if missing_ok and exc.code == 404:
+            if missing_ok and exc.code == 404 and not _cokg_serve(exc):
                 return
-            detail = exc.read()[:300].decode("utf-8", "replace")
-            raise StoreError(f"{verb} {graph} failed: HTTP {exc.code} {detail}") from None
+            said = _answered(self.gsp_endpoint, exc, self._credentials, gsp=True)
+            raise StoreError(f"{verb} {graph} failed: {said}") from None
         except (OSError, urllib.error.URLError) as exc:
-            raise StoreError(f"cannot reach {self.gsp_endpoint}: {exc}") from None
+            raise StoreError(_unreachable(self.gsp_endpoint, exc)) from None
+
+    @property
+    def _credentials(self) -> bool:
+        return bool(self._user)
 
 
 def _when(value: Any) -> datetime | None:
@@ -538,17 +550,76 @@ def remote_config() -> dict[str, str]:
 _REFUSALS = {
     "EndPointNotFound": "404, no SPARQL endpoint at that address (Oxigraph's ends in /query, "
     "Virtuoso's in /sparql)",
-    "Unauthorized": "401, not authorised (set COKG_USER and COKG_PASSWORD)",
+    "Unauthorized": "401, not authorised",
     "QueryBadFormed": "400, the endpoint could not read the query",
     "URITooLong": "414, the query is too long for the endpoint",
     "EndPointInternalError": "500, the endpoint failed",
 }
 
 
-def _refusal(exc: Exception) -> str:
+def _credentials_hint(credentials: bool) -> str:
+    """What a 401 means: credentials refused, or none given."""
+    if credentials:
+        return "the server refused the credentials in COKG_USER / COKG_PASSWORD"
+    return "the server wants credentials and none were given: set COKG_USER and COKG_PASSWORD"
+
+
+def _unreachable(url: str, exc: BaseException) -> str:
+    """A connection that failed before any HTTP answer, said for people."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, ConnectionRefusedError):
+        why = "the connection was refused: no server is running at that address (host and port)"
+    elif isinstance(reason, socket.gaierror):
+        why = "no such host"
+    elif isinstance(reason, TimeoutError | socket.timeout):
+        why = "the server did not answer in time"
+    elif isinstance(reason, OSError) and reason.strerror:
+        why = reason.strerror
+    else:
+        why = str(reason)
+    return f"cannot reach {url}: {why}"
+
+
+def _cokg_serve(exc: urllib.error.HTTPError) -> bool:
+    """Whether the answer came from `cokg serve`, which takes no writes."""
+    return (exc.headers.get("X-Cokg-Error") or "") in ("read-only", "update")
+
+
+def _answered(
+    url: str, exc: urllib.error.HTTPError, credentials: bool, *, gsp: bool = False
+) -> str:
+    """An HTTP answer that refused a request, said for people: the server was reached."""
+    if _cokg_serve(exc):
+        return (
+            f"{url} is served by cokg serve, which is read-only: it takes no writes. Write to "
+            "the store it serves (--store DIR) or to the SPARQL server behind it"
+        )
+    try:
+        body = exc.read()[:300].decode("utf-8", "replace")
+    except OSError:
+        body = ""
+    lines = [x.strip() for x in body.splitlines() if x.strip()]
+    said = f"{url} answered HTTP {exc.code} {exc.reason}"
+    if lines and lines[0] != exc.reason:
+        said += f": {lines[0][:200]}"
+    if exc.code == 401:
+        said += f" ({_credentials_hint(credentials)})"
+    elif gsp and exc.code in (400, 404, 405, 415):
+        said += (
+            " (no Graph Store Protocol there: Oxigraph serves it at /store, so give its query "
+            "URL ending in /query; for another server set gsp_endpoint in .cokg/config.toml)"
+        )
+    elif exc.code in (404, 405, 415):
+        said += " (is that the query URL? Oxigraph's ends in /query, Virtuoso's in /sparql)"
+    return said
+
+
+def _refusal(exc: Exception, credentials: bool = False) -> str:
     """SPARQLWrapper's multi-line message (its advice, then the body as a bytes repr) as one
     line: the status in words and the first line of what the server said."""
     said = _REFUSALS.get(type(exc).__name__, type(exc).__name__)
+    if type(exc).__name__ == "Unauthorized":
+        said += f" ({_credentials_hint(credentials)})"
     _, sep, body = str(exc).partition("\n\nResponse:\n")
     if sep and body.startswith(("b'", 'b"')):  # the body as Python wrote it, bytes and all
         with contextlib.suppress(ValueError, SyntaxError):
