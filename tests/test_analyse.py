@@ -220,3 +220,31 @@ def test_role_network_exports_keep_one_edge_per_assignment(store, tmp_path, fmt)
     pairs = sorted((d["role"], d["phase"]) for _, _, d in g.edges(data=True))
     assert sorted((d["role"], d["phase"]) for _, _, d in back.edges(data=True)) == pairs
     assert all("; " not in d["role"] for _, _, d in back.edges(data=True))
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+@pytest.mark.parametrize("kind", ["graph", "multigraph"])
+def test_network_files_do_not_depend_on_the_order_the_store_answered(
+    tmp_path: Path, fmt: str, kind: str
+) -> None:
+    # the same store gave GEXF/GraphML/JSON files that differed from run to run
+    import networkx as nx
+
+    from cokg.analyse import export_graph
+
+    kinds = {"case-a": "case", "case-b": "case", "c1": "construct", "c2": "construct"}
+
+    def made(order: list[tuple[str, str, str]]) -> bytes:
+        g: nx.Graph = nx.MultiGraph() if kind == "multigraph" else nx.Graph()
+        for a, b, role in order:
+            for n in (a, b):
+                g.add_node(n, kind=kinds[n], label=n.upper())
+            if kind == "multigraph":
+                g.add_edge(a, b, key=(role, "adoption"), role=role)
+            else:
+                g.add_edge(a, b, weight=1, role=role)
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.{fmt}"
+        return export_graph(g, path).read_bytes()
+
+    edges = [("case-a", "c1", "lead"), ("case-b", "c1", "partner"), ("case-b", "c2", "lead")]
+    assert made(edges) == made([(b, a, r) for a, b, r in reversed(edges)])

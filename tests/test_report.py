@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -172,3 +173,17 @@ def test_timeline_years_are_whole_and_undated_events_come_by_phase(report) -> No
     assert len(rows) > 5 and order == sorted(order) and len(set(order)) > 1
     note = svg.split("Undated in the source: ", 1)[1]
     assert note.index("adoption:") < note.index("implementation:")
+
+
+def test_a_report_that_fails_leaves_no_folder(tmp_path: Path) -> None:
+    # `cokg report --out X` against a server that was down left an empty X/ behind
+    from click.testing import CliRunner
+    from servers import free_port
+
+    from cokg.cli import cli
+
+    out = tmp_path / "reports" / "2026"
+    url = f"http://127.0.0.1:{free_port()}/query"
+    result = CliRunner().invoke(cli, ["report", "--endpoint", url, "--out", str(out)])
+    assert result.exit_code != 0 and "cannot reach" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -550,16 +550,29 @@ def _flatten(g: nx.Graph) -> nx.Graph:
         h: nx.Graph = nx.MultiDiGraph() if g.is_directed() else nx.MultiGraph()
     else:
         h = nx.DiGraph() if g.is_directed() else nx.Graph()
-    h.graph.update({k: str(v) for k, v in g.graph.items()})
-    for n, d in g.nodes(data=True):
-        h.add_node(n, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})
+    # nodes, edges and attributes in sorted order: the files are the same, byte for byte, from
+    # run to run on the same store (the order the store answered in varied)
+    h.graph.update({k: str(v) for k, v in sorted(g.graph.items())})
+    for n, d in sorted(g.nodes(data=True), key=lambda x: str(x[0])):
+        h.add_node(n, **{k: v for k, v in sorted(d.items()) if isinstance(v, str | int | float)})
     if g.is_multigraph():
+        edges = []
         for a, b, key, d in g.edges(keys=True, data=True):
+            if not g.is_directed() and str(b) < str(a):
+                a, b = b, a
             name = " ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
-            h.add_edge(a, b, key=name, weight=1, **{k: str(v) for k, v in d.items()})
+            edges.append((str(a), str(b), name, a, b, d))
+        for *_, name, a, b, d in sorted(edges, key=lambda e: e[:3]):
+            h.add_edge(a, b, key=name, weight=1, **{k: str(v) for k, v in sorted(d.items())})
     else:
+        pairs = []
         for a, b, d in g.edges(data=True):
-            h.add_edge(a, b, **{k: v for k, v in d.items() if isinstance(v, str | int | float)})
+            if not g.is_directed() and str(b) < str(a):
+                a, b = b, a
+            pairs.append((str(a), str(b), a, b, d))
+        for *_, a, b, d in sorted(pairs, key=lambda e: e[:2]):
+            kept = {k: v for k, v in sorted(d.items()) if isinstance(v, str | int | float)}
+            h.add_edge(a, b, **kept)
     return h
 
 

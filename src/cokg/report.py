@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import shutil
 import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1003,8 +1004,14 @@ def build_report(
         raise ValueError(f"max_heatmap_cases must be at least 1, not {max_heatmap_cases}")
     missing: list[tuple[str, str]] = []
     token = _MISSING_GLYPHS.set(missing)
+    # a report that fails removes the folders it created (it left an empty report/ behind)
+    created = next((p for p in (*reversed(out_dir.parents), out_dir) if not p.exists()), None)
     try:
         result = _build_report(store, out_dir, say, max_heatmap_cases)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     finally:
         _MISSING_GLYPHS.reset(token)
     result.warnings = [
