@@ -685,6 +685,7 @@ CASE2 = "https://w3id.org/cokg/id/case/dundee-mrr"
 INTERNAL_VALUES = {
     "case_iri": CASE2, "iri": CASE2, "value": "dundee-mrr", "construct": "cfir09:V.B.4",
     "case": "dundee-mrr", "phase": "implementation", "scheme": "cfir-2022",
+    "set": "https://example.org/cokg-tests/valid",
 }  # fmt: skip
 # the rating networks' queries: unrated founding cases, compared in tests/test_ratings_queries.py
 INTERNAL_RATED = {
@@ -692,6 +693,7 @@ INTERNAL_RATED = {
     "rating-evidence-total", "rating-evidence-total-all", "rating-evidence-total-phase",
     "rating-evidence-by-case",  # held to the listing in tests/test_case_pages.py
     "mapping-sets",  # no imported set in the founding data: compared below, on one
+    "mapping-set-slots", "mapping-set-prefixes",  # the same
 }  # fmt: skip
 # where the case above has no rows: the founding data's one innovation change is ESTHER's
 INTERNAL_OVERRIDES = {
@@ -944,9 +946,15 @@ def test_an_imported_mapping_set_reads_the_same_on_every_store(
     st.load_files({graph: ttl})
     remote.load_files({graph: ttl})
     try:
-        for name in ("mapping-sets", "sssom-mappings"):
-            expected = run_query(name, store=st)
-            assert expected.rows
-            assert _normal(run_query(name, store=remote)) == _normal(expected), name
+        for name, params in (
+            ("mapping-sets", {}),
+            ("sssom-mappings", {}),
+            ("mapping-set-slots", {"set": "https://example.org/cokg-tests/valid"}),
+            ("mapping-set-prefixes", {"set": "https://example.org/cokg-tests/valid"}),
+        ):
+            expected = run_query(name, store=st, **params)
+            assert expected.rows, name
+            got = run_query(name, store=remote, **params)
+            assert _normal(got) == _normal(expected), name
     finally:
         remote.drop_graphs([graph])
