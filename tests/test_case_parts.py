@@ -141,6 +141,10 @@ def test_retract_of_a_case_id_names_the_submission_holding_it(both: Path) -> Non
     assert f"'{HILLSIDE}' is a case, not a submission: submission '" in output
     assert f"holds it, with case {RIVERSIDE}; retracting it removes them all" in output
     assert f"--replace --remove-case {HILLSIDE}" in output
+    # named as a record: "case/x" was "not a submission id: use 1-64 lower-case letters"
+    for named in (f"case/{HILLSIDE}", f"https://w3id.org/cokg/id/case/{HILLSIDE}"):
+        again = cokg("retract", named, "--store", str(both))
+        assert again == (code, output), named
 
 
 def test_a_replace_never_leaves_another_graph_pointing_at_nothing(

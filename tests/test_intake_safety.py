@@ -763,6 +763,34 @@ def test_a_linked_folder_out_of_a_submission_folder_is_refused(tmp_path: Path) -
     assert result.exit_code == 2 and "symbolic link" in result.output and "more" in result.output
 
 
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_a_link_that_leads_nowhere_is_refused_not_passed_over(tmp_path: Path, kind: str) -> None:
+    # a dangling or looping x.ttl was skipped: "1 file ... conforms", one file short
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    shutil.copy(PLACE_TTL, folder / "place.ttl")
+    link = folder / "more.ttl"
+    link.symlink_to(tmp_path / "gone.ttl" if kind == "dangling" else link)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    assert result.exit_code == 2, result.output
+    (line,) = [x for x in result.output.splitlines() if "symbolic link" in x]
+    assert str(link) in line and "leads nowhere" in line
+
+
+def test_a_linked_folder_in_a_hidden_folder_is_passed_over_like_its_files(
+    tmp_path: Path,
+) -> None:
+    # a link in .git leading out refused the whole submission; hidden folders are not read
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = tmp_path / "submission"
+    (folder / ".git").mkdir(parents=True)
+    shutil.copy(PLACE_TTL, folder / "place.ttl")
+    (folder / ".git" / "objects").symlink_to(outside, target_is_directory=True)
+    result = CliRunner().invoke(cli, ["validate", "--no-store", str(folder)])
+    assert result.exit_code in (0, 1) and "symbolic link" not in result.output, result.output
+
+
 class _CellCount:
     """Counts the cells openpyxl hands over as rows of a workbook are read, and stops the read
     past `limit`: the work a hostile workbook causes, measured without a clock."""

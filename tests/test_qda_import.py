@@ -900,6 +900,32 @@ def test_a_text_present_twice_is_imported_once_with_the_passages_of_both() -> No
     assert set(quotations(g)) == {"kept the rota fair", "Then the grant ended."}
 
 
+def test_a_text_present_twice_in_two_phases_names_both_sources() -> None:
+    # the one quotation got both phases: "2 values of in phase ('adoption', 'implementation'):
+    # is not a phase", both of them phases, neither source named
+    import copy
+
+    from cokg.qda.model import Variable, VariableValue
+
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.variables = {"v1": Variable("v1", "Phase", "Text")}
+    p.sources["s1"].variables = [VariableValue("v1", "Adoption")]
+    twin = copy.deepcopy(p.sources["s1"])
+    twin.guid, twin.name = "s2", "NTH-07 interview (copy)"
+    twin.variables = [VariableValue("v1", "Implementation")]
+    twin.selections = [Selection("sel2", "s2", 3, 21, 3, 21, codings=[Coding("x2", "k1", "u1")])]
+    p.sources["s2"] = twin
+    p.cases[0].sources.append("s2")
+    with pytest.raises(InputError) as err:
+        _convert(p)
+    problems = err.value.problems  # type: ignore[attr-defined]
+    assert problems == [
+        "sources 'NTH-07 interview' and 'NTH-07 interview (copy)' hold the same text but give "
+        "different phases (adoption, implementation): one passage is said in one phase; "
+        "correct the Phase variable (or --phase) of one of them"
+    ]
+
+
 def test_a_text_of_a_case_missing_from_the_map_names_that_case() -> None:
     # "belongs to no mapped case: add it to a case in the QDA program": it was in one
     p = _one_text_project(Coding("x1", "k1", "u1"))

@@ -122,6 +122,10 @@ def _graph_from_arg(arg: str) -> tuple[str, str]:
         raise ParameterError(f"{text} is not a submission graph: only submissions can be retracted")
     elif text.startswith("submission/"):
         sid = text[len("submission/") :]
+    elif text.startswith((f"{COKGID}case/", "case/", "cokgid:case/")):
+        # a case named as a record ("case/tx-beta" was "not a submission id"): said by
+        # `_no_submission`, which names the submission holding it
+        sid = text.rsplit("case/", 1)[1]
     else:
         sid = text
     try:

@@ -270,7 +270,31 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
             )
             check_inside(p, found)
             # a linked folder is not followed by the walk: one leading out is refused too
-            check_inside(p, [d for d in p.rglob("*") if d.is_symlink() and d.is_dir()])
+            # (hidden folders, .git among them, are passed over as their files are)
+            check_inside(
+                p,
+                [
+                    d
+                    for d in p.rglob("*")
+                    if d.is_symlink()
+                    and d.is_dir()
+                    and not any(part.startswith(".") for part in d.relative_to(p).parts)
+                ],
+            )
+            broken = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_symlink()
+                and not f.exists()
+                and f.suffix.lower() in _FORMATS
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            if broken:  # passed over, a file of the submission went missing without a word
+                raise InputError(
+                    "a symbolic link that leads nowhere (its target is gone, or it loops): "
+                    "copy the file in, or remove the link",
+                    file=broken[0],
+                )
             sheets = sorted(
                 f
                 for f in p.rglob("*")

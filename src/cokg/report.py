@@ -310,7 +310,9 @@ def timeline_figure(store: Store, case_id: str, out_dir: Path) -> Figure:
             ax.plot([start, end], [y, y], color=colour, lw=6, solid_capstyle="butt", alpha=0.8)
         else:
             ax.plot([start], [y], marker="o", color=colour, ms=7)
-        label = f"{ev.label} — {ev.date_text}" if ev.date_text else ev.label
+        # the date's wording, unless the name says it already ("... since the 1990s")
+        said = ev.date_text and ev.date_text.casefold() not in ev.label.casefold()
+        label = f"{ev.label} — {ev.date_text}" if said else ev.label
         ax.text(end + 0.15, y, textwrap.shorten(label, 95), va="center", fontsize=8.5)
         labels.append(ev.label)
     ax.set_xlim(lo, right)

@@ -515,7 +515,8 @@ class _Converter:
         self.rated: dict[str, tuple[str, list[URIRef]]] = {}  # code guid -> rating, constructs
         self.votes: dict[_Cell, list[_Vote]] = {}
         self.agents: dict[str, URIRef] = {}
-        self.quoted: dict[URIRef, tuple[URIRef | None, str]] = {}  # quotation -> informant, source
+        # quotation -> (informant, source, phase) of the first source holding its text
+        self.quoted: dict[URIRef, tuple[URIRef | None, str, str | None]] = {}
 
     def add(self, s: URIRef, p: URIRef, o: Any) -> None:
         self.g.add((s, p, o))
@@ -1269,6 +1270,13 @@ class _Converter:
         # a passage of a text present twice (under two names) is one quotation, described
         # once, by the first source; its codings are merged
         first_seen = self.quoted.get(q)
+        if first_seen is not None and first_seen[2] != phase:
+            # the one quotation got both phases, and the shapes said "is not a phase"
+            self.problem(
+                f"sources {first_seen[1]!r} and {source.name!r} hold the same text but give "
+                f"different phases ({first_seen[2] or 'none'}, {phase or 'none'}): one passage "
+                "is said in one phase; correct the Phase variable (or --phase) of one of them"
+            )
         if first_seen is not None and first_seen[0] != informant:
             who = [
                 i.rsplit("/", 1)[-1] if i is not None else "no informant"
@@ -1280,7 +1288,7 @@ class _Converter:
                 "correct the name (or the informant map) of one of them"
             )
         if first_seen is None:
-            self.quoted[q] = (informant, source.name)
+            self.quoted[q] = (informant, source.name, phase)
             self.out.quotations += 1
             counts.quotations += 1
             self.add(q, RDF.type, COKG.Quotation)
