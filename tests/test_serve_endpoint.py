@@ -4,7 +4,8 @@ SPARQL server (Oxigraph server and Virtuoso 7, both real, started by the suite's
 The founding data is pushed to the server; the served saved-query pages, a case page, the
 endpoint's JSON answers and an entity page then match what the same requests give over the
 local founding store; SERVICE never reaches the server; the dataset parameters are refused
-rather than ignored; an unreachable endpoint fails at start-up with one line.
+rather than ignored; an unreachable endpoint fails at start-up with one line; a server that
+stops while served turns /status into a 503.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from servers import VirtuosoServer, running_virtuoso
+from servers import OxigraphServer, VirtuosoServer, running_virtuoso
+from spying import Spy
 
 with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
     warnings.simplefilter("ignore")
@@ -26,7 +28,7 @@ with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is wha
 
 from cokg.cli import cli
 from cokg.errors import StoreError
-from cokg.serve import DataSource, QueryPool, create_app, snapshot
+from cokg.serve import DataSource, QueryPool, create_app, remotepool, snapshot
 from cokg.serve.remotepool import RemotePool
 
 JSON = "application/sparql-results+json"
@@ -194,3 +196,60 @@ def test_a_case_pushed_while_serving_is_listed(
         time.sleep(0.3)
         assert link in client.get("/").text
         assert option in client.get("/query/timeline").text
+
+
+# --- the server behind stops -----------------------------------------------------------------
+
+
+@pytest.fixture
+def stoppable() -> Iterator[OxigraphServer]:
+    """An Oxigraph server of the test's own (empty: a page's error does not need data), which
+    it may stop; the shared one must keep running."""
+    with OxigraphServer() as server:
+        yield server
+
+
+def test_status_says_when_the_endpoint_is_down(
+    stoppable: OxigraphServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remotepool, "HEALTH_TTL", 0.0)  # every request checks again
+    address = f"127.0.0.1:{stoppable.port}"
+    with RemotePool(stoppable.query_url, timeout=5) as pool, TestClient(create_app(pool)) as client:
+        up = client.get("/status")
+        assert up.status_code == 200, up.text
+        assert up.json()["endpoint"]["reachable"] is True
+        assert up.headers["cache-control"] == "no-store"
+        stoppable.stop()
+        down = client.get("/status")
+    assert down.status_code == 503
+    assert down.json()["endpoint"] == {
+        "reachable": False,
+        "error": "it refused the connection (not running?)",
+    }
+    assert down.json()["data"] == "endpoint"  # the counters are still there
+    assert down.headers["x-cokg-error"] == "unavailable" and down.headers["retry-after"]
+    assert down.headers["cache-control"] == "no-store"
+    assert address not in down.text
+
+
+def test_status_checks_the_endpoint_once_a_second_at_most(stoppable: OxigraphServer) -> None:
+    # a monitor (or anyone) polling /status must not become a stream of queries to the server
+    with RemotePool(stoppable.query_url, timeout=5) as pool, TestClient(create_app(pool)) as client:
+        pool.store = Spy(pool.store)  # type: ignore[assignment]
+        for _ in range(5):
+            assert client.get("/status").status_code == 200
+        assert len(pool.store.texts) == 1
+        stoppable.stop()
+        time.sleep(remotepool.HEALTH_TTL + 0.1)
+        assert client.get("/status").status_code == 503
+        assert len(pool.store.texts) == 2
+
+
+def test_the_embedded_store_status_has_no_endpoint() -> None:
+    with (
+        snapshot("memory:") as source,
+        QueryPool(source, workers=1) as pool,
+        TestClient(create_app(pool)) as client,
+    ):
+        r = client.get("/status")
+    assert r.status_code == 200 and "endpoint" not in r.json()

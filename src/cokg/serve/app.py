@@ -57,9 +57,12 @@ async def favicon(request: Request) -> Response:
 
 
 async def status(request: Request) -> Response:
+    """The server's settings and counters. In front of an endpoint it is also a health check:
+    the endpoint is asked (at most once a second) and a 503 says it does not answer, with why
+    ("endpoint": {"reachable": false, "error": ...}); its address is never shown."""
     state = served(request)
     pool = state.pool
-    doc = {
+    doc: dict[str, Any] = {
         "workers": pool.size,
         "timeout_s": state.settings.timeout,
         "result_limit": state.settings.limit,
@@ -76,7 +79,14 @@ async def status(request: Request) -> Response:
         ),
         "generation": pool.generation(),
     }
-    return Response(json.dumps(doc), media_type="application/json")
+    headers = {"Cache-Control": "no-store"}  # a monitor must never read a cached health
+    code = 200
+    if isinstance(pool, RemotePool):
+        doc["endpoint"] = await in_thread(pool.health)
+        if not doc["endpoint"]["reachable"]:
+            code = 503
+            headers.update({"Retry-After": "5", "X-Cokg-Error": "unavailable"})
+    return Response(json.dumps(doc), code, media_type="application/json", headers=headers)
 
 
 async def ontology(request: Request) -> Response:

@@ -12,8 +12,12 @@ parameters are refused rather than silently ignored.
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import threading
+import time
+import urllib.error
 from typing import Any
 
 from rdflib import Graph
@@ -34,6 +38,9 @@ _RDFLIB_FORMATS = {
     "JSON_LD": "json-ld",
 }
 
+log = logging.getLogger("cokg.serve")
+HEALTH_TTL = 1.0  # seconds a check of the endpoint (/status) is reused: one query a second at most
+
 
 class RemotePool:
     """Answers the serve handlers' tasks from a SPARQL endpoint (same interface as QueryPool)."""
@@ -47,6 +54,8 @@ class RemotePool:
         self.stats = PoolStats()
         # at most `workers` requests to the endpoint at once, like the local pool's workers
         self._slots = threading.BoundedSemaphore(workers)
+        self._health_lock = threading.Lock()
+        self._health: tuple[float, dict[str, Any]] | None = None
 
     def __enter__(self) -> RemotePool:
         self.ping()  # an unreachable endpoint fails at start-up, not on the first page
@@ -64,6 +73,25 @@ class RemotePool:
     def ping(self) -> dict[str, Any]:
         self.store.query(get_query("endpoint-ping").body, timeout=self.timeout)
         return {"pid": os.getpid(), "triples": None, "generation": None}
+
+    def health(self) -> dict[str, Any]:
+        """Whether the endpoint answers now, for /status: {"reachable": True, "answered_in_ms":
+        N} or {"reachable": False, "error": why, without its address (logged with it)}. One
+        check serves every request for HEALTH_TTL seconds, so that a stream of /status
+        requests does not become a stream of queries to the endpoint."""
+        with self._health_lock:
+            if self._health is not None and time.monotonic() - self._health[0] < HEALTH_TTL:
+                return self._health[1]
+            started = time.perf_counter()
+            try:
+                self.ping()
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                doc: dict[str, Any] = {"reachable": True, "answered_in_ms": ms}
+            except (StoreError, QueryError) as exc:
+                log.warning("the endpoint behind this server failed a check: %s", exc)
+                doc = {"reachable": False, "error": public_reason(exc, self.timeout)}
+            self._health = (time.monotonic(), doc)
+            return doc
 
     def run(self, task: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
         limit_s = self.timeout if timeout is None else timeout
@@ -98,6 +126,36 @@ class RemotePool:
         if task["op"] == "rows":
             return _rows(result, limit)
         return _protocol(result, limit, task)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and those it was raised from or while handling (a URLError's reason
+    too): what RemoteStore's one-line StoreError stands for."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in out:
+        out.append(current)
+        reason = getattr(current, "reason", None)
+        if isinstance(current, urllib.error.URLError) and isinstance(reason, BaseException):
+            out.append(reason)
+        current = current.__cause__ or current.__context__
+    return out
+
+
+def public_reason(exc: BaseException, timeout: float) -> str:
+    """Why the endpoint gave no answer, in words that do not say where it is."""
+    for e in _chain(exc):
+        if isinstance(e, urllib.error.HTTPError):
+            return f"it answered HTTP {e.code}"
+        if isinstance(e, ConnectionRefusedError):
+            return "it refused the connection (not running?)"
+        if isinstance(e, TimeoutError | socket.timeout):
+            return f"it did not answer within {timeout:g} s"
+        if isinstance(e, socket.gaierror):
+            return "its host name did not resolve"
+    if isinstance(exc, QueryError):
+        return "it refused the check query"
+    return "it could not be reached"
 
 
 def _cut(items: list[Any], limit: int) -> tuple[list[Any], bool]:
