@@ -5,12 +5,15 @@ The founding data is pushed to the server; the served saved-query pages, a case 
 endpoint's JSON answers and an entity page then match what the same requests give over the
 local founding store; SERVICE never reaches the server; the dataset parameters are refused
 rather than ignored; an unreachable endpoint fails at start-up with one line; a server that
-stops while served turns /status into a 503.
+stops while served turns /status into a 503 and the pages into "unavailable" pages that never
+show its address (the log does).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import socket
 import time
 import warnings
 from collections.abc import Iterator
@@ -253,3 +256,51 @@ def test_the_embedded_store_status_has_no_endpoint() -> None:
     ):
         r = client.get("/status")
     assert r.status_code == 200 and "endpoint" not in r.json()
+
+
+@pytest.fixture
+def served_then_stopped(stoppable: OxigraphServer) -> Iterator[TestClient]:
+    """A client of a server whose endpoint was up at start and stopped since."""
+    with RemotePool(stoppable.query_url, timeout=5) as pool, TestClient(create_app(pool)) as client:
+        stoppable.stop()
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        pytest.param("/query/sampling-frame", "text/html", id="saved-query-page"),
+        pytest.param("/query/sampling-frame?format=csv", None, id="download"),
+        pytest.param("/case/dundee-mrr", "text/html", id="case-page"),
+        pytest.param("/sparql?query=ASK%7B%7D", JSON, id="sparql"),
+        pytest.param("/id/org/scottish-recovery-network", "text/turtle", id="entity"),
+    ],
+)
+def test_a_stopped_endpoint_is_unavailable_without_its_address(
+    served_then_stopped: TestClient,
+    stoppable: OxigraphServer,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    accept: str | None,
+) -> None:
+    address = f"127.0.0.1:{stoppable.port}"
+    with caplog.at_level(logging.WARNING, logger="cokg.serve"):
+        r = served_then_stopped.get(path, headers={"Accept": accept} if accept else {})
+    assert r.status_code == 503 and r.headers["x-cokg-error"] == "unavailable"
+    assert "the store behind this server is unavailable: it refused the connection" in r.text
+    assert address not in r.text and address not in str(r.headers)
+    logged = [rec.getMessage() for rec in caplog.records if rec.name == "cokg.serve"]
+    assert any(address in m and "connection was refused" in m for m in logged), logged
+
+
+def test_an_endpoint_that_does_not_answer_is_a_timeout() -> None:
+    # a server that takes the connection and never answers (hung): the query's timeout, as on
+    # the embedded store, not "unavailable"
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}/query"
+        with TestClient(create_app(RemotePool(url, timeout=1))) as client:
+            r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": JSON})
+    assert r.status_code == 503 and r.headers["x-cokg-error"] == "timeout", r.text
+    assert r.text.strip() == "the query ran longer than the 1 s timeout and was stopped"

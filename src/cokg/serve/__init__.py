@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import re
 import signal
 import socket
@@ -81,6 +82,16 @@ def snapshot(store_spec: str | Path | None = None) -> Iterator[DataSource]:
         path.write_bytes(data)
         del data
         yield DataSource(snapshot=path)
+
+
+def _log_to_stderr() -> None:
+    """The "cokg.serve" log on stderr, beside uvicorn's own lines and in their form."""
+    logger = logging.getLogger("cokg.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
@@ -168,6 +179,7 @@ def serve(
     if endpoint is not None:
         if store is not None:
             raise InputError("give a store or an endpoint to serve, not both")
+        _log_to_stderr()  # an endpoint that fails is named there, never on the public pages
         from cokg.serve.remotepool import RemotePool
 
         with RemotePool(endpoint, workers=workers, timeout=timeout) as remote:

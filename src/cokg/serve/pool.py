@@ -75,6 +75,11 @@ class ServiceBusy(QueryError):
     """Every worker stayed busy for longer than the timeout."""
 
 
+class EndpointUnavailable(ServiceBusy):
+    """The SPARQL server behind `cokg serve --endpoint` could not be reached or failed. The
+    message is for the public: it never holds the server's address (that goes to the log)."""
+
+
 class QueryRefused(QueryError):
     """The query text is an update, or could not be parsed."""
 

@@ -8,6 +8,9 @@ no LOAD, no update reaches the endpoint), the server's timeout is the HTTP timeo
 limit cuts the answer. The endpoint's own default graph is used (the union of its graphs on
 the servers cokg pushes to), so the protocol's default-graph-uri and named-graph-uri
 parameters are refused rather than silently ignored.
+
+When the endpoint cannot be reached the public is told that the store is unavailable, never
+where it lives: the endpoint's address and what went wrong go to the server's log ("cokg.serve").
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from rdflib import Graph
 from cokg.errors import QueryError, StoreError
 from cokg.models import QueryResult
 from cokg.query import get_query
-from cokg.serve.pool import DataSource, PoolStats, QueryRefused, QueryTimeout, ServiceBusy
+from cokg.serve.pool import DataSource, EndpointUnavailable, PoolStats, QueryRefused, QueryTimeout
 from cokg.serve.results import boolean_body, solutions_body
 from cokg.store import RemoteStore
 from cokg.terms import to_wire
@@ -107,12 +110,15 @@ class RemotePool:
             try:
                 result = self.store.query(task["query"], timeout=limit_s)
             except StoreError as exc:  # the endpoint did not answer in time, or at all
-                if "timed out" in str(exc).lower():
+                if _timed_out(exc):
                     raise QueryTimeout(
                         f"the query ran longer than the {limit_s:g} s timeout and was stopped"
                     ) from None
-                raise ServiceBusy(
-                    f"the endpoint behind this server did not answer: {exc}"
+                # the message names the endpoint: for the server's log, not for the public
+                log.warning("the endpoint behind this server did not answer: %s", exc)
+                raise EndpointUnavailable(
+                    f"the store behind this server is unavailable: "
+                    f"{public_reason(exc, limit_s)}; try again later"
                 ) from None
             except QueryError as exc:  # the endpoint refused the query
                 raise QueryRefused(str(exc), reason="endpoint") from None
@@ -140,6 +146,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
             out.append(reason)
         current = current.__cause__ or current.__context__
     return out
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return any(isinstance(e, TimeoutError | socket.timeout) for e in _chain(exc))
 
 
 def public_reason(exc: BaseException, timeout: float) -> str:

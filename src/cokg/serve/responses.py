@@ -7,7 +7,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from cokg.errors import CokgError, NetworkRefused, ParameterError
 from cokg.serve import render
-from cokg.serve.pool import QueryRefused, QueryTimeout, ServiceBusy, WorkerLost
+from cokg.serve.pool import (
+    EndpointUnavailable,
+    QueryRefused,
+    QueryTimeout,
+    ServiceBusy,
+    WorkerLost,
+)
 from cokg.sparql import UpdateRefused
 
 TRUNCATED = "X-Cokg-Truncated"  # "true" when an answer was cut at the result limit
@@ -29,13 +35,15 @@ def truncation_headers(truncated: bool, limit: int | None = None) -> dict[str, s
     return headers
 
 
-def error(html: bool, status: int, message: str, *, code: str) -> Response:
+def error(
+    html: bool, status: int, message: str, *, code: str, title: str | None = None
+) -> Response:
     """An error response; `code` goes in X-Cokg-Error, and 429/503 say when to retry."""
     headers = {"X-Cokg-Error": code}
     if status in (429, 503):
         headers["Retry-After"] = "1"
     if html:
-        title = _TITLES.get(status, "Query stopped" if status == 503 else "Error")
+        title = title or _TITLES.get(status, "Query stopped" if status == 503 else "Error")
         return HTMLResponse(render.page(title, render.error_box(message)), status, headers=headers)
     return PlainTextResponse(message + "\n", status, headers=headers)
 
@@ -46,6 +54,8 @@ def error_for(exc: Exception, html: bool) -> Response:
         return error(html, 503, str(exc), code="timeout")
     if isinstance(exc, WorkerLost):
         return error(html, 503, str(exc), code="worker-lost")
+    if isinstance(exc, EndpointUnavailable):
+        return error(html, 503, str(exc), code="unavailable", title="Store unavailable")
     if isinstance(exc, ServiceBusy):
         return error(html, 503, str(exc), code="busy")
     if isinstance(exc, NetworkRefused):
