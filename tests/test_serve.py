@@ -715,6 +715,49 @@ def test_result_limit_on_csv_download(capped: TestClient) -> None:
     assert len(list(csv.DictReader(io.StringIO(r.text)))) == 3
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        pytest.param({}, id="whole"),
+        pytest.param({"limit": "0"}, id="limit-0"),
+        pytest.param({"limit": "5"}, id="more-than-the-limit"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_a_download_cut_at_the_result_limit_links_to_the_rest(
+    client: TestClient, capped: TestClient, asked: dict[str, str], fmt: str
+) -> None:
+    """Cut at the result limit (3), a download said only X-Cokg-Truncated: no total and no
+    way on, where the HTML page had a Next link. It is now the page of the answer at the
+    limit, flagged as cut, and its Links lead through the whole answer, as a paged download's."""
+    params = {"case": "jonkoping-esther", "format": fmt}
+    whole = client.get("/query/timeline", params=params)
+    want = whole.text.splitlines()
+    assert whole.headers["x-cokg-truncated"] == "false" and len(want) > 10
+    r = capped.get("/query/timeline", params={**params, **asked})
+    assert r.status_code == 200
+    assert r.headers["x-cokg-truncated"] == "true" and r.headers["x-cokg-result-limit"] == "3"
+    assert r.headers["x-cokg-total"] == str(len(want) - 1)
+    assert r.headers["x-cokg-offset"] == "0"
+    got, pages = r.text.splitlines(), 1
+    while m := re.search(r'<([^>]+)>; rel="next"', r.headers.get("link", "")):
+        r = capped.get(m.group(1))
+        assert r.status_code == 200 and r.headers["x-cokg-truncated"] == "false"
+        got += r.text.splitlines()[1:]  # each page has the header line
+        pages += 1
+        assert pages <= len(want)
+    assert got == want
+
+
+def test_a_download_within_the_result_limit_is_whole(capped: TestClient) -> None:
+    params = {"case": "jonkoping-esther", "format": "csv"}
+    r = capped.get("/query/health-system-features", params=params)
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.text)))[1:]
+    assert 0 < len(rows) <= 3 and r.headers["x-cokg-truncated"] == "false"
+    assert "x-cokg-total" not in r.headers and "link" not in r.headers
+
+
 def test_result_limit_on_case_page(capped: TestClient) -> None:
     r = capped.get("/case/jonkoping-esther")
     assert r.status_code == 200

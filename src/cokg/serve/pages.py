@@ -88,21 +88,30 @@ async def saved_query(request: Request) -> Response:
         body += f'<p class="muted">Give {esc(" and ".join(missing))} and press Run.</p>'
         return HTMLResponse(page(q.summary or q.name, body))
     store = state.store()
+    cap = state.settings.limit
     try:
         limit, offset = page_request(request, q, state.settings.page_size, whole=not wants_html)
-        if limit is not None and state.settings.limit:  # a page the result limit would cut
-            limit = min(limit, state.settings.limit)
+        # more rows than the result limit (every row: a download, limit=0): a paged query
+        # gives the page of them at the limit, which says where it lies and links to the rest
+        # (Link rel="next", X-Cokg-Total), flagged as cut all the same. The server's own page
+        # size is no request for rows: a page made smaller by the limit is not flagged.
+        wanted = limit
+        if cap and q.paged and (limit is None or limit > cap):
+            limit = cap
+        asked_more = limit != wanted and (wanted is None or not wants_html or _asked(request))
         answer = await in_thread(run_query, q, store=store, limit=limit, offset=offset, **params)
     except Exception as exc:
         return error_for(exc, wants_html)
-    limit = state.settings.limit
-    headers = truncation_headers(answer.truncated, limit)
+    limit = cap
+    more = answer.page is not None and answer.page.more
+    truncated = answer.truncated or (asked_more and more)
+    headers = truncation_headers(truncated, limit)
     if fmt in DOWNLOADS:
         headers.update(page_headers(q, params, fmt, answer.page))
         return Response(download(answer, fmt), media_type=DOWNLOADS[fmt], headers=headers)
     if not wants_html:
         return error(False, 400, "format must be html, csv, tsv or json", code="format")
-    cut = limit if answer.truncated else None
+    cut = limit if truncated else None
     body = query_section(q, values=params, heading=False)
     if answer.kind == "select" and not answer.rows and q.empty:
         body += f'<p class="empty">No rows: {render.prose(q.empty)}</p>'
@@ -122,6 +131,11 @@ async def saved_query(request: Request) -> Response:
     else:
         body += render.result_html(answer, truncated_at=cut, count=count) + pager
     return HTMLResponse(page(q.summary or q.name, body), headers=headers)
+
+
+def _asked(request: Request) -> bool:
+    """Whether the request says how many rows it wants (?limit=, 0 for every row)."""
+    return bool(request.query_params.get("limit", "").strip())
 
 
 def page_request(
