@@ -31,7 +31,7 @@ with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is wha
 
 from cokg.cli import cli
 from cokg.errors import StoreError
-from cokg.serve import DataSource, QueryPool, create_app, remotepool, snapshot
+from cokg.serve import DataSource, QueryPool, ServeSettings, create_app, remotepool, snapshot
 from cokg.serve.remotepool import RemotePool
 
 JSON = "application/sparql-results+json"
@@ -304,3 +304,51 @@ def test_an_endpoint_that_does_not_answer_is_a_timeout() -> None:
             r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": JSON})
     assert r.status_code == 503 and r.headers["x-cokg-error"] == "timeout", r.text
     assert r.text.strip() == "the query ran longer than the 1 s timeout and was stopped"
+
+
+# --- an answer longer than the server's row cap ----------------------------------------------
+
+# every triple twice: 17,436 rows, past Virtuoso's ResultSetMaxRows (10,000) and --limit
+EVERY_TRIPLE_TWICE = "SELECT * WHERE { ?s ?p ?o VALUES ?x { 1 2 } }"
+
+
+def test_an_answer_past_the_limit_is_cut_and_flagged_on_both_servers(remote: TestClient) -> None:
+    """Behind Virtuoso, whose ResultSetMaxRows (10,000, as packaged) equals the default
+    --limit, such a query was a 400 (X-Cokg-Error: endpoint) where Oxigraph's answer was cut
+    and flagged: both are now cut at the limit and flagged."""
+    r = remote.get("/sparql", params={"query": EVERY_TRIPLE_TWICE}, headers={"Accept": JSON})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-cokg-truncated"] == "true"
+    assert r.headers["x-cokg-result-limit"] == "10000"
+    assert len(json.loads(r.text)["results"]["bindings"]) == 10_000
+
+
+def test_a_limit_above_virtuosos_cap_is_refused_not_short(
+    virtuoso_server: VirtuosoServer,
+) -> None:
+    """Served with --limit 20000, Virtuoso's 10,000 rows would be an answer cut short of the
+    limit, which nothing could flag for what it is: refused, saying how to serve it."""
+    virtuoso_server.clear()
+    out = CliRunner().invoke(
+        cli, ["push", "--endpoint", virtuoso_server.query_url, "--store", "memory:"]
+    )
+    assert out.exit_code == 0, out.output
+    settings = ServeSettings(limit=20_000)
+    with (
+        RemotePool(virtuoso_server.query_url) as pool,
+        TestClient(create_app(pool, settings)) as client,
+    ):
+        r = client.get("/sparql", params={"query": EVERY_TRIPLE_TWICE}, headers={"Accept": JSON})
+        below = client.get(
+            "/sparql",
+            params={"query": EVERY_TRIPLE_TWICE + " LIMIT 9000"},
+            headers={"Accept": JSON},
+        )
+    assert r.status_code == 400 and r.headers["x-cokg-error"] == "endpoint-cap"
+    assert r.text.strip() == (
+        "the store behind this server cut this answer at its own limit of 10,000 rows, below "
+        "this server's (20,000): narrow the query (LIMIT/OFFSET), or serve with --limit 10000 "
+        "or less"
+    )
+    assert virtuoso_server.base not in r.text
+    assert below.status_code == 200 and below.headers["x-cokg-truncated"] == "false"

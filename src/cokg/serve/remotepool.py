@@ -108,7 +108,7 @@ class RemotePool:
             )
         with self._slots:
             try:
-                result = self.store.query(task["query"], timeout=limit_s)
+                result = self.store.query(task["query"], timeout=limit_s, cut_at_cap=True)
             except StoreError as exc:  # the endpoint did not answer in time, or at all
                 if _timed_out(exc):
                     raise QueryTimeout(
@@ -127,8 +127,10 @@ class RemotePool:
             # a SELECT of ?subject ?predicate ?object (a saved query) answered as a graph
             s, p, o = result.variables[:3]
             triples = [(r[s], r[p], r[o]) for r in result.rows]
-            result = QueryResult(kind="graph", triples=triples)  # type: ignore[arg-type]
+            result = QueryResult(kind="graph", triples=triples, truncated=result.truncated)  # type: ignore[arg-type]
         limit = int(task.get("limit") or 0)
+        if result.truncated:
+            _at_cap(result, limit)
         if task["op"] == "rows":
             return _rows(result, limit)
         return _protocol(result, limit, task)
@@ -168,10 +170,28 @@ def public_reason(exc: BaseException, timeout: float) -> str:
     return "it could not be reached"
 
 
-def _cut(items: list[Any], limit: int) -> tuple[list[Any], bool]:
+def _at_cap(result: QueryResult, limit: int) -> None:
+    """An answer the endpoint cut at its own row cap (Virtuoso's ResultSetMaxRows). At or
+    above this server's limit it is cut at the limit and flagged like any long answer (as
+    behind Oxigraph); below it (this server's --limit above the endpoint's cap, or cokg's own
+    bookkeeping, which is never cut) rows would be missing short of the limit: refused."""
+    got = len(result.rows) if result.kind == "select" else len(result.triples or [])
+    if not limit or got < limit:
+        log.warning("the endpoint cut an answer at its row cap, %d rows: below --limit %s",
+                    got, limit or "(none)")  # fmt: skip
+        raise QueryRefused(
+            f"the store behind this server cut this answer at its own limit of {got:,} rows, "
+            f"below this server's ({limit:,}): narrow the query (LIMIT/OFFSET), or serve "
+            f"with --limit {got} or less",
+            reason="endpoint-cap",
+        )
+
+
+def _cut(items: list[Any], limit: int, at_cap: bool = False) -> tuple[list[Any], bool]:
+    """The first `limit` items, and whether any were left out (or the endpoint left some)."""
     if limit and len(items) > limit:
         return items[:limit], True
-    return items, False
+    return items, at_cap
 
 
 def _rows(result: Any, limit: int) -> dict[str, Any]:
@@ -179,11 +199,11 @@ def _rows(result: Any, limit: int) -> dict[str, Any]:
     if result.kind == "ask":
         out["boolean"] = bool(result.boolean)
     elif result.kind == "select":
-        rows, out["truncated"] = _cut(result.rows, limit)
+        rows, out["truncated"] = _cut(result.rows, limit, result.truncated)
         out["variables"] = list(result.variables)
         out["rows"] = [tuple(to_wire(row.get(v)) for v in result.variables) for row in rows]
     else:
-        triples, out["truncated"] = _cut(list(result.triples or []), limit)
+        triples, out["truncated"] = _cut(list(result.triples or []), limit, result.truncated)
         out["triples"] = [(to_wire(s), to_wire(p), to_wire(o)) for s, p, o in triples]
     return out
 
@@ -200,11 +220,11 @@ def _protocol(result: Any, limit: int, task: dict[str, Any]) -> dict[str, Any]:
     if kind == "ask":
         body, truncated, count = boolean_body(name, bool(result.boolean)), False, 1
     elif kind == "select":
-        rows, truncated = _cut(result.rows, limit)
+        rows, truncated = _cut(result.rows, limit, result.truncated)
         wire = [tuple(to_wire(row.get(v)) for v in result.variables) for row in rows]
         body, count = solutions_body(name, list(result.variables), wire), len(rows)
     else:
-        triples, truncated = _cut(list(result.triples or []), limit)
+        triples, truncated = _cut(list(result.triples or []), limit, result.truncated)
         graph = Graph()
         for prefix, iri in (task.get("prefixes") or {}).items():
             graph.bind(prefix, iri)

@@ -242,7 +242,11 @@ class RemoteStore:
         internal: bool = False,
         keep: int | None = None,  # every row arrives parsed (JSON): all are converted
         bookkeeping: bool = False,  # only the server's own limits apply
+        cut_at_cap: bool = False,
     ) -> QueryResult:
+        """The answer, every row of it: one the endpoint cut at its row cap (Virtuoso's
+        ResultSetMaxRows) is a QueryError, unless `cut_at_cap`, for a caller that cuts and
+        flags answers itself (cokg serve): the rows then come back `truncated`."""
         from SPARQLWrapper import JSON, TURTLE
 
         if internal and not bindings:
@@ -260,7 +264,13 @@ class RemoteStore:
         # update form would go to the update endpoint): use the form our scanner found
         w.queryType = form.upper()
         w.setReturnFormat(TURTLE if form in ("construct", "describe") else JSON)
-        body = self._run(w)
+        body, cap = self._run(w)
+        if cap is not None and not cut_at_cap:
+            raise QueryError(
+                f"the endpoint returns at most {cap} rows and this answer reached that limit, "
+                "so it may be cut; narrow the query, or raise ResultSetMaxRows in the server's "
+                "virtuoso.ini"
+            )
         if form in ("construct", "describe"):
             try:
                 parsed = ox.parse(input=body, format=ox.RdfFormat.TURTLE)
@@ -270,7 +280,7 @@ class RemoteStore:
                 ]
             except SyntaxError as exc:
                 raise QueryError(f"truncated or invalid answer from the endpoint: {exc}") from None
-            return QueryResult(kind="graph", triples=triples)
+            return QueryResult(kind="graph", triples=triples, truncated=cap is not None)
         try:
             doc = json.loads(body)
         except ValueError:
@@ -286,9 +296,10 @@ class RemoteStore:
                 raise QueryError(f"the endpoint answered ASK with a table of {variables}")
             return QueryResult(kind="ask", boolean=any(v not in ("0", "false") for v in values))
         rows = [{v: (from_json(b[v]) if v in b else None) for v in variables} for b in solutions]
-        return QueryResult(kind="select", variables=variables, rows=rows)
+        return QueryResult(kind="select", variables=variables, rows=rows, truncated=cap is not None)
 
-    def _run(self, w: Any) -> bytes:
+    def _run(self, w: Any) -> tuple[bytes, str | None]:
+        """The answer's body, and the row cap the endpoint says it reached (None: it did not)."""
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         try:
@@ -302,15 +313,9 @@ class RemoteStore:
             raise StoreError(_answered(self.endpoint, exc, self._credentials)) from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(_unreachable(self.endpoint, exc)) from None
-        cap = response.headers.get("X-SPARQL-MaxRows")
-        if cap is not None:
-            # Virtuoso cuts every answer at its ResultSetMaxRows and says so only in this header
-            raise QueryError(
-                f"the endpoint returns at most {cap} rows and this answer reached that limit, "
-                "so it may be cut; narrow the query, or raise ResultSetMaxRows in the server's "
-                "virtuoso.ini"
-            )
-        return body
+        # Virtuoso cuts every answer at its ResultSetMaxRows and says so only in this header
+        cap: str | None = response.headers.get("X-SPARQL-MaxRows")
+        return body, cap
 
     def _update(self, update: str) -> None:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
