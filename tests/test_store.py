@@ -1293,7 +1293,12 @@ def test_cli_push(mini_project: Path, tmp_path: Path, sparql_server) -> None:
     assert CliRunner().invoke(cli, ["build", "--store", str(tmp_path / "s")]).exit_code == 0
     result = CliRunner().invoke(cli, push)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("loaded 5 graphs, 11 triples")  # no progress when piped
+    # piped, no progress bar: each graph with its triples (as `cokg build` lists them), then
+    # the total (a log saw the last line alone)
+    *graphs, total = result.output.splitlines()
+    assert total.startswith("loaded 5 graphs, 11 triples")
+    assert len(graphs) == 5 and "https://w3id.org/cokg/graph/dundee-mrr" in graphs[0]
+    assert "\r" not in result.output
     assert RemoteStore(sparql_server.query_url).count() == 11
 
 

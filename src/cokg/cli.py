@@ -678,6 +678,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
 
     from cokg import paths
     from cokg.errors import ParameterError, StoreMissing
+    from cokg.formats import render_build
     from cokg.store import ensure_built, open_store, push, remote_config
 
     endpoint = endpoint or remote_config().get("endpoint")
@@ -718,7 +719,8 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
         report = push(
             ensure_built(source), target, progress=progress, prune=prune, force=force, yes=yes
         )
-    click.echo(str(report))
+    # each graph, as `cokg build` lists them: a log or cron job saw only the last line
+    click.echo(render_build(report), nl=False)
 
 
 @cli.command("export")
