@@ -151,7 +151,9 @@ def test_an_exact_name_in_another_framework_beats_a_near_one_in_the_preferred(
     preferred framework's nearest name) instead of Proctor's Acceptability, its exact name."""
     root = ET.Element("CodeBook", {"xmlns": "urn:QDA-XML:codebook:1.0"})
     codes = ET.SubElement(root, "Codes")
-    for name in ("Culture", "Available Resources", "Partnerships & Connections", "Acceptability"):
+    names = ("Culture", "Available Resources", "Partnerships & Connections", "Acceptability",
+             "Cost", "Leadership")  # fmt: skip
+    for name in names:
         guid = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
         ET.SubElement(codes, "Code", {"guid": guid, "name": name, "isCodable": "true"})
     path = tmp_path / "mixed.qdc"
@@ -163,3 +165,7 @@ def test_an_exact_name_in_another_framework_beats_a_near_one_in_the_preferred(
         suggested["Acceptability"] == "https://w3id.org/cokg/framework/proctor-2011/acceptability"
     )
     assert suggested["Culture"] == str(CFIR22["III.D"])  # a name both CFIRs have: the preferred
+    # CFIR 2009's exact "Cost" is CFIR 2.0's Innovation Cost: its counterpart, not cfir09:I.H;
+    # CFIR 2009's Leadership Engagement, related to CFIR 2.0 only loosely, does not win either
+    assert suggested["Cost"] == str(CFIR22["I.H"])
+    assert suggested["Leadership"].startswith(str(CFIR22[""]))

@@ -12,6 +12,7 @@ whatever the program did to the names, and says it is a suggestion: keep, change
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,11 +87,20 @@ def suggest_mappings(
             ratings.append(paths[guid])
             continue
         # the preferred framework's match unless another framework matches better (a CFIR
-        # codebook's outcome code "Acceptability" is Proctor's, not CFIR 2.0's Capability)
+        # codebook's outcome code "Acceptability" is Proctor's, not CFIR 2.0's Capability) -
+        # and then its counterpart in the preferred framework where a mapping gives one
+        # ("Cost" is CFIR 2009's name for CFIR 2.0's Innovation Cost: cfir22:I.H, not cfir09)
         best = rank(names[guid], own, limit=1, cutoff=cutoff) if own else []
         anywhere = rank(names[guid], constructs, limit=1, cutoff=cutoff)
         if anywhere and (not best or anywhere[0].score > best[0].score):
-            best = anywhere
+            twin = _counterpart(anywhere[0], own, preferred)
+            if twin is not None:
+                best = [dataclasses.replace(twin, score=anywhere[0].score)]
+            elif not best or not _maps_into(anywhere[0], own, preferred):
+                # a concept mapped into the preferred framework only loosely (CFIR 2009's
+                # Leadership Engagement, related to three CFIR 2.0 constructs) is the other
+                # version's idea: the preferred framework's own match stays
+                best = anywhere
         if not best:
             unmatched.append(paths[guid])
             continue
@@ -128,6 +138,36 @@ def suggest_mappings(
         mappings=rows,
     )
     return Suggestions(mset, tuple(recognised), tuple(ratings), tuple(unmatched), preferred)
+
+
+_SAME = ("exact", "close")  # the mappings that make a concept another's counterpart
+
+
+def _counterpart(c: Any, own: list[Any], preferred: str | None) -> Any | None:
+    """The concept of the `preferred` framework (among `own`) that `c` is an exact or close
+    match of, stated on either side; None when there is none."""
+    if preferred is None:
+        return None
+    named = {f"{x.scheme}:{x.notation}": x for x in own}
+    for m in c.mappings:  # "exact cfir-2022:I.H"
+        kind, _, target = m.partition(" ")
+        if kind in _SAME and target in named:
+            return named[target]
+    mine = f"{c.scheme}:{c.notation}"
+    for x in own:
+        if any(m.partition(" ")[0] in _SAME and m.partition(" ")[2] == mine for m in x.mappings):
+            return x
+    return None
+
+
+def _maps_into(c: Any, own: list[Any], preferred: str | None) -> bool:
+    """Whether any mapping, stated on either side, links `c` with the `preferred` framework."""
+    if preferred is None:
+        return False
+    if any(m.partition(" ")[2].startswith(f"{preferred}:") for m in c.mappings):
+        return True
+    mine = f"{c.scheme}:{c.notation}"
+    return any(m.partition(" ")[2] == mine for x in own for m in x.mappings)
 
 
 def _preferred_scheme(names: Any, constructs: list[Any], cutoff: float) -> str | None:
