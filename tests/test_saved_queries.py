@@ -958,3 +958,17 @@ def test_an_imported_mapping_set_reads_the_same_on_every_store(
             assert _normal(got) == _normal(expected), name
     finally:
         remote.drop_graphs([graph])
+
+
+@pytest.mark.server
+def test_an_export_from_a_server_gives_declared_integer_types_back(remote: RemoteStore) -> None:
+    # the embedded store's export said xsd:nonNegativeInteger, the same export from Oxigraph
+    # server "8"^^xsd:integer (a case's graph without the ontology too)
+    from cokg.export import export
+
+    said = '"8"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>'
+    for case in (None, "dundee-mrr"):
+        text = export(remote, format="nq", case=case).decode()
+        lines = text.splitlines()
+        line = next(x for x in lines if "#documentsReviewedCount>" in x and "dundee" in x)
+        assert said in line, (case, line)

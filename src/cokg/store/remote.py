@@ -26,7 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDFS, XSD
 from rdflib.term import Node
 
 from cokg import paths
@@ -35,7 +35,14 @@ from cokg.models import QueryResult
 from cokg.namespaces import COKGG
 from cokg.sandbox import DEFAULT_TIMEOUT
 from cokg.sparql import bind, drop_placeholders, internal_form, screen
-from cokg.store.oxigraph import EXPORT_FORMATS, _insert_data, _read_file, serialize_quads
+from cokg.store.oxigraph import (
+    EXPORT_FORMATS,
+    _insert_data,
+    _read_file,
+    declared_types,
+    restore_declared_types,
+    serialize_quads,
+)
 from cokg.store.protocol import Progress, Triple
 from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
 
@@ -379,7 +386,19 @@ class RemoteStore:
                 s, p, o = (_term(r[v], bnodes) for v in ("s", "p", "o"))
                 assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
                 quads.append(ox.Quad(s, p, o, node))
-        return serialize_quads(quads, format)
+        # the integer types the ontology declares, which Oxigraph server (like the embedded
+        # store) keeps as xsd:integer: an export says what the data said, from any store, and
+        # of any of its graphs (the ontology need not be among them)
+        rows = self.query(f"SELECT ?p ?t WHERE {{ ?p <{RDFS.range}> ?t }}").rows
+        ranges = [
+            ox.Quad(
+                ox.NamedNode(str(r["p"])), ox.NamedNode(str(RDFS.range)), ox.NamedNode(str(r["t"]))
+            )
+            for r in rows
+            if isinstance(r["p"], URIRef) and isinstance(r["t"], URIRef)
+        ]
+        declared = declared_types(ranges)
+        return serialize_quads(restore_declared_types(quads, declared), format)
 
     # writes
 
