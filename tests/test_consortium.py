@@ -250,9 +250,32 @@ def test_push_does_not_bring_back_an_older_submission(
     assert "\n" not in said and "Traceback" not in said, said
     assert "newer versions of submission/fictional-riverside" in said and "--force" in said
     assert any("corrected" in c for c in _cases(endpoint))  # the server kept the newer one
+    # the dry run says so too (it listed "would replace" as if the push would go through)
+    planned = _cokg("push", "--dry-run", "--endpoint", endpoint, "--store", s)
+    assert "the push would be refused: " in planned and "newer versions of" in planned
 
     _cokg("push", "--endpoint", endpoint, "--store", s, "--force")
     assert not any("corrected" in c for c in _cases(endpoint))
+
+
+def test_push_never_stores_a_record_in_a_second_graph_there(
+    endpoint: str, store_dir: Path, tmp_path: Path
+) -> None:
+    """The case ingested on the server under one id and in a steward's store under another: a
+    push added the second, the same records in two graphs (which an ingest there refuses)."""
+    s = str(store_dir)
+    sub = copy_example(tmp_path)
+    _cokg("ingest", str(sub), "--by", "A. Steward", "--id", "riverside-here", "--store", s)
+    _cokg("ingest", str(sub), "--by", "B. Steward", "--id", "riverside-there", "--store", endpoint)
+    before = _cokg("graphs", "--store", endpoint)
+    planned = _cokg("push", "--dry-run", "--endpoint", endpoint, "--store", s)
+    assert "would add" in planned and "submission/riverside-here" in planned
+    assert "the push would be refused: " in planned and "submission/riverside-there" in planned
+    result = CliRunner().invoke(cli, ["push", "--endpoint", endpoint, "--store", s])
+    assert result.exit_code != 0
+    said = result.output.strip()
+    assert "\n" not in said and "stored twice" in said and "riverside-there" in said, said
+    assert _cokg("graphs", "--store", endpoint) == before
 
 
 def test_push_refuses_a_source_that_is_no_local_store(

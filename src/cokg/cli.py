@@ -679,7 +679,7 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
     from cokg import paths
     from cokg.errors import ParameterError, StoreMissing
     from cokg.formats import render_build
-    from cokg.store import ensure_built, open_store, push, remote_config
+    from cokg.store import open_store, push, remote_config
 
     endpoint = endpoint or remote_config().get("endpoint")
     if not endpoint:
@@ -705,20 +705,26 @@ def push_cmd(endpoint: str | None, method: str | None, store_spec: str | None,
             )
     if yes and not prune:
         raise ParameterError("--yes goes with --prune (it allows removing graphs)")
+    from cokg.store import open_for_reading
+
+    # The source is read (built first only when it is stale): a dry run writes nothing, and a
+    # server as the source is not asked for its write lease
     if dry_run:
         from cokg.store import plan_push
 
-        with open_store(store_spec) as source, open_store(endpoint, read_only=True) as target:
-            click.echo(str(plan_push(ensure_built(source), target, prune=prune)))
+        with (
+            open_for_reading(store_spec) as source,
+            open_store(endpoint, read_only=True) as target,
+        ):
+            plan = plan_push(source, target, prune=prune, force=force, yes=yes)
+        click.echo(str(plan))
         return
     with (
-        open_store(store_spec) as source,
+        open_for_reading(store_spec) as source,
         open_store(endpoint, method=method) as target,
         _Progress() as progress,
     ):
-        report = push(
-            ensure_built(source), target, progress=progress, prune=prune, force=force, yes=yes
-        )
+        report = push(source, target, progress=progress, prune=prune, force=force, yes=yes)
     # each graph, as `cokg build` lists them: a log or cron job saw only the last line
     click.echo(render_build(report), nl=False)
 

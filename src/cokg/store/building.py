@@ -3,6 +3,7 @@ that tells when a built store is stale."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -139,6 +140,48 @@ def _newer_on_target(source: Store, target: Store, graphs: list[str]) -> list[st
     return out
 
 
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RECORDS = "https://w3id.org/cokg/id/"
+_SUBMISSIONS = "https://w3id.org/cokg/graph/submission/"
+
+
+def _held_elsewhere_on_target(source: Store, target: Store, graphs: list[str]) -> list[str]:
+    """The source's submissions whose records the target holds in another graph that this push
+    does not replace (one record, one graph: ingesting them there would be refused). A push
+    added a case its steward had ingested on the server under another id: the same records
+    in two graphs."""
+    pushed = set(graphs)
+    out = []
+    for g in graphs:
+        if not g.startswith(_SUBMISSIONS):
+            continue
+        records = sorted(
+            {
+                q.subject.value
+                for q in _graph_quads(source, g)
+                if q.predicate == _RDF_TYPE
+                and isinstance(q.subject, ox.NamedNode)
+                and q.subject.value.startswith(_RECORDS)
+            }
+        )
+        holders: dict[str, str] = {}
+        for i in range(0, len(records), 200):
+            values = " ".join(f"<{r}>" for r in records[i : i + 200])
+            text = (
+                f"SELECT DISTINCT ?other ?r WHERE {{ VALUES ?r {{ {values} }} "
+                "GRAPH ?other { ?r ?p ?o } }"
+            )
+            for row in target.query(text, internal=True).rows:
+                other = str(row["other"])
+                if other.startswith(_SUBMISSIONS) and other not in pushed:
+                    holders.setdefault(other, str(row["r"]))
+        out += [
+            f"{_short(g)} (its {holders[o].removeprefix(_RECORDS)} is in {_short(o)} there)"
+            for o in sorted(holders)
+        ]
+    return out
+
+
 def _graph_quads(source: Store, g: str) -> list[ox.Quad]:
     data = source.export(format="nq", graph_iris=[g])
     return list(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
@@ -168,6 +211,9 @@ class PushPlan:
     add: tuple[str, ...]
     remove: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
+    # why the push itself would be refused (newer versions there, records held there in
+    # another graph, a prune of graphs never pushed from here): a dry run says it too
+    refusals: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         def said(verb: str, graphs: tuple[str, ...], note: str = "") -> str:
@@ -188,6 +234,7 @@ class PushPlan:
             )
             lines.append(f"would remove {len(self.remove)} graphs{note}: "
                          + ", ".join(_short(g) for g in self.remove))  # fmt: skip
+        lines += [f"the push would be refused: {why}" for why in self.refusals]
         return "\n".join(lines)
 
 
@@ -236,8 +283,10 @@ def _record_pushed(source: Store, target: Store, graphs: set[str]) -> None:
     os.replace(tmp, path)
 
 
-def plan_push(source: Store, target: Store, *, prune: bool = False) -> PushPlan:
-    """What `push` would do, without writing anything."""
+def plan_push(
+    source: Store, target: Store, *, prune: bool = False, force: bool = False, yes: bool = False
+) -> PushPlan:
+    """What `push` would do, without writing anything, and why it would be refused."""
     graphs = source.graphs()
     there = set(target.graphs())
     remove: tuple[str, ...] = ()
@@ -247,13 +296,46 @@ def plan_push(source: Store, target: Store, *, prune: bool = False) -> PushPlan:
         remove = tuple(g for g in sorted(there) if g not in held)
         pushed = _pushed(source, target)
         unknown = tuple(g for g in remove if g not in pushed)
-    return PushPlan(
+    plan = PushPlan(
         target=repr(target),
         replace=tuple(g for g in graphs if g in there),
         add=tuple(g for g in graphs if g not in there),
         remove=remove,
         unknown=unknown,
     )
+    return dataclasses.replace(plan, refusals=tuple(_refusals(source, target, plan, force, yes)))
+
+
+def _refusals(source: Store, target: Store, plan: PushPlan, force: bool, yes: bool) -> list[str]:
+    graphs = [*plan.replace, *plan.add]
+    out = []
+    newer = [] if force else _newer_on_target(source, target, graphs)
+    if newer:
+        out.append(
+            f"{target!r} holds newer versions of {', '.join(newer)}; pushing would replace "
+            "them with this store's older copies. Retract them here first (cokg retract), or "
+            "give --force to replace them anyway"
+        )
+    twice = [] if force else _held_elsewhere_on_target(source, target, graphs)
+    if twice:
+        out.append(
+            f"{target!r} holds records of {'; '.join(twice)}: pushed, they would be stored "
+            "twice (one record, one graph). Retract one of the two (cokg retract, here or "
+            "there), or give --force to push anyway"
+        )
+    if plan.unknown and not yes:
+        subs = [g for g in plan.unknown if _short(g).startswith("submission/")]
+        named = subs or list(plan.unknown)
+        shown = ", ".join(_short(g) for g in named[:5])
+        if len(named) > 5:
+            shown += f" and {len(named) - 5} more"
+        which = f", {len(subs)} of them submissions ({shown})" if subs else f" ({shown})"
+        out.append(
+            f"push --prune would remove {len(plan.unknown)} graphs this store never pushed to "
+            f"{target!r}{which}: ingested there directly or pushed from another store; "
+            "nothing was written. See them all with --dry-run; give --yes to remove them anyway"
+        )
+    return out
 
 
 def push(
@@ -277,26 +359,10 @@ def push(
     t0 = time.perf_counter()
     counts = []
     graphs = source.graphs()
-    newer = [] if force else _newer_on_target(source, target, graphs)
-    if newer:
-        raise StoreError(
-            f"{target!r} holds newer versions of {', '.join(newer)}; pushing would replace "
-            "them with this store's older copies. Retract them here first (cokg retract), or "
-            "give --force to replace them anyway"
-        )
-    plan = plan_push(source, target, prune=prune) if prune else None
-    if plan is not None and plan.unknown and not yes:
-        subs = [g for g in plan.unknown if _short(g).startswith("submission/")]
-        named = subs or list(plan.unknown)
-        shown = ", ".join(_short(g) for g in named[:5])
-        if len(named) > 5:
-            shown += f" and {len(named) - 5} more"
-        which = f", {len(subs)} of them submissions ({shown})" if subs else f" ({shown})"
-        raise ParameterError(
-            f"push --prune would remove {len(plan.unknown)} graphs this store never pushed to "
-            f"{target!r}{which}: ingested there directly or pushed from another store; "
-            "nothing was written. See them all with --dry-run; give --yes to remove them anyway"
-        )
+    plan = plan_push(source, target, prune=prune, force=force, yes=yes)
+    if plan.refusals:  # the first reason, as a dry run lists them all
+        error = ParameterError if plan.refusals[0].startswith("push --prune") else StoreError
+        raise error(plan.refusals[0])
     one_by_one, whole = graphs, {}
     if isinstance(target, RemoteStore) and target.method == "update" and graphs:
         # SPARQL Update: the whole push in one request while it fits in the target's batch
