@@ -456,6 +456,13 @@ REFUSALS = [
         id="redefined-cokg-prefix",
     ),
     pytest.param(
+        # framework: as another namespace came back from the export as ns1:
+        "redefined-framework-prefix.sssom.tsv", 4,
+        "metadata: curie_map gives cokg's prefix framework another namespace "
+        "(https://example.org/frameworks/; cokg's framework is https://w3id.org/cokg/framework/)",
+        id="redefined-framework-prefix",
+    ),
+    pytest.param(
         "redefined-built-in-prefix.sssom.tsv", 4,
         "metadata: curie_map redefines the built-in SSSOM prefix skos",
         id="redefined-built-in-prefix",

@@ -701,12 +701,13 @@ def _curie_map(value: Any, lines: dict[str, int], path: Path) -> dict[str, str]:
                 file=path,
                 line=line,
             )
-        if prefix in PREFIXES and PREFIXES[prefix].startswith(BASE) and ns != PREFIXES[prefix]:
+        own = EXPORT_PREFIXES.get(prefix)  # cokg's prefixes, framework: and mapping: too
+        if own is not None and own.startswith(BASE) and ns != own:
             # cfir09: declared as CFIR 2022's namespace turned a CFIR 2009 -> 2022 mapping
             # into one inside CFIR 2022, labelled with the 2009 names, without a word
             raise InputError(
                 f"metadata: curie_map gives cokg's prefix {prefix} another namespace ({ns}; "
-                f"cokg's {prefix} is {PREFIXES[prefix]}): name that namespace with another "
+                f"cokg's {prefix} is {own}): name that namespace with another "
                 "prefix",
                 file=path,
                 line=line,
