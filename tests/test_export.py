@@ -300,3 +300,12 @@ def test_declared_integer_types_come_back_in_every_export() -> None:
     assert '"position": ' in doc and '"cokg:position": ' not in doc
     ttl = export(st, format="trig").decode()
     assert '"8"^^xsd:nonNegativeInteger' in ttl
+
+
+def test_a_case_id_in_capitals_exports_that_case() -> None:
+    # export --case Dundee-MRR was "no such case" where query case=Dundee-MRR answered
+    from cokg.store import build
+
+    st = MemoryStore()
+    build(st)
+    assert export(st, format="nq", case="Dundee-MRR") == export(st, format="nq", case="dundee-mrr")

@@ -330,3 +330,14 @@ def test_replacing_with_one_case_exported_keeps_the_other_cases(
     assert not dry.validation.conforms
     said = [r.message for r in dry.validation.results if "holds records of case" in r.message]
     assert len(said) == 2 and st.count(first.graph) == before
+
+
+def test_a_case_id_in_capitals_exports_that_case(founding: MemoryStore) -> None:
+    # export-qdpx --case Dundee-MRR was "no case" where query case=Dundee-MRR answered
+    from cokg.qda.exporting import stored_project
+
+    shouted = stored_project(founding, case="Dundee-MRR")
+    assert [c.name for c in shouted.cases] == [
+        c.name for c in stored_project(founding, case="dundee-mrr").cases
+    ]
+    assert shouted.cases

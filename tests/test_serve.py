@@ -1351,3 +1351,9 @@ def test_a_write_is_told_the_server_is_read_only(
     assert r.status_code == 405
     assert r.headers["X-Cokg-Error"] == "read-only"
     assert r.text == "cokg serve is read-only: it takes no writes"
+
+
+def test_a_case_page_by_its_id_in_capitals(client: TestClient) -> None:
+    # /case/Dundee-MRR was a 404 where query case=Dundee-MRR answered
+    r = client.get("/case/Dundee-MRR", headers={"accept": BROWSER})
+    assert r.status_code == 200 and "Making Recovery Real" in r.text

@@ -144,7 +144,7 @@ def export(store: Store | str | Path | None, *, format: str, case: str | None = 
 
 
 def _export(store: Store, *, format: str, case: str | None) -> bytes:
-    if case and case.strip().isdigit():  # a case by its number, as the queries take it
+    if case:  # a case by its number, or its id in any case, as the queries take it
         from cokg.query.binding import find_case
 
         case = find_case(store, case.strip()) or case

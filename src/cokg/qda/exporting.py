@@ -281,7 +281,8 @@ def stored_project(store: Any, *, case: str | None = None) -> Project:
     case_ids = {c: str(v) for c, v in g.subject_objects(COKG.caseId) if (c, RDF.type, COKG.Case)
                 in g}  # fmt: skip
     if case is not None:
-        chosen = [c for c, cid in case_ids.items() if cid == case]
+        # its id as the queries take it: in capitals (Dundee-MRR) or small
+        chosen = [c for c, cid in case_ids.items() if cid.casefold() == case.strip().casefold()]
         if not chosen:
             known = ", ".join(sorted(case_ids.values())) or "none"
             raise ParameterError(f"no case {case!r} in the store (the cases: {known})")

@@ -100,6 +100,12 @@ def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
 def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:
     """The case page's body and title; LookupError when there is no such case."""
     found = [r for r in _all_cases(queries, store) if str(r["case_id"]) == case_id]
+    if not found:  # /case/Dundee-MRR: the page of dundee-mrr, as the queries take the id
+        found = [
+            r
+            for r in _all_cases(queries, store)
+            if str(r["case_id"]).casefold() == case_id.casefold()
+        ]
     if not found:
         raise LookupError(case_id)
     case = found[0]["case"]
