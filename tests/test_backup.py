@@ -169,6 +169,11 @@ def test_the_cli_backs_up_and_says_what(store_dir: Path, tmp_path: Path) -> None
     _one_line(out)
     with pytest.raises(StoreError, match="nothing to back up"):
         backup(MemoryStore(), tmp_path / "d.trig")
+    # restore has no --format: it says to rename the file (it advised --format)
+    (tmp_path / "backup.txt").write_text("", encoding="utf-8")
+    code, out = _run("restore", str(tmp_path / "backup.txt"), "--store", str(tmp_path / "r"))
+    assert code == 2 and "rename it so" in out and "--format" not in out
+    _one_line(out)
 
 
 def test_an_interrupted_backup_leaves_the_old_file(

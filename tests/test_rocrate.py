@@ -374,6 +374,24 @@ def test_an_author_without_a_name_is_refused(
     assert not (tmp_path / "crate").exists()
 
 
+def test_an_orcid_id_is_read_bare_or_as_http_and_checked(
+    founding: MemoryStore, tmp_path: Path
+) -> None:
+    # "A. Researcher 0000-0002-1825-0097" kept the iD as part of the name; http:// stayed
+    # http; a wrong check digit (…-0098) was accepted
+    meta = _metadata(export_rocrate(founding, tmp_path / "crate", authors=[
+        "A. Researcher 0000-0002-1825-0097", "B. Curator http://orcid.org/0000-0001-5109-3700",
+    ]))  # fmt: skip
+    authors = [_entity(meta, a["@id"]) for a in _entity(meta, "./")["author"]]
+    assert [(a["@id"], a["name"]) for a in authors] == [
+        ("https://orcid.org/0000-0002-1825-0097", "A. Researcher"),
+        ("https://orcid.org/0000-0001-5109-3700", "B. Curator"),
+    ]
+    with pytest.raises(ParameterError, match="check digit is wrong"):
+        export_rocrate(founding, tmp_path / "c2", authors=["C. Typo 0000-0002-1825-0098"])
+    assert not (tmp_path / "c2").exists()
+
+
 def test_authors_come_from_the_study(coded: MemoryStore, tmp_path: Path) -> None:
     meta = _metadata(export_rocrate(coded, tmp_path / "crate"))
     root = _entity(meta, "./")

@@ -737,6 +737,9 @@ def test_credentials_never_in_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
          "unknown setting 'endpont' (did you mean 'endpoint'?)"),
         ('endpoint = 7878\n', "endpoint must be a quoted string, not 7878"),
         ('[server]\nendpoint = "http://127.0.0.1:1/query"\n', "unknown setting 'server'"),
+        ('endpoint = ""\n', "endpoint is empty: give a URL, or delete the line"),
+        ('endpoint = "http://127.0.0.1:1/query"\nmethod = "gps"\n',
+         "method must be gsp or update, not 'gps'"),
     ],
 )  # fmt: skip
 def test_a_mistyped_setting_is_refused_not_passed_over(

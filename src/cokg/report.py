@@ -1080,10 +1080,10 @@ def _build_report(
         doc.table(_pivot_rows(run_query(name, store=store, phase=phase)))
         shared = summary.shared_text()
         n = summary.studied_cases
-        across = " of every study" if summary.by_study else ""
+        across = ", across all studies" if summary.by_study else ""
         doc.para(
-            f"Coded in every case{across} studied in {phase} ({n} case{'s' * (n != 1)} with an "
-            f"episode of it): {shared}."
+            f"Coded in every case studied in {phase}{across} ({n} case{'s' * (n != 1)} with "
+            f"an episode of it): {shared}."
         )
         for s in summary.by_study:
             m = s.studied_cases

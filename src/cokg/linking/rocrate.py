@@ -270,9 +270,34 @@ def _project_parts() -> list[_Part]:
     return parts
 
 
+_ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+
+
+def _orcid(text: str) -> str | None:
+    """The ORCID iD `text` is (bare, or as an http(s) orcid.org IRI) as its https IRI, checked
+    by its check digit (ISO 7064 11,2); None when it is no ORCID iD. ParameterError for one
+    whose check digit is wrong (a mistyped iD names someone else, or no one)."""
+    m = _ORCID.match(text)
+    if m is None:
+        return None
+    digits = m.group(1).replace("-", "")
+    total = 0
+    for d in digits[:-1]:
+        total = (total + int(d)) * 2
+    check = (12 - total % 11) % 11
+    if digits[-1] != ("X" if check == 10 else str(check)):
+        raise ParameterError(f"{text} is no ORCID iD: its check digit is wrong (a mistyped iD?)")
+    return f"https://orcid.org/{m.group(1)}"
+
+
 def _author(text: str) -> tuple[str, str | None]:
-    """A name, and the IRI that may follow it ("A. Researcher https://orcid.org/...")."""
+    """A name, and the ORCID iD (bare or as an IRI) or other IRI that may follow it ("A.
+    Researcher 0000-0002-1825-0097"): an ORCID iD is kept as its https IRI, checked."""
     words = text.split()
+    if len(words) > 1:
+        orcid = _orcid(words[-1])  # a bare iD was kept as part of the name
+        if orcid is not None:
+            return " ".join(words[:-1]), orcid
     if len(words) > 1 and re.match(r"^https?://\S+$", words[-1]):
         return " ".join(words[:-1]), words[-1]
     if not words or re.match(r"^https?://", words[0]):

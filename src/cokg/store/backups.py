@@ -81,8 +81,9 @@ class RestoreReport:
         return said
 
 
-def backup_format(path: str | Path, format: str | None = None) -> str:
-    """The format of a backup file: `format`, else its suffix (.trig or .nq)."""
+def backup_format(path: str | Path, format: str | None = None, *, writing: bool = True) -> str:
+    """The format of a backup file: `format`, else its suffix (.trig or .nq). `writing`: the
+    file is to be written (`cokg backup` takes --format; `cokg restore` reads the name)."""
     suffix = Path(path).suffix.lower()
     named = BACKUP_FORMATS.get(suffix)
     if format is not None:
@@ -94,9 +95,9 @@ def backup_format(path: str | Path, format: str | None = None) -> str:
             )
         return format
     if named is None:
+        how = "name it so, or give --format" if writing else "rename it so"
         raise ParameterError(
-            "a backup is a .trig or .nq file (the graphs are kept): name it so, or give --format",
-            file=str(path),
+            f"a backup is a .trig or .nq file (the graphs are kept): {how}", file=str(path)
         )
     return named
 
@@ -132,7 +133,7 @@ def read_backup(path: str | Path) -> dict[str, list[ox.Quad]]:
     from cokg.load import iter_rdf
 
     path = Path(path)
-    backup_format(path)
+    backup_format(path, writing=False)
     graphs: dict[str, dict[ox.Quad, None]] = {}
     default = 0
     outside: dict[str, None] = {}

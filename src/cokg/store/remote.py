@@ -560,6 +560,10 @@ def remote_config() -> dict[str, str]:
                 )
             if not isinstance(value, str):
                 raise StoreError(f"{key} must be a quoted string, not {value!r}", file=path)
+            if not value.strip():  # endpoint = "" fell back to the local store without a word
+                raise StoreError(f"{key} is empty: give a URL, or delete the line", file=path)
+            if key == "method" and value not in ("gsp", "update"):
+                raise StoreError(f"method must be gsp or update, not {value!r}", file=path)
             cfg[key] = value
     env = os.environ.get("COKG_ENDPOINT")
     if env and env != cfg.get("endpoint"):
