@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal
 from rdflib.namespace import RDF, RDFS, XSD
 
+from cokg.cli import cli
 from cokg.errors import ParameterError
 from cokg.export import (
     CONTEXT_FILE,
@@ -309,3 +310,17 @@ def test_a_case_id_in_capitals_exports_that_case() -> None:
     st = MemoryStore()
     build(st)
     assert export(st, format="nq", case="Dundee-MRR") == export(st, format="nq", case="dundee-mrr")
+
+
+def test_a_dash_is_standard_output_not_a_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # `cokg export sssom -` wrote a file named "-"
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "sssom", "-", "--store", "memory:"])
+    assert result.exit_code == 0, result.output
+    assert "#mapping_set_id:" in result.output and "cfir09:" in result.output
+    result = runner.invoke(cli, ["export", "graph", "-", "-f", "nq", "--store", "memory:"])
+    assert result.exit_code == 0 and "<https://w3id.org/cokg/id/case/dundee-mrr>" in result.output
+    result = runner.invoke(cli, ["export", "ro-crate", "-", "--store", "memory:"])
+    assert result.exit_code == 2 and "writes a folder" in result.output
+    assert not (tmp_path / "-").exists()

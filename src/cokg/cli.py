@@ -773,6 +773,11 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
     if target and out:
         raise ParameterError(f"give the output once: {target} or --out {out}, not both")
     out = target or out
+    stdout_asked = out == "-"
+    if out == "-":  # standard output, as for cokg sparql (a file named "-" was written)
+        if kind in ("ro-crate", "nanopubs"):
+            raise ParameterError(f"cokg export {kind} writes a folder: give its name, not -")
+        out = None
     if kind in ("graph", "sssom", "void") and out and Path(out).is_dir():
         raise ParameterError(f"{out} is a folder: give the file to write")
     if kind in ("ro-crate", "nanopubs"):
@@ -814,14 +819,19 @@ def export_cmd(kind: str, target: str | None, fmt: str, case_id: str | None, pai
                 click.echo(void_bytes(store), nl=False)  # bytes: written raw
         return
     if kind == "sssom":
-        from cokg.linking.sssom import export_sssom
+        from cokg.linking.sssom import export_sssom, framework_mappings, write_sssom
 
-        if not out:
+        if not out and not (target == "-" or stdout_asked):
             raise ParameterError("say where to write the mapping set: cokg export sssom OUT.tsv")
         schemes = tuple(pair.split(":", 1)) if pair else None
         if schemes is not None and len(schemes) != 2:
             raise ParameterError(f"--pair wants FROM:TO, e.g. cfir-2009:cfir-2022, not {pair!r}")
         with open_for_reading(store_spec) as store:
+            if not out:  # "-": standard output
+                mset = framework_mappings(store, schemes, set_id)
+                write_sssom(mset, sys.stdout)
+                click.echo(f"wrote {len(mset.mappings)} mappings", err=True)
+                return
             n = export_sssom(store, Path(out), pair=schemes, set_id=set_id)
         click.echo(f"wrote {n} mappings to {out}", err=True)
         return
