@@ -23,6 +23,7 @@ from cokg.cli import cli
 from cokg.store import RemoteStore
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+LEASE = "https://w3id.org/cokg/lease#"
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +218,8 @@ def test_a_lease_held_by_another_writer_is_waited_for_and_a_stale_one_broken(
     said = result.output.strip().splitlines()[-1]
     assert "being written by another writer (elsewhere process 7, cokg ingest, since" in said
     assert "waited 1 s" in said and "Traceback" not in result.output
+    # times of another day carry their date ("expires at 00:00:00" said nothing of 2999)
+    assert "since 2020-01-01 " in said and "expires at 2999-01-01 " in said
     assert "dundee-mrr" not in _cokg("graphs", "--store", endpoint)
 
     server.update("DROP SILENT GRAPH <https://w3id.org/cokg/lease>")
@@ -226,6 +229,38 @@ def test_a_lease_held_by_another_writer_is_waited_for_and_a_stale_one_broken(
     rows = _cokg("sparql", "SELECT ?l WHERE { GRAPH <https://w3id.org/cokg/lease> { ?l ?p ?o } }",
                  "--endpoint", endpoint, "--format", "csv")  # fmt: skip
     assert rows.strip() == "l", rows  # broken, and the build's own lease released
+
+
+def test_a_long_write_renews_its_lease_and_stops_when_it_was_taken_over(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write running past the lease's time had it broken by the next writer, as if crashed:
+    each write request renews it once a third of its time has gone; a lease found gone (taken
+    over after all) stops the write instead of writing beside another writer."""
+    from rdflib import URIRef
+
+    from cokg.errors import StoreError
+    from cokg.store import open_store
+
+    monkeypatch.setenv("COKG_LEASE_SECONDS", "3")
+    g = "https://w3id.org/cokg/graph/submission/lease-test"
+    triple = [(URIRef("urn:x:a"), URIRef("urn:x:b"), URIRef("urn:x:c"))]
+    query = (
+        f"SELECT ?e WHERE {{ GRAPH <https://w3id.org/cokg/lease> {{ ?l <{LEASE}expires> ?e }} }}"
+    )
+    with open_store(endpoint, wait=5) as st:
+        assert isinstance(st, RemoteStore)
+        first = [str(r["e"]) for r in st.query(query).rows]
+        time.sleep(1.2)  # past a third of the lease's 3 s
+        st.replace_graphs({g: triple})
+        later = [str(r["e"]) for r in st.query(query).rows]
+        assert len(first) == len(later) == 1 and later[0] > first[0], (first, later)
+        st._update("DROP SILENT GRAPH <https://w3id.org/cokg/lease>")  # broken by another
+        time.sleep(1.2)
+        with pytest.raises(StoreError, match="lease was taken over"):
+            st.replace_graphs({g: triple})
+    with open_store(endpoint, wait=5) as st:
+        st.drop_graphs([g])
 
 
 # --- push: never an older copy over a newer one, never a server onto itself -------------------

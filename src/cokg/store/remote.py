@@ -156,6 +156,7 @@ class RemoteStore:
     # the write lease
 
     _lease: str | None = None
+    _lease_renewed: float = 0.0  # time.monotonic() when the lease was taken or last renewed
 
     def take_lease(self, wait: float | None = None, *, command: str = "") -> None:
         """Wait up to `wait` seconds ($COKG_WAIT, default 120) for the server's write lease, as
@@ -189,6 +190,7 @@ class RemoteStore:
             leases = self._leases()
             if [t for t, *_ in leases] == [token]:
                 self._lease = token
+                self._lease_renewed = time.monotonic()
                 return
             if any(t == token for t, *_ in leases):
                 # Virtuoso let another writer in beside this one (its INSERT ... WHERE is not
@@ -199,6 +201,33 @@ class RemoteStore:
             if time.monotonic() >= deadline:
                 raise StoreError(_held_message(self.endpoint, leases, wait))
             time.sleep(min(random.uniform(0.05, 0.5), max(0.0, deadline - time.monotonic())))
+
+    def _renew_lease(self) -> None:
+        """Move the held lease's expiry on, once a third of its time has gone: a push or a
+        restore running longer than the lease would otherwise have it broken by the next
+        writer, as if it had crashed. A lease found gone (broken after all) stops the write."""
+        if self._lease is None:
+            return
+        seconds = float(os.environ.get("COKG_LEASE_SECONDS", LEASE_SECONDS))
+        if time.monotonic() - self._lease_renewed < seconds / 3:
+            return
+        now = datetime.now(UTC).replace(microsecond=0)
+        expires = Literal(
+            (now + timedelta(seconds=seconds)).isoformat(), datatype=XSD.dateTime
+        ).n3()
+        graph, lease, key = f"<{LEASE_GRAPH}>", f"<{self._lease}>", f"<{_LEASE}expires>"
+        self._update(
+            f"DELETE {{ GRAPH {graph} {{ {lease} {key} ?e }} }} "
+            f"INSERT {{ GRAPH {graph} {{ {lease} {key} {expires} }} }} "
+            f"WHERE {{ GRAPH {graph} {{ {lease} {key} ?e }} }}"
+        )
+        if not any(t == self._lease for t, *_ in self._leases()):
+            self._lease = None
+            raise StoreError(
+                f"{self.endpoint}: this writer's lease was taken over (it had expired): the "
+                "write stopped part way; run it again"
+            )
+        self._lease_renewed = time.monotonic()
 
     def release_lease(self) -> None:
         if self._lease is not None:
@@ -424,6 +453,7 @@ class RemoteStore:
         nodes = [graph_node(g) for g in graph_iris]
         if not nodes:
             return
+        self._renew_lease()
         if self.method == "gsp":
             for g in nodes:
                 self._gsp("DELETE", g.value, None, missing_ok=True)
@@ -440,6 +470,7 @@ class RemoteStore:
         `drops` (a failed PUT drops nothing). Update: everything in one request while it fits in
         batch_size triples; past that, the drops, the first graph's drop and its first batch in
         one request, and a graph over batch_size triples in several requests."""
+        self._renew_lease()
         extra = list(drops or ())
         size = sum(len(quads) for quads in by_graph.values())
         if self.method == "update" and by_graph and size <= self.batch_size:
@@ -514,6 +545,16 @@ def _when(value: Any) -> datetime | None:
         return None
 
 
+def _clock(when: datetime | None) -> str:
+    """A lease's time in local time, with its date when it is not today's ("expires at
+    00:00:00" said nothing of a lease set to 2099)."""
+    if when is None:
+        return "?"
+    local = when.astimezone()
+    today = datetime.now().astimezone().date()
+    return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M:%S")
+
+
 def _held_message(
     endpoint: str, leases: list[tuple[str, str, str, datetime | None, datetime | None]], wait: float
 ) -> str:
@@ -521,7 +562,7 @@ def _held_message(
     who = ""
     if leases:
         _, holder, command, since, expires = leases[0]
-        local = [d.astimezone().strftime("%H:%M:%S") if d else "?" for d in (since, expires)]
+        local = [_clock(d) for d in (since, expires)]
         doing = f", {command}" if command else ""
         who = f" ({holder}{doing}, since {local[0]}; its lease expires at {local[1]})"
     waited = f"; waited {wait:g} s (raise it with --wait or COKG_WAIT)" if wait else ""
