@@ -944,3 +944,17 @@ def test_a_case_id_typed_in_capitals_names_the_case(store: MemoryStore) -> None:
     assert len(shouted) > 0
     assert shouted.rows == run_query("timeline", store=store, case="jonkoping-esther").rows
     assert shouted.parameters["case"] == "Jonkoping-ESTHER"
+
+
+def test_an_undated_change_comes_before_the_dated_change_it_leads_to(store: MemoryStore) -> None:
+    # ESTHER's undated "project -> network" came after "network -> mindset (2016)": undated
+    # changes all came last
+    for name in ("innovation-evolution", "innovation-evolution-by-case"):
+        rows = run_query(name, store=store, case="jonkoping-esther").rows
+        steps = [(r["from_state"], r["to_state"]) for r in rows]
+        project, network = (
+            next(i for i, (a, _) in enumerate(steps) if a == "ESTHER"),
+            next(i for i, (a, _) in enumerate(steps) if a == "ESTHER Network"),
+        )
+        assert project + 1 == network, steps
+        assert steps[network - 1][1] == steps[network][0]
