@@ -26,6 +26,7 @@ from typing import Any
 
 from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.qda.converting import Conversion, convert_project, project_id, store_context
+from cokg.store.oxigraph import INTEGER_TYPES
 
 __all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]
 
@@ -366,8 +367,9 @@ def _stored_graph(store: Any, graph: str) -> frozenset[Any] | None:
 # An export gives integer values their declared type back (xsd:nonNegativeInteger); the store,
 # and a graph put through it, hold xsd:integer: compared as the store holds them.
 _NARROW_INTEGER = re.compile(
-    r"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:(?:nonNegative|nonPositive|negative|positive)Integer|"
-    r"(?:unsigned)?(?:Long|Int|Short|Byte)|long|int|short|byte)>"
+    r"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:"
+    + "|".join(sorted(INTEGER_TYPES, key=len, reverse=True))
+    + r")>"
 )
 
 

@@ -143,31 +143,32 @@ def suggest_mappings(
 _SAME = ("exact", "close")  # the mappings that make a concept another's counterpart
 
 
+def _links(c: Any) -> list[tuple[str, str]]:
+    """`c`'s mappings as (kind, "scheme:notation"), from "exact cfir-2022:I.H"."""
+    return [(kind, target) for kind, _, target in (m.partition(" ") for m in c.mappings)]
+
+
 def _counterpart(c: Any, own: list[Any], preferred: str | None) -> Any | None:
     """The concept of the `preferred` framework (among `own`) that `c` is an exact or close
     match of, stated on either side; None when there is none."""
     if preferred is None:
         return None
     named = {f"{x.scheme}:{x.notation}": x for x in own}
-    for m in c.mappings:  # "exact cfir-2022:I.H"
-        kind, _, target = m.partition(" ")
+    for kind, target in _links(c):
         if kind in _SAME and target in named:
             return named[target]
     mine = f"{c.scheme}:{c.notation}"
-    for x in own:
-        if any(m.partition(" ")[0] in _SAME and m.partition(" ")[2] == mine for m in x.mappings):
-            return x
-    return None
+    return next((x for x in own if any(k in _SAME and t == mine for k, t in _links(x))), None)
 
 
 def _maps_into(c: Any, own: list[Any], preferred: str | None) -> bool:
     """Whether any mapping, stated on either side, links `c` with the `preferred` framework."""
     if preferred is None:
         return False
-    if any(m.partition(" ")[2].startswith(f"{preferred}:") for m in c.mappings):
+    if any(t.startswith(f"{preferred}:") for _, t in _links(c)):
         return True
     mine = f"{c.scheme}:{c.notation}"
-    return any(m.partition(" ")[2] == mine for x in own for m in x.mappings)
+    return any(t == mine for x in own for _, t in _links(x))
 
 
 def _preferred_scheme(names: Any, constructs: list[Any], cutoff: float) -> str | None:

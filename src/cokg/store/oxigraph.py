@@ -917,7 +917,7 @@ def _insert_data(quads: Iterable[ox.Quad]) -> str:
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 # The XSD types the engine keeps as xsd:integer ("8"^^xsd:nonNegativeInteger is stored as
 # "8"^^xsd:integer), with the values each admits.
-_INTEGER_TYPES: dict[str, tuple[int | None, int | None]] = {
+INTEGER_TYPES: dict[str, tuple[int | None, int | None]] = {
     "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
     "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
     "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1), "short": (-32768, 32767),
@@ -940,7 +940,7 @@ def declared_types(store: ox.Store | Iterable[ox.Quad]) -> dict[ox.NamedNode, ox
             isinstance(q.subject, ox.NamedNode)
             and isinstance(q.object, ox.NamedNode)
             and q.object.value.startswith(_XSD)
-            and q.object.value[len(_XSD) :] in _INTEGER_TYPES
+            and q.object.value[len(_XSD) :] in INTEGER_TYPES
         ):
             out[q.subject] = q.object
     return out
@@ -961,7 +961,7 @@ def restore_declared_types(
             continue
         wanted = declared.get(q.predicate)
         if wanted is not None and o.datatype.value == integer:
-            low, high = _INTEGER_TYPES[wanted.value[len(_XSD) :]]
+            low, high = INTEGER_TYPES[wanted.value[len(_XSD) :]]
             try:
                 n = int(o.value)
             except ValueError:
