@@ -358,3 +358,59 @@ def test_writers_wait_their_turn_up_to_wait(
     assert at_least <= took < at_least + 10
     assert ("waited" in r.output) == (at_least > 0)
     assert _quads(store_dir) == before
+
+
+# --- validated once when no writer comes between -------------------------------------------------
+
+
+def _counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import cokg.ingest as ingesting
+
+    calls: list[str] = []
+    real = ingesting._check
+
+    def counted(st, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("read-only" if st.read_only else "writer")
+        return real(st, *args, **kwargs)
+
+    monkeypatch.setattr(ingesting, "_check", counted)
+    return calls
+
+
+def test_an_unchanged_store_is_validated_once(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_checks(monkeypatch)
+    rep = ingest([EXAMPLE], by="Test Steward", store=store_dir)
+    assert rep.validation.conforms and calls == ["read-only"]
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        assert st.count(GRAPH) == rep.triples
+
+
+def test_a_writer_between_the_checks_is_seen(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another steward's ingest lands between this one's read-only check and its turn to
+    write: the submission is checked again against what is stored now, and refused (its
+    records are stored in the other submission) instead of storing them twice."""
+    import cokg.store as stores
+
+    calls = _counting_checks(monkeypatch)
+    real_open = stores.open_store
+    came_between: list[str] = []
+
+    def open_store(spec, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not kwargs.get("read_only") and not came_between:
+            came_between.append("interloper")
+            monkeypatch.setattr(stores, "open_store", real_open)
+            ingest([EXAMPLE], by="Other Steward", store=store_dir, submission="interloper")
+        return real_open(spec, *args, **kwargs)
+
+    monkeypatch.setattr(stores, "open_store", open_store)
+    with pytest.raises((ValidationFailed, ParameterError)):
+        ingest([EXAMPLE], by="Test Steward", store=store_dir)
+    assert came_between and calls[:1] == ["read-only"] and calls[-1] == "writer"
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        graphs = set(st.graphs())
+    assert "https://w3id.org/cokg/graph/submission/interloper" in graphs
+    assert GRAPH not in graphs

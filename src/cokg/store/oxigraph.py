@@ -245,6 +245,11 @@ class OxigraphStore:
         """Whether a forked child may evaluate queries on this process's engine."""
         return True
 
+    def content_version(self) -> tuple[object, ...] | None:
+        """What names the stored content as it is now: two opens with the same version hold
+        the same triples. None when it cannot be told (then nothing may be assumed)."""
+        return None
+
     def _run(self, text: str) -> tuple[str, Any]:
         """Evaluate a query completely; the answer in a form that crosses a process boundary."""
         try:
@@ -436,6 +441,24 @@ class EmbeddedStore(OxigraphStore):
         # queries in its process, screened like every query but without the child's time and
         # memory caps; readers (every reading command) query read-only snapshots in a child.
         return self.read_only
+
+    def content_version(self) -> tuple[object, ...] | None:
+        # A reader reads a published snapshot; a writer with nothing pending holds what the
+        # current snapshot holds (every change marks PENDING first and publishes on close). A
+        # snapshot's number, inode and time tell it apart from one published later.
+        if self.read_only:
+            snap = self.snapshot
+        elif self._dirty or self._ox is None:
+            return None
+        else:
+            snap = current_snapshot(self.snapshots_dir)
+        if snap is None:
+            return None
+        try:
+            st = snap.stat()
+        except OSError:
+            return None
+        return (snap.name, st.st_ino, st.st_mtime_ns)
 
     def _reuses_child(self) -> bool:
         # A reader's handle is read-only: it shows the store as it was when opened, whatever
