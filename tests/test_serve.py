@@ -1267,9 +1267,13 @@ def test_every_case_is_listed_and_served_whatever_the_result_limit(pool: QueryPo
             assert c.get(f"/case/{case}").status_code == 200
 
 
-def test_a_served_snapshot_is_removed_when_the_server_is_stopped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("serving", [1.0, 0.0], ids=["serving", "starting"])
+def test_a_served_snapshot_is_removed_when_the_server_is_stopped(
+    tmp_path: Path, serving: float
+) -> None:
     """`cokg serve` stopped by SIGTERM (a service manager's stop) ended on the spot after
-    uvicorn's shutdown: the store's snapshot stayed in the temporary folder, one per stop."""
+    uvicorn's shutdown: the store's snapshot stayed in the temporary folder, one per stop.
+    So it did when stopped while starting (the snapshot written, the workers not yet up)."""
     import os
     import signal
     import socket as sockets
@@ -1286,7 +1290,7 @@ def test_a_served_snapshot_is_removed_when_the_server_is_stopped(tmp_path: Path)
         while not list(tmp_path.glob("cokg-serve-*/snapshot.nq")):
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
-        time.sleep(1)  # serving
+        time.sleep(serving)  # serving, or still starting its workers
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     finally:

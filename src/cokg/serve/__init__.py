@@ -26,7 +26,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,8 +142,7 @@ def serve(
     (`cokg.serve.remotepool`); `workers` is then the number of requests sent to it at once."""
     import uvicorn
 
-    from cokg.serve.app import ServeSettings, create_app
-    from cokg.serve.pool import QueryPool
+    from cokg.serve.app import ServeSettings
 
     if timeout <= 0:
         raise InputError("--timeout must be positive")
@@ -162,17 +161,34 @@ def serve(
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         # uvicorn names no address for a socket it is given: say where to point a browser
         print(f"serving on http://{shown}:{bound[1]}/ (Ctrl+C to stop)", file=sys.stderr)
-        # uvicorn shuts down on SIGTERM (a service manager's stop), then raises the signal
-        # again for the handler in place before it; the default one ended the process on the
-        # spot, leaving the store's snapshot (the whole store as N-Quads) in the temporary
-        # folder and the worker pool unclosed. As SystemExit, the `with` blocks unwind.
-        main = threading.current_thread() is threading.main_thread()
-        before = signal.signal(signal.SIGTERM, _exit_on_term) if main else None
-        try:
-            server.run(sockets=[sock])
-        finally:
-            if main:
-                signal.signal(signal.SIGTERM, before)
+        server.run(sockets=[sock])
+
+    # uvicorn shuts down on SIGTERM (a service manager's stop), then raises the signal again
+    # for the handler in place before it; the default one ended the process on the spot,
+    # leaving the store's snapshot (the whole store as N-Quads) in the temporary folder and
+    # the worker pool unclosed. As SystemExit, the `with` blocks unwind: from here on, so a
+    # stop while the snapshot is written or the workers start (a slow start) cleans up too.
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _exit_on_term) if main else None
+    try:
+        _serve(run, sock, store, endpoint, settings, workers, timeout, memory_mb)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, before)
+
+
+def _serve(
+    run: Callable[[Any], None],
+    sock: socket.socket,
+    store: str | Path | None,
+    endpoint: str | None,
+    settings: Any,
+    workers: int,
+    timeout: float,
+    memory_mb: int | None,
+) -> None:
+    from cokg.serve.app import create_app
+    from cokg.serve.pool import QueryPool
 
     if endpoint is None and store is not None and re.match(r"https?://", str(store)):
         endpoint, store = str(store), None
