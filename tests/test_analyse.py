@@ -248,3 +248,61 @@ def test_network_files_do_not_depend_on_the_order_the_store_answered(
 
     edges = [("case-a", "c1", "lead"), ("case-b", "c1", "partner"), ("case-b", "c2", "lead")]
     assert made(edges) == made([(b, a, r) for a, b, r in reversed(edges)])
+
+
+NO_EPISODES = Path(__file__).parent / "fixtures" / "analyse" / "no-episodes.ttl"
+QDA_STUDY = "fx-no-episodes"
+
+
+@pytest.fixture(scope="module")
+def with_no_episodes():
+    s = MemoryStore()
+    build(s)
+    s.load_files({"https://w3id.org/cokg/graph/fixture-no-episodes": NO_EPISODES})
+    yield s
+    s.close()
+
+
+def _case_ids(iris: set[str]) -> set[str]:
+    return {i.rsplit("/", 1)[-1] for i in iris}
+
+
+def test_a_case_with_no_episode_is_studied_where_its_evidence_lies(with_no_episodes) -> None:
+    """A study imported from a QDA project records no phase episodes: its cases counted as
+    studied in no phase, so "in every case" left them out and the report counted 0 studied.
+    A case with episodes is still studied only in the phases of its episodes."""
+    studied = {
+        phase: _case_ids(analyse.studied_cases(with_no_episodes, phase, study=QDA_STUDY))
+        for phase in ("adoption", "implementation", "assimilation")
+    }
+    assert studied == {
+        "adoption": {"fx-qda-south", "fx-episode-west"},
+        "implementation": {"fx-qda-north", "fx-qda-south"},
+        "assimilation": set(),
+    }
+    # the founding cases, all with episodes, are as they were
+    assert _case_ids(analyse.studied_cases(with_no_episodes, "implementation")) == {
+        *CASE_IDS,
+        "fx-qda-north",
+        "fx-qda-south",
+    }
+
+
+def test_in_every_case_counts_the_cases_without_episodes(with_no_episodes) -> None:
+    from cokg.query import run_query
+
+    rows = run_query(
+        "constructs-in-all-cases", store=with_no_episodes, phase="implementation",
+        study=QDA_STUDY,
+    )  # fmt: skip
+    assert [(str(r["construct_notation"]), int(r["cases"])) for r in rows] == [("process", 2)]
+    assert analyse.constructs_in_all_cases(
+        with_no_episodes, phase="implementation", study=QDA_STUDY
+    ) == {str(FRAME["process"])}
+    # adoption: south's finding and west's episode; west has no adoption finding
+    assert not run_query(
+        "constructs-in-all-cases", store=with_no_episodes, phase="adoption", study=QDA_STUDY
+    )
+    # the whole store: the founding cases share no construct with north and south
+    whole = run_query("constructs-in-all-cases", store=with_no_episodes, phase="implementation")
+    assert {str(r["construct_notation"]) for r in whole} == {"process"}

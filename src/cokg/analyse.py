@@ -290,7 +290,7 @@ def constructs_in_all_cases(
 ) -> set[str]:
     """IRIs of constructs coded in every case studied in a phase (the overarching patterns),
     as the saved query `constructs-in-all-cases` answers: a case never studied in the phase
-    (no episode of it) is no evidence that a construct was absent there. `study` (its id):
+    (`studied_cases`) is no evidence that a construct was absent there. `study` (its id):
     every case of that study only. `studied`: those cases, when the caller has them
     (`studied_cases`)."""
     g = case_construct_graph(store, phase=phase, schemes=schemes)
@@ -303,8 +303,10 @@ def constructs_in_all_cases(
 
 
 def studied_cases(store: Store, phase: str, *, study: str | None = None) -> set[str]:
-    """IRIs of the cases studied in a phase: those with an episode of it (`phase-cases`); with
-    `study` (its id, as `studies` lists them), those of that study only."""
+    """IRIs of the cases studied in a phase (`phase-cases`): those with an episode of it, and
+    those with no episode at all (a study imported from a QDA project) that have findings,
+    quotations or ratings placed in it; with `study` (its id, as `studies` lists them), those
+    of that study only."""
     if phase not in PHASE_NAMES:
         raise ParameterError(f"unknown phase {phase!r}; allowed: {', '.join(PHASE_NAMES)}")
     wanted = None

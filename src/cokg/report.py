@@ -74,7 +74,7 @@ class StudyShare:
     study_id: str
     label: str
     in_every_case: tuple[str, ...]  # labels of the constructs every studied case codes, sorted
-    studied_cases: int  # the study's cases with an episode of the phase
+    studied_cases: int  # the study's cases studied in the phase (`analyse.studied_cases`)
     stances: tuple[tuple[str, str], ...] = ()  # as PhaseSummary.stances
 
     def shared_text(self) -> str:
@@ -90,7 +90,7 @@ class PhaseSummary:
     in_every_case: tuple[str, ...]  # labels of the constructs every studied case codes, sorted
     # (case id, case id, Jaccard) per pair; None when neither case has a coded construct
     similarity: tuple[tuple[str, str, float | None], ...]
-    studied_cases: int = 0  # the cases with an episode of the phase ("every case" above)
+    studied_cases: int = 0  # the cases studied in the phase ("every case" above)
     # the same, study by study, when the store holds several: a second study in the store
     # makes "every case" across studies a different question from "every case of mine"
     by_study: tuple[StudyShare, ...] = ()
@@ -1083,7 +1083,7 @@ def _build_report(
         across = ", across all studies" if summary.by_study else ""
         doc.para(
             f"Coded in every case studied in {phase}{across} ({n} case{'s' * (n != 1)} with "
-            f"an episode of it): {shared}."
+            f"an episode of it, or with no episode at all and evidence placed in it): {shared}."
         )
         for s in summary.by_study:
             m = s.studied_cases
