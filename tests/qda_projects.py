@@ -1045,3 +1045,39 @@ def build_small_project(
             )
             _sub(coding, "CodeRef", targetGUID=gid(f"small:code:{c.code}"))
     return write_qdpx(tmp_path / filename, "project.qde", serialise(root, PROJECT_NS), members_out)
+
+
+# --- a passage no selection name can place ------------------------------------------------
+
+MERCI_TEXT = "Bonjour.\r\nFin 🙂 de l’entrevue : « merci ».\r\n"
+
+
+def merci_project(tmp_path: Path, origin: str, spans: list[tuple[int, int, str | None]]) -> Path:
+    """A hand-written project (`merci.qdpx`): one text of the case "Northfield clinic", an
+    emoji and CRLFs before « merci » (characters 32-41 of the text as stored, UTF-16 units
+    33-42, 31-40 with a CRLF counting one), coded Culture at `spans` (start, end, and the
+    selection's name, or None: the attribute is optional)."""
+    u, s, k, case = (gid(f"merci:{x}") for x in ("u", "s", "k", "case"))
+    selections = "".join(
+        f'<PlainTextSelection guid="{gid(f"merci:sel{i}")}"'
+        + (f' name="{name}"' if name is not None else "")
+        + f' startPosition="{a}" endPosition="{b}" creatingUser="{u}">'
+        f'<Coding guid="{gid(f"merci:c{i}")}" creatingUser="{u}"><CodeRef targetGUID="{k}"/>'
+        "</Coding></PlainTextSelection>"
+        for i, (a, b, name) in enumerate(spans)
+    )
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="Merci study" origin="{origin}">'
+        f'<Users><User guid="{u}" name="Ana"/></Users>'
+        f'<CodeBook><Codes><Code guid="{k}" name="Culture" isCodable="true"/></Codes></CodeBook>'
+        f'<Cases><Case guid="{case}" name="Northfield clinic"><SourceRef targetGUID="{s}"/>'
+        "</Case></Cases>"
+        f'<Sources><TextSource guid="{s}" name="NTH-07 entrevue" '
+        f'plainTextPath="internal://{s}.txt">{selections}</TextSource></Sources></Project>'
+    )
+    path = tmp_path / "merci.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+        z.writestr(f"Sources/{s}.txt", MERCI_TEXT.encode("utf-8"))
+    return path

@@ -25,6 +25,7 @@ from qda_projects import (
     SOURCE,
     build_project,
     hostile_project,
+    merci_project,
 )
 from rdflib import Graph, Literal, Namespace, URIRef
 
@@ -1101,3 +1102,45 @@ def test_copies_of_a_text_naming_two_informants_are_refused() -> None:
     with pytest.raises(InputError, match=r"hold the same text but name different informants "
                        r"\(NTH-07, NTH-08\)"):  # fmt: skip
         _convert(_with_twin("NTH-08 interview"))
+
+
+# --- offsets whose unit nothing in the project tells ------------------------------------------
+
+
+def test_passages_read_differently_by_unit_are_refused_until_it_is_stated(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    # labelled MAXQDA, counted in UTF-16 units, no selection names: " merci »." was stored
+    # and the dry run said "conforms"
+    path = merci_project(tmp_path, "MAXQDA 2022", [(33, 42, None)])
+    for dry_run in (True, False):
+        with pytest.raises(InputError) as exc:
+            do_import(path, store, inputs, dry_run=dry_run)
+        assert "NTH-07 entrevue" in str(exc.value) and '"« merci »"' in str(exc.value)
+        assert '" merci »."' in str(exc.value) and "--offsets" in str(exc.value)
+    report = do_import(path, store, inputs, offsets="utf16", dry_run=True)
+    assert set(quotations(report.conversion.graph)) == {"« merci »"}
+    assert report.offset_rule == "utf16" and report.validation.conforms
+
+
+def test_the_command_states_the_offsets_unit(
+    tmp_path: Path, disk_store: Path, inputs: Inputs
+) -> None:
+    path = merci_project(tmp_path, "NVivo 14", [(32, 41, None)])  # code points, not UTF-16
+    args = ["import-qdpx", str(path), "--cases", str(inputs.cases), "--phase",
+            "implementation", "--store", str(disk_store), "--dry-run"]  # fmt: skip
+    runner = CliRunner()
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 2
+    (line,) = [x for x in refused.output.splitlines() if x.startswith("cokg: error:")]
+    assert '" « merci "' in line and '"« merci »"' in line and "--offsets" in line
+    stated = runner.invoke(cli, [*args, "--offsets", "codepoints"])
+    assert stated.exit_code == 0, stated.output
+    assert "offsets read as codepoints" in stated.output and "quotations: 1;" in stated.output
+
+
+def test_the_offsets_option_offers_every_unit_the_reader_knows() -> None:
+    from cokg.qda.reading import OFFSET_RULES
+
+    (option,) = [p for p in cli.commands["import-qdpx"].params if p.name == "offsets"]
+    assert set(option.type.choices) == set(OFFSET_RULES)  # type: ignore[attr-defined]

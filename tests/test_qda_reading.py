@@ -30,6 +30,7 @@ from qda_projects import (
     build_project,
     gid,
     hostile_project,
+    merci_project,
 )
 
 from cokg.errors import InputError
@@ -713,3 +714,68 @@ def test_a_name_starting_with_the_space_its_selection_starts_on_agrees(tmp_path:
     (selection,) = next(iter(project.sources.values())).selections
     assert _slice(project, selection) == " late and slow."
     assert project.warnings == []
+
+
+# --- offsets no name can check ---------------------------------------------------------------
+
+
+# « merci » is characters 32-41 of the text as stored, UTF-16 units 33-42 (🙂 counts two),
+# 31-40 with each CRLF counting one
+@pytest.mark.parametrize(
+    ("origin", "start", "end", "read_as", "stated"),
+    [
+        pytest.param("MAXQDA 2022", 33, 42, " merci ».", "utf16", id="maxqda-label-utf16"),
+        pytest.param("NVivo 14", 32, 41, " « merci ", "codepoints", id="nvivo-label-codepoints"),
+    ],
+)
+def test_offsets_no_name_can_check_are_a_doubt_until_the_unit_is_stated(
+    tmp_path: Path, origin: str, start: int, end: int, read_as: str, stated: str
+) -> None:
+    # a text with 🙂 before the passage, selections without names: the origin's unit was used
+    # silently and " merci »." stored as the quotation
+    path = merci_project(tmp_path, origin, [(start, end, None)])
+    project = read_project(path)
+    (selection,) = next(iter(project.sources.values())).selections
+    assert _slice(project, selection) == read_as  # read, but in doubt:
+    (doubt,) = project.offset_doubts
+    assert doubt.startswith(
+        f'PlainTextSelection {gid("merci:sel0")} in source "NTH-07 entrevue": its offsets '
+        f"{start}-{end} select different text by the unit they count in, and nothing in the "
+        "project tells which (it has no name to check them against): "
+        f'"{read_as}" counted in '
+    )
+    assert f'Project@origin "{origin}" suggests' in doubt
+    assert '"« merci »" counted in' in doubt and "--offsets " in doubt
+    stated_project = read_project(path, offset_rule=stated)
+    (selection,) = next(iter(stated_project.sources.values())).selections
+    assert _slice(stated_project, selection) == "« merci »"
+    assert stated_project.offset_rule == stated
+    assert stated_project.offset_doubts == [] and stated_project.warnings == []
+
+
+def test_one_name_that_tells_the_units_apart_confirms_the_others(tmp_path: Path) -> None:
+    # the named selection reads as its name only in UTF-16 units: the project counts in them
+    path = merci_project(tmp_path, "MAXQDA 2022", [(33, 42, None), (33, 38, "« mer")])
+    project = read_project(path)
+    assert project.offset_rule == "utf16" and project.offset_doubts == []
+    first = next(iter(project.sources.values())).selections[0]
+    assert _slice(project, first) == "« merci »"
+
+
+def test_offsets_every_unit_reads_alike_are_no_doubt(tmp_path: Path) -> None:
+    # "Bonjour." comes before any CRLF or emoji: no unit moves it
+    project = read_project(merci_project(tmp_path, "MAXQDA 2022", [(0, 8, None)]))
+    assert project.offset_doubts == [] and project.warnings == []
+
+
+def test_a_unit_that_cannot_read_every_selection_is_no_doubt(tmp_path: Path) -> None:
+    # 15 is inside 🙂 in UTF-16 units (and 44 past the end of the characters with CRLF as
+    # one): only code points are left
+    project = read_project(merci_project(tmp_path, "MAXQDA 2022", [(32, 41, None), (15, 44, None)]))
+    assert project.offset_doubts == []
+    assert _slice(project, next(iter(project.sources.values())).selections[0]) == "« merci »"
+
+
+def test_an_unknown_stated_unit_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown offset unit 'bytes': use one of utf16, "):
+        read_project(merci_project(tmp_path, "MAXQDA 2022", [(0, 8, None)]), offset_rule="bytes")

@@ -1147,6 +1147,13 @@ def template_cmd(
     default=None,
     help="The phase of texts that give none (a variable Phase).",
 )
+@click.option(
+    "--offsets",
+    type=click.Choice(["utf16", "codepoints", "codepoints-crlf-as-one"]),
+    default=None,
+    help="The unit the selection offsets count in, when the project cannot tell (passages "
+    "without names): check one passage in the QDA program.",
+)
 @click.option("--by", "by", default=None, metavar="NAME", help="Who is importing (provenance).")
 @click.option("--include-text", is_flag=True, help="Store the texts themselves, not only the "
               "quotations (needed to export them back whole).")  # fmt: skip
@@ -1170,8 +1177,9 @@ def template_cmd(
 @click.option("--store", "store_spec", default=None, help="Store directory or endpoint URL.")
 @_wait_option
 def import_qdpx_cmd(project: str, cases: str | None, codes: str | None, informants: str | None,
-                    phase: str | None, by: str | None, include_text: bool, coder_names: bool,
-                    dry_run: bool, replace: bool, sid: str | None, out_dir: str | None,
+                    phase: str | None, offsets: str | None, by: str | None, include_text: bool,
+                    coder_names: bool, dry_run: bool, replace: bool, sid: str | None,
+                    out_dir: str | None,
                     store_spec: str | None, wait: float | None) -> None:  # fmt: skip
     """Import a coded project from NVivo, ATLAS.ti, MAXQDA or QualCoder (REFI-QDA .qdpx) as
     one submission: validated and stored all or nothing, like `cokg ingest`.
@@ -1186,8 +1194,9 @@ def import_qdpx_cmd(project: str, cases: str | None, codes: str | None, informan
     try:
         with _Progress() as progress:
             rep = import_qdpx(project, by=by or "", cases=cases, codes=codes,
-                              informants=informants, phase=phase, include_text=include_text,
-                              coder_names=coder_names, dry_run=dry_run, replace=replace,
+                              informants=informants, phase=phase, offsets=offsets,
+                              include_text=include_text, coder_names=coder_names,
+                              dry_run=dry_run, replace=replace,
                               store=store_spec, out=out_dir, submission=sid, progress=progress,
                               wait=wait)  # fmt: skip
     except ValidationFailed as exc:

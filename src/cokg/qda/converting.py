@@ -502,7 +502,8 @@ class _Converter:
         self.file = file or (project.name or pid)
         self.mapping_file = mapping_file or "the mappings"
         self.g = Graph()
-        self.problems: list[str] = []
+        # a passage whose offsets' unit is in doubt would be quoted as other words
+        self.problems: list[str] = list(project.offset_doubts)
         self.out = Conversion(pid, self.g, warnings=list(project.warnings))
         self.project_iri = COKGID[f"source/{pid}"]
         self.codebook = COKGID[f"codebook/{pid}"]

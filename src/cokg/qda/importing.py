@@ -128,6 +128,7 @@ def import_qdpx(
     codes: str | Path | None = None,
     informants: str | Path | None = None,
     phase: str | None = None,
+    offsets: str | None = None,
     include_text: bool = False,
     coder_names: bool = False,
     dry_run: bool = False,
@@ -145,7 +146,9 @@ def import_qdpx(
     without it every QDA case name must itself be a stored case id). `codes`: an SSSOM TSV
     mapping the project's codes to framework concepts. `informants`: CSV/TSV (source_name,
     informant_code) for sources that name no informant themselves. `phase`: the phase of
-    sources that give none. `store`: an open Store or a store spec. `out`: keep the
+    sources that give none. `offsets`: the unit the selection offsets count in (a key of
+    cokg.qda.reading.OFFSET_RULES), for a project whose origin and selection names cannot tell
+    (its passages are refused otherwise). `store`: an open Store or a store spec. `out`: keep the
     submission's Turtle file in this folder. Raises InputError (unusable input, with every
     problem in `.problems`), ParameterError (a changed project without `replace`),
     ValidationFailed (with `.report`), StoreError."""
@@ -159,7 +162,7 @@ def import_qdpx(
     src = Path(path)
     shown = display_name(src)
     say(f"reading {src.name}")
-    project = read_project(src)
+    project = read_project(src, offset_rule=offsets)
     if project.kind != "project":
         raise InputError("a codebook (.qdc) holds no coded texts: export the project", file=src)
     case_map = read_map(cases, CASE_COLUMNS) if cases is not None else None

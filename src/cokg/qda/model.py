@@ -133,3 +133,8 @@ class Project:
     # Things read but not imported, one line each (a PDF source, a selection whose text does not
     # match its name under the offset rule, ...): printed by --dry-run and by the import.
     warnings: list[str] = field(default_factory=list)
+    # Selections whose offsets select different text in another unit cokg reads offsets in,
+    # when nothing in the project (Project@origin is only a suggestion; selection names are
+    # evidence) tells which unit is right: one line each. The import refuses them, since a
+    # quotation must be verbatim, until the unit is stated (read_project(offset_rule=...)).
+    offset_doubts: list[str] = field(default_factory=list)

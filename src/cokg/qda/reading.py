@@ -9,7 +9,10 @@ Offsets. Each program counts selection offsets in its own unit (OFFSET_RULES); t
 from `Project@origin` and is then checked: most programs put (the start of) the selected text
 in the selection's `name`, so when most names disagree with the text under the origin's rule
 but most agree under another, that other rule is used (and a warning says so). Each selection
-whose name still disagrees is one warning. Offsets become code points of the normalised text
+whose name still disagrees is one warning. The origin only suggests a unit: when no name tells
+the units apart and another unit reads a selection as other text, the selection is a doubt
+(`Project.offset_doubts`, which the import refuses) until the unit is stated
+(`read_project(offset_rule=...)`). Offsets become code points of the normalised text
 (`Source.text`), the file's numbers stay in `tool_start`/`tool_end`.
 
 Vendor quirks handled here: GUIDs in any case, with or without braces (normalised to lower case
@@ -105,11 +108,17 @@ def rule_for_origin(origin: str | None) -> str:
 _SUFFIXES = (".qdpx", ".qde", ".qdc")
 
 
-def read_project(path: str | Path) -> Project:
+def read_project(path: str | Path, *, offset_rule: str | None = None) -> Project:
     """Read a `.qdpx` project, a `.qdc` codebook (Project(kind="codebook"), codes only) or a
-    bare `.qde` project whose sources sit in its folder. Raises InputError (one line naming
-    the file and the element) for anything that cannot be read faithfully."""
+    bare `.qde` project whose sources sit in its folder. `offset_rule` (a key of
+    OFFSET_RULES) states the unit the selection offsets count in, for a project whose origin
+    and selection names cannot tell (see `Project.offset_doubts`). Raises InputError (one
+    line naming the file and the element) for anything that cannot be read faithfully."""
     p = Path(path)
+    if offset_rule is not None and offset_rule not in OFFSET_RULES:
+        raise InputError(
+            f"unknown offset unit {offset_rule!r}: use one of {', '.join(OFFSET_RULES)}", file=p
+        )
     if p.is_dir():
         found = sorted(f.name for f in p.glob("*.qd[pec]*") if f.suffix.casefold() in _SUFFIXES)
         hint = f" (it holds {', '.join(found[:3])}: give one)" if found else ""
@@ -131,10 +140,14 @@ def read_project(path: str | Path) -> Project:
                     "exactly one",
                     file=p,
                 )
-            return _read_qde(zipped, qdes[0], zipped.read(qdes[0]), member=qdes[0])
+            return _read_qde(
+                zipped, qdes[0], zipped.read(qdes[0]), member=qdes[0], offset_rule=offset_rule
+            )
     if suffix == ".qde":
         with FolderArchive(p) as folder:
-            return _read_qde(folder, p.name, folder.read_main(), member=None)
+            return _read_qde(
+                folder, p.name, folder.read_main(), member=None, offset_rule=offset_rule
+            )
     if suffix == ".qdc":
         with FolderArchive(p) as folder:
             root = _parse(folder.read_main(), p, None, CODEBOOK_NS, "CodeBook")
@@ -421,9 +434,12 @@ class _Pending:
         return f'PlainTextSelection {self.guid} in source "{_show(self.source.name)}"'
 
 
-def _read_qde(archive: Archive, qde: str, data: bytes, *, member: str | None) -> Project:
+def _read_qde(
+    archive: Archive, qde: str, data: bytes, *, member: str | None, offset_rule: str | None
+) -> Project:
     root = _parse(data, archive.file, member, PROJECT_NS, "Project")
     reader = _ProjectReader(root, archive, qde)
+    reader.stated_rule = offset_rule
     # An XML parser turns every CRLF of the file into LF, inline texts' too, while the program
     # counted its offsets over the CRLFs: a project file written with CRLF line ends gives its
     # inline texts back their CRLFs, so each offset rule counts what the program counted.
@@ -437,6 +453,7 @@ class _ProjectReader:
         self.archive = archive
         self.qde = qde
         self.crlf_file = False  # whether the project file has CRLF line ends (`_read_qde`)
+        self.stated_rule: str | None = None  # the offsets' unit the importer stated
         self.qde_dir = posixpath.dirname(qde)
         self.fail = _Fail(archive.file)
         self.project = Project(
@@ -837,7 +854,9 @@ class _ProjectReader:
         }
         rule = declared
         best = max(OFFSET_RULES, key=lambda r: (agreeing[r], r == declared))
-        if named and 2 * agreeing[declared] < len(named) < 2 * agreeing[best]:
+        if self.stated_rule is not None:
+            rule = self.stated_rule  # the steward checked a passage in the program
+        elif named and 2 * agreeing[declared] < len(named) < 2 * agreeing[best]:
             rule = best
             p.warnings.append(
                 f'selection offsets read as "{best}" ({agreeing[best]} of {len(named)} '
@@ -845,6 +864,21 @@ class _ProjectReader:
                 f'of {len(named)}) as Project@origin "{_show(p.origin)}" suggests'
             )
         p.offset_rule = rule
+        # Project@origin only suggests a unit (a project may be relabelled, or exported by a
+        # version that counts otherwise). Another unit stays possible unless the names agree
+        # with it less often than with the one used, or it cannot read some selection (one
+        # project, one unit); a selection it reads as other text is then a doubt.
+        others = (
+            []
+            if self.stated_rule is not None
+            else [
+                r
+                for r in OFFSET_RULES
+                if r != rule
+                and agreeing[r] >= agreeing[rule]
+                and all(_reading(s, r) is not None for s in self.pending)
+            ]
+        )
         for s in self.pending:
             try:
                 start = s.text.position(rule, s.tool_start)
@@ -865,6 +899,8 @@ class _ProjectReader:
                 )
                 continue
             key = _name_key(s.name)
+            if others:
+                self.doubt(s, rule, declared, key, s.text.text[start:end], others)
             if key and not _agrees(key, s.text.text[start:end]):
                 p.warnings.append(
                     f'{s.label()}: its name "{_show(s.name, 40)}" does not match the text at '
@@ -888,14 +924,56 @@ class _ProjectReader:
                 )
             )
 
+    def doubt(
+        self, s: _Pending, rule: str, declared: str, key: str, chosen: str, others: list[str]
+    ) -> None:
+        """One line in `offset_doubts` when another possible unit reads `s` as other text and
+        its own name does not tell the readings apart."""
+        readings = {rule: chosen}
+        for r in others:
+            other = _reading(s, r)
+            if other is not None and other != chosen:
+                readings[r] = other
+        if len(readings) == 1:
+            return
+        if key and [r for r, t in readings.items() if _agrees(key, t)] == [rule]:
+            return  # its own name confirms the unit
+        why = "it has no name to check them against" if not key else "its name tells no reading"
+        shown = ", ".join(
+            f'"{_spaced(t)}" counted in {_UNITS[r]} ({r}'
+            + (f', as Project@origin "{_show(self.project.origin)}" suggests' if r == declared
+               else "")
+            + ")"
+            for r, t in sorted(readings.items(), key=lambda rt: rt[0] != declared)
+        )  # fmt: skip
+        self.project.offset_doubts.append(
+            f"{s.label()}: its offsets {s.tool_start}-{s.tool_end} select different text by "
+            f"the unit they count in, and nothing in the project tells which ({why}): {shown}; "
+            "find the passage in the QDA program and give the unit that reads it as the "
+            f"program shows it (--offsets {'|'.join(OFFSET_RULES)})"
+        )
 
-def _agreement(s: _Pending, rule: str, key: str) -> bool:
+
+def _spaced(text: str, limit: int = 40) -> str:
+    """A selected text as quoted in a doubt: its spaces at either end kept (a reading one
+    character off often differs only there), line ends as spaces."""
+    s = _WS.sub(" ", text)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _reading(s: _Pending, rule: str) -> str | None:
+    """The text `s` selects with its offsets read under `rule`, None if they cannot be."""
     try:
         start = s.text.position(rule, s.tool_start)
         end = s.text.position(rule, s.tool_end)
     except _BadOffset:
-        return False
-    return start <= end and _agrees(key, s.text.text[start:end])
+        return None
+    return s.text.text[start:end] if start <= end else None
+
+
+def _agreement(s: _Pending, rule: str, key: str) -> bool:
+    text = _reading(s, rule)
+    return text is not None and _agrees(key, text)
 
 
 def _typed(raw: str, kind: str) -> VariableValueType | None:
