@@ -398,6 +398,104 @@ def test_ambiguous_code_name_wants_a_path(tmp_path: Path, inputs: Inputs) -> Non
     )
 
 
+class _Row:
+    """A mapping row to CFIR 2022's Culture construct naming a code by `subject_label`."""
+
+    subject_id = "site:x"
+    predicate_iri, object_iri = str(SKOS.exactMatch), str(CFIR22["III.D"])
+    mapping_justification, confidence, comment = "semapv:ManualMappingCuration", None, None
+
+    def __init__(self, label: str) -> None:
+        self.subject_label = label
+
+
+def _alike_codes_project(*names: str) -> Project:
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes = {f"k{i + 1}": Code(f"k{i + 1}", name) for i, name in enumerate(names)}
+    return p
+
+
+def _mapped(conv: object) -> set[str]:
+    g = conv.graph  # type: ignore[attr-defined]
+    return {str(g.value(c, SKOS.prefLabel)) for c in g.subjects(SKOS.exactMatch, CFIR22["III.D"])}
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param(("Leadership", "leadership"), id="case"),
+        pytest.param(("Straße", "STRASSE"), id="casefold"),
+        pytest.param(("Leadership", "Leadership "), id="trailing-space"),
+        pytest.param(("Café", "Cafe\u0301"), id="unicode-form"),  # as a Project built in code
+    ],
+)
+def test_codes_that_differ_only_in_case_or_spacing_are_said(names: tuple[str, str]) -> None:
+    # imported as separate codes without a word (exact duplicates were already said)
+    conv = _convert(_alike_codes_project(*names))
+    assert conv.codes == 2
+    (said,) = [w for w in conv.warnings if "differ only in case" in w]
+    assert said == (
+        f"codes {names[0]!r}, {names[1]!r} differ only in case, spaces or Unicode form: they "
+        "are imported as 2 codes; merge them in the QDA program if they are one (a mapping row "
+        "names each exactly, by its name, path or GUID)"
+    )
+
+
+def test_codes_of_one_name_at_two_places_are_not_alike() -> None:
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes = {
+        "k0": Code("k0", "Setting", codable=False, children=["k2"]),
+        "k2": Code("k2", "culture", parent="k0"),
+        "k1": Code("k1", "Culture"),
+    }
+    assert not [w for w in _convert(p).warnings if "differ only in case" in w]
+
+
+def test_a_row_naming_one_of_alike_codes_exactly_says_the_other_is_not_mapped() -> None:
+    # the row `leadership` mapped one code; the other got only "not mapped"
+    conv = _convert(_alike_codes_project("Leadership", "leadership"),
+                    mappings=[_Row("leadership")])  # fmt: skip
+    assert _mapped(conv) == {"leadership"}
+    (said,) = [w for w in conv.warnings if "named so exactly" in w]
+    assert said.endswith(
+        "maps the code 'leadership', named so exactly, not 'Leadership', which differ from it "
+        "only in case, spaces or Unicode form: add a row naming each (by its path or GUID) if "
+        "it is the same construct"
+    )
+
+
+def test_a_row_naming_one_code_but_for_case_maps_it_with_a_warning() -> None:
+    conv = _convert(_alike_codes_project("Straße"), mappings=[_Row("STRASSE ")])
+    assert _mapped(conv) == {"Straße"}
+    (said,) = [w for w in conv.warnings if "exactly" in w]
+    assert said.endswith(
+        "no code is named 'STRASSE' exactly; mapped to 'Straße', the one code named so but for "
+        "case, spaces or Unicode form"
+    )
+    assert not [w for w in conv.warnings if "not mapped to a framework construct" in w]
+
+
+def test_a_row_naming_several_codes_but_for_case_is_refused_naming_them() -> None:
+    with pytest.raises(InputError) as exc:
+        _convert(_alike_codes_project("Leadership", "LEADERSHIP "), mappings=[_Row("leadership")])
+    assert (
+        "no code is named 'leadership' exactly, and 2 codes are named so but for case, spaces "
+        "or Unicode form ('LEADERSHIP ', 'Leadership'): give the code's name exactly, its path, "
+        "or its GUID as the local part of subject_id"
+    ) in str(exc.value)
+
+
+def test_a_row_naming_a_code_exactly_says_nothing_of_its_namesake_elsewhere() -> None:
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    p.codes = {
+        "k0": Code("k0", "Setting", codable=False, children=["k2"]),
+        "k2": Code("k2", "Culture", parent="k0"),
+        "k1": Code("k1", "Culture"),
+    }
+    conv = _convert(p, mappings=[_Row("Culture")])  # the path wins, as before
+    assert not [w for w in conv.warnings if "exactly" in w]
+
+
 # --- texts, cases, informants, variables, memos ---------------------------------------------
 
 

@@ -34,6 +34,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+import unicodedata
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -285,10 +286,20 @@ def _name_key(name: str) -> str:
     return " ".join(name.split())
 
 
+def fold(name: str) -> str:
+    """A code's name or path as a reader takes it: case, spacing at the ends and inside, and
+    Unicode form aside ("Leadership", "leadership ", "LEADERSHIP"; "Straße", "STRASSE")."""
+    return unicodedata.normalize(
+        "NFC", " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    )
+
+
 def code_paths(project: Project) -> tuple[dict[str, str], list[str]]:
     """Each code's path of names from the codebook's root ("Inner Setting/Culture"), by GUID
     (the codes come parents first), and a warning for each second sibling of one name, told
-    apart by order ("Culture (2)"). A mapping row's subject_label names a code so."""
+    apart by order ("Culture (2)"), and for codes whose paths differ only as `fold` ignores
+    (two codes to the program, one to a reader). A mapping row's subject_label names a code
+    so."""
     paths: dict[str, str] = {}
     taken: set[str] = set()
     warnings: list[str] = []
@@ -305,6 +316,17 @@ def code_paths(project: Project) -> tuple[dict[str, str], list[str]]:
             path = f"{path} ({n})"
         paths[guid] = path
         taken.add(path)
+    alike: dict[str, list[str]] = {}
+    for path in paths.values():
+        alike.setdefault(fold(path), []).append(path)
+    for group in alike.values():
+        if len(group) > 1:
+            shown = ", ".join(repr(p) for p in group)
+            warnings.append(
+                f"codes {shown} differ only in case, spaces or Unicode form: they are "
+                f"imported as {len(group)} codes; merge them in the QDA program if they are "
+                "one (a mapping row names each exactly, by its name, path or GUID)"
+            )
     return paths, warnings
 
 
@@ -664,6 +686,28 @@ class _Converter:
             return [], places
         return named + family, []
 
+    def _codes_folded(self, label: str) -> tuple[list[str], list[str]]:
+        """The codes `label` names by path or name as `fold` reads them (each with the codes
+        named like it plus a rating), and the places they are at (their paths)."""
+        want = fold(label)
+        rated = [g for g in self.p.codes if self.base_paths[g] != self.paths[g]]
+        named = [g for g, c in self.p.codes.items()
+                 if want in (fold(self.paths[g]), fold(c.name))]  # fmt: skip
+        family = [
+            g
+            for g in rated
+            if want
+            in (fold(self.base_paths[g]), fold((split_valence(self.p.codes[g].name) or ("",))[0]))
+        ]
+        places = sorted({self.paths[g] for g in named} | {self.base_paths[g] for g in family})
+        return named + [g for g in family if g not in named], places
+
+    def _named(self, guid: str, label: str) -> bool:
+        """Whether `label` is exactly the code's path or name (a rating after it aside)."""
+        name = self.p.codes[guid].name
+        base = (split_valence(name) or ("",))[0]
+        return label in (self.paths[guid], self.base_paths[guid], name, base)
+
     def _variable_named(self, label: str) -> str | None:
         return next((v.name for v in self.p.variables.values() if v.name.strip() == label), None)
 
@@ -684,6 +728,37 @@ class _Converter:
                 f"({shown}): give the code's path as subject_label"
             )
             return []
+        # the codes named so but for case, spaces or Unicode form: a label typed or trimmed
+        # differently from the program's name, or codes a reader takes for one
+        folded, folded_places = self._codes_folded(label) if label else ([], [])
+        if found:
+            others = sorted(
+                {self.paths[g] for g in folded if g not in found and not self._named(g, label)}
+            )
+            if others:
+                self.out.warnings.append(
+                    f"{self.mapping_file}: {_row(row)}: maps the code {label!r}, named so "
+                    f"exactly, not {', '.join(repr(o) for o in others)}, which differ from it "
+                    "only in case, spaces or Unicode form: add a row naming each (by its path "
+                    "or GUID) if it is the same construct"
+                )
+            return found
+        if len(folded_places) > 1:
+            shown = ", ".join(repr(p) for p in folded_places)
+            self.problem(
+                f"{self.mapping_file}: {_row(row)}: no code is named {label!r} exactly, and "
+                f"{len(folded_places)} codes are named so but for case, spaces or Unicode form "
+                f"({shown}): give the code's name exactly, its path, or its GUID as the local "
+                "part of subject_id"
+            )
+            return []
+        if folded and not self._variable_named(label):
+            self.out.warnings.append(
+                f"{self.mapping_file}: {_row(row)}: no code is named {label!r} exactly; "
+                f"mapped to {folded_places[0]!r}, the one code named so but for case, spaces "
+                "or Unicode form"
+            )
+            return folded
         if not found and not (label and self._variable_named(label)):
             self.out.warnings.append(
                 f"{self.mapping_file}: {_row(row)}: no code {label or row.subject_id!r} in this "
