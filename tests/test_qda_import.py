@@ -700,6 +700,43 @@ def test_maps_read_tsv_and_a_bom(tmp_path: Path) -> None:
     assert read_map(f, ("case_name", "case_id")) == {"Northfield clinic": "fx-northfield"}
 
 
+def test_a_semicolon_map_is_told_how_to_save_it(tmp_path: Path) -> None:
+    # "the header row needs the columns case_name, case_id (missing: case_name, case_id;
+    # found: case_name;case_id)" gave no advice
+    f = tmp_path / "cases.csv"
+    f.write_text("case_name;case_id\nNorthfield clinic;fx-northfield\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_map(f, ("case_name", "case_id"))
+    assert str(exc.value) == (
+        f"{f}:1: the header row is one cell, 'case_name;case_id': the cells are separated by "
+        "semicolons, as a spreadsheet program set to a language with decimal commas saves CSV; "
+        "save the file as comma-separated CSV UTF-8 (or as TSV)"
+    )
+
+
+def test_a_windows_1252_map_is_refused_as_the_template_reader_refuses_it(tmp_path: Path) -> None:
+    # "not UTF-8 (byte 29)": no line, no advice
+    f = tmp_path / "informants.csv"
+    f.write_bytes("source_name,informant_code\nEntrevue café,NTH-07\n".encode("cp1252"))
+    with pytest.raises(InputError) as exc:
+        read_map(f, ("source_name", "informant_code"))
+    assert str(exc.value) == f"{f}:2: not UTF-8: byte 0xe9 (save the file as CSV UTF-8)"
+
+
+def test_the_command_names_the_map_and_its_line(
+    tmp_path: Path, disk_store: Path, inputs: Inputs
+) -> None:
+    inputs.cases.write_bytes("case_name,case_id\nRiverside école,fx-riverside\n".encode("cp1252"))
+    args = ["import-qdpx", str(study(tmp_path / "p")), "--cases", str(inputs.cases),
+            "--dry-run", "--store", str(disk_store)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    (line,) = [x for x in result.output.splitlines() if x.startswith("cokg: error:")]
+    assert (
+        line == f"cokg: error: {inputs.cases}:2: not UTF-8: byte 0xe9 (save the file as CSV UTF-8)"
+    )
+
+
 # --- the import: validation, storing, re-import, dry run ------------------------------------
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.qda.converting import Conversion, convert_project, project_id, store_context
 from cokg.store.oxigraph import INTEGER_TYPES
+from cokg.template.cells import _check_text_file
 
 __all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]
 
@@ -63,7 +64,9 @@ class ImportReport:
 def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
     """A two-column map (CSV, or TSV by suffix or by a tab in the header) with a header row
     naming `columns` (other columns are ignored). Strict UTF-8 (a BOM is fine), no ragged
-    rows, no empty cells, no name given two values. Raises InputError naming file and line."""
+    rows, no empty cells, no name given two values. Raises InputError naming file and line;
+    a file a spreadsheet program saved in its own encoding, or with semicolons, is told how
+    to save it as the template reader tells it (one steward, one advice)."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -71,10 +74,8 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=p) from None
     if len(raw) > _MAX_MAP_BYTES:
         raise InputError(f"over {_MAX_MAP_BYTES // 2**20} MB: not a map", file=p)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start})", file=p) from None
+    _check_text_file(p)  # the template's check: NUL bytes, not UTF-8, with line and advice
+    text = raw.decode("utf-8-sig")
     first = text.split("\n", 1)[0]
     tab = p.suffix.lower() in (".tsv", ".tab") or ("\t" in first and "," not in first)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else ",")
@@ -85,6 +86,16 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
     except csv.Error as exc:
         raise InputError(f"not CSV: {exc}", file=p, line=1) from None
     missing = [c for c in columns if c not in header]
+    if missing and len(header) == 1 and ";" in header[0]:
+        # a spreadsheet program set to a language with decimal commas saves "CSV" with
+        # semicolons; the template reader's check for it is bound to its own sheets' columns
+        raise InputError(
+            f"the header row is one cell, {header[0]!r}: the cells are separated by "
+            "semicolons, as a spreadsheet program set to a language with decimal commas saves "
+            "CSV; save the file as comma-separated CSV UTF-8 (or as TSV)",
+            file=p,
+            line=1,
+        )
     if missing:
         raise InputError(
             f"the header row needs the columns {', '.join(columns)} (missing: "
