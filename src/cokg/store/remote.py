@@ -140,6 +140,10 @@ class RemoteStore:
         self.batch_size = batch_size
         self._user = os.environ.get("COKG_USER")
         self._password = os.environ.get("COKG_PASSWORD")
+        # the endpoint's row cap (Virtuoso's ResultSetMaxRows), once an X-SPARQL-MaxRows
+        # header has said it; and the largest answer known to be below any cap it has
+        self._cap: int | None = None
+        self._below_cap = 0
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoint!r})"
@@ -300,23 +304,31 @@ class RemoteStore:
         # update form would go to the update endpoint): use the form our scanner found
         w.queryType = form.upper()
         w.setReturnFormat(TURTLE if form in ("construct", "describe") else JSON)
-        body, cap = self._run(w)
-        if cap is not None and not cut_at_cap:
-            raise QueryError(
-                f"the endpoint returns at most {cap} rows and this answer reached that limit, "
-                "so it may be cut; narrow the query, or raise ResultSetMaxRows in the server's "
-                "virtuoso.ini"
-            )
+        body, cap, server = self._run(w)
         if form in ("construct", "describe"):
             try:
-                parsed = ox.parse(input=body, format=ox.RdfFormat.TURTLE)
+                parsed = list(ox.parse(input=body, format=ox.RdfFormat.TURTLE))
                 triples = [
                     (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
                     for t in dict.fromkeys(parsed)  # a graph: each triple once
                 ]
             except SyntaxError as exc:
                 raise QueryError(f"truncated or invalid answer from the endpoint: {exc}") from None
+            cap = cap or self._graph_cap(len(parsed), server, timeout)
+            if cap is not None and not cut_at_cap:
+                raise QueryError(
+                    f"the endpoint returns at most {cap} triples (its ResultSetMaxRows) and "
+                    f"this answer has {len(parsed)}, so it may be cut; narrow the query (page "
+                    "it with LIMIT and OFFSET), or raise ResultSetMaxRows in the server's "
+                    "virtuoso.ini"
+                )
             return QueryResult(kind="graph", triples=triples, truncated=cap is not None)
+        if cap is not None and not cut_at_cap:
+            raise QueryError(
+                f"the endpoint returns at most {cap} rows and this answer reached that limit, "
+                "so it may be cut; narrow the query, or raise ResultSetMaxRows in the server's "
+                "virtuoso.ini"
+            )
         try:
             doc = json.loads(body)
         except ValueError:
@@ -334,8 +346,37 @@ class RemoteStore:
         rows = [{v: (from_json(b[v]) if v in b else None) for v in variables} for b in solutions]
         return QueryResult(kind="select", variables=variables, rows=rows, truncated=cap is not None)
 
-    def _run(self, w: Any) -> tuple[bytes, str | None]:
-        """The answer's body, and the row cap the endpoint says it reached (None: it did not)."""
+    def _graph_cap(self, triples: int, server: str, timeout: float | None) -> str | None:
+        """The endpoint's cap when a CONSTRUCT or DESCRIBE answer of `triples` triples may
+        have been cut at it, else None. Virtuoso cuts a graph at ResultSetMaxRows (+1) triples
+        as it cuts a table at ResultSetMaxRows rows, but flags only the table (X-SPARQL-MaxRows):
+        the cap is learnt from a table's flag, from a SELECT of as many rows sent to read it
+        when no answer has given it yet."""
+        if not triples or (self._cap is None and not server.startswith("Virtuoso")):
+            return None
+        if self._cap is None and triples > self._below_cap:
+            # at least 10,000 rows (the packaged cap): one probe usually settles it for good
+            self._probe_cap(max(triples, 10_000), timeout)
+        if self._cap is not None and triples >= self._cap:
+            return str(self._cap)
+        return None
+
+    def _probe_cap(self, rows: int, timeout: float | None) -> None:
+        """Ask for a table of `rows` rows made of nothing but VALUES (whatever the data) and
+        read whether the endpoint flags it as cut at its cap."""
+        from SPARQLWrapper import CSV
+
+        w = self._wrapper(self.endpoint, DEFAULT_TIMEOUT if timeout is None else timeout)
+        w.setQuery(_rows_query(rows))
+        w.queryType = "SELECT"
+        w.setReturnFormat(CSV)  # one short line a row
+        _, cap, _ = self._run(w)
+        if cap is None:
+            self._below_cap = max(self._below_cap, rows)
+
+    def _run(self, w: Any) -> tuple[bytes, str | None, str]:
+        """The answer's body, the row cap the endpoint says it reached (None: it did not), and
+        the server's name (its Server header)."""
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         try:
@@ -351,7 +392,10 @@ class RemoteStore:
             raise StoreError(_unreachable(self.endpoint, exc)) from None
         # Virtuoso cuts every answer at its ResultSetMaxRows and says so only in this header
         cap: str | None = response.headers.get("X-SPARQL-MaxRows")
-        return body, cap
+        if cap is not None:
+            with contextlib.suppress(ValueError):
+                self._cap = int(cap)
+        return body, cap, str(response.headers.get("Server") or "")
 
     def _update(self, update: str) -> None:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -403,18 +447,19 @@ class RemoteStore:
         if missing:
             raise ParameterError(f"no such graph: {', '.join(missing)}")
         quads: list[ox.Quad] = []
+        read: dict[str, int] = {}
         for g in targets:
-            res = self.query(
-                "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": URIRef(g)}
-            )
+            rows = self._graph_rows(g)
+            read[g] = len({(r["s"], r["p"], r["o"]) for r in rows})
             node = graph_node(g)
             # a server's blank node labels need not be valid in N-Quads (Virtuoso's are
             # "nodeID://b10000"): one fresh blank node per label, the same in every row
             bnodes: dict[str, ox.BlankNode] = {}
-            for r in res.rows:
+            for r in rows:
                 s, p, o = (_term(r[v], bnodes) for v in ("s", "p", "o"))
                 assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
                 quads.append(ox.Quad(s, p, o, node))
+        self._check_whole(read)
         # the integer types the ontology declares, which Oxigraph server (like the embedded
         # store) keeps as xsd:integer: an export says what the data said, from any store, and
         # of any of its graphs (the ontology need not be among them)
@@ -428,6 +473,46 @@ class RemoteStore:
         ]
         declared = declared_types(ranges)
         return serialize_quads(restore_declared_types(quads, declared), format)
+
+    def _graph_rows(self, graph_iri: str) -> list[dict[str, Node | None]]:
+        """Every triple of a graph as rows ?s ?p ?o: one SELECT, or, on an endpoint that cut
+        that answer at its row cap (Virtuoso's ResultSetMaxRows), page after page of fewer rows
+        than the cap. Not ordered: Virtuoso refuses ORDER BY past 10,000 rows (MaxSortedTopRows),
+        so the pages are checked whole afterwards (_check_whole) instead."""
+        select = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+        g = {"g": URIRef(graph_iri)}
+        res = self.query(select, bindings=g, cut_at_cap=True)
+        if not res.truncated:
+            return res.rows
+        if self._cap is None or self._cap < 2:
+            raise QueryError(f"{self.endpoint} cut the graph {graph_iri} at its row cap")
+        size, rows = self._cap - 1, list[dict[str, Node | None]]()
+        while True:
+            self._renew_lease()  # a backup holds the lease: a long read keeps it
+            page = self.query(f"{select} LIMIT {size} OFFSET {len(rows)}", bindings=g)
+            rows += page.rows
+            if len(page.rows) < size:
+                return rows
+
+    def _check_whole(self, read: Mapping[str, int]) -> None:
+        """Each graph read held as many triples as the endpoint counts in it: an export is
+        never short, whether a server cut an answer without saying so or a graph changed
+        while it was read."""
+        if not read:
+            return
+        res = self.query(
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_OWN} }} GROUP BY ?g",
+            internal=True,
+        )
+        counts = {str(r["g"]): int(str(r["n"])) for r in res.rows if r["n"] is not None}
+        for g, got in read.items():
+            if got != counts.get(g, 0):
+                raise StoreError(
+                    f"{self.endpoint}: the graph {g} came back with {got:,} of its "
+                    f"{counts.get(g, 0):,} triples, so nothing was written: the graph changed "
+                    "while it was read (run it again), or the server cut the answer without "
+                    "saying so (raise its result limit: Virtuoso's ResultSetMaxRows)"
+                )
 
     # writes
 
@@ -536,6 +621,22 @@ class RemoteStore:
     @property
     def _credentials(self) -> bool:
         return bool(self._user)
+
+
+def _rows_query(rows: int) -> str:
+    """A SELECT of exactly `rows` rows, whatever the store holds: VALUES blocks of at most 1,000
+    values whose product reaches `rows`, kept small because Virtuoso makes the whole product."""
+    blocks: list[int] = []
+    left = max(1, rows)
+    while left > 1 or not blocks:
+        size = min(1000, left)
+        blocks.append(size)
+        left = -(-left // size)
+    values = " ".join(
+        f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(size))} }}"
+        for i, size in enumerate(blocks)
+    )
+    return f"SELECT (1 AS ?x) WHERE {{ {values} }} LIMIT {rows}"
 
 
 def _when(value: Any) -> datetime | None:
