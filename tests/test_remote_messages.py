@@ -5,6 +5,8 @@ URL for writes, cokg serve taking no writes)."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -173,3 +175,99 @@ def test_cokg_serve_takes_no_writes(stub: ThreadingHTTPServer) -> None:
     stub.answer = (403, {"X-Cokg-Error": "update"}, b"this endpoint is read-only")  # type: ignore[attr-defined]
     with pytest.raises(StoreError, match="is served by cokg serve, which is read-only"):
         RemoteStore(url)._update("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")
+
+
+# --- an https:// URL on a plain-HTTP server ---------------------------------------------------
+
+# The TLS client hello got no answer from a plain-HTTP server (it waits for the end of a request
+# line), so every command waited out its 60 s timeout (a push's write, none) before failing with
+# a TLS error. cokg's own short handshake finds out first: a few seconds, one line.
+PLAIN_HTTP_SECONDS = 10  # the handshake's 3 s and the plain probe, with room for a slow machine
+
+
+@pytest.fixture
+def https_on_plain(oxigraph_server: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """The suite's Oxigraph server (plain HTTP) as an https:// URL, and its right URL; the
+    verdict of an earlier test is forgotten, so each command finds out for itself."""
+    from cokg.store import remote
+
+    monkeypatch.setattr(remote, "_PLAIN_HTTP", {}, raising=False)
+    monkeypatch.setattr(remote, "_TLS_CHECKED", set(), raising=False)
+    monkeypatch.delenv("COKG_ENDPOINT", raising=False)
+    plain = oxigraph_server.query_url
+    return plain.replace("http://", "https://"), plain
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["graphs", "--store"], id="graphs"),
+        pytest.param(["query", "sampling-frame", "--endpoint"], id="query"),
+        pytest.param(["sparql", "ASK {}", "--endpoint"], id="sparql"),
+        pytest.param(["push", "--store", "memory:", "--endpoint"], id="push"),
+        pytest.param(["backup", "b.trig", "--store"], id="backup"),
+        pytest.param(["serve", "--port", "0", "--endpoint"], id="serve"),
+        pytest.param([], id="config.toml"),
+    ],
+)
+def test_an_https_url_on_a_plain_http_server_fails_at_once(
+    https_on_plain: tuple[str, str], command: list[str], tmp_path: Path, monkeypatch
+) -> None:
+    import time
+
+    url, plain = https_on_plain
+    monkeypatch.chdir(tmp_path)
+    if command:
+        command = [*command, url]
+    else:  # the endpoint of the project's config file, read by every command
+        (tmp_path / ".cokg").mkdir()
+        (tmp_path / ".cokg" / "config.toml").write_text(f'endpoint = "{url}"\n')
+        command = ["graphs"]
+    started = time.monotonic()
+    code, out = _run(*command)
+    assert time.monotonic() - started < PLAIN_HTTP_SECONDS
+    assert code != 0
+    assert out == f"cokg: error: {url} answered in plain HTTP: use {plain}"
+
+
+def test_a_server_that_speaks_neither_is_left_to_the_request(
+    stub: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an https:// URL whose server answers the TLS hello with something that is no TLS and a
+    # plain request with nothing HTTP: not called plain HTTP, the request's own error stands
+    from cokg.store import remote
+
+    monkeypatch.setattr(remote, "_PLAIN_HTTP", {}, raising=False)
+    monkeypatch.setattr(remote, "_TLS_CHECKED", set(), raising=False)
+    with socket_answering(b"SSH-2.0-OpenSSH_9.2\r\n") as port:
+        url = f"https://127.0.0.1:{port}/query"
+        remote.check_tls(url)  # no error of its own
+        code, out = _run("graphs", "--store", url)
+    assert code != 0 and out.startswith(f"cokg: error: cannot reach {url}"), out
+    assert "plain HTTP" not in out
+
+
+@contextlib.contextmanager
+def socket_answering(greeting: bytes) -> Iterator[int]:
+    """A loopback server that sends `greeting` to every connection and closes it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(greeting)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

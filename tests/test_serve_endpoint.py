@@ -142,6 +142,30 @@ def test_an_unreachable_endpoint_fails_at_start() -> None:
     assert DataSource().snapshot is None  # nothing was copied for it
 
 
+def test_an_https_url_on_a_plain_http_server_is_said_at_once(
+    oxigraph_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it waited out the 60 s timeout of every request: /status (a monitor's), and the pages,
+    # now say within a few seconds what is wrong, without the address
+    from cokg.store import remote
+
+    monkeypatch.setattr(remote, "_PLAIN_HTTP", {}, raising=False)
+    monkeypatch.setattr(remote, "_TLS_CHECKED", set(), raising=False)
+    monkeypatch.setattr(remotepool, "HEALTH_TTL", 0.0)
+    url = oxigraph_server.query_url.replace("http://", "https://")
+    started = time.monotonic()
+    with TestClient(create_app(RemotePool(url, timeout=60))) as client:
+        status = client.get("/status")
+        page = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": JSON})
+    assert time.monotonic() - started < 15
+    said = "it answers in plain HTTP, not HTTPS (serve it by its http:// URL)"
+    assert status.status_code == 503
+    assert status.json()["endpoint"] == {"reachable": False, "error": said}
+    assert page.status_code == 503 and said in page.text
+    address = f"127.0.0.1:{oxigraph_server.port}"
+    assert address not in status.text and address not in page.text
+
+
 def test_a_construct_is_a_graph_each_triple_once(local: TestClient) -> None:
     # the engine repeats a triple whose subject is a blank node of the data once per solution
     # (the ontology's owl:AllDifferent nodes); the endpoint answers the graph, and its limit

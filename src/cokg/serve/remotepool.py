@@ -30,7 +30,7 @@ from cokg.models import QueryResult
 from cokg.query import get_query
 from cokg.serve.pool import DataSource, EndpointUnavailable, PoolStats, QueryRefused, QueryTimeout
 from cokg.serve.results import boolean_body, solutions_body
-from cokg.store import RemoteStore
+from cokg.store import PlainHTTP, RemoteStore
 from cokg.terms import to_wire
 
 # pyoxigraph's format names (the local workers' serializers) -> rdflib's
@@ -157,6 +157,8 @@ def _timed_out(exc: BaseException) -> bool:
 def public_reason(exc: BaseException, timeout: float) -> str:
     """Why the endpoint gave no answer, in words that do not say where it is."""
     for e in _chain(exc):
+        if isinstance(e, PlainHTTP):
+            return "it answers in plain HTTP, not HTTPS (serve it by its http:// URL)"
         if isinstance(e, urllib.error.HTTPError):
             return f"it answered HTTP {e.code}"
         if isinstance(e, ConnectionRefusedError):

@@ -56,7 +56,7 @@ from cokg.store.building import (
 from cokg.store.opening import open_for_reading, open_store
 from cokg.store.oxigraph import EXPORT_FORMATS, EmbeddedStore, MemoryStore, serialize_quads
 from cokg.store.protocol import Progress, Store, Triple
-from cokg.store.remote import RemoteStore, remote_config
+from cokg.store.remote import PlainHTTP, RemoteStore, remote_config
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -64,6 +64,7 @@ __all__ = [
     "BuildReport",
     "EmbeddedStore",
     "MemoryStore",
+    "PlainHTTP",
     "Progress",
     "PushPlan",
     "RemoteStore",

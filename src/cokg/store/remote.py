@@ -13,6 +13,7 @@ import os
 import random
 import re
 import socket
+import ssl
 import time
 import tomllib
 import urllib.error
@@ -62,6 +63,69 @@ _OWN = f'FILTER(STRSTARTS(STR(?g), "{GRAPH_PREFIX}"))'
 LEASE_GRAPH = "https://w3id.org/cokg/lease"
 _LEASE = "https://w3id.org/cokg/lease#"
 LEASE_SECONDS = 900.0  # a writer holding it longer is taken for crashed ($COKG_LEASE_SECONDS)
+
+
+# An https:// URL pointing at a plain-HTTP server: the server waits for the end of a request
+# line that the TLS client hello never brings, and the request waited out its whole timeout (60 s;
+# a write, none at all) before failing with a TLS error. A handshake of its own, this short,
+# finds out first; a server found speaking TLS (or not plain HTTP) is not asked again.
+TLS_HANDSHAKE_S = 3.0
+PLAIN_HTTP_TTL = 60.0  # seconds a server found speaking plain HTTP is taken for one unasked
+_TLS_CHECKED: set[tuple[str, int]] = set()
+_PLAIN_HTTP: dict[tuple[str, int], float] = {}  # (host, port) -> time.monotonic() found
+
+
+class PlainHTTP(StoreError):
+    """An https:// endpoint whose server answers in plain HTTP."""
+
+
+def check_tls(url: str) -> None:
+    """Raise PlainHTTP, within a few seconds, when `url` is https:// and its server answers in
+    plain HTTP ("… answered in plain HTTP: use http://…"). Anything else (no server, no such
+    host, a certificate refused, a server slow to answer) is left to the request itself, which
+    says what it is."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return
+    host, port = parts.hostname, parts.port or 443
+    key = (host, port)
+    if key in _TLS_CHECKED:
+        return
+    if time.monotonic() - _PLAIN_HTTP.get(key, -PLAIN_HTTP_TTL) >= PLAIN_HTTP_TTL:
+        if urllib.request.getproxies().get("https") and not urllib.request.proxy_bypass(host):
+            return  # a proxy makes the connection, not this process
+        try:
+            raw = socket.create_connection(key, timeout=TLS_HANDSHAKE_S)
+        except OSError:
+            return  # refused, no such host, no answer: the request says which
+        try:
+            with ssl.create_default_context().wrap_socket(raw, server_hostname=host):
+                _TLS_CHECKED.add(key)
+                return
+        except ssl.SSLCertVerificationError:
+            _TLS_CHECKED.add(key)  # it speaks TLS: the request says what is wrong with it
+            return
+        except OSError:  # no handshake in time, or an answer that is no TLS
+            if not _speaks_plain_http(host, port):
+                _TLS_CHECKED.add(key)  # not plain HTTP either: the request says what it is
+                return
+        finally:
+            raw.close()
+        _PLAIN_HTTP[key] = time.monotonic()
+    netloc = parts.netloc if parts.port else f"{parts.netloc}:{port}"  # http:// is port 80
+    plain = urllib.parse.urlunsplit(parts._replace(scheme="http", netloc=netloc))
+    raise PlainHTTP(f"{url} answered in plain HTTP: use {plain}")
+
+
+def _speaks_plain_http(host: str, port: int) -> bool:
+    """Whether the server answers a plain HTTP request (HEAD /, which changes nothing)."""
+    name = f"[{host}]" if ":" in host else host
+    try:
+        with socket.create_connection((host, port), timeout=TLS_HANDSHAKE_S) as sock:
+            sock.sendall(f"HEAD / HTTP/1.0\r\nHost: {name}\r\n\r\n".encode())
+            return sock.recv(5) == b"HTTP/"
+    except OSError:
+        return False
 
 
 def _derive(endpoint: str, last: str) -> str:
@@ -379,6 +443,7 @@ class RemoteStore:
         the server's name (its Server header)."""
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+        self._check_tls(self.endpoint)
         try:
             response = w.query().response
             body = response.read()
@@ -400,6 +465,7 @@ class RemoteStore:
     def _update(self, update: str) -> None:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+        self._check_tls(self.update_endpoint)
         w = self._wrapper(self.endpoint, None)
         w.setQuery(update)
         w.queryType = "INSERT"  # any update form: sent to the update endpoint
@@ -599,6 +665,7 @@ class RemoteStore:
                 self._gsp("DELETE", g, None, missing_ok=True)
 
     def _gsp(self, verb: str, graph: str, body: bytes | None, *, missing_ok: bool = False) -> None:
+        self._check_tls(self.gsp_endpoint)
         sep = "&" if "?" in self.gsp_endpoint else "?"
         url = f"{self.gsp_endpoint}{sep}{urllib.parse.urlencode({'graph': graph})}"
         req = urllib.request.Request(url, data=body, method=verb)
@@ -617,6 +684,13 @@ class RemoteStore:
             raise StoreError(f"{verb} {graph} failed: {said}") from None
         except (OSError, urllib.error.URLError) as exc:
             raise StoreError(_unreachable(self.gsp_endpoint, exc)) from None
+
+    def _check_tls(self, url: str) -> None:
+        """check_tls of the endpoint's URL first, so that a server speaking plain HTTP is
+        named by the URL the user gave (a write goes to one derived from it)."""
+        check_tls(self.endpoint)
+        if url != self.endpoint:
+            check_tls(url)
 
     @property
     def _credentials(self) -> bool:
