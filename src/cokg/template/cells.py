@@ -229,35 +229,45 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
     # Read as a stream: a big CSV file is never held whole in memory.
     with f.open(encoding="utf-8-sig", newline="") as fh:  # strict UTF-8, BOM allowed
         reader = csv.reader(fh, strict=True)
+        row = end = 0  # the last row read, and the line of the file it ends on
         try:
             header = next(reader, None)
             if header is None:
                 return
             names = _check_header(header, sheet, str(f))  # the folder too: whose events.csv
+            # A record is a spreadsheet row, whatever the lines it takes in the file: a cell
+            # holding a line break makes the two counts differ, and a steward looks for the
+            # row (header = row 1), as a spreadsheet program numbers it.
+            row, end = 1, reader.line_num
             for record in reader:
-                row = reader.line_num
+                row, line, end = row + 1, end + 1, reader.line_num
                 if not any(c.strip() for c in record):
                     continue
+                at = f"row {row}" + (f" (line {line} of the file)" if line != row else "")
                 if len(record) != len(names):
                     raise InputError(
-                        f"row {row} has {len(record)} cells but the header has {len(names)} "
+                        f"{at} has {len(record)} cells but the header has {len(names)} "
                         "(a ragged row: check for a stray comma or a missing quote)",
                         file=f.name,
-                        line=row,
+                        line=line,
                     )
                 blank = [k for k, n in enumerate(names) if not n and record[k].strip()]
                 if blank:
                     raise InputError(
-                        f"row {row} has a value in column {blank[0] + 1}, which has no name in "
+                        f"{at} has a value in column {blank[0] + 1}, which has no name in "
                         "the header",
                         file=f.name,
-                        line=row,
+                        line=line,
                     )
                 cells = (_line_ends(unescape(c)) for c in record)
                 named = {n: c for n, c in zip(names, cells, strict=True) if n}
                 yield Row(sheet, f.name, row, named)
         except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", file=f.name, line=reader.line_num) from None
+            raise InputError(
+                f"malformed CSV in row {row + 1} (from line {end + 1} of the file): {exc}",
+                file=f.name,
+                line=reader.line_num,
+            ) from None
 
 
 MAX_KEPT = 10_000  # per sheet part: hidden rows, merged ranges and column ranges kept for messages
