@@ -381,8 +381,9 @@ def test_a_semicolon_csv_is_named_as_such(tmp_path: Path) -> None:
         read_template(sub)
     assert str(exc.value) == (
         f"{sub / 'cases.csv'}:1: the header is one cell with semicolons in it: the file "
-        "separates its cells with semicolons (a spreadsheet program set to a language that "
-        "writes decimal commas does); save it as comma-separated CSV UTF-8"
+        "separates its cells with semicolons, as a spreadsheet program set to a language that "
+        "writes decimal commas saves CSV; save it as CSV UTF-8 separated by commas, or as "
+        "tab-separated text (Unicode Text), which cokg reads too"
     )
 
 

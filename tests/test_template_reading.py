@@ -78,3 +78,106 @@ def test_a_ragged_row_gives_its_spreadsheet_row_and_its_line(tmp_path: Path) -> 
 def _write(path: Path, rows: list[list[str]], **fmt: str) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, **fmt).writerows(rows)  # type: ignore[arg-type]
+
+
+# --- encodings and separators -------------------------------------------------------------------
+
+
+def _as_unicode_text(csv_file: Path, encoding: str) -> bytes:
+    """A sheet as Excel's "Unicode Text" writes it: UTF-16 with its byte-order mark, cells
+    separated by tabs, lines ended by CR LF (cells with a line break or a quote quoted)."""
+    with csv_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    out = csv_file.with_suffix(".tsv")
+    _write(out, rows, delimiter="\t", lineterminator="\r\n")
+    text = out.read_text(encoding="utf-8")
+    out.unlink()
+    return text.encode(encoding)  # "utf-16" writes the mark, in the machine's byte order
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda t: b"\xff\xfe" + t.encode("utf-16-le"), id="utf-16-le"),
+        pytest.param(lambda t: b"\xfe\xff" + t.encode("utf-16-be"), id="utf-16-be"),
+    ],
+)
+def test_excels_unicode_text_is_read_as_the_same_rows(tmp_path: Path, encode: object) -> None:
+    sub = copy_example(tmp_path)
+    _quotations(sub, _FRENCH_Q1, _FRENCH_Q2.replace("RVS-99", "RVS-02"))
+    before = read_template(sub).graph
+    for name in ("quotations.csv", "cases.csv"):
+        f = sub / name
+        tsv = _as_unicode_text(f, "utf-8").decode("utf-8")
+        f.write_bytes(encode(tsv))  # type: ignore[operator]
+    conv = read_template(sub)
+    assert set(conv.graph) == set(before)
+    assert sorted(o.row for o in conv.origins.values() if o.file == "quotations.csv") == [2, 3]
+
+
+def test_a_utf8_tab_separated_file_is_read(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    before = read_template(sub).graph
+    f = sub / "findings.csv"  # its cells hold commas and semicolons, kept as written
+    f.write_bytes(_as_unicode_text(f, "utf-8"))
+    assert set(read_template(sub).graph) == set(before)
+
+
+def test_utf16_that_does_not_decode_is_refused_naming_the_line(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    f = sub / "quotations.csv"
+    text = f.read_text(encoding="utf-8")
+    f.write_bytes(b"\xff\xfe" + text.encode("utf-16-le") + b"\x00\xdc" + "x\n".encode("utf-16-le"))
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert exc.value.line == 4 and "not UTF-16: bytes 00 dc" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        pytest.param(
+            QUOTATIONS_HEADER.encode("utf-16-le"),
+            "not a text file (NUL bytes) (UTF-16 text without a byte-order mark?); save the "
+            "file as CSV UTF-8",
+            id="utf-16-without-mark",
+        ),
+        pytest.param(
+            b"\xff\xfe\x00\x00" + QUOTATIONS_HEADER.encode("utf-32-le"),
+            "UTF-32 text, which cokg does not read; save the file as CSV UTF-8",
+            id="utf-32",
+        ),
+    ],
+)
+def test_other_unicode_files_say_what_they_are(tmp_path: Path, data: bytes, said: str) -> None:
+    sub = copy_example(tmp_path)
+    (sub / "quotations.csv").write_bytes(data)
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert exc.value.message == said
+
+
+def test_a_sheet_saved_as_text_is_named_to_be_renamed(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    (sub / "quotations.csv").rename(sub / "quotations.txt")
+    with pytest.raises(InputError) as exc:
+        read_template(sub)
+    assert exc.value.message.startswith("a sheet saved as text: rename it quotations.csv")
+
+
+def test_a_workbook_header_pasted_into_one_cell_is_not_told_about_files(tmp_path: Path) -> None:
+    from submissions import write_book
+
+    book = write_book(tmp_path / "book.xlsx", {"cases": []})
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    ws = wb["cases"]
+    header = [c.value for c in ws[1]]
+    ws.delete_rows(1)
+    ws.append(["\t".join(str(h) for h in header)])
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        read_template(book)
+    assert "each row was pasted into one cell" in exc.value.message
+    assert "decimal commas" not in exc.value.message

@@ -4,9 +4,11 @@ A workbook is read with openpyxl in read-only mode, data only (formulas are neve
 only their cached values are read), after every XML member has been pre-scanned with expat: a
 DTD or entity declaration (an entity bomb) or nesting deeper than COKG_MAX_XML_DEPTH is
 refused, naming the member, and the bytes actually decompressed are capped (declared sizes can
-lie). CSV files are read as a stream, strict UTF-8. The file cannot be used at all (not UTF-8,
-a ragged row, an unknown sheet or column, a missing required column): InputError naming the
-file, row and column.
+lie). CSV files are read as a stream, strict UTF-8, or UTF-16 when they start with its
+byte-order mark (Excel's "Unicode Text"), their cells separated by commas, or by tabs when the
+header's are. The file cannot be used at all (text that does not decode, a ragged row, an
+unknown sheet or column, a missing required column): InputError naming the file, row and
+column.
 
 Dates keep their precision. CSV cells are text and stay as typed. A written workbook formats
 every column as text ("@"), so a typed 2018-10 is not turned into a date; a cell a spreadsheet
@@ -107,7 +109,7 @@ def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
     return [path], _read_xlsx(path)
 
 
-def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
+def _check_header(header: list[str], sheet: str, where: str, *, text_file: bool) -> list[str]:
     cols = {c.name for c in SHEETS[sheet].columns}
     folded = {c.casefold(): c for c in cols}
     # a column means its name whatever its case or surrounding spaces ("Stance ")
@@ -115,13 +117,20 @@ def _check_header(header: list[str], sheet: str, where: str) -> list[str]:
     if len(names) == 1 and names[0] not in cols:
         for sep, what in ((";", "semicolons"), ("\t", "tabs")):
             if sep in names[0] and names[0].split(sep)[0].strip() in cols:
-                raise InputError(
-                    f"the header is one cell with {what} in it: the file separates its cells "
-                    f"with {what} (a spreadsheet program set to a language that writes decimal "
-                    "commas does); save it as comma-separated CSV UTF-8",
-                    file=where,
-                    line=1,
-                )
+                if not text_file:  # a workbook's rows pasted in as one cell each
+                    why = (
+                        f"the header is one cell with {what} in it: each row was pasted into "
+                        f"one cell; split the cells at the {what} into columns (a "
+                        "spreadsheet's text-to-columns does)"
+                    )
+                else:  # a tab-separated file is read (_delimiter): semicolons are left
+                    why = (
+                        f"the header is one cell with {what} in it: the file separates its "
+                        f"cells with {what}, as a spreadsheet program set to a language that "
+                        "writes decimal commas saves CSV; save it as CSV UTF-8 separated by "
+                        "commas, or as tab-separated text (Unicode Text), which cokg reads too"
+                    )
+                raise InputError(why, file=where, line=1)
     for i, h in enumerate(names):
         if h and h not in cols:  # a blank header cell (a gap) is a column nobody named
             close = difflib.get_close_matches(h.casefold(), sorted(cols), n=1, cutoff=0.75)
@@ -162,6 +171,12 @@ def csv_files(folder: Path) -> list[Path]:
             continue
         if f.suffix.lower() == ".csv":
             why = "not a template sheet; the CSV files are " + ", ".join(sorted(known))
+        elif f.suffix.lower() in (".txt", ".tsv") and f"{sheet_name(f.stem)}.csv" in known:
+            # how Excel names a sheet saved as "Unicode Text": the content is readable
+            why = (
+                f"a sheet saved as text: rename it {sheet_name(f.stem)}.csv (cokg reads "
+                "tab-separated text, in UTF-8 or UTF-16, as it reads CSV)"
+            )
         else:
             what = "a folder" if f.is_dir() else "a file"
             why = (
@@ -191,50 +206,99 @@ def _read_csv_files(files: list[Path]) -> Iterator[Row]:
         yield from _read_csv(f, sheet_name(f.stem))
 
 
-def _check_text_file(f: Path) -> None:
-    """Refuse NUL bytes and text that is not UTF-8, naming the line, reading in blocks."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+_SAVE_AS = "save the file as CSV UTF-8"
+
+
+def _text_encoding(f: Path) -> str:
+    """The encoding a CSV file is read with: UTF-8 (a byte-order mark is fine), or UTF-16
+    when the file starts with its byte-order mark (FF FE or FE FF), as Excel writes "Unicode
+    Text". Refuses NUL bytes, UTF-32 and text that does not decode, naming the line."""
+    with f.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # FF FE 00 00 first
+        raise InputError(f"UTF-32 text, which cokg does not read; {_SAVE_AS}", file=f)
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            _check_text_file(f, codec, skip=len(bom))
+            return "utf-16"  # the codec reads the mark and takes its byte order from it
+    _check_text_file(f, "utf-8")
+    return "utf-8-sig"
+
+
+def _check_text_file(f: Path, codec: str, *, skip: int = 0) -> None:
+    """Refuse NUL characters and text that does not decode, naming the line, reading in
+    blocks (the file is never held whole)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    utf8 = codec == "utf-8"
+    name = "UTF-8" if utf8 else "UTF-16"
     line = 1
     with f.open("rb") as fh:
+        fh.seek(skip)
         for block in iter(lambda: fh.read(1 << 20), b""):
-            if b"\x00" in block:
-                raise InputError("not a text file (NUL bytes)", file=f)
+            if utf8 and b"\x00" in block:
+                # every other byte NUL: UTF-16 without the mark that tells its byte order
+                halves = block[:4096:2].count(0), block[1:4096:2].count(0)
+                utf16 = max(halves) > 0.4 * len(block[:4096:2])
+                why = " (UTF-16 text without a byte-order mark?)" if utf16 else ""
+                raise InputError(f"not a text file (NUL bytes){why}; {_SAVE_AS}", file=f)
             try:
-                decoder.decode(block)
+                text = decoder.decode(block)
             except UnicodeDecodeError as exc:
+                # exc.object: the bytes given this call, after any kept from the last block
                 at = max(exc.start - len(exc.object) + len(block), 0)
+                bad = block[at : at + (1 if utf8 else 2)]
+                shown = f"byte 0x{bad.hex()}" if utf8 else f"bytes {bad.hex(' ')}"
+                done = codecs.decode(block[:at], codec, "replace") if not utf8 else ""
                 raise InputError(
-                    f"not UTF-8: byte 0x{block[at]:02x} (save the file as CSV UTF-8)",
+                    f"not {name}: {shown} ({_SAVE_AS})",
                     file=f,
-                    line=line + block[:at].count(b"\n"),
+                    line=line + (block[:at].count(b"\n") if utf8 else done.count("\n")),
                 ) from None
-            line += block.count(b"\n")
+            if "\x00" in text:
+                raise InputError(f"not a text file (NUL characters); {_SAVE_AS}", file=f)
+            line += block.count(b"\n") if utf8 else text.count("\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise InputError(
-                "not UTF-8: the file ends inside a character (save the file as CSV UTF-8)",
-                file=f,
-                line=line,
+                f"not {name}: the file ends inside a character ({_SAVE_AS})", file=f, line=line
             ) from None
 
 
+def _delimiter(f: Path, encoding: str, sheet: str) -> str:
+    """The character a CSV file separates its cells with: a comma, or a tab when its header
+    is one comma-separated cell of tab-separated column names (Excel's "Unicode Text" and
+    other tab-separated exports; the names settle it, so no data row is guessed from)."""
+    with f.open(encoding=encoding, newline="") as fh:
+        try:
+            header = next(csv.reader(fh), [])
+        except csv.Error:  # said by the reader, with the row
+            return ","
+    if len(header) == 1 and "\t" in header[0]:
+        first = header[0].split("\t", 1)[0].strip().casefold()
+        if first in {c.name.casefold() for c in SHEETS[sheet].columns}:
+            return "\t"
+    return ","
+
+
 def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
-    _check_text_file(f)
     from cokg import load
 
+    encoding = _text_encoding(f)
     # A cell may be as long as a workbook's (a long document's text): the file's size is
     # bounded by the submission limit, not each cell by Python's default of 128 KiB.
     csv.field_size_limit(max(csv.field_size_limit(), load.max_submission_bytes()))
+    delimiter = _delimiter(f, encoding, sheet)
     # Read as a stream: a big CSV file is never held whole in memory.
-    with f.open(encoding="utf-8-sig", newline="") as fh:  # strict UTF-8, BOM allowed
-        reader = csv.reader(fh, strict=True)
+    with f.open(encoding=encoding, newline="") as fh:  # strict: checked above
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
         row = end = 0  # the last row read, and the line of the file it ends on
         try:
             header = next(reader, None)
             if header is None:
                 return
-            names = _check_header(header, sheet, str(f))  # the folder too: whose events.csv
+            # the folder too: whose events.csv
+            names = _check_header(header, sheet, str(f), text_file=True)
             # A record is a spreadsheet row, whatever the lines it takes in the file: a cell
             # holding a line break makes the two counts differ, and a steward looks for the
             # row (header = row 1), as a spreadsheet program numbers it.
@@ -605,7 +669,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
             header_cells = [_cell_text(c)[0] for c in header]
             while header_cells and not header_cells[-1]:
                 header_cells.pop()
-            names = _check_header(header_cells, title, where)
+            names = _check_header(header_cells, title, where, text_file=False)
             dates = {c.name for c in SHEETS[title].columns if c.date}
             hidden_columns = [
                 j for j, n in enumerate(names)
