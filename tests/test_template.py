@@ -549,3 +549,47 @@ def test_a_gap_in_the_header_is_not_mistaken_for_the_column_after_it(tmp_path: P
     wb.save(book)
     with pytest.raises(InputError, match=rf"has a value in column {width + 2}, which has no name"):
         read_template(book)
+
+
+# --- one line per mistake -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case_id", ["fictional riverside", "fictional-riversidé"])
+def test_a_case_id_that_is_no_id_is_one_line_without_follow_ons(
+    tmp_path: Path, case_id: str
+) -> None:
+    # the other sheets keep fictional-riverside: their links to the case follow from the one
+    # mistake, which names the case they link to
+    sub = copy_example(tmp_path)
+    rewrite(sub / "cases.csv", 2, "case_id", case_id)
+    report = validate([sub])
+    assert [(r.file, r.row, r.column) for r in report.violations] == [("cases.csv", 2, "case_id")]
+    assert report.violations[0].message == (
+        f"case_id {case_id!r} is not an id of the form lower-case words joined by hyphens; "
+        "other rows name case 'fictional-riverside', which no row of this sheet gives: is this "
+        "row that case?"
+    )
+
+
+def test_a_repeated_finding_id_is_one_line_naming_the_finding_left_out(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    rewrite(sub / "findings.csv", 3, "finding_id", "peer-hosts")  # was grant-stability
+    report = validate([sub])
+    assert [(r.file, r.row, r.column) for r in report.violations] == [
+        ("findings.csv", 3, "finding_id")
+    ]
+    assert report.violations[0].message.endswith(
+        "(or delete the repeated row); other rows name finding 'grant-stability', which no "
+        "row of this sheet gives: is this row that finding?"
+    )
+
+
+def test_a_link_to_a_finding_no_row_gives_is_still_said_when_no_row_was_refused(
+    tmp_path: Path,
+) -> None:
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "supports", "grant-stabilty")
+    report = validate([sub])
+    assert [(r.file, r.row, r.column) for r in report.violations] == [
+        ("quotations.csv", 3, "supports")
+    ]

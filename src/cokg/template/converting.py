@@ -15,10 +15,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -63,6 +63,11 @@ T = TypeVar("T")
 class Problem(str):
     """Why a cell's text gives no value (a str subclass no RDF term is: URIRef and Literal are
     str subclasses too, so results are told apart with isinstance(x, Problem))."""
+
+
+class NeedsCase(Problem):
+    """A value that names a record of the row's case, in a row without a case id: a
+    follow-on of the case_id cell's own problem when that cell was filled in."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def convert_rows(
         for sheet, kind, ident in conv.caseless
         for case_id in cases
     }
+    gone |= conv.unknown_records()
     return Conversion((), conv.graph, conv.origins, conv.problems, gone, conv.statement_origins)
 
 
@@ -181,7 +187,7 @@ def reference(
     if not target.ids.fullmatch(ident):
         return Problem(f"{v!r} is not an id of the form {_HINTS[target.ids.pattern]}")
     if target.scoped and not case_id:
-        return Problem(f"{v!r} needs the row's case_id")
+        return NeedsCase(f"{v!r} needs the row's case_id")
     return record_iri(target, kind or target.kinds[0], case_id, ident)
 
 
@@ -332,7 +338,7 @@ def coder_iri(text: str, case_id: str | None) -> URIRef | Problem:
             "(never a person's name)"
         )
     if not case_id:
-        return Problem(f"{v!r} needs the row's case_id")
+        return NeedsCase(f"{v!r} needs the row's case_id")
     return COKGID[f"coder/{_q(case_id)}/{_q(ident)}"]
 
 
@@ -389,6 +395,48 @@ class _Converter:
         self.keys: dict[tuple[object, ...], int] = {}
         self.records: dict[tuple[str, URIRef], int] = {}
         self.caseless: set[tuple[Sheet, Kind, str]] = set()  # (sheet, kind, id) of such rows
+        # rows refused without the record they describe being known (an id that is no id, a
+        # blank id, an id already used): (sheet, case id, file, row)
+        self.unknown: list[tuple[Sheet, str | None, str, int]] = []
+
+    def unknown_records(self) -> set[URIRef]:
+        """The records that rows link to and no row gives, where a refused row of their sheet
+        (and case) may be the one meant to give them: the links are follow-ons of that row's
+        problem, which names them (a case_id typed 'qc estrie' in cases.csv, 'qc-estrie' in
+        every other sheet; a finding_id typed twice, where rows link to the one left out)."""
+        if not self.unknown:
+            return set()
+        typed = set(self.graph.subjects(RDF.type, None))
+        dangling = {o for o in self.graph.objects() if isinstance(o, URIRef) and o not in typed}
+        gone: set[URIRef] = set()
+        for sheet, case_id, file, row in self.unknown:
+            scope = f"{_q(case_id)}/" if sheet.scoped and case_id else ""
+            if sheet.scoped and not case_id:
+                continue  # no case to scope the id by: the case_id cell's problem
+            starts = tuple(f"{COKGID}{k.path}/{scope}" for k in sheet.kinds)
+            meant = sorted(
+                {
+                    o
+                    for o in dangling
+                    for start in starts
+                    if str(o).startswith(start) and "/" not in str(o)[len(start) :]
+                }
+            )
+            if not meant:
+                continue
+            gone |= set(meant)
+            ids = [f"'{unquote(o.rsplit('/', 1)[1])}'" for o in meant]
+            shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+            which = f"that {sheet.noun}" if len(ids) == 1 else "one of them"
+            hint = (
+                f"; other rows name {sheet.noun} {shown}, which no row of this sheet gives: "
+                f"is this row {which}?"
+            )
+            for i, p in enumerate(self.problems):
+                if (p.file, p.row, p.column) == (file, row, sheet.id_column):
+                    self.problems[i] = replace(p, message=p.message + hint)
+                    break
+        return gone
 
     def add(self, triple: Triple) -> None:
         self.graph.add(triple)
@@ -408,6 +456,8 @@ class _Converter:
             record, label, triples, columns = self._statement(r, sheet, problems)
         else:
             record, label, triples, columns = self._record(r, sheet, problems)
+        # one line per mistake: the cases sheet's case_id is both the row's case and its id
+        problems = list(dict.fromkeys(problems))
         doubts = [(c, m, "warning") for c, m in r.doubtful.items()]
         for column, message, severity in [*((c, m, "violation") for c, m in problems), *doubts]:
             self.problems.append(
@@ -442,9 +492,11 @@ class _Converter:
         case_id: str | None = None
         case_iri: URIRef | None = None
         raw_case = cells.get("case_id", "").strip()
+        bad_case = "case_id" in r.refused  # a case id the row has, but that cannot be read
         if "case_id" in {c.name for c in sheet.columns} and raw_case:
             found = reference(raw_case, SHEETS["cases"], None)
             if isinstance(found, Problem):
+                bad_case = True
                 problems.append(("case_id", f"case_id {found}"))
             else:
                 case_iri = found
@@ -479,6 +531,8 @@ class _Converter:
                 continue  # reported above
             for v in texts:
                 node = case_iri if col.name == "case_id" else parse_value(col, v, case_id)
+                if isinstance(node, NeedsCase) and bad_case:
+                    continue  # it follows from the case_id cell, reported already
                 if isinstance(node, Problem) or node is None:
                     problems.append((col.name, node or f"{col.name} {v!r} is not a case id"))
                     continue
@@ -496,12 +550,14 @@ class _Converter:
         if not raw_id:
             if not sheet.mint and sheet.id_column not in r.refused:  # refused: said already
                 problems.append((sheet.id_column, f"{sheet.id_column} is required"))
+                self.unknown.append((sheet, case_id, r.file, r.row))
         elif sheet.scoped and not case_id and "/" not in raw_id and not ABSOLUTE.match(raw_id):
             # no case to scope the id by: reported for the case_id cell
             self.caseless.add((sheet, kind, normalise_id(sheet, raw_id)))
         else:
             found = reference(raw_id, sheet, case_id, kind)
             if isinstance(found, Problem):
+                self.unknown.append((sheet, case_id, r.file, r.row))
                 problems.append(
                     (
                         sheet.id_column,
@@ -530,6 +586,7 @@ class _Converter:
                         f"{sheet.noun} its own {sheet.id_column} (or delete the repeated row)",
                     )
                 )
+                self.unknown.append((sheet, case_id, r.file, r.row))
             else:
                 self.records[(sheet.name, record)] = r.row
         triples.append((record, RDF.type, kind.rdf_class))
