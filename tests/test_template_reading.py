@@ -181,3 +181,30 @@ def test_a_workbook_header_pasted_into_one_cell_is_not_told_about_files(tmp_path
         read_template(book)
     assert "each row was pasted into one cell" in exc.value.message
     assert "decimal commas" not in exc.value.message
+
+
+# --- several templates in one submission --------------------------------------------------------
+
+
+def test_with_several_templates_each_file_is_named_with_its_folder(tmp_path: Path) -> None:
+    from submissions import rewrite, write_book
+
+    good = copy_example(tmp_path / "es2")
+    bad = copy_example(tmp_path / "bad")
+    rewrite(bad / "findings.csv", 2, "stance", "favorable")
+    book = write_book(tmp_path / "extra.xlsx", {"organisations": [{"org_id": "Bad Id"}]})
+    report = validate([good, bad, book])
+    where = {(r.file, r.row, r.column) for r in report.violations}
+    assert (str(bad / "findings.csv"), 2, "stance") in where
+    assert (f"{book}, sheet organisations", 2, "org_id") in where
+    alone = validate([bad])  # one template: its files by their names, as before
+    assert ("findings.csv", 2, "stance") in {(r.file, r.row, r.column) for r in alone.violations}
+
+
+def test_an_unusable_row_of_one_of_several_templates_names_its_folder(tmp_path: Path) -> None:
+    good = copy_example(tmp_path / "es2")
+    bad = copy_example(tmp_path / "bad")
+    _quotations(bad, _FRENCH_Q1 + ",SURPLUS")
+    with pytest.raises(InputError) as exc:
+        validate([good, bad])
+    assert exc.value.file == str(bad / "quotations.csv")

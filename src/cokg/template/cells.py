@@ -101,12 +101,14 @@ class Row:
     doubtful: dict[str, str] = field(default_factory=dict)  # column -> why it may be wrong
 
 
-def read_rows(path: Path) -> tuple[list[Path], Iterator[Row]]:
-    """The files of a template (a workbook or a CSV folder) and its rows, read lazily."""
+def read_rows(path: Path, *, name_folder: bool = False) -> tuple[list[Path], Iterator[Row]]:
+    """The files of a template (a workbook or a CSV folder) and its rows, read lazily. Rows
+    name their file bare (findings.csv, book.xlsx), or with `name_folder` as the path was
+    given (site-a/findings.csv): the one way to tell two templates' files apart."""
     if path.is_dir():
         files = csv_files(path)
-        return files, _read_csv_files(files)
-    return [path], _read_xlsx(path)
+        return files, _read_csv_files(files, name_folder)
+    return [path], _read_xlsx(path, name_folder)
 
 
 def _check_header(header: list[str], sheet: str, where: str, *, text_file: bool) -> list[str]:
@@ -201,9 +203,9 @@ def sheet_name(name: str) -> str:
     return bare
 
 
-def _read_csv_files(files: list[Path]) -> Iterator[Row]:
+def _read_csv_files(files: list[Path], name_folder: bool) -> Iterator[Row]:
     for f in files:
-        yield from _read_csv(f, sheet_name(f.stem))
+        yield from _read_csv(f, sheet_name(f.stem), str(f) if name_folder else f.name)
 
 
 _SAVE_AS = "save the file as CSV UTF-8"
@@ -281,7 +283,7 @@ def _delimiter(f: Path, encoding: str, sheet: str) -> str:
     return ","
 
 
-def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
+def _read_csv(f: Path, sheet: str, shown: str) -> Iterator[Row]:
     from cokg import load
 
     encoding = _text_encoding(f)
@@ -312,7 +314,7 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
                     raise InputError(
                         f"{at} has {len(record)} cells but the header has {len(names)} "
                         "(a ragged row: check for a stray comma or a missing quote)",
-                        file=f.name,
+                        file=shown,
                         line=line,
                     )
                 blank = [k for k, n in enumerate(names) if not n and record[k].strip()]
@@ -320,16 +322,16 @@ def _read_csv(f: Path, sheet: str) -> Iterator[Row]:
                     raise InputError(
                         f"{at} has a value in column {blank[0] + 1}, which has no name in "
                         "the header",
-                        file=f.name,
+                        file=shown,
                         line=line,
                     )
                 cells = (_line_ends(unescape(c)) for c in record)
                 named = {n: c for n, c in zip(names, cells, strict=True) if n}
-                yield Row(sheet, f.name, row, named)
+                yield Row(sheet, shown, row, named)
         except csv.Error as exc:
             raise InputError(
                 f"malformed CSV in row {row + 1} (from line {end + 1} of the file): {exc}",
-                file=f.name,
+                file=shown,
                 line=reader.line_num,
             ) from None
 
@@ -607,7 +609,7 @@ def _check_sheet_parts(z: Any, f: Path, parts: dict[str, _SheetPart]) -> dict[st
     return sheet_parts
 
 
-def _read_xlsx(f: Path) -> Iterator[Row]:
+def _read_xlsx(f: Path, name_folder: bool = False) -> Iterator[Row]:
     if f.suffix.lower() != ".xlsx":
         raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=f)
     from openpyxl import load_workbook
@@ -652,7 +654,7 @@ def _read_xlsx(f: Path) -> Iterator[Row]:
                     "not for cokg (the sheets are README, " + ", ".join(SHEETS) + ")",
                     file=f,
                 )
-            where = f"{f.name}, sheet {title}"
+            where = f"{f if name_folder else f.name}, sheet {title}"
             # Hidden rows, columns and sheets are read like any (hiding is how some mean
             # "deleted"): said once a sheet, on its first such row (for columns: the first row
             # with a value in one)

@@ -102,16 +102,18 @@ def read_template(
     *,
     max_triples: int | None = None,
     progress: Callable[..., None] | None = None,
+    name_folder: bool = False,
 ) -> Conversion:
     """Convert a filled-in template (workbook or CSV folder) to RDF. Refuses files over the
     submission size limit before reading them, and a conversion of more than `max_triples`
-    triples (default: cokg.load.max_submission_triples())."""
+    triples (default: cokg.load.max_submission_triples()). Messages name each file bare, or
+    with `name_folder` as `path` was given (for a submission of several templates)."""
     from cokg import load
 
     path = Path(path)
     if not path.is_dir() and path.suffix.lower() != ".xlsx":
         raise InputError("a template is an .xlsx workbook or a folder of CSV files", file=path)
-    files, rows = read_rows(path)
+    files, rows = read_rows(path, name_folder=name_folder)
     load.check_sizes(files)
     limit = max_triples if max_triples is not None else load.max_submission_triples()
     conv = convert_rows(rows, max_triples=limit, source=path, progress=progress)

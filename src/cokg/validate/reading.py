@@ -93,7 +93,10 @@ def read_submission(
     for t in templates:
         say(f"reading {t.name}")
         left = max(max_triples - len(graph), 1)
-        conv = template.read_template(t, max_triples=left, progress=progress)
+        # several templates (es2/ bad/): each file is named with its folder, as given
+        conv = template.read_template(
+            t, max_triples=left, progress=progress, name_folder=len(items) > 1
+        )
         files.extend(conv.files)
         for triple in conv.graph:
             graph.add(triple)
