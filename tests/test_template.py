@@ -593,3 +593,36 @@ def test_a_link_to_a_finding_no_row_gives_is_still_said_when_no_row_was_refused(
     assert [(r.file, r.row, r.column) for r in report.violations] == [
         ("quotations.csv", 3, "supports")
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        pytest.param(
+            "mise en œuvre",
+            "phase 'mise en œuvre' is not one of: adoption, implementation, assimilation",
+            id="in-french",
+        ),
+        pytest.param(
+            "implementaton",
+            "phase 'implementaton' is not one of: adoption, implementation, assimilation — "
+            "did you mean 'implementation'?",
+            id="misspelt",
+        ),
+    ],
+)
+def test_a_phase_not_in_the_vocabulary_is_told_the_phases(
+    tmp_path: Path, typed: str, said: str
+) -> None:
+    sub = copy_example(tmp_path)
+    rewrite(sub / "phases.csv", 3, "phase", typed)
+    report = validate([sub])
+    assert [(r.file, r.row, r.column, r.message) for r in report.violations] == [
+        ("phases.csv", 3, "phase", said)
+    ]
+
+
+def test_a_phase_is_read_whatever_its_case(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    rewrite(sub / "phases.csv", 3, "phase", "Implementation ")
+    assert set(read_template(sub).graph) == set(read_template(EXAMPLE).graph)

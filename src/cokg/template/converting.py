@@ -384,6 +384,19 @@ def _minted_id(sheet: Sheet, values: list[tuple[Column, str, Node]]) -> str:
     return "-".join(p for p in parts if p)
 
 
+def _chosen_id(sheet: Sheet, raw_id: str) -> str | Problem:
+    """The id of a sheet whose id is a controlled value (a phase) as the table writes it
+    (Implementation: implementation), or why it is none, with the allowed words: not "not an
+    id of the form ...", which says nothing of the words a phase may be. Other ids as given."""
+    if sheet.id_choice is None or "/" in raw_id:
+        return raw_id
+    table = TABLES[sheet.id_choice[1]]
+    chosen = choose(table, raw_id)
+    if isinstance(chosen, Problem):
+        return chosen
+    return next(word for word, iri in table.items() if iri == chosen)
+
+
 class _Converter:
     def __init__(self, max_triples: int | None = None, source: Path | None = None) -> None:
         self.max_triples = max_triples
@@ -557,7 +570,14 @@ class _Converter:
             # no case to scope the id by: reported for the case_id cell
             self.caseless.add((sheet, kind, normalise_id(sheet, raw_id)))
         else:
-            found = reference(raw_id, sheet, case_id, kind)
+            given_id = _chosen_id(sheet, raw_id)
+            if not isinstance(given_id, Problem):
+                raw_id = given_id
+            found = (
+                Problem(f"{sheet.id_column} {given_id}")
+                if isinstance(given_id, Problem)
+                else reference(raw_id, sheet, case_id, kind)
+            )
             if isinstance(found, Problem):
                 self.unknown.append((sheet, case_id, r.file, r.row))
                 problems.append(
