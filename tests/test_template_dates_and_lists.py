@@ -758,3 +758,55 @@ def test_hidden_columns_are_read_and_said(tmp_path: Path) -> None:
     assert (p.row, p.column) == (2, "label")
     assert p.message.startswith("columns label, description are hidden in the workbook")
     assert p.message.endswith("delete them")
+
+
+@pytest.mark.parametrize(
+    ("number_format", "said"),
+    [
+        pytest.param(
+            "DD.MM.YY",
+            "type the date at the precision the source gives: YYYY-MM-DD (2021-03-05) if it "
+            "gives the day, else YYYY-MM or YYYY",
+            id="day",
+        ),
+        pytest.param(
+            "mmm-yy",
+            "type the date at the precision the source gives: YYYY-MM (2021-03) if it gives "
+            "the month, else YYYY",
+            id="month",
+        ),
+    ],
+)
+def test_a_date_cell_with_a_two_digit_year_is_told_so(
+    tmp_path: Path, number_format: str, said: str
+) -> None:
+    book = _events_book(tmp_path, dt.datetime(2021, 3, 5), number_format)
+    (p,) = read_template(book).problems
+    assert p.message.startswith(
+        f"this cell was turned into a date (2021-03-05) by the spreadsheet program, and its "
+        f"format {number_format!r} shows the year in two digits, so the century is the "
+        "program's guess; format the cell as text and "
+    ), p.message
+    assert p.message.endswith(said)
+    assert "does not show whether" not in p.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "here"),
+    [("printemps 2020", " (here 2020)"), ("Q3 2021", " (here 2021)"), ("Frühjahr", "")],
+)
+def test_a_date_in_words_is_told_to_keep_them_in_date_text(
+    tmp_path: Path, typed: str, here: str
+) -> None:
+    from submissions import copy_example, rewrite
+
+    sub = copy_example(tmp_path)
+    rewrite(sub / "events.csv", 2, "date", typed)
+    (r,) = validate([sub]).violations
+    assert (r.file, r.row, r.column) == ("events.csv", 2, "date")
+    assert r.message == (
+        f"{typed!r} is not a year (2015), year-month (2015-06) or day (2015-06-24): write the "
+        "date at the precision the source gives; when the source gives none this exact (a "
+        f"season, a quarter), write the year or month it falls in{here}, keep its wording in "
+        f"date_text ({typed!r}) and write yes in approximate"
+    )

@@ -840,6 +840,21 @@ def _cell_text(cell: object) -> tuple[str, str | None]:
             return f"{v.year:04d}-{v.month:02d}-{v.day:02d}", None
         shown = v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else str(v)
         shown = shown.removesuffix("T00:00:00")
+        short = _short_year_precision(fmt) if isinstance(v, _dt.date) else None
+        if short is not None and isinstance(v, _dt.date):
+            # the format shows a precision; its year is the trouble (21: 1921 or 2021?),
+            # and a program gives such a short format to whatever it took for a date
+            forms = {"year": [("YYYY", 4)], "month": [("YYYY-MM", 7), ("YYYY", 4)]}
+            (form, n), *rest = forms.get(short, [("YYYY-MM-DD", 10), ("YYYY-MM", 7), ("YYYY", 4)])
+            unit = {4: "year", 7: "month", 10: "day"}[n]
+            other = " or ".join(f for f, _ in rest)
+            return "", (
+                f"this cell was turned into a date ({shown}) by the spreadsheet program, and "
+                f"its format {fmt!r} shows the year in two digits, so the century is the "
+                "program's guess; format the cell as text and type the date at the precision "
+                f"the source gives: {form} ({v.isoformat()[:n]}) if it gives the {unit}"
+                + (f", else {other}" if other else "")
+            )
         return "", (
             f"this cell was turned into a date or time ({shown}) by the spreadsheet program, "
             f"and its format {fmt!r} does not show whether the source gives a year, a month "
@@ -864,6 +879,16 @@ def _shows_time(number_format: str) -> bool:
     """Whether a date cell's number format shows the time of day (an h or s run)."""
     section = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', number_format)[0]
     return re.search(r"[hs]", _FORMAT_NOISE.sub(" ", section).lower()) is not None
+
+
+def _short_year_precision(number_format: str) -> str | None:
+    """What a date format with a two-digit year (dd.mm.yy) would show with a four-digit one,
+    or None when its year is not two digits (or it shows no date even so)."""
+    section = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', number_format)[0]
+    runs = re.findall(r"y+", _FORMAT_NOISE.sub(" ", section).lower())
+    if not runs or all(len(r) >= 4 for r in runs):
+        return None
+    return date_precision(re.sub(r"y+", "yyyy", section, flags=re.IGNORECASE))
 
 
 def date_precision(number_format: str) -> str | None:

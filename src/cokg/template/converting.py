@@ -44,7 +44,15 @@ from cokg.template.sheets import (
 )
 from cokg.vocabulary import RATING_VALUES, rating_notation
 
-__all__ = ["Conversion", "Origin", "convert_rows", "read_template", "reference", "split"]
+__all__ = [
+    "Conversion",
+    "Origin",
+    "convert_rows",
+    "date_advice",
+    "read_template",
+    "reference",
+    "split",
+]
 
 ABSOLUTE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 PATH = re.compile(r"[A-Za-z0-9._~%-]+(?:/[A-Za-z0-9._~%-]+)+")
@@ -78,6 +86,7 @@ class Origin:
     row: int | None = None
     label: str | None = None  # e.g. "quotation Q7 of case dundee-mrr"
     columns: Mapping[str, str] = field(default_factory=dict)  # predicate IRI -> column name
+    sheet: str | None = None  # the template sheet, for advice in its columns' words
 
 
 @dataclass
@@ -227,6 +236,33 @@ def date_literal(text: str) -> Literal:
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
         return Literal(text, datatype=XSD.gYearMonth)
     return Literal(text, datatype=XSD.gYear)
+
+
+_DATE_FORM = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
+
+
+def date_advice(sheet: str, column: str, value: Node | None) -> str | None:
+    """What to do with a date cell that is no date (printemps 2020, Q3 2021), in the words of
+    a sheet that keeps the source's wording (date_text) and says it is approximate: the
+    shapes' message can only say to write a date. None for any other cell."""
+    s = SHEETS.get(sheet)
+    if s is None or not isinstance(value, Literal):
+        return None
+    by_name = {c.name: c for c in s.columns}
+    col = by_name.get(column)
+    if col is None or col.value != "date" or not {"date_text", "approximate"} <= set(by_name):
+        return None
+    text = str(value)
+    if _DATE_FORM.fullmatch(text) or _DATE_TIME.fullmatch(text):
+        return None  # a date of the right form (the shapes judge its values), or with a time
+    years = sorted(set(re.findall(r"(?<![0-9])[0-9]{4}(?![0-9])", text)))
+    here = f" (here {years[0]})" if len(years) == 1 else ""
+    return (
+        f"{text!r} is not a year (2015), year-month (2015-06) or day (2015-06-24): write the "
+        "date at the precision the source gives; when the source gives none this exact (a "
+        f"season, a quarter), write the year or month it falls in{here}, keep its wording in "
+        f"date_text ({text!r}) and write yes in approximate"
+    )
 
 
 TYPED = {
@@ -498,7 +534,7 @@ class _Converter:
                 self.statement_origins.setdefault((s, p), Origin(r.file, r.row, label,
                                                                  columns))  # fmt: skip
         if record not in self.origins:
-            self.origins[record] = Origin(r.file, r.row, label, columns)
+            self.origins[record] = Origin(r.file, r.row, label, columns, r.sheet)
 
     def _record(
         self, r: Row, sheet: Sheet, problems: list[tuple[str, str]]

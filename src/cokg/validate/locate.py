@@ -123,6 +123,10 @@ def locate(r: ValidationResult, sub: Submission, g: Readable) -> ValidationResul
         column = "property"
     elif origin is not None and r.path is not None:
         column = origin.columns.get(str(r.path))
+    if origin is not None and origin.sheet and column:
+        from cokg.template.converting import date_advice
+
+        msg = date_advice(origin.sheet, column, r.value) or msg
     label = origin.label if origin is not None and origin.label else record_label(r.focus_node, g)
     return replace(
         r,
