@@ -208,3 +208,72 @@ def test_an_unusable_row_of_one_of_several_templates_names_its_folder(tmp_path: 
     with pytest.raises(InputError) as exc:
         validate([good, bad])
     assert exc.value.file == str(bad / "quotations.csv")
+
+
+# --- what is done to a cell's text --------------------------------------------------------------
+
+_SPOKEN = "Jose\u0301 said: “we kept going.”\nThen we stopped."  # NFD: e + combining accent
+_STORED = "José said: “we kept going.”\nThen we stopped."  # NFC, LF
+
+
+def _quotation_texts(path: Path) -> set[str]:
+    from cokg.namespaces import COKG
+
+    return {str(o) for o in read_template(path).graph.objects(None, COKG.text)}
+
+
+def _book_with_text(tmp_path: Path, text: str) -> Path:
+    from submissions import write_book
+
+    row = {
+        "case_id": "fictional-riverside",
+        "quotation_id": "Q1",
+        "informant_code": "RVS-01",
+        "text": text,
+        "located_in": "riverside-adoption",
+    }
+    return write_book(tmp_path / "book.xlsx", {"quotations": [row]})
+
+
+def _csv_with_text(tmp_path: Path, text: str, lineterminator: str = "\n") -> Path:
+    sub = copy_example(tmp_path)
+    f = sub / "quotations.csv"
+    with f.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("text")] = text
+    _write(f, rows, lineterminator=lineterminator)
+    return sub
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        pytest.param(_SPOKEN, _STORED, id="nfc"),
+        pytest.param(_STORED.replace("\n", "\r\n"), _STORED, id="crlf"),
+        pytest.param(_STORED.replace("\n", "\r"), _STORED, id="cr"),
+        pytest.param(f"  \t{_STORED}\n \u00a0", _STORED, id="edges"),
+        pytest.param(f"{_STORED.replace(chr(10), '  ' + chr(10))}", None, id="inner-spaces-kept"),
+    ],
+)
+def test_a_quotation_is_stored_alike_from_csv_and_from_a_workbook(
+    tmp_path: Path, typed: str, stored: str | None
+) -> None:
+    stored = stored if stored is not None else typed
+    assert stored in _quotation_texts(_csv_with_text(tmp_path / "csv", typed, "\r\n"))
+    assert _quotation_texts(_book_with_text(tmp_path, typed)) == {stored}
+
+
+def test_a_workbook_cell_as_excel_stores_a_line_break_with_cr(tmp_path: Path) -> None:
+    # Excel writes a CR in a cell as _x000D_ (and a literal "_x" as _x005F_x): read as the
+    # characters they stand for, not as those letters
+    import zipfile
+
+    book = _book_with_text(tmp_path, "PLACEHOLDER")
+    out = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"PLACEHOLDER", b"One._x000D_\nTwo _x005F_x000D_ stays.")
+            dst.writestr(item, data)
+    assert _quotation_texts(out) == {"One.\nTwo _x000D_ stays."}

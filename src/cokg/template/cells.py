@@ -30,6 +30,7 @@ import csv
 import datetime as _dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "EXCEL_CELL_MAX",
     "LIST_SHEETS",
     "Row",
+    "cell_text",
     "csv_files",
     "date_precision",
     "escape",
@@ -67,11 +69,28 @@ def escape(text: str) -> str:
     return text
 
 
-def _line_ends(text: str) -> str:
-    """A cell's line breaks as LF: a CSV saved on Windows breaks a multi-line quotation with
-    CRLF, which would store the same words differently by platform (and tell one quotation
-    from itself on resubmission). A workbook's cells are LF already."""
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+def cell_text(text: str) -> str:
+    """A cell's text as read from a CSV file or a workbook alike: Unicode NFC (José typed with
+    a combining accent is the José typed precomposed) and line breaks as LF (a CSV saved on
+    Windows breaks a multi-line quotation with CR LF, Excel stores CR LF in a cell as
+    _x000D_ and LF): the same words are one text whatever the platform or program, and a
+    quotation is itself on resubmission. Spaces at a cell's edges are left to the
+    converter, which trims every cell but a statement's value."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_unescape(text: str) -> str:
+    """A workbook string with its _xHHHH_ escapes decoded (ECMA-376 ST_Xstring: how Excel
+    stores a CR, a tab or another control character; _x005F_ is a literal underscore), which
+    openpyxl leaves in: a quotation pasted into Excel with CR LF read as '..._x000D_\n...'."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def unescape(text: str) -> str:
@@ -325,7 +344,7 @@ def _read_csv(f: Path, sheet: str, shown: str) -> Iterator[Row]:
                         file=shown,
                         line=line,
                     )
-                cells = (_line_ends(unescape(c)) for c in record)
+                cells = (cell_text(unescape(c)) for c in record)
                 named = {n: c for n, c in zip(names, cells, strict=True) if n}
                 yield Row(sheet, shown, row, named)
         except csv.Error as exc:
@@ -861,7 +880,7 @@ def _cell_text(cell: object) -> tuple[str, str | None]:
             "or a day; format the cell as text and type the date as YYYY, YYYY-MM or "
             "YYYY-MM-DD, at the precision the source gives"
         )
-    return _line_ends(unescape(str(v))), None
+    return cell_text(unescape(_ooxml_unescape(str(v)))), None
 
 
 _FORMAT_NOISE = re.compile(
