@@ -421,6 +421,8 @@ def test_formula_like_text_in_a_matrix_cell_is_text(tmp_path: Path) -> None:
         pytest.param("a\x0bb\x0cc", "a\\x0bb\\x0cc", id="vertical-tab-form-feed"),
         pytest.param("not a char\ufffe", "not a char\\uFFFE", id="fffe"),
         pytest.param("tab\tand\nnewline", "tab\tand\nnewline", id="tab-newline-kept"),
+        # a spreadsheet program reads _xHHHH_ as the character: the literal text is escaped
+        pytest.param("file _x0041_.txt", "file _x005F_x0041_.txt", id="ooxml-escape-literal"),
     ],
 )
 def test_characters_xml_cannot_carry_are_escaped(tmp_path: Path, text: str, stored: str) -> None:

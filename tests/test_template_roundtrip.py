@@ -212,3 +212,24 @@ def test_a_text_longer_than_an_excel_cell_is_not_cut(tmp_path: Path) -> None:
     export_case("fictional-riverside", tmp_path / "case", store=st)
     texts = {str(o) for o in read_template(tmp_path / "case").graph.objects(None, COKG.text)}
     assert long in texts
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_text_that_looks_like_a_workbook_escape_comes_back_as_itself(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A workbook reader decodes Excel's _xHHHH_ escapes (a CR is stored as _x000D_): a
+    quotation that says "_x0041_" itself came back from cokg's own workbook as "A"."""
+    from cokg.ingest import ingest
+    from cokg.store import MemoryStore, build
+
+    said = "Form _x0041_ and _x000D_ and _x005F_ were the file names (FICTIONAL)."
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 2, "text", said)
+    st = MemoryStore()
+    build(st)
+    ingest([sub], by="test steward", store=st)
+    out = tmp_path / ("case.xlsx" if fmt == "xlsx" else "case")
+    export_case("fictional-riverside", out, store=st)
+    texts = {str(o) for o in read_template(out).graph.objects(None, COKG.text)}
+    assert said in texts

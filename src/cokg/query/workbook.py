@@ -145,7 +145,10 @@ def _safe_text(text: str) -> str:
     )
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - len(_CUT)] + _CUT
-    return text
+    # a literal "_xHHHH_" as Excel writes it: spreadsheet programs decode the escapes
+    from cokg.template.cells import ooxml_escape
+
+    return ooxml_escape(text)
 
 
 def _put(ws: Any, row: int, column: int, value: Any, number_format: str | None = None) -> Any:

@@ -93,6 +93,15 @@ def _ooxml_unescape(text: str) -> str:
     return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
+def ooxml_escape(text: str) -> str:
+    """Text as a workbook stores it: a literal "_xHHHH_" in it written "_x005F_xHHHH_", as
+    Excel does, so a reader decoding the escapes (`cell_text` of a workbook) gets it back
+    instead of the character it would stand for ("_x0041_" read as "A")."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+
+
 def unescape(text: str) -> str:
     """The inverse of escape()."""
     if text[:1] == "'" and text[1:2] in ("'", *FORMULA_START):

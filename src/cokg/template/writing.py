@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 from cokg.errors import InputError
 from cokg.namespaces import PREFIXES
-from cokg.template.cells import CODES_SHEET, EXCEL_CELL_MAX, FORMULA_START, VALUES_SHEET, escape
+from cokg.template.cells import (
+    CODES_SHEET,
+    EXCEL_CELL_MAX,
+    FORMULA_START,
+    VALUES_SHEET,
+    escape,
+    ooxml_escape,
+)
 from cokg.template.sheets import CODE_PREFIXES, SHEETS, TABLES, Column, Sheet
 
 if TYPE_CHECKING:
@@ -130,7 +137,7 @@ def _lists(
 
 def _put(ws: object, row: int, column: int, text: str) -> None:
     cell = ws.cell(row=row, column=column)  # type: ignore[attr-defined]
-    cell.value = escape(text)
+    cell.value = ooxml_escape(escape(text))
     cell.data_type = "s"  # a string, even when it starts with '=': never a formula
 
 
@@ -139,7 +146,7 @@ def _put_listed(ws: object, row: int, column: int, text: str) -> None:
     writes "+2" (an escaped "'+2" showed its apostrophe in the list). A text cell marked
     quote-prefixed, never a formula; these values are cokg's own, not a submitter's."""
     cell = ws.cell(row=row, column=column)  # type: ignore[attr-defined]
-    cell.value = text
+    cell.value = ooxml_escape(text)
     cell.data_type = "s"
     if text.startswith(FORMULA_START):
         cell.quotePrefix = True
