@@ -700,6 +700,13 @@ def test_maps_read_tsv_and_a_bom(tmp_path: Path) -> None:
     assert read_map(f, ("case_name", "case_id")) == {"Northfield clinic": "fx-northfield"}
 
 
+def test_a_map_saved_as_excels_unicode_text_is_read(tmp_path: Path) -> None:
+    # UTF-16 with its byte-order mark, tab-separated, as the template reader reads it
+    f = tmp_path / "informants.csv"
+    f.write_bytes("source_name\tinformant_code\r\nEntrevue café\tNTH-07\r\n".encode("utf-16"))
+    assert read_map(f, ("source_name", "informant_code")) == {"Entrevue café": "NTH-07"}
+
+
 def test_a_semicolon_map_is_told_how_to_save_it(tmp_path: Path) -> None:
     # "the header row needs the columns case_name, case_id (missing: case_name, case_id;
     # found: case_name;case_id)" gave no advice

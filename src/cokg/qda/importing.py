@@ -27,7 +27,7 @@ from typing import Any
 from cokg.errors import InputError, ParameterError, ValidationFailed
 from cokg.qda.converting import Conversion, convert_project, project_id, store_context
 from cokg.store.oxigraph import INTEGER_TYPES
-from cokg.template.cells import _check_text_file
+from cokg.template.cells import text_encoding
 
 __all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]
 
@@ -74,8 +74,9 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=p) from None
     if len(raw) > _MAX_MAP_BYTES:
         raise InputError(f"over {_MAX_MAP_BYTES // 2**20} MB: not a map", file=p)
-    _check_text_file(p)  # the template's check: NUL bytes, not UTF-8, with line and advice
-    text = raw.decode("utf-8-sig")
+    # the template's reading: UTF-8, or UTF-16 with its mark (Excel's Unicode Text); NUL
+    # bytes and text that does not decode refused with the line and advice
+    text = raw.decode(text_encoding(p))
     first = text.split("\n", 1)[0]
     tab = p.suffix.lower() in (".tsv", ".tab") or ("\t" in first and "," not in first)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else ",")

@@ -239,7 +239,7 @@ def _read_csv_files(files: list[Path], name_folder: bool) -> Iterator[Row]:
 _SAVE_AS = "save the file as CSV UTF-8"
 
 
-def _text_encoding(f: Path) -> str:
+def text_encoding(f: Path) -> str:
     """The encoding a CSV file is read with: UTF-8 (a byte-order mark is fine), or UTF-16
     when the file starts with its byte-order mark (FF FE or FE FF), as Excel writes "Unicode
     Text". Refuses NUL bytes, UTF-32 and text that does not decode, naming the line."""
@@ -314,7 +314,7 @@ def _delimiter(f: Path, encoding: str, sheet: str) -> str:
 def _read_csv(f: Path, sheet: str, shown: str) -> Iterator[Row]:
     from cokg import load
 
-    encoding = _text_encoding(f)
+    encoding = text_encoding(f)
     # A cell may be as long as a workbook's (a long document's text): the file's size is
     # bounded by the submission limit, not each cell by Python's default of 128 KiB.
     csv.field_size_limit(max(csv.field_size_limit(), load.max_submission_bytes()))
