@@ -29,6 +29,7 @@ BASICS = {
     "cokg.namespaces",
     "cokg.models",
     "cokg.terms",
+    "cokg.slugs",  # ids from human names: unicodedata alone
     "cokg.sparql",
     "cokg.sandbox",
     "cokg.vocabulary",

@@ -42,6 +42,7 @@ from cokg.namespaces import (
     XSD,
     graph_iri,
 )
+from cokg.slugs import slug as _slug
 from cokg.store import Store
 from cokg.template.sheets import RECORD_SHEETS
 from cokg.validate import (
@@ -54,7 +55,6 @@ from cokg.validate import (
     submission_id,
     validate_submission,
 )
-from cokg.validate import slug as _slug
 
 __all__ = [
     "GraphInfo",

@@ -55,6 +55,7 @@ from cokg.linking.void import DESCRIPTION, LICENSE, SOFTWARE, TITLE, creators, v
 from cokg.namespaces import COKG, RDFS
 from cokg.qda.archive import unsafe_name
 from cokg.query import open_for_call
+from cokg.slugs import slug
 from cokg.store import Store
 
 __all__ = [
@@ -359,7 +360,9 @@ def _crate(
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "author"
+    # a person's local id: "Zoë Łukasik" -> #zoe-lukasik; two names in Greek or CJK letters
+    # were both "#author", one person in the crate
+    return slug(name, empty="author")
 
 
 # --------------------------------------------------------------------------- reading

@@ -70,6 +70,7 @@ __all__ = [
     "coder_pseudonym",
     "convert_project",
     "digest",
+    "legacy_project_id",
     "project_id",
     "quotation_id",
     "recognise_codes",
@@ -157,10 +158,22 @@ def digest(*parts: str, size: int = 16) -> str:
 
 def project_id(project: Project, fallback: str) -> str:
     """The submission id of a project: qda-<slug of its name> (of `fallback`, the file's stem,
-    for a nameless one), at most 64 characters."""
-    from cokg.validate import check_submission_id, slug
+    for a nameless one), at most 64 characters: "Étude Québec – entrevues" ->
+    qda-etude-quebec-entrevues (`cokg.slugs.slug`)."""
+    from cokg.slugs import slug
+    from cokg.validate import check_submission_id
 
-    return check_submission_id(("qda-" + slug(project.name or fallback))[:64].strip("-"))
+    return check_submission_id("qda-" + slug(project.name or fallback, max_length=60))
+
+
+def legacy_project_id(project: Project, fallback: str) -> str | None:
+    """The id earlier versions of cokg gave the project (accented letters dropped from its
+    name: qda-tude-qu-bec-entrevues), when it is not the one it gets now."""
+    from cokg.slugs import legacy_slug
+    from cokg.validate import check_submission_id
+
+    old = ("qda-" + legacy_slug(project.name or fallback))[:64].strip("-")
+    return check_submission_id(old) if old != project_id(project, fallback) else None
 
 
 def quotation_id(text_sha256: str, start: int, end: int) -> str:

@@ -16,6 +16,7 @@ from cokg import load, paths, template
 from cokg.errors import InputError, ParameterError
 from cokg.models import ValidationResult
 from cokg.namespaces import COKG, COKGID, RDF, graph_iri
+from cokg.slugs import slug
 from cokg.template import SHEETS, Origin
 from cokg.terms import TermMemo
 
@@ -165,12 +166,6 @@ SUBMISSION_ID_RULE = (
 )
 
 
-def slug(text: str) -> str:
-    """Lower-case letters and digits joined by hyphens ("Dundee MRR.ttl" -> "dundee-mrr-ttl")."""
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s or "submission"
-
-
 def check_submission_id(sid: str) -> str:
     """Return `sid` if it is a submission id, else raise ParameterError giving the rule."""
     if (
@@ -199,21 +194,47 @@ def submission_id(files: Sequence[str | Path], graph: Graph | None = None) -> st
     -> its id, "dundee-mrr"; several -> the first id plus a short hash of all), so the same case
     always lands in the same graph whatever the files are called or how many there are.
     Without cases (shared records alone, supplements) from the submitted file (or folder)
-    names: one name -> its slug ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug
-    plus a short hash of all. Long ids are shortened to fit SUBMISSION_ID_MAX."""
+    names (`cokg.slugs.slug`: "Organismes Québec – été" -> "organismes-quebec-ete"): one name
+    -> its slug ("dundee-mrr.ttl" -> "dundee-mrr"); several -> the first slug plus a short hash
+    of all. Long ids are shortened to fit SUBMISSION_ID_MAX."""
     cases = case_ids(graph) if graph is not None else []
     if cases:
-        names = cases
-        first = cases[0]
-    else:
-        names = sorted(Path(f).name for f in files)
-        if not names:
-            raise ParameterError("no files given")
-        first = slug(Path(names[0]).stem if "." in names[0] else names[0])
+        return _joined(cases, cases[0])
+    names = _names(files)
+    return _joined(names, slug(_stem(names[0])))
+
+
+def legacy_submission_id(files: Sequence[str | Path], graph: Graph | None = None) -> str | None:
+    """The id earlier versions of cokg gave this submission, when it is not the one it gets
+    now: made from file or folder names with accented letters dropped ("Organismes Québec"
+    -> "organismes-qu-bec"). A submission stored under it is this one, stored before."""
+    from cokg.slugs import legacy_slug
+
+    if graph is not None and case_ids(graph):
+        return None  # case ids are plain ASCII: their ids never changed
+    names = _names(files)
+    old = _joined(names, legacy_slug(_stem(names[0])))
+    return old if old != submission_id(files, graph) else None
+
+
+def _names(files: Sequence[str | Path]) -> list[str]:
+    names = sorted(Path(f).name for f in files)
+    if not names:
+        raise ParameterError("no files given")
+    return names
+
+
+def _joined(names: list[str], first: str) -> str:
+    """One name's id, or the first one's with a short hash of all."""
     if len(names) == 1:
         return check_submission_id(first[:SUBMISSION_ID_MAX].strip("-"))
     digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
     return check_submission_id(f"{first[: SUBMISSION_ID_MAX - 9].strip('-')}-{digest}")
+
+
+def _stem(name: str) -> str:
+    """A file's name without its extension ("organisations.csv"), a folder's as it is."""
+    return Path(name).stem if "." in name else name
 
 
 def submission_graph(sid: str) -> str:
