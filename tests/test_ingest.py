@@ -107,6 +107,85 @@ def test_reingest_replaces(store_dir: Path) -> None:
     assert infos[GRAPH].by == "B"
 
 
+ORG_HEADER = (
+    "org_id,kind,label,other_names,organisation_type,based_in,part_of,established,"
+    "description,wikidata,comment\n"
+)
+
+
+def _shared(folder: Path, org: str, label: str) -> Path:
+    """A folder holding shared records alone: one organisation."""
+    folder.mkdir(parents=True)
+    (folder / "organisations.csv").write_text(
+        f"{ORG_HEADER}{org},organisation,{label} (FICTIONAL),,,,,,,,\n", encoding="utf-8"
+    )
+    return folder
+
+
+def _labels(store_dir: Path) -> set[str]:
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        rows = st.query(
+            "SELECT ?l WHERE { GRAPH <https://w3id.org/cokg/graph/submission/shared> "
+            "{ ?o <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"
+        ).rows
+    return {str(r["l"]) for r in rows}
+
+
+def test_a_folder_of_the_same_name_never_silently_replaces_another_teams(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    qc = _shared(tmp_path / "qc" / "shared", "verein-qc", "Verein QC")
+    de = _shared(tmp_path / "de" / "shared", "verein-de", "Verein DE")
+    first = _run("ingest", str(qc), "--by", "QC", "--store", str(store_dir))
+    assert first.exit_code == 0, first.output
+    before = _hashes(store_dir)
+    second = _run("ingest", str(de), "--by", "DE", "--store", str(store_dir))
+    assert second.exit_code != 0, second.output
+    assert "replaced" not in second.output.split("error")[0].splitlines()[-1]
+    out = " ".join(second.output.split())
+    # the records it would remove, who stored them and when, and the two ways on
+    assert "submission 'shared' is stored already (ingested by QC on 20" in out
+    assert "UTC from organisations.csv" in out
+    assert "verein-qc" in out and "verein-de" not in out
+    assert "--id OTHER --by NAME" in out and "--replace" in out
+    assert _hashes(store_dir) == before  # refused without touching the store
+    assert _labels(store_dir) == {"Verein QC (FICTIONAL)"}
+    # another id keeps both; --replace replaces on purpose
+    both = _run("ingest", str(de), "--by", "DE", "--id", "de-shared", "--store", str(store_dir))
+    assert both.exit_code == 0, both.output
+    assert _labels(store_dir) == {"Verein QC (FICTIONAL)"}
+    replaced = _run("ingest", str(de), "--by", "DE", "--replace", "--store", str(store_dir))
+    assert replaced.exit_code == 0, replaced.output  # replacing, as asked
+    assert _labels(store_dir) == {"Verein DE (FICTIONAL)"}
+
+
+def test_a_corrected_value_or_a_record_more_needs_no_replace(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    folder = _shared(tmp_path / "shared", "verein-qc", "Verein QC")
+    ingest([folder], by="QC", store=store_dir)
+    (folder / "organisations.csv").write_text(
+        f"{ORG_HEADER}verein-qc,organisation,Verein Québec (FICTIONAL),,,,,,,,\n"
+        "verein-two,organisation,Verein Two (FICTIONAL),,,,,,,,\n",
+        encoding="utf-8",
+    )
+    again = ingest([folder], by="QC", store=store_dir)
+    assert again.replaced and again.graph_existed
+    assert _labels(store_dir) == {"Verein Québec (FICTIONAL)", "Verein Two (FICTIONAL)"}
+    # leaving a record out removes it only when asked to
+    (folder / "organisations.csv").write_text(
+        f"{ORG_HEADER}verein-qc,organisation,Verein Québec (FICTIONAL),,,,,,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationFailed) as failed:
+        ingest([folder], by="QC", store=store_dir)
+    [result] = failed.value.report.violations  # type: ignore[attr-defined]
+    assert "cokgid:org/verein-two" in result.message
+    assert "verein-qc" not in result.message
+    ingest([folder], by="QC", store=store_dir, replace=True)
+    assert _labels(store_dir) == {"Verein Québec (FICTIONAL)"}
+
+
 def test_reingest_with_blank_nodes_does_not_grow(store_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "bnodes.ttl"
     f.write_text(

@@ -1038,7 +1038,8 @@ def validate_cmd(paths: tuple[str, ...], fmt: str, store_spec: str | None, no_st
 @click.option("--id", "sid", default=None,
               help="Submission id (default: from the case ids, else the file names).")  # fmt: skip
 @click.option("--replace", is_flag=True,
-              help="Replace the submissions already holding records of this one "
+              help="Replace the submissions already holding records of this one, and "
+                   "remove the records its stored graph holds and this one leaves out "
                    "(all in one transaction).")  # fmt: skip
 @click.option("--remove-case", "remove_cases", multiple=True, metavar="CASE-ID",
               help="With --replace: remove this case, which the replaced submission holds "
@@ -1052,7 +1053,8 @@ def ingest_cmd(paths: tuple[str, ...], by: str, store_spec: str | None, sid: str
     """Validate a submission and, if it conforms, store it as one named graph with provenance.
 
     A record (case, finding, quotation, ...) stored in another submission is refused unless
-    --replace is given; re-ingesting the same case replaces it."""
+    --replace is given; re-ingesting the same case replaces it, but removes no record it
+    leaves out unless --replace is given."""
     import dataclasses
 
     from cokg.errors import ValidationFailed

@@ -208,7 +208,9 @@ def ingest(
     files (data/, the ontology) are never dropped: edit those files instead.
     A replace never removes a case the submission leaves out, unless `remove_cases` names it
     (a site that dropped out: gone in the same transaction), nor a record another graph refers
-    to.
+    to. Without `replace`, an ingest into its own graph stored already may change and add
+    records, but one that would remove a record stored there is refused, naming it and who
+    stored it when (`records_a_reingest_removes`): two teams' folders of one name get one id.
     Raises InputError (unusable input), ValidationFailed (with `.report`), StoreError."""
     if not by or not by.strip():
         raise ParameterError("say who is ingesting: --by NAME")
@@ -367,6 +369,8 @@ def _check(
     )  # fmt: skip
     if not conflicts:  # what the write would replace: never a case left out of it
         conflicts = _lost_cases(left_out, paths)
+    if not conflicts and not replace:  # nor, unasked, a record its own graph holds
+        conflicts = records_a_reingest_removes(st, own[0], sub.graph, paths, unread=unread)
     if not conflicts:  # nor a record that another graph refers to
         conflicts = _referred_and_removed(st, [own[0], *drops], sub.graph, paths)
     if submission is None and any(p.severity == "violation" for p in sub.problems):
@@ -848,6 +852,96 @@ def _referred_and_removed(
         )
         for g, records in users.items()
     ]
+
+
+def records_a_reingest_removes(
+    st: Any,
+    graph: str,
+    submitted: Graph,
+    paths: list[str | Path],
+    *,
+    unread: Iterable[Any] = (),
+    what: str = "submission",
+) -> list[ValidationResult]:
+    """The violation an ingest without `replace` gives when the submission graph `graph` is
+    stored already and holds records (subjects) that `submitted` does not: writing it would
+    remove them. An ingest into its own graph may change and add records (a corrected value
+    is a normal update), but it never removes what an earlier ingest stored unless asked to:
+    two teams' folders of one name (`qc/shared/`, `de/shared/`) get one id, and the second
+    replaced the first one's records, saying only "replaced". Names the records, who stored
+    them and when, and what to do. Empty when nothing would be removed (for a dry run too)."""
+    from cokg.namespaces import sparql_prologue
+
+    if not graph.startswith(SUBMISSION_PREFIX) or graph not in set(st.graphs()):
+        return []
+    text = sparql_prologue() + (
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
+    )
+    kept = set(submitted.subjects()) | set(unread)
+    gone = sorted(
+        (r["s"] for r in st.query(text, internal=True).rows if r["s"] not in kept), key=str
+    )
+    if not gone:
+        return []
+    sid = graph[len(SUBMISSION_PREFIX) :]
+    by, when, files = _ingested(st, graph)
+    stored = " ".join(
+        p
+        for p in (
+            f"ingested by {by}" if by else "",
+            f"on {_when(when)}" if when else "",
+            f"from {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}" if files else "",
+        )
+        if p
+    )
+    n = len(gone)
+    shown = ", ".join(_short(r) for r in gone[:5]) + (f" and {n - 5} more" if n > 5 else "")
+    args = " ".join(str(p) for p in paths)
+    command = "import-qdpx" if what == "project" else "ingest"
+    message = (
+        f"{what} {sid!r} is stored already ({stored or 'no provenance record'}) and holds "
+        f"{n} record{'s' * (n != 1)} this {what} does not ({shown}): ingesting it as {sid!r} "
+        f"would remove {'them' if n != 1 else 'it'}. If this is another {what} (another "
+        "team's of the same name, say), give it an id of its own: `cokg "
+        f"{command} --id OTHER --by NAME {args}`; if it is a new version of {sid!r} and "
+        f"removing {'those records' if n != 1 else 'that record'} is meant, "
+        f"{'import' if what == 'project' else 'ingest'} it with --replace"
+    )
+    return [
+        ValidationResult(
+            severity="violation",
+            focus_node=gone[0],
+            path=None,
+            constraint_component=None,
+            source_shape=None,
+            message=message,
+            record_label=f"{what} {sid}",
+            file=", ".join(str(p) for p in paths) or None,
+        )
+    ]
+
+
+def _ingested(st: Any, graph: str) -> tuple[str | None, str | None, list[str]]:
+    """Who ingested a submission graph, when, from which files (its provenance record)."""
+    from cokg.namespaces import sparql_prologue
+
+    by = when = None
+    files: set[str] = set()
+    text = sparql_prologue() + _PROV_QUERY.replace(
+        "WHERE {", f"WHERE {{ VALUES ?graph {{ <{graph}> }}", 1
+    )
+    for row in st.query(text, internal=True).rows:
+        by = str(row["by"]) if row.get("by") is not None else by
+        when = str(row["when"]) if row.get("when") is not None else when
+        if row.get("file") is not None:
+            files.add(str(row["file"]))
+    return by, when, sorted(files)
+
+
+def _when(stamp: str) -> str:
+    """A provenance time as a steward reads it: 2025-03-04 10:15 UTC."""
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?(\.\d+)?(Z|\+00:00)", stamp)
+    return f"{m.group(1)} {m.group(2)} UTC" if m else stamp
 
 
 def cases_a_replace_removes(
