@@ -182,6 +182,7 @@ def test_a_corrected_value_or_a_record_more_needs_no_replace(
     [result] = failed.value.report.violations  # type: ignore[attr-defined]
     assert "cokgid:org/verein-two" in result.message
     assert "verein-qc" not in result.message
+    assert "looks like a new version of it" in result.message  # it holds verein-qc too
     ingest([folder], by="QC", store=store_dir, replace=True)
     assert _labels(store_dir) == {"Verein Québec (FICTIONAL)"}
 

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -774,6 +775,66 @@ def test_import_stores_the_project_once(tmp_path: Path, store: MemoryStore, inpu
     assert store.count(graph) == before
     third = do_import(built.path, store, inputs, replace=True)
     assert third.replaced and store.count(graph) > before
+
+
+def test_a_recoded_project_is_refused_saying_whose_project_it_would_change(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    # the refusal says who stored the project under this id when, and the records the import
+    # would remove; a new version of it (the same texts) is told --replace, never --id
+    built = build_project(tmp_path)
+    first = do_import(built.path, store, inputs, by="Team QC")
+    before = store.count(first.graph)
+    text = inputs.codes.read_text(encoding="utf-8").splitlines(keepends=True)
+    inputs.codes.write_text("".join(text[:-1]), encoding="utf-8")  # one mapping fewer
+    with pytest.raises(ParameterError) as refused:
+        do_import(built.path, store, inputs, by="Team DE")
+    message = " ".join(str(refused.value).split())
+    assert f"project {first.submission_id!r} is stored already (ingested by Team QC on" in message
+    assert "holds 1 record this project does not (cokgid:mapping/" in message
+    assert "would remove it" in message and "new version" in message
+    assert "import it with --replace" in message and "--id" not in message
+    assert store.count(first.graph) == before
+    # the dry run says the same refusal
+    dry = do_import(built.path, store, inputs, dry_run=True)
+    (said,) = [r for r in dry.validation.results if r.severity == "violation"]
+    assert " ".join(said.message.split()) in message
+    # a new version of the project, records removed as asked
+    assert do_import(built.path, store, inputs, replace=True).replaced
+    assert store.count(first.graph) < before
+
+
+def _other_texts(root: Any, members: dict[str, bytes]) -> None:
+    """Another team's project: the same codes and names, other interview texts (a line more
+    at the end of each, so every coded span stays where it was)."""
+    more = "\nAnother team's transcript (FICTIONAL)."
+    for name in members:
+        if name.endswith(".txt"):
+            members[name] += more.encode()
+    for el in root.iter():  # and the texts held in the project file itself
+        if el.tag.endswith("PlainTextContent") and el.text:
+            el.text += more
+
+
+def test_another_teams_project_of_the_same_name_is_told_to_take_its_own_id(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    first = do_import(study(tmp_path / "qc"), store, inputs, by="Team QC")
+    before = store.count(first.graph)
+    (tmp_path / "de").mkdir()
+    other = build_project(tmp_path / "de", edit=_other_texts).path
+    with pytest.raises(ParameterError) as refused:
+        do_import(other, store, inputs, by="Team DE")
+    message = " ".join(str(refused.value).split())
+    assert f"project {first.submission_id!r} is stored already (ingested by Team QC on" in message
+    assert "shares no record with" in message and "--id OTHER` with the same options" in message
+    dry = do_import(other, store, inputs, dry_run=True)
+    said = [r.message for r in dry.validation.results if r.severity == "violation"]
+    assert said and " ".join(said[0].split()) in message
+    assert store.count(first.graph) == before
+    # under an id of its own it is stored beside the first team's project
+    second = do_import(other, store, inputs, by="Team DE", submission="qda-de-study")
+    assert second.added and store.count(first.graph) == before
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:

@@ -370,7 +370,7 @@ def _check(
     if not conflicts:  # what the write would replace: never a case left out of it
         conflicts = _lost_cases(left_out, paths)
     if not conflicts and not replace:  # nor, unasked, a record its own graph holds
-        conflicts = records_a_reingest_removes(st, own[0], sub.graph, paths, unread=unread)
+        conflicts = records_a_reingest_removes(st, own[0], sub.graph, paths, kept=unread)
     if not conflicts:  # nor a record that another graph refers to
         conflicts = _referred_and_removed(st, [own[0], *drops], sub.graph, paths)
     if submission is None and any(p.severity == "violation" for p in sub.problems):
@@ -860,8 +860,9 @@ def records_a_reingest_removes(
     submitted: Graph,
     paths: list[str | Path],
     *,
-    unread: Iterable[Any] = (),
-    what: str = "submission",
+    kept: Iterable[Any] = (),
+    project: bool = False,
+    version: bool | None = None,
 ) -> list[ValidationResult]:
     """The violation an ingest without `replace` gives when the submission graph `graph` is
     stored already and holds records (subjects) that `submitted` does not: writing it would
@@ -869,44 +870,49 @@ def records_a_reingest_removes(
     is a normal update), but it never removes what an earlier ingest stored unless asked to:
     two teams' folders of one name (`qc/shared/`, `de/shared/`) get one id, and the second
     replaced the first one's records, saying only "replaced". Names the records, who stored
-    them and when, and what to do. Empty when nothing would be removed (for a dry run too)."""
-    from cokg.namespaces import sparql_prologue
-
+    them and when, and what to do. Empty when nothing would be removed (for a dry run too).
+    `kept`: subjects not to count as removed (rows that could not be read, which are reported
+    as such). `project`: said of a QDA project (`cokg import-qdpx`). `version`: whether the
+    submission is a new version of the stored one (default: it holds records of it,
+    `shares_records`), which decides the advice."""
     if not graph.startswith(SUBMISSION_PREFIX) or graph not in set(st.graphs()):
         return []
-    text = sparql_prologue() + (
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
-    )
-    kept = set(submitted.subjects()) | set(unread)
-    gone = sorted(
-        (r["s"] for r in st.query(text, internal=True).rows if r["s"] not in kept), key=str
-    )
+    stored = stored_subjects(st, graph)
+    kept = set(submitted.subjects()) | set(kept)
+    gone = sorted((r for r in stored if r not in kept), key=str)
     if not gone:
         return []
     sid = graph[len(SUBMISSION_PREFIX) :]
-    by, when, files = _ingested(st, graph)
-    stored = " ".join(
-        p
-        for p in (
-            f"ingested by {by}" if by else "",
-            f"on {_when(when)}" if when else "",
-            f"from {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}" if files else "",
-        )
-        if p
-    )
     n = len(gone)
     shown = ", ".join(_short(r) for r in gone[:5]) + (f" and {n - 5} more" if n > 5 else "")
-    args = " ".join(str(p) for p in paths)
-    command = "import-qdpx" if what == "project" else "ingest"
+    what, verb = ("project", "import") if project else ("submission", "ingest")
+    them = "those records" if n != 1 else "that record"
     message = (
-        f"{what} {sid!r} is stored already ({stored or 'no provenance record'}) and holds "
-        f"{n} record{'s' * (n != 1)} this {what} does not ({shown}): ingesting it as {sid!r} "
-        f"would remove {'them' if n != 1 else 'it'}. If this is another {what} (another "
-        "team's of the same name, say), give it an id of its own: `cokg "
-        f"{command} --id OTHER --by NAME {args}`; if it is a new version of {sid!r} and "
-        f"removing {'those records' if n != 1 else 'that record'} is meant, "
-        f"{'import' if what == 'project' else 'ingest'} it with --replace"
+        f"{what} {sid!r} is stored already ({stored_by(st, graph)}) and holds {n} "
+        f"record{'s' * (n != 1)} this {what} does not ({shown}): {verb}ing it as {sid!r} "
+        f"would remove {'them' if n != 1 else 'it'}. "
     )
+    if version is None:
+        version = shares_records(stored, submitted, sid)
+    if version:
+        # a new version of the stored one: under another id it would hold its records twice
+        message += (
+            f"This {what} holds records of {sid!r} too, so it looks like a new version of it: "
+            f"to remove {them}, {verb} it with --replace; else keep {them} in this {what}"
+        )
+        if not project:  # a project's records (its texts) are its own: never under two ids
+            message += (
+                f". If it is another {what} (another team's of the same name, say), give it "
+                f"an id of its own ({other_id_command(paths)}) and leave out the records "
+                f"{sid!r} holds: refer to them by id"
+            )
+    else:
+        message += (
+            f"This {what} shares no record with {sid!r}: if it is another {what} (another "
+            f"team's of the same name, say), give it an id of its own: "
+            f"{other_id_command(paths, project=project)}; if it is to replace {sid!r} whole, "
+            f"{verb} it with --replace"
+        )
     return [
         ValidationResult(
             severity="violation",
@@ -919,6 +925,43 @@ def records_a_reingest_removes(
             file=", ".join(str(p) for p in paths) or None,
         )
     ]
+
+
+def stored_subjects(st: Any, graph: str) -> set[Any]:
+    """The IRIs a stored graph says something about."""
+    text = f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
+    return {r["s"] for r in st.query(text, internal=True).rows}
+
+
+def shares_records(stored: set[Any], submitted: Graph, sid: str) -> bool:
+    """Whether a submission holds records of the stored submission `sid` (`stored`: the IRIs
+    that one describes), other than those named after the id itself (a QDA project's codes,
+    codebook and memos: code/<id>/..., which any project of that name has): then it is a new
+    version of that submission, not another one that happens to get its id."""
+    return any(
+        r in stored and f"/{sid}/" not in str(r) and not str(r).endswith(f"/{sid}")
+        for r in record_iris(submitted)
+    )
+
+
+def other_id_command(paths: list[str | Path], *, project: bool = False) -> str:
+    """How to ingest (or import) the same files under an id of the steward's choosing."""
+    args = " ".join(str(p) for p in paths)
+    if project:
+        return f"`cokg import-qdpx {args} --id OTHER` with the same options"
+    return f"`cokg ingest --id OTHER --by NAME {args}`"
+
+
+def stored_by(st: Any, graph: str) -> str:
+    """Who stored a submission graph, when, from which files, as a message says it ("ingested
+    by QC on 2025-03-04 10:15 UTC from organisations.csv"), from its provenance record."""
+    by, when, files = _ingested(st, graph)
+    parts = (
+        f"ingested by {by}" if by else "",
+        f"on {_when(when)}" if when else "",
+        f"from {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}" if files else "",
+    )
+    return " ".join(p for p in parts if p) or "no provenance record"
 
 
 def _ingested(st: Any, graph: str) -> tuple[str | None, str | None, list[str]]:

@@ -9,7 +9,9 @@ counts, and writes nothing to the store.
 
 The submission id is the project's (`qda-<slug of its name>`, or `submission`). An unchanged
 project is not written again: the report says 0 triples were added. A changed one replaces the
-stored project only with `replace`, as a submission holding another's records does.
+stored project only with `replace`, as a submission holding another's records does; the refusal
+says who stored that project when, and the records the import would remove from it (another
+team's project of the same name has the same id: it needs an id of its own).
 """
 
 from __future__ import annotations
@@ -164,7 +166,14 @@ def import_qdpx(
     submission's Turtle file in this folder. Raises InputError (unusable input, with every
     problem in `.problems`), ParameterError (a changed project without `replace`),
     ValidationFailed (with `.report`), StoreError."""
-    from cokg.ingest import ingest, submission_graph
+    from cokg.ingest import (
+        ingest,
+        other_id_command,
+        records_a_reingest_removes,
+        stored_by,
+        stored_subjects,
+        submission_graph,
+    )
     from cokg.qda.reading import read_project
     from cokg.validate.reading import display_name
 
@@ -218,6 +227,21 @@ def import_qdpx(
             if len(staying) != len(context.informants):
                 conv = convert(dataclasses.replace(context, informants=staying))
         stored = _stored_graph(st, graph_iri)
+        who = stored_by(st, graph_iri) if stored is not None else ""
+        # a project coding a text the stored one codes is a new version of it, not another
+        # team's project of the same name: it goes under the stored id (its codes and findings
+        # are named after the id, so any project of that name shares those)
+        version = stored is not None and bool(_texts(conv.graph) & stored_subjects(st, graph_iri))
+        # the records a changed project would remove from the one stored under its id (a
+        # record it refers to stays: a replace states it again)
+        removed = (
+            records_a_reingest_removes(
+                st, graph_iri, conv.graph, [shown], kept=conv.graph.objects(), project=True,
+                version=version,
+            )
+            if stored is not None and not replace
+            else []
+        )  # fmt: skip
     unchanged = stored is not None and stored == _as_stored(conv.graph)
     report = ImportReport(
         file=shown,
@@ -235,11 +259,18 @@ def import_qdpx(
     if unchanged and not dry_run:
         return report
     differs = stored is not None and not unchanged and not replace
-    why = (
-        f"the project differs from the one stored as submission {pid}: run again with "
-        "--replace to replace it (under another id it would hold the same records twice, "
-        "which is refused)"
+    # A changed project replaces the stored one only with --replace. It may be another team's
+    # project of the same name as well as a new version: the steward is told whose it is.
+    why = f"the project differs from the one stored as submission {pid} ({who}): " + (
+        "run again with --replace to replace it (under another id it would hold the same "
+        "records twice, which is refused)"
+        if version
+        else "it shares no record with it; if it is another project (another team's of the "
+        f"same name, say), give it an id of its own: {other_id_command([shown], project=True)}; "
+        "if it is to replace that project whole, run again with --replace"
     )
+    if removed:
+        why = removed[0].message
     if differs and not dry_run:
         raise ParameterError(why, file=shown)
     with _folder(out) as folder:
@@ -275,7 +306,7 @@ def import_qdpx(
                 )
             validation = _renamed(validation, ttl, shown)
             # the refusal the import itself would give first (a dry run said "conforms")
-            refused = [_refusal(pid, why, shown)] if differs else []
+            refused = ([*removed] or [_refusal(pid, why, shown)]) if differs else []
             found = (*refused, *held.values(), *lost)
             rest = tuple(r for r in validation.results if r.value not in echo)
             validation = dataclasses.replace(
@@ -305,6 +336,13 @@ def import_qdpx(
         ingest=rep,
         written=kept,
     )
+
+
+def _texts(graph: Any) -> set[Any]:
+    """The coded texts a converted project holds (named by their text's hash)."""
+    from cokg.namespaces import COKG, RDF
+
+    return set(graph.subjects(RDF.type, COKG.CodedText))
 
 
 class _reading:
