@@ -187,6 +187,33 @@ def test_a_corrected_value_or_a_record_more_needs_no_replace(
     assert _labels(store_dir) == {"Verein Québec (FICTIONAL)"}
 
 
+def test_a_submission_stored_under_its_accent_dropping_id_is_named_with_what_to_do(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    # earlier versions made organismes-qu-bec-t of this folder's name; it is now
+    # organismes-quebec-ete, and its records are held under the old id
+    folder = _shared(tmp_path / "Organismes Québec – été", "verein-qc", "Verein QC")
+    ingest([folder], by="QC", store=store_dir, submission="organismes-qu-bec-t")
+    (folder / "organisations.csv").write_text(  # a correction
+        f"{ORG_HEADER}verein-qc,organisation,Verein Québec (FICTIONAL),,,,,,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationFailed) as failed:
+        ingest([folder], by="QC", store=store_dir)
+    [result] = failed.value.report.violations  # type: ignore[attr-defined]
+    message = " ".join(result.message.split())
+    assert "submission 'organismes-qu-bec-t' is this submission as an earlier version" in message
+    assert "its id is now 'organismes-quebec-ete'" in message
+    assert f"`cokg ingest --id organismes-qu-bec-t --by NAME {folder}`" in message
+    assert "--replace" in message
+    # updated under the id it is stored with, or moved to the new one with --replace
+    again = ingest([folder], by="QC", store=store_dir, submission="organismes-qu-bec-t")
+    assert again.graph_existed
+    moved = ingest([folder], by="QC", store=store_dir, replace=True)
+    assert moved.submission_id == "organismes-quebec-ete"
+    assert moved.dropped == ("https://w3id.org/cokg/graph/submission/organismes-qu-bec-t",)
+
+
 def test_reingest_with_blank_nodes_does_not_grow(store_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "bnodes.ttl"
     f.write_text(

@@ -837,6 +837,33 @@ def test_another_teams_project_of_the_same_name_is_told_to_take_its_own_id(
     assert second.added and store.count(first.graph) == before
 
 
+def test_a_project_stored_under_its_accent_dropping_id_is_named_with_what_to_do(
+    tmp_path: Path, store: MemoryStore, inputs: Inputs
+) -> None:
+    def accented(root: Any, _members: dict[str, bytes]) -> None:
+        root.set("name", "Étude Québec – entrevues")
+
+    path = build_project(tmp_path, edit=accented).path
+    # as an earlier version of cokg stored it: under qda-tude-qu-bec-entrevues
+    do_import(path, store, inputs, submission="qda-tude-qu-bec-entrevues")
+    with pytest.raises(ValidationFailed) as failed:
+        do_import(path, store, inputs)
+    said = [r.message for r in failed.value.report.violations]  # type: ignore[attr-defined]
+    assert said
+    message = " ".join(said[0].split())
+    assert "submission 'qda-tude-qu-bec-entrevues' is this project as an earlier" in message
+    assert "`cokg import-qdpx" in message and ".ttl" not in message
+    assert "its id is now 'qda-etude-quebec-entrevues'" in message
+    assert "--id qda-tude-qu-bec-entrevues" in message and "--replace" in message
+    dry = do_import(path, store, inputs, dry_run=True)
+    dry_said = [r.message for r in dry.validation.results if r.severity == "violation"]
+    assert any("--id qda-tude-qu-bec-entrevues" in m for m in dry_said)
+    # under the id it is stored with it is the same project: nothing to add
+    assert do_import(path, store, inputs, submission="qda-tude-qu-bec-entrevues").unchanged
+    moved = do_import(path, store, inputs, replace=True)
+    assert moved.graph.endswith("/qda-etude-quebec-entrevues") and moved.replaced
+
+
 def test_dry_run_writes_nothing(tmp_path: Path, store: MemoryStore, inputs: Inputs) -> None:
     graphs = store.graphs()
     report = do_import(study(tmp_path), store, inputs, dry_run=True)

@@ -49,6 +49,7 @@ from cokg.validate import (
     Submission,
     ValidationReport,
     check_submission_id,
+    legacy_submission_id,
     read_submission,
     shapes_version,
     submission_graph,
@@ -192,6 +193,7 @@ def ingest(
     wait: float | None = None,
     made_from: Sequence[str | Path] = (),
     remove_cases: Sequence[str] = (),
+    earlier_id: str | None = None,
 ) -> IngestReport:
     """Validate a submission and, if it conforms, write it (and its provenance) in one
     transaction. `made_from`: the files the submission was converted from (an SSSOM set, a
@@ -199,7 +201,9 @@ def ingest(
     open Store, or a store spec (None = the default embedded store).
     The submission id (`submission`, else from the case ids in the submission, else from the
     file names: `submission_id`) is checked before it is used. `progress(message, done=None,
-    total=None)` hears how far it got.
+    total=None)` hears how far it got. `earlier_id`: the id earlier versions of cokg gave
+    this submission (a QDA project's, named by `submission`), for the advice when its records
+    are stored under it (default: `legacy_submission_id` when the id is not given).
 
     One record, one graph: a record of the submission (a subject under cokgid: that it types
     or identifies) already stored in another graph refuses the submission, naming that graph.
@@ -230,6 +234,7 @@ def ingest(
         report, drops, found = _check(
             st, sub, paths, own, records, replace=replace, submission=submission,
             engine=engine, progress=progress, remove_cases=frozenset(remove_cases),
+            earlier_id=earlier_id,
         )  # fmt: skip
         copies.clear()
         copies.update(found)
@@ -341,6 +346,7 @@ def _check(
     merge: bool = True,
     progress: Callable[..., None] | None = None,
     remove_cases: frozenset[str] = frozenset(),
+    earlier_id: str | None = None,
 ) -> tuple[ValidationReport, list[str], set[URIRef]]:
     """What ingesting `sub` into `st` would meet: the validation report with the conflicts of
     one record, one graph (and the cases a replace would remove) put first, the graphs a
@@ -363,9 +369,12 @@ def _check(
         left_out = {g: kept for g, cs in left_out.items()
                     if (kept := [c for c in cs if c[1] not in remove_cases])}  # fmt: skip
     differs = {} if replace else _differences(st, holders, sub.graph)
+    if earlier_id is None and submission is None:
+        earlier_id = legacy_submission_id(paths, sub.graph)
     conflicts = _conflicts(
         paths, holders, replace=replace, given_id=submission, origins=sub.origins,
-        left_out=left_out, differs=differs,
+        left_out=left_out, differs=differs, sid=own[0][len(SUBMISSION_PREFIX):],
+        earlier_id=earlier_id,
     )  # fmt: skip
     if not conflicts:  # what the write would replace: never a case left out of it
         conflicts = _lost_cases(left_out, paths)
@@ -635,11 +644,15 @@ def _conflicts(
     origins: dict[Any, Any] | None = None,
     left_out: dict[str, list[tuple[Any, str, bool]]] | None = None,
     differs: dict[str, dict[URIRef, list[str]]] | None = None,
+    sid: str = "",
+    earlier_id: str | None = None,
 ) -> list[ValidationResult]:
     """One violation per other graph holding records of this submission: refused unless
     `replace`, and never for a graph cokg builds from the project's own files. `differs`:
     graph -> record -> the properties in which the stored record differs from the one
-    submitted (said for the record named first)."""
+    submitted (said for the record named first). `earlier_id`: the id earlier versions of
+    cokg gave this submission (`legacy_submission_id`): a graph under it is this submission,
+    stored before ids spelt accented letters."""
     out = []
     args = (f"--id {given_id} " if given_id else "") + " ".join(str(p) for p in paths)
     for g, recs in holders.items():
@@ -658,7 +671,9 @@ def _conflicts(
         if changed:  # what the steward changed, or typed differently, in the shared record
             held = held.replace(f"({shown})", f"({shown}; {_short(recs[0])} differs in "
                                               f"{_as_columns(changed)})", 1)  # fmt: skip
-        if g.startswith(SUBMISSION_PREFIX) and not cases and (left_out or {}).get(g):
+        if earlier_id and g == submission_graph(earlier_id):
+            how = earlier_id_advice(earlier_id, sid, args)
+        elif g.startswith(SUBMISSION_PREFIX) and not cases and (left_out or {}).get(g):
             # Only shared records (an organisation, an informant...) overlap: that submission
             # is about other cases, so replacing it, let alone removing its cases, is not
             # what the steward means (the advice to do so removed an unrelated case).
@@ -718,6 +733,20 @@ def _conflicts(
             )
         )
     return out
+
+
+def earlier_id_advice(earlier_id: str, sid: str, args: str, *, project: bool = False) -> str:
+    """What to do when the records are held under the id an earlier version of cokg made from
+    the same name (accented letters dropped: organismes-qu-bec-t, now organismes-quebec-ete)."""
+    what, command = ("project", "import-qdpx") if project else ("submission", "ingest")
+    by = "" if project else " --by NAME"
+    return (
+        f"submission {earlier_id!r} is this {what} as an earlier version of cokg named it "
+        f"(accented letters were dropped from names; its id is now {sid!r}): to update it "
+        f"under the id it is stored with, run `cokg {command} --id {earlier_id}{by} {args}`"
+        f"{' with the same options' if project else ''}; to store it as {sid!r} instead, "
+        f"give --replace (submission {earlier_id!r} goes in the same transaction)"
+    )
 
 
 def _as_columns(changed: list[str]) -> str:

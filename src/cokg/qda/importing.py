@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from cokg.errors import InputError, ParameterError, ValidationFailed
-from cokg.qda.converting import Conversion, convert_project, project_id, store_context
+from cokg.qda.converting import (
+    Conversion,
+    convert_project,
+    legacy_project_id,
+    project_id,
+    store_context,
+)
 from cokg.store.oxigraph import INTEGER_TYPES
 from cokg.template.cells import text_encoding
 
@@ -194,6 +200,8 @@ def import_qdpx(
 
         mappings = list(read_sssom(codes).mappings)
     pid = submission or project_id(project, src.stem)
+    # the id earlier versions gave the project (accents dropped): its records may be there
+    earlier = None if submission else legacy_project_id(project, src.stem)
     graph_iri = submission_graph(pid)
 
     with _reading(store) as st:
@@ -285,7 +293,8 @@ def import_qdpx(
             with _reading(store) as st:
                 # as ingest would see it: the graphs holding records of this project are
                 # left out (replaced, or the import refused), and each is named
-                held = _held_elsewhere(st, conv, own, replace=replace)
+                held = _held_elsewhere(st, conv, own, replace=replace, earlier=earlier,
+                                       shown=shown)  # fmt: skip
                 validation = validate(
                     [ttl], store=st, engine=engine, progress=progress,
                     exclude_graphs=[*own, *held, *(provenance_graph_for(g.rsplit("/", 1)[-1])
@@ -318,12 +327,12 @@ def import_qdpx(
         try:
             rep = ingest(
                 [ttl], by=by, store=store, submission=pid, replace=replace, engine=engine,
-                progress=progress, wait=wait,
+                progress=progress, wait=wait, earlier_id=earlier,
                 # the project file, not the Turtle it was converted to (a folder: the Turtle)
                 made_from=[src] if src.is_file() else [],
             )  # fmt: skip
         except ValidationFailed as exc:
-            failed = _renamed(exc.report, ttl, shown)  # type: ignore[attr-defined]
+            failed = _renamed(exc.report, ttl, shown, earlier)  # type: ignore[attr-defined]
             new = ValidationFailed(exc.message, file=shown)
             new.report = failed  # type: ignore[attr-defined]
             raise new from None
@@ -434,8 +443,11 @@ def _triples(data: bytes) -> frozenset[Any]:
     )
 
 
-def _renamed(report: Any, ttl: Path, shown: str) -> Any:
-    """Results naming the project file rather than the intermediate Turtle file."""
+def _renamed(report: Any, ttl: Path, shown: str, earlier: str | None = None) -> Any:
+    """Results naming the project file rather than the intermediate Turtle file (and, when the
+    project's records are stored under `earlier`, its earlier id, the import to run)."""
+    from cokg.ingest import earlier_id_advice
+
     if report is None:
         return None
     names = {str(ttl), ttl.name}
@@ -444,19 +456,24 @@ def _renamed(report: Any, ttl: Path, shown: str) -> Any:
     names.add(display_name(ttl))
     # ingest's advice names the intermediate file: the steward runs the import again instead
     advice = f"`cokg ingest --replace --by NAME --id {_report_id(ttl)} {ttl}`"
-    results = tuple(
-        dataclasses.replace(
-            r,
-            file=shown if r.file in names else r.file,
-            message=r.message.replace(
-                advice,
-                "`cokg import-qdpx --replace` with the same options (which replaces that "
-                "submission whole)",
-            ),
+    pid = _report_id(ttl)
+    said = {
+        advice: "`cokg import-qdpx --replace` with the same options (which replaces that "
+        "submission whole)"
+    }
+    if earlier:
+        said[earlier_id_advice(earlier, pid, f"--id {pid} {ttl}")] = earlier_id_advice(
+            earlier, pid, shown, project=True
         )
-        for r in report.results
-    )
-    return dataclasses.replace(report, results=results, files=(shown,))
+    results = []
+    for r in report.results:
+        message = r.message
+        for old, new in said.items():
+            message = message.replace(old, new)
+        results.append(
+            dataclasses.replace(r, file=shown if r.file in names else r.file, message=message)
+        )
+    return dataclasses.replace(report, results=tuple(results), files=(shown,))
 
 
 def _report_id(ttl: Path) -> str:
@@ -575,13 +592,28 @@ def _refusal(pid: str, why: str, shown: str) -> Any:
     )
 
 
-def _held_elsewhere(store: Any, conv: Conversion, own: list[str], *, replace: bool) -> dict:
+def _held_elsewhere(
+    store: Any,
+    conv: Conversion,
+    own: list[str],
+    *,
+    replace: bool,
+    earlier: str | None = None,
+    shown: str = "",
+) -> dict:
     """Graphs other than this project's that hold records of it (one record, one graph) ->
     the result a dry run reports for each: a violation, or with `replace` (for a submission)
-    a warning that it would be replaced."""
+    a warning that it would be replaced. `earlier`: the id earlier versions of cokg gave the
+    project, whose graph is this project stored before."""
     from rdflib import Literal
 
-    from cokg.ingest import SUBMISSION_PREFIX, record_holders, record_iris
+    from cokg.ingest import (
+        SUBMISSION_PREFIX,
+        earlier_id_advice,
+        record_holders,
+        record_iris,
+        submission_graph,
+    )
     from cokg.models import ValidationResult
 
     out: dict[str, Any] = {}
@@ -591,6 +623,8 @@ def _held_elsewhere(store: Any, conv: Conversion, own: list[str], *, replace: bo
         submitted = g.startswith(SUBMISSION_PREFIX)
         if not submitted:
             what = "that graph is built from the project's files (data/): no import replaces it"
+        elif earlier and g == submission_graph(earlier) and not replace:
+            what = earlier_id_advice(earlier, conv.project_id, shown, project=True)
         elif replace:
             what = "--replace would replace that submission"
         else:
