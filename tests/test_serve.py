@@ -431,6 +431,98 @@ def test_entity_rdf_by_accept(client: TestClient, accept: str, media: str, fmt) 
     )
 
 
+RECORDS_WITH_DECLARED_INTEGERS = [
+    # (record, property, the type its rdfs:range declares) - ontology/modules/case.ttl, finding.ttl
+    (ID + "case/dundee-mrr", COKG + "informantInterviewCount", XSD + "nonNegativeInteger"),
+    (ID + "case/dundee-mrr", COKG + "documentsReviewedCount", XSD + "nonNegativeInteger"),
+    (ID + "item/dundee-mrr/guiding-question-1", COKG + "position", XSD + "positiveInteger"),
+]
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        pytest.param("text/turtle", ox.RdfFormat.TURTLE, id="turtle"),
+        pytest.param("application/ld+json", ox.RdfFormat.JSON_LD, id="json-ld"),
+        pytest.param("application/n-triples", ox.RdfFormat.N_TRIPLES, id="n-triples"),
+        pytest.param("application/rdf+xml", ox.RdfFormat.RDF_XML, id="rdf-xml"),
+    ],
+)
+def test_an_entity_in_rdf_says_the_declared_integer_types(
+    client: TestClient, accept: str, fmt: ox.RdfFormat
+) -> None:
+    """The engine keeps "4"^^xsd:nonNegativeInteger as xsd:integer: a record fetched in RDF said
+    xsd:integer where the data, the ontology and cokg's exports say xsd:nonNegativeInteger, so
+    a linker checking it with cokg's own shapes found violations. caseNumber is declared
+    xsd:integer and stays so."""
+    for record, prop, declared in RECORDS_WITH_DECLARED_INTEGERS:
+        r = client.get(record.removeprefix(ID).join(["/id/", ""]), headers={"accept": accept})
+        assert r.status_code == 200, r.text
+        values = [
+            t.object
+            for t in (q.triple for q in ox.parse(r.content, format=fmt))
+            if t.subject == ox.NamedNode(record) and t.predicate == ox.NamedNode(prop)
+        ]
+        assert values and all(
+            isinstance(v, ox.Literal) and v.datatype.value == declared for v in values
+        ), (record, prop, values)
+    r = client.get("/id/case/dundee-mrr", headers={"accept": accept})
+    (number,) = [
+        q.object
+        for q in ox.parse(r.content, format=fmt)
+        if q.predicate.value == COKG + "caseNumber"
+    ]
+    assert isinstance(number, ox.Literal) and number.datatype.value == XSD + "integer"
+
+
+def test_a_fetched_record_passes_the_shapes_under_pyshacl(client: TestClient) -> None:
+    """What a linker does: fetch a record and check it with cokg's shapes under another SHACL
+    processor. The record alone cannot show what it only links to (the ontology's terms, the
+    records it names and their classes), so those checks fail here, and only those: nothing
+    is wrong with the record's own values (its datatypes were)."""
+    from pyshacl import validate
+    from rdflib import Graph, Namespace, URIRef
+
+    from cokg.validate.shapes import shapes_graph
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    beyond = {  # (constraint component, shape) of the checks that look past the record
+        (sh.SPARQLConstraintComponent, URIRef("https://w3id.org/cokg/shapes#ReferenceShape")),
+        (sh.ClassConstraintComponent, None),
+    }
+    for path, accept, fmt in [
+        ("/id/case/dundee-mrr", "text/turtle", "turtle"),
+        ("/id/case/dundee-mrr", "application/ld+json", "json-ld"),
+        ("/id/item/dundee-mrr/guiding-question-1", "application/ld+json", "json-ld"),
+    ]:
+        record = Graph().parse(data=client.get(path, headers={"accept": accept}).text, format=fmt)
+        assert len(record) > 2
+        _, report, _ = validate(
+            record, shacl_graph=shapes_graph(), inference="none", advanced=False
+        )
+        found = set()
+        for r in report.subjects(sh.resultSeverity, None):
+            component = report.value(r, sh.sourceConstraintComponent)
+            shape = report.value(r, sh.sourceShape)
+            found.add((component, shape if component == sh.SPARQLConstraintComponent else None))
+            if component == sh.DatatypeConstraintComponent:
+                found.add((report.value(r, sh.resultPath), report.value(r, sh.value)))
+        assert found <= beyond, (path, fmt, found - beyond)
+
+
+def test_the_sparql_endpoint_answers_what_the_store_holds(client: TestClient) -> None:
+    """A CONSTRUCT or DESCRIBE answer is a query's answer, not a record: it says what SELECT
+    and FILTER see in the store (xsd:integer), or the endpoint would contradict itself."""
+    describe = "DESCRIBE <" + ID + "case/dundee-mrr>"
+    r = client.get("/sparql", params={"query": describe}, headers={"accept": "text/turtle"})
+    (count,) = [
+        q.object
+        for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)
+        if q.predicate.value == COKG + "informantInterviewCount"
+    ]
+    assert isinstance(count, ox.Literal) and count.datatype.value == XSD + "integer"
+
+
 def test_entity_unknown_is_404(client: TestClient) -> None:
     assert client.get("/id/case/atlantis", headers={"accept": BROWSER}).status_code == 404
     assert client.get("/id/case/atlantis", headers={"accept": "text/turtle"}).status_code == 404
@@ -1162,6 +1254,33 @@ def test_query_workers_load_no_web_or_rdf_library() -> None:
     assert out.stdout.splitlines() == [
         "[]",
         "['cokg.serve', 'cokg.serve.pool', 'cokg.serve.results']",
+    ]
+
+
+def test_giving_declared_types_back_loads_no_rdf_library() -> None:
+    """A worker gives an entity's declared integer types back with `cokg/store/datatypes.py`
+    loaded from its file: rdflib (through the `cokg.store` package) stays out of it."""
+    code = (
+        "import sys, pyoxigraph as ox\n"
+        "from cokg.serve.pool import _run_task\n"
+        "st = ox.Store()\n"
+        "p, xsd = ox.NamedNode('urn:x:p'), 'http://www.w3.org/2001/XMLSchema#'\n"
+        "st.add(ox.Quad(p, ox.NamedNode('http://www.w3.org/2000/01/rdf-schema#range'),\n"
+        "               ox.NamedNode(xsd + 'positiveInteger')))\n"
+        "st.add(ox.Quad(ox.NamedNode('urn:x:s'), p, ox.Literal('3', datatype=ox.NamedNode(\n"
+        "               xsd + 'positiveInteger'))))\n"
+        "task = {'op': 'protocol', 'query': 'CONSTRUCT WHERE { <urn:x:s> ?p ?o }',\n"
+        "        'result_format': None, 'graph_format': ('application/n-triples', 'N_TRIPLES'),\n"
+        "        'declared_types': True}\n"
+        "print(_run_task(ox, st, task)['body'].decode().strip())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rdflib', 'starlette'}))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cokg.store')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        f'<urn:x:s> <urn:x:p> "3"^^<{XSD}positiveInteger> .',
+        "[]",
+        "[]",
     ]
 
 

@@ -119,6 +119,29 @@ def test_an_entity_as_turtle(local: TestClient, remote: TestClient) -> None:
     assert len(a) > 3 and isomorphic(a, b)
 
 
+def test_an_entity_says_its_declared_integer_types_from_any_store(
+    local: TestClient, remote: TestClient
+) -> None:
+    """Oxigraph server keeps "4"^^xsd:nonNegativeInteger as xsd:integer, as the embedded
+    engine does: an entity page behind --endpoint gives the declared type back too, and says
+    what the local page says."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.compare import isomorphic
+    from rdflib.namespace import XSD
+
+    case = URIRef("https://w3id.org/cokg/id/case/dundee-mrr")
+    count = URIRef("https://w3id.org/cokg/ontology#informantInterviewCount")
+    for accept, fmt in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+        here = local.get("/id/case/dundee-mrr", headers={"Accept": accept})
+        there = remote.get("/id/case/dundee-mrr", headers={"Accept": accept})
+        assert here.status_code == there.status_code == 200
+        a = Graph().parse(data=here.text, format=fmt)
+        b = Graph().parse(data=there.text, format=fmt)
+        assert isomorphic(a, b)
+        (value,) = b.objects(case, count)
+        assert isinstance(value, Literal) and value.datatype == XSD.nonNegativeInteger
+
+
 def test_service_and_dataset_parameters_are_refused(remote: TestClient) -> None:
     service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     r = remote.get("/sparql", params={"query": service}, headers={"Accept": JSON})

@@ -34,7 +34,7 @@ from cokg.qda.converting import (
     project_id,
     store_context,
 )
-from cokg.store.oxigraph import INTEGER_TYPES
+from cokg.store.datatypes import INTEGER_TYPES
 from cokg.template.cells import text_encoding
 
 __all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]

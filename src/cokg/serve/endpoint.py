@@ -167,6 +167,11 @@ async def _sparql_request(request: Request, state: Served) -> Response:
             "named_graphs": named_graphs,
             "union": not screened.dataset and not named_graphs,
             "prefixes": PREFIXES,
+            # No "declared_types" (unlike an entity page): a CONSTRUCT or DESCRIBE answer is
+            # the query's answer over what the store holds, "4"^^xsd:integer, the term its
+            # SELECTs and FILTER(datatype(?v) = ...) see; retyped, the endpoint would
+            # contradict itself (and the SPARQL servers cokg pushes to, which answer so too).
+            # Records (/id/...) and exports give the declared types back.
         }
         out = await state.run(task)
     except Exception as exc:

@@ -85,6 +85,9 @@ def _graph_task(state: Served, store: PoolStore, iri: str, graph_type: str) -> d
         "result_format": None,
         "graph_format": (graph_type, GRAPH_FORMATS[graph_type]),
         "prefixes": PREFIXES,
+        # a record as a document says what the data said, as an export does: the integer
+        # types the ontology declares, which the engine keeps as xsd:integer, are given back
+        "declared_types": True,
     }
 
 

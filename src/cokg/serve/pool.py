@@ -29,9 +29,10 @@ queried on disk instead, holding its lock for as long as it is served.
 
 The worker side imports only the standard library, pyoxigraph, `cokg.sandbox` (which denies
 it the network once its data is loaded: following later snapshots needs only files, which the
-filter leaves alone), `cokg.serve.results` (the results formats, standard library only) and
-`cokg/store/snapshots.py` loaded from its file (standard library only), so starting one stays
-cheap.
+filter leaves alone), `cokg.serve.results` (the results formats, standard library only),
+`cokg/store/snapshots.py` and `cokg/store/datatypes.py` (the declared integer types an entity
+page gives back) loaded from their files (standard library and pyoxigraph only), so starting
+one stays cheap.
 """
 
 from __future__ import annotations
@@ -375,14 +376,24 @@ FOLLOW_EVERY = 0.1  # seconds between reads of the `current` pointer while a wor
 
 
 def _snapshots_module() -> Any:
-    """`cokg.store.snapshots` (the one reading of the pointer format, standard library only),
-    loaded from its file: importing it as `cokg.store.snapshots` would run `cokg.store`'s
-    `__init__`, which brings rdflib into the worker."""
-    name = "_cokg_store_snapshots"
+    """`cokg.store.snapshots` (the one reading of the pointer format, standard library only)."""
+    return _store_module("snapshots")
+
+
+def _datatypes_module() -> Any:
+    """`cokg.store.datatypes` (the one home of the declared integer types: standard library
+    and pyoxigraph only)."""
+    return _store_module("datatypes")
+
+
+def _store_module(stem: str) -> Any:
+    """A module of `cokg.store` loaded from its file: importing it as `cokg.store.<stem>`
+    would run `cokg.store`'s `__init__`, which brings rdflib into the worker."""
+    name = "_cokg_store_" + stem
     if name not in sys.modules:
         import importlib.util
 
-        path = Path(__file__).resolve().parents[1] / "store" / "snapshots.py"
+        path = Path(__file__).resolve().parents[1] / "store" / f"{stem}.py"
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -542,7 +553,7 @@ def _run_task(
         what = "a result table or boolean" if kind != "graph" else "an RDF graph"
         raise _Refusal(f"this query returns {what}; no acceptable media type", "unacceptable")
     media_type, name = fmt
-    body = _protocol_body(ox, kind, name, result, limit, task)
+    body = _protocol_body(ox, store, kind, name, result, limit, task)
     if name in ("xml", "RDF_XML") and _NOT_XML.search(body["body"].decode("utf-8", "replace")):
         raise _Refusal(
             "the answer holds control characters that XML 1.0 cannot carry; ask for JSON, "
@@ -557,7 +568,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _protocol_body(
-    ox: Any, kind: str, name: str, result: Any, limit: int, task: dict[str, Any]
+    ox: Any, store: Any, kind: str, name: str, result: Any, limit: int, task: dict[str, Any]
 ) -> dict[str, Any]:
     if kind == "ask":
         return {
@@ -575,6 +586,13 @@ def _protocol_body(
             "count": len(rows),
         }
     triples, truncated = _take(result, limit, distinct=True)
+    if task.get("declared_types"):
+        # A record served as a document (an entity page) says what the data said: the engine
+        # keeps "8"^^xsd:nonNegativeInteger as xsd:integer, exports give the declared type
+        # back, and so does this (cokg.store.datatypes). /sparql answers never ask for it.
+        datatypes = _datatypes_module()
+        declared = datatypes.declared_types(store)
+        triples = list(datatypes.restore_declared_types(triples, declared))
     body = ox.serialize(
         triples, format=getattr(ox.RdfFormat, name), prefixes=task.get("prefixes") or None
     )

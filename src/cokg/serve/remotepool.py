@@ -23,7 +23,7 @@ import time
 import urllib.error
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 
 from cokg.errors import QueryError, StoreError
 from cokg.models import QueryResult
@@ -31,6 +31,7 @@ from cokg.query import get_query
 from cokg.serve.pool import DataSource, EndpointUnavailable, PoolStats, QueryRefused, QueryTimeout
 from cokg.serve.results import boolean_body, solutions_body
 from cokg.store import PlainHTTP, RemoteStore
+from cokg.store.datatypes import declared_type
 from cokg.terms import to_wire
 
 # pyoxigraph's format names (the local workers' serializers) -> rdflib's
@@ -43,6 +44,7 @@ _RDFLIB_FORMATS = {
 
 log = logging.getLogger("cokg.serve")
 HEALTH_TTL = 1.0  # seconds a check of the endpoint (/status) is reused: one query a second at most
+DECLARED_TTL = 5.0  # seconds the ontology's declared integer types are reused before read again
 
 
 class RemotePool:
@@ -59,6 +61,7 @@ class RemotePool:
         self._slots = threading.BoundedSemaphore(workers)
         self._health_lock = threading.Lock()
         self._health: tuple[float, dict[str, Any]] | None = None
+        self._declared: tuple[float, dict[str, str]] | None = None
 
     def __enter__(self) -> RemotePool:
         self.ping()  # an unreachable endpoint fails at start-up, not on the first page
@@ -96,6 +99,20 @@ class RemotePool:
             self._health = (time.monotonic(), doc)
             return doc
 
+    def _declared_types(self, timeout: float) -> dict[str, str]:
+        """Property IRI -> the narrower integer type its range declares, as the endpoint's
+        ontology says (Oxigraph server keeps such values as xsd:integer, as the embedded
+        engine does); read again after DECLARED_TTL seconds, not for every entity page."""
+        now = time.monotonic()
+        if self._declared is None or now - self._declared[0] >= DECLARED_TTL:
+            try:
+                declared = self.store.declared_types(timeout=timeout)
+            except (StoreError, QueryError) as exc:  # the types as read; the record still served
+                log.warning("the endpoint behind this server did not give its ranges: %s", exc)
+                return self._declared[1] if self._declared else {}
+            self._declared = (now, {p.value: t.value for p, t in declared.items()})
+        return self._declared[1]
+
     def run(self, task: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
         limit_s = self.timeout if timeout is None else timeout
         if task["op"] == "ping":
@@ -122,6 +139,8 @@ class RemotePool:
                 ) from None
             except QueryError as exc:  # the endpoint refused the query
                 raise QueryRefused(str(exc), reason="endpoint") from None
+            if task.get("declared_types"):
+                task = {**task, "declared": self._declared_types(limit_s)}
         self.stats.tasks += 1
         if task.get("rows_as_triples") and result.kind == "select":
             # a SELECT of ?subject ?predicate ?object (a saved query) answered as a graph
@@ -227,6 +246,8 @@ def _protocol(result: Any, limit: int, task: dict[str, Any]) -> dict[str, Any]:
         body, count = solutions_body(name, list(result.variables), wire), len(rows)
     else:
         triples, truncated = _cut(list(result.triples or []), limit, result.truncated)
+        if task.get("declared"):  # an entity page: the declared integer types given back
+            triples = [_declared(t, task["declared"]) for t in triples]
         graph = Graph()
         for prefix, iri in (task.get("prefixes") or {}).items():
             graph.bind(prefix, iri)
@@ -241,3 +262,14 @@ def _protocol(result: Any, limit: int, task: dict[str, Any]) -> dict[str, Any]:
         "truncated": truncated,
         "count": count,
     }
+
+
+def _declared(triple: Any, declared: dict[str, str]) -> Any:
+    """The triple, its xsd:integer value given the narrower type its property declares when it
+    fits it (`cokg.store.datatypes.declared_type`), as the local workers do."""
+    s, p, o = triple
+    if isinstance(o, Literal) and o.datatype is not None and o.language is None:
+        wanted = declared_type(str(o), str(o.datatype), declared.get(str(p)))
+        if wanted is not None:
+            return s, p, Literal(str(o), datatype=URIRef(wanted))
+    return triple

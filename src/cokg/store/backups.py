@@ -22,13 +22,8 @@ import pyoxigraph as ox
 
 from cokg.errors import InputError, ParameterError, StoreError
 from cokg.store.building import mark_restored
-from cokg.store.oxigraph import (
-    EmbeddedStore,
-    OxigraphStore,
-    declared_types,
-    restore_declared_types,
-    serialize_quads,
-)
+from cokg.store.datatypes import declared_types, restore_declared_types
+from cokg.store.oxigraph import EmbeddedStore, OxigraphStore, serialize_quads
 from cokg.store.protocol import Progress, Store
 from cokg.store.remote import GRAPH_PREFIX, RemoteStore
 

@@ -30,6 +30,7 @@ from cokg.errors import (
 from cokg.models import QueryResult
 from cokg.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Worker, run_isolated
 from cokg.sparql import bind, screen
+from cokg.store.datatypes import declared_types, restore_declared_types
 from cokg.store.protocol import Progress, Triple
 from cokg.store.snapshots import current_snapshot, hold_current
 from cokg.terms import TermMemo, TsvMemo, graph_node, triples_to_quads
@@ -935,64 +936,6 @@ def _insert_data(quads: Iterable[ox.Quad]) -> str:
         body = _serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
         parts.append(f"GRAPH <{g}> {{\n{body}}}")
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
-
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-# The XSD types the engine keeps as xsd:integer ("8"^^xsd:nonNegativeInteger is stored as
-# "8"^^xsd:integer), with the values each admits.
-INTEGER_TYPES: dict[str, tuple[int | None, int | None]] = {
-    "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
-    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
-    "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1), "short": (-32768, 32767),
-    "byte": (-128, 127), "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
-    "unsignedShort": (0, 65535), "unsignedByte": (0, 255),
-}  # fmt: skip
-_RANGE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#range")
-
-
-def declared_types(store: ox.Store | Iterable[ox.Quad]) -> dict[ox.NamedNode, ox.NamedNode]:
-    """Property -> the integer type its rdfs:range declares (cokg:position ->
-    xsd:positiveInteger), as the ontology in the store (or among the quads) states it."""
-    out: dict[ox.NamedNode, ox.NamedNode] = {}
-    if isinstance(store, ox.Store):
-        ranges: Iterable[ox.Quad] = store.quads_for_pattern(None, _RANGE, None, None)
-    else:
-        ranges = (q for q in store if q.predicate == _RANGE)
-    for q in ranges:
-        if (
-            isinstance(q.subject, ox.NamedNode)
-            and isinstance(q.object, ox.NamedNode)
-            and q.object.value.startswith(_XSD)
-            and q.object.value[len(_XSD) :] in INTEGER_TYPES
-        ):
-            out[q.subject] = q.object
-    return out
-
-
-def restore_declared_types(
-    quads: Iterable[ox.Quad], declared: Mapping[ox.NamedNode, ox.NamedNode]
-) -> Iterator[ox.Quad]:
-    """`quads`, each xsd:integer value of a property declared with a narrower integer type
-    given that type back when the value fits it. The engine stores every integer type as
-    xsd:integer, so an export said "8"^^xsd:integer where the data (and the shapes, checked
-    by anyone else's SHACL processor) said xsd:nonNegativeInteger."""
-    integer = _XSD + "integer"
-    for q in quads:
-        o = q.object
-        if not isinstance(o, ox.Literal) or not isinstance(q.predicate, ox.NamedNode):
-            yield q
-            continue
-        wanted = declared.get(q.predicate)
-        if wanted is not None and o.datatype.value == integer:
-            low, high = INTEGER_TYPES[wanted.value[len(_XSD) :]]
-            try:
-                n = int(o.value)
-            except ValueError:
-                n = None
-            if n is not None and (low is None or n >= low) and (high is None or n <= high):
-                q = ox.Quad(q.subject, q.predicate, ox.Literal(o.value, datatype=wanted),
-                            q.graph_name)  # fmt: skip
-        yield q
 
 
 def serialize_quads(quads: Iterable[ox.Quad], format: str) -> bytes:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDFS, XSD
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from cokg import paths
@@ -36,14 +36,8 @@ from cokg.models import QueryResult
 from cokg.namespaces import COKGG
 from cokg.sandbox import DEFAULT_TIMEOUT
 from cokg.sparql import bind, drop_placeholders, internal_form, screen
-from cokg.store.oxigraph import (
-    EXPORT_FORMATS,
-    _insert_data,
-    _read_file,
-    declared_types,
-    restore_declared_types,
-    serialize_quads,
-)
+from cokg.store.datatypes import RANGE, declared_types, restore_declared_types
+from cokg.store.oxigraph import EXPORT_FORMATS, _insert_data, _read_file, serialize_quads
 from cokg.store.protocol import Progress, Triple
 from cokg.terms import from_json, from_ox, graph_node, to_ox, triples_to_quads
 
@@ -529,16 +523,17 @@ class RemoteStore:
         # the integer types the ontology declares, which Oxigraph server (like the embedded
         # store) keeps as xsd:integer: an export says what the data said, from any store, and
         # of any of its graphs (the ontology need not be among them)
-        rows = self.query(f"SELECT ?p ?t WHERE {{ ?p <{RDFS.range}> ?t }}").rows
-        ranges = [
-            ox.Quad(
-                ox.NamedNode(str(r["p"])), ox.NamedNode(str(RDFS.range)), ox.NamedNode(str(r["t"]))
-            )
+        return serialize_quads(restore_declared_types(quads, self.declared_types()), format)
+
+    def declared_types(self, *, timeout: float | None = None) -> dict[ox.NamedNode, ox.NamedNode]:
+        """Property -> the narrower integer type its rdfs:range declares, as the server's
+        ontology states it (`cokg.store.datatypes.declared_types`)."""
+        rows = self.query(f"SELECT ?p ?t WHERE {{ ?p <{RANGE.value}> ?t }}", timeout=timeout).rows
+        return declared_types(
+            ox.Quad(ox.NamedNode(str(r["p"])), RANGE, ox.NamedNode(str(r["t"])))
             for r in rows
             if isinstance(r["p"], URIRef) and isinstance(r["t"], URIRef)
-        ]
-        declared = declared_types(ranges)
-        return serialize_quads(restore_declared_types(quads, declared), format)
+        )
 
     def _graph_rows(self, graph_iri: str) -> list[dict[str, Node | None]]:
         """Every triple of a graph as rows ?s ?p ?o: one SELECT, or, on an endpoint that cut
