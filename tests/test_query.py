@@ -243,6 +243,8 @@ INTERNAL = [
     "resource-references",
     "resource-exists",
     "resource-triples",
+    "property-use",
+    "property-triples",
 ]
 
 

@@ -701,6 +701,7 @@ INTERNAL_OVERRIDES = {
     "concept-lookup": {"iri": "https://w3id.org/cokg/framework/cfir-2009/V.B.4"},
     "informant-lookup": {"value": "DND-02"},
     "property-use": {"iri": "http://www.w3.org/2000/01/rdf-schema#label"},
+    "property-triples": {"iri": "http://www.w3.org/2000/01/rdf-schema#label"},
 }
 INTERNAL_CASES = [
     pytest.param(

@@ -523,6 +523,33 @@ def test_the_sparql_endpoint_answers_what_the_store_holds(client: TestClient) ->
     assert isinstance(count, ox.Literal) and count.datatype.value == XSD + "integer"
 
 
+def test_a_property_the_store_only_uses_is_served_in_rdf(client: TestClient) -> None:
+    """A property defined outside cokg had an HTML page but answered 404 in RDF: it says what
+    its use entails, that it is an rdf:Property; an IRI nobody uses is still a 404."""
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    for accept, fmt in (
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ):
+        r = client.get("/resource", params={"iri": label}, headers={"accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(accept), r.text
+        assert r.headers["vary"] == "Accept"
+        assert [q.triple for q in ox.parse(r.content, format=fmt)] == [
+            ox.Triple(
+                ox.NamedNode(label), ox.NamedNode(rdf + "type"), ox.NamedNode(rdf + "Property")
+            )
+        ]
+    never = {"iri": "http://example.org/never-used"}
+    assert (
+        client.get("/resource", params=never, headers={"accept": "text/turtle"}).status_code == 404
+    )
+    assert client.get("/resource", params=never, headers={"accept": BROWSER}).status_code == 404
+    r = client.get("/resource", params={"iri": label}, headers={"accept": "image/png"})
+    assert r.status_code == 406
+
+
 def test_entity_unknown_is_404(client: TestClient) -> None:
     assert client.get("/id/case/atlantis", headers={"accept": BROWSER}).status_code == 404
     assert client.get("/id/case/atlantis", headers={"accept": "text/turtle"}).status_code == 404

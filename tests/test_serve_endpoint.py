@@ -142,6 +142,20 @@ def test_an_entity_says_its_declared_integer_types_from_any_store(
         assert isinstance(value, Literal) and value.datatype == XSD.nonNegativeInteger
 
 
+def test_a_property_the_store_only_uses_in_rdf(local: TestClient, remote: TestClient) -> None:
+    # its page was HTML only (RDF: 404); the same triple from the server behind as locally
+    label = {"iri": "http://www.w3.org/2000/01/rdf-schema#label"}
+    for client in (local, remote):
+        r = client.get("/resource", params=label, headers={"Accept": "application/n-triples"})
+        assert r.status_code == 200, r.text
+        assert r.text.split() == [
+            "<http://www.w3.org/2000/01/rdf-schema#label>",
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#Property>",
+            ".",
+        ]
+
+
 def test_service_and_dataset_parameters_are_refused(remote: TestClient) -> None:
     service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     r = remote.get("/sparql", params={"query": service}, headers={"Accept": JSON})

@@ -3,7 +3,8 @@
 content negotiation.
 
 The internal saved queries `resource-statements`, `resource-references`, `resource-exists` and
-`resource-triples` answer them.
+`resource-triples` answer them; a property the store uses but states nothing about (defined
+outside cokg) has `property-use` and `property-triples`.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ async def _describe(request: Request, iri: str) -> Response:
                 render.page(title, body),
                 headers={"Vary": "Accept", TRUNCATED: str(store.truncated).lower()},
             )
-        known = await in_thread(run_query, state.query("resource-exists"), store=store, iri=iri)
-        if not known.rows:
+        name = await in_thread(_triples_query, store, state.query, iri)
+        if name is None:
             return error(False, 404, f"nothing is known about <{iri}>", code="not-found")
-        out = await state.run(_graph_task(state, store, iri, graph_type))
+        out = await state.run(_graph_task(state, store, iri, graph_type, name))
     except LookupError:
         return error(True, 404, f"nothing is known about <{iri}>", code="not-found")
     except Exception as exc:
@@ -73,9 +74,23 @@ async def _describe(request: Request, iri: str) -> Response:
     )
 
 
-def _graph_task(state: Served, store: PoolStore, iri: str, graph_type: str) -> dict[str, Any]:
-    """A worker task writing the resource's statements (`resource-triples`) as `graph_type`."""
-    q = state.query("resource-triples")
+def _triples_query(store: PoolStore, queries: Callable[[str], SavedQuery], iri: str) -> str | None:
+    """The saved query giving the resource's RDF: `resource-triples` when the store knows it,
+    `property-triples` for a property it only uses (its HTML page answered, its RDF was a 404),
+    None when it knows nothing of it (as the HTML page: a 404)."""
+    if run_query(queries("resource-exists"), store=store, iri=iri).rows:
+        return "resource-triples"
+    if run_query(queries("property-use"), store=store, iri=iri).rows:
+        return "property-triples"
+    return None
+
+
+def _graph_task(
+    state: Served, store: PoolStore, iri: str, graph_type: str, name: str
+) -> dict[str, Any]:
+    """A worker task writing the resource's statements (the saved query `name`) as
+    `graph_type`."""
+    q = state.query(name)
     bindings, _ = bind_parameters(q, {"iri": iri}, store)
     return {
         "op": "protocol",
