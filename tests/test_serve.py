@@ -523,6 +523,77 @@ def test_the_sparql_endpoint_answers_what_the_store_holds(client: TestClient) ->
     assert isinstance(count, ox.Literal) and count.datatype.value == XSD + "integer"
 
 
+RDF_PARSERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+RDF_NAMES = ("ttl", "jsonld", "nt", "rdfxml")
+
+
+def advertised_alternates(r) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    """(media type or None, href) of every RDF form a page names: its Link header, its
+    <link rel="alternate"> and the ?format= links in its body."""
+    found: list[tuple[str | None, str]] = []
+    for part in r.headers.get("link", "").split(", <"):
+        if 'rel="alternate"' in part:
+            media = re.search(r'type="([^"]+)"', part)
+            found.append((media and media[1], part.lstrip("<").split(">", 1)[0]))
+    for tag in re.findall(r"<link [^>]*>", r.text):
+        if 'rel="alternate"' in tag:
+            media = re.search(r'type="([^"]+)"', tag)
+            href = re.search(r'href="([^"]+)"', tag)
+            assert href, tag
+            found.append((media and media[1], html.unescape(href[1])))
+    for href in re.findall(r'<a href="([^"]+)"', r.text):
+        href = html.unescape(href)
+        if re.search(r"[?&]format=(" + "|".join(RDF_NAMES) + r")\b", href):
+            found.append((None, href))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "subject"),
+    [
+        pytest.param("/id/case/jonkoping-esther", CASE1, id="entity"),
+        pytest.param("/case/jonkoping-esther", CASE1, id="case-page"),
+        pytest.param("/resource?" + urlencode({"iri": COKG + "Case"}), COKG + "Case", id="term"),
+        pytest.param(
+            "/resource?" + urlencode({"iri": "http://www.w3.org/2002/07/owl#Class"}),
+            None,  # known as an object only: its RDF is empty, but it is served
+            id="core-term",
+        ),
+        pytest.param(
+            "/resource?" + urlencode({"iri": "http://www.w3.org/2000/01/rdf-schema#label"}),
+            "http://www.w3.org/2000/01/rdf-schema#label",
+            id="property-used-only",
+        ),
+    ],
+)
+def test_every_advertised_rdf_alternate_is_served(
+    client: TestClient, path: str, subject: str | None
+) -> None:
+    """A page naming an RDF form of itself must serve it: owl:Class's page linked
+    "http://www.w3.org/2002/07/owl#Class?format=ttl" (a W3C page, no Turtle of ours), a
+    property's page had no RDF at all, and no page said in its head or headers where its RDF
+    was. Each named form answers here, in the type it was named with, about the resource."""
+    page = client.get(path, headers={"accept": BROWSER})
+    assert page.status_code == 200
+    alternates = advertised_alternates(page)
+    types = {media for media, _ in alternates if media}
+    assert types == set(RDF_PARSERS), alternates  # in the head and the Link header
+    for media, href in alternates:
+        assert href.startswith("/"), f"{href} is not served here"
+        r = client.get(href, headers={"accept": BROWSER})  # the link alone says what it is
+        assert r.status_code == 200, (href, r.text)
+        got = r.headers["content-type"].split(";")[0]
+        assert got in RDF_PARSERS and (media is None or got == media), (href, got)
+        triples = [q.triple for q in ox.parse(r.content, format=RDF_PARSERS[got])]
+        if subject is not None:
+            assert any(t.subject == ox.NamedNode(subject) for t in triples), href
+
+
 def test_a_property_the_store_only_uses_is_served_in_rdf(client: TestClient) -> None:
     """A property defined outside cokg had an HTML page but answered 404 in RDF: it says what
     its use entails, that it is an rdf:Property; an IRI nobody uses is still a 404."""
@@ -548,6 +619,22 @@ def test_a_property_the_store_only_uses_is_served_in_rdf(client: TestClient) -> 
     assert client.get("/resource", params=never, headers={"accept": BROWSER}).status_code == 404
     r = client.get("/resource", params={"iri": label}, headers={"accept": "image/png"})
     assert r.status_code == 406
+
+
+def test_a_case_page_asked_for_rdf_sends_to_the_case_record(client: TestClient) -> None:
+    """/case/<id> answered `Accept: text/turtle` with its HTML and 200; the case's RDF is its
+    record, at its IRI's page. A browser, curl's */* and format=html still get the page."""
+    r = client.get("/case/dundee-mrr", headers={"accept": "text/turtle"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/id/case/dundee-mrr"
+    r = client.get("/case/Dundee-MRR?format=jsonld", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/id/case/dundee-mrr?format=jsonld"
+    r = client.get("/case/dundee-mrr", headers={"accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    for accept in (BROWSER, "*/*", None):
+        headers = {"accept": accept} if accept else {}
+        r = client.get("/case/dundee-mrr", headers=headers)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert client.get("/case/atlantis", headers={"accept": "text/turtle"}).status_code == 404
 
 
 def test_entity_unknown_is_404(client: TestClient) -> None:

@@ -1,5 +1,7 @@
 """`/case/<id>`: one case on one page - its features (Tables 1-3), health system (Table 4),
-timeline (Figures 1-3) and findings with the quotations that support them.
+timeline (Figures 1-3) and findings with the quotations that support them. The case's record
+in RDF is its IRI's page (`/id/case/<id>`): the page names it as its alternate, and a client
+asking /case/<id> for RDF is sent there.
 
 Every part comes from a saved query: `sampling-frame`, `case-features`,
 `health-system-features` and `timeline` as users run them, and the internal `cases`,
@@ -19,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from cokg.query import SavedQuery, run_query
 from cokg.serve import render
 from cokg.serve.poolstore import PoolStore
+from cokg.serve.protocol import GRAPH_TYPES, HTML, choose, negotiate
 from cokg.serve.render import bullets, esc, table, term_html
 from cokg.serve.responses import error, error_for, truncation_headers
 from cokg.serve.state import in_thread, served
@@ -55,6 +58,15 @@ async def case_page(request: Request) -> Response:
         if len(ids) == 1:
             return RedirectResponse(f"/case/{quote(ids[0], safe='')}", status_code=303)
     try:
+        case = await in_thread(find_case, store, state.query, case_id)
+        format_name = request.query_params.get("format")
+        if _wants_rdf(request.headers.get("accept"), format_name):
+            # the page is HTML only (a 200 of HTML to `Accept: text/turtle` said nothing of
+            # it): the case's RDF is its record's, served at its IRI's page
+            where = render.served_href(str(case["case"]))
+            if format_name:
+                where += ("&" if "?" in where else "?") + "format=" + quote(format_name)
+            return RedirectResponse(where, status_code=303, headers={"Vary": "Accept"})
         body, title = await in_thread(case_body, store, state.query, case_id)
     except LookupError:
         return error(True, 404, f"no case with id {case_id!r}", code="not-found")
@@ -62,7 +74,22 @@ async def case_page(request: Request) -> Response:
         return error_for(exc, True)
     if store.truncated:
         body = render.truncation_note(state.settings.limit) + body
-    return HTMLResponse(render.page(title, body), headers=truncation_headers(store.truncated))
+    alternates = render.rdf_alternates(str(case["case"]))
+    headers = {
+        **truncation_headers(store.truncated),
+        **render.alternates_header(alternates),
+        "Vary": "Accept",
+    }
+    return HTMLResponse(render.page(title, body, alternates=alternates), headers=headers)
+
+
+def _wants_rdf(accept: str | None, format_name: str | None) -> bool:
+    """Whether the client asks for RDF rather than the page: `?format=ttl` (or jsonld, nt,
+    rdfxml), or an Accept header preferring an RDF type to HTML. `*/*` (curl, scripts) keeps
+    getting the page, as before."""
+    if format_name:
+        return choose(None, format_name, html=True)[1] in GRAPH_TYPES
+    return negotiate(accept, [HTML, *GRAPH_TYPES]) in GRAPH_TYPES
 
 
 def _all_cases(queries: Queries, store: PoolStore) -> Rows:
@@ -97,8 +124,9 @@ def navigation(store: PoolStore, queries: Queries) -> render.Navigation:
     )
 
 
-def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:
-    """The case page's body and title; LookupError when there is no such case."""
+def find_case(store: PoolStore, queries: Queries, case_id: str) -> Mapping[str, Node | None]:
+    """The `cases` row of the case `case_id` (case, case_id, label, ...); LookupError when
+    there is no such case."""
     found = [r for r in _all_cases(queries, store) if str(r["case_id"]) == case_id]
     if not found:  # /case/Dundee-MRR: the page of dundee-mrr, as the queries take the id
         found = [
@@ -106,9 +134,15 @@ def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, st
             for r in _all_cases(queries, store)
             if str(r["case_id"]).casefold() == case_id.casefold()
         ]
-    if not found:
+    if not found or found[0]["case"] is None:
         raise LookupError(case_id)
-    case = found[0]["case"]
+    return found[0]
+
+
+def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, str]:
+    """The case page's body and title; LookupError when there is no such case."""
+    row = find_case(store, queries, case_id)
+    case = row["case"]
     assert case is not None
     case_iri = str(case)
     return "".join(
@@ -119,7 +153,7 @@ def case_body(store: PoolStore, queries: Queries, case_id: str) -> tuple[str, st
             _timeline(queries, store, case_id),
             _findings(queries, store, case_iri),
         ]
-    ), str(found[0]["label"])
+    ), str(row["label"])
 
 
 def _features(queries: Queries, store: PoolStore, case_id: str, case_iri: str) -> str:

@@ -1,6 +1,7 @@
 """`/id/<path>` and `/resource?iri=`: what the store says about one resource, as an HTML page
 (its properties, and what refers to it) or as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by
-content negotiation.
+content negotiation. The HTML page names its RDF forms (`<link rel="alternate">`, a `Link`
+header and links under its title), each served here.
 
 The internal saved queries `resource-statements`, `resource-references`, `resource-exists` and
 `resource-triples` answer them; a property the store uses but states nothing about (defined
@@ -55,9 +56,14 @@ async def _describe(request: Request, iri: str) -> Response:
     try:
         if graph_type == HTML:
             body, title = await in_thread(resource_body, store, state.query, iri)
+            alternates = render.rdf_alternates(iri)
             return HTMLResponse(
-                render.page(title, body),
-                headers={"Vary": "Accept", TRUNCATED: str(store.truncated).lower()},
+                render.page(title, body, alternates=alternates),
+                headers={
+                    "Vary": "Accept",
+                    TRUNCATED: str(store.truncated).lower(),
+                    **render.alternates_header(alternates),
+                },
             )
         name = await in_thread(_triples_query, store, state.query, iri)
         if name is None:
@@ -120,8 +126,8 @@ def _property_body(
     if iri.startswith(("http://", "https://")):  # never a javascript: or data: link
         shown = f'<a href="{esc(iri)}" rel="noreferrer">{shown}</a> (its definition, on the web)'
     body = (
-        f"<p>A property this store uses, defined outside cokg: {shown}. For example by "
-        f"{term_html(example)}.</p>"
+        render.also_as(iri) + f"<p>A property this store uses, defined outside cokg: {shown}. "
+        f"For example by {term_html(example)}.</p>"
     )
     return body, render.curie(iri)
 
@@ -148,12 +154,10 @@ def resource_body(
         [term_html(URIRef(p)), render.bullets(list(dict.fromkeys(values)))]
         for p, values in by_property.items()
     ]
-    alt = render.href_for(iri)
-    sep = "&" if "?" in alt else "?"
     parts = [
-        f'<p class="muted"><code>{esc(iri)}</code> · also as '
-        f'<a href="{esc(alt + sep)}format=ttl">Turtle</a> · '
-        f'<a href="{esc(alt + sep)}format=jsonld">JSON-LD</a></p>',
+        # served here: the core vocabularies' terms link to their own address elsewhere, where
+        # "?format=ttl" was appended to a W3C page that serves no such thing
+        render.also_as(iri),
         table(["Property", "Value"], rows, caption="Properties", row_headers=True),
     ]
     if references:

@@ -54,15 +54,62 @@ NO_NAVIGATION = Navigation()
 NAVIGATION: ContextVar[Navigation] = ContextVar("cokg_navigation", default=NO_NAVIGATION)
 
 
-def page(title: str, body: str) -> str:
-    """A whole page: `title` is plain text (escaped here), `body` is HTML already built."""
+def page(title: str, body: str, *, alternates: Sequence[tuple[str, str]] = ()) -> str:
+    """A whole page: `title` is plain text (escaped here), `body` is HTML already built;
+    `alternates` (media type, href) are announced as `<link rel="alternate">` in its head."""
     links = "\n".join(
         f'<a href="/case/{quote(cid)}" title="{esc(label)}">{esc(label.split(" (")[0])}</a>'
         for cid, label in NAVIGATION.get().links
     )
-    return Template(template_text("page.html")).substitute(
-        title=esc(title), body=body, case_links=links
+    heads = "".join(
+        f'\n<link rel="alternate" type="{esc(media)}" href="{esc(href)}">'
+        for media, href in alternates
     )
+    return Template(template_text("page.html")).substitute(
+        title=esc(title), body=body, case_links=links, alternates=heads
+    )
+
+
+# The RDF a resource's page is also served as: (media type, `?format=` name, what to call it).
+RDF_FORMATS = (
+    ("text/turtle", "ttl", "Turtle"),
+    ("application/ld+json", "jsonld", "JSON-LD"),
+    ("application/n-triples", "nt", "N-Triples"),
+    ("application/rdf+xml", "rdfxml", "RDF/XML"),
+)
+
+
+def served_href(iri: str) -> str:
+    """Where this server describes an IRI: /id/... for our data individuals, /resource?iri=
+    for any other (the core vocabularies' terms too, which `href_for` links to at their own
+    address, where no `?format=` is served)."""
+    if iri.startswith(ID_BASE) and len(iri) > len(ID_BASE):
+        return href_for(iri)
+    return "/resource?" + urlencode({"iri": iri})
+
+
+def rdf_alternates(iri: str) -> list[tuple[str, str]]:
+    """(media type, href) of each RDF format this server gives the resource `iri` in."""
+    base = served_href(iri)
+    sep = "&" if "?" in base else "?"
+    return [(media, f"{base}{sep}format={name}") for media, name, _ in RDF_FORMATS]
+
+
+def alternates_header(alternates: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The `Link` header announcing `alternates` (RFC 8288), for clients that read no HTML."""
+    if not alternates:
+        return {}
+    links = (f'<{href}>; rel="alternate"; type="{media}"' for media, href in alternates)
+    return {"Link": ", ".join(links)}
+
+
+def also_as(iri: str) -> str:
+    """The line under a resource's title: its IRI, and links to it in RDF (served here)."""
+    links = " · ".join(
+        f'<a href="{esc(href)}">{esc(label)}</a>'
+        for (_, href), (_, _, label) in zip(rdf_alternates(iri), RDF_FORMATS, strict=True)
+    )
+    return f'<p class="muted"><code>{esc(iri)}</code> · also as {links}</p>'
 
 
 # The W3C's core vocabularies: the store says nothing about their terms (rdf:type,
