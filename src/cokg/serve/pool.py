@@ -144,10 +144,14 @@ class QueryPool:
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> QueryPool:
-        workers = [self._spawn() for _ in range(self.size)]
-        for w in workers:
-            self._await_ready(w)
-            self._idle.put(w)
+        try:
+            workers = [self._spawn() for _ in range(self.size)]
+            for w in workers:
+                self._await_ready(w)
+                self._idle.put(w)
+        except BaseException:  # a stop (SIGTERM as SystemExit) while they load: none left over
+            self.close()
+            raise
         return self
 
     def close(self) -> None:
