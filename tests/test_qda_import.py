@@ -708,6 +708,13 @@ def test_a_map_saved_as_excels_unicode_text_is_read(tmp_path: Path) -> None:
     assert read_map(f, ("source_name", "informant_code")) == {"Entrevue café": "NTH-07"}
 
 
+def test_a_map_saved_decomposed_names_the_same_cases(tmp_path: Path) -> None:
+    # NFD (e + combining accent), as some macOS tools save text: the project's names are NFC
+    f = tmp_path / "cases.csv"
+    f.write_text("case_name,case_id\nVe\u0301nissieux,ly-ven\n", encoding="utf-8")
+    assert read_map(f, ("case_name", "case_id")) == {"V\u00e9nissieux": "ly-ven"}
+
+
 def test_a_semicolon_map_is_told_how_to_save_it(tmp_path: Path) -> None:
     # "the header row needs the columns case_name, case_id (missing: case_name, case_id;
     # found: case_name;case_id)" gave no advice

@@ -35,7 +35,7 @@ from cokg.qda.converting import (
     store_context,
 )
 from cokg.store.datatypes import INTEGER_TYPES
-from cokg.template.cells import text_encoding
+from cokg.template.cells import cell_text, text_encoding
 
 __all__ = ["ImportReport", "import_qdpx", "read_map", "render_import"]
 
@@ -123,7 +123,9 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
                 raise InputError(
                     f"{len(cells)} cells where the header has {len(header)}", file=p, line=line
                 )
-            name, target = cells[key].strip(), cells[value].strip()
+            # as the template reads a cell (NFC: a map saved decomposed, as some macOS tools
+            # write, named no case the project's NFC names matched)
+            name, target = cell_text(cells[key]).strip(), cell_text(cells[value]).strip()
             if not name or not target:
                 raise InputError(f"{columns[0]} and {columns[1]} are both required", file=p,
                                  line=line)  # fmt: skip
