@@ -214,6 +214,34 @@ def test_a_submission_stored_under_its_accent_dropping_id_is_named_with_what_to_
     assert moved.dropped == ("https://w3id.org/cokg/graph/submission/organismes-qu-bec-t",)
 
 
+def test_a_record_added_to_a_submission_under_its_accent_dropping_id_is_not_split_off(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    """Unchanged records under the old id were taken for another submission's shared records,
+    left out as "not stored twice", and the added record stored under the new id: one
+    folder's records in two graphs. Refused as for a change; --replace moves them all."""
+    folder = _shared(tmp_path / "Organismes Québec – été", "verein-qc", "Verein QC")
+    ingest([folder], by="QC", store=store_dir, submission="organismes-qu-bec-t")
+    with (folder / "organisations.csv").open("a", encoding="utf-8") as fh:
+        fh.write("verein-two,organisation,Verein Two (FICTIONAL),,,,,,,,\n")
+    with pytest.raises(ValidationFailed) as failed:
+        ingest([folder], by="QC", store=store_dir)
+    [result] = failed.value.report.violations  # type: ignore[attr-defined]
+    message = " ".join(result.message.split())
+    assert "submission 'organismes-qu-bec-t' is this submission as an earlier version" in message
+    new_graph = "https://w3id.org/cokg/graph/submission/organismes-quebec-ete"
+    assert new_graph not in {g.graph for g in list_graphs(store_dir)}
+    moved = ingest([folder], by="QC", store=store_dir, replace=True)
+    assert moved.dropped == ("https://w3id.org/cokg/graph/submission/organismes-qu-bec-t",)
+    assert not moved.unchanged
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        rows = st.query(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a ?t } "
+            "FILTER(STRSTARTS(STR(?s), 'https://w3id.org/cokg/id/org/verein-')) }"
+        ).rows
+    assert {str(r["g"]) for r in rows} == {new_graph}
+
+
 def test_reingest_with_blank_nodes_does_not_grow(store_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "bnodes.ttl"
     f.write_text(

@@ -351,8 +351,16 @@ def _check(
     """What ingesting `sub` into `st` would meet: the validation report with the conflicts of
     one record, one graph (and the cases a replace would remove) put first, the graphs a
     replace drops, and the records left out as unchanged copies."""
+    if earlier_id is None and submission is None:
+        earlier_id = legacy_submission_id(paths, sub.graph)
     holders = record_holders(st, records, exclude=own)
     copies = unchanged_copies(st, sub.graph, holders, replace=replace)
+    earlier = submission_graph(earlier_id) if earlier_id else None
+    if earlier is not None and earlier not in own and earlier in holders:
+        # this submission under the id an earlier version gave it: its records there are
+        # no other submission's shared records repeated, to leave out (a record added to it
+        # went to the new id, the others stayed under the old one: one submission, two graphs)
+        copies -= set(holders[earlier])
     holders = {g: [r for r in rs if r not in copies] for g, rs in holders.items()}
     holders = {g: rs for g, rs in holders.items() if rs}
     others = [g for g in holders if g not in own]
@@ -369,8 +377,6 @@ def _check(
         left_out = {g: kept for g, cs in left_out.items()
                     if (kept := [c for c in cs if c[1] not in remove_cases])}  # fmt: skip
     differs = {} if replace else _differences(st, holders, sub.graph)
-    if earlier_id is None and submission is None:
-        earlier_id = legacy_submission_id(paths, sub.graph)
     conflicts = _conflicts(
         paths, holders, replace=replace, given_id=submission, origins=sub.origins,
         left_out=left_out, differs=differs, sid=own[0][len(SUBMISSION_PREFIX):],
