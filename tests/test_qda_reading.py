@@ -762,6 +762,27 @@ def test_one_name_that_tells_the_units_apart_confirms_the_others(tmp_path: Path)
     assert _slice(project, first) == "« merci »"
 
 
+def test_names_that_read_in_another_unit_take_the_project_there(tmp_path: Path) -> None:
+    # labelled NVivo (UTF-16 units), counted in characters: "Bonjour." reads alike in every
+    # unit, "« merci »" only in characters. 2 of 2 names against 1 of 2: characters, with a
+    # warning (the import stopped, saying the name "tells no reading")
+    spans = [(0, 8, "Bonjour."), (32, 41, "« merci »")]
+    project = read_project(merci_project(tmp_path, "NVivo 14", spans))
+    assert project.offset_rule == "codepoints" and project.offset_doubts == []
+    assert _slice(project, next(iter(project.sources.values())).selections[1]) == "« merci »"
+    (warning,) = project.warnings
+    assert warning.startswith('selection offsets read as "codepoints" (2 of 2 selection names')
+
+
+def test_a_doubt_shows_where_long_readings_differ() -> None:
+    from cokg.qda.reading import _spaced
+
+    text = "La direction nous a soutenus dès le début du projet, puis moins."
+    assert _spaced(text) == "La direction nous a…projet, puis moins."
+    assert _spaced(text) == text[:19] + "…" + text[-19:]
+    assert _spaced(" « merci ") == " « merci "  # short: whole, its edges kept
+
+
 def test_offsets_every_unit_reads_alike_are_no_doubt(tmp_path: Path) -> None:
     # "Bonjour." comes before any CRLF or emoji: no unit moves it
     project = read_project(merci_project(tmp_path, "MAXQDA 2022", [(0, 8, None)]))

@@ -856,7 +856,9 @@ class _ProjectReader:
         best = max(OFFSET_RULES, key=lambda r: (agreeing[r], r == declared))
         if self.stated_rule is not None:
             rule = self.stated_rule  # the steward checked a passage in the program
-        elif named and 2 * agreeing[declared] < len(named) < 2 * agreeing[best]:
+        elif named and agreeing[best] > agreeing[declared] and 2 * agreeing[best] > len(named):
+            # most names read so, and more than in the suggested unit (names of passages
+            # every unit reads alike agree with both: 7 of 7 against 4 of 7 is 3 to none)
             rule = best
             p.warnings.append(
                 f'selection offsets read as "{best}" ({agreeing[best]} of {len(named)} '
@@ -955,10 +957,12 @@ class _ProjectReader:
 
 
 def _spaced(text: str, limit: int = 40) -> str:
-    """A selected text as quoted in a doubt: its spaces at either end kept (a reading one
-    character off often differs only there), line ends as spaces."""
+    """A selected text as quoted in a doubt: its spaces at either end kept and, when long, its
+    start and its end (readings one character off differ there, not in the middle), line
+    ends as spaces."""
     s = _WS.sub(" ", text)
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    half = (limit - 1) // 2
+    return s if len(s) <= limit else s[:half] + "…" + s[-half:]
 
 
 def _reading(s: _Pending, rule: str) -> str | None:
