@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -204,7 +205,12 @@ def test_a_submission_stored_under_its_accent_dropping_id_is_named_with_what_to_
     message = " ".join(result.message.split())
     assert "submission 'organismes-qu-bec-t' is this submission as an earlier version" in message
     assert "its id is now 'organismes-quebec-ete'" in message
-    assert f"`cokg ingest --id organismes-qu-bec-t --by NAME {folder}`" in message
+    # the folder quoted as a shell takes it (pasted unquoted, it was four arguments)
+    quoted = shlex.quote(str(folder))
+    assert (
+        quoted.startswith("'")
+        and f"`cokg ingest --id organismes-qu-bec-t --by NAME {quoted}`" in message
+    )
     assert "--replace" in message
     # updated under the id it is stored with, or moved to the new one with --replace
     again = ingest([folder], by="QC", store=store_dir, submission="organismes-qu-bec-t")

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import shlex
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -660,7 +661,7 @@ def _conflicts(
     cokg gave this submission (`legacy_submission_id`): a graph under it is this submission,
     stored before ids spelt accented letters."""
     out = []
-    args = (f"--id {given_id} " if given_id else "") + " ".join(str(p) for p in paths)
+    args = (f"--id {given_id} " if given_id else "") + shell_args(paths)
     for g, recs in holders.items():
         if replace and g.startswith(SUBMISSION_PREFIX):
             continue
@@ -979,9 +980,15 @@ def shares_records(stored: set[Any], submitted: Graph, sid: str) -> bool:
     )
 
 
+def shell_args(paths: Iterable[str | Path]) -> str:
+    """Paths as a command line in advice takes them: quoted where a shell would split them
+    ("Partenaires à Lyon/" pasted unquoted was three arguments)."""
+    return " ".join(shlex.quote(str(p)) for p in paths)
+
+
 def other_id_command(paths: list[str | Path], *, project: bool = False) -> str:
     """How to ingest (or import) the same files under an id of the steward's choosing."""
-    args = " ".join(str(p) for p in paths)
+    args = shell_args(paths)
     if project:
         return f"`cokg import-qdpx {args} --id OTHER` with the same options"
     return f"`cokg ingest --id OTHER --by NAME {args}`"

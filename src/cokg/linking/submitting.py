@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cokg.errors import InputError, ParameterError, ValidationFailed
-from cokg.ingest import IngestReport, ingest
+from cokg.ingest import IngestReport, ingest, shell_args
 from cokg.linking.sssom import (
     MappingSet,
     mapping_nodes,
@@ -106,7 +106,7 @@ class _RowFinder:
         self.rows = dict(zip(mapping_nodes(mset), mset.mappings, strict=True))
         self.path, self.turtle = str(path), turtle
         # ingest's advice names the intermediate Turtle: the linker imports the set again
-        self.advice = f"`cokg ingest --replace --by NAME --id {sid} {turtle}`"
+        self.advice = f"`cokg ingest --replace --by NAME --id {sid} {shell_args([turtle])}`"
 
     def result(self, r: ValidationResult) -> ValidationResult:
         if self.advice in r.message:

@@ -448,7 +448,7 @@ def _triples(data: bytes) -> frozenset[Any]:
 def _renamed(report: Any, ttl: Path, shown: str, earlier: str | None = None) -> Any:
     """Results naming the project file rather than the intermediate Turtle file (and, when the
     project's records are stored under `earlier`, its earlier id, the import to run)."""
-    from cokg.ingest import earlier_id_advice
+    from cokg.ingest import earlier_id_advice, shell_args
 
     if report is None:
         return None
@@ -457,15 +457,15 @@ def _renamed(report: Any, ttl: Path, shown: str, earlier: str | None = None) -> 
 
     names.add(display_name(ttl))
     # ingest's advice names the intermediate file: the steward runs the import again instead
-    advice = f"`cokg ingest --replace --by NAME --id {_report_id(ttl)} {ttl}`"
+    advice = f"`cokg ingest --replace --by NAME --id {_report_id(ttl)} {shell_args([ttl])}`"
     pid = _report_id(ttl)
     said = {
         advice: "`cokg import-qdpx --replace` with the same options (which replaces that "
         "submission whole)"
     }
     if earlier:
-        said[earlier_id_advice(earlier, pid, f"--id {pid} {ttl}")] = earlier_id_advice(
-            earlier, pid, shown, project=True
+        said[earlier_id_advice(earlier, pid, f"--id {pid} {shell_args([ttl])}")] = (
+            earlier_id_advice(earlier, pid, shell_args([shown]), project=True)
         )
     results = []
     for r in report.results:
@@ -614,6 +614,7 @@ def _held_elsewhere(
         earlier_id_advice,
         record_holders,
         record_iris,
+        shell_args,
         submission_graph,
     )
     from cokg.models import ValidationResult
@@ -626,7 +627,7 @@ def _held_elsewhere(
         if not submitted:
             what = "that graph is built from the project's files (data/): no import replaces it"
         elif earlier and g == submission_graph(earlier) and not replace:
-            what = earlier_id_advice(earlier, conv.project_id, shown, project=True)
+            what = earlier_id_advice(earlier, conv.project_id, shell_args([shown]), project=True)
         elif replace:
             what = "--replace would replace that submission"
         else:
