@@ -245,6 +245,9 @@ INTERNAL = [
     "resource-triples",
     "property-use",
     "property-triples",
+    "resource-described",
+    "class-triples",
+    "resource-referrers",
 ]
 
 

@@ -561,8 +561,13 @@ def advertised_alternates(r) -> list[tuple[str | None, str]]:  # type: ignore[no
         pytest.param("/resource?" + urlencode({"iri": COKG + "Case"}), COKG + "Case", id="term"),
         pytest.param(
             "/resource?" + urlencode({"iri": "http://www.w3.org/2002/07/owl#Class"}),
-            None,  # known as an object only: its RDF is empty, but it is served
+            "http://www.w3.org/2002/07/owl#Class",  # an object only: it is an rdfs:Class
             id="core-term",
+        ),
+        pytest.param(
+            "/resource?" + urlencode({"iri": "http://www.w3.org/2001/XMLSchema#positiveInteger"}),
+            "http://www.w3.org/2001/XMLSchema#positiveInteger",  # a range: an rdfs:Class too
+            id="datatype",
         ),
         pytest.param(
             "/resource?" + urlencode({"iri": "http://www.w3.org/2000/01/rdf-schema#label"}),
@@ -592,6 +597,18 @@ def test_every_advertised_rdf_alternate_is_served(
         triples = [q.triple for q in ox.parse(r.content, format=RDF_PARSERS[got])]
         if subject is not None:
             assert any(t.subject == ox.NamedNode(subject) for t in triples), href
+
+
+def test_a_resource_the_store_only_refers_to_is_served_as_what_refers_to_it(
+    client: TestClient,
+) -> None:
+    """Known as an object only, a resource's RDF was an empty document (200, 0 bytes) while
+    its HTML page listed what refers to it: the RDF now gives those statements too."""
+    canada = "http://www.wikidata.org/entity/Q16"
+    r = client.get("/resource?" + urlencode({"iri": canada}), headers={"accept": "text/turtle"})
+    assert r.status_code == 200
+    triples = [q.triple for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)]
+    assert triples and all(t.object == ox.NamedNode(canada) for t in triples)
 
 
 def test_a_property_the_store_only_uses_is_served_in_rdf(client: TestClient) -> None:

@@ -81,11 +81,18 @@ async def _describe(request: Request, iri: str) -> Response:
 
 
 def _triples_query(store: PoolStore, queries: Callable[[str], SavedQuery], iri: str) -> str | None:
-    """The saved query giving the resource's RDF: `resource-triples` when the store knows it,
-    `property-triples` for a property it only uses (its HTML page answered, its RDF was a 404),
-    None when it knows nothing of it (as the HTML page: a 404)."""
-    if run_query(queries("resource-exists"), store=store, iri=iri).rows:
+    """The saved query giving the resource's RDF: `resource-triples` when the store describes
+    it; for what it only uses or refers to (its HTML page answered, its RDF was a 404, or
+    empty for owl:Class and xsd:boolean), what that use entails or the statements referring to
+    it: `class-triples` for a class (an object of rdf:type, rdfs:range ...),
+    `resource-referrers` for another resource, `property-triples` for a property; None when
+    it knows nothing of it (as the HTML page: a 404)."""
+    if run_query(queries("resource-described"), store=store, iri=iri).rows:
         return "resource-triples"
+    if run_query(queries("class-triples"), store=store, iri=iri).rows:
+        return "class-triples"
+    if run_query(queries("resource-exists"), store=store, iri=iri).rows:
+        return "resource-referrers"
     if run_query(queries("property-use"), store=store, iri=iri).rows:
         return "property-triples"
     return None
