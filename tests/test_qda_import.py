@@ -672,6 +672,28 @@ def test_a_case_that_is_not_stored_is_an_error(
     assert any(p.startswith(f"source {riverside} in the case map") for p in problems), problems
 
 
+def test_a_case_map_in_other_capitals_names_the_stored_cases() -> None:
+    # ids are compared case aside everywhere (LY-VEN is ly-ven), and a map's name likewise
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    conv = convert_project(p, pid="qda-hand-made-study", context=_context(),
+                           cases={"northfield CLINIC": "FX-Northfield"},
+                           phase="adoption")  # fmt: skip
+    assert set(conv.graph.objects(None, COKG.aboutCase)) == {COKGID["case/fx-northfield"]}
+
+
+def test_a_case_mapped_to_no_stored_case_is_one_problem_with_a_suggestion() -> None:
+    # its texts were said to belong "to no mapped case: add it to a case in the QDA program"
+    p = _one_text_project(Coding("x1", "k1", "u1"))
+    with pytest.raises(InputError) as err:
+        convert_project(p, pid="qda-hand-made-study", context=_context(),
+                        cases={"Northfield clinic": "fx-northfeld"}, phase="adoption")  # fmt: skip
+    assert err.value.problems == [  # type: ignore[attr-defined]
+        "case 'Northfield clinic' maps to 'fx-northfeld', which is not a stored case: describe "
+        "the case first (`cokg template`, then `cokg ingest`), or correct the case map; did you "
+        "mean 'fx-northfield'?"
+    ]
+
+
 def test_without_a_map_case_names_must_be_case_ids(
     tmp_path: Path, store: MemoryStore, inputs: Inputs
 ) -> None:

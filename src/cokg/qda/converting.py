@@ -1024,33 +1024,47 @@ class _Converter:
         """source guid -> case id, and QDA case guid -> case id, for the mapped cases."""
         case_of_qda: dict[str, str] = {}
         unmapped: dict[str, list[str]] = {}  # source guid -> the unmapped cases it is in
+        refused: set[str] = set()  # sources of cases refused above: said there, not again
+        # case ids as the store has them, found whatever their case (ids are compared so
+        # everywhere: LY-VEN is ly-ven), and the map's names likewise when one fits alone
+        stored = {c.casefold(): c for c in self.ctx.cases}
+        folded_map: dict[str, list[str]] = {}
+        for name in case_map or {}:
+            folded_map.setdefault(name.casefold(), []).append(name)
         for case in self.p.cases:
             if case.name is None:
                 continue  # MAXQDA's nameless case: its variables belong to its source
             if case_map is None:
-                cid = case.name.strip()
+                cid = stored.get(case.name.strip().casefold(), case.name.strip())
                 if cid not in self.ctx.cases:
                     self.problem(
                         f"case {case.name!r} is not a stored case id: give --cases MAP (a CSV "
                         "with columns case_name,case_id) to say which stored case it is"
+                        + _did_you_mean(case.name.strip(), self.ctx.cases)
                     )
+                    refused.update(case.sources)
                     continue
             else:
-                mapped = case_map.get(case.name.strip())
+                name = case.name.strip()
+                mapped = case_map.get(name)
+                if mapped is None and len(folded_map.get(name.casefold(), [])) == 1:
+                    mapped = case_map[folded_map[name.casefold()][0]]
                 if mapped is None:
                     self.out.warnings.append(
                         f"case {case.name!r} is not in the case map: not imported"
+                        + _did_you_mean(name, case_map)
                     )
                     for guid in case.sources:
                         unmapped.setdefault(guid, []).append(case.name)
                     continue
-                cid = mapped
+                cid = stored.get(mapped.casefold(), mapped)
                 if cid not in self.ctx.cases:
                     self.problem(
                         f"case {case.name!r} maps to {cid!r}, which is not a stored case: "
                         "describe the case first (`cokg template`, then `cokg ingest`), or "
-                        "correct the case map"
+                        "correct the case map" + _did_you_mean(cid, self.ctx.cases)
                     )
+                    refused.update(case.sources)
                     continue
             case_of_qda[case.guid] = cid
             if case.codes:
@@ -1084,6 +1098,8 @@ class _Converter:
                     f"source {source.name!r} belongs to case {names}, which is not in the case "
                     "map (--cases): add a row case_name,case_id for it"
                 )
+            elif not ids and source.guid in refused:
+                continue  # its case's mapping was refused, and said so
             elif not ids:
                 self.problem(
                     f"source {source.name!r} belongs to no mapped case: add it to a case in the "
@@ -1560,3 +1576,10 @@ def _row(row: MappingRow) -> str:
     if number:
         return f"row {number} (line {line})" if line else f"row {number}"
     return f"row {row.subject_label or row.subject_id} -> {row.object_iri}"
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" for the closest of `known` (case aside), or nothing."""
+    names = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
+    return f"; did you mean {names[close[0]]!r}?" if close else ""
