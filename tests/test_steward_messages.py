@@ -127,6 +127,20 @@ def test_a_link_to_a_missing_record_is_one_message_with_did_you_mean(tmp_path: P
     assert "did you mean 'cokgid:finding/fictional-riverside/grant-stability'" in r.message
 
 
+def test_a_mistyped_case_id_in_a_row_is_one_message_not_one_per_id_made_from_it(
+    tmp_path: Path,
+) -> None:
+    """A quotation row's case_id mistyped: its informant and the finding it supports are
+    looked for under that case too (ids are made from the case's), and each was said not to
+    exist besides the case itself."""
+    sub = copy_example(tmp_path)
+    rewrite(sub / "quotations.csv", 3, "case_id", "fictional-riversde")
+    report = validate([sub])
+    (r,) = [x for x in report.results if x.severity == "violation"]
+    assert (r.file, r.row, r.column) == ("quotations.csv", 3, "case_id")
+    assert "did you mean 'cokgid:case/fictional-riverside'" in r.message
+
+
 def test_did_you_mean_for_an_unknown_construct_code(tmp_path: Path) -> None:
     sub = copy_example(tmp_path)
     rewrite(sub / "findings.csv", 3, "codes", "frame:external-contxt")

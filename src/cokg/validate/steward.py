@@ -28,6 +28,8 @@ from cokg.validate.shapes import ontology_index, ontology_key
 _SHAPES = "https://w3id.org/cokg/shapes#"
 REFERENCE_SHAPE = URIRef(_SHAPES + "ReferenceShape")
 _NOT_EXIST = "does not exist"
+# a record whose id is made from its case's: cokgid:<kind>/<case id>/<own id>
+_OF_A_CASE = re.compile(re.escape(str(COKGID)) + r"[^/]+/([^/]+)/")
 # the words of shapes/common.ttl (cokgsh:Reference-known) for a record known nowhere
 MISSING_RECORD = (
     "does not exist in this submission or in the store — check the spelling, or submit that "
@@ -77,6 +79,9 @@ def merge(
       same record and value (its sh:class, SPARQL constraints on the value) are left out; so
       are repeats on one record, property and value (an unknown construct code fails both
       its sh:class and the known-frameworks constraint).
+    - A link to a record of a case that does not exist (informant/<case>/X, finding/<case>/Y:
+      ids made from the row's case id) follows from that case's own "does not exist": a case
+      id mistyped in one row is one line, not one per id made from it.
     - Links to records the converter dropped (`dropped`: a spreadsheet row it could not read,
       reported with the row) are left out: they only follow from that row."""
     same_as = same_as or {}
@@ -110,6 +115,17 @@ def merge(
                 into[i] = first[key]
             else:
                 first[key] = i
+    case_space = str(COKGID["case/"])
+    unknown_cases = {
+        str(v)[len(case_space) :]: i
+        for (_f, v), i in missing.items()
+        if str(v).startswith(case_space) and "/" not in str(v)[len(case_space) :]
+    }
+    if unknown_cases:
+        for (_f, v), i in missing.items():
+            m = _OF_A_CASE.match(str(v))
+            if m and m[1] in unknown_cases and i not in into and not str(v).startswith(case_space):
+                into[i] = unknown_cases[m[1]]
     worst: dict[int, str] = {}  # the kept result takes the gravest severity of its group
     for i, j in into.items():
         while j in into:
