@@ -737,18 +737,12 @@ def test_a_map_saved_decomposed_names_the_same_cases(tmp_path: Path) -> None:
     assert read_map(f, ("case_name", "case_id")) == {"V\u00e9nissieux": "ly-ven"}
 
 
-def test_a_semicolon_map_is_told_how_to_save_it(tmp_path: Path) -> None:
+def test_a_semicolon_map_is_read(tmp_path: Path) -> None:
     # "the header row needs the columns case_name, case_id (missing: case_name, case_id;
-    # found: case_name;case_id)" gave no advice
+    # found: case_name;case_id)" gave no advice; it is read, as the template reads such files
     f = tmp_path / "cases.csv"
     f.write_text("case_name;case_id\nNorthfield clinic;fx-northfield\n", encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        read_map(f, ("case_name", "case_id"))
-    assert str(exc.value) == (
-        f"{f}:1: the header row is one cell, 'case_name;case_id': the cells are separated by "
-        "semicolons, as a spreadsheet program set to a language with decimal commas saves CSV; "
-        "save the file as comma-separated CSV UTF-8 (or as TSV)"
-    )
+    assert read_map(f, ("case_name", "case_id")) == {"Northfield clinic": "fx-northfield"}
 
 
 def test_a_windows_1252_map_is_refused_as_the_template_reader_refuses_it(tmp_path: Path) -> None:

@@ -374,17 +374,26 @@ def _rows(path: Path) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
-def test_a_semicolon_csv_is_named_as_such(tmp_path: Path) -> None:
+def test_a_semicolon_csv_is_read(tmp_path: Path) -> None:
+    # the "CSV" a spreadsheet program set to French or German saves: it was refused, with
+    # advice to save with commas, which those programs make hard
     sub = copy_example(tmp_path)
-    _rewrite_whole(sub / "cases.csv", _rows(sub / "cases.csv"), delimiter=";")
-    with pytest.raises(InputError) as exc:
-        read_template(sub)
-    assert str(exc.value) == (
-        f"{sub / 'cases.csv'}:1: the header is one cell with semicolons in it: the file "
-        "separates its cells with semicolons, as a spreadsheet program set to a language that "
-        "writes decimal commas saves CSV; save it as CSV UTF-8 separated by commas, or as "
-        "tab-separated text (Unicode Text), which cokg reads too"
-    )
+    before = set(read_template(sub).graph)
+    for f in sorted(sub.glob("*.csv")):
+        _rewrite_whole(f, _rows(f), delimiter=";")  # cells with ";" quoted, as Excel does
+    assert any('"' in f.read_text(encoding="utf-8") for f in sub.glob("*.csv"))
+    assert set(read_template(sub).graph) == before
+
+
+def test_a_decimal_comma_in_a_semicolon_csv_is_refused_by_its_column(tmp_path: Path) -> None:
+    sub = copy_example(tmp_path)
+    rows = _rows(sub / "cases.csv")
+    rows[1][rows[0].index("case_number")] = "4,0"
+    _rewrite_whole(sub / "cases.csv", rows, delimiter=";")
+    report = validate([sub])
+    assert any(r.column == "case_number" and "4,0" in r.message for r in report.results), [
+        r.message for r in report.results
+    ]
 
 
 def test_an_unknown_column_names_the_folder_and_the_nearest_column(tmp_path: Path) -> None:

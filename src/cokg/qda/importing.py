@@ -70,11 +70,12 @@ class ImportReport:
 
 
 def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
-    """A two-column map (CSV, or TSV by suffix or by a tab in the header) with a header row
-    naming `columns` (other columns are ignored). Strict UTF-8 (a BOM is fine), no ragged
-    rows, no empty cells, no name given two values. Raises InputError naming file and line;
-    a file a spreadsheet program saved in its own encoding, or with semicolons, is told how
-    to save it as the template reader tells it (one steward, one advice)."""
+    """A two-column map (CSV, or TSV by suffix or by a tab in the header, or separated by
+    semicolons as its header is) with a header row naming `columns` (other columns are
+    ignored). Strict UTF-8 (a BOM is fine) or UTF-16 with its mark, no ragged rows, no empty
+    cells, no name given two values. Raises InputError naming file and line; a file a
+    spreadsheet program saved in its own encoding is told how to save it as the template
+    reader tells it (one steward, one advice)."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -87,7 +88,12 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
     text = raw.decode(text_encoding(p))
     first = text.split("\n", 1)[0]
     tab = p.suffix.lower() in (".tsv", ".tab") or ("\t" in first and "," not in first)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else ",")
+    # the "CSV" of a spreadsheet program set to a language with decimal commas, read as the
+    # template reads it: the header, naming the columns, settles the separator
+    semicolon = not tab and ";" in first and "," not in first
+    rows = csv.reader(
+        io.StringIO(text, newline=""), delimiter="\t" if tab else ";" if semicolon else ","
+    )
     try:
         header = [h.strip() for h in next(rows)]
     except StopIteration:
@@ -95,16 +101,6 @@ def read_map(path: str | Path, columns: tuple[str, str]) -> dict[str, str]:
     except csv.Error as exc:
         raise InputError(f"not CSV: {exc}", file=p, line=1) from None
     missing = [c for c in columns if c not in header]
-    if missing and len(header) == 1 and ";" in header[0]:
-        # a spreadsheet program set to a language with decimal commas saves "CSV" with
-        # semicolons; the template reader's check for it is bound to its own sheets' columns
-        raise InputError(
-            f"the header row is one cell, {header[0]!r}: the cells are separated by "
-            "semicolons, as a spreadsheet program set to a language with decimal commas saves "
-            "CSV; save the file as comma-separated CSV UTF-8 (or as TSV)",
-            file=p,
-            line=1,
-        )
     if missing:
         raise InputError(
             f"the header row needs the columns {', '.join(columns)} (missing: "

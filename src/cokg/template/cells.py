@@ -144,22 +144,16 @@ def _check_header(header: list[str], sheet: str, where: str, *, text_file: bool)
     folded = {c.casefold(): c for c in cols}
     # a column means its name whatever its case or surrounding spaces ("Stance ")
     names = [folded.get(h.strip().casefold(), h.strip()) for h in header]
-    if len(names) == 1 and names[0] not in cols:
+    # (a text file separated by semicolons or tabs is read so: `_delimiter`)
+    if len(names) == 1 and names[0] not in cols and not text_file:
         for sep, what in ((";", "semicolons"), ("\t", "tabs")):
             if sep in names[0] and names[0].split(sep)[0].strip() in cols:
-                if not text_file:  # a workbook's rows pasted in as one cell each
-                    why = (
-                        f"the header is one cell with {what} in it: each row was pasted into "
-                        f"one cell; split the cells at the {what} into columns (a "
-                        "spreadsheet's text-to-columns does)"
-                    )
-                else:  # a tab-separated file is read (_delimiter): semicolons are left
-                    why = (
-                        f"the header is one cell with {what} in it: the file separates its "
-                        f"cells with {what}, as a spreadsheet program set to a language that "
-                        "writes decimal commas saves CSV; save it as CSV UTF-8 separated by "
-                        "commas, or as tab-separated text (Unicode Text), which cokg reads too"
-                    )
+                # a workbook's rows pasted in as one cell each
+                why = (
+                    f"the header is one cell with {what} in it: each row was pasted into "
+                    f"one cell; split the cells at the {what} into columns (a "
+                    "spreadsheet's text-to-columns does)"
+                )
                 raise InputError(why, file=where, line=1)
     for i, h in enumerate(names):
         if h and h not in cols:  # a blank header cell (a gap) is a column nobody named
@@ -296,18 +290,21 @@ def _check_text_file(f: Path, codec: str, *, skip: int = 0) -> None:
 
 
 def _delimiter(f: Path, encoding: str, sheet: str) -> str:
-    """The character a CSV file separates its cells with: a comma, or a tab when its header
-    is one comma-separated cell of tab-separated column names (Excel's "Unicode Text" and
-    other tab-separated exports; the names settle it, so no data row is guessed from)."""
+    """The character a CSV file separates its cells with: a comma, or a tab or a semicolon
+    when its header is one comma-separated cell of column names separated so (Excel's
+    "Unicode Text" and other tab-separated exports; the "CSV" of a spreadsheet program set to
+    a language that writes decimal commas). The names settle it, so no data row is guessed
+    from; a decimal comma in a number cell is then refused by its column, naming it."""
     with f.open(encoding=encoding, newline="") as fh:
         try:
             header = next(csv.reader(fh), [])
         except csv.Error:  # said by the reader, with the row
             return ","
-    if len(header) == 1 and "\t" in header[0]:
-        first = header[0].split("\t", 1)[0].strip().casefold()
-        if first in {c.name.casefold() for c in SHEETS[sheet].columns}:
-            return "\t"
+    for sep in ("\t", ";"):
+        if len(header) == 1 and sep in header[0]:
+            first = header[0].split(sep, 1)[0].strip().casefold()
+            if first in {c.name.casefold() for c in SHEETS[sheet].columns}:
+                return sep
     return ","
 
 
