@@ -26,7 +26,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,23 @@ def _exit_on_term(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM as SystemExit while serving. uvicorn shuts down on SIGTERM (a service
+    manager's stop), then raises the signal again for the handler in place before it; the
+    default one ended the process on the spot, leaving the store's snapshot (the whole store
+    as N-Quads) in the temporary folder and the worker pool unclosed. As SystemExit the `with`
+    blocks unwind: from before the snapshot is written, so a stop while it is written or the
+    workers start (a slow start) cleans up too."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _exit_on_term) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, before)
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A TCP socket bound to host:port and listening, or ParameterError saying why not (a
     port out of range or in use, a host that is not one of this machine's)."""
@@ -142,7 +159,8 @@ def serve(
     (`cokg.serve.remotepool`); `workers` is then the number of requests sent to it at once."""
     import uvicorn
 
-    from cokg.serve.app import ServeSettings
+    from cokg.serve.app import ServeSettings, create_app
+    from cokg.serve.pool import QueryPool
 
     if timeout <= 0:
         raise InputError("--timeout must be positive")
@@ -163,46 +181,20 @@ def serve(
         print(f"serving on http://{shown}:{bound[1]}/ (Ctrl+C to stop)", file=sys.stderr)
         server.run(sockets=[sock])
 
-    # uvicorn shuts down on SIGTERM (a service manager's stop), then raises the signal again
-    # for the handler in place before it; the default one ended the process on the spot,
-    # leaving the store's snapshot (the whole store as N-Quads) in the temporary folder and
-    # the worker pool unclosed. As SystemExit, the `with` blocks unwind: from here on, so a
-    # stop while the snapshot is written or the workers start (a slow start) cleans up too.
-    main = threading.current_thread() is threading.main_thread()
-    before = signal.signal(signal.SIGTERM, _exit_on_term) if main else None
-    try:
-        _serve(run, sock, store, endpoint, settings, workers, timeout, memory_mb)
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, before)
+    with _sigterm_as_exit():
+        if endpoint is None and store is not None and re.match(r"https?://", str(store)):
+            endpoint, store = str(store), None
+        if endpoint is not None:
+            if store is not None:
+                raise InputError("give a store or an endpoint to serve, not both")
+            _log_to_stderr()  # an endpoint that fails is named there, never on the public pages
+            from cokg.serve.remotepool import RemotePool
 
-
-def _serve(
-    run: Callable[[Any], None],
-    sock: socket.socket,
-    store: str | Path | None,
-    endpoint: str | None,
-    settings: Any,
-    workers: int,
-    timeout: float,
-    memory_mb: int | None,
-) -> None:
-    from cokg.serve.app import create_app
-    from cokg.serve.pool import QueryPool
-
-    if endpoint is None and store is not None and re.match(r"https?://", str(store)):
-        endpoint, store = str(store), None
-    if endpoint is not None:
-        if store is not None:
-            raise InputError("give a store or an endpoint to serve, not both")
-        _log_to_stderr()  # an endpoint that fails is named there, never on the public pages
-        from cokg.serve.remotepool import RemotePool
-
-        with RemotePool(endpoint, workers=workers, timeout=timeout) as remote:
-            run(create_app(remote, settings))
-        return
-    with (
-        snapshot(store) as source,
-        QueryPool(source, workers=workers, timeout=timeout, memory_mb=memory_mb) as pool,
-    ):
-        run(create_app(pool, settings))
+            with RemotePool(endpoint, workers=workers, timeout=timeout) as remote:
+                run(create_app(remote, settings))
+            return
+        with (
+            snapshot(store) as source,
+            QueryPool(source, workers=workers, timeout=timeout, memory_mb=memory_mb) as pool,
+        ):
+            run(create_app(pool, settings))
